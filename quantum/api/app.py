@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Paste factories: every app and filter that ``etc/api-paste.ini`` names.
+
+The factories of one process share one ``Service`` (settings + plugin) per quantum.conf,
+found as ``config_file`` in the Paste global config, else ``$QUANTUM_CONFIG_FILE``,
+else the ``quantum.conf`` beside the Paste file. So the same ini works under
+``quantum-server`` and under any WSGI server that loads it with paste.deploy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paste.deploy import loadapp
+from webob import Request, Response
+
+from quantum.api.extensions import ExtensionDescriptor, ExtensionsFilter, supported
+from quantum.api.v1.router import ApiV1
+from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
+from quantum.api.wire import Format, XmlShape, encode_json, negotiate
+from quantum.core.exceptions import QuantumError
+from quantum.core.log import REQUEST_ID
+from quantum.core.settings import Settings, load_settings
+from quantum.plugins.interface import CorePlugin
+from quantum.plugins.loader import load_plugin
+
+LOG = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+KNOWN_EXTENSIONS: tuple[ExtensionDescriptor, ...] = ()
+"""Extensions this service implements; a plugin exposes those it lists as supported."""
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    settings: Settings
+    plugin: CorePlugin
+    extensions: tuple[ExtensionDescriptor, ...]
+
+    @classmethod
+    def build(cls, settings: Settings) -> Service:
+        plugin = load_plugin(settings)
+        exts = supported(KNOWN_EXTENSIONS, plugin.supported_extension_aliases)
+        return cls(settings, plugin, exts)
+
+
+_services: dict[str, Service] = {}
+_services_lock = threading.Lock()
+
+
+def _config_file(global_conf: Mapping[str, Any]) -> str | None:
+    if global_conf.get("config_file"):
+        return str(global_conf["config_file"])
+    if os.environ.get("QUANTUM_CONFIG_FILE"):
+        return os.environ["QUANTUM_CONFIG_FILE"]
+    here = global_conf.get("here")
+    if here and (Path(here) / "quantum.conf").is_file():
+        return str(Path(here) / "quantum.conf")
+    return None
+
+
+def service_for(global_conf: Mapping[str, Any]) -> Service:
+    """The process's Service for this configuration, built on first use."""
+    config_file = _config_file(global_conf)
+    key = str(Path(config_file).resolve()) if config_file else ""
+    with _services_lock:
+        service = _services.get(key)
+        if service is None:
+            service = Service.build(load_settings(config_file))
+            _services[key] = service
+        return service
+
+
+def close_services() -> None:
+    """Release every plugin's resources (worker shutdown, tests)."""
+    with _services_lock:
+        for service in _services.values():
+            service.plugin.close()
+        _services.clear()
+
+
+def load_app(settings: Settings) -> WsgiApp:
+    """The whole Paste application for ``settings`` (what quantum-server serves)."""
+    path = settings.paste_config_path
+    if not path.is_file():
+        raise QuantumError(f"Paste configuration {path} does not exist")
+    global_conf = {"config_file": settings.config_file or ""}
+    return loadapp(f"config:{path.resolve()}", name="quantum", global_conf=global_conf)  # type: ignore[no-any-return]
+
+
+# -- apps -------------------------------------------------------------------------------
+
+
+VERSIONS_XML = XmlShape(
+    attributes={"version": ("id", "status"), "link": ("href", "rel")},
+    plurals={"versions": "version", "links": "link"},
+)
+
+
+def versions_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """The versions document; answers every path the other apps do not own."""
+    request = Request(environ)
+    base = request.application_url
+    payload = {
+        "versions": [
+            {
+                "id": v.name,
+                "status": v.status,
+                "links": [{"rel": "self", "href": f"{base}/{v.name}"}],
+            }
+            for v in VERSIONS
+        ]
+    }
+    fmt = negotiate(request)
+    body = VERSIONS_XML.encode(payload) if fmt is Format.XML else encode_json(payload)
+    response = Response(status="200 OK", body=body)
+    response.headers["Content-Type"] = f"{fmt.value}; charset=UTF-8"
+    return response(environ, start_response)  # type: ignore[no-any-return]
+
+
+def versions_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
+    return versions_app
+
+
+def _api_factory(version: ApiVersion) -> Callable[..., WsgiApp]:
+    def factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
+        service = service_for(global_conf)
+        return ApiV1(service.plugin, version, service.settings.max_request_body_size)
+
+    return factory
+
+
+api_v10_factory = _api_factory(V1_0)
+api_v11_factory = _api_factory(V1_1)
+
+
+def healthcheck_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
+    """``GET /healthcheck``: 200 ``OK`` after one indexed read of the store, else 503."""
+    service = service_for(global_conf)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            service.plugin.check_health()
+            response = Response(status="200 OK", body=b"OK")
+        except QuantumError as error:
+            response = Response(status="503 Service Unavailable", body=str(error).encode())
+        response.headers["Content-Type"] = "text/plain; charset=UTF-8"
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    return app
+
+
+# -- filters ----------------------------------------------------------------------------
+
+
+def extensions_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    service = service_for(global_conf)
+    return lambda app: ExtensionsFilter(app, service.extensions)
+
+
+class RequestIdFilter:
+    """Gives every request an id: in the logs, in the environ, in the response."""
+
+    HEADER = "X-Openstack-Request-Id"
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request_id = f"req-{uuid.uuid4()}"
+        environ["quantum.request_id"] = request_id
+        token = REQUEST_ID.set(request_id)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.append((self.HEADER, request_id))
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, start)
+        finally:
+            REQUEST_ID.reset(token)
+
+
+def request_id_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    return RequestIdFilter

@@ -1,0 +1,290 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The v1.0 / v1.1 application: one route table, one handler per operation.
+
+Every request goes through the same steps in ``__call__``: strip the format suffix,
+negotiate the format, match the route, run the handler (parse body -> plugin call ->
+view), and turn any error into the version's fault. Handlers return a payload and a
+status; serialisation happens once, here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from routes import Mapper
+from webob import Request, Response
+
+from quantum.api.v1 import faults, filters, requests, views
+from quantum.api.v1.versions import ApiVersion
+from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
+from quantum.core.exceptions import QuantumError, StateInvalid
+from quantum.plugins.interface import CorePlugin
+
+LOG = logging.getLogger(__name__)
+
+NETWORKS = "/tenants/{tenant_id}/networks"
+NETWORK = NETWORKS + "/{network_id}"
+PORTS = NETWORK + "/ports"
+PORT = PORTS + "/{port_id}"
+
+# (method, path, operation); earlier rows win, so "detail" is never taken for an id.
+ROUTES: tuple[tuple[str, str, str | None], ...] = (
+    ("GET", NETWORKS, "list_networks"),
+    ("GET", NETWORKS + "/detail", "list_networks_detail"),
+    ("GET", NETWORKS + "/new", None),
+    ("POST", NETWORKS, "create_network"),
+    ("GET", NETWORK, "show_network"),
+    ("GET", NETWORK + "/detail", "show_network_detail"),
+    ("PUT", NETWORK, "update_network"),
+    ("DELETE", NETWORK, "delete_network"),
+    ("GET", PORTS, "list_ports"),
+    ("GET", PORTS + "/detail", "list_ports_detail"),
+    ("GET", PORTS + "/new", None),
+    ("POST", PORTS, "create_port"),
+    ("GET", PORT, "show_port"),
+    ("GET", PORT + "/detail", "show_port_detail"),
+    ("PUT", PORT, "update_port"),
+    ("DELETE", PORT, "delete_port"),
+    ("GET", PORT + "/attachment", "show_attachment"),
+    ("PUT", PORT + "/attachment", "plug_attachment"),
+    ("DELETE", PORT + "/attachment", "unplug_attachment"),
+)
+
+NOT_FOUND_BODY = b"404 Not Found\n\nThe resource could not be found.\n\n   "
+
+
+def not_found(request: Request, extra: str = "") -> Response:
+    """The plain 404 page the original answered for anything it did not route."""
+    if request.method == "HEAD":
+        response = Response(status="404 Not Found", body=b"")
+        response.headers["Content-Type"] = "text/html; charset=UTF-8"
+        return response
+    body = NOT_FOUND_BODY
+    if extra:
+        body = body.replace(b"\n\n   ", b"\n\n" + extra.encode() + b"\n\n   ", 1)
+    response = Response(status="404 Not Found", body=body)
+    response.headers["Content-Type"] = "text/plain; charset=UTF-8"
+    return response
+
+
+def build_mapper(routes: Iterable[tuple[str, str, str | None]]) -> Mapper:
+    mapper = Mapper()
+    mapper.explicit = True
+    for method, path, operation in routes:
+        mapper.connect(
+            path,
+            operation=operation,
+            conditions={"method": [method]},
+            requirements={"tenant_id": "[^/]+", "network_id": "[^/]+", "port_id": "[^/]+"},
+        )
+    return mapper
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: str
+    payload: dict[str, Any] | None = None
+    shape: XmlShape = views.XML
+
+
+NO_CONTENT = Reply("204 No Content")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a handler gets: the request, its format, body reader and URL variables."""
+
+    request: Request
+    fmt: Format
+    version: ApiVersion
+    body_limit: int
+    tenant_id: str
+    network_id: str = ""
+    port_id: str = ""
+
+    def body(self) -> Any:
+        return requests.read(self.request, self.fmt, self.body_limit)
+
+    def query(self) -> dict[str, str]:
+        return filters.last_values(self.request.GET.items())
+
+
+class ApiV1:
+    """WSGI app for one v1 version over one plugin."""
+
+    def __init__(self, plugin: CorePlugin, version: ApiVersion, body_limit: int) -> None:
+        self.plugin = plugin
+        self.version = version
+        self.body_limit = body_limit
+        self.mapper = build_mapper(ROUTES)
+        self.handlers: dict[str, Callable[[Call], Reply]] = {
+            "list_networks": self.list_networks,
+            "list_networks_detail": self.list_networks_detail,
+            "create_network": self.create_network,
+            "show_network": self.show_network,
+            "show_network_detail": self.show_network_detail,
+            "update_network": self.update_network,
+            "delete_network": self.delete_network,
+            "list_ports": self.list_ports,
+            "list_ports_detail": self.list_ports_detail,
+            "create_port": self.create_port,
+            "show_port": self.show_port,
+            "show_port_detail": self.show_port_detail,
+            "update_port": self.update_port,
+            "delete_port": self.delete_port,
+            "show_attachment": self.show_attachment,
+            "plug_attachment": self.plug_attachment,
+            "unplug_attachment": self.unplug_attachment,
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        return self.respond(request)(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        try:
+            path = request.path_info
+        except UnicodeDecodeError:
+            return not_found(request)
+        stripped, suffix = split_suffix(path)
+        fmt = negotiate(request, suffix)
+        match = self.mapper.match(stripped, environ={"REQUEST_METHOD": request.method})
+        if not match or match.get("operation") is None:
+            return not_found(request)
+        call = Call(
+            request=request,
+            fmt=fmt,
+            version=self.version,
+            body_limit=self.body_limit,
+            tenant_id=match["tenant_id"],
+            network_id=match.get("network_id", ""),
+            port_id=match.get("port_id", ""),
+        )
+        try:
+            reply = self.handlers[match["operation"]](call)
+        except faults.BodyFault as fault:
+            return faults.render(fault, fmt, self.version)
+        except QuantumError as error:
+            return faults.render(faults.from_error(error, self.version), fmt, self.version)
+        except Exception:
+            LOG.exception("unhandled error serving %s %s", request.method, path)
+            return faults.render(faults.internal_error(), fmt, self.version)
+        return self._render(reply, fmt)
+
+    def _render(self, reply: Reply, fmt: Format) -> Response:
+        response = Response(status=reply.status)
+        response.headers["Content-Type"] = fmt.value
+        if reply.payload is not None:
+            if fmt is Format.XML:
+                response.body = reply.shape.encode(reply.payload, self.version.xmlns)
+            else:
+                response.body = encode_json(reply.payload)
+        return response
+
+    # -- networks ---------------------------------------------------------------------
+
+    def _networks(self, call: Call) -> list[Any]:
+        query = call.query()
+        with_ports = any(key in filters.NEEDS_PORTS for key in query)
+        nets = self.plugin.list_networks(call.tenant_id, with_ports=with_ports)
+        return filters.networks(nets, query)
+
+    def list_networks(self, call: Call) -> Reply:
+        nets = self._networks(call)
+        return Reply("200 OK", {"networks": [views.network_ref(n) for n in nets]})
+
+    def list_networks_detail(self, call: Call) -> Reply:
+        nets = self._networks(call)
+        return Reply(
+            "200 OK", {"networks": [views.network(n, self.version) for n in nets]}
+        )
+
+    def create_network(self, call: Call) -> Reply:
+        tenant = requests.tenant_id(call.tenant_id, self.version)
+        name = requests.network_name(call.body(), self.version)
+        net = self.plugin.create_network(tenant, name)
+        return Reply(self.version.create_status, {"network": views.network_ref(net)})
+
+    def show_network(self, call: Call) -> Reply:
+        net = self.plugin.get_network(call.tenant_id, call.network_id)
+        return Reply("200 OK", {"network": views.network(net, self.version)})
+
+    def show_network_detail(self, call: Call) -> Reply:
+        net = self.plugin.get_network(call.tenant_id, call.network_id, with_ports=True)
+        return Reply("200 OK", {"network": views.network_with_ports(net, self.version)})
+
+    def update_network(self, call: Call) -> Reply:
+        name = requests.network_name(call.body(), self.version)
+        self.plugin.update_network(call.tenant_id, call.network_id, name)
+        return NO_CONTENT
+
+    def delete_network(self, call: Call) -> Reply:
+        self.plugin.delete_network(call.tenant_id, call.network_id)
+        return NO_CONTENT
+
+    # -- ports ------------------------------------------------------------------------
+
+    def _ports(self, call: Call) -> list[Any]:
+        ports = self.plugin.list_ports(call.tenant_id, call.network_id)
+        return filters.ports(ports, call.query())
+
+    def list_ports(self, call: Call) -> Reply:
+        return Reply("200 OK", {"ports": [views.port_ref(p) for p in self._ports(call)]})
+
+    def list_ports_detail(self, call: Call) -> Reply:
+        ports = self._ports(call)
+        return Reply("200 OK", {"ports": [views.port(p, self.version) for p in ports]})
+
+    def create_port(self, call: Call) -> Reply:
+        try:
+            up = requests.new_port_state(call.body(), self.version)
+        except StateInvalid:
+            self.plugin.get_network(call.tenant_id, call.network_id)  # NOTE: 404 wins
+            raise
+        port = self.plugin.create_port(call.tenant_id, call.network_id, admin_state_up=up)
+        return Reply(self.version.create_status, {"port": views.port_ref(port)})
+
+    def show_port(self, call: Call) -> Reply:
+        port = self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+        return Reply("200 OK", {"port": views.port(port, self.version)})
+
+    def show_port_detail(self, call: Call) -> Reply:
+        port = self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+        return Reply("200 OK", {"port": views.port_with_attachment(port, self.version)})
+
+    def update_port(self, call: Call) -> Reply:
+        try:
+            up = requests.port_state(call.body(), self.version)
+        except StateInvalid:
+            self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+            raise
+        self.plugin.update_port(
+            call.tenant_id, call.network_id, call.port_id, admin_state_up=up
+        )
+        return NO_CONTENT
+
+    def delete_port(self, call: Call) -> Reply:
+        self.plugin.delete_port(call.tenant_id, call.network_id, call.port_id)
+        return NO_CONTENT
+
+    # -- attachment -------------------------------------------------------------------
+
+    def show_attachment(self, call: Call) -> Reply:
+        port = self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+        return Reply(
+            "200 OK", {"attachment": views.attachment(port)}, views.ATTACHMENT_XML
+        )
+
+    def plug_attachment(self, call: Call) -> Reply:
+        attachment = requests.attachment_id(call.body(), self.version)
+        self.plugin.plug_attachment(
+            call.tenant_id, call.network_id, call.port_id, attachment
+        )
+        return NO_CONTENT
+
+    def unplug_attachment(self, call: Call) -> Reply:
+        self.plugin.unplug_attachment(call.tenant_id, call.network_id, call.port_id)
+        return NO_CONTENT

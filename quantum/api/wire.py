@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Wire formats: content negotiation and the JSON/XML codecs.
+
+One ``negotiate`` decision picks both how a request body is parsed and how the
+response (faults included) is written, in the order the original service used:
+path suffix, then Content-Type, then Accept, then JSON.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Collection, Mapping
+from typing import Any
+from xml.etree.ElementTree import Element  # noqa: S405  # NOTE: type only; parsing is defusedxml
+
+from defusedxml import ElementTree as SafeET
+from webob import Request
+
+
+class Format(enum.StrEnum):
+    JSON = "application/json"
+    XML = "application/xml"
+
+
+_SUFFIXES = {"json": Format.JSON, "xml": Format.XML}
+
+
+class MalformedBody(ValueError):
+    """The body does not decode in the negotiated format."""
+
+
+def split_suffix(path: str) -> tuple[str, Format | None]:
+    """Drop a ``.anything`` suffix from the last path segment; report json/xml."""
+    head, slash, last = path.rpartition("/")
+    stem, dot, ext = last.rpartition(".")
+    if not dot:
+        return path, None
+    return head + slash + stem, _SUFFIXES.get(ext)
+
+
+def _media_type(header: str | None) -> str:
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+def negotiate(request: Request, suffix: Format | None = None) -> Format:
+    if suffix is None:
+        _, suffix = split_suffix(request.path_info)
+    if suffix is not None:
+        return suffix
+    ctype = _media_type(request.headers.get("Content-Type"))
+    if ctype in (Format.JSON, Format.XML):
+        return Format(ctype)
+    if "Accept" in request.headers:
+        best = request.accept.best_match([Format.JSON.value, Format.XML.value])
+        if best == Format.XML:
+            return Format.XML
+    return Format.JSON
+
+
+# -- decoding ---------------------------------------------------------------------------
+
+
+def _strip_ns(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_value(node: Element) -> Any:
+    children = list(node)
+    text = (node.text or "").strip()
+    if not children and not node.attrib:
+        return text if text else {}
+    if not children and text:
+        return text
+    out: dict[str, Any] = {_strip_ns(k): v for k, v in node.attrib.items()}
+    repeated: set[str] = set()
+    for child in children:
+        key = _strip_ns(child.tag)
+        value = _xml_value(child)
+        if key in repeated:
+            out[key].append(value)
+        elif key in out and key not in node.attrib:
+            out[key] = [out[key], value]
+            repeated.add(key)
+        else:
+            out[key] = value
+    return out
+
+
+def decode(body: bytes, fmt: Format) -> Any:
+    """Decode a non-empty body; raise MalformedBody when it cannot be read."""
+    if fmt is Format.JSON:
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise MalformedBody(str(error)) from error
+    try:
+        root = SafeET.fromstring(body)
+    except Exception as error:  # noqa: BLE001  # NOTE: defusedxml raises several types
+        raise MalformedBody(str(error)) from error
+    return {_strip_ns(root.tag): _xml_value(root)}
+
+
+# -- encoding ---------------------------------------------------------------------------
+
+
+def encode_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
+
+
+def _escape(text: str, quote: bool) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
+
+
+def _scalar(value: Any) -> str:
+    if value is True or value is False:
+        return str(value)
+    return "None" if value is None else str(value)
+
+
+class XmlShape:
+    """How a payload maps onto XML: which keys are attributes, list item names."""
+
+    def __init__(
+        self,
+        attributes: Mapping[str, Collection[str]],
+        plurals: Mapping[str, str],
+        text_children: Collection[str] = (),
+    ) -> None:
+        self.attributes = attributes
+        self.plurals = plurals
+        self.text_children = text_children
+        """Elements written with child elements even where attributes would apply."""
+
+    def element(self, name: str, value: Any, xmlns: str | None = None) -> str:
+        attrs: list[tuple[str, str]] = []
+        inner: list[str] = []
+        if isinstance(value, Mapping):
+            attr_keys = () if name in self.text_children else self.attributes.get(name, ())
+            for key, item in value.items():
+                if key in attr_keys and not isinstance(item, Mapping | list):
+                    attrs.append((key, _scalar(item)))
+                else:
+                    inner.append(self.element(key, item))
+        elif isinstance(value, list):
+            item_name = self.plurals.get(name, name.removesuffix("s"))
+            inner.extend(self.element(item_name, item) for item in value)
+        else:
+            inner.append(_escape(_scalar(value), quote=False))
+        attrs.sort()
+        if xmlns is not None:
+            attrs.append(("xmlns", xmlns))
+        head = "".join(f' {k}="{_escape(v, quote=True)}"' for k, v in attrs)
+        if not inner:
+            return f"<{name}{head}/>"
+        return f"<{name}{head}>{''.join(inner)}</{name}>"
+
+    def encode(self, payload: Mapping[str, Any], xmlns: str | None = None) -> bytes:
+        ((name, value),) = payload.items()
+        return self.element(name, value, xmlns).encode("utf-8")

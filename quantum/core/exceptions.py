@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The one error hierarchy.
+
+Plugins, the store and agents raise these; only ``quantum.api`` turns them into HTTP
+faults (per API version). Each class carries a ``template`` formatted from its typed
+fields; that text is the fault's ``detail`` on the wire, so the v1 templates are wire
+literals and must not be reworded.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class QuantumError(Exception):
+    """Base of every error Quantum raises on purpose."""
+
+    template: ClassVar[str] = "An unknown error occurred."
+
+    def __init__(self, **fields: object) -> None:
+        self.fields = fields
+        try:
+            message = self.template.format(**fields)
+        except (KeyError, IndexError):
+            message = self.template
+        super().__init__(message)
+
+    @property
+    def detail(self) -> str:
+        return str(self)
+
+
+class NotFound(QuantumError):
+    """The addressed resource does not exist (or is not the caller's)."""
+
+
+class Conflict(QuantumError):
+    """The request contradicts the current state of a resource."""
+
+
+class BadRequest(QuantumError):
+    """The request itself is invalid, whatever the state."""
+
+
+class ServiceUnavailable(QuantumError):
+    """A dependency (the database) cannot be reached; retrying may succeed."""
+
+    template = "The service is temporarily unavailable: {reason}"
+
+
+class ConfigError(QuantumError):
+    """The configuration cannot be used; raised at start-up, never per request."""
+
+    template = "{reason}"
+
+
+class NetworkNotFound(NotFound):
+    template = "Network {net_id} could not be found"
+
+
+class PortNotFound(NotFound):
+    template = "Port {port_id} could not be found on network {net_id}"
+
+
+class StateInvalid(BadRequest):
+    template = "Unsupported port state: {port_state}"
+
+
+class NetworkInUse(Conflict):
+    template = (
+        "Unable to complete operation on network {net_id}. "
+        "There is one or more attachments plugged into its ports."
+    )
+
+
+class PortInUse(Conflict):
+    # NOTE: the missing closing quote after {att_id} is the original wire literal.
+    template = (
+        "Unable to complete operation on port {port_id} for network {net_id}. "
+        "The attachment '{att_id}is plugged into the logical port."
+    )
+
+
+class AlreadyAttached(Conflict):
+    template = (
+        "Unable to plug the attachment {att_id} into port {port_id} for network "
+        "{net_id}. The attachment is already plugged into port {att_port_id}"
+    )
+
+
+class InvalidInput(BadRequest):
+    """A field has a wrong type, length or value."""
+
+    template = "Invalid input: {reason}"

@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Typed values that cross layers: API <-> plugin <-> store.
+
+These are views of the one logical model. The v1 API shows ``Port.admin_state_up`` as
+``state`` (ACTIVE/DOWN) and ``status`` as ``op-status``; the v2 API will show them
+under their own names.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+NAME_MAX = 255
+"""Longest name, tenant id or attachment id the store accepts (column width)."""
+
+
+class OpStatus(enum.StrEnum):
+    """Operational status, as reported by the plugin or its agents."""
+
+    UP = "UP"
+    DOWN = "DOWN"
+    PROVISIONING = "PROVISIONING"
+    UNKNOWN = "UNKNOWN"
+
+
+class PortState(enum.StrEnum):
+    """The v1 administrative state of a port (v2: ``admin_state_up``)."""
+
+    ACTIVE = "ACTIVE"
+    DOWN = "DOWN"
+
+    @classmethod
+    def from_admin_state_up(cls, up: bool) -> PortState:
+        return cls.ACTIVE if up else cls.DOWN
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Port:
+    id: str
+    network_id: str
+    tenant_id: str
+    admin_state_up: bool
+    status: OpStatus
+    attachment: str | None = None
+
+    @property
+    def state(self) -> PortState:
+        return PortState.from_admin_state_up(self.admin_state_up)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Network:
+    id: str
+    tenant_id: str
+    name: str | None
+    status: OpStatus
+    admin_state_up: bool = True
+    ports: tuple[Port, ...] | None = field(default=None, compare=False)
+    """The network's ports, filled only when the caller asked for them."""

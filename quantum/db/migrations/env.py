@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Alembic environment: runs on the connection ``quantum.db.migration`` hands in."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from quantum.db.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata)
+with context.begin_transaction():
+    context.run_migrations()

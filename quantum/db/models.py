@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: Apache-2.0
+"""ORM tables of the logical model. Change them only together with a migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, MetaData, String
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from quantum.core.models import Network, OpStatus, Port
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# NOTE: identifiers compare exactly (case, trailing blanks) on every back-end; on MySQL
+# that needs a binary NO PAD collation, as the default one folds case.
+MYSQL_TABLE_ARGS = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_nopad_bin",
+}
+
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class NetworkRow(Base):
+    __tablename__ = "networks"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=_now)
+
+    def to_domain(self, ports: tuple[Port, ...] | None = None) -> Network:
+        return Network(
+            id=self.id,
+            tenant_id=self.tenant_id,
+            name=self.name,
+            status=OpStatus(self.status),
+            admin_state_up=self.admin_state_up,
+            ports=ports,
+        )
+
+
+class PortRow(Base):
+    __tablename__ = "ports"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    admin_state_up: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    # NOTE: UNIQUE is what makes "one port per attachment id, service-wide" hold under
+    # concurrent plugs; NULL (unplugged) may repeat.
+    attachment: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=_now)
+
+    def to_domain(self) -> Port:
+        # NOTE: a port that is administratively down is operationally down, whatever an
+        # agent last reported.
+        status = OpStatus(self.status) if self.admin_state_up else OpStatus.DOWN
+        return Port(
+            id=self.id,
+            network_id=self.network_id,
+            tenant_id=self.tenant_id,
+            admin_state_up=self.admin_state_up,
+            status=status,
+            attachment=self.attachment,
+        )

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Engines and transactions for the three supported back-ends.
+
+``Database.run(work, write=...)`` runs ``work(session)`` in one transaction and retries
+it when the back-end reports a deadlock or serialization failure, so callers write each
+operation once as a function of a session. Back-end differences stay here:
+
+* SQLite: one file, WAL, foreign keys on, writers take the lock up front
+  (``BEGIN IMMEDIATE``) so two processes never deadlock upgrading a read lock.
+* PostgreSQL, MariaDB/MySQL: READ COMMITTED, so a statement that waited on a row lock
+  sees the row as the other transaction committed it (the conflict checks rely on it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.orm import Session
+
+from quantum.core.exceptions import ServiceUnavailable
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
+_MYSQL_RETRYABLE = (1205, 1213)  # lock wait timeout, deadlock
+MAX_ATTEMPTS = 5
+
+
+def _is_retryable(error: exc.DBAPIError) -> bool:
+    orig = error.orig
+    if getattr(orig, "pgcode", None) in _RETRYABLE:
+        return True
+    args = getattr(orig, "args", ())
+    if args and args[0] in _MYSQL_RETRYABLE:
+        return True
+    return "database is locked" in str(orig)
+
+
+def _sqlite_listeners(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # NOTE: pysqlite's own transaction handling is off; we emit BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("quantum_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def redact(url: str | URL) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
+    if backend == "sqlite":
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        engine = create_engine(parsed, **kwargs)
+        _sqlite_listeners(engine)
+        return engine
+    if backend == "mysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    kwargs.update(
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_recycle=3600,
+        isolation_level="READ COMMITTED",
+    )
+    return create_engine(parsed, **kwargs)
+
+
+class Database:
+    """One engine per process; sessions are per call and never shared."""
+
+    def __init__(self, url: str, pool_size: int = 5) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size)
+        self.backend = self.engine.dialect.name
+        self._writer = self.engine.execution_options(quantum_write=True)
+
+    def run(self, work: Callable[[Session], T], *, write: bool) -> T:
+        """Run ``work`` in one transaction (committed if it returns, rolled back if it
+        raises); retried on deadlocks. Connection failures become ServiceUnavailable."""
+        bind = self._writer if write else self.engine
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with Session(bind=bind, expire_on_commit=False) as session:
+                    with session.begin():
+                        return work(session)
+            except exc.DBAPIError as error:
+                if _is_retryable(error) and attempt < MAX_ATTEMPTS:
+                    LOG.info("retrying transaction after %s (attempt %d)", error.orig, attempt)
+                    time.sleep(0.01 * attempt)
+                    continue
+                if isinstance(error, exc.OperationalError | exc.InterfaceError):
+                    LOG.error("database unavailable: %s", error.orig)
+                    raise ServiceUnavailable(reason="the database cannot be reached") from error
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def dispose(self) -> None:
+        self.engine.dispose()

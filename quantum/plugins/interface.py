@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The core plugin contract.
+
+A plugin owns the logical model: networks, their ports, and the attachment (the
+interface id of a VIF) plugged into each port. The API layer calls it with plain typed
+values and receives ``quantum.core.models`` dataclasses back; it never sees HTTP.
+
+Rules every implementation keeps:
+
+* **Tenancy.** Every call names the tenant. A network of another tenant is reported as
+  ``NetworkNotFound``, exactly like a network that does not exist. For port calls the
+  network is checked first: a bad network wins over a bad port.
+* **Errors.** Only ``quantum.core.exceptions`` errors are raised on purpose; each method
+  lists the ones it may raise. Anything else is a bug and becomes a 500.
+* **Atomicity.** A call either does all it says or nothing. Invariants that concurrent
+  calls could break (an attachment id is plugged into at most one port in the whole
+  service; a port holds at most one attachment; a network with a plugged port cannot
+  be deleted) are enforced by the store, not by read-then-write in Python.
+* **Blocking.** Calls may block on the store; they must not block on agents or
+  switches. Agent notification happens after the write is committed and a failure
+  there never undoes the write (agents resynchronise from the store).
+* **Validation.** Values arrive validated for type and length by the API layer
+  (``quantum.core.models.NAME_MAX``); the plugin validates against state only.
+
+Names follow the v2 vocabulary (``admin_state_up``, ``status``) so later APIs extend this
+contract with subnets, fixed IPs and routers over the same store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from quantum.core.models import Network, Port
+
+
+@runtime_checkable
+class CorePlugin(Protocol):
+    supported_extension_aliases: Sequence[str]
+    """Aliases of the API extensions this plugin implements; the API exposes only these."""
+
+    def list_networks(
+        self, tenant_id: str, *, with_ports: bool = False
+    ) -> Sequence[Network]:
+        """The tenant's networks, oldest first; ``ports`` filled when asked."""
+        ...
+
+    def get_network(
+        self, tenant_id: str, network_id: str, *, with_ports: bool = False
+    ) -> Network:
+        """One network. Raises NetworkNotFound."""
+        ...
+
+    def create_network(self, tenant_id: str, name: str | None) -> Network:
+        """Create a network (status UP once the plugin has realised it)."""
+        ...
+
+    def update_network(self, tenant_id: str, network_id: str, name: str | None) -> Network:
+        """Rename. Raises NetworkNotFound."""
+        ...
+
+    def delete_network(self, tenant_id: str, network_id: str) -> None:
+        """Delete the network and its unplugged ports.
+
+        Raises NetworkNotFound, or NetworkInUse (and deletes nothing) when any port has
+        an attachment.
+        """
+        ...
+
+    def list_ports(self, tenant_id: str, network_id: str) -> Sequence[Port]:
+        """The network's ports, oldest first. Raises NetworkNotFound."""
+        ...
+
+    def get_port(self, tenant_id: str, network_id: str, port_id: str) -> Port:
+        """One port of the network. Raises NetworkNotFound, PortNotFound."""
+        ...
+
+    def create_port(
+        self, tenant_id: str, network_id: str, *, admin_state_up: bool
+    ) -> Port:
+        """Create an unplugged port. Raises NetworkNotFound."""
+        ...
+
+    def update_port(
+        self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
+    ) -> Port:
+        """Set the administrative state. Raises NetworkNotFound, PortNotFound."""
+        ...
+
+    def delete_port(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        """Raises NetworkNotFound, PortNotFound, PortInUse (port has an attachment)."""
+        ...
+
+    def plug_attachment(
+        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
+    ) -> None:
+        """Plug an interface id into the port.
+
+        Raises NetworkNotFound, PortNotFound, PortInUse (the port already holds an
+        attachment, whichever), AlreadyAttached (the id is plugged into another port
+        anywhere in the service), checked in that order.
+        """
+        ...
+
+    def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        """Unplug; a no-op on an empty port. Raises NetworkNotFound, PortNotFound."""
+        ...
+
+    def check_health(self) -> None:
+        """One cheap indexed read of the store. Raises ServiceUnavailable."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the plugin is not used afterwards."""
+        ...

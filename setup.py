@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: Apache-2.0
+from setuptools import find_packages, setup
+
+setup(
+    name="quantum",
+    version="0.1.0",
+    description="Network connectivity as a service: virtual networks, ports and attachments",
+    long_description=open("README.md", encoding="utf-8").read(),  # noqa: SIM115
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["quantum", "quantum.*"]),
+    package_data={"quantum.db": ["migrations/*.ini", "migrations/*.mako"]},
+    include_package_data=True,
+    install_requires=[
+        "WebOb>=1.8,<2",
+        "Routes>=2.5,<3",
+        "PasteDeploy>=3,<4",
+        "Paste>=3.5,<4",
+        "SQLAlchemy>=2.0,<2.2",
+        "alembic>=1.13,<2",
+        "eventlet>=0.36",
+        "oslo.config>=9,<11",
+        "defusedxml>=0.7,<1",
+    ],
+    extras_require={
+        "postgresql": ["psycopg2-binary>=2.9"],
+        "mysql": ["PyMySQL>=1.1"],
+    },
+    entry_points={
+        "console_scripts": [
+            "quantum-server = quantum.server:main",
+            "quantum-db-manage = quantum.db.manage:main",
+        ],
+        "paste.app_factory": [
+            "versions = quantum.api.app:versions_factory",
+            "api_v1_0 = quantum.api.app:api_v10_factory",
+            "api_v1_1 = quantum.api.app:api_v11_factory",
+        ],
+        "paste.filter_factory": [
+            "request_id = quantum.api.app:request_id_factory",
+            "extensions = quantum.api.app:extensions_factory",
+        ],
+        "quantum.core_plugins": [
+            "fake = quantum.plugins.fake:FakePlugin",
+            "sql = quantum.plugins.sql:SqlPlugin",
+        ],
+    },
+)
