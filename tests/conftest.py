@@ -102,7 +102,9 @@ _apps: dict[str, Client] = {}
 
 
 @pytest.fixture(params=PLUGINS)
-def api(request: pytest.FixtureRequest, scratch_dir: Path, tmp_path: Path) -> ApiUnderTest:
+def api(
+    request: pytest.FixtureRequest, scratch_dir: Path, tmp_path: Path
+) -> ApiUnderTest:
     kind: str = request.param
     if kind == "fake":
         config = write_config(tmp_path / "fake", core_plugin="fake")

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Logging: one format for every process, with the request id of the request being served."""
+"""Logging: one format for every process, with the id of the request being served."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import contextvars
 import logging
 import sys
 
-REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "request_id", default="-"
+)
 
 FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
@@ -19,7 +21,7 @@ class RequestIdFilter(logging.Filter):
 
 
 def setup(*, debug: bool, verbose: bool, log_file: str | None) -> None:
-    """Send logs to ``log_file`` or stderr: DEBUG if debug, INFO if verbose, else WARNING."""
+    """Log to ``log_file`` or stderr: DEBUG if debug, INFO if verbose, else WARNING."""
     handler: logging.Handler = (
         logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     )
@@ -29,4 +31,6 @@ def setup(*, debug: bool, verbose: bool, log_file: str | None) -> None:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
+    root.setLevel(
+        logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    )

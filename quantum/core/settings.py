@@ -18,7 +18,11 @@ from oslo_config import cfg
 from quantum.core.exceptions import ConfigError
 
 OPTIONS: tuple[cfg.Opt, ...] = (
-    cfg.HostAddressOpt("bind_host", default="0.0.0.0", help="Address the API listens on."),  # noqa: S104
+    cfg.HostAddressOpt(
+        "bind_host",
+        default="0.0.0.0",  # noqa: S104  # NOTE: a server listens on all addresses
+        help="Address the API listens on.",
+    ),
     cfg.PortOpt("bind_port", default=9696, help="TCP port the API listens on."),
     cfg.IntOpt(
         "api_workers",

@@ -18,7 +18,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="quantum-db-manage", description="Manage the Quantum database schema."
     )
-    parser.add_argument("--config-file", help="quantum.conf to read sql_connection from")
+    parser.add_argument(
+        "--config-file", help="quantum.conf to read sql_connection from"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("upgrade", help="upgrade the schema (to 'head' by default)")
     up.add_argument("revision", nargs="?", default="head")
@@ -37,12 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(settings.state_path).mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     try:
+        where = redact(settings.database_url)
         if args.command == "upgrade":
             migration.upgrade(engine, args.revision)
-            print(f"{redact(settings.database_url)}: at {migration.current_revision(engine)}")
+            print(f"{where}: at {migration.current_revision(engine)}")
         elif args.command == "downgrade":
             migration.downgrade(engine, args.revision)
-            print(f"{redact(settings.database_url)}: at {migration.current_revision(engine)}")
+            print(f"{where}: at {migration.current_revision(engine)}")
         elif args.command == "current":
             print(migration.current_revision(engine) or "empty")
         else:

@@ -46,7 +46,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def require_current(engine: Engine, config_file: str | None) -> None:
-    """Raise ConfigError, naming the command that fixes it, unless the schema is at head."""
+    """Raise ConfigError, naming the fix, unless the schema is at head."""
     current = current_revision(engine)
     head = head_revision()
     if current == head:

@@ -98,17 +98,25 @@ class Database:
         bind = self._writer if write else self.engine
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with Session(bind=bind, expire_on_commit=False) as session:
-                    with session.begin():
-                        return work(session)
+                with (
+                    Session(bind=bind, expire_on_commit=False) as session,
+                    session.begin(),
+                ):
+                    return work(session)
             except exc.DBAPIError as error:
                 if _is_retryable(error) and attempt < MAX_ATTEMPTS:
-                    LOG.info("retrying transaction after %s (attempt %d)", error.orig, attempt)
+                    LOG.info(
+                        "retrying transaction after %s (attempt %d)",
+                        error.orig,
+                        attempt,
+                    )
                     time.sleep(0.01 * attempt)
                     continue
                 if isinstance(error, exc.OperationalError | exc.InterfaceError):
                     LOG.error("database unavailable: %s", error.orig)
-                    raise ServiceUnavailable(reason="the database cannot be reached") from error
+                    raise ServiceUnavailable(
+                        reason="the database cannot be reached"
+                    ) from error
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 

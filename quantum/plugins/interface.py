@@ -22,8 +22,8 @@ Rules every implementation keeps:
 * **Validation.** Values arrive validated for type and length by the API layer
   (``quantum.core.models.NAME_MAX``); the plugin validates against state only.
 
-Names follow the v2 vocabulary (``admin_state_up``, ``status``) so later APIs extend this
-contract with subnets, fixed IPs and routers over the same store.
+Names follow the v2 vocabulary (``admin_state_up``, ``status``) so later APIs extend
+this contract with subnets, fixed IPs and routers over the same store.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from quantum.core.models import Network, Port
 @runtime_checkable
 class CorePlugin(Protocol):
     supported_extension_aliases: Sequence[str]
-    """Aliases of the API extensions this plugin implements; the API exposes only these."""
+    """Aliases of the API extensions this plugin implements; only these are exposed."""
 
     def list_networks(
         self, tenant_id: str, *, with_ports: bool = False
@@ -55,7 +55,9 @@ class CorePlugin(Protocol):
         """Create a network (status UP once the plugin has realised it)."""
         ...
 
-    def update_network(self, tenant_id: str, network_id: str, name: str | None) -> Network:
+    def update_network(
+        self, tenant_id: str, network_id: str, name: str | None
+    ) -> Network:
         """Rename. Raises NetworkNotFound."""
         ...
 

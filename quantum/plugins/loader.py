@@ -49,7 +49,7 @@ def _resolve(name: str) -> object:
 
 
 def load_plugin(settings: Settings) -> CorePlugin:
-    """Build the configured plugin, or raise ConfigError naming the option and choices."""
+    """Build the configured plugin; a ConfigError names the option and the choices."""
     name = settings.core_plugin.strip()
     choices = ", ".join(available_aliases())
     try:

@@ -93,7 +93,9 @@ class SqlPlugin:
             row = _network_row(s, tenant_id, network_id)
             if not with_ports:
                 return row.to_domain()
-            return row.to_domain(tuple(p.to_domain() for p in self._ports_of(s, row.id)))
+            return row.to_domain(
+                tuple(p.to_domain() for p in self._ports_of(s, row.id))
+            )
 
         return self.db.run(work, write=False)
 
@@ -112,7 +114,9 @@ class SqlPlugin:
 
         return self.db.run(work, write=True)
 
-    def update_network(self, tenant_id: str, network_id: str, name: str | None) -> Network:
+    def update_network(
+        self, tenant_id: str, network_id: str, name: str | None
+    ) -> Network:
         def work(s: Session) -> Network:
             row = _network_row(s, tenant_id, network_id)
             row.name = name
@@ -132,9 +136,9 @@ class SqlPlugin:
                 )
             )
             left = s.scalar(
-                select(func.count()).select_from(PortRow).where(
-                    PortRow.network_id == network_id
-                )
+                select(func.count())
+                .select_from(PortRow)
+                .where(PortRow.network_id == network_id)
             )
             if left:
                 raise exc.NetworkInUse(net_id=network_id)
@@ -198,20 +202,29 @@ class SqlPlugin:
 
     def delete_port(self, tenant_id: str, network_id: str, port_id: str) -> None:
         def work(s: Session) -> None:
-            row = _port_row(s, tenant_id, network_id, port_id)
+            _port_row(s, tenant_id, network_id, port_id)
             gone = s.execute(
-                delete(PortRow).where(PortRow.id == port_id, PortRow.attachment.is_(None))
+                delete(PortRow).where(
+                    PortRow.id == port_id, PortRow.attachment.is_(None)
+                )
             ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
             if not gone:
-                s.refresh(row)
-                raise exc.PortInUse(
-                    net_id=network_id, port_id=port_id, att_id=row.attachment
-                )
+                raise self._in_use(s, tenant_id, network_id, port_id)
 
         self.db.run(work, write=True)
 
+    @staticmethod
+    def _in_use(
+        s: Session, tenant_id: str, network_id: str, port_id: str
+    ) -> exc.QuantumError:
+        """Why a conditional write on an unplugged port matched nothing: re-read it
+        as committed now (a concurrent delete shows as not found)."""
+        s.expire_all()
+        row = _port_row(s, tenant_id, network_id, port_id)
+        return exc.PortInUse(net_id=network_id, port_id=port_id, att_id=row.attachment)
+
     def set_port_status(self, port_id: str, status: OpStatus) -> None:
-        """Record the operational status an agent observed (no tenant: agents are trusted)."""
+        """Record the op-status an agent observed (no tenant: agents are trusted)."""
         self.db.run(
             lambda s: s.execute(
                 update(PortRow).where(PortRow.id == port_id).values(status=status.value)
@@ -242,12 +255,15 @@ class SqlPlugin:
                 # NOTE: another plug of the same id committed between our check and our
                 # write; the unique index stopped us. Name the port that won.
                 self._refuse_if_held(s, network_id, port_id, attachment_id)
-                raise
+                # The winner has already unplugged again; it still won the race.
+                raise exc.AlreadyAttached(
+                    net_id=network_id,
+                    port_id=port_id,
+                    att_id=attachment_id,
+                    att_port_id="(unplugged since)",
+                ) from None
             if not plugged:
-                s.refresh(row)
-                raise exc.PortInUse(
-                    net_id=network_id, port_id=port_id, att_id=row.attachment
-                )
+                raise self._in_use(s, tenant_id, network_id, port_id)
 
         self.db.run(work, write=True)
 
@@ -276,7 +292,9 @@ class SqlPlugin:
 
     def check_health(self) -> None:
         self.db.run(
-            lambda s: s.execute(select(NetworkRow.id).where(NetworkRow.id == "")).first(),
+            lambda s: s.execute(
+                select(NetworkRow.id).where(NetworkRow.id == "")
+            ).first(),
             write=False,
         )
 

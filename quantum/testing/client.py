@@ -50,7 +50,7 @@ class Client:
             request.body = body.encode()
         elif body is not None:
             request.body = body
-        return request.get_response(self.app)  # type: ignore[no-any-return]
+        return request.get_response(self.app)
 
     def get(self, path: str, **headers: str) -> Response:
         return self.request("GET", path, headers=headers)

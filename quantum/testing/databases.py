@@ -45,7 +45,7 @@ def provision(backend: str, name: str, directory: Path) -> str:
         with engine.connect() as conn:
             if backend == "postgresql":
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\''))
+                conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'"))
             else:
                 conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
                 conn.execute(
