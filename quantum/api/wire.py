@@ -52,8 +52,8 @@ def negotiate(request: Request, suffix: Format | None = None) -> Format:
     if ctype in (Format.JSON, Format.XML):
         return Format(ctype)
     if "Accept" in request.headers:
-        best = request.accept.best_match([Format.JSON.value, Format.XML.value])
-        if best == Format.XML:
+        offers = request.accept.acceptable_offers([Format.JSON.value, Format.XML.value])
+        if offers and offers[0][0] == Format.XML:
             return Format.XML
     return Format.JSON
 

@@ -139,9 +139,9 @@ def load_settings(
         files.append(str(path))
     try:
         conf(list(args), project="quantum", default_config_files=files)
+        values = {opt.dest: conf[opt.dest] for opt in OPTIONS}
     except (cfg.Error, ValueError) as exc:
         raise ConfigError(reason=f"Invalid configuration: {exc}") from exc
-    values = {opt.dest: conf[opt.dest] for opt in OPTIONS}
     return Settings(config_file=files[0] if files else None, **values)
 
 

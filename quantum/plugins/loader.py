@@ -23,6 +23,13 @@ BUILTIN: dict[str, str] = {
 
 ENTRY_POINT_GROUP = "quantum.core_plugins"
 
+CONTRACT = tuple(
+    name
+    for name in vars(CorePlugin)
+    if not name.startswith("_") and name != "supported_extension_aliases"
+)
+"""Methods a plugin class must define (its aliases may be set per instance)."""
+
 
 def available_aliases() -> list[str]:
     names = set(BUILTIN)
@@ -59,12 +66,10 @@ def load_plugin(settings: Settings) -> CorePlugin:
             reason=f"core_plugin = {name!r} in [DEFAULT] cannot be loaded ({exc}). "
             f"Choose one of: {choices}, or a dotted path 'package.module:Class'."
         ) from exc
-    if not callable(factory):
-        raise ConfigError(reason=f"core_plugin = {name!r} is not a plugin class.")
-    plugin = cast(PluginFactory, factory)(settings)
-    if not isinstance(plugin, CorePlugin):
+    missing = [m for m in CONTRACT if not hasattr(factory, m)]
+    if not callable(factory) or missing:
         raise ConfigError(
             reason=f"core_plugin = {name!r} does not implement the plugin contract "
-            "(quantum.plugins.interface.CorePlugin)."
+            f"(quantum.plugins.interface.CorePlugin); missing: {', '.join(missing)}."
         )
-    return plugin
+    return cast(PluginFactory, factory)(settings)

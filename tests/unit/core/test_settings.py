@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: Apache-2.0
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quantum.core.exceptions import ConfigError
+from quantum.core.settings import Settings, load_settings
+
+
+def test_defaults_without_a_file() -> None:
+    settings = load_settings(None)
+    assert (settings.bind_port, settings.core_plugin, settings.api_workers) == (
+        9696,
+        "sql",
+        0,
+    )
+
+
+def test_values_from_the_file_and_derived_paths(tmp_path: Path) -> None:
+    conf = tmp_path / "quantum.conf"
+    conf.write_text(
+        "[DEFAULT]\nbind_port = 1234\nstate_path = /srv/q\ncore_plugin = fake\n"
+    )
+    settings = load_settings(conf)
+    assert settings.bind_port == 1234
+    assert settings.core_plugin == "fake"
+    assert settings.database_url == "sqlite:////srv/q/quantum.sqlite"
+    assert settings.paste_config_path == tmp_path / "api-paste.ini"
+
+
+def test_explicit_sql_connection_wins() -> None:
+    settings = Settings(sql_connection="postgresql://h/q")
+    assert settings.database_url == "postgresql://h/q"
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.conf")
+
+
+@pytest.mark.parametrize("line", ["bind_port = http", "api_workers = -1"])
+def test_invalid_values_are_config_errors(tmp_path: Path, line: str) -> None:
+    conf = tmp_path / "quantum.conf"
+    conf.write_text(f"[DEFAULT]\n{line}\n")
+    with pytest.raises(ConfigError):
+        load_settings(conf)
