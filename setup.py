@@ -40,6 +40,7 @@ setup(
             "request_id = quantum.api.app:request_id_factory",
             "extensions = quantum.api.app:extensions_factory",
         ],
+        "oslo.config.opts": ["quantum = quantum.core.settings:list_opts"],
         "quantum.core_plugins": [
             "fake = quantum.plugins.fake:FakePlugin",
             "sql = quantum.plugins.sql:SqlPlugin",

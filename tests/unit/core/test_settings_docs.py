@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: Apache-2.0
+"""docs/configuration.md documents every option with its real default."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from quantum.core.settings import OPTIONS, Settings
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
+
+
+def test_every_option_is_documented_with_its_default() -> None:
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|", DOC.read_text(), re.M))
+    assert set(rows) == {opt.dest for opt in OPTIONS}
+    for opt in OPTIONS:
+        shown = rows[opt.dest].strip()
+        if opt.default in (None, ""):
+            assert shown.startswith("*("), opt.dest
+        else:
+            assert (
+                shown
+                == f"`{str(opt.default).lower() if isinstance(opt.default, bool) else opt.default}`"
+            ), opt.dest
+
+
+def test_settings_defaults_match_the_declarations() -> None:
+    defaults = Settings()
+    for opt in OPTIONS:
+        assert getattr(defaults, opt.dest) == opt.default, opt.dest
