@@ -31,6 +31,13 @@ def read(request: Request, fmt: Format, limit: int) -> Any:
     length = request.content_length
     if length is not None and length > limit:
         raise body_too_large(limit)
+    if (
+        length is None
+        and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    ):
+        # NOTE: eventlet passes chunked bodies without Content-Length and without
+        # ``wsgi.input_terminated``; WebOb would then read them as empty.
+        request.is_body_readable = True
     raw = request.body_file.read(limit + 1)
     if len(raw) > limit:
         raise body_too_large(limit)
@@ -55,8 +62,16 @@ def _root(body: Any, key: str, version: ApiVersion) -> dict[str, Any]:
     return value
 
 
+def _field(fields: dict[str, Any], key: str) -> Any:
+    """``fields[key]``, reading an empty XML element (``<name/>``) as ``""``."""
+    value = fields.get(key)
+    return "" if value == {} else value
+
+
 def _not_specified(field: str, version: ApiVersion) -> BodyFault:
-    return invalid_body(f"Failed to parse request. Parameter: {field} not specified", version)
+    return invalid_body(
+        f"Failed to parse request. Parameter: {field} not specified", version
+    )
 
 
 def _text(value: Any, field: str, version: ApiVersion) -> str:
@@ -67,21 +82,23 @@ def _text(value: Any, field: str, version: ApiVersion) -> str:
             f"Invalid value for {field}: longer than {NAME_MAX} characters", version
         )
     if "\x00" in value:
-        raise invalid_body(f"Invalid value for {field}: contains a NUL character", version)
+        raise invalid_body(
+            f"Invalid value for {field}: contains a NUL character", version
+        )
     return value
 
 
 def network_name(body: Any, version: ApiVersion) -> str | None:
     """Create and update network: ``name`` required; an empty name is stored as null."""
     fields = _root(body, "network", version)
-    name = fields.get("name")
+    name = _field(fields, "name")
     if name is None:
         raise _not_specified("name", version)
     return _text(name, "name", version) or None
 
 
 def _state(fields: dict[str, Any]) -> bool:
-    state = fields.get("state")
+    state = _field(fields, "state")
     if state is None or state == "":
         return False
     if state == PortState.ACTIVE:
@@ -105,7 +122,7 @@ def port_state(body: Any, version: ApiVersion) -> bool:
 
 def attachment_id(body: Any, version: ApiVersion) -> str:
     fields = _root(body, "attachment", version)
-    value = fields.get("id")
+    value = _field(fields, "id")
     # NOTE: the original turned "" into null and then reported a bogus conflict.
     if value is None or value == "":
         raise _not_specified("id", version)
