@@ -25,7 +25,7 @@ from quantum.api.extensions import ExtensionDescriptor, ExtensionsFilter, suppor
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate
-from quantum.core.exceptions import QuantumError
+from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
 from quantum.plugins.interface import CorePlugin
@@ -91,12 +91,12 @@ def load_app(settings: Settings) -> WsgiApp:
     """The whole Paste application for ``settings`` (what quantum-server serves)."""
     path = settings.paste_config_path
     if not path.is_file():
-        raise QuantumError(f"Paste configuration {path} does not exist")
+        raise ConfigError(reason=f"Paste configuration {path} does not exist")
     global_conf = {"config_file": settings.config_file or ""}
     return loadapp(f"config:{path.resolve()}", name="quantum", global_conf=global_conf)  # type: ignore[no-any-return]
 
 
-# -- apps -------------------------------------------------------------------------------
+# -- apps ------------------------------------------------------------------------------
 
 
 VERSIONS_XML = XmlShape(
@@ -143,7 +143,7 @@ api_v11_factory = _api_factory(V1_1)
 
 
 def healthcheck_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
-    """``GET /healthcheck``: 200 ``OK`` after one indexed read of the store, else 503."""
+    """``GET /healthcheck``: 200 ``OK`` after an indexed read of the store, else 503."""
     service = service_for(global_conf)
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -151,14 +151,16 @@ def healthcheck_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp
             service.plugin.check_health()
             response = Response(status="200 OK", body=b"OK")
         except QuantumError as error:
-            response = Response(status="503 Service Unavailable", body=str(error).encode())
+            response = Response(
+                status="503 Service Unavailable", body=str(error).encode()
+            )
         response.headers["Content-Type"] = "text/plain; charset=UTF-8"
         return response(environ, start_response)  # type: ignore[no-any-return]
 
     return app
 
 
-# -- filters ----------------------------------------------------------------------------
+# -- filters ---------------------------------------------------------------------------
 
 
 def extensions_factory(
@@ -181,7 +183,9 @@ class RequestIdFilter:
         environ["quantum.request_id"] = request_id
         token = REQUEST_ID.set(request_id)
 
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             headers.append((self.HEADER, request_id))
             return start_response(status, headers, exc_info)
 

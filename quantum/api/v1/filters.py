@@ -8,8 +8,10 @@ keys matches nothing. Filters never raise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
+from urllib.parse import unquote_to_bytes
 
 from quantum.core.models import Network, Port
 
@@ -55,8 +57,25 @@ def last_values(params: Iterable[tuple[str, str]]) -> dict[str, str]:
     return dict(params)
 
 
+def _text(raw: bytes) -> str:
+    return unquote_to_bytes(raw).decode("utf-8", "replace")
+
+
+def parse_query(query_string: str) -> dict[str, str]:
+    """``QUERY_STRING`` as filters: split and unquoted as WebOb does, last value wins.
+
+    Bytes that are not UTF-8 become U+FFFD (matching nothing) instead of an error:
+    filters never fail a request.
+    """
+    raw = query_string.encode("latin-1", "replace").replace(b"+", b" ")
+    pairs = (pair.partition(b"=") for pair in re.split(rb"[&;]", raw) if pair)
+    return last_values((_text(name), _text(value)) for name, _, value in pairs)
+
+
 def _apply(
-    items: Sequence[T], query: Mapping[str, str], tests: Mapping[str, Callable[[T, str], bool]]
+    items: Sequence[T],
+    query: Mapping[str, str],
+    tests: Mapping[str, Callable[[T, str], bool]],
 ) -> list[T]:
     if not query:
         return list(items)

@@ -78,7 +78,11 @@ def build_mapper(routes: Iterable[tuple[str, str, str | None]]) -> Mapper:
             path,
             operation=operation,
             conditions={"method": [method]},
-            requirements={"tenant_id": "[^/]+", "network_id": "[^/]+", "port_id": "[^/]+"},
+            requirements={
+                "tenant_id": "[^/]+",
+                "network_id": "[^/]+",
+                "port_id": "[^/]+",
+            },
         )
     return mapper
 
@@ -109,13 +113,15 @@ class Call:
         return requests.read(self.request, self.fmt, self.body_limit)
 
     def query(self) -> dict[str, str]:
-        return filters.last_values(self.request.GET.items())
+        return filters.parse_query(self.request.environ.get("QUERY_STRING", ""))
 
 
 class ApiV1:
     """WSGI app for one v1 version over one plugin."""
 
-    def __init__(self, plugin: CorePlugin, version: ApiVersion, body_limit: int) -> None:
+    def __init__(
+        self, plugin: CorePlugin, version: ApiVersion, body_limit: int
+    ) -> None:
         self.plugin = plugin
         self.version = version
         self.body_limit = body_limit
@@ -142,7 +148,7 @@ class ApiV1:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        return self.respond(request)(environ, start_response)
+        return self.respond(request)(environ, start_response)  # type: ignore[no-any-return]
 
     def respond(self, request: Request) -> Response:
         try:
@@ -168,7 +174,9 @@ class ApiV1:
         except faults.BodyFault as fault:
             return faults.render(fault, fmt, self.version)
         except QuantumError as error:
-            return faults.render(faults.from_error(error, self.version), fmt, self.version)
+            return faults.render(
+                faults.from_error(error, self.version), fmt, self.version
+            )
         except Exception:
             LOG.exception("unhandled error serving %s %s", request.method, path)
             return faults.render(faults.internal_error(), fmt, self.version)
@@ -232,7 +240,9 @@ class ApiV1:
         return filters.ports(ports, call.query())
 
     def list_ports(self, call: Call) -> Reply:
-        return Reply("200 OK", {"ports": [views.port_ref(p) for p in self._ports(call)]})
+        return Reply(
+            "200 OK", {"ports": [views.port_ref(p) for p in self._ports(call)]}
+        )
 
     def list_ports_detail(self, call: Call) -> Reply:
         ports = self._ports(call)
@@ -244,7 +254,9 @@ class ApiV1:
         except StateInvalid:
             self.plugin.get_network(call.tenant_id, call.network_id)  # NOTE: 404 wins
             raise
-        port = self.plugin.create_port(call.tenant_id, call.network_id, admin_state_up=up)
+        port = self.plugin.create_port(
+            call.tenant_id, call.network_id, admin_state_up=up
+        )
         return Reply(self.version.create_status, {"port": views.port_ref(port)})
 
     def show_port(self, call: Call) -> Reply:
