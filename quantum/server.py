@@ -1,0 +1,536 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``quantum-server``: serve the Paste app on eventlet's WSGI server.
+
+With ``api_workers = 0`` the main process loads the app and serves. With N > 0 the
+main process only supervises: it opens the listening socket, forks N workers that each
+load the app after the fork (so no database connection crosses a fork) and serve the
+shared socket, restarts a worker that dies, and on SIGTERM/SIGINT forwards SIGTERM and
+waits for the workers to drain.
+
+A serving process stops on SIGTERM/SIGINT: it stops accepting, closes idle keep-alive
+connections, lets in-flight requests finish (up to ``shutdown_timeout`` seconds) and
+exits 0. Start-up problems (configuration, plugin, schema, address in use) print one
+line naming the fix on stderr and exit 2.
+"""
+
+import warnings
+
+# NOTE: eventlet warns on every import that it is in maintenance mode; that is known
+# (ARCHITECTURE.md §5 chooses it) and would bury the one-line start-up errors.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+# NOTE: before anything else is imported, so every later import (logging's locks,
+# SQLAlchemy's pool, psycopg2's wait callback) gets the green versions.
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import errno  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import select  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Iterable, Sequence  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any, NoReturn  # noqa: E402
+
+import eventlet.hubs  # noqa: E402
+import eventlet.wsgi  # noqa: E402
+from eventlet.support.greenlets import GreenletExit  # noqa: E402
+
+from quantum.core import log  # noqa: E402
+from quantum.core.exceptions import QuantumError  # noqa: E402
+from quantum.core.settings import Settings, load_settings  # noqa: E402
+
+LOG = logging.getLogger(__name__)
+ACCESS_LOG = logging.getLogger("quantum.wsgi")
+
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+PROG = "quantum-server"
+STARTUP_FAILED = 2
+"""Exit status for a configuration the server cannot start with."""
+
+BACKLOG = 128
+CLIENT_SOCKET_TIMEOUT = 900
+"""Seconds a client connection may stay silent (idle keep-alive included)."""
+ACCESS_FORMAT = (
+    '%(client_ip)s "%(request_line)s" status: %(status_code)s '
+    "len: %(body_length)s time: %(wall_seconds).6f"
+)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+RESPAWN_DELAY = 1.0
+"""A worker that dies within this many seconds of starting is respawned this late."""
+KILL_GRACE = 5.0
+"""Seconds past ``shutdown_timeout`` before the supervisor SIGKILLs a worker."""
+
+
+class StartupError(Exception):
+    """The server cannot start; the message is one line that names the fix."""
+
+
+# -- signals ------------------------------------------------------------------------
+
+
+class SignalPipe:
+    """Turns signals into bytes on a pipe, so waiting for them is ordinary I/O.
+
+    Python handlers run between bytecodes of whatever greenlet happens to be current
+    (often the hub); doing real work there is unsafe. ``signal.set_wakeup_fd`` writes
+    each signal number to our pipe instead, and ``wait`` reads them like a socket.
+    """
+
+    def __init__(self, signums: Sequence[int]) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.set_blocking(self.write_fd, False)
+        for signum in signums:
+            signal.signal(signum, _ignore_here)
+        signal.set_wakeup_fd(self.write_fd, warn_on_full_buffer=False)
+
+    def wait(
+        self, timeout: float | None = None, also: Sequence[int] = ()
+    ) -> tuple[list[int], list[int]]:
+        """Signals received and which of ``also`` (fds) are readable, after at most
+        ``timeout`` seconds."""
+        readable, _, _ = select.select([self.read_fd, *also], [], [], timeout)
+        signums: list[int] = []
+        if self.read_fd in readable:
+            with contextlib.suppress(BlockingIOError):
+                signums = list(os.read(self.read_fd, 512))
+        return signums, [fd for fd in readable if fd != self.read_fd]
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(-1)
+        os.close(self.read_fd)
+        os.close(self.write_fd)
+
+
+def _ignore_here(signum: int, frame: object) -> None:
+    """The real handling happens where ``SignalPipe.wait`` returns."""
+
+
+# -- one serving process --------------------------------------------------------------
+
+
+class _Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyped base
+    """Logs each access line under the id the app gave the request.
+
+    The app's request-id filter has reset the id by the time eventlet writes the access
+    line, so we bind it again from the environ in eventlet's post-request hook.
+    """
+
+    def handle_one_response(self) -> None:
+        tokens = []
+
+        def bind(environ: dict[str, Any]) -> None:
+            tokens.append(log.REQUEST_ID.set(environ.get("quantum.request_id", "-")))
+
+        self.environ["eventlet.posthooks"].append((bind, (), {}))
+        try:
+            super().handle_one_response()
+        finally:
+            for token in tokens:
+                log.REQUEST_ID.reset(token)
+
+
+def listen(settings: Settings) -> socket.socket:
+    """The listening socket, or StartupError naming ``bind_host``/``bind_port``."""
+    where = f"{settings.bind_host}:{settings.bind_port}"
+    try:
+        infos = socket.getaddrinfo(
+            settings.bind_host, settings.bind_port, type=socket.SOCK_STREAM
+        )
+    except socket.gaierror as error:
+        raise StartupError(
+            f"bind_host = {settings.bind_host!r} cannot be resolved ({error.strerror})"
+        ) from error
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    # NOTE: SO_REUSEADDR only. eventlet.listen() also sets SO_REUSEPORT, which lets a
+    # second server bind the same port silently and split the traffic.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"cannot listen on {where}: the address is already in use. Stop the "
+                "other server or set bind_port in [DEFAULT] to a free port."
+            ) from error
+        raise StartupError(
+            f"cannot listen on {where}: {error.strerror}. Check bind_host and "
+            "bind_port in [DEFAULT]."
+        ) from error
+    return sock
+
+
+def load_app(settings: Settings) -> WsgiApp:
+    """The Paste app, or StartupError with the configuration's own message."""
+    # NOTE: imported here, not at the top: the supervisor never loads the app, so it
+    # holds no SQLAlchemy state to share with the workers it forks.
+    from sqlalchemy.exc import DBAPIError
+
+    from quantum.api.app import load_app as load_paste_app
+    from quantum.db.session import redact
+
+    paste = settings.paste_config_path
+    if not paste.is_file():
+        raise StartupError(
+            f"api_paste_config = {settings.api_paste_config} names {paste}, which does "
+            "not exist. Fix api_paste_config in [DEFAULT] (relative to quantum.conf)."
+        )
+    try:
+        return load_paste_app(settings)
+    except QuantumError as error:
+        raise StartupError(str(error)) from error
+    except DBAPIError as error:
+        first_line = str(error.orig).strip().splitlines()[0] if error.orig else ""
+        raise StartupError(
+            f"cannot use the database {redact(settings.database_url)} ({first_line}). "
+            "Check sql_connection in [DEFAULT] and that the server is running."
+        ) from error
+
+
+def close_app() -> None:
+    from quantum.api.app import close_services
+
+    close_services()
+
+
+def serve(
+    settings: Settings,
+    sock: socket.socket,
+    app: WsgiApp,
+    signals: SignalPipe,
+    parent_pid: int | None = None,
+) -> int:
+    """Serve until a stop signal (or the supervisor's death), then drain. Returns 0."""
+    pool = eventlet.GreenPool()
+    server = eventlet.spawn(
+        eventlet.wsgi.server,
+        sock,
+        app,
+        log=ACCESS_LOG,
+        environ={"wsgi.multiprocess": settings.api_workers > 0},
+        protocol=_Protocol,
+        custom_pool=pool,
+        log_format=ACCESS_FORMAT,
+        debug=False,  # NOTE: True would put tracebacks in 500 bodies
+        socket_timeout=CLIENT_SOCKET_TIMEOUT,
+    )
+    LOG.info("serving on %s:%d", settings.bind_host, settings.bind_port)
+    while True:
+        signums, _ = signals.wait(timeout=1.0 if parent_pid else None)
+        if any(s in STOP_SIGNALS for s in signums):
+            LOG.info("stopping: %d request(s) in flight", pool.running())
+            break
+        if parent_pid and os.getppid() != parent_pid:
+            LOG.warning("the supervisor (pid %d) is gone; stopping", parent_pid)
+            break
+        if server.dead:
+            LOG.error("the WSGI server stopped unexpectedly")
+            return 1
+    # NOTE: GreenletExit in the accept loop makes eventlet's wsgi.server close the idle
+    # keep-alive connections, mark the busy ones to close after their response, and
+    # wait for them; closing our listening socket stops new connections at once.
+    server.kill()
+    sock.close()
+    with (
+        eventlet.Timeout(settings.shutdown_timeout, False),
+        contextlib.suppress(GreenletExit),
+    ):
+        server.wait()
+    if not server.dead:
+        LOG.warning(
+            "%d request(s) still running after shutdown_timeout = %d s; exiting anyway",
+            pool.running(),
+            settings.shutdown_timeout,
+        )
+    close_app()
+    return 0
+
+
+def run_single(settings: Settings) -> int:
+    """``api_workers = 0``: serve from this process."""
+    sock = listen(settings)
+    app = load_app(settings)
+    signals = SignalPipe(STOP_SIGNALS)
+    return serve(settings, sock, app, signals)
+
+
+# -- the supervisor -------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    pid: int
+    started: float
+    ready_fd: int | None
+    """Read end of the pipe the worker reports start-up on; None once read."""
+    ready: bool = False
+    reported: bool = False
+    error: str | None = None
+    """Why it could not start, as it reported."""
+    exit_code: int | None = None
+
+
+@dataclass
+class Supervisor:
+    """Forks and minds the workers of ``api_workers > 0``."""
+
+    WATCHED = (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)
+
+    settings: Settings
+    sock: socket.socket
+    signals: SignalPipe
+    workers: dict[int, Worker] = field(default_factory=dict)
+    respawn_at: list[float] = field(default_factory=list)
+    stopping: bool = False
+
+    def run(self) -> int:
+        LOG.info("starting %d workers", self.settings.api_workers)
+        for _ in range(self.settings.api_workers):
+            self.spawn()
+        error = self.await_ready()
+        if error is not None:
+            print(f"{PROG}: {error}", file=sys.stderr)
+            self.stop()
+            return STARTUP_FAILED
+        if not self.stopping:
+            self.supervise()
+        return self.stop()
+
+    def spawn(self) -> None:
+        read_fd, write_fd = os.pipe()
+        # NOTE: signals stay blocked across fork() until the child has replaced the
+        # supervisor's handlers, so none of them is handled by the wrong process.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.WATCHED)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover  # NOTE: the child; functional tests cover it
+            os.close(read_fd)
+            for fd in self._pending():
+                os.close(fd)
+            self._run_worker(write_fd, mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(write_fd)
+        self.workers[pid] = Worker(pid=pid, started=time.monotonic(), ready_fd=read_fd)
+        LOG.info("started worker %d", pid)
+
+    def _run_worker(self, ready_fd: int, mask: Iterable[int]) -> NoReturn:
+        status = 1
+        try:
+            status = worker_main(self.settings, self.sock, self.signals, ready_fd, mask)
+        except BaseException:  # NOTE: nothing may unwind into the supervisor's frames
+            LOG.exception("worker %d failed", os.getpid())
+        finally:
+            logging.shutdown()
+            os._exit(status)
+
+    def _read_ready(self, worker: Worker) -> str | None:
+        """Consume the worker's start-up report: None if it serves, else why not."""
+        assert worker.ready_fd is not None  # noqa: S101  # NOTE: callers check
+        message = os.read(worker.ready_fd, 4096)
+        os.close(worker.ready_fd)
+        worker.ready_fd = None
+        worker.ready = message == b"R"
+        worker.reported = bool(message)
+        if not worker.ready:
+            worker.error = message[1:].decode(errors="replace") or (
+                f"worker {worker.pid} exited during start-up; see the log"
+            )
+        return worker.error
+
+    def _pending(self) -> dict[int, Worker]:
+        return {w.ready_fd: w for w in self.workers.values() if w.ready_fd is not None}
+
+    def await_ready(self) -> str | None:
+        """Wait until every worker has loaded the app; the first error if one failed."""
+        while not all(w.ready for w in self.workers.values()):
+            pending = self._pending()
+            signums, readable = self.signals.wait(also=list(pending))
+            for fd in readable:
+                error = self._read_ready(pending[fd])
+                if error is not None:
+                    return error
+            if any(s in STOP_SIGNALS for s in signums):
+                self.stopping = True
+                return None
+            for worker in self.reap():
+                if worker.error is not None:
+                    return worker.error
+        LOG.info("all %d workers are serving", len(self.workers))
+        return None
+
+    def supervise(self) -> None:
+        """Until a stop signal: restart workers that die."""
+        while True:
+            timeout = None
+            if self.respawn_at:
+                timeout = max(0.0, min(self.respawn_at) - time.monotonic())
+            pending = self._pending()
+            signums, readable = self.signals.wait(timeout, also=list(pending))
+            for fd in readable:
+                self._read_ready(pending[fd])
+            if any(s in STOP_SIGNALS for s in signums):
+                self.stopping = True
+                return
+            for worker in self.reap():
+                if worker.error is not None:
+                    LOG.error("worker %d could not start: %s", worker.pid, worker.error)
+            now = time.monotonic()
+            for due in [t for t in self.respawn_at if t <= now]:
+                self.respawn_at.remove(due)
+                self.spawn()
+
+    def reap(self) -> list[Worker]:
+        """Collect exited workers; schedule replacements unless stopping."""
+        gone = []
+        while self.workers:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            worker = self.workers.pop(pid, None)
+            if worker is None:
+                continue
+            gone.append(worker)
+            if worker.ready_fd is not None:
+                self._read_ready(worker)  # NOTE: it exited, so this cannot block
+            worker.exit_code = code = os.waitstatus_to_exitcode(status)
+            if code < 0 and worker.error and not worker.reported:
+                # NOTE: killed (OOM, an operator, our SIGTERM) before it could report:
+                # not a configuration problem, so no reason to give up.
+                worker.error = None
+            how = f"exit status {code}" if code >= 0 else f"signal {-code}"
+            if self.stopping:
+                LOG.info("worker %d exited (%s)", pid, how)
+                continue
+            lived = time.monotonic() - worker.started
+            delay = RESPAWN_DELAY if lived < RESPAWN_DELAY else 0.0
+            LOG.warning(
+                "worker %d died unexpectedly (%s); starting a replacement in %.0f s",
+                pid,
+                how,
+                delay,
+            )
+            self.respawn_at.append(time.monotonic() + delay)
+        return gone
+
+    def stop(self) -> int:
+        """Forward SIGTERM, wait for every worker to drain, SIGKILL stragglers.
+
+        Returns 0 when every worker exited 0.
+        """
+        self.stopping = True
+        self.respawn_at.clear()
+        for pid in self.workers:
+            _kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.settings.shutdown_timeout + KILL_GRACE
+        clean = True
+        while self.workers:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                for pid in self.workers:
+                    LOG.error("worker %d did not stop in time; killing it", pid)
+                    _kill(pid, signal.SIGKILL)
+                deadline = time.monotonic() + KILL_GRACE
+                clean = False
+            self.signals.wait(min(max(remaining, 0.0), 0.5))
+            clean = all(_stopped_cleanly(w) for w in self.reap()) and clean
+        self.sock.close()
+        LOG.info("all workers stopped")
+        return 0 if clean else 1
+
+
+def _stopped_cleanly(worker: Worker) -> bool:
+    # NOTE: a worker still loading the app dies of SIGTERM; it had nothing to drain.
+    return worker.exit_code == 0 or (
+        not worker.ready and worker.exit_code == -signal.SIGTERM
+    )
+
+
+def _kill(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signum)
+
+
+def worker_main(
+    settings: Settings,
+    sock: socket.socket,
+    inherited: SignalPipe,
+    ready_fd: int,
+    mask: Iterable[int],
+) -> int:
+    """A forked worker: fresh hub and signal handling, load the app, serve."""
+    parent = os.getppid()
+    signal.set_wakeup_fd(-1)
+    os.close(inherited.read_fd)
+    os.close(inherited.write_fd)
+    for signum in (*STOP_SIGNALS, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    # NOTE: the parent's hub (and its epoll fd) came across the fork; give this process
+    # its own, as the eventlet docs require before using green I/O after fork().
+    eventlet.hubs.use_hub()
+    try:
+        app = load_app(settings)
+    except StartupError as error:
+        os.write(ready_fd, b"E" + str(error).encode())
+        os.close(ready_fd)
+        return STARTUP_FAILED
+    signals = SignalPipe(STOP_SIGNALS)
+    os.write(ready_fd, b"R")
+    os.close(ready_fd)
+    return serve(settings, sock, app, signals, parent_pid=parent)
+
+
+def run_workers(settings: Settings) -> int:
+    sock = listen(settings)
+    signals = SignalPipe(Supervisor.WATCHED)
+    return Supervisor(settings, sock, signals).run()
+
+
+# -- entry point ----------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description="Run the Quantum API.")
+    parser.add_argument(
+        "--config-file", required=True, help="quantum.conf (e.g. etc/quantum.conf)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config_file)
+        setup_logging(settings)
+        if settings.api_workers == 0:
+            return run_single(settings)
+        return run_workers(settings)
+    except (StartupError, QuantumError) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return STARTUP_FAILED
+
+
+def setup_logging(settings: Settings) -> None:
+    try:
+        log.setup(
+            debug=settings.debug, verbose=settings.verbose, log_file=settings.log_file
+        )
+    except OSError as error:
+        raise StartupError(
+            f"cannot open log_file = {settings.log_file} ({error.strerror}). Fix "
+            "log_file in [DEFAULT] or create its directory."
+        ) from error
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+# SPDX-License-Identifier: Apache-2.0
+"""quantum-server as a process: serving, workers, graceful stop, start-up errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quantum.testing.client import write_config
+from quantum.testing.server import ServerProcess, db_manage, free_port
+
+HOST = "127.0.0.1"
+SLOW_PLUGIN = "tests.functional.slow_plugin:SlowPlugin"
+JSON = {"Content-Type": "application/json"}
+
+MakeServer = Callable[..., ServerProcess]
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[MakeServer]:
+    """Builds a configured (not started) server; all are stopped after the test."""
+    servers: list[ServerProcess] = []
+
+    def make(
+        *, upgrade: bool = True, port: int | None = None, **options: Any
+    ) -> ServerProcess:
+        directory = tmp_path / f"server{len(servers)}"
+        values: dict[str, Any] = {
+            "bind_host": HOST,
+            "bind_port": port or free_port(HOST),
+            "core_plugin": "sql",
+            "log_file": directory / "quantum.log",
+            "verbose": "true",
+            "shutdown_timeout": 10,
+            **options,
+        }
+        config = write_config(directory, **values)
+        if upgrade:
+            done = db_manage(config, "upgrade", "head")
+            assert done.returncode == 0, done.stderr
+        server = ServerProcess(config, HOST, int(values["bind_port"]))
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop(timeout=15)
+
+
+def call(
+    server: ServerProcess, method: str, path: str, body: object = None
+) -> tuple[int, dict[str, str], Any]:
+    conn = server.connection()
+    try:
+        payload = json.dumps(body) if body is not None else None
+        conn.request(method, path, payload, JSON if payload else {})
+        response = conn.getresponse()
+        raw = response.read()
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return response.status, headers, json.loads(raw) if raw.strip() else None
+    finally:
+        conn.close()
+
+
+def create_network(server: ServerProcess, name: str) -> str:
+    status, _, body = call(
+        server, "POST", "/v1.1/tenants/t1/networks", {"network": {"name": name}}
+    )
+    assert status == 202, body
+    return str(body["network"]["id"])
+
+
+def wait_for_log(server: ServerProcess, text: str, timeout: float = 15) -> None:
+    log = server.config.parent / "quantum.log"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in log.read_text():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{text!r} not logged in {timeout} s")
+
+
+def startup_failure(server: ServerProcess) -> tuple[int, str]:
+    server.start(wait=False)
+    code = server.wait(timeout=30)
+    return code, server.stderr()
+
+
+def assert_one_line(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+
+
+# -- serving ------------------------------------------------------------------------
+
+
+def test_serves_the_api_with_request_ids_in_header_and_log(
+    make_server: MakeServer,
+) -> None:
+    server = make_server()
+    server.start()
+    net_id = create_network(server, "n1")
+
+    status, headers, body = call(server, "GET", f"/v1.1/tenants/t1/networks/{net_id}")
+
+    assert status == 200
+    assert body == {"network": {"id": net_id, "name": "n1", "op-status": "UP"}}
+    request_id = headers["x-openstack-request-id"]
+    assert request_id.startswith("req-")
+    assert server.stop() == 0
+    log = (server.config.parent / "quantum.log").read_text()
+    access = [line for line in log.splitlines() if f"[{request_id}]" in line]
+    assert any(f"GET /v1.1/tenants/t1/networks/{net_id}" in line for line in access), (
+        log
+    )
+
+
+def test_data_survives_a_restart(make_server: MakeServer) -> None:
+    server = make_server()
+    server.start()
+    net_id = create_network(server, "kept")
+    assert server.stop() == 0
+
+    server.start()
+    status, _, body = call(server, "GET", f"/v1.1/tenants/t1/networks/{net_id}")
+
+    assert status == 200
+    assert body["network"]["name"] == "kept"
+
+
+def serving_pids(server: ServerProcess, connections: int) -> set[int]:
+    """Pids in the access lines of requests sent over fresh concurrent connections."""
+    conns = [server.connection() for _ in range(connections)]
+    ids = []
+    for conn in conns:
+        conn.request("GET", "/healthcheck")
+    for conn in conns:
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200
+        ids.append(response.getheader("X-Openstack-Request-Id"))
+        conn.close()
+    log = (server.config.parent / "quantum.log").read_text().splitlines()
+    # format: date time pid level logger [request-id] message
+    return {int(line.split()[2]) for line in log for rid in ids if f"[{rid}]" in line}
+
+
+def test_two_workers_both_serve(make_server: MakeServer) -> None:
+    server = make_server(api_workers=2)
+    server.start()
+    wait_for_log(server, "all 2 workers are serving")
+    workers = server.worker_pids()
+    assert len(workers) == 2
+
+    seen: set[int] = set()
+    for _ in range(20):
+        seen |= serving_pids(server, 16)
+        if len(seen) == 2:
+            break
+
+    assert seen == set(workers)
+    assert server.stop() == 0
+
+
+def test_a_dead_worker_is_replaced(make_server: MakeServer) -> None:
+    server = make_server(api_workers=2)
+    server.start()
+    wait_for_log(server, "all 2 workers are serving")
+    victim = server.worker_pids()[0]
+
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        workers = server.worker_pids()
+        if len(workers) == 2 and victim not in workers:
+            break
+        time.sleep(0.05)
+
+    assert len(workers) == 2
+    assert victim not in workers
+    server.wait_ready()
+    assert server.stop() == 0
+
+
+# -- graceful stop ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_sigterm_lets_an_in_flight_request_finish(
+    make_server: MakeServer, workers: int
+) -> None:
+    server = make_server(core_plugin=SLOW_PLUGIN, api_workers=workers)
+    server.start()
+    if workers:
+        wait_for_log(server, f"all {workers} workers are serving")
+    marker = server.config.parent / "slow-1"
+    result: dict[str, Any] = {}
+
+    def slow_create() -> None:
+        result["status"], _, result["body"] = call(
+            server, "POST", "/v1.1/tenants/t1/networks", {"network": {"name": "slow-1"}}
+        )
+
+    client = threading.Thread(target=slow_create)
+    client.start()
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), "the slow request never reached the plugin"
+
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+    client.join(10)
+    code = server.wait(timeout=10)
+
+    assert result["status"] == 202, result
+    assert "id" in result["body"]["network"]
+    assert code == 0
+    assert time.monotonic() - started < 5, "the server should exit once drained"
+
+
+def test_sigterm_stops_accepting_and_exits_when_idle(make_server: MakeServer) -> None:
+    server = make_server()
+    server.start()
+    idle = server.connection()
+    idle.request("GET", "/healthcheck")
+    idle.getresponse().read()  # NOTE: a keep-alive connection left open and idle
+
+    started = time.monotonic()
+    code = server.stop(timeout=10)
+
+    assert code == 0
+    assert time.monotonic() - started < 5, "an idle keep-alive must not delay the stop"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((HOST, server.port), timeout=2).close()
+
+
+# -- start-up errors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_bad_core_plugin_is_one_clear_line(
+    make_server: MakeServer, workers: int
+) -> None:
+    server = make_server(core_plugin="no_such_plugin", api_workers=workers)
+
+    code, stderr = startup_failure(server)
+
+    assert code != 0
+    assert_one_line(stderr)
+    assert "core_plugin = 'no_such_plugin'" in stderr
+    assert "sql" in stderr  # the choices are listed
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_schema_behind_names_the_upgrade_command(
+    make_server: MakeServer, workers: int
+) -> None:
+    server = make_server(upgrade=False, api_workers=workers)
+
+    code, stderr = startup_failure(server)
+
+    assert code != 0
+    assert_one_line(stderr)
+    assert f"quantum-db-manage --config-file {server.config} upgrade head" in stderr
+
+
+def test_port_in_use_names_bind_port(make_server: MakeServer) -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        server = make_server(port=taken.getsockname()[1])
+
+        code, stderr = startup_failure(server)
+
+    assert code != 0
+    assert_one_line(stderr)
+    assert "already in use" in stderr
+    assert "bind_port" in stderr
+
+
+def test_missing_config_file(make_server: MakeServer, tmp_path: Path) -> None:
+    server = make_server()
+    server.config = tmp_path / "nowhere.conf"
+
+    code, stderr = startup_failure(server)
+
+    assert code != 0
+    assert_one_line(stderr)
+    assert "nowhere.conf does not exist" in stderr
