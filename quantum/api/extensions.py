@@ -62,12 +62,13 @@ class ExtensionsFilter:
         stripped, suffix = split_suffix(path)
         if not (stripped == "/extensions" or stripped.startswith("/extensions/")):
             return self.app(environ, start_response)  # type: ignore[no-any-return]
-        alias = stripped.removeprefix("/extensions").removeprefix("/")
-        if request.method != "GET" or "/" in alias:
+        listing = stripped == "/extensions"
+        alias = "" if listing else stripped.removeprefix("/extensions/")
+        if request.method != "GET" or not (listing or alias) or "/" in alias:
             # NOTE: extension resources (issue: extension framework) mount here later.
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         fmt = negotiate(request, suffix)
-        if not alias:
+        if listing:
             payload: dict[str, Any] = {
                 "extensions": [e.wire() for e in self.by_alias.values()]
             }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 from xml.etree.ElementTree import Element  # noqa: S405  # NOTE: type only; parsing is defusedxml
@@ -45,7 +46,8 @@ def _media_type(header: str | None) -> str:
 
 def negotiate(request: Request, suffix: Format | None = None) -> Format:
     if suffix is None:
-        _, suffix = split_suffix(request.path_info)
+        # NOTE: the raw WSGI path: a suffix is ASCII, and this cannot fail to decode.
+        _, suffix = split_suffix(request.environ.get("PATH_INFO", ""))
     if suffix is not None:
         return suffix
     ctype = _media_type(request.headers.get("Content-Type"))
@@ -58,7 +60,7 @@ def negotiate(request: Request, suffix: Format | None = None) -> Format:
     return Format.JSON
 
 
-# -- decoding ---------------------------------------------------------------------------
+# -- decoding --------------------------------------------------------------------------
 
 
 def _strip_ns(tag: str) -> str:
@@ -67,11 +69,13 @@ def _strip_ns(tag: str) -> str:
 
 def _xml_value(node: Element) -> Any:
     children = list(node)
-    text = (node.text or "").strip()
+    raw = node.text or ""
+    # NOTE: text is kept exactly ("  padded  "); only whitespace-only text, as in
+    # indented bodies, counts as no content.
     if not children and not node.attrib:
-        return text if text else {}
-    if not children and text:
-        return text
+        return raw if raw.strip() else {}
+    if not children and raw.strip():
+        return raw
     out: dict[str, Any] = {_strip_ns(k): v for k, v in node.attrib.items()}
     repeated: set[str] = set()
     for child in children:
@@ -98,19 +102,37 @@ def decode(body: bytes, fmt: Format) -> Any:
         root = SafeET.fromstring(body)
     except Exception as error:  # noqa: BLE001  # NOTE: defusedxml raises several types
         raise MalformedBody(str(error)) from error
-    return {_strip_ns(root.tag): _xml_value(root)}
+    try:
+        return {_strip_ns(root.tag): _xml_value(root)}
+    except RecursionError as error:
+        raise MalformedBody("XML nested too deeply") from error
 
 
-# -- encoding ---------------------------------------------------------------------------
+# -- encoding --------------------------------------------------------------------------
 
 
 def encode_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode(
+        "utf-8"
+    )
+
+
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry at all, not even as character references."""
 
 
 def _escape(text: str, quote: bool) -> str:
+    # NOTE: values that cannot be XML (an id echoed from the URL into a fault) are
+    # shown with U+FFFD rather than making the whole document unreadable.
+    text = NOT_XML.sub("\ufffd", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace('"', "&quot;") if quote else text
+    # NOTE: a parser turns a raw CR into LF, and TAB/LF/CR inside an attribute into
+    # spaces; references keep them.
+    text = text.replace("\r", "&#13;")
+    if not quote:
+        return text
+    text = text.replace('"', "&quot;")
+    return text.replace("\t", "&#9;").replace("\n", "&#10;")
 
 
 def _scalar(value: Any) -> str:
@@ -137,7 +159,9 @@ class XmlShape:
         attrs: list[tuple[str, str]] = []
         inner: list[str] = []
         if isinstance(value, Mapping):
-            attr_keys = () if name in self.text_children else self.attributes.get(name, ())
+            attr_keys = (
+                () if name in self.text_children else self.attributes.get(name, ())
+            )
             for key, item in value.items():
                 if key in attr_keys and not isinstance(item, Mapping | list):
                     attrs.append((key, _scalar(item)))

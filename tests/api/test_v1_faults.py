@@ -103,6 +103,17 @@ def test_domain_fault_literals(wire: V1, condition: str) -> None:
     wire.fault(response, domain_fault(kind, wire.version, detail))
 
 
+def test_ids_the_xml_cannot_carry_are_replaced_in_xml_faults(wire: V1) -> None:
+    response = wire.get("/networks/a%01b%0Ac")
+    shown = "a\x01b\nc" if wire.fmt is Fmt.JSON else "a\ufffdb\nc"
+    wire.fault(
+        response,
+        domain_fault(
+            NETWORK_NOT_FOUND, wire.version, f"Network {shown} could not be found"
+        ),
+    )
+
+
 # -- families B, C, D: the body never reaches the plugin -------------------------------
 
 NET_NAME_MISSING = "Failed to parse request. Parameter: name not specified"

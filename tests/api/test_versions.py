@@ -44,6 +44,8 @@ def _get(api: ApiUnderTest, path: str, method: str = "GET", **headers: str) -> R
 
 
 PATHS = [
+    "/%FF",
+    "/v1.0%FF/tenants",
     "/",
     "",
     "/foo/bar",

@@ -251,7 +251,8 @@ def xml_element(name: str, value: Any) -> str:
     if isinstance(value, Mapping):
         inner = "".join(xml_element(k, v) for k, v in value.items())
     else:
-        inner = _xml_text(str(value))
+        # NOTE: a raw CR would reach the server as LF (XML end-of-line handling).
+        inner = _xml_text(str(value)).replace("\r", "&#13;")
     return f"<{name}>{inner}</{name}>"
 
 

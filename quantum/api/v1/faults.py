@@ -75,7 +75,9 @@ class BodyFault(Exception):
 
 def missing_body() -> BodyFault:
     """Family D: no body where one is required, or a top-level non-object."""
-    return BodyFault("400 Bad Request", {"Error": {"code": 400, "message": GENERIC_400}})
+    return BodyFault(
+        "400 Bad Request", {"Error": {"code": 400, "message": GENERIC_400}}
+    )
 
 
 def malformed_body() -> BodyFault:
@@ -111,9 +113,19 @@ def from_error(error: exc.QuantumError, version: ApiVersion) -> BodyFault:
     entry = _domain_entry(error)
     if entry is not None:
         if version is V1_0:
-            body = {"code": entry.v10_code, "message": entry.message, "detail": error.detail}
-            return BodyFault(f"{entry.v10_code} {entry.v10_name}", {entry.v10_name: body})
-        body = {"type": entry.v11_type, "message": entry.message, "detail": error.detail}
+            body = {
+                "code": entry.v10_code,
+                "message": entry.message,
+                "detail": error.detail,
+            }
+            return BodyFault(
+                f"{entry.v10_code} {entry.v10_name}", {entry.v10_name: body}
+            )
+        body = {
+            "type": entry.v11_type,
+            "message": entry.message,
+            "detail": error.detail,
+        }
         return BodyFault(entry.v11_status, {"QuantumError": body})
     if isinstance(error, exc.BadRequest):
         return invalid_body(error.detail, version)
@@ -135,7 +147,7 @@ def internal_error() -> BodyFault:
 def render(fault: BodyFault, fmt: Format, version: ApiVersion) -> Response:
     if fmt is Format.XML:
         ((root, _),) = fault.payload.items()
-        # NOTE: every fault root carries ``code`` as an attribute; the rest are children.
+        # NOTE: every fault root carries ``code`` as an attribute, the rest as children.
         shape = XmlShape(attributes={root: ("code",)}, plurals={})
         body = shape.encode(fault.payload, version.xmlns)
     else:

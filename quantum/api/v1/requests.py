@@ -21,7 +21,7 @@ from quantum.api.v1.faults import (
     missing_body,
 )
 from quantum.api.v1.versions import ApiVersion
-from quantum.api.wire import Format, MalformedBody, decode
+from quantum.api.wire import NOT_XML, Format, MalformedBody, decode
 from quantum.core.exceptions import StateInvalid
 from quantum.core.models import NAME_MAX, PortState
 
@@ -85,6 +85,11 @@ def _text(value: Any, field: str, version: ApiVersion) -> str:
         raise invalid_body(
             f"Invalid value for {field}: contains a NUL character", version
         )
+    unrepresentable = NOT_XML.search(value)
+    if unrepresentable:
+        # NOTE: neither the XML format nor (for surrogates) UTF-8 could give it back.
+        code = f"U+{ord(unrepresentable.group()):04X}"
+        raise invalid_body(f"Invalid value for {field}: contains {code}", version)
     return value
 
 

@@ -10,12 +10,13 @@ status; serialisation happens once, here.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from routes import Mapper
 from webob import Request, Response
+from webob.exc import HTTPNotFound
 
 from quantum.api.v1 import faults, filters, requests, views
 from quantum.api.v1.versions import ApiVersion
@@ -54,37 +55,56 @@ ROUTES: tuple[tuple[str, str, str | None], ...] = (
 )
 
 NOT_FOUND_BODY = b"404 Not Found\n\nThe resource could not be found.\n\n   "
+"""The body of ``not_found`` without a detail line."""
 
 
 def not_found(request: Request, extra: str = "") -> Response:
-    """The plain 404 page the original answered for anything it did not route."""
+    """WebOb's plain 404 page (with ``extra`` as its detail line), as the original
+    answered anything it did not route; HEAD gets the empty ``text/html`` form."""
     if request.method == "HEAD":
         response = Response(status="404 Not Found", body=b"")
         response.headers["Content-Type"] = "text/html; charset=UTF-8"
         return response
-    body = NOT_FOUND_BODY
-    if extra:
-        body = body.replace(b"\n\n   ", b"\n\n" + extra.encode() + b"\n\n   ", 1)
-    response = Response(status="404 Not Found", body=body)
+    # NOTE: WebOb's own template, so a detail line is laid out as WebOb lays it out.
+    page = HTTPNotFound(detail=extra or None).plain_body(request.environ)
+    response = Response(status="404 Not Found", body=page.encode("utf-8"))
     response.headers["Content-Type"] = "text/plain; charset=UTF-8"
     return response
 
 
-def build_mapper(routes: Iterable[tuple[str, str, str | None]]) -> Mapper:
-    mapper = Mapper()
-    mapper.explicit = True
-    for method, path, operation in routes:
-        mapper.connect(
-            path,
-            operation=operation,
-            conditions={"method": [method]},
-            requirements={
-                "tenant_id": "[^/]+",
-                "network_id": "[^/]+",
-                "port_id": "[^/]+",
-            },
-        )
-    return mapper
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    operation: str | None
+
+
+def _segment(text: str) -> str:
+    variable = re.fullmatch(r"\{(\w+)\}", text)
+    return f"(?P<{variable.group(1)}>[^/]+)" if variable else re.escape(text)
+
+
+def compile_routes(routes: Iterable[tuple[str, str, str | None]]) -> tuple[Route, ...]:
+    """The route table as patterns that must match the whole path.
+
+    NOTE: a full match, so ``networks\n`` is not ``networks`` (a ``$``-anchored
+    pattern, as Routes builds, ignores one trailing newline).
+    """
+    return tuple(
+        Route(method, re.compile("/".join(map(_segment, path.split("/")))), operation)
+        for method, path, operation in routes
+    )
+
+
+def match_route(
+    routes: Iterable[Route], method: str, path: str
+) -> tuple[str | None, dict[str, str]] | None:
+    """The operation and URL variables of the first route matching both; else None."""
+    for route in routes:
+        found = route.pattern.fullmatch(path)
+        if found and route.method == method:
+            return route.operation, found.groupdict()
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +145,7 @@ class ApiV1:
         self.plugin = plugin
         self.version = version
         self.body_limit = body_limit
-        self.mapper = build_mapper(ROUTES)
+        self.routes = compile_routes(ROUTES)
         self.handlers: dict[str, Callable[[Call], Reply]] = {
             "list_networks": self.list_networks,
             "list_networks_detail": self.list_networks_detail,
@@ -157,20 +177,23 @@ class ApiV1:
             return not_found(request)
         stripped, suffix = split_suffix(path)
         fmt = negotiate(request, suffix)
-        match = self.mapper.match(stripped, environ={"REQUEST_METHOD": request.method})
-        if not match or match.get("operation") is None:
+        operation, variables = match_route(self.routes, request.method, stripped) or (
+            None,
+            {},
+        )
+        if operation is None:
             return not_found(request)
         call = Call(
             request=request,
             fmt=fmt,
             version=self.version,
             body_limit=self.body_limit,
-            tenant_id=match["tenant_id"],
-            network_id=match.get("network_id", ""),
-            port_id=match.get("port_id", ""),
+            tenant_id=variables["tenant_id"],
+            network_id=variables.get("network_id", ""),
+            port_id=variables.get("port_id", ""),
         )
         try:
-            reply = self.handlers[match["operation"]](call)
+            reply = self.handlers[operation](call)
         except faults.BodyFault as fault:
             return faults.render(fault, fmt, self.version)
         except QuantumError as error:
