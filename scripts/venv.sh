@@ -10,7 +10,9 @@ ensure_venv() {
     if [ ! -f "$stamp" ]; then
         "$VENV/bin/python" -m pip install -q --upgrade pip
         "$VENV/bin/python" -m pip install -q -r "requirements${want:+-$want}.txt"
-        "$VENV/bin/python" -m pip install -q --no-deps -e .
+        # NOTE: setuptools warns about editable installs on every build; keep the log.
+        "$VENV/bin/python" -m pip install -q --no-deps -e . >"$VENV/install.log" 2>&1 \
+            || { cat "$VENV/install.log"; return 1; }
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
