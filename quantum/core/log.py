@@ -34,3 +34,5 @@ def setup(*, debug: bool, verbose: bool, log_file: str | None) -> None:
     root.setLevel(
         logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     )
+    # NOTE: the schema check at start-up would otherwise log alembic's plugin set-up.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if debug else logging.WARNING)
