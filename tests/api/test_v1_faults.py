@@ -222,7 +222,7 @@ def test_network_name_must_be_a_string(v1: V1, body: Any) -> None:
     assert v1.network_ids() == []
 
 
-UNDECODABLE = {
+UNDECODABLE: dict[Fmt, list[str | bytes]] = {
     Fmt.JSON: [
         "this is not json",
         '{"network": {"name": "x"}',
@@ -312,7 +312,7 @@ def _chunked(v: V1, body: bytes) -> Response:
     request.headers["Transfer-Encoding"] = "chunked"
     request.environ["wsgi.input"] = io.BytesIO(body)
     request.environ.pop("CONTENT_LENGTH", None)
-    return request.get_response(v.api.client.app)  # type: ignore[no-any-return]
+    return request.get_response(v.api.client.app)
 
 
 @FAKE_ONLY

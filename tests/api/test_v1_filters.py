@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.api.v1client import FAKE_ONLY, NETWORK_NOT_FOUND, V1, Fmt
+from tests.api.v1client import FAKE_ONLY, NETWORK_NOT_FOUND, V1
 
 
 @dataclass
@@ -148,4 +148,3 @@ def test_filters_in_xml(xml: V1) -> None:
         f'<ports xmlns="{ns}"><port id="{n.port11}"/></ports>'.encode()
     )
     assert xml.get("/networks", "foo=bar").body == f'<networks xmlns="{ns}"/>'.encode()
-    assert xml.fmt is Fmt.XML

@@ -7,6 +7,7 @@ One decision serves body parsing, the response and faults alike.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from webob import Response
@@ -51,7 +52,7 @@ CHOICES: list[tuple[str, dict[str, str], Fmt]] = [
 ]
 
 
-def _decode(response: Response, fmt: Fmt, version: Version) -> object:
+def _decode(response: Response, fmt: Fmt, version: Version) -> Any:
     if fmt is Fmt.XML:
         namespace, body = parse_xml(response.body)
         assert namespace == version.xmlns
@@ -119,7 +120,7 @@ def test_bodies_are_parsed_in_the_chosen_format(
     response = api.request("POST", base + suffix, BODIES[chosen], headers)
     assert response.status == version.create_status
     assert response.headers["Content-Type"] == chosen.media_type
-    (net,) = _decode(response, chosen, version)["network"].values()  # type: ignore[index]
+    (net,) = _decode(response, chosen, version)["network"].values()
     shown = api.get(f"{base}/{net}.json")
     assert shown.json["network"]["name"] == "parsed"
     # the other format's body does not decode as the chosen one
@@ -144,5 +145,5 @@ def test_xml_url_without_content_type_reads_xml(
     response = api.post(f"{base}.xml", "<network><name>x</name></network>")
     assert response.status == version.create_status
     assert response.headers["Content-Type"] == XML
-    (net,) = _decode(response, Fmt.XML, version)["network"].values()  # type: ignore[index]
+    (net,) = _decode(response, Fmt.XML, version)["network"].values()
     assert api.get(f"{base}/{net}").json["network"]["name"] == "x"

@@ -127,16 +127,17 @@ def test_list_xml_bytes(xml: V1) -> None:
     ("body", "state"),
     [
         (None, "DOWN"),
+        (b"", "DOWN"),
         ({"port": {}}, "DOWN"),
         ({"port": {"state": None}}, "DOWN"),
         ({"port": {"state": ""}}, "DOWN"),
         ({"port": {"state": "DOWN"}}, "DOWN"),
         ({"port": {"state": "ACTIVE"}}, "ACTIVE"),
     ],
-    ids=["no-body", "empty", "null", "empty-string", "DOWN", "ACTIVE"],
+    ids=["no-body", "empty-body", "empty", "null", "empty-string", "DOWN", "ACTIVE"],
 )
 def test_create_state_defaults_to_down(
-    v1: V1, body: dict[str, Any] | None, state: str
+    v1: V1, body: dict[str, Any] | bytes | None, state: str
 ) -> None:
     net = v1.create_network()
     response = v1.call("POST", f"/networks/{net}/ports", body)
