@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Any, NoReturn  # noqa: E402
 
+import eventlet.greenio  # noqa: E402
 import eventlet.hubs  # noqa: E402
 import eventlet.wsgi  # noqa: E402
 from eventlet.support.greenlets import GreenletExit  # noqa: E402
@@ -60,9 +61,12 @@ BACKLOG = 128
 CLIENT_SOCKET_TIMEOUT = 900
 """Seconds a client connection may stay silent (idle keep-alive included)."""
 ACCESS_FORMAT = (
-    '%(client_ip)s "%(request_line)s" status: %(status_code)s '
+    '%(client_ip)s:%(client_port)s "%(request_line)s" status: %(status_code)s '
     "len: %(body_length)s time: %(wall_seconds).6f"
 )
+ACCEPT_DEFER = 0.0003
+ACCEPT_DEFER_MAX = 0.005
+"""Seconds a worker waits, per connection it holds, before accepting (capped)."""
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 RESPAWN_DELAY = 1.0
 """A worker that dies within this many seconds of starting is respawned this late."""
@@ -137,6 +141,45 @@ class _Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: unty
         finally:
             for token in tokens:
                 log.REQUEST_ID.reset(token)
+
+
+class BalancedListener:
+    """The shared listening socket, as seen by a worker: busy workers defer to idle.
+
+    Every worker is woken for each new connection and the first to call accept() wins,
+    so long-lived keep-alive connections land on workers at random (7 of 8 on one of
+    two workers is common), and one core does the work of two. Here a worker first
+    waits ``ACCEPT_DEFER`` seconds per connection it already holds, so the least
+    loaded worker that is awake takes the connection.
+    """
+
+    def __init__(self, sock: socket.socket, pool: eventlet.GreenPool) -> None:
+        self.sock = sock
+        self.raw: socket.socket = sock.fd  # type: ignore[attr-defined]  # GreenSocket
+        self.pool = pool
+        self.family = sock.family
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        while True:
+            eventlet.hubs.trampoline(self.sock.fileno(), read=True)
+            held = self.pool.running()
+            if held:
+                eventlet.sleep(min(ACCEPT_DEFER * held, ACCEPT_DEFER_MAX))
+            try:
+                client, address = self.raw.accept()
+            except BlockingIOError:
+                continue  # NOTE: another worker took it, as intended
+            eventlet.hubs.notify_opened(client.fileno())
+            return eventlet.greenio.GreenSocket(client), address
+
+    def getsockname(self) -> Any:
+        return self.sock.getsockname()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def listen(settings: Settings) -> socket.socket:
@@ -214,9 +257,10 @@ def serve(
 ) -> int:
     """Serve until a stop signal (or the supervisor's death), then drain. Returns 0."""
     pool = eventlet.GreenPool()
+    listener = BalancedListener(sock, pool) if settings.api_workers else sock
     server = eventlet.spawn(
         eventlet.wsgi.server,
-        sock,
+        listener,
         app,
         log=ACCESS_LOG,
         environ={"wsgi.multiprocess": settings.api_workers > 0},

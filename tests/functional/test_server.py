@@ -297,3 +297,32 @@ def test_missing_config_file(make_server: MakeServer, tmp_path: Path) -> None:
     assert code != 0
     assert_one_line(stderr)
     assert "nowhere.conf does not exist" in stderr
+
+
+def test_keep_alive_connections_are_spread_over_the_workers(
+    make_server: MakeServer,
+) -> None:
+    server = make_server(api_workers=2)
+    server.start()
+    wait_for_log(server, "all 2 workers are serving")
+    conns = []
+    for _ in range(8):  # NOTE: one after another, each kept open, as a client pool does
+        conn = server.connection()
+        conn.request("GET", "/healthcheck")
+        conn.getresponse().read()
+        conns.append(conn)
+    local_ports = [conn.sock.getsockname()[1] for conn in conns]
+    for conn in conns:
+        conn.close()
+
+    log = (server.config.parent / "quantum.log").read_text().splitlines()
+    pid_of = {
+        int(line.split(f"{HOST}:", 1)[1].split()[0]): int(line.split()[2])
+        for line in log
+        if '"GET /healthcheck' in line
+    }
+    held = [
+        list(map(pid_of.get, local_ports)).count(pid) for pid in server.worker_pids()
+    ]
+
+    assert sorted(held)[-1] <= 5, held  # at random, 6+ of 8 on one worker is common
