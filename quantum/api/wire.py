@@ -112,9 +112,13 @@ def decode(body: bytes, fmt: Format) -> Any:
 
 
 def encode_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode(
-        "utf-8"
-    )
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # NOTE: a lone surrogate echoed from a request (an invalid state in a fault
+        # detail) has no UTF-8 form; as a \u escape it is still valid JSON.
+        return json.dumps(value, separators=(", ", ": ")).encode("ascii")
 
 
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

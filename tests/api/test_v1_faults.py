@@ -114,6 +114,18 @@ def test_ids_the_xml_cannot_carry_are_replaced_in_xml_faults(wire: V1) -> None:
     )
 
 
+@FAKE_ONLY
+def test_a_lone_surrogate_echoed_in_a_fault_is_escaped(v1: V1) -> None:
+    """JSON can carry one as ``\\udfff`` (XML cannot: such a body is malformed)."""
+    net = v1.create_network()
+    response = v1.call(
+        "POST", f"/networks/{net}/ports", b'{"port": {"state": "\\udfff"}}'
+    )
+    assert b"\\udfff" in response.body
+    detail = "Unsupported port state: \udfff"
+    v1.fault(response, domain_fault(STATE_INVALID, v1.version, detail))
+
+
 # -- families B, C, D: the body never reaches the plugin -------------------------------
 
 NET_NAME_MISSING = "Failed to parse request. Parameter: name not specified"

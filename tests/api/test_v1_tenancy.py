@@ -79,7 +79,8 @@ def test_tenant_ids_are_free_form_and_exact(v1: V1) -> None:
     assert dotted.ok(dotted.get(f"/networks/{net}"))["network"]["name"] == "dotted"
     for other in ("ACME.example.com", "acme", "acme.example.com "):
         assert v1.as_tenant(other.replace(" ", "%20")).network_ids() == []
-    spaced = v1.as_tenant("with%20space")
-    net = spaced.create_network()
-    assert spaced.network_ids() == [net]
-    assert dotted.network_ids() != [net]
+    for odd in ("with%20space", "bell%07tab%09", "t%C3%A9nant-%E6%9D%B1"):
+        tenant = v1.as_tenant(odd)
+        net = tenant.create_network()
+        assert tenant.network_ids() == [net], odd
+        assert dotted.network_ids() != [net]

@@ -145,13 +145,15 @@ def domain_fault(kind: Domain, version: Version, detail: str) -> Expected:
             f'<{name} code="{code}" xmlns="{NS10}"><message>{message}</message>'
             f"<detail>{detail_x}</detail></{name}>"
         )
-        return Expected(f"{code} {name}", payload, xml.encode())
+        return Expected(f"{code} {name}", payload, xml.encode(errors="replace"))
     error = {"type": kind.v11_type, "message": kind.message, "detail": detail}
     xml = (
         f'<QuantumError xmlns="{NS11}"><type>{kind.v11_type}</type>'
         f"<message>{message}</message><detail>{detail_x}</detail></QuantumError>"
     )
-    return Expected(kind.v11_status, {"QuantumError": error}, xml.encode())
+    return Expected(
+        kind.v11_status, {"QuantumError": error}, xml.encode(errors="replace")
+    )
 
 
 def invalid_body(version: Version, detail: str) -> Expected:
@@ -165,13 +167,15 @@ def invalid_body(version: Version, detail: str) -> Expected:
             f'<Bad Request code="400" xmlns="{NS10}"><message>{GENERIC_400}</message>'
             f"<detail>{detail_x}</detail></Bad Request>"
         )
-        return Expected("400 Bad Request", payload, xml.encode())
+        return Expected("400 Bad Request", payload, xml.encode(errors="replace"))
     error = {"type": "QuantumServiceFault", "message": GENERIC_400, "detail": detail}
     xml = (
         f'<QuantumError xmlns="{NS11}"><type>QuantumServiceFault</type>'
         f"<message>{GENERIC_400}</message><detail>{detail_x}</detail></QuantumError>"
     )
-    return Expected("400 Bad Request", {"QuantumError": error}, xml.encode())
+    return Expected(
+        "400 Bad Request", {"QuantumError": error}, xml.encode(errors="replace")
+    )
 
 
 def _error(version: Version, message: str) -> Expected:
@@ -180,7 +184,7 @@ def _error(version: Version, message: str) -> Expected:
         f"<message>{message}</message></Error>"
     )
     payload = {"Error": {"code": 400, "message": message}}
-    return Expected("400 Bad Request", payload, xml.encode())
+    return Expected("400 Bad Request", payload, xml.encode(errors="replace"))
 
 
 def malformed_body(version: Version) -> Expected:

@@ -74,7 +74,9 @@ def _not_specified(field: str, version: ApiVersion) -> BodyFault:
     )
 
 
-def _text(value: Any, field: str, version: ApiVersion) -> str:
+def _text(value: Any, field: str, version: ApiVersion, *, shown: bool = True) -> str:
+    """A string the store can keep; if ``shown`` (it appears in responses), one that
+    every response format can carry as well."""
     if not isinstance(value, str):
         raise invalid_body(f"Invalid value for {field}: expected a string", version)
     if len(value) > NAME_MAX:
@@ -85,7 +87,7 @@ def _text(value: Any, field: str, version: ApiVersion) -> str:
         raise invalid_body(
             f"Invalid value for {field}: contains a NUL character", version
         )
-    unrepresentable = NOT_XML.search(value)
+    unrepresentable = NOT_XML.search(value) if shown else None
     if unrepresentable:
         # NOTE: neither the XML format nor (for surrogates) UTF-8 could give it back.
         code = f"U+{ord(unrepresentable.group()):04X}"
@@ -135,5 +137,8 @@ def attachment_id(body: Any, version: ApiVersion) -> str:
 
 
 def tenant_id(value: str, version: ApiVersion) -> str:
-    """Tenants are free-form, but the store keeps at most NAME_MAX characters."""
-    return _text(value, "tenant_id", version)
+    """Tenants are free-form, but the store keeps at most NAME_MAX characters.
+
+    A tenant id only appears in URLs, so unlike names it may hold control characters.
+    """
+    return _text(value, "tenant_id", version, shown=False)
