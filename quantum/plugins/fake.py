@@ -65,7 +65,9 @@ class FakePlugin:
             self._ports[net.id] = {}
         return net
 
-    def update_network(self, tenant_id: str, network_id: str, name: str | None) -> Network:
+    def update_network(
+        self, tenant_id: str, network_id: str, name: str | None
+    ) -> Network:
         with self._lock:
             net = replace(self._network(tenant_id, network_id), name=name)
             self._networks[net.id] = net
