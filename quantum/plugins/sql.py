@@ -25,7 +25,14 @@ from quantum.db.models import NetworkRow, PortRow
 from quantum.db.session import Database
 
 
+def _storable(*values: str) -> bool:
+    """Whether every value could be stored at all; PostgreSQL cannot hold NUL."""
+    return not any("\x00" in v for v in values)
+
+
 def _network_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
+    if not _storable(tenant_id, network_id):
+        raise exc.NetworkNotFound(net_id=network_id)
     row = s.scalars(
         select(NetworkRow).where(
             NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id
@@ -38,6 +45,8 @@ def _network_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
 
 def _port_row(s: Session, tenant_id: str, network_id: str, port_id: str) -> PortRow:
     _network_row(s, tenant_id, network_id)
+    if not _storable(port_id):
+        raise exc.PortNotFound(net_id=network_id, port_id=port_id)
     row = s.scalars(
         select(PortRow).where(PortRow.id == port_id, PortRow.network_id == network_id)
     ).one_or_none()
@@ -66,6 +75,8 @@ class SqlPlugin:
         self, tenant_id: str, *, with_ports: bool = False
     ) -> Sequence[Network]:
         def work(s: Session) -> list[Network]:
+            if not _storable(tenant_id):
+                return []
             rows = s.scalars(
                 select(NetworkRow)
                 .where(NetworkRow.tenant_id == tenant_id)

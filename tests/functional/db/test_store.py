@@ -232,3 +232,14 @@ def test_schema_behind_head_is_refused_with_the_fix(
         assert migration.current_revision(engine) == migration.head_revision()
     finally:
         engine.dispose()
+
+
+def test_ids_no_back_end_can_store_are_simply_not_found(plugin: SqlPlugin) -> None:
+    net = plugin.create_network(TENANT, "n")
+    assert plugin.list_networks("a\x00b") == []
+    with pytest.raises(exc.NetworkNotFound):
+        plugin.get_network(TENANT, "a\x00b")
+    with pytest.raises(exc.NetworkNotFound):
+        plugin.delete_network("a\x00b", net.id)
+    with pytest.raises(exc.PortNotFound):
+        plugin.get_port(TENANT, net.id, "p\x00")
