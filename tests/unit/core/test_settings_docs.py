@@ -19,10 +19,11 @@ def test_every_option_is_documented_with_its_default() -> None:
         if opt.default in (None, ""):
             assert shown.startswith("*("), opt.dest
         else:
-            assert (
-                shown
-                == f"`{str(opt.default).lower() if isinstance(opt.default, bool) else opt.default}`"
-            ), opt.dest
+            assert shown == f"`{_ini(opt.default)}`", opt.dest
+
+
+def _ini(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def test_settings_defaults_match_the_declarations() -> None:
