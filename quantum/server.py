@@ -272,9 +272,9 @@ def serve(
     )
     LOG.info("serving on %s:%d", settings.bind_host, settings.bind_port)
     while True:
-        signums, _ = signals.wait(timeout=1.0 if parent_pid else None)
+        signums, _ = signals.wait(timeout=1.0)
         if any(s in STOP_SIGNALS for s in signums):
-            LOG.info("stopping: %d request(s) in flight", pool.running())
+            LOG.info("stopping; %d client connection(s) open", pool.running())
             break
         if parent_pid and os.getppid() != parent_pid:
             LOG.warning("the supervisor (pid %d) is gone; stopping", parent_pid)
@@ -294,7 +294,7 @@ def serve(
         server.wait()
     if not server.dead:
         LOG.warning(
-            "%d request(s) still running after shutdown_timeout = %d s; exiting anyway",
+            "%d connection(s) still busy after shutdown_timeout = %d s; exiting anyway",
             pool.running(),
             settings.shutdown_timeout,
         )
@@ -517,9 +517,7 @@ def worker_main(
 ) -> int:
     """A forked worker: fresh hub and signal handling, load the app, serve."""
     parent = os.getppid()
-    signal.set_wakeup_fd(-1)
-    os.close(inherited.read_fd)
-    os.close(inherited.write_fd)
+    inherited.close()
     for signum in (*STOP_SIGNALS, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
