@@ -12,17 +12,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from quantum.api.app import load_app
 from quantum.api.v1.router import NOT_FOUND_BODY, ROUTES
-from quantum.core.settings import load_settings
-from quantum.testing.client import Client, write_config
 from tests.api import contract
+from tests.api.v1client import FAKE_ONLY
 from tests.conftest import ApiUnderTest
 
 V11 = contract.base_path()
@@ -183,13 +180,6 @@ def test_documented_operation_is_served_as_documented(
     assert response.status_int < 300 or op.operation_id == "show_extension"
 
 
-@pytest.fixture
-def fake_api(tmp_path: Path) -> ApiUnderTest:
-    """Routing and fault shapes do not depend on the back-end: the fake plugin only."""
-    config = write_config(tmp_path / "fake", core_plugin="fake")
-    return ApiUnderTest(Client(load_app(load_settings(config))), "fake", "UP")
-
-
 FAILING_CALLS: list[tuple[str, Callable[[Fixture], dict[str, str]]]] = [
     ("unknown network", lambda f: {"network_id": "no-such-network"}),
     ("unknown port", lambda f: {"port_id": "no-such-port"}),
@@ -198,16 +188,17 @@ FAILING_CALLS: list[tuple[str, Callable[[Fixture], dict[str, str]]]] = [
 ]
 
 
+@FAKE_ONLY
 @pytest.mark.parametrize("case", FAILING_CALLS, ids=lambda c: c[0])
 @pytest.mark.parametrize("op", _core_operations(), ids=lambda op: op.operation_id)
 def test_documented_faults_are_the_ones_served(
-    fake_api: ApiUnderTest,
+    api: ApiUnderTest,
     op: contract.Operation,
     case: tuple[str, Callable[[Fixture], dict[str, str]]],
 ) -> None:
-    fixture = Fixture(fake_api)
+    fixture = Fixture(api)
     _, overrides = case
-    response = fake_api.request(
+    response = api.request(
         op.method,
         fixture.url(op.template, **overrides(fixture)),
         _request_example(op),
@@ -216,6 +207,7 @@ def test_documented_faults_are_the_ones_served(
     _check_served(op, response)
 
 
+@FAKE_ONLY
 @pytest.mark.parametrize(
     "body",
     [
@@ -232,10 +224,10 @@ def test_documented_faults_are_the_ones_served(
     ids=lambda op: op.operation_id,
 )
 def test_documented_body_faults_are_the_ones_served(
-    fake_api: ApiUnderTest, op: contract.Operation, body: bytes | None
+    api: ApiUnderTest, op: contract.Operation, body: bytes | None
 ) -> None:
-    fixture = Fixture(fake_api)
-    response = fake_api.request(
+    fixture = Fixture(api)
+    response = api.request(
         op.method, fixture.url(op.template), body, {"Content-Type": "application/json"}
     )
     _check_served(op, response)
@@ -244,14 +236,15 @@ def test_documented_body_faults_are_the_ones_served(
 TEMPLATES = sorted({op.template for op in contract.operations()})
 
 
+@FAKE_ONLY
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_undocumented_methods_are_routing_misses(
-    fake_api: ApiUnderTest, template: str
+    api: ApiUnderTest, template: str
 ) -> None:
-    fixture = Fixture(fake_api)
+    fixture = Fixture(api)
     url = fixture.url(template)
     for method in ALL_METHODS:
-        response = fake_api.request(method, url)
+        response = api.request(method, url)
         # NOTE: PUT .../networks/detail is the member URL with the id "detail".
         if contract.matching(method, url.removeprefix(V11)):
             assert response.body != NOT_FOUND_BODY, (method, template)
@@ -261,6 +254,7 @@ def test_undocumented_methods_are_routing_misses(
         assert response.body == expected, (method, template)
 
 
+@FAKE_ONLY
 @pytest.mark.parametrize("suffix", [".json", ".xml"])
 @pytest.mark.parametrize(
     "op",
@@ -268,10 +262,10 @@ def test_undocumented_methods_are_routing_misses(
     ids=lambda op: op.operation_id,
 )
 def test_format_suffix_variants_are_served(
-    fake_api: ApiUnderTest, op: contract.Operation, suffix: str
+    api: ApiUnderTest, op: contract.Operation, suffix: str
 ) -> None:
-    fixture = Fixture(fake_api)
-    response = fake_api.get(fixture.url(op.template) + suffix)
+    fixture = Fixture(api)
+    response = api.get(fixture.url(op.template) + suffix)
     assert response.body != NOT_FOUND_BODY
     assert op.response(response.status_int) is not None
     if response.status_int == 200:
