@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: Apache-2.0
+"""br-int: VIFs are access ports on their network's local VLAN; NORMAL switches."""
+
+from __future__ import annotations
+
+from quantum.agent.ovs import tables
+from quantum.agent.ovs.flows import UNTAGGED, Flow, Match, Normal, PushVlan, SetVlan
+
+
+def normal_switching() -> Flow:
+    """Everything not dropped or translated is switched by NORMAL on its tag."""
+    return Flow(
+        table=tables.INT_TABLE, priority=tables.INT_NORMAL_PRIORITY, actions=(Normal(),)
+    )
+
+
+def isolate_port(ofport: int) -> Flow:
+    """Drop all traffic from a VIF (its tag is also the dead VLAN)."""
+    return Flow(
+        table=tables.INT_TABLE,
+        priority=tables.INT_DROP_PRIORITY,
+        match=Match(in_port=ofport),
+    )
+
+
+def block_link(ofport: int) -> Flow:
+    """Drop what arrives from a physical bridge unless a translation flow claims it."""
+    return isolate_port(ofport)
+
+
+def physnet_inbound(
+    link_ofport: int, segmentation_id: int | None, local_vlan: int
+) -> Flow:
+    """Frames from a physical network onto the network's local VLAN.
+
+    ``segmentation_id`` ``None`` is a flat network: untagged frames get the tag.
+    """
+    if segmentation_id is None:
+        match = Match(in_port=link_ofport, vlan=UNTAGGED)
+        actions: tuple[PushVlan | SetVlan | Normal, ...] = (
+            PushVlan(),
+            SetVlan(local_vlan),
+            Normal(),
+        )
+    else:
+        match = Match(in_port=link_ofport, vlan=segmentation_id)
+        actions = (SetVlan(local_vlan), Normal())
+    return Flow(
+        table=tables.INT_TABLE,
+        priority=tables.INT_TRANSLATE_PRIORITY,
+        match=match,
+        actions=actions,
+    )

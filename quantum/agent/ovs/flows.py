@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: Apache-2.0
+"""OpenFlow 1.3 flows as plain data, their ovs-ofctl-like text, and flow-set diffs.
+
+The planner produces these values; ``bridges/messages.py`` turns them into os-ken
+messages and parses dumped flows back into them. Nothing here imports os-ken.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+VLAN_PRESENT = 0x1000  # OFPVID_PRESENT
+
+
+class Untagged(enum.Enum):
+    """Matches frames without an 802.1Q header (``vlan_tci=0x0000/0x1fff``)."""
+
+    UNTAGGED = "untagged"
+
+
+UNTAGGED = Untagged.UNTAGGED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Match:
+    """Match fields; ``None`` means wildcarded.
+
+    ``extra`` holds fields the agent never sets itself but finds in a dumped flow
+    (sorted ``(os-ken field name, value)`` pairs), so foreign flows can still be
+    compared and deleted exactly.
+    """
+
+    in_port: int | None = None
+    vlan: int | Untagged | None = None
+    tunnel_id: int | None = None
+    eth_dst: str | None = None
+    extra: tuple[tuple[str, object], ...] = ()
+
+    def render(self) -> str:
+        parts: list[str] = []
+        if self.in_port is not None:
+            parts.append(f"in_port={self.in_port}")
+        if self.vlan is UNTAGGED:
+            parts.append("vlan_tci=0x0000/0x1fff")
+        elif self.vlan is not None:
+            parts.append(f"dl_vlan={self.vlan}")
+        if self.eth_dst is not None:
+            parts.append(f"dl_dst={self.eth_dst}")
+        if self.tunnel_id is not None:
+            parts.append(f"tun_id={self.tunnel_id:#x}")
+        parts.extend(f"{name}={value!r}" for name, value in self.extra)
+        return ",".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class Normal:
+    """Hand the packet to OVS's learning switch (the NORMAL reserved port)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PushVlan:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PopVlan:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetVlan:
+    vlan: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetTunnel:
+    key: int
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    """The goto-table instruction; always the last item of a flow's actions."""
+
+    table: int
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """An action or instruction the agent does not use, seen in a dumped flow."""
+
+    text: str
+
+
+Action = Output | Normal | PushVlan | PopVlan | SetVlan | SetTunnel | Goto | Opaque
+
+
+def render_action(action: Action) -> str:  # noqa: C901 - one arm per action type
+    match action:
+        case Output(port):
+            return f"output:{port}"
+        case Normal():
+            return "NORMAL"
+        case PushVlan():
+            return "push_vlan:0x8100"
+        case PopVlan():
+            return "pop_vlan"
+        case SetVlan(vlan):
+            return f"set_field:{VLAN_PRESENT | vlan}->vlan_vid"
+        case SetTunnel(key):
+            return f"set_field:{key:#x}->tun_id"
+        case Goto(table):
+            return f"goto_table:{table}"
+        case Opaque(text):
+            return text
+    raise AssertionError(action)  # pragma: no cover - the match is exhaustive
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Flow:
+    """One flow entry; no actions means drop."""
+
+    table: int
+    priority: int
+    match: Match = field(default_factory=Match)
+    actions: tuple[Action, ...] = ()
+
+    @property
+    def key(self) -> tuple[int, int, Match]:
+        """What OpenFlow identifies a flow by: an add with the same key replaces it."""
+        return (self.table, self.priority, self.match)
+
+    def render(self) -> str:
+        """The flow as ``ovs-ofctl -O OpenFlow13 dump-flows --no-stats`` prints it."""
+        match = self.match.render()
+        head = f"table={self.table}, priority={self.priority}"
+        if match:
+            head += f",{match}"
+        actions = ",".join(render_action(a) for a in self.actions) or "drop"
+        return f"{head} actions={actions}"
+
+
+def sort_key(flow: Flow) -> tuple[int, int, str]:
+    """Order flows like a reader scans a table: by table, highest priority first."""
+    return (flow.table, -flow.priority, flow.render())
+
+
+def render_table(flows: Iterable[Flow]) -> str:
+    return "".join(f"{flow.render()}\n" for flow in sorted(flows, key=sort_key))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstalledFlow:
+    """A flow dumped from a bridge, with the cookie it carries."""
+
+    cookie: int
+    flow: Flow
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowDiff:
+    """What makes a bridge's flow table equal to the wanted set.
+
+    Apply ``add`` first (an add replaces a flow with the same key in place, so a
+    changed flow never disappears), then ``delete`` strictly, each with the cookie it
+    was dumped with, so a flow just re-added under the agent cookie survives.
+    """
+
+    add: tuple[Flow, ...] = ()
+    delete: tuple[InstalledFlow, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.delete)
+
+    @classmethod
+    def compute(
+        cls,
+        wanted: Iterable[Flow],
+        installed: Iterable[InstalledFlow],
+        *,
+        cookie: int,
+        sweep: bool = True,
+    ) -> FlowDiff:
+        """Diff ``wanted`` against the flows dumped from the bridge.
+
+        Flows carrying ``cookie`` are the agent's: those not wanted are deleted.
+        Flows with any other cookie are deleted only when ``sweep`` is true (after a
+        full resync), and a wanted flow found only under another cookie is added
+        again so that it ends up under ``cookie``.
+        """
+        wanted_set = frozenset(wanted)
+        wanted_keys = {flow.key for flow in wanted_set}
+        installed = tuple(installed)
+        ours = {item.flow for item in installed if item.cookie == cookie}
+        add = tuple(sorted(wanted_set - ours, key=sort_key))
+        delete = tuple(
+            item
+            for item in sorted(installed, key=lambda item: sort_key(item.flow))
+            if (item.cookie == cookie and item.flow.key not in wanted_keys)
+            or (item.cookie != cookie and sweep)
+        )
+        return cls(add=add, delete=delete)

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the OVS agent wants (desired state) and what it sees on the host (actual).
+
+Desired state comes from the server over the agent API plus the agent's own
+configuration; actual state is what OVSDB and the OpenFlow dumps report. Both are
+plain frozen values, so ``plan.plan(desired, actual)`` is a pure function.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from quantum.agent.ovs.flows import InstalledFlow
+
+
+def _frozen_map() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
+class NetworkType(enum.StrEnum):
+    LOCAL = "local"
+    FLAT = "flat"
+    VLAN = "vlan"
+    GRE = "gre"
+    VXLAN = "vxlan"
+
+    @property
+    def is_tunnel(self) -> bool:
+        return self in (NetworkType.GRE, NetworkType.VXLAN)
+
+
+class TunnelType(enum.StrEnum):
+    GRE = "gre"
+    VXLAN = "vxlan"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Segment:
+    """Where a network's traffic leaves the host.
+
+    ``physical_network`` is set for flat and vlan; ``segmentation_id`` is the VLAN
+    id for vlan and the tunnel key for gre/vxlan.
+    """
+
+    type: NetworkType
+    physical_network: str | None = None
+    segmentation_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DesiredPort:
+    """A port the server has bound to this host.
+
+    ``iface_id`` is what the hypervisor writes into the OVS interface's
+    ``external_ids:iface-id`` (the v1 attachment id, or the v2 port id).
+    """
+
+    port_id: str
+    iface_id: str
+    network_id: str
+    segment: Segment
+    admin_state_up: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TunnelEndpoint:
+    """Another host's tunnel endpoint, as registered with the server."""
+
+    host: str
+    ip: str
+    type: TunnelType
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DesiredState:
+    """The server's view of this host, and the agent's configuration.
+
+    ``bridge_mappings`` maps physical network -> physical bridge name;
+    ``tunnel_types`` empty means tunnelling is off.
+    """
+
+    host: str
+    ports: tuple[DesiredPort, ...] = ()
+    endpoints: tuple[TunnelEndpoint, ...] = ()
+    local_ip: str | None = None
+    tunnel_types: frozenset[TunnelType] = frozenset()
+    integration_bridge: str = "br-int"
+    tunnel_bridge: str = "br-tun"
+    bridge_mappings: Mapping[str, str] = field(default_factory=_frozen_map)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Interface:
+    """An interface on the integration bridge, as OVSDB shows it.
+
+    ``ofport`` <= 0 means OVS could not (yet) plug it; ``tag`` is the port's access
+    VLAN (``Port.tag``), ``None`` when unset.
+    """
+
+    name: str
+    ofport: int
+    iface_id: str | None = None
+    attached_mac: str | None = None
+    tag: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TunnelPort:
+    """A tunnel port on br-tun; ``ofport`` as OVS reports it (or as requested)."""
+
+    name: str
+    type: TunnelType
+    remote_ip: str
+    ofport: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatchLink:
+    """The two ends of a link between br-int and another bridge (patch or veth)."""
+
+    bridge: str
+    int_ofport: int
+    peer_ofport: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActualState:
+    """What the agent sees on the host.
+
+    ``local_vlans`` is the agent's current network -> local VLAN map (kept in
+    memory, or recovered from port tags after a restart with
+    ``plan.recover_local_vlans``). ``tunnel_link`` is ``None`` while br-tun and its
+    patch ports are missing; ``physical_links`` is keyed by physical network.
+    ``flows`` holds each bridge's dumped flows, keyed by bridge name.
+    """
+
+    interfaces: tuple[Interface, ...] = ()
+    local_vlans: Mapping[str, int] = field(default_factory=_frozen_map)
+    tunnel_ports: tuple[TunnelPort, ...] = ()
+    tunnel_link: PatchLink | None = None
+    physical_links: Mapping[str, PatchLink] = field(default_factory=_frozen_map)
+    flows: Mapping[str, frozenset[InstalledFlow]] = field(default_factory=_frozen_map)

@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Rendered plans for a few hosts, kept under tests/golden/ovs/ for reviewers.
+
+Regenerate after an intended change with ``QUANTUM_UPDATE_GOLDEN=1 pytest ...`` and
+read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from quantum.agent.ovs.model import (
+    ActualState,
+    DesiredPort,
+    DesiredState,
+    Interface,
+    NetworkType,
+    PatchLink,
+    Segment,
+    TunnelEndpoint,
+    TunnelType,
+)
+from quantum.agent.ovs.plan import plan, render_plan
+
+GOLDEN = Path(__file__).parents[3] / "golden" / "ovs"
+
+PEERS = (
+    TunnelEndpoint(host="hv2", ip="192.168.50.2", type=TunnelType.GRE),
+    TunnelEndpoint(host="hv2", ip="192.168.50.2", type=TunnelType.VXLAN),
+    TunnelEndpoint(host="hv3", ip="192.168.50.3", type=TunnelType.GRE),
+    TunnelEndpoint(host="hv3", ip="192.168.50.3", type=TunnelType.VXLAN),
+    TunnelEndpoint(host="hv1", ip="192.168.50.1", type=TunnelType.VXLAN),
+)
+TUN_LINK = PatchLink(bridge="br-tun", int_ofport=1, peer_ofport=1)
+ETH1 = PatchLink(bridge="br-eth1", int_ofport=2, peer_ofport=1)
+
+
+def _port(n: int, network: str, segment: Segment, *, up: bool = True) -> DesiredPort:
+    return DesiredPort(
+        port_id=f"port-{n}",
+        iface_id=f"iface-{n}",
+        network_id=network,
+        segment=segment,
+        admin_state_up=up,
+    )
+
+
+def _vif(n: int, ofport: int, iface_id: str | None = None) -> Interface:
+    return Interface(
+        name=f"tap{n}",
+        ofport=ofport,
+        iface_id=iface_id or f"iface-{n}",
+        attached_mac=f"fa:16:3e:00:00:{n:02x}",
+    )
+
+
+def _host(
+    ports: tuple[DesiredPort, ...],
+    interfaces: tuple[Interface, ...],
+    tunnel_types: frozenset[TunnelType],
+) -> tuple[DesiredState, ActualState]:
+    desired = DesiredState(
+        host="hv1",
+        ports=ports,
+        endpoints=PEERS,
+        local_ip="192.168.50.1",
+        tunnel_types=tunnel_types,
+        bridge_mappings=MappingProxyType({"physnet1": "br-eth1"}),
+    )
+    actual = ActualState(
+        interfaces=interfaces,
+        tunnel_link=TUN_LINK if tunnel_types else None,
+        physical_links=MappingProxyType({"physnet1": ETH1}),
+    )
+    return desired, actual
+
+
+def _vlan(seg: int) -> Segment:
+    return Segment(
+        type=NetworkType.VLAN, physical_network="physnet1", segmentation_id=seg
+    )
+
+
+SCENARIOS = {
+    # two VLAN networks and a flat one on physnet1; one port admin-down, one
+    # interface nobody knows
+    "vlan": _host(
+        (
+            _port(1, "net-a", _vlan(101)),
+            _port(2, "net-a", _vlan(101)),
+            _port(3, "net-b", _vlan(102)),
+            _port(4, "net-b", _vlan(102), up=False),
+            _port(
+                5, "net-c", Segment(type=NetworkType.FLAT, physical_network="physnet1")
+            ),
+        ),
+        (
+            _vif(1, 5),
+            _vif(2, 6),
+            _vif(3, 7),
+            _vif(4, 8),
+            _vif(5, 9),
+            _vif(9, 10, "who"),
+        ),
+        frozenset(),
+    ),
+    # two GRE networks, two GRE peers (hv1's own endpoint is skipped)
+    "gre": _host(
+        (
+            _port(1, "net-a", Segment(type=NetworkType.GRE, segmentation_id=1001)),
+            _port(2, "net-b", Segment(type=NetworkType.GRE, segmentation_id=1002)),
+        ),
+        (_vif(1, 5), _vif(2, 6)),
+        frozenset({TunnelType.GRE}),
+    ),
+    # VXLAN with one port not plugged yet (ofport -1)
+    "vxlan": _host(
+        (
+            _port(1, "net-a", Segment(type=NetworkType.VXLAN, segmentation_id=5001)),
+            _port(2, "net-a", Segment(type=NetworkType.VXLAN, segmentation_id=5001)),
+        ),
+        (_vif(1, 5), _vif(2, -1)),
+        frozenset({TunnelType.VXLAN}),
+    ),
+    # local, VLAN, GRE and VXLAN side by side; GRE and VXLAN use the same key
+    "mixed": _host(
+        (
+            _port(1, "net-a", Segment(type=NetworkType.LOCAL)),
+            _port(2, "net-b", _vlan(200)),
+            _port(3, "net-c", Segment(type=NetworkType.GRE, segmentation_id=77)),
+            _port(4, "net-d", Segment(type=NetworkType.VXLAN, segmentation_id=77)),
+            _port(
+                5,
+                "net-e",
+                Segment(
+                    type=NetworkType.VLAN,
+                    physical_network="physnet9",
+                    segmentation_id=5,
+                ),
+            ),
+        ),
+        (_vif(1, 5), _vif(2, 6), _vif(3, 7), _vif(4, 8), _vif(5, 9)),
+        frozenset(TunnelType),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_rendered_plan_matches_golden(name: str) -> None:
+    desired, actual = SCENARIOS[name]
+    text = render_plan(plan(desired, actual))
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("QUANTUM_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text()
