@@ -21,6 +21,7 @@ setup(
         "eventlet>=0.36",
         "oslo.config>=9,<11",
         "defusedxml>=0.7,<1",
+        "os-ken>=4.2,<5",
     ],
     extras_require={
         "postgresql": ["psycopg2-binary>=2.9"],

@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The os-ken app the agent's bridges connect to, and how to embed os-ken.
+
+os-ken 4.x has no CLI: ``start_controller`` parses os-ken's own options and starts
+the app through ``AppManager`` inside the calling process. os-ken's default hub is
+``native`` (plain threads, no eventlet monkey-patching), so the agent calls this app
+from its own thread and blocks on replies; the app's handlers run in os-ken's
+threads. Those threads are not daemons and ``hub.kill`` is a no-op: a process that
+embeds the controller ends with ``os._exit`` (or a signal), not by returning.
+
+Bridges must use ``fail_mode=secure`` and ``protocols=OpenFlow13``, with the
+controller listening before ``set-controller`` (see the data-plane recipes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from os_ken.base import app_manager
+from os_ken.controller import ofp_event
+from os_ken.controller.handler import DEAD_DISPATCHER, MAIN_DISPATCHER, set_ev_cls
+from os_ken.ofproto import ofproto_v1_3
+
+from quantum.agent.ovs import tables
+from quantum.agent.ovs.bridges import messages
+from quantum.agent.ovs.flows import Flow, FlowDiff, InstalledFlow
+
+LOG = logging.getLogger(__name__)
+
+#: xids the app assigns itself: far above os-ken's own per-datapath counter (which
+#: starts at 0), so replies are never confused with os-ken's echo requests.
+_FIRST_XID = 0x8000_0000
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., None])
+
+
+def _on(event: Any, dispatchers: Any) -> Callable[[_Handler], _Handler]:
+    """os-ken's ``set_ev_cls``, typed (os-ken has no type hints)."""
+    return cast(Callable[[_Handler], _Handler], set_ev_cls(event, dispatchers))
+
+
+class OpenFlowError(Exception):
+    """A bridge refused a request, went away, or did not answer in time."""
+
+
+class BridgeNotConnected(OpenFlowError):
+    def __init__(self, bridge: str) -> None:
+        super().__init__(f"bridge {bridge} is not connected to the controller")
+        self.bridge = bridge
+
+
+@dataclass(slots=True)
+class _Request:
+    """Replies to a batch of messages, complete when its last xid is answered."""
+
+    xids: frozenset[int]
+    last: int
+    done: threading.Event = field(default_factory=threading.Event)
+    body: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is untyped
+    """Tracks connected bridges by name and installs, diffs and dumps their flows.
+
+    A bridge is known by the name of its LOCAL port, read from the port description
+    os-ken fetches during the handshake, so no OVSDB lookup of datapath ids is
+    needed. All public methods are thread-safe and block until the switch answers.
+    """
+
+    OFP_VERSIONS = [ofproto_v1_3.OFP_VERSION]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._bridges: dict[str, Any] = {}
+        self._xids = itertools.count(_FIRST_XID)
+        self._pending: dict[tuple[int, int], _Request] = {}
+
+    # -- os-ken event handlers (run in os-ken's thread) --------------------------
+
+    @_on(ofp_event.EventOFPStateChange, [MAIN_DISPATCHER, DEAD_DISPATCHER])
+    def _state_change(self, ev: Any) -> None:
+        datapath = ev.datapath
+        with self._lock:
+            if ev.state == MAIN_DISPATCHER:
+                local = datapath.ports.get(datapath.ofproto.OFPP_LOCAL)
+                if local is None:
+                    LOG.warning("datapath %016x has no LOCAL port", datapath.id)
+                    return
+                name = local.name.decode()
+                self._bridges[name] = datapath
+                LOG.info("bridge %s connected (dpid %016x)", name, datapath.id)
+            else:
+                for name, known in list(self._bridges.items()):
+                    if known is datapath:
+                        del self._bridges[name]
+                        LOG.info("bridge %s disconnected", name)
+                for (dp_id, _), request in list(self._pending.items()):
+                    if dp_id == id(datapath):
+                        request.errors.append("the bridge disconnected")
+                        request.done.set()
+            self._changed.notify_all()
+
+    @_on(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
+    def _flow_stats(self, ev: Any) -> None:
+        msg = ev.msg
+        with self._lock:
+            request = self._pending.get((id(msg.datapath), msg.xid))
+            if request is None:
+                return
+            request.body.extend(msg.body)
+            if not msg.flags & msg.datapath.ofproto.OFPMPF_REPLY_MORE:
+                request.done.set()
+
+    @_on(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
+    def _barrier(self, ev: Any) -> None:
+        msg = ev.msg
+        with self._lock:
+            request = self._pending.get((id(msg.datapath), msg.xid))
+            if request is not None:
+                request.done.set()
+
+    @_on(ofp_event.EventOFPErrorMsg, MAIN_DISPATCHER)
+    def _error(self, ev: Any) -> None:
+        msg = ev.msg
+        with self._lock:
+            request = self._pending.get((id(msg.datapath), msg.xid))
+            if request is None:
+                LOG.warning("unsolicited OpenFlow error: %s", msg)
+                return
+            ofp = msg.datapath.ofproto
+            request.errors.append(
+                f"{ofp.ofp_error_type_to_str(msg.type)}: "
+                f"{ofp.ofp_error_code_to_str(msg.type, msg.code)}"
+            )
+            if msg.xid == request.last:
+                request.done.set()
+
+    # -- the agent's side ---------------------------------------------------------
+
+    def bridges(self) -> frozenset[str]:
+        """Names of the bridges connected right now."""
+        with self._lock:
+            return frozenset(self._bridges)
+
+    def wait_for_bridge(self, bridge: str, timeout: float) -> None:
+        """Block until ``bridge`` has connected; raise ``BridgeNotConnected``."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: bridge in self._bridges, timeout):
+                raise BridgeNotConnected(bridge)
+
+    def dump_flows(
+        self, bridge: str, *, cookie: int | None = None, timeout: float = 10.0
+    ) -> list[InstalledFlow]:
+        """Every flow of the bridge (all tables), or only those with ``cookie``."""
+        datapath = self._datapath(bridge)
+        request = messages.flow_stats_request(datapath, cookie)
+        reply = self._exchange(datapath, [request], timeout)
+        return [messages.from_stats(stats) for stats in reply.body]
+
+    def apply(
+        self,
+        bridge: str,
+        diff: FlowDiff,
+        *,
+        cookie: int = tables.AGENT_COOKIE,
+        timeout: float = 10.0,
+    ) -> None:
+        """Add, wait for the switch to confirm, then delete: no traffic gap."""
+        if not diff:
+            return
+        datapath = self._datapath(bridge)
+        adds, deletes = messages.apply_messages(datapath, diff, cookie=cookie)
+        parser = datapath.ofproto_parser
+        for batch in (adds, deletes):
+            if batch:
+                self._exchange(
+                    datapath, [*batch, parser.OFPBarrierRequest(datapath)], timeout
+                )
+
+    def install(
+        self,
+        bridge: str,
+        flows: Iterable[Flow],
+        *,
+        cookie: int = tables.AGENT_COOKIE,
+        sweep: bool = True,
+        timeout: float = 10.0,
+    ) -> FlowDiff:
+        """Make the bridge's flow table ``flows`` (under ``cookie``); return the diff.
+
+        ``sweep`` also deletes flows carrying other cookies (after a full resync).
+        """
+        installed = self.dump_flows(bridge, timeout=timeout)
+        diff = FlowDiff.compute(flows, installed, cookie=cookie, sweep=sweep)
+        self.apply(bridge, diff, cookie=cookie, timeout=timeout)
+        return diff
+
+    # -- plumbing -----------------------------------------------------------------
+
+    def _datapath(self, bridge: str) -> Any:
+        with self._lock:
+            datapath = self._bridges.get(bridge)
+        if datapath is None:
+            raise BridgeNotConnected(bridge)
+        return datapath
+
+    def _exchange(self, datapath: Any, msgs: list[Any], timeout: float) -> _Request:
+        """Send ``msgs``; wait for the reply to the last one (errors to any)."""
+        with self._lock:
+            xids = [next(self._xids) & datapath.ofproto.MAX_XID for _ in msgs]
+            request = _Request(xids=frozenset(xids), last=xids[-1])
+            for xid in xids:
+                self._pending[(id(datapath), xid)] = request
+        try:
+            for msg, xid in zip(msgs, xids, strict=True):
+                msg.set_xid(xid)
+                if not datapath.send_msg(msg):
+                    raise OpenFlowError("the bridge disconnected")
+            if not request.done.wait(timeout):
+                raise OpenFlowError(f"no reply from the bridge within {timeout}s")
+        finally:
+            with self._lock:
+                for xid in xids:
+                    self._pending.pop((id(datapath), xid), None)
+        if request.errors:
+            raise OpenFlowError("; ".join(request.errors))
+        return request
+
+
+def start_controller(listen_host: str, listen_port: int) -> OpenFlowApp:
+    """Start os-ken in this process, listening for bridges; return the app.
+
+    Call once per process (os-ken keeps its configuration and its app manager in
+    module globals). ``listen_host`` is an address; with ``127.0.0.1`` the bridges
+    must live in the same network namespace as this process.
+    """
+    from os_ken import cfg
+
+    # NOTE: registers os-ken's controller options (ofp-listen-host, ...).
+    from os_ken.controller import controller as _controller  # noqa: F401
+
+    cfg.CONF(
+        args=[
+            "--ofp-listen-host",
+            listen_host,
+            "--ofp-tcp-listen-port",
+            str(listen_port),
+        ],
+        project="os_ken",
+    )
+    manager = app_manager.AppManager.get_instance()
+    manager.load_apps([__name__])
+    contexts = manager.create_contexts()
+    manager.instantiate_apps(**contexts)
+    app = app_manager.lookup_service_brick(OpenFlowApp.__name__)
+    if not isinstance(app, OpenFlowApp):  # pragma: no cover - os-ken contract
+        raise OpenFlowError("os-ken did not start the OpenFlow app")
+    return app
