@@ -129,7 +129,10 @@ STATES = (
 ODD_NAMES = (
     "", " ", "net", "None", "détail", "网络", "🙂", "<&>\"'", "a" * 255, "a" * 256,
     "x\x00y", "\t\n", "a.b", "  padded  ", "\r\n", "é" * 255, "a\rb", "]]>", "&amp;",
+    "n" * 10000,
 )  # fmt: skip
+"""With a huge name (10000 characters, a 400); bodies past the size limit come from
+``_damage_body``."""
 NETWORK_FILTER_KEYS = (
     "has-attachment", "attachment", "port", "port-state", "port-op-status", "name",
     "op-status",
