@@ -1,0 +1,931 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Simulated hypervisors for the data-plane tier (recipes/dataplane.md §13).
+
+A test session owns the prefix ``q<pid>``: every network namespace it creates is named
+``q<pid>-<name>`` and every file lives under ``/tmp/q<pid>/``. Every process it starts
+carries ``QUANTUM_DATAPLANE=q<pid>`` in its environment and (for daemons) a pidfile
+there. :func:`reap_leftovers` removes what crashed sessions left behind, and
+nothing else.
+
+The harness builds only the "physical" parts: namespaces, the OVS daemons, the
+underlay wire and ``br-phy``. Integration and tunnel bridges are the agent's job.
+
+* :class:`Hypervisor`: a netns running its own ovsdb-server and ovs-vswitchd
+  (userspace datapath, ``--disable-system``), with ``vsctl/ofctl/appctl/exec``.
+* :class:`Underlay`: a netns with a Linux bridge (MTU 1600) joining hypervisors;
+  ``hv.attach_underlay(ip, underlay)`` wires one in and puts ``ip`` on ``br-phy``.
+* :class:`VM`: a netns whose ``eth0`` is plugged by ``quantum-vif``, with checksum
+  offload off, a fixed MAC, a static address and fast ARP retries.
+* :class:`Lab`: makes the above for one test and tears all of it down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+REPO = Path(__file__).resolve().parents[2]
+QUANTUM_VIF = REPO / "bin" / "quantum-vif"
+TCP_TOOL = Path(__file__).resolve().parent / "tcp_tool.py"
+OVS_SCHEMA = Path("/usr/share/openvswitch/vswitch.ovsschema")
+BINARIES = (
+    "ip",
+    "ovsdb-tool",
+    "ovsdb-server",
+    "ovs-vswitchd",
+    "ovs-vsctl",
+    "ovs-ofctl",
+    "ovs-appctl",
+    "ethtool",
+)
+BASE = Path("/tmp")  # noqa: S108  # NOTE: fixed on purpose; the q<pid> prefix and
+# the marker file keep sessions apart, and the reaper must find crashed ones here.
+MARKER = ".quantum-dataplane"
+ENV_TAG = "QUANTUM_DATAPLANE"
+SESSION_DIR = re.compile(r"^q(\d+)$")
+SESSION_NETNS = re.compile(r"^(q\d+)-")
+UNDERLAY_MTU = 1600
+DAEMONS = ("ovs-vswitchd", "ovsdb-server")
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+class CommandFailed(Exception):
+    """A command exited non-zero; the message holds its argv and stderr."""
+
+    def __init__(self, argv: Sequence[str], returncode: int, stdout: str, stderr: str):
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        output = (stderr or stdout).strip()
+        super().__init__(f"{' '.join(self.argv)} -> exit {returncode}: {output}")
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float = 10.0,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+    input: str | None = None,  # noqa: A002  # NOTE: subprocess.run's name
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` (no shell), capture text output; raise CommandFailed if asked."""
+    done = subprocess.run(  # noqa: S603  # NOTE: argv lists built here, no shell
+        list(argv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=env,
+        input=input,
+    )
+    if check and done.returncode != 0:
+        raise CommandFailed(argv, done.returncode, done.stdout, done.stderr)
+    return done
+
+
+def wait_until(
+    predicate: Callable[[], T],
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    message: str | Callable[[], str] = "condition",
+) -> T:
+    """Call ``predicate`` until it returns something truthy; return that.
+
+    Raises TimeoutError naming ``message`` (a string or a callable producing one,
+    e.g. a dump of the flows) after ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            text = message() if callable(message) else message
+            raise TimeoutError(f"not true after {timeout:g}s: {text}")
+        time.sleep(interval)
+
+
+# -------------------------------------------------------------------------- processes
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (tells a reused pid apart), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # NOTE: the command name (field 2) may hold spaces; split after its ')'.
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def is_alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a zombie (PID 1 reaps daemons late) counts as dead."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return not any(
+        line.startswith("State:") and "Z" in line.split()[1:2]
+        for line in status.splitlines()
+    )
+
+
+def _tagged(pid: int, prefix: str) -> bool:
+    """Whether ``pid`` was started by the harness of session ``prefix``."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"{ENV_TAG}={prefix}".encode() in environ.split(b"\0")
+
+
+def stop_pid(pid: int, grace: float = 3.0) -> None:
+    """SIGTERM ``pid``, SIGKILL it after ``grace`` seconds, wait until it is gone."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        if not is_alive(pid):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while is_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Process:
+    """A child process started by the harness, logged to a file, stopped by pid."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        log: Path,
+        env: dict[str, str],
+        stdout_pipe: bool = False,
+    ) -> None:
+        self.argv = list(argv)
+        self.log = log
+        with log.open("ab") as out:
+            self.popen = subprocess.Popen(  # noqa: S603  # NOTE: argv list, no shell
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if stdout_pipe else out,
+                stderr=out,
+                env=env,
+                start_new_session=True,
+                text=True,
+            )
+        self.pid = self.popen.pid
+        log.with_suffix(".pid").write_text(f"{self.pid}\n")
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def readline(self, timeout: float = 10.0) -> str:
+        """One line of stdout (when started with ``stdout_pipe``)."""
+        assert self.popen.stdout is not None
+        import selectors
+
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.popen.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout):
+                raise TimeoutError(f"no output from {self.argv} in {timeout}s")
+        return self.popen.stdout.readline()
+
+    def stop(self, grace: float = 3.0) -> int | None:
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+        with contextlib.suppress(OSError):
+            self.log.with_suffix(".pid").unlink()
+        return self.popen.returncode
+
+
+# ------------------------------------------------------------------------- namespaces
+
+
+def netns_list() -> list[str]:
+    out = run(["ip", "netns", "list"]).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def netns_pids(name: str) -> list[int]:
+    done = run(["ip", "netns", "pids", name], check=False)
+    return [int(p) for p in done.stdout.split() if p.isdigit()]
+
+
+def delete_netns(name: str) -> None:
+    """Kill whatever still runs in netns ``name`` (all of it is ours), delete it."""
+    for _ in range(3):
+        pids = netns_pids(name)
+        if not pids:
+            break
+        for pid in pids:
+            stop_pid(pid, grace=1.0)
+    run(["ip", "netns", "del", name], check=False)
+    shutil.rmtree(Path("/etc/netns") / name, ignore_errors=True)
+
+
+class Netns:
+    """A named network namespace owned by the session."""
+
+    def __init__(self, session: Session, name: str) -> None:
+        self.session = session
+        self.short = name
+        self.name = session.netns_name(name)
+
+    def create(self, ipv6: bool = False) -> None:
+        run(["ip", "netns", "add", self.name])
+        self.ip("link", "set", "lo", "up")
+        if not ipv6:
+            # NOTE: IPv6 DAD/MLD chatter from every new link costs vswitchd CPU and
+            # muddies captures; tests that need IPv6 ask for it.
+            self.exec(
+                "sysctl", "-qw",
+                "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1",
+            )  # fmt: skip
+
+    def delete(self) -> None:
+        delete_netns(self.name)
+
+    def exists(self) -> bool:
+        return self.name in netns_list()
+
+    def ip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run(["ip", "-n", self.name, *args], check=check)
+
+    def exec(
+        self,
+        *argv: str,
+        check: bool = True,
+        timeout: float = 10.0,
+        input: str | None = None,  # noqa: A002
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` inside the namespace."""
+        return run(
+            ["ip", "netns", "exec", self.name, *argv],
+            check=check,
+            timeout=timeout,
+            input=input,
+            env=env or self.session.env(),
+        )
+
+    def spawn(
+        self,
+        name: str,
+        *argv: str,
+        env: dict[str, str] | None = None,
+        stdout_pipe: bool = False,
+    ) -> Process:
+        """Start ``argv`` in the namespace; log and pidfile at ``<dir>/<name>.*``."""
+        self.session.root.mkdir(parents=True, exist_ok=True)
+        log = self.session.root / f"{self.short}-{name}.log"
+        process = Process(
+            ["ip", "netns", "exec", self.name, *argv],
+            log,
+            env or self.session.env(),
+            stdout_pipe=stdout_pipe,
+        )
+        # NOTE: return only once the child has entered the namespace, so callers
+        # (and the reaper) never see it half-started.
+        wait_until(
+            lambda: not process.alive() or self.holds(process.pid),
+            5,
+            interval=0.005,
+            message=f"{argv[0]} entered {self.name}",
+        )
+        return process
+
+    def holds(self, pid: int) -> bool:
+        """Whether process ``pid`` runs in this namespace."""
+        try:
+            mine = os.stat(f"/run/netns/{self.name}")
+            theirs = os.stat(f"/proc/{pid}/ns/net")
+        except OSError:
+            return False
+        return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
+
+
+# ---------------------------------------------------------------------------- session
+
+
+@dataclass
+class Session:
+    """The ``q<pid>`` prefix and ``/tmp/q<pid>`` directory of one test run."""
+
+    prefix: str
+    root: Path
+
+    @classmethod
+    def start(cls, base: Path = BASE) -> Session:
+        pid = os.getpid()
+        session = cls(f"q{pid}", base / f"q{pid}")
+        session.root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        (session.root / MARKER).write_text(
+            json.dumps({"pid": pid, "start": _start_time(pid)})
+        )
+        return session
+
+    def netns_name(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ, **extra)
+        env[ENV_TAG] = self.prefix
+        env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+        return env
+
+    def close(self) -> list[str]:
+        """Remove everything of this session; return what had to be reaped."""
+        return _reap_prefix(self.prefix, self.root)
+
+
+def _session_alive(prefix: str, root: Path) -> bool:
+    pid = int(prefix[1:])
+    if pid == os.getpid():
+        return True
+    try:
+        marker = json.loads((root / MARKER).read_text())
+    except (OSError, ValueError):
+        return is_alive(pid)
+    return is_alive(pid) and _start_time(pid) == marker.get("start")
+
+
+def _reap_prefix(prefix: str, root: Path) -> list[str]:
+    reaped: list[str] = []
+    # 1. daemons by pidfile, only if they carry this session's tag
+    if root.is_dir():
+        for pidfile in sorted(root.rglob("*.pid")):
+            pid = _read_pid(pidfile)
+            if pid and is_alive(pid) and _tagged(pid, prefix):
+                stop_pid(pid, grace=1.0)
+                reaped.append(f"pid {pid} ({pidfile.name})")
+    # 2. tagged processes whose pidfile is gone (e.g. agents started in the root ns)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            pid = int(entry.name)
+            if _tagged(pid, prefix) and is_alive(pid):
+                stop_pid(pid, grace=1.0)
+                reaped.append(f"pid {pid}")
+    # 3. namespaces (deleting one also destroys the taps of a crashed vswitchd)
+    for name in netns_list():
+        match = SESSION_NETNS.match(name)
+        if match and match.group(1) == prefix:
+            delete_netns(name)
+            reaped.append(f"netns {name}")
+    for conf in Path("/etc/netns").glob(f"{prefix}-*"):
+        shutil.rmtree(conf, ignore_errors=True)
+    # 4. the directory, only if it is ours (it holds the marker)
+    if (root / MARKER).exists():
+        shutil.rmtree(root, ignore_errors=True)
+    return reaped
+
+
+def reap_leftovers(base: Path = BASE) -> list[str]:
+    """Remove what crashed sessions left; live sessions (and others) are untouched.
+
+    A session is recognised by its ``q<pid>`` prefix: a ``/tmp/q<pid>`` directory
+    holding the harness marker, or ``q<pid>-*`` network namespaces. It is dead when
+    its pid is gone (or was reused: the recorded start time differs).
+    """
+    prefixes: dict[str, Path] = {}
+    for entry in base.iterdir():
+        if SESSION_DIR.match(entry.name) and (entry / MARKER).is_file():
+            prefixes[entry.name] = entry
+    for name in netns_list():
+        match = SESSION_NETNS.match(name)
+        if match:
+            prefixes.setdefault(match.group(1), base / match.group(1))
+    reaped: list[str] = []
+    for prefix, root in sorted(prefixes.items()):
+        if not _session_alive(prefix, root):
+            reaped += [f"{prefix}: {what}" for what in _reap_prefix(prefix, root)]
+    return reaped
+
+
+def environment_problem(session_prefix: str = f"q{os.getpid()}") -> str | None:
+    """Why this machine cannot run the data-plane tier, or None if it can."""
+    if os.geteuid() != 0:
+        return "the data-plane tier needs root (network namespaces, veths)"
+    missing = [b for b in BINARIES if shutil.which(b) is None]
+    if missing:
+        return (
+            f"missing {', '.join(missing)} (apt-get install openvswitch-switch "
+            "ethtool iproute2)"
+        )
+    if not OVS_SCHEMA.is_file():
+        return f"missing {OVS_SCHEMA}"
+    probe = f"{session_prefix}-probe"
+    try:
+        run(["ip", "netns", "add", probe])
+    except CommandFailed as error:
+        return f"cannot create a network namespace: {error}"
+    run(["ip", "netns", "del", probe], check=False)
+    return None
+
+
+# ------------------------------------------------------------------------- hypervisor
+
+
+@dataclass
+class Hypervisor:
+    """One simulated hypervisor: a netns running its own OVS (userspace datapath).
+
+    ``db`` is the OVSDB remote (``unix:<dir>/db.sock``), ``rundir`` where
+    ovs-vswitchd puts ``<bridge>.mgmt`` sockets (and where a ``unix:`` controller
+    must live), ``ctl`` the ovs-vswitchd unixctl socket. An agent under test runs
+    in ``hv.netns`` (see :meth:`spawn`) with ``--ovsdb hv.db``.
+    """
+
+    session: Session
+    name: str
+    netns: Netns = field(init=False)
+    dir: Path = field(init=False)
+    underlay_ip: str | None = field(default=None, init=False)
+    processes: list[Process] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.netns = Netns(self.session, self.name)
+        self.dir = self.session.root / self.name
+
+    @property
+    def db(self) -> str:
+        return f"unix:{self.dir}/db.sock"
+
+    @property
+    def rundir(self) -> Path:
+        return self.dir
+
+    @property
+    def ctl(self) -> Path:
+        return self.dir / "ovs-vswitchd.ctl"
+
+    def ovs_env(self) -> dict[str, str]:
+        where = str(self.dir)
+        return self.session.env(OVS_RUNDIR=where, OVS_LOGDIR=where, OVS_DBDIR=where)
+
+    # -- life cycle
+
+    def up(self) -> Hypervisor:
+        self.dir.mkdir(parents=True)
+        self.netns.create()
+        run(["ovsdb-tool", "create", str(self.dir / "conf.db"), str(OVS_SCHEMA)])
+        self._start_ovsdb()
+        self.vsctl(
+            "--no-wait", "init", "--", "set", "Open_vSwitch", ".",
+            f"external_ids:system-id={self.name}",
+            f"external_ids:hostname={self.name}",
+        )  # fmt: skip
+        self._start_vswitchd()
+        return self
+
+    def _daemon(self, argv: Sequence[str]) -> None:
+        run(["ip", "netns", "exec", self.netns.name, *argv], env=self.ovs_env())
+
+    def _start_ovsdb(self) -> None:
+        d = self.dir
+        self._daemon(
+            [
+                "ovsdb-server", str(d / "conf.db"),
+                f"--remote=punix:{d}/db.sock",
+                "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
+                f"--pidfile={d}/ovsdb-server.pid",
+                f"--unixctl={d}/ovsdb-server.ctl",
+                f"--log-file={d}/ovsdb-server.log",
+                "--detach", "--no-chdir", "-vconsole:off",
+            ]
+        )  # fmt: skip
+
+    def _start_vswitchd(self) -> None:
+        d = self.dir
+        self._daemon(
+            [
+                "ovs-vswitchd", self.db, "--disable-system",
+                f"--pidfile={d}/ovs-vswitchd.pid",
+                f"--unixctl={d}/ovs-vswitchd.ctl",
+                f"--log-file={d}/ovs-vswitchd.log",
+                "--detach", "--no-chdir", "-vconsole:off",
+            ]
+        )  # fmt: skip
+
+    def daemon_pid(self, daemon: str) -> int | None:
+        """The pid of ``daemon`` (ovs-vswitchd or ovsdb-server) if it runs."""
+        pid = _read_pid(self.dir / f"{daemon}.pid")
+        return pid if pid is not None and is_alive(pid) else None
+
+    def _stop_daemon(self, daemon: str) -> None:
+        pid = self.daemon_pid(daemon)
+        if pid is None:
+            return
+        ctl = self.dir / f"{daemon}.ctl"
+        run(["ovs-appctl", "-t", str(ctl), "-T", "5", "exit"], check=False)
+        deadline = time.monotonic() + 5
+        while is_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stop_pid(pid)
+
+    def crash(self, daemon: str = "ovs-vswitchd") -> None:
+        """SIGKILL ``daemon``, as a crash would (its taps and pidfile stay)."""
+        pid = self.daemon_pid(daemon)
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: not is_alive(pid), 5, message=f"{daemon} killed")
+
+    def restart_ovs(self) -> None:
+        """Stop and start both daemons on the same database, as a package upgrade
+        or ``systemctl restart openvswitch-switch`` would."""
+        for daemon in DAEMONS:
+            self._stop_daemon(daemon)
+        self._start_ovsdb()
+        self._start_vswitchd()
+
+    def down(self) -> None:
+        """Stop everything of this hypervisor and remove its netns and directory."""
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+        for daemon in DAEMONS:
+            self._stop_daemon(daemon)
+        # NOTE: deleting the netns also destroys the taps a crashed vswitchd left.
+        self.netns.delete()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- tools
+
+    def vsctl(self, *args: str, timeout: float = 10.0, check: bool = True) -> str:
+        """``ovs-vsctl`` on this hypervisor's database; returns stdout, stripped.
+
+        Without ``--no-wait`` it waits for ovs-vswitchd (at most ``timeout``).
+        NOTE: ovs-vsctl exits 0 when a port could not be set up; check ``ofport``.
+        """
+        argv = ["ovs-vsctl", f"--db={self.db}", f"--timeout={max(1, int(timeout))}"]
+        done = run([*argv, *args], timeout=timeout + 5, check=check, env=self.ovs_env())
+        return done.stdout.strip()
+
+    def ofctl(
+        self, *args: str, protocol: str | None = "OpenFlow13", timeout: float = 10.0
+    ) -> str:
+        """``ovs-ofctl`` here; bridge names work (``OVS_RUNDIR`` is set)."""
+        argv = ["ovs-ofctl", f"--timeout={max(1, int(timeout))}"]
+        if protocol:
+            argv += ["-O", protocol]
+        return run([*argv, *args], timeout=timeout + 5, env=self.ovs_env()).stdout
+
+    def appctl(
+        self, *args: str, target: str = "ovs-vswitchd", timeout: float = 10.0
+    ) -> str:
+        ctl = self.dir / f"{target}.ctl"
+        argv = ["ovs-appctl", "-t", str(ctl), "-T", str(max(1, int(timeout))), *args]
+        return run(argv, timeout=timeout + 5, env=self.ovs_env()).stdout
+
+    def exec(
+        self, *argv: str, check: bool = True, timeout: float = 10.0
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` inside the hypervisor's netns (with ``OVS_RUNDIR`` set)."""
+        return self.netns.exec(*argv, check=check, timeout=timeout, env=self.ovs_env())
+
+    def spawn(self, name: str, *argv: str, stdout_pipe: bool = False) -> Process:
+        """Start a long-running process (an agent) in the hypervisor's netns; it is
+        stopped by pid at :meth:`down`. Output goes to ``<session>/<hv>-<name>.log``.
+        """
+        process = self.netns.spawn(
+            name, *argv, env=self.ovs_env(), stdout_pipe=stdout_pipe
+        )
+        self.processes.append(process)
+        return process
+
+    def ofport(self, interface: str) -> int:
+        """The Interface's ofport (-1 failed, 0/[] pending)."""
+        value = self.vsctl("--no-wait", "get", "Interface", interface, "ofport")
+        return int(value) if value.lstrip("-").isdigit() else 0
+
+    def external_ids(self, interface: str) -> dict[str, str]:
+        out = self.vsctl(
+            "--no-wait", "--format=json", "--columns=external_ids",
+            "list", "Interface", interface,
+        )  # fmt: skip
+        cell = json.loads(out)["data"][0][0]
+        return {k: v for k, v in cell[1]}
+
+    def links(self) -> list[str]:
+        """Names of the links in the hypervisor's netns."""
+        out = self.netns.ip("-o", "link", "show").stdout
+        return [line.split(":")[1].strip().split("@")[0] for line in out.splitlines()]
+
+    # -- underlay
+
+    def attach_underlay(self, ip: str, underlay: Underlay, prefixlen: int = 24) -> None:
+        """Wire ``uplink`` into ``underlay`` and give ``br-phy`` the address ``ip``.
+
+        Tunnel ports use ``local_ip=ip``; ovs-vswitchd learns the route to the
+        other hypervisors from this netns (no ``ovs/route/add`` needed).
+        """
+        peer = underlay.connect(self)
+        mtu = str(UNDERLAY_MTU)
+        run(
+            [
+                "ip", "-n", underlay.netns.name, "link", "add", peer, "mtu", mtu,
+                "type", "veth", "peer", "name", "uplink", "mtu", mtu,
+                "netns", self.netns.name,
+            ]
+        )  # fmt: skip
+        underlay.netns.ip("link", "set", peer, "master", underlay.BRIDGE, "up")
+        self.netns.ip("link", "set", "uplink", "up")
+        self.vsctl(
+            "add-br", "br-phy",
+            "--", "set", "Bridge", "br-phy", "datapath_type=netdev",
+            "--", "add-port", "br-phy", "uplink",
+            "--", "set", "Interface", "br-phy", f"mtu_request={UNDERLAY_MTU}",
+        )  # fmt: skip
+        self.netns.ip("addr", "add", f"{ip}/{prefixlen}", "dev", "br-phy")
+        self.netns.ip("link", "set", "br-phy", "up")
+        self.underlay_ip = ip
+
+
+@dataclass
+class Underlay:
+    """The physical network between hypervisors: a Linux bridge in its own netns."""
+
+    session: Session
+    name: str = "ul"
+    BRIDGE = "ul-br"
+    netns: Netns = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.netns = Netns(self.session, self.name)
+
+    def up(self) -> Underlay:
+        self.netns.create()
+        self.netns.ip("link", "add", self.BRIDGE, "type", "bridge")
+        self.netns.ip("link", "set", self.BRIDGE, "mtu", str(UNDERLAY_MTU), "up")
+        return self
+
+    def connect(self, hv: Hypervisor) -> str:
+        """The name of ``hv``'s port on the underlay bridge."""
+        name = f"u-{hv.name}"
+        if len(name) > 15:
+            raise ValueError(f"hypervisor name {hv.name!r} too long for {name!r}")
+        return name
+
+    def down(self) -> None:
+        self.netns.delete()
+
+
+# --------------------------------------------------------------------------------- VM
+
+
+@dataclass(frozen=True)
+class Transfer:
+    bytes: int
+    seconds: float
+
+
+@dataclass
+class VM:
+    """A "VM": a netns whose NIC ``eth0`` is a veth plugged by ``quantum-vif``.
+
+    ``ip`` is an interface address with its prefix (``10.1.0.11/24``) or None
+    (the test configures the NIC itself, e.g. by DHCP).
+    """
+
+    session: Session
+    name: str
+    mac: str
+    ip: str | None = None
+    gateway: str | None = None
+    ipv6: bool = False
+    netns: Netns = field(init=False)
+    hv: Hypervisor | None = field(default=None, init=False)
+    device: str | None = field(default=None, init=False)
+    processes: list[Process] = field(default_factory=list, init=False)
+
+    NIC = "eth0"
+
+    def __post_init__(self) -> None:
+        self.netns = Netns(self.session, self.name)
+
+    @property
+    def address(self) -> str:
+        assert self.ip is not None, f"{self.name} has no static address"
+        return self.ip.split("/")[0]
+
+    def create(self) -> VM:
+        self.netns.create(ipv6=self.ipv6)
+        return self
+
+    def destroy(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+        self.netns.delete()
+
+    # -- plugging (the compute service's part)
+
+    def quantum_vif(
+        self, hv: Hypervisor, *args: str, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``quantum-vif`` in ``hv``'s netns against ``hv``'s OVSDB."""
+        return hv.exec(
+            sys.executable, str(QUANTUM_VIF), *args, "--ovsdb", hv.db,
+            check=check, timeout=30,
+        )  # fmt: skip
+
+    def plug(
+        self,
+        hv: Hypervisor,
+        iface_id: str,
+        *,
+        instance_id: str | None = None,
+        bridge: str = "br-int",
+        device: str | None = None,
+        configure: bool = True,
+    ) -> str:
+        """Plug ``eth0`` into ``bridge`` on ``hv`` with ``iface_id``; configure it.
+
+        Returns the host-side device name (the OVS port).
+        """
+        args = [
+            "plug", "--iface-id", iface_id, "--mac", self.mac,
+            "--instance-id", instance_id or f"vm-{self.name}",
+            "--netns", self.netns.name, "--peer", self.NIC, "--bridge", bridge,
+        ]  # fmt: skip
+        if device:
+            args += ["--dev", device]
+        out = self.quantum_vif(hv, *args).stdout
+        self.hv = hv
+        self.device = out.split()[1]
+        if configure:
+            self.configure()
+        return self.device
+
+    def unplug(self) -> None:
+        if self.hv is not None and self.device is not None:
+            self.quantum_vif(self.hv, "unplug", "--dev", self.device)
+        self.hv = self.device = None
+
+    def configure(self) -> None:
+        """What the guest does with its NIC: no TX checksum offload (veth +
+        userspace datapath leaves TCP/UDP checksums unfilled), ARP retries every
+        100 ms, the static address and default route."""
+        self.netns.exec("ethtool", "-K", self.NIC, "tx", "off")
+        self.netns.exec(
+            "sysctl", "-qw", f"net.ipv4.neigh.{self.NIC}.retrans_time_ms=100"
+        )
+        if self.ip is not None:
+            self.netns.ip("addr", "replace", self.ip, "dev", self.NIC)
+        if self.gateway is not None:
+            self.netns.ip("route", "replace", "default", "via", self.gateway)
+
+    # -- traffic
+
+    def exec(
+        self, *argv: str, check: bool = True, timeout: float = 10.0
+    ) -> subprocess.CompletedProcess[str]:
+        return self.netns.exec(*argv, check=check, timeout=timeout)
+
+    def ping(self, dst: str, count: int = 1, wait: float = 1.0) -> bool:
+        done = self.exec(
+            "ping", "-n", "-q", "-c", str(count), "-W", f"{wait:g}", "-i", "0.2", dst,
+            check=False, timeout=count * (wait + 0.2) + 5,
+        )  # fmt: skip
+        return done.returncode == 0
+
+    def can_reach(self, dst: str, timeout: float = 10.0) -> bool:
+        """Poll with single pings until one is answered (True) or ``timeout``."""
+        try:
+            wait_until(lambda: self.ping(dst, wait=0.5), timeout, interval=0.01)
+        except TimeoutError:
+            return False
+        return True
+
+    def cannot_reach(self, dst: str) -> bool:
+        """True when two pings (1 s each) go unanswered: for negative checks."""
+        return not self.ping(dst, count=2, wait=1.0)
+
+    def serve_tcp(self, port: int = 5001) -> Process:
+        """Start a TCP sink on ``port``: it answers each connection with the byte
+        count and SHA-256 of what it received. Stopped at :meth:`destroy`."""
+        process = self.netns.spawn(
+            f"tcp{port}", sys.executable, str(TCP_TOOL), "serve",
+            "--port", str(port),
+            stdout_pipe=True,
+        )  # fmt: skip
+        self.processes.append(process)
+        line = process.readline(timeout=10)
+        if not line.startswith("ready"):
+            process.stop()
+            raise RuntimeError(f"TCP sink in {self.name} did not start: {line!r}")
+        return process
+
+    def tcp_transfer(
+        self, dst: str, port: int = 5001, size: int = 1 << 20, timeout: float = 20.0
+    ) -> Transfer:
+        """Send ``size`` random bytes to ``dst:port`` (a :meth:`serve_tcp` sink);
+        raise CommandFailed unless the sink got exactly them."""
+        done = self.exec(
+            sys.executable, str(TCP_TOOL), "send", dst,
+            "--port", str(port), "--size", str(size), "--timeout", f"{timeout:g}",
+            timeout=timeout + 5,
+        )  # fmt: skip
+        result = json.loads(done.stdout)
+        return Transfer(bytes=result["bytes"], seconds=result["seconds"])
+
+
+# -------------------------------------------------------------------------------- lab
+
+
+class Lab:
+    """Everything one test builds; :meth:`close` tears it down in reverse order."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._teardown: list[tuple[str, Callable[[], None]]] = []
+
+    def _own(self, what: str, teardown: Callable[[], None]) -> None:
+        self._teardown.append((what, teardown))
+
+    def underlay(self, name: str = "ul") -> Underlay:
+        underlay = Underlay(self.session, name)
+        self._own(f"underlay {name}", underlay.down)
+        return underlay.up()
+
+    def hypervisor(
+        self,
+        name: str,
+        *,
+        underlay: Underlay | None = None,
+        underlay_ip: str | None = None,
+    ) -> Hypervisor:
+        """A running hypervisor; with ``underlay`` it also gets its ``br-phy``."""
+        hv = Hypervisor(self.session, name)
+        self._own(f"hypervisor {name}", hv.down)
+        hv.up()
+        if underlay is not None:
+            if underlay_ip is None:
+                raise ValueError("an underlay needs underlay_ip")
+            hv.attach_underlay(underlay_ip, underlay)
+        return hv
+
+    def vm(
+        self,
+        name: str,
+        mac: str,
+        ip: str | None = None,
+        *,
+        gateway: str | None = None,
+        ipv6: bool = False,
+    ) -> VM:
+        """A VM namespace, not plugged yet (see :meth:`VM.plug`)."""
+        vm = VM(self.session, name, mac, ip, gateway, ipv6)
+        self._own(f"vm {name}", vm.destroy)
+        return vm.create()
+
+    def close(self) -> None:
+        errors: list[str] = []
+        while self._teardown:
+            what, teardown = self._teardown.pop()
+            try:
+                teardown()
+            except Exception as error:  # NOTE: tear down the rest, report at the end
+                errors.append(f"{what}: {error!r}")
+        if errors:
+            raise RuntimeError("teardown failed: " + "; ".join(errors))
+
+
+@contextlib.contextmanager
+def lab(session: Session) -> Iterator[Lab]:
+    the_lab = Lab(session)
+    try:
+        yield the_lab
+    finally:
+        the_lab.close()

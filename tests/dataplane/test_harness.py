@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The harness itself: hypervisors come up, talk over the underlay, go away cleanly."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.dataplane import harness
+from tests.dataplane.harness import Hypervisor, Lab, Session, wait_until
+
+
+def root_links() -> set[str]:
+    out = harness.run(["ip", "-o", "link", "show"]).stdout
+    return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
+
+
+def root_taps() -> str:
+    return harness.run(["ip", "tuntap", "show"]).stdout
+
+
+def tagged_pids(prefix: str) -> list[int]:
+    return [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and harness._tagged(int(p.name), prefix)
+        if harness.is_alive(int(p.name))
+    ]
+
+
+def dead_pid() -> int:
+    """A pid that no process has any more."""
+    child = subprocess.Popen(["true"])  # noqa: S607  # NOTE: coreutils on PATH
+    child.wait()
+    return child.pid
+
+
+def test_two_hypervisors_reach_each_other_over_the_underlay(lab: Lab) -> None:
+    underlay = lab.underlay()
+    hv1 = lab.hypervisor("hv1", underlay=underlay, underlay_ip="192.168.50.1")
+    hv2 = lab.hypervisor("hv2", underlay=underlay, underlay_ip="192.168.50.2")
+
+    for hv, other in ((hv1, hv2), (hv2, hv1)):
+        assert other.underlay_ip is not None
+        wait_until(
+            lambda hv=hv, ip=other.underlay_ip: (
+                hv.exec("ping", "-c1", "-W1", ip, check=False).returncode == 0
+            ),
+            timeout=10,
+            message=f"{hv.name} pings {other.name}'s br-phy",
+        )
+    # A VXLAN frame of a 1500-byte VM packet needs 1550 bytes on the underlay.
+    big = hv1.exec("ping", "-c1", "-W2", "-M", "do", "-s", "1560", "192.168.50.2")
+    assert "1 received" in big.stdout
+    # ovs-vswitchd routes tunnels by this netns's routes: no ovs/route/add needed.
+    assert "192.168.50.0/24 dev br-phy" in hv1.appctl("ovs/route/show")
+    assert hv1.vsctl("list-br").split() == ["br-phy"]
+
+
+def test_hypervisor_comes_up_and_down_leaving_nothing(
+    dataplane_session: Session,
+) -> None:
+    links_before, taps_before = root_links(), root_taps()
+    hv = Hypervisor(dataplane_session, "hvud")
+    try:
+        hv.up()
+        pids = [hv.daemon_pid(d) for d in harness.DAEMONS]
+        assert all(pids), pids
+        assert hv.netns.exists()
+        hv.vsctl(
+            "add-br", "br-t", "--", "set", "Bridge", "br-t", "datapath_type=netdev"
+        )
+        assert "br-t" in hv.links()
+        assert "ovs-netdev" in hv.links()
+        assert "NORMAL" in hv.ofctl("dump-flows", "br-t")
+        assert (hv.dir / "br-t.mgmt").exists()
+    finally:
+        hv.down()
+
+    assert not hv.netns.exists()
+    assert not hv.dir.exists()
+    assert not [pid for pid in pids if pid and harness.is_alive(pid)]
+    assert root_links() == links_before
+    assert root_taps() == taps_before
+
+
+def test_down_cleans_up_after_a_crashed_vswitchd(dataplane_session: Session) -> None:
+    links_before = root_links()
+    hv = Hypervisor(dataplane_session, "hvcr")
+    try:
+        hv.up()
+        hv.vsctl(
+            "add-br", "br-t", "--", "set", "Bridge", "br-t", "datapath_type=netdev"
+        )
+        hv.crash("ovs-vswitchd")
+        assert hv.daemon_pid("ovs-vswitchd") is None
+        # the crashed datapath's taps persist in the hypervisor's netns
+        assert "persist" in hv.exec("ip", "tuntap", "show").stdout
+    finally:
+        hv.down()
+    assert not hv.netns.exists()
+    assert not hv.dir.exists()
+    assert root_links() == links_before
+
+
+def test_restart_ovs_keeps_the_database(lab: Lab) -> None:
+    hv = lab.hypervisor("hv1")
+    hv.vsctl("add-br", "br-t", "--", "set", "Bridge", "br-t", "datapath_type=netdev")
+    hv.vsctl("set", "Bridge", "br-t", "external_ids:kept=yes")
+    before = [hv.daemon_pid(d) for d in harness.DAEMONS]
+
+    hv.restart_ovs()
+
+    after = [hv.daemon_pid(d) for d in harness.DAEMONS]
+    assert all(after)
+    assert set(before).isdisjoint(after)
+    assert hv.vsctl("get", "Bridge", "br-t", "external_ids:kept") == "yes"
+    wait_until(lambda: "NORMAL" in hv.ofctl("dump-flows", "br-t"), 10)
+
+
+def test_spawned_processes_stop_with_the_hypervisor(lab: Lab) -> None:
+    hv = lab.hypervisor("hv1")
+    agent = hv.spawn("agent", "sleep", "300")
+    assert agent.alive()
+    assert hv.netns.holds(agent.pid)
+    assert (
+        hv.netns.name in harness.run(["ip", "netns", "identify", str(agent.pid)]).stdout
+    )
+    hv.down()
+    assert not agent.alive()
+
+
+def test_reaper_removes_a_dead_sessions_leftovers_and_nothing_else(lab: Lab) -> None:
+    ours = lab.hypervisor("hv1")
+    prefix = f"q{dead_pid()}"
+    dead = Session(prefix, harness.BASE / prefix)
+    dead.root.mkdir()
+    (dead.root / harness.MARKER).write_text('{"pid": 0, "start": "0"}')
+    stranger = harness.BASE / f"q{dead_pid()}"  # no marker: not the harness's
+    stranger.mkdir()
+    orphan = Hypervisor(dead, "hv1")
+    try:
+        orphan.up()
+        orphan.spawn("agent", "sleep", "300")
+        assert len(tagged_pids(prefix)) >= 3
+
+        reaped = harness.reap_leftovers()
+
+        assert any(line.startswith(prefix) for line in reaped), reaped
+        assert not orphan.netns.exists()
+        assert not dead.root.exists()
+        assert not tagged_pids(prefix)
+        assert stranger.is_dir()
+        assert ours.netns.exists()
+        assert ours.daemon_pid("ovs-vswitchd")
+    finally:
+        orphan.down()
+        stranger.rmdir()
+
+
+def test_wait_until_names_what_it_waited_for() -> None:
+    assert wait_until(lambda: 42, timeout=0.1) == 42
+    with pytest.raises(TimeoutError, match="flows installed"):
+        wait_until(lambda: False, timeout=0.1, message=lambda: "flows installed")
+
+
+def test_a_failing_command_reports_its_stderr() -> None:
+    with pytest.raises(harness.CommandFailed, match="no-such-dev0.*does not exist"):
+        harness.run(["ip", "link", "show", "dev", "no-such-dev0"])
