@@ -195,6 +195,29 @@ class RequestIdFilter:
             REQUEST_ID.reset(token)
 
 
+class RequestTargetFilter:
+    """Gives Paste's urlmap a path it can map.
+
+    The urlmap asserts that paths start with ``/``; a request target in another form
+    (``OPTIONS *``) reaches the versions app, like every other unknown path.
+    """
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/"):
+            environ["PATH_INFO"] = "/" + path
+        return self.app(environ, start_response)
+
+
+def request_target_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    return RequestTargetFilter
+
+
 def request_id_factory(
     global_conf: Mapping[str, Any], **local: str
 ) -> Callable[[WsgiApp], WsgiApp]:

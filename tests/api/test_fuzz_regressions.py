@@ -129,11 +129,6 @@ def test_versions_document_for_undecodable_path(
 
 
 @FAKE_ONLY
-@pytest.mark.xfail(
-    strict=True,
-    reason="Paste's urlmap asserts the path starts with '/'; the AssertionError "
-    "escapes the app (quantum-server answers 500 to 'OPTIONS * HTTP/1.1')",
-)
 def test_options_asterisk_is_not_a_server_error(api: ApiUnderTest) -> None:
     """Found: ``OPTIONS *`` (asterisk-form, RFC 9112 §3.2.4) reaches the app with
     PATH_INFO ``*``. Spec §1: anything outside /v1.0 and /v1.1, any method, gets the
