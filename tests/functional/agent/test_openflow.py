@@ -271,7 +271,8 @@ def test_install_dump_and_replace_by_cookie(switch: Switch) -> None:
     assert switch.install(second) == (set(), 0)
 
 
-def test_a_refused_flow_is_reported(switch: Switch) -> None:
+def test_a_refused_flow_is_reported_and_nothing_is_deleted(switch: Switch) -> None:
+    before = sorted(text for _, _, text in switch.dumped())
     bad = Flow(table=0, priority=1, actions=(Output(0xFFFFFFFF),))  # OFPP_ANY
     reply_text = json.dumps(
         {"op": "install", "bridge": BRIDGE, "flows": [encode_flow(bad)]}
@@ -283,3 +284,5 @@ def test_a_refused_flow_is_reported(switch: Switch) -> None:
     reply = json.loads(switch.controller.stdout.readline())
     assert reply["ok"] is False
     assert "OpenFlowError" in reply["error"]
+    # the adds failed, so the deletes that would have followed were never sent
+    assert sorted(text for _, _, text in switch.dumped()) == before

@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The os-ken app's bookkeeping against a fake datapath that answers in-line.
+
+The fake keeps a flow table with OpenFlow's add/strict-delete rules and replies to
+stats and barrier requests by calling the app's handlers, as os-ken's event loop
+would. The real switch is exercised in tests/functional/agent/test_openflow.py.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from os_ken.controller.handler import DEAD_DISPATCHER, MAIN_DISPATCHER
+from os_ken.ofproto import ofproto_v1_3 as ofp
+from os_ken.ofproto import ofproto_v1_3_parser as parser
+
+from quantum.agent.ovs import tables
+from quantum.agent.ovs.bridges import integration, messages
+from quantum.agent.ovs.flows import Flow, InstalledFlow, Output
+from quantum.agent.ovs.openflow import BridgeNotConnected, OpenFlowApp, OpenFlowError
+
+
+class FakeDatapath:
+    ofproto = ofp
+    ofproto_parser = parser
+
+    def __init__(self, app: OpenFlowApp, name: str, *, answer: bool = True) -> None:
+        self.app = app
+        self.id = 0xAB
+        self.ports = {ofp.OFPP_LOCAL: SimpleNamespace(name=name.encode())}
+        self.table: dict[tuple[int, int, object], InstalledFlow] = {}
+        self.log: list[str] = []
+        self.answer = answer
+        self.connected = True
+
+    def send_msg(self, msg: Any) -> bool:
+        if not self.connected:
+            return False
+        msg.serialize()
+        ev = SimpleNamespace(msg=msg)
+        if isinstance(msg, parser.OFPFlowMod):
+            self._flow_mod(msg)
+        elif isinstance(msg, parser.OFPBarrierRequest):
+            self.log.append("barrier")
+            if self.answer:
+                self.app._barrier(ev)
+        elif isinstance(msg, parser.OFPFlowStatsRequest) and self.answer:
+            stats = [
+                parser.OFPFlowStats(
+                    table_id=item.flow.table,
+                    priority=item.flow.priority,
+                    cookie=item.cookie,
+                    match=messages.to_match(item.flow.match),
+                    instructions=messages.to_instructions(item.flow.actions),
+                )
+                for item in self.table.values()
+                if msg.cookie_mask == 0 or item.cookie == msg.cookie
+            ]
+            half = len(stats) // 2
+            for body, flags in (
+                (stats[:half], ofp.OFPMPF_REPLY_MORE),
+                (stats[half:], 0),
+            ):
+                reply = SimpleNamespace(
+                    datapath=self, xid=msg.xid, body=body, flags=flags
+                )
+                self.app._flow_stats(SimpleNamespace(msg=reply))
+        return True
+
+    def _flow_mod(self, msg: Any) -> None:
+        item = messages.from_stats(
+            SimpleNamespace(
+                table_id=msg.table_id,
+                priority=msg.priority,
+                cookie=msg.cookie,
+                match=msg.match,
+                instructions=msg.instructions,
+            )
+        )
+        key = item.flow.key
+        if msg.command == ofp.OFPFC_ADD:
+            if Output(ofp.OFPP_ANY) in item.flow.actions:
+                error = SimpleNamespace(
+                    datapath=self, xid=msg.xid, type=ofp.OFPET_BAD_ACTION, code=4
+                )
+                self.app._error(SimpleNamespace(msg=error))
+                return
+            self.log.append(f"add {item.flow.render()}")
+            self.table[key] = item
+        elif msg.command == ofp.OFPFC_DELETE_STRICT:
+            self.log.append(f"delete {item.flow.render()}")
+            found = self.table.get(key)
+            if found is not None and found.cookie == msg.cookie:
+                del self.table[key]
+
+
+def _connect(app: OpenFlowApp, datapath: FakeDatapath, state: str) -> None:
+    app._state_change(SimpleNamespace(datapath=datapath, state=state))
+
+
+@pytest.fixture
+def app() -> OpenFlowApp:
+    return OpenFlowApp()
+
+
+def test_bridges_are_known_by_their_local_port(app: OpenFlowApp) -> None:
+    dp = FakeDatapath(app, "br-int")
+    _connect(app, dp, MAIN_DISPATCHER)
+    assert app.bridges() == {"br-int"}
+    app.wait_for_bridge("br-int", timeout=0)
+    _connect(app, dp, DEAD_DISPATCHER)
+    assert app.bridges() == frozenset()
+    with pytest.raises(BridgeNotConnected, match="br-int"):
+        app.wait_for_bridge("br-int", timeout=0.01)
+    with pytest.raises(BridgeNotConnected):
+        app.dump_flows("br-int")
+
+
+def test_a_datapath_without_local_port_is_ignored(app: OpenFlowApp) -> None:
+    dp = FakeDatapath(app, "x")
+    dp.ports = {}
+    _connect(app, dp, MAIN_DISPATCHER)
+    assert app.bridges() == frozenset()
+
+
+def test_install_adds_then_deletes_and_sweeps(app: OpenFlowApp) -> None:
+    dp = FakeDatapath(app, "br-int")
+    _connect(app, dp, MAIN_DISPATCHER)
+    foreign = InstalledFlow(cookie=1, flow=Flow(table=5, priority=5))
+    dp.table[foreign.flow.key] = foreign
+    first = [integration.normal_switching(), integration.isolate_port(3)]
+    diff = app.install("br-int", first)
+    assert set(diff.add) == set(first)
+    assert diff.delete == (foreign,)
+    assert dp.log[-2:] == ["delete table=5, priority=5 actions=drop", "barrier"]
+    assert dp.log.index("barrier") < dp.log.index(dp.log[-2])
+
+    dp.log.clear()
+    second = [integration.normal_switching(), integration.isolate_port(4)]
+    diff = app.install("br-int", second)
+    assert diff.add == (integration.isolate_port(4),)
+    assert [item.flow for item in diff.delete] == [integration.isolate_port(3)]
+    assert dp.log == [
+        "add table=0, priority=2,in_port=4 actions=drop",
+        "barrier",
+        "delete table=0, priority=2,in_port=3 actions=drop",
+        "barrier",
+    ]
+    assert {item.flow for item in app.dump_flows("br-int")} == set(second)
+    assert not app.install("br-int", second)
+    mine = app.dump_flows("br-int", cookie=tables.AGENT_COOKIE)
+    assert {item.cookie for item in mine} == {tables.AGENT_COOKIE}
+
+
+def test_refused_adds_raise_before_anything_is_deleted(app: OpenFlowApp) -> None:
+    dp = FakeDatapath(app, "br-int")
+    _connect(app, dp, MAIN_DISPATCHER)
+    app.install("br-int", [integration.normal_switching()])
+    bad = Flow(table=0, priority=1, actions=(Output(ofp.OFPP_ANY),))
+    with pytest.raises(OpenFlowError, match="OFPET_BAD_ACTION"):
+        app.install("br-int", [bad, integration.isolate_port(9)])
+    assert {item.flow for item in app.dump_flows("br-int")} == {
+        integration.normal_switching(),
+        integration.isolate_port(9),
+    }
+
+
+def test_silence_and_disconnects_are_errors(app: OpenFlowApp) -> None:
+    dp = FakeDatapath(app, "br-int", answer=False)
+    _connect(app, dp, MAIN_DISPATCHER)
+    with pytest.raises(OpenFlowError, match="no reply"):
+        app.dump_flows("br-int", timeout=0.01)
+    dp.connected = False
+    with pytest.raises(OpenFlowError, match="disconnected"):
+        app.dump_flows("br-int", timeout=0.01)
+
+
+def test_unsolicited_replies_are_ignored(app: OpenFlowApp) -> None:
+    dp = FakeDatapath(app, "br-int")
+    _connect(app, dp, MAIN_DISPATCHER)
+    stray = SimpleNamespace(datapath=dp, xid=1, body=[], flags=0, type=1, code=1)
+    app._barrier(SimpleNamespace(msg=stray))
+    app._flow_stats(SimpleNamespace(msg=stray))
+    app._error(SimpleNamespace(msg=stray))
+    assert app.bridges() == {"br-int"}
