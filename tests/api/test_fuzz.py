@@ -91,15 +91,6 @@ class KnownDefect:
     """True while the defect reproduces (a request or two, in their own tenant)."""
 
 
-def _fails(client: Client, method: str, path: str, body: bytes = b"") -> bool:
-    """A 5xx, or an exception escaping the app."""
-    try:
-        response = client.request(method, path, body or None, {"Content-Type": JSON})
-    except Exception:  # noqa: BLE001  # NOTE: an exception escaping the app is the defect
-        return True
-    return response.status_int >= 500
-
-
 KNOWN_DEFECTS: tuple[KnownDefect, ...] = ()
 """None open now; ``asterisk-form`` (``OPTIONS *``) was the last, fixed in front of
 Paste's urlmap."""
