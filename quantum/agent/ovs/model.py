@@ -89,7 +89,6 @@ class DesiredState:
     local_ip: str | None = None
     tunnel_types: frozenset[TunnelType] = frozenset()
     integration_bridge: str = "br-int"
-    tunnel_bridge: str = "br-tun"
     bridge_mappings: Mapping[str, str] = field(default_factory=_frozen_map)
 
 

@@ -75,6 +75,12 @@ class Plan:
     ``flows`` is the complete wanted flow table of each managed bridge;
     ``flow_diffs`` is what must be added and deleted to get there from
     ``actual.flows``. ``local_vlans`` is the network -> local VLAN map after the plan.
+
+    Applying in this order never lets a frame through that the old or the new
+    state would drop: add tunnel ports (``ofport_request`` = their ``ofport``), then
+    every bridge's ``flow_diffs[bridge].add`` (new drops and translations), then
+    ``tags``, then the diffs' ``delete``, then remove tunnel ports. If OVS gave a
+    tunnel port another ofport than requested, the next plan corrects its flows.
     """
 
     local_vlans: Mapping[str, int]
