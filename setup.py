@@ -22,6 +22,8 @@ setup(
         "oslo.config>=9,<11",
         "defusedxml>=0.7,<1",
         "os-ken>=4.2,<5",
+        "ovsdbapp>=3.0,<4",
+        "ovs>=3.1,<5",
     ],
     extras_require={
         "postgresql": ["psycopg2-binary>=2.9"],
@@ -31,6 +33,7 @@ setup(
         "console_scripts": [
             "quantum-server = quantum.server:main",
             "quantum-db-manage = quantum.db.manage:main",
+            "quantum-vif = quantum.compute.cli:main",
         ],
         "paste.app_factory": [
             "versions = quantum.api.app:versions_factory",

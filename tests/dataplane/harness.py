@@ -48,6 +48,7 @@ BINARIES = (
     "ovs-ofctl",
     "ovs-appctl",
     "ethtool",
+    "ping",
 )
 BASE = Path("/tmp")  # noqa: S108  # NOTE: fixed on purpose; the q<pid> prefix and
 # the marker file keep sessions apart, and the reaper must find crashed ones here.
@@ -362,7 +363,6 @@ class Session:
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ, **extra)
         env[ENV_TAG] = self.prefix
-        env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
         return env
 
     def close(self) -> list[str]:

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Network devices a VIF is made of: a veth pair or a tap, driven through ``ip``.
+
+Each function takes the namespace that holds the host-side device (``None``: the
+caller's own), so the same code serves a real hypervisor and a simulated one (a
+network namespace of its own). Failures raise :class:`DeviceError` with ``ip``'s
+message.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Sequence
+
+from quantum.core.exceptions import QuantumError
+
+IFNAMSIZ = 16
+"""Linux interface names hold at most ``IFNAMSIZ - 1`` characters."""
+
+
+class DeviceError(QuantumError):
+    template = "{command}: {reason}"
+
+
+Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+"""Runs an argv without raising on a non-zero exit (``subprocess.run`` shape)."""
+
+
+def run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603  # NOTE: argv lists, never a shell
+        list(argv), capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if Linux accepts it as an interface name, else raise."""
+    if not name or len(name) >= IFNAMSIZ:
+        raise ValueError(
+            f"interface name {name!r} must have 1 to {IFNAMSIZ - 1} characters"
+        )
+    if name in (".", "..") or any(c in "/:" or c.isspace() for c in name):
+        raise ValueError(
+            f"interface name {name!r} may not be '.' or '..' "
+            "nor hold '/', ':' or white space"
+        )
+    if not name.isprintable():
+        raise ValueError(f"interface name {name!r} holds control characters")
+    return name
+
+
+def check_netns(name: str) -> str:
+    """Return ``name`` if it can name a network namespace (a file in /run/netns)."""
+    if not name or name in (".", "..") or "/" in name or not name.isprintable():
+        raise ValueError(f"bad network namespace name {name!r}")
+    if name.startswith("-"):
+        raise ValueError(f"network namespace name {name!r} may not start with '-'")
+    return name
+
+
+class Devices:
+    """Creates and removes VIF devices in one (host) namespace."""
+
+    def __init__(self, host_netns: str | None = None, runner: Runner = run) -> None:
+        self.host_netns = host_netns
+        self._run = runner
+
+    def _ip(self, *args: str, netns: str | None = None, check: bool = True) -> bool:
+        argv = ["ip"]
+        where = netns if netns is not None else self.host_netns
+        if where is not None:
+            argv += ["-n", where]
+        argv += args
+        done = self._run(argv)
+        if check and done.returncode != 0:
+            output = (done.stderr or done.stdout).strip()
+            raise DeviceError(
+                command=" ".join(argv), reason=output or f"exit {done.returncode}"
+            )
+        return done.returncode == 0
+
+    def exists(self, name: str, netns: str | None = None) -> bool:
+        return self._ip("link", "show", "dev", name, netns=netns, check=False)
+
+    def ensure_veth(self, name: str, peer: str, peer_netns: str, mac: str) -> bool:
+        """Make veth ``name`` whose peer ``peer`` (with ``mac``) sits in
+        ``peer_netns``; both ends up. Returns whether the pair was created."""
+        created = not self.exists(name)
+        if created:
+            self._ip(
+                "link", "add", name, "type", "veth",
+                "peer", "name", peer, "netns", peer_netns,
+            )  # fmt: skip
+        self._ip("link", "set", "dev", peer, "address", mac, netns=peer_netns)
+        self._ip("link", "set", "dev", peer, "up", netns=peer_netns)
+        self._ip("link", "set", "dev", name, "up")
+        return created
+
+    def ensure_tap(self, name: str) -> bool:
+        """Make a persistent tap ``name`` (the hypervisor opens it), up."""
+        created = not self.exists(name)
+        if created:
+            self._ip("tuntap", "add", "dev", name, "mode", "tap")
+        self._ip("link", "set", "dev", name, "up")
+        return created
+
+    def remove(self, name: str) -> bool:
+        """Delete ``name`` (a veth takes its peer along). Returns whether it existed."""
+        if not self.exists(name):
+            return False
+        self._ip("link", "del", "dev", name)
+        return True

@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Plug a VIF into an Open vSwitch bridge the way a compute service's OVS driver does.
+
+Plugging creates the device (a veth pair whose peer goes into the "VM"'s network
+namespace, or a tap a hypervisor opens) and adds it to the integration bridge in one
+OVSDB transaction, with the ``external_ids`` the OVS agent looks for:
+
+* ``iface-id``: the name the server knows the VIF by. Either front door works: a v1
+  attachment id (the compute service plugs its VIF uuid as the attachment) or a v2
+  port id (ARCHITECTURE §1); this module does not care which.
+* ``attached-mac``: the MAC the VM uses on this VIF.
+* ``iface-status``: ``active``.
+* ``vm-uuid``: the instance the VIF belongs to.
+
+Both operations are idempotent: plugging twice leaves one port with the latest
+values; unplugging what is not there succeeds. Plugging does not need ovs-vswitchd
+to be running: it waits up to ``timeout`` for the port's ofport and otherwise
+reports it pending (ovs-vswitchd picks the port up when it is back).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from quantum.compute.devices import Devices, check_name, check_netns
+from quantum.core.exceptions import Conflict, NotFound, QuantumError, ServiceUnavailable
+
+DEFAULT_OVSDB = "unix:/var/run/openvswitch/db.sock"
+DEFAULT_BRIDGE = "br-int"
+DEVICE_PREFIX = "tap"
+DEVICE_ID_CHARS = 11
+_MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+_OVSDB_METHODS = ("unix:", "tcp:", "ssl:")
+
+
+class SwitchUnreachable(ServiceUnavailable):
+    template = "cannot reach OVSDB at {remote}: {reason}"
+
+
+class BridgeNotFound(NotFound):
+    template = "bridge {bridge} does not exist"
+
+
+class PortOnOtherBridge(Conflict):
+    template = "port {device} is on bridge {actual}, not {bridge}"
+
+
+class DeviceTaken(Conflict):
+    template = "device {device} already carries iface id {other}, not {iface_id}"
+
+
+class InterfaceFailed(QuantumError):
+    template = "Open vSwitch could not use {device}: {reason}"
+
+
+def normalize_mac(value: str) -> str:
+    """Return a unicast MAC as ``aa:bb:cc:dd:ee:ff`` or raise ValueError."""
+    mac = value.strip().lower().replace("-", ":")
+    if not _MAC.match(mac):
+        raise ValueError(f"{value!r} is not a MAC address (aa:bb:cc:dd:ee:ff)")
+    if int(mac[:2], 16) & 1:
+        raise ValueError(f"{value!r} is a multicast MAC; a VIF needs a unicast one")
+    return mac
+
+
+def check_id(value: str, what: str) -> str:
+    """An external id value: non-empty, printable, without white space."""
+    if not value or not value.isprintable() or any(c.isspace() for c in value):
+        raise ValueError(
+            f"{what} {value!r} must be non-empty, printable, without white space"
+        )
+    return value
+
+
+def check_ovsdb(remote: str) -> str:
+    if not remote.startswith(_OVSDB_METHODS) or remote in _OVSDB_METHODS:
+        raise ValueError(
+            f"OVSDB remote {remote!r} must look like unix:/path, "
+            "tcp:host:port or ssl:host:port"
+        )
+    return remote
+
+
+def device_name(iface_id: str) -> str:
+    """The host-side device for a VIF: ``tap`` + the id's first 11 characters."""
+    try:
+        return check_name(DEVICE_PREFIX + iface_id[:DEVICE_ID_CHARS])
+    except ValueError as error:
+        raise ValueError(
+            f"cannot derive a device name from iface id {iface_id!r} ({error}); "
+            "name the device explicitly"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vif:
+    """One virtual interface as the compute service plugs it.
+
+    ``netns`` set: a veth pair, ``device`` on the bridge and ``peer`` (the VM's NIC,
+    carrying ``mac``) in ``netns``. ``netns`` unset: a tap named ``device``.
+    """
+
+    iface_id: str
+    mac: str
+    instance_id: str
+    device: str
+    netns: str | None = None
+    peer: str = "eth0"
+
+    def __post_init__(self) -> None:
+        check_id(self.iface_id, "iface id")
+        check_id(self.instance_id, "instance id")
+        if normalize_mac(self.mac) != self.mac:
+            raise ValueError(f"MAC {self.mac!r} is not normalized")
+        check_name(self.device)
+        check_name(self.peer)
+        if self.netns is not None:
+            check_netns(self.netns)
+
+    @property
+    def external_ids(self) -> dict[str, str]:
+        return {
+            "iface-id": self.iface_id,
+            "attached-mac": self.mac,
+            "iface-status": "active",
+            "vm-uuid": self.instance_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Plugged:
+    device: str
+    bridge: str
+    ofport: int | None
+    """Assigned by ovs-vswitchd; ``None`` when it did not answer in time."""
+    created: bool
+    """Whether this call created the device (False: it was already there)."""
+
+
+def plug(
+    vif: Vif,
+    *,
+    ovsdb: str = DEFAULT_OVSDB,
+    bridge: str = DEFAULT_BRIDGE,
+    timeout: float = 10.0,
+    devices: Devices | None = None,
+) -> Plugged:
+    """Create ``vif``'s device and add it to ``bridge`` with its external ids."""
+    from quantum.compute import switch  # NOTE: on use; see its docstring
+
+    check_ovsdb(ovsdb)
+    devices = devices or Devices()
+    with switch.open_switch(ovsdb, timeout) as ovs:
+        if not ovs.bridge_exists(bridge):
+            raise BridgeNotFound(bridge=bridge)
+        actual = ovs.bridge_of(vif.device)
+        if actual is not None and actual != bridge:
+            raise PortOnOtherBridge(device=vif.device, actual=actual, bridge=bridge)
+        # NOTE: derived names keep 11 characters of the id; two ids sharing them
+        # must not take over each other's port.
+        other = None if actual is None else ovs.iface_id(vif.device)
+        if other not in (None, vif.iface_id):
+            raise DeviceTaken(device=vif.device, other=other, iface_id=vif.iface_id)
+        if vif.netns is None:
+            created = devices.ensure_tap(vif.device)
+        else:
+            created = devices.ensure_veth(vif.device, vif.peer, vif.netns, vif.mac)
+        api = ovs.api
+        ovs.commit(
+            api.add_port(bridge, vif.device, may_exist=True),
+            api.db_set("Interface", vif.device, ("external_ids", vif.external_ids)),
+        )
+        ofport = ovs.wait_for_ofport(vif.device, timeout)
+        if ofport == -1:
+            raise InterfaceFailed(
+                device=vif.device, reason=ovs.interface_error(vif.device)
+            )
+    return Plugged(device=vif.device, bridge=bridge, ofport=ofport, created=created)
+
+
+def unplug(
+    device: str,
+    *,
+    ovsdb: str = DEFAULT_OVSDB,
+    bridge: str | None = DEFAULT_BRIDGE,
+    timeout: float = 10.0,
+    devices: Devices | None = None,
+) -> bool:
+    """Remove port ``device`` from ``bridge`` (any bridge if None), then the device.
+
+    Returns whether there was anything to remove.
+    """
+    from quantum.compute import switch  # NOTE: on use; see its docstring
+
+    check_ovsdb(ovsdb)
+    devices = devices or Devices()
+    with switch.open_switch(ovsdb, timeout) as ovs:
+        actual = ovs.bridge_of(device)
+        if actual is not None and bridge is not None and actual != bridge:
+            raise PortOnOtherBridge(device=device, actual=actual, bridge=bridge)
+        if actual is not None:
+            ovs.commit(ovs.api.del_port(device, bridge=actual, if_exists=True))
+    removed = devices.remove(device)
+    return actual is not None or removed

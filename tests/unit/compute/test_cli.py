@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: Apache-2.0
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from quantum.compute import cli, vif
+from quantum.compute.devices import DeviceError
+
+PLUG = [
+    "plug",
+    "--iface-id", "3b9b7c1e-5d2e-4c6a-9f0e-000000000001",
+    "--mac", "FA:16:3E:00:01:01",
+    "--instance-id", "vm-1",
+]  # fmt: skip
+
+
+def test_plug_defaults() -> None:
+    args = cli.parse_args([*PLUG, "--netns", "vm1"])
+    assert args.ovsdb == vif.DEFAULT_OVSDB
+    assert args.bridge == "br-int"
+    assert args.dev == "tap3b9b7c1e-5d"
+    assert args.timeout == 10.0
+    assert args.host_netns is None
+    assert cli.vif_from(args) == vif.Vif(
+        iface_id="3b9b7c1e-5d2e-4c6a-9f0e-000000000001",
+        mac="fa:16:3e:00:01:01",
+        instance_id="vm-1",
+        device="tap3b9b7c1e-5d",
+        netns="vm1",
+        peer="eth0",
+    )
+
+
+def test_plug_everything_given() -> None:
+    args = cli.parse_args(
+        [
+            *PLUG, "--tap", "--dev", "vnet0", "--bridge", "br-x",
+            "--ovsdb", "tcp:127.0.0.1:6640", "--timeout", "2.5", "--host-netns", "hv1",
+        ]
+    )  # fmt: skip
+    assert (args.dev, args.bridge, args.ovsdb) == (
+        "vnet0",
+        "br-x",
+        "tcp:127.0.0.1:6640",
+    )
+    assert (args.timeout, args.host_netns, args.netns) == (2.5, "hv1", None)
+
+
+def test_unplug_by_iface_id_or_device() -> None:
+    assert cli.parse_args(["unplug", "--iface-id", "att1"]).dev == "tapatt1"
+    assert cli.parse_args(["unplug", "--dev", "vnet0"]).dev == "vnet0"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([*PLUG], "one of the arguments --netns --tap is required"),
+        ([*PLUG, "--tap", "--netns", "vm1"], "not allowed with argument"),
+        ([*PLUG, "--tap", "--peer", "eth1"], "--peer only applies with --netns"),
+        ([*PLUG[:4], "--instance-id", "vm-1", "--tap"], "--mac"),
+        ([*PLUG, "--tap", "--mac", "ff:ff:ff:ff:ff:ff"], "multicast"),
+        ([*PLUG, "--tap", "--dev", "a-very-long-device"], "1 to 15 characters"),
+        ([*PLUG, "--tap", "--timeout", "0"], "positive"),
+        ([*PLUG, "--tap", "--timeout", "soon"], "positive"),
+        ([*PLUG, "--tap", "--timeout", "nan"], "positive"),
+        ([*PLUG, "--tap", "--ovsdb", "/run/db.sock"], "OVSDB remote"),
+        ([*PLUG, "--netns", "a/b"], "namespace"),
+        ([*PLUG, "--tap", "--instance-id", "a b"], "instance id"),
+        (["unplug"], "unplug needs --iface-id or --dev"),
+        (["unplug", "--iface-id", "net/att"], "name the device explicitly"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_reason(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.parse_args(argv)
+    assert caught.value.code == cli.USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_main_plugs_and_reports_the_ofport(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def plug(the_vif: vif.Vif, **kwargs: Any) -> vif.Plugged:
+        calls.append((the_vif, kwargs))
+        return vif.Plugged(the_vif.device, kwargs["bridge"], 7, created=True)
+
+    monkeypatch.setattr(vif, "plug", plug)
+    assert cli.main([*PLUG, "--netns", "vm1", "--host-netns", "hv1"]) == 0
+    assert capsys.readouterr().out == "plugged tap3b9b7c1e-5d into br-int (ofport 7)\n"
+    ((the_vif, kwargs),) = calls
+    assert the_vif.netns == "vm1"
+    assert kwargs["ovsdb"] == vif.DEFAULT_OVSDB
+    assert kwargs["devices"].host_netns == "hv1"
+
+
+def test_main_says_when_the_ofport_is_pending(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        vif, "plug", lambda v, **kw: vif.Plugged(v.device, "br-int", None, False)
+    )
+    assert cli.main([*PLUG, "--tap"]) == 0
+    assert "(ofport pending)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("removed", "said"), [(True, "unplugged"), (False, "was not")])
+def test_main_unplugs(
+    removed: bool,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(vif, "unplug", lambda dev, **kw: removed)
+    assert cli.main(["unplug", "--dev", "vnet0"]) == 0
+    assert said in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        vif.BridgeNotFound(bridge="br-int"),
+        vif.SwitchUnreachable(remote="unix:/x", reason="gone"),
+        DeviceError(command="ip link add", reason="exists"),
+    ],
+)
+def test_main_reports_refusals_on_one_line_and_exits_1(
+    error: Exception,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise error
+
+    monkeypatch.setattr(vif, "plug", refuse)
+    assert cli.main([*PLUG, "--tap"]) == cli.FAILED
+    assert capsys.readouterr().err == f"quantum-vif: {error}\n"
