@@ -88,6 +88,16 @@ class AlreadyAttached(Conflict):
     )
 
 
+class NoNetworkAvailable(ServiceUnavailable):
+    """Every segment id of the tenant network type is in use; deleting a network
+    frees one, and so does widening the configured range."""
+
+    template = (
+        "Unable to create the network. No {network_type} segment is available: "
+        "all ids in {ranges} are in use."
+    )
+
+
 class InvalidInput(BadRequest):
     """A field has a wrong type, length or value."""
 

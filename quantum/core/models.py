@@ -58,3 +58,30 @@ class Network:
     admin_state_up: bool = True
     ports: tuple[Port, ...] | None = field(default=None, compare=False)
     """The network's ports, filled only when the caller asked for them."""
+
+
+class NetworkType(enum.StrEnum):
+    """How a network is realised between hosts."""
+
+    LOCAL = "local"
+    """Only on one host: no id, nothing leaves the host."""
+    VLAN = "vlan"
+    """An 802.1Q tag on a named physical network."""
+    GRE = "gre"
+    """A GRE key between the hosts' tunnel endpoints."""
+    VXLAN = "vxlan"
+    """A VXLAN network identifier between the hosts' tunnel endpoints."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkSegment:
+    """Where a network lives on the wire; what an agent needs to bind its ports.
+
+    ``physical_network`` is set for ``vlan`` only; ``segmentation_id`` is the VLAN id
+    (``vlan``) or the tunnel key (``gre``, ``vxlan``), and ``None`` for ``local``.
+    """
+
+    network_id: str
+    network_type: NetworkType
+    physical_network: str | None = None
+    segmentation_id: int | None = None

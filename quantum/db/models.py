@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, MetaData, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from quantum.core.models import Network, OpStatus, Port
+from quantum.core.models import Network, NetworkSegment, NetworkType, OpStatus, Port
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -87,3 +95,65 @@ class PortRow(Base):
             status=status,
             attachment=self.attachment,
         )
+
+
+# -- segments (the Open vSwitch plugin) ---------------------------------------------
+
+PHYSNET_MAX = 64
+"""Longest physical network name."""
+
+
+class NetworkSegmentRow(Base):
+    """Where each network lives on the wire; gone with its network (cascade)."""
+
+    __tablename__ = "network_segments"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True
+    )
+    network_type: Mapped[str] = mapped_column(String(16))
+    physical_network: Mapped[str | None] = mapped_column(String(PHYSNET_MAX))
+    segmentation_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    def to_domain(self) -> NetworkSegment:
+        return NetworkSegment(
+            network_id=self.network_id,
+            network_type=NetworkType(self.network_type),
+            physical_network=self.physical_network,
+            segmentation_id=self.segmentation_id,
+        )
+
+
+# NOTE: ``network_segments.physical_network`` is NULL for tunnels, and NULLs never
+# collide in a UNIQUE constraint on any back-end. So an id in use is a row here, its
+# NOT NULL primary key is what stops two networks sharing it, and the row goes with
+# its network (cascade), which frees the id in the same transaction as the delete.
+
+
+class VlanAllocationRow(Base):
+    """A VLAN id in use on a physical network."""
+
+    __tablename__ = "vlan_allocations"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    physical_network: Mapped[str] = mapped_column(String(PHYSNET_MAX), primary_key=True)
+    vlan_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+
+
+class TunnelAllocationRow(Base):
+    """A tunnel key in use. GRE and VXLAN share the key space, so a key names one
+    network whichever encapsulation carries it."""
+
+    __tablename__ = "tunnel_allocations"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    tunnel_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )

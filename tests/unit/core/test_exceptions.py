@@ -27,3 +27,12 @@ def test_kinds_are_classified_by_base() -> None:
     assert issubclass(exc.StateInvalid, exc.BadRequest)
     assert issubclass(exc.AlreadyAttached, exc.Conflict)
     assert issubclass(exc.PortNotFound, exc.NotFound)
+
+
+def test_exhaustion_is_service_unavailable_and_names_the_ranges() -> None:
+    error = exc.NoNetworkAvailable(network_type="gre", ranges="1:4")
+    assert isinstance(error, exc.ServiceUnavailable)
+    assert error.detail == (
+        "Unable to create the network. No gre segment is available: all ids in 1:4 "
+        "are in use."
+    )
