@@ -44,9 +44,13 @@ setup(
             "request_id = quantum.api.app:request_id_factory",
             "extensions = quantum.api.app:extensions_factory",
         ],
-        "oslo.config.opts": ["quantum = quantum.core.settings:list_opts"],
+        "oslo.config.opts": [
+            "quantum = quantum.core.settings:list_opts",
+            "quantum.openvswitch = quantum.plugins.openvswitch.config:list_opts",
+        ],
         "quantum.core_plugins": [
             "fake = quantum.plugins.fake:FakePlugin",
+            "openvswitch = quantum.plugins.openvswitch.plugin:OpenVSwitchPlugin",
             "sql = quantum.plugins.sql:SqlPlugin",
         ],
     },

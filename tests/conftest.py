@@ -36,6 +36,16 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+CLEARED = (
+    "tunnel_allocations",
+    "vlan_allocations",
+    "network_segments",
+    "ports",
+    "networks",
+)
+"""Every table, children first."""
+
+
 @dataclass
 class Backend:
     name: str
@@ -44,8 +54,9 @@ class Backend:
     def clear(self) -> None:
         engine = create_engine(self.url)
         with engine.begin() as conn:
-            conn.execute(text("DELETE FROM ports"))
-            conn.execute(text("DELETE FROM networks"))
+            # NOTE: this engine has no foreign keys on SQLite, so no cascades either.
+            for table in CLEARED:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608  # NOTE: ours
         engine.dispose()
 
 

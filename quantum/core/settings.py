@@ -35,7 +35,16 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         "core_plugin",
         default="sql",
         help="The plugin that implements the logical model: a short alias "
-        "(fake, sql) or a dotted path 'package.module:Class'.",
+        "(fake, sql, openvswitch) or a dotted path 'package.module:Class'.",
+    ),
+    cfg.StrOpt(
+        "core_plugin_config",
+        default="",
+        help="The core plugin's own ini file; relative to the directory of "
+        "quantum.conf. Empty means the plugin's standard file (openvswitch: "
+        "quantum/plugins/openvswitch/ovs_quantum_plugin.ini or "
+        "plugins/openvswitch/ovs_quantum_plugin.ini beside quantum.conf, then "
+        "/etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini).",
     ),
     cfg.StrOpt(
         "state_path",
@@ -89,6 +98,7 @@ class Settings:
     bind_port: int = 9696
     api_workers: int = 0
     core_plugin: str = "sql"
+    core_plugin_config: str = ""
     state_path: str = "/var/lib/quantum"
     sql_connection: str = ""
     sql_pool_size: int = 5

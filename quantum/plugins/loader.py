@@ -16,6 +16,7 @@ PluginFactory = Callable[[Settings], CorePlugin]
 
 BUILTIN: dict[str, str] = {
     "fake": "quantum.plugins.fake:FakePlugin",
+    "openvswitch": "quantum.plugins.openvswitch.plugin:OpenVSwitchPlugin",
     "sql": "quantum.plugins.sql:SqlPlugin",
 }
 """Short aliases shipped with Quantum; installed packages add more through the

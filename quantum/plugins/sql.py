@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,10 @@ from quantum.core.settings import Settings
 from quantum.db import migration
 from quantum.db.models import NetworkRow, PortRow
 from quantum.db.session import Database
+
+NetworkPrecommit = Callable[[Session, Network], None]
+"""Extra work inside a network's create transaction, after its row is written;
+raising rolls the whole create back (how a plugin holding this one adds segments)."""
 
 
 def _storable(*values: str) -> bool:
@@ -110,7 +114,13 @@ class SqlPlugin:
 
         return self.db.run(work, write=False)
 
-    def create_network(self, tenant_id: str, name: str | None) -> Network:
+    def create_network(
+        self,
+        tenant_id: str,
+        name: str | None,
+        *,
+        precommit: NetworkPrecommit | None = None,
+    ) -> Network:
         def work(s: Session) -> Network:
             row = NetworkRow(
                 id=str(uuid.uuid4()),
@@ -121,7 +131,10 @@ class SqlPlugin:
             )
             s.add(row)
             s.flush()
-            return row.to_domain()
+            network = row.to_domain()
+            if precommit is not None:
+                precommit(s, network)
+            return network
 
         return self.db.run(work, write=True)
 

@@ -24,7 +24,7 @@ def test_bad_value_names_the_option_and_the_choices(name: str) -> None:
         load_plugin(Settings(core_plugin=name))
     message = str(raised.value)
     assert f"core_plugin = {name!r}" in message
-    assert "fake, sql" in message
+    assert "fake, openvswitch, sql" in message
 
 
 def test_something_that_is_not_a_plugin_is_refused() -> None:
@@ -33,14 +33,15 @@ def test_something_that_is_not_a_plugin_is_refused() -> None:
 
 
 def test_builtin_aliases_are_listed() -> None:
-    assert {"fake", "sql"} <= set(available_aliases())
+    assert {"fake", "openvswitch", "sql"} <= set(available_aliases())
 
 
-def test_both_builtin_plugins_satisfy_the_contract(tmp_path: object) -> None:
+def test_every_builtin_plugin_satisfies_the_contract(tmp_path: object) -> None:
+    from quantum.plugins.openvswitch.plugin import OpenVSwitchPlugin
     from quantum.plugins.sql import SqlPlugin
 
     assert isinstance(FakePlugin(), CorePlugin)
     members = [m for m in vars(CorePlugin) if not m.startswith("_")]
-    for cls in (FakePlugin, SqlPlugin):
+    for cls in (FakePlugin, SqlPlugin, OpenVSwitchPlugin):
         missing = [m for m in members if not hasattr(cls, m)]
         assert missing == [], cls
