@@ -3,8 +3,9 @@
 
 * ``database_url`` (parametrised over sqlite, postgresql, mysql): an empty, migrated
   database per back-end for the whole session; rows are removed before each test.
-* ``api``: the whole Paste app in-process over each plugin: ``fake``, and the SQL
-  plugin on each back-end. ``api.port_status`` is the op-status a fresh port shows.
+* ``api``: the whole Paste app in-process over each plugin: ``fake``, the SQL plugin
+  on each back-end, and the Open vSwitch plugin (VLAN tenant networks) on SQLite.
+  ``api.port_status`` is the op-status a fresh port shows.
 
 A back-end whose server is unreachable skips its tests locally; with ``CI=true`` it is
 a failure, because CI must exercise every tier.
@@ -108,7 +109,11 @@ class ApiUnderTest:
         return getattr(self.client, name)
 
 
-PLUGINS = ("fake", "sql-sqlite", "sql-postgresql", "sql-mysql")
+PLUGINS = ("fake", "sql-sqlite", "sql-postgresql", "sql-mysql", "openvswitch-sqlite")
+OVS_INI = """[OVS]
+tenant_network_type = vlan
+network_vlan_ranges = physnet1:1:4094
+"""
 _apps: dict[str, Client] = {}
 
 
@@ -120,11 +125,16 @@ def api(
     if kind == "fake":
         config = write_config(tmp_path / "fake", core_plugin="fake")
         return ApiUnderTest(Client(load_app(load_settings(config))), "fake", "UP")
-    backend = _backend(kind.removeprefix("sql-"), scratch_dir)
+    plugin, _, backend_name = kind.partition("-")
+    backend = _backend(backend_name, scratch_dir)
     backend.clear()
     if kind not in _apps:
-        config = write_config(
-            scratch_dir / kind, core_plugin="sql", sql_connection=backend.url
-        )
+        options: dict[str, object] = {"sql_connection": backend.url}
+        if plugin == "openvswitch":
+            ini = scratch_dir / kind / "ovs.ini"
+            ini.parent.mkdir(parents=True, exist_ok=True)
+            ini.write_text(OVS_INI)
+            options["core_plugin_config"] = ini
+        config = write_config(scratch_dir / kind, core_plugin=plugin, **options)
         _apps[kind] = Client(load_app(load_settings(config)))
-    return ApiUnderTest(_apps[kind], "sql", "DOWN")
+    return ApiUnderTest(_apps[kind], plugin, "DOWN")
