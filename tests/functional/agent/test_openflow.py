@@ -252,7 +252,7 @@ def test_install_dump_and_replace_by_cookie(switch: Switch) -> None:
 
     # a flow left by someone else (another cookie) is swept on the next install
     switch.ofctl("add-flow", "cookie=0x1,table=7,priority=7,actions=drop")
-    time.sleep(1.1)
+    time.sleep(1.6)
     second = _second_set()
     added, deleted = switch.install(second)
     assert added == set(second) - set(first)
@@ -266,7 +266,7 @@ def test_install_dump_and_replace_by_cookie(switch: Switch) -> None:
     fresh = {flow.render() for flow in added}
     for _, age, text in rows:
         # flows present in both sets were left alone: they kept their age
-        assert (age < 1.0) is (text in fresh), (text, age)
+        assert (age < 1.5) is (text in fresh), (text, age)
 
     assert switch.install(second) == (set(), 0)
 
