@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from quantum.agent.ovs.flows import InstalledFlow
+from quantum.core.models import NetworkSegment
 
 
 def _frozen_map() -> Mapping[Any, Any]:
@@ -22,6 +23,12 @@ def _frozen_map() -> Mapping[Any, Any]:
 
 
 class NetworkType(enum.StrEnum):
+    """The server's ``core.models.NetworkType`` values, plus ``flat``.
+
+    The agent can wire flat networks (untagged on a physical network) although the
+    server does not hand them out yet.
+    """
+
     LOCAL = "local"
     FLAT = "flat"
     VLAN = "vlan"
@@ -49,6 +56,15 @@ class Segment:
     type: NetworkType
     physical_network: str | None = None
     segmentation_id: int | None = None
+
+
+def segment_from_server(segment: NetworkSegment) -> Segment:
+    """The agent's view of a segment the server allocated."""
+    return Segment(
+        type=NetworkType(segment.network_type.value),
+        physical_network=segment.physical_network,
+        segmentation_id=segment.segmentation_id,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
