@@ -17,6 +17,27 @@ underlay wire and ``br-phy``. Integration and tunnel bridges are the agent's job
 * :class:`VM`: a netns whose ``eth0`` is plugged by ``quantum-vif``, with checksum
   offload off, a fixed MAC, a static address and fast ARP retries.
 * :class:`Lab`: makes the above for one test and tears all of it down.
+
+A test with two hypervisors, an agent each, and a VM on each::
+
+    def test_cross_host(lab: Lab) -> None:
+        underlay = lab.underlay()
+        hv1 = lab.hypervisor("hv1", underlay=underlay, underlay_ip="192.168.50.1")
+        hv2 = lab.hypervisor("hv2", underlay=underlay, underlay_ip="192.168.50.2")
+        for hv in (hv1, hv2):
+            hv.forward_host_port(server_port)     # the server runs on the host
+            hv.spawn("agent", sys.executable, "-m", "...", "--ovsdb", hv.db)
+        vm1 = lab.vm("vm1", "fa:16:3e:00:00:01", "10.1.0.1/24")
+        vm2 = lab.vm("vm2", "fa:16:3e:00:00:02", "10.1.0.2/24")
+        vm1.plug(hv1, port1_id)                 # quantum-vif, then tx off, address
+        vm2.plug(hv2, port2_id)
+        assert vm1.can_reach(vm2.address)         # polls; cannot_reach() for negatives
+        vm2.serve_tcp(5001)
+        vm1.tcp_transfer(vm2.address, 5001, size=1 << 20)
+
+Everything is torn down after the test, also when it fails; ``hv.vsctl()``,
+``hv.ofctl("dump-flows", "br-int")`` and ``hv.appctl()`` inspect a hypervisor,
+``hv.restart_ovs()`` and ``hv.crash()`` disturb it.
 """
 
 from __future__ import annotations
@@ -49,6 +70,8 @@ BINARIES = (
     "ovs-appctl",
     "ethtool",
     "ping",
+    "socat",
+    "ss",
 )
 BASE = Path("/tmp")  # noqa: S108  # NOTE: fixed on purpose; the q<pid> prefix and
 # the marker file keep sessions apart, and the reaper must find crashed ones here.
@@ -365,6 +388,11 @@ class Session:
         env[ENV_TAG] = self.prefix
         return env
 
+    def spawn(self, name: str, *argv: str) -> Process:
+        """Start ``argv`` in the root namespace, tagged and logged like the rest."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return Process(argv, self.root / f"{name}.log", self.env())
+
     def close(self) -> list[str]:
         """Remove everything of this session; return what had to be reaped."""
         return _reap_prefix(self.prefix, self.root)
@@ -623,6 +651,36 @@ class Hypervisor:
         )
         self.processes.append(process)
         return process
+
+    def forward_host_port(self, host_port: int, local_port: int | None = None) -> int:
+        """Make ``127.0.0.1:local_port`` in this hypervisor lead to
+        ``127.0.0.1:host_port`` in the root namespace, e.g. for an agent to reach
+        a server the test runs. Returns the local port (default: ``host_port``).
+
+        NOTE: a socat pair over a unix socket in the hypervisor's directory, so no
+        interface gets an address and nothing is routed between namespaces.
+        """
+        local_port = local_port or host_port
+        sock = self.dir / f"fwd-{host_port}.sock"
+        relay = self.session.spawn(
+            f"{self.name}-fwd-{host_port}",
+            "socat", f"UNIX-LISTEN:{sock},fork,unlink-early",
+            f"TCP:127.0.0.1:{host_port}",
+        )  # fmt: skip
+        self.processes.append(relay)
+        wait_until(sock.exists, 5, 0.01, message=f"socat listens on {sock}")
+        self.spawn(
+            f"fwd-{local_port}",
+            "socat", f"TCP-LISTEN:{local_port},bind=127.0.0.1,reuseaddr,fork",
+            f"UNIX-CONNECT:{sock}",
+        )  # fmt: skip
+        wait_until(
+            lambda: f":{local_port} " in self.exec("ss", "-Hltn").stdout,
+            5,
+            0.01,
+            message=f"socat listens on 127.0.0.1:{local_port} in {self.netns.name}",
+        )
+        return local_port
 
     def ofport(self, interface: str) -> int:
         """The Interface's ofport (-1 failed, 0/[] pending)."""

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -158,6 +161,31 @@ def test_reaper_removes_a_dead_sessions_leftovers_and_nothing_else(lab: Lab) -> 
     finally:
         orphan.down()
         stranger.rmdir()
+
+
+def test_an_agent_in_a_hypervisor_reaches_a_server_on_the_host(lab: Lab) -> None:
+    hv = lab.hypervisor("hv1")
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        host_port = server.getsockname()[1]
+        local = hv.forward_host_port(host_port, local_port=9696)
+        server.settimeout(10)
+        client = [
+            sys.executable, "-c",
+            "import socket; c = socket.create_connection(('127.0.0.1', 9696), 5);"
+            "c.sendall(b'hello'); print(c.recv(100).decode())",
+        ]  # fmt: skip
+        done: list[str] = []
+        thread = threading.Thread(
+            target=lambda: done.append(hv.exec(*client).stdout.strip())
+        )
+        thread.start()
+        conn, _ = server.accept()
+        with conn:
+            assert conn.recv(100) == b"hello"
+            conn.sendall(b"from the host")
+        thread.join(10)
+    assert local == 9696
+    assert done == ["from the host"]
 
 
 def test_wait_until_names_what_it_waited_for() -> None:
