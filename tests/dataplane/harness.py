@@ -469,7 +469,7 @@ def environment_problem(session_prefix: str = f"q{os.getpid()}") -> str | None:
     if missing:
         return (
             f"missing {', '.join(missing)} (apt-get install openvswitch-switch "
-            "ethtool iproute2)"
+            "ethtool iproute2 iputils-ping socat; scripts/test does it)"
         )
     if not OVS_SCHEMA.is_file():
         return f"missing {OVS_SCHEMA}"
