@@ -38,13 +38,14 @@ def unavailable(reason: str) -> None:
 
 
 CLEARED = (
+    "agent_hosts",
     "tunnel_allocations",
     "vlan_allocations",
     "network_segments",
     "ports",
     "networks",
 )
-"""Every table, children first."""
+"""Every table, children first (but ``store_revision``, whose one row must stay)."""
 
 
 @dataclass

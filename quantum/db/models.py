@@ -157,3 +157,40 @@ class TunnelAllocationRow(Base):
     network_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
     )
+
+
+# -- agents and the change feed -------------------------------------------------------
+
+REVISION_ROW_ID = 1
+"""The id of the one row of ``store_revision``."""
+
+
+class StoreRevisionRow(Base):
+    """The store's revision: one row, bumped by every write transaction that changes
+    desired state, so agents (and any server process) can tell "something changed
+    since N" with one indexed read. The row lock serialises the bumps, so committed
+    revisions grow strictly in commit order on every back-end."""
+
+    __tablename__ = "store_revision"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
+HOST_MAX = 255
+"""Longest host name an agent may register."""
+
+
+class AgentHostRow(Base):
+    """A host whose agent has phoned home: its tunnel endpoint and last heartbeat."""
+
+    __tablename__ = "agent_hosts"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    host: Mapped[str] = mapped_column(String(HOST_MAX), primary_key=True)
+    tunnel_ip: Mapped[str | None] = mapped_column(String(64))
+    tunnel_types: Mapped[str] = mapped_column(String(64))
+    """Comma-separated ``gre``/``vxlan``, sorted; empty when tunnelling is off."""
+    agent_version: Mapped[str] = mapped_column(String(64))
+    last_seen: Mapped[datetime] = mapped_column(Timestamp, index=True)

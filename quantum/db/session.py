@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 
 from quantum.core.exceptions import ServiceUnavailable
+from quantum.db import revision
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -139,9 +140,21 @@ class Database:
             else contextlib.nullcontext()
         )
 
-    def run(self, work: Callable[[Session], T], *, write: bool) -> T:
+    def run(
+        self,
+        work: Callable[[Session], T],
+        *,
+        write: bool,
+        bump_revision: bool | None = None,
+    ) -> T:
         """Run ``work`` in one transaction (committed if it returns, rolled back if it
-        raises); retried on deadlocks. Connection failures become ServiceUnavailable."""
+        raises); retried on deadlocks. Connection failures become ServiceUnavailable.
+
+        A write transaction also bumps the store revision (``quantum.db.revision``)
+        after ``work`` returns, so agents following the change feed see it; pass
+        ``bump_revision=False`` for writes that change no desired state (status
+        reports, heartbeats), which may bump it themselves when they do."""
+        bump = write if bump_revision is None else bump_revision
         bind = self._writer if write else self.engine
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -150,7 +163,10 @@ class Database:
                     Session(bind=bind, expire_on_commit=False) as session,
                     session.begin(),
                 ):
-                    return work(session)
+                    result = work(session)
+                    if bump:
+                        revision.bump(session)
+                    return result
             except exc.DBAPIError as error:
                 if _is_retryable(error) and attempt < MAX_ATTEMPTS:
                     LOG.info(

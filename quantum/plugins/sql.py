@@ -254,6 +254,8 @@ class SqlPlugin:
                 update(PortRow).where(PortRow.id == port_id).values(status=status.value)
             ),
             write=True,
+            # NOTE: op-status is what agents report, not what they are told to do.
+            bump_revision=False,
         )
 
     # -- attachments ------------------------------------------------------------------
