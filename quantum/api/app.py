@@ -21,6 +21,7 @@ from typing import Any
 from paste.deploy import loadapp
 from webob import Request, Response
 
+from quantum.agentapi.server import AgentApi, AgentSecretFilter
 from quantum.api.extensions import ExtensionDescriptor, ExtensionsFilter, supported
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
@@ -28,7 +29,7 @@ from quantum.api.wire import Format, XmlShape, encode_json, negotiate
 from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
-from quantum.plugins.interface import CorePlugin
+from quantum.plugins.interface import AgentStateSource, CorePlugin
 from quantum.plugins.loader import load_plugin
 
 LOG = logging.getLogger(__name__)
@@ -160,6 +161,22 @@ def healthcheck_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp
     return app
 
 
+def agent_api_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
+    """``/agent/v1``: served only by a plugin with segments (else every route 404s)."""
+    service = service_for(global_conf)
+    plugin = service.plugin
+    source = plugin if isinstance(plugin, AgentStateSource) else None
+    if source is None:
+        LOG.info(
+            "core_plugin %s does not serve the agent API", service.settings.core_plugin
+        )
+    return AgentApi(
+        source,
+        max_wait=service.settings.agent_max_wait,
+        max_body=service.settings.max_request_body_size,
+    )
+
+
 # -- filters ---------------------------------------------------------------------------
 
 
@@ -216,6 +233,13 @@ def request_target_factory(
     global_conf: Mapping[str, Any], **local: str
 ) -> Callable[[WsgiApp], WsgiApp]:
     return RequestTargetFilter
+
+
+def agent_secret_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    secret = service_for(global_conf).settings.agent_secret
+    return lambda app: AgentSecretFilter(app, secret)
 
 
 def request_id_factory(

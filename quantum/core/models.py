@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
+from ipaddress import IPv4Address, IPv6Address
 
 NAME_MAX = 255
 """Longest name, tenant id or attachment id the store accepts (column width)."""
@@ -85,3 +87,45 @@ class NetworkSegment:
     network_type: NetworkType
     physical_network: str | None = None
     segmentation_id: int | None = None
+
+
+# -- agents ---------------------------------------------------------------------------
+
+TUNNEL_TYPES = frozenset({NetworkType.GRE, NetworkType.VXLAN})
+"""The network types a host's tunnel endpoint may carry."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentHost:
+    """A host whose agent reports to the server: its tunnel endpoint and heartbeat.
+
+    ``tunnel_ip`` is ``None`` (and ``tunnel_types`` empty) when the host does not
+    tunnel; ``last_seen`` is naive UTC.
+    """
+
+    host: str
+    tunnel_ip: IPv4Address | IPv6Address | None
+    tunnel_types: frozenset[NetworkType] = frozenset()
+    agent_version: str = ""
+    last_seen: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoundPort:
+    """A port an agent sees on its host, with where its network lives on the wire."""
+
+    port: Port
+    segment: NetworkSegment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostState:
+    """The desired state of one host, as of ``revision`` (or later).
+
+    ``peers`` are the other live hosts that have a tunnel endpoint.
+    """
+
+    host: str
+    revision: int
+    ports: tuple[BoundPort, ...] = ()
+    peers: tuple[AgentHost, ...] = ()

@@ -84,6 +84,27 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         min=0,
         help="Seconds a worker waits for in-flight requests after SIGTERM.",
     ),
+    cfg.StrOpt(
+        "agent_secret",
+        default="",
+        secret=True,
+        help="Shared secret agents send in X-Quantum-Agent-Secret to use the agent "
+        "API (/agent/v1). Empty refuses every agent request (403).",
+    ),
+    cfg.IntOpt(
+        "agent_down_time",
+        default=75,
+        min=1,
+        help="Seconds after its last heartbeat an agent's host counts as dead; "
+        "other agents stop tunnelling to a dead host's endpoint.",
+    ),
+    cfg.IntOpt(
+        "agent_max_wait",
+        default=30,
+        min=0,
+        help="Longest an agent API long-poll (GET /agent/v1/changes?wait=S) is "
+        "held, in seconds; a longer wait is cut to this.",
+    ),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
     cfg.BoolOpt("verbose", default=False, help="Log at INFO level (else WARNING)."),
     cfg.StrOpt("log_file", help="Log to this file instead of stderr."),
@@ -106,6 +127,9 @@ class Settings:
     max_request_body_size: int = 114688
     api_extensions_path: str = ""
     shutdown_timeout: int = 30
+    agent_secret: str = ""
+    agent_down_time: int = 75
+    agent_max_wait: int = 30
     debug: bool = False
     verbose: bool = False
     log_file: str | None = None

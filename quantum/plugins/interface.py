@@ -28,10 +28,10 @@ this contract with subnets, fixed IPs and routers over the same store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol, runtime_checkable
 
-from quantum.core.models import Network, Port
+from quantum.core.models import AgentHost, HostState, Network, OpStatus, Port
 
 
 @runtime_checkable
@@ -114,4 +114,36 @@ class CorePlugin(Protocol):
 
     def close(self) -> None:
         """Release connections; the plugin is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class AgentStateSource(Protocol):
+    """What a plugin offers to serve the agent API (``quantum/agentapi``).
+
+    Optional: only a plugin that can tell agents where each network lives (its
+    segments) implements it; the agent API answers 404 under any other plugin. Agents
+    are trusted (they hold the shared secret), so no call names a tenant. Each call
+    is one transaction and may block on the store only.
+    """
+
+    def current_revision(self) -> int:
+        """The store revision as committed now: one cheap indexed read. Every
+        committed change of desired state leaves it greater than before."""
+        ...
+
+    def report_host(self, host: AgentHost) -> int:
+        """Record the host's tunnel endpoint and heartbeat (``last_seen`` = now);
+        returns the revision. Bumps the revision only when what other agents see
+        changes (a new or revived host, a moved endpoint)."""
+        ...
+
+    def host_state(self, host: str, iface_ids: Collection[str]) -> HostState:
+        """The desired state of ``host``: the ports whose attachment is one of
+        ``iface_ids`` (with their segments) and the other live hosts' endpoints.
+        The revision is read first, so the state is at least that new."""
+        ...
+
+    def set_port_status(self, port_id: str, status: OpStatus) -> None:
+        """Record the op-status an agent observed; an unknown port is ignored."""
         ...

@@ -14,16 +14,37 @@ state and agents reconcile toward it, so nothing here runs after commit.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import Network, NetworkSegment, OpStatus, Port
+from quantum.core.models import (
+    AgentHost,
+    BoundPort,
+    HostState,
+    Network,
+    NetworkSegment,
+    OpStatus,
+    Port,
+)
 from quantum.core.settings import Settings
-from quantum.plugins.openvswitch import config
+from quantum.db import revision
+from quantum.db.models import PortRow
+from quantum.plugins.openvswitch import config, hosts
 from quantum.plugins.openvswitch.segments import SegmentAllocator, SegmentConfig
 from quantum.plugins.sql import SqlPlugin
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class OpenVSwitchPlugin:
@@ -38,6 +59,7 @@ class OpenVSwitchPlugin:
             segments if segments is not None else config.load(settings)
         )
         self.sql = SqlPlugin(settings)
+        self.down_time = settings.agent_down_time
 
     # -- networks ---------------------------------------------------------------------
 
@@ -89,6 +111,52 @@ class OpenVSwitchPlugin:
         return self.sql.db.run(
             lambda s: self.segments.get_many(s, network_ids), write=False
         )
+
+    # -- the agent API (plugins.interface.AgentStateSource) ------------------------
+
+    def current_revision(self) -> int:
+        return self.sql.db.run(revision.current, write=False)
+
+    def report_host(self, host: AgentHost) -> int:
+        down_time = timedelta(seconds=self.down_time)
+
+        def work(s: Session) -> int:
+            if hosts.record(s, host, _utcnow(), down_time):
+                revision.bump(s)
+            return revision.current(s)
+
+        return self.sql.db.run(work, write=True, bump_revision=False)
+
+    def host_state(self, host: str, iface_ids: Collection[str]) -> HostState:
+        wanted = sorted(set(iface_ids))
+        since = _utcnow() - timedelta(seconds=self.down_time)
+
+        def work(s: Session) -> HostState:
+            # NOTE: the revision first: what is read after it is at least as new, so
+            # an agent that missed a write in between fetches again, never misses it.
+            rev = revision.current(s)
+            rows = [
+                row
+                for chunk in _chunks(wanted, 500)
+                for row in s.scalars(
+                    select(PortRow)
+                    .where(PortRow.attachment.in_(chunk))
+                    .order_by(PortRow.attachment)
+                )
+            ]
+            segments = self.segments.get_many(s, {r.network_id for r in rows})
+            return HostState(
+                host=host,
+                revision=rev,
+                ports=tuple(
+                    BoundPort(port=r.to_domain(), segment=segments[r.network_id])
+                    for r in rows
+                    if r.network_id in segments
+                ),
+                peers=tuple(hosts.live_peers(s, host, since)),
+            )
+
+        return self.sql.db.run(work, write=False)
 
     # -- ports and attachments --------------------------------------------------------
 

@@ -1,0 +1,295 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The agent API's messages: frozen values, and their JSON shapes.
+
+Every message has ``to_json() -> dict`` and ``from_json(dict)``; ``from_json`` raises
+``MessageError`` (a ``ValueError``) saying which field is wrong. Shapes:
+
+* ``HostReport`` (POST /hosts/{host}): ``{"tunnel_ip": "192.0.2.1" | null,
+  "tunnel_types": ["gre", "vxlan"], "agent_version": "1.0"}``
+* ``StateRequest`` (POST /hosts/{host}/state): ``{"iface_ids": ["vif-1", ...]}``,
+  the interface ids the agent sees on its host (v1: port attachments).
+* ``HostState`` (its answer): ``{"host": "h1", "revision": 7, "ports": [{"port_id",
+  "iface_id", "network_id", "admin_state_up", "segment": {"network_type",
+  "physical_network", "segmentation_id"}}], "endpoints": [{"host", "ip",
+  "tunnel_types"}]}``; ``endpoints`` are the other live hosts.
+* ``Revision`` (answer of POST /hosts/{host} and GET /changes): ``{"revision": 7}``.
+* ``StatusReport`` (POST /hosts/{host}/status): ``{"ports": [{"port_id",
+  "status": "UP" | "DOWN", "reason": "..."}]}``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address, ip_address
+from typing import Any
+
+from quantum.core.models import (
+    NAME_MAX,
+    TUNNEL_TYPES,
+    NetworkSegment,
+    NetworkType,
+)
+
+Json = dict[str, Any]
+IpAddress = IPv4Address | IPv6Address
+
+REASON_MAX = 255
+"""Longest reason kept from a status report."""
+
+
+class MessageError(ValueError):
+    """A message body does not have the documented shape."""
+
+
+def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(body, Mapping):
+        raise MessageError("the body must be a JSON object")
+    if name not in body:
+        raise MessageError(f"{name!r} is missing")
+    value = body[name]
+    # NOTE: bool is an int in Python, never in these messages.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise MessageError(f"{name!r} has the wrong type")
+    return value
+
+
+def _strings(body: Mapping[str, Any], name: str, limit: int = NAME_MAX) -> list[str]:
+    values: list[str] = _field(body, name, list)
+    if not all(isinstance(v, str) and 0 < len(v) <= limit for v in values):
+        raise MessageError(f"{name!r} must hold non-empty strings of <= {limit}")
+    return values
+
+
+def _objects(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    values: list[Mapping[str, Any]] = _field(body, name, list)
+    if not all(isinstance(v, Mapping) for v in values):
+        raise MessageError(f"{name!r} must hold objects")
+    return values
+
+
+def _tunnel_types(body: Mapping[str, Any]) -> frozenset[NetworkType]:
+    names = _strings(body, "tunnel_types")
+    allowed = sorted(t.value for t in TUNNEL_TYPES)
+    if not set(names) <= set(allowed):
+        raise MessageError(f"'tunnel_types' may hold only {allowed}")
+    return frozenset(NetworkType(n) for n in names)
+
+
+def _ip(value: Any, name: str) -> IpAddress:
+    try:
+        return ip_address(value)
+    except ValueError:
+        raise MessageError(f"{name!r} is not an IP address") from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostReport:
+    """An agent's registration and heartbeat: its host's tunnel endpoint."""
+
+    tunnel_ip: IpAddress | None
+    tunnel_types: frozenset[NetworkType] = frozenset()
+    agent_version: str = ""
+
+    def to_json(self) -> Json:
+        return {
+            "tunnel_ip": str(self.tunnel_ip) if self.tunnel_ip else None,
+            "tunnel_types": sorted(t.value for t in self.tunnel_types),
+            "agent_version": self.agent_version,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> HostReport:
+        raw_ip = _field(body, "tunnel_ip", (str, type(None)))
+        version = _field(body, "agent_version", str)
+        if len(version) > 64:
+            raise MessageError("'agent_version' is longer than 64")
+        types = _tunnel_types(body)
+        tunnel_ip = None if raw_ip is None else _ip(raw_ip, "tunnel_ip")
+        if types and tunnel_ip is None:
+            raise MessageError("'tunnel_types' needs a 'tunnel_ip'")
+        return cls(tunnel_ip=tunnel_ip, tunnel_types=types, agent_version=version)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateRequest:
+    """The interface ids an agent sees on its host."""
+
+    iface_ids: tuple[str, ...] = ()
+
+    def to_json(self) -> Json:
+        return {"iface_ids": list(self.iface_ids)}
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> StateRequest:
+        return cls(iface_ids=tuple(_strings(body, "iface_ids")))
+
+
+def _segment_json(segment: NetworkSegment) -> Json:
+    return {
+        "network_type": segment.network_type.value,
+        "physical_network": segment.physical_network,
+        "segmentation_id": segment.segmentation_id,
+    }
+
+
+def _segment(network_id: str, body: Mapping[str, Any]) -> NetworkSegment:
+    try:
+        kind = NetworkType(_field(body, "network_type", str))
+    except ValueError:
+        raise MessageError("'network_type' is unknown") from None
+    return NetworkSegment(
+        network_id=network_id,
+        network_type=kind,
+        physical_network=_field(body, "physical_network", (str, type(None))),
+        segmentation_id=_field(body, "segmentation_id", (int, type(None))),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortState:
+    """A port the server wants wired on the host."""
+
+    port_id: str
+    iface_id: str
+    network_id: str
+    admin_state_up: bool
+    segment: NetworkSegment
+
+    def to_json(self) -> Json:
+        return {
+            "port_id": self.port_id,
+            "iface_id": self.iface_id,
+            "network_id": self.network_id,
+            "admin_state_up": self.admin_state_up,
+            "segment": _segment_json(self.segment),
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> PortState:
+        network_id = _field(body, "network_id", str)
+        return cls(
+            port_id=_field(body, "port_id", str),
+            iface_id=_field(body, "iface_id", str),
+            network_id=network_id,
+            admin_state_up=_field(body, "admin_state_up", bool),
+            segment=_segment(network_id, _field(body, "segment", Mapping)),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint:
+    """Another live host's tunnel endpoint."""
+
+    host: str
+    ip: IpAddress
+    tunnel_types: frozenset[NetworkType]
+
+    def to_json(self) -> Json:
+        return {
+            "host": self.host,
+            "ip": str(self.ip),
+            "tunnel_types": sorted(t.value for t in self.tunnel_types),
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> Endpoint:
+        return cls(
+            host=_field(body, "host", str),
+            ip=_ip(_field(body, "ip", str), "ip"),
+            tunnel_types=_tunnel_types(body),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostState:
+    """The desired state of one host, as of ``revision`` (or a little later)."""
+
+    host: str
+    revision: int
+    ports: tuple[PortState, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+
+    def to_json(self) -> Json:
+        return {
+            "host": self.host,
+            "revision": self.revision,
+            "ports": [p.to_json() for p in self.ports],
+            "endpoints": [e.to_json() for e in self.endpoints],
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> HostState:
+        return cls(
+            host=_field(body, "host", str),
+            revision=_field(body, "revision", int),
+            ports=tuple(PortState.from_json(p) for p in _objects(body, "ports")),
+            endpoints=tuple(Endpoint.from_json(e) for e in _objects(body, "endpoints")),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    """The store revision: desired state changed since any smaller one."""
+
+    revision: int
+
+    def to_json(self) -> Json:
+        return {"revision": self.revision}
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> Revision:
+        return cls(revision=_field(body, "revision", int))
+
+
+class ReportedStatus(enum.StrEnum):
+    """What an agent may say of a port: wired (UP) or not (DOWN, with a reason)."""
+
+    UP = "UP"
+    DOWN = "DOWN"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortStatus:
+    port_id: str
+    status: ReportedStatus
+    reason: str = ""
+
+    def to_json(self) -> Json:
+        return {
+            "port_id": self.port_id,
+            "status": self.status.value,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> PortStatus:
+        try:
+            status = ReportedStatus(_field(body, "status", str))
+        except ValueError:
+            raise MessageError("'status' must be UP or DOWN") from None
+        reason = body.get("reason", "")
+        if not isinstance(reason, str):
+            raise MessageError("'reason' has the wrong type")
+        return cls(
+            port_id=_field(body, "port_id", str),
+            status=status,
+            reason=reason[:REASON_MAX],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusReport:
+    """Op-status of some ports of the host."""
+
+    ports: tuple[PortStatus, ...] = ()
+
+    def to_json(self) -> Json:
+        return {"ports": [p.to_json() for p in self.ports]}
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> StatusReport:
+        return cls(
+            ports=tuple(PortStatus.from_json(p) for p in _objects(body, "ports"))
+        )

@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The agent API: the WSGI app mounted at ``/agent/v1``, and its shared-secret filter.
+
+Routes (bodies are ``quantum.agentapi.messages``, JSON only):
+
+* ``POST /hosts/{host}``: ``HostReport`` -> ``Revision``. Registration and heartbeat.
+* ``POST /hosts/{host}/state``: ``StateRequest`` -> ``HostState``.
+* ``GET /changes?since=N&wait=S``: -> ``Revision``, at once when the revision is
+  greater than N, else after it grows or S seconds (cut to ``agent_max_wait``).
+* ``POST /hosts/{host}/status``: ``StatusReport`` -> 204.
+
+The revision lives in the store, so any server process behind one address answers
+the feed alike: a long-poll polls one indexed row. Errors are ``{"error": "..."}``
+with 400, 401, 403, 404, 405, 413 or 503.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from webob import Request, Response
+
+from quantum.agentapi import messages as msg
+from quantum.core import exceptions as exc
+from quantum.core.models import AgentHost, HostState, OpStatus
+from quantum.db.models import HOST_MAX
+from quantum.plugins.interface import AgentStateSource
+
+LOG = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+SECRET_HEADER = "X-Quantum-Agent-Secret"  # noqa: S105  # NOTE: a header name
+POLL_INTERVAL = 0.2
+"""Seconds between two reads of the revision while a long-poll waits."""
+
+
+class BodyTooLarge(msg.MessageError):
+    """The body exceeds ``max_request_body_size``."""
+
+
+def _error(status: int, message: str) -> Response:
+    response = Response(status=status, json_body={"error": message})
+    response.content_type = "application/json"
+    return response
+
+
+def _ok(body: msg.Json) -> Response:
+    response = Response(status=200, json_body=body)
+    response.content_type = "application/json"
+    return response
+
+
+class AgentSecretFilter:
+    """Lets through only requests carrying the configured shared secret.
+
+    No secret configured: every request is refused (403), so an agent API is never
+    open by omission. Wrong or missing secret: 401.
+    """
+
+    def __init__(self, app: WsgiApp, secret: str) -> None:
+        self.app = app
+        self.secret = secret.encode()
+        if not secret:
+            LOG.warning(
+                "agent_secret is not set in quantum.conf: the agent API (/agent/v1) "
+                "refuses every request"
+            )
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not self.secret:
+            LOG.warning("agent API request refused: agent_secret is not configured")
+            response = _error(403, "The agent API is disabled: no agent_secret set.")
+            return response(environ, start_response)  # type: ignore[no-any-return]
+        given = Request(environ).headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), self.secret):
+            response = _error(401, f"Missing or wrong {SECRET_HEADER}.")
+            response.headers["WWW-Authenticate"] = "QuantumAgentSecret"
+            return response(environ, start_response)  # type: ignore[no-any-return]
+        return self.app(environ, start_response)
+
+
+def host_state_message(state: HostState) -> msg.HostState:
+    ports = tuple(
+        msg.PortState(
+            port_id=b.port.id,
+            iface_id=b.port.attachment or "",
+            network_id=b.port.network_id,
+            admin_state_up=b.port.admin_state_up,
+            segment=b.segment,
+        )
+        for b in state.ports
+    )
+    endpoints = tuple(
+        msg.Endpoint(host=h.host, ip=h.tunnel_ip, tunnel_types=h.tunnel_types)
+        for h in state.peers
+        if h.tunnel_ip is not None
+    )
+    return msg.HostState(
+        host=state.host, revision=state.revision, ports=ports, endpoints=endpoints
+    )
+
+
+class AgentApi:
+    """The routes of ``/agent/v1`` over a plugin that can serve them.
+
+    ``source`` is ``None`` under a plugin without segments: every route is 404.
+    """
+
+    def __init__(
+        self,
+        source: AgentStateSource | None,
+        *,
+        max_wait: float,
+        max_body: int,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.source = source
+        self.max_wait = max_wait
+        self.max_body = max_body
+        self.sleep = sleep
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self._dispatch(request)
+        except BodyTooLarge as error:
+            response = _error(413, str(error))
+        except msg.MessageError as error:
+            response = _error(400, str(error))
+        except exc.ServiceUnavailable as error:
+            response = _error(503, str(error))
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    def _dispatch(self, request: Request) -> Response:
+        if self.source is None:
+            return _error(404, "The core plugin does not serve the agent API.")
+        source = self.source
+        parts = [unquote(p) for p in request.path_info.strip("/").split("/")]
+        if parts == ["changes"]:
+            if request.method != "GET":
+                return _error(405, "Use GET.")
+            return self._changes(source, request)
+        if len(parts) in (2, 3) and parts[0] == "hosts":
+            host = parts[1]
+            action = parts[2] if len(parts) == 3 else ""
+            if action not in ("", "state", "status"):
+                return _error(404, "No such resource.")
+            if request.method != "POST":
+                return _error(405, "Use POST.")
+            if not 0 < len(host) <= HOST_MAX or "\x00" in host:
+                return _error(400, f"A host name has 1 to {HOST_MAX} characters.")
+            body = self._body(request)
+            if action == "state":
+                return self._state(source, host, body)
+            if action == "status":
+                return self._status(source, host, body)
+            return self._register(source, host, body)
+        return _error(404, "No such resource.")
+
+    def _body(self, request: Request) -> Any:
+        if (request.content_length or 0) > self.max_body:
+            raise BodyTooLarge("the body is too large")
+        raw = request.body_file.read(self.max_body + 1)
+        if len(raw) > self.max_body:
+            raise BodyTooLarge("the body is too large")
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise msg.MessageError("the body is not JSON") from None
+
+    @staticmethod
+    def _register(source: AgentStateSource, host: str, body: Any) -> Response:
+        report = msg.HostReport.from_json(body)
+        rev = source.report_host(
+            AgentHost(
+                host=host,
+                tunnel_ip=report.tunnel_ip,
+                tunnel_types=report.tunnel_types,
+                agent_version=report.agent_version,
+            )
+        )
+        return _ok(msg.Revision(revision=rev).to_json())
+
+    @staticmethod
+    def _state(source: AgentStateSource, host: str, body: Any) -> Response:
+        wanted = msg.StateRequest.from_json(body)
+        state = source.host_state(host, wanted.iface_ids)
+        return _ok(host_state_message(state).to_json())
+
+    @staticmethod
+    def _status(source: AgentStateSource, host: str, body: Any) -> Response:
+        report = msg.StatusReport.from_json(body)
+        for port in report.ports:
+            if port.status is msg.ReportedStatus.DOWN:
+                LOG.info("port %s on %s is DOWN: %s", port.port_id, host, port.reason)
+            source.set_port_status(port.port_id, OpStatus(port.status.value))
+        return Response(status=204)
+
+    def _changes(self, source: AgentStateSource, request: Request) -> Response:
+        try:
+            since = int(request.GET.get("since", "0"))
+            wait = float(request.GET.get("wait", "0"))
+        except ValueError:
+            raise msg.MessageError("'since' and 'wait' must be numbers") from None
+        if since < 0 or not 0 <= wait < float("inf"):
+            raise msg.MessageError("'since' and 'wait' must not be negative")
+        deadline = time.monotonic() + min(wait, self.max_wait)
+        rev = source.current_revision()
+        while rev <= since and time.monotonic() < deadline:
+            self.sleep(min(POLL_INTERVAL, max(0.0, deadline - time.monotonic())))
+            rev = source.current_revision()
+        return _ok(msg.Revision(revision=rev).to_json())

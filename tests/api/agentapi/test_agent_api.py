@@ -1,0 +1,249 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The agent API in-process over the Open vSwitch plugin (GRE) on SQLite: the shared
+secret, registration, a host's desired state, the change feed across two app
+instances over one store (two server processes), and status reports."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, update
+
+from quantum.api.app import load_app
+from quantum.core.settings import load_settings
+from quantum.db.models import AgentHostRow
+from quantum.testing.client import Client, write_config
+from tests.api.agentapi.conftest import (
+    AUTH,
+    NETS,
+    SECRET,
+    Store,
+    call,
+    plugged_port,
+    register,
+)
+
+# -- the shared secret ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"X-Quantum-Agent-Secret": "wrong"}, 401), (AUTH, 200)],
+)
+def test_the_secret_is_required(
+    app: Client, headers: dict[str, str], status: int
+) -> None:
+    assert app.request("GET", "/agent/v1/changes", headers=headers).status_int == status
+
+
+def test_without_a_configured_secret_everything_is_refused(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = store.app("open", agent_secret="")
+    for headers in ({}, AUTH, {"X-Quantum-Agent-Secret": ""}):
+        refused = client.request("GET", "/agent/v1/changes", headers=headers)
+        assert refused.status_int == 403
+        assert "agent_secret" in json.loads(refused.body)["error"]
+    assert "agent_secret is not configured" in caplog.text
+
+
+def test_a_plugin_without_segments_does_not_serve_it(tmp_path: Path) -> None:
+    config = write_config(tmp_path, core_plugin="fake", agent_secret=SECRET)
+    client = Client(load_app(load_settings(config)))
+    refused = client.request("GET", "/agent/v1/changes", headers=AUTH)
+    assert refused.status_int == 404
+    assert "does not serve the agent API" in json.loads(refused.body)["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        (
+            "POST",
+            "/hosts/h1",
+            {"tunnel_ip": "nope", "tunnel_types": [], "agent_version": ""},
+            400,
+        ),
+        (
+            "POST",
+            "/hosts/h1",
+            {"tunnel_ip": None, "tunnel_types": ["gre"], "agent_version": ""},
+            400,
+        ),
+        ("POST", "/hosts/h1/state", {"iface_ids": "vif"}, 400),
+        ("POST", "/hosts/h1/state", "not json", 400),
+        (
+            "POST",
+            "/hosts/h1/status",
+            {"ports": [{"port_id": "p", "status": "MAYBE"}]},
+            400,
+        ),
+        ("GET", "/changes?since=-1", None, 400),
+        ("GET", "/hosts/h1", None, 405),
+        ("POST", "/nowhere", {}, 404),
+        ("POST", "/hosts/h1", "x" * 200_000, 413),
+    ],
+)
+def test_bad_requests(
+    app: Client, method: str, path: str, body: Any, status: int
+) -> None:
+    response = app.request(method, "/agent/v1" + path, body, AUTH)
+    assert response.status_int == status, response.body
+    assert "error" in json.loads(response.body)
+
+
+# -- register and state -------------------------------------------------------------
+
+
+def test_registering_a_host_bumps_the_revision_only_when_peers_would_see_it(
+    app: Client,
+) -> None:
+    first = register(app, "h1")
+    assert register(app, "h1") == first  # a heartbeat
+    moved = register(app, "h1", "192.0.2.9")
+    assert moved > first
+
+
+def test_state_lists_exactly_the_ports_seen_with_their_segments(app: Client) -> None:
+    net, port_id = plugged_port(app, "vif-1")
+    _, down_id = plugged_port(app, "vif-2", state="DOWN")
+    plugged_port(app, "vif-elsewhere")
+    state = call(
+        app, "POST", "/hosts/h1/state", {"iface_ids": ["vif-1", "vif-2", "ghost"]}
+    )
+    assert state["host"] == "h1"
+    assert state["revision"] == call(app, "GET", "/changes")["revision"]
+    by_iface = {p["iface_id"]: p for p in state["ports"]}
+    assert set(by_iface) == {"vif-1", "vif-2"}
+    assert by_iface["vif-1"] == {
+        "port_id": port_id,
+        "iface_id": "vif-1",
+        "network_id": net,
+        "admin_state_up": True,
+        "segment": {
+            "network_type": "gre",
+            "physical_network": None,
+            "segmentation_id": 100,
+        },
+    }
+    assert by_iface["vif-2"]["port_id"] == down_id
+    assert by_iface["vif-2"]["admin_state_up"] is False
+    assert by_iface["vif-2"]["segment"]["segmentation_id"] == 101
+
+
+def test_state_offers_the_other_live_hosts_endpoints(store: Store, app: Client) -> None:
+    register(app, "h1", "192.0.2.1")
+    register(app, "h2", "2001:db8::2")
+    register(app, "h3", "192.0.2.3")
+    register(app, "h4", None)  # no tunnels
+    engine = create_engine(store.url)
+    with engine.begin() as conn:
+        long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+        conn.execute(
+            update(AgentHostRow)
+            .where(AgentHostRow.host == "h3")
+            .values(last_seen=long_ago)
+        )
+    engine.dispose()
+    state = call(app, "POST", "/hosts/h1/state", {"iface_ids": []})
+    assert state["endpoints"] == [
+        {"host": "h2", "ip": "2001:db8::2", "tunnel_types": ["gre"]}
+    ]
+    # NOTE: a dead host that heartbeats again is news to its peers.
+    before = state["revision"]
+    assert register(app, "h3", "192.0.2.3") > before
+    hosts = [
+        e["host"]
+        for e in call(app, "POST", "/hosts/h1/state", {"iface_ids": []})["endpoints"]
+    ]
+    assert hosts == ["h2", "h3"]
+
+
+# -- the change feed ------------------------------------------------------------------
+
+
+def test_changes_answers_at_once_when_the_agent_is_behind(app: Client) -> None:
+    start = call(app, "GET", "/changes")["revision"]
+    plugged_port(app, "vif-1")
+    began = time.monotonic()
+    now = call(app, "GET", f"/changes?since={start}&wait=20")["revision"]
+    assert now > start
+    assert time.monotonic() - began < 1
+
+
+def test_long_poll_times_out_with_the_same_revision(app: Client) -> None:
+    start = call(app, "GET", "/changes")["revision"]
+    began = time.monotonic()
+    assert call(app, "GET", f"/changes?since={start}&wait=0.5")["revision"] == start
+    assert 0.5 <= time.monotonic() - began < 2
+
+
+def test_long_poll_waits_no_longer_than_the_cap(store: Store) -> None:
+    capped = store.app("capped", agent_max_wait=0)
+    start = call(capped, "GET", "/changes")["revision"]
+    began = time.monotonic()
+    assert call(capped, "GET", f"/changes?since={start}&wait=600")["revision"] == start
+    assert time.monotonic() - began < 1
+
+
+def test_long_poll_wakes_on_a_write_through_another_server(store: Store) -> None:
+    agent_side, tenant_side = store.app("a"), store.app("b")
+    start = call(agent_side, "GET", "/changes")["revision"]
+    answer: dict[str, float] = {}
+
+    def poll() -> None:
+        answer["revision"] = call(agent_side, "GET", f"/changes?since={start}&wait=10")[
+            "revision"
+        ]
+        answer["at"] = time.monotonic()
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.3)
+    assert "revision" not in answer
+    tenant_side.post(NETS, {"network": {"name": "n"}})
+    written = time.monotonic()
+    poller.join(5)
+    assert answer["revision"] > start
+    assert answer["at"] - written < 1
+
+
+# -- status reports -------------------------------------------------------------------
+
+
+def test_reported_status_shows_as_v11_op_status(app: Client) -> None:
+    net, up_id = plugged_port(app, "vif-1")
+    _, admin_down_id = plugged_port(app, "vif-2", state="DOWN")
+    _, down_id = plugged_port(app, "vif-3")
+    before = call(app, "GET", "/changes")["revision"]
+    report = {
+        "ports": [
+            {"port_id": up_id, "status": "UP", "reason": ""},
+            {"port_id": admin_down_id, "status": "UP"},
+            {"port_id": down_id, "status": "DOWN", "reason": "no ofport"},
+            {"port_id": "no-such-port", "status": "UP"},
+        ]
+    }
+    done = app.request("POST", "/agent/v1/hosts/h1/status", report, AUTH)
+    assert done.status_int == 204
+
+    def op_status(port_id: str) -> str:
+        nets = json.loads(app.get(NETS).body)["networks"]
+        for n in nets:
+            shown = app.get(f"/v1.1/tenants/t/networks/{n['id']}/ports/{port_id}.json")
+            if shown.status_int == 200:
+                return str(json.loads(shown.body)["port"]["op-status"])
+        raise AssertionError(port_id)
+
+    assert op_status(up_id) == "UP"
+    assert op_status(admin_down_id) == "DOWN"
+    assert op_status(down_id) == "DOWN"
+    # NOTE: a status report changes no desired state, so agents are not woken.
+    assert call(app, "GET", "/changes")["revision"] == before
+    assert net
