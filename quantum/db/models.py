@@ -37,7 +37,7 @@ MYSQL_TABLE_ARGS = {
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
-def _now() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -54,7 +54,7 @@ class NetworkRow(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16))
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(Timestamp, default=_now)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     def to_domain(self, ports: tuple[Port, ...] | None = None) -> Network:
         return Network(
@@ -81,7 +81,7 @@ class PortRow(Base):
     # NOTE: UNIQUE is what makes "one port per attachment id, service-wide" hold under
     # concurrent plugs; NULL (unplugged) may repeat.
     attachment: Mapped[str | None] = mapped_column(String(255), unique=True)
-    created_at: Mapped[datetime] = mapped_column(Timestamp, default=_now)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     def to_domain(self) -> Port:
         # NOTE: a port that is administratively down is operationally down, whatever an

@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from quantum.core import exceptions as exc
 from quantum.core.models import Network, OpStatus, Port
 from quantum.core.settings import Settings
 from quantum.db import migration
-from quantum.db.models import NetworkRow, PortRow
+from quantum.db.models import NetworkRow, PortRow, utcnow
 from quantum.db.session import Database
 
 NetworkPrecommit = Callable[[Session, Network], None]
@@ -48,14 +48,25 @@ def _network_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
 
 
 def _port_row(s: Session, tenant_id: str, network_id: str, port_id: str) -> PortRow:
-    _network_row(s, tenant_id, network_id)
-    if not _storable(port_id):
+    # PERF: one statement for both checks (the network is the tenant's, the port is on
+    # it); every port call, and every statement inside SQLite's write lock, counts.
+    if not _storable(tenant_id, network_id, port_id):
+        if not _storable(tenant_id, network_id):
+            raise exc.NetworkNotFound(net_id=network_id)
+        _network_row(s, tenant_id, network_id)
         raise exc.PortNotFound(net_id=network_id, port_id=port_id)
-    row = s.scalars(
-        select(PortRow).where(PortRow.id == port_id, PortRow.network_id == network_id)
+    found = s.execute(
+        select(NetworkRow.id, PortRow)
+        .outerjoin(
+            PortRow, (PortRow.network_id == NetworkRow.id) & (PortRow.id == port_id)
+        )
+        .where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
     ).one_or_none()
-    if row is None:
+    if found is None:
+        raise exc.NetworkNotFound(net_id=network_id)
+    if found[1] is None:
         raise exc.PortNotFound(net_id=network_id, port_id=port_id)
+    row: PortRow = found[1]
     return row
 
 
@@ -197,17 +208,40 @@ class SqlPlugin:
         self, tenant_id: str, network_id: str, *, admin_state_up: bool
     ) -> Port:
         def work(s: Session) -> Port:
-            net = _network_row(s, tenant_id, network_id)
-            row = PortRow(
+            if not _storable(tenant_id, network_id):
+                raise exc.NetworkNotFound(net_id=network_id)
+            port = Port(
                 id=str(uuid.uuid4()),
-                network_id=net.id,
-                tenant_id=net.tenant_id,
+                network_id=network_id,
+                tenant_id=tenant_id,
                 admin_state_up=admin_state_up,
                 status=OpStatus.DOWN,
             )
-            s.add(row)
-            s.flush()
-            return row.to_domain()
+            # PERF: the tenant check and the insert in one statement.
+            owned = select(
+                literal(port.id),
+                NetworkRow.id,
+                NetworkRow.tenant_id,
+                literal(admin_state_up),
+                literal(port.status.value),
+                literal(utcnow()),
+            ).where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
+            inserted = s.execute(
+                insert(PortRow).from_select(
+                    [
+                        "id",
+                        "network_id",
+                        "tenant_id",
+                        "admin_state_up",
+                        "status",
+                        "created_at",
+                    ],
+                    owned,
+                )
+            ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
+            if not inserted:
+                raise exc.NetworkNotFound(net_id=network_id)
+            return port
 
         try:
             return self.db.run(work, write=True)
@@ -269,42 +303,26 @@ class SqlPlugin:
                 raise exc.PortInUse(
                     net_id=network_id, port_id=port_id, att_id=row.attachment
                 )
-            self._refuse_if_held(s, network_id, port_id, attachment_id)
-            try:
-                with s.begin_nested():
-                    plugged = s.execute(
-                        update(PortRow)
-                        .where(PortRow.id == port_id, PortRow.attachment.is_(None))
-                        .values(attachment=attachment_id)
-                    ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult
-            except IntegrityError:
-                # NOTE: another plug of the same id committed between our check and our
-                # write; the unique index stopped us. Name the port that won.
-                self._refuse_if_held(s, network_id, port_id, attachment_id)
-                # The winner has already unplugged again; it still won the race.
-                raise exc.AlreadyAttached(
-                    net_id=network_id,
-                    port_id=port_id,
-                    att_id=attachment_id,
-                    att_port_id="(unplugged since)",
-                ) from None
+            plugged = s.execute(
+                update(PortRow)
+                .where(PortRow.id == port_id, PortRow.attachment.is_(None))
+                .values(attachment=attachment_id)
+            ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
             if not plugged:
                 raise self._in_use(s, tenant_id, network_id, port_id)
 
-        self.db.run(work, write=True)
-
-    @staticmethod
-    def _refuse_if_held(
-        s: Session, network_id: str, port_id: str, attachment_id: str
-    ) -> None:
-        other = _port_holding(s, attachment_id)
-        if other is not None:
+        try:
+            self.db.run(work, write=True)
+        except IntegrityError:
+            # NOTE: the unique index refused the id: another port holds it, plugged
+            # before us or concurrently. Name that port (PERF: no pre-check query).
+            holder = self.db.run(lambda s: _port_holding(s, attachment_id), write=False)
             raise exc.AlreadyAttached(
                 net_id=network_id,
                 port_id=port_id,
                 att_id=attachment_id,
-                att_port_id=other.id,
-            )
+                att_port_id=holder.id if holder else "(unplugged since)",
+            ) from None
 
     def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:
         def work(s: Session) -> None:
