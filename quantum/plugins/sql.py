@@ -51,9 +51,7 @@ def _port_row(s: Session, tenant_id: str, network_id: str, port_id: str) -> Port
     # PERF: one statement for both checks (the network is the tenant's, the port is on
     # it); every port call, and every statement inside SQLite's write lock, counts.
     if not _storable(tenant_id, network_id, port_id):
-        if not _storable(tenant_id, network_id):
-            raise exc.NetworkNotFound(net_id=network_id)
-        _network_row(s, tenant_id, network_id)
+        _network_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
         raise exc.PortNotFound(net_id=network_id, port_id=port_id)
     found = s.execute(
         select(NetworkRow.id, PortRow)
