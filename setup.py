@@ -34,6 +34,7 @@ setup(
             "quantum-server = quantum.server:main",
             "quantum-db-manage = quantum.db.manage:main",
             "quantum-vif = quantum.compute.cli:main",
+            "quantum-openvswitch-agent = quantum.agent.ovs.main:main",
         ],
         "paste.app_factory": [
             "versions = quantum.api.app:versions_factory",

@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``quantum-openvswitch-agent``: the OVS agent process.
+
+Reads ``[AGENT]`` of ``ovs_quantum_plugin.ini`` (``--config-file``), starts the
+OpenFlow controller, makes the bridges, and runs the reconcile loop with a thread
+that follows the server's change feed. os-ken's threads never end, so the process
+leaves through ``os._exit`` (SIGTERM and SIGINT stop it cleanly first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from quantum.agent.ovs.model import TunnelType
+from quantum.agent.ovs.ovsdb import BridgeConfig
+
+LOG = logging.getLogger("quantum.agent.ovs")
+SECTION = "AGENT"
+DEFAULT_INI = Path("/etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini")
+
+
+class AgentConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """``[AGENT]`` of the ini file; docs/configuration.md lists every one."""
+
+    server_url: str = "http://127.0.0.1:9696"
+    agent_secret: str = ""
+    host: str = field(default_factory=socket.gethostname)
+    local_ip: str | None = None
+    tunnel_types: frozenset[TunnelType] = frozenset()
+    bridge_mappings: dict[str, str] = field(default_factory=dict)
+    integration_bridge: str = "br-int"
+    tunnel_bridge: str = "br-tun"
+    datapath_type: str = "system"
+    ovsdb_connection: str = "unix:/var/run/openvswitch/db.sock"
+    openflow_listen_port: int = 6633
+    heartbeat_interval: float = 10.0
+    resync_interval: float = 60.0
+    poll_wait: float = 25.0
+    ovsdb_timeout: float = 10.0
+
+    @property
+    def bridges(self) -> BridgeConfig:
+        return BridgeConfig(
+            integration_bridge=self.integration_bridge,
+            tunnel_bridge=self.tunnel_bridge if self.tunnel_types else None,
+            bridge_mappings=dict(self.bridge_mappings),
+            datapath_type=self.datapath_type,
+        )
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _mappings(value: str, where: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in _list(value):
+        physnet, sep, bridge = item.partition(":")
+        if not sep or not physnet.strip() or not bridge.strip():
+            raise AgentConfigError(
+                f"bridge_mappings in {where}: {item!r} is not 'physnet:bridge'"
+            )
+        result[physnet.strip()] = bridge.strip()
+    return result
+
+
+_STRINGS = (
+    "server_url",
+    "agent_secret",
+    "host",
+    "integration_bridge",
+    "tunnel_bridge",
+    "datapath_type",
+    "ovsdb_connection",
+)
+_FLOATS = ("heartbeat_interval", "resync_interval", "poll_wait", "ovsdb_timeout")
+
+
+def _convert(name: str, value: str, where: str) -> object:
+    if name in _STRINGS:
+        return value.strip()
+    if name == "local_ip":
+        return value.strip() or None
+    if name == "tunnel_types":
+        return frozenset(TunnelType(t) for t in _list(value))
+    if name == "bridge_mappings":
+        return _mappings(value, where)
+    if name == "openflow_listen_port":
+        return int(value)
+    if name in _FLOATS:
+        return float(value)
+    raise AgentConfigError(f"{where}: unknown option {name}")
+
+
+def load_options(path: Path) -> Options:
+    """Read ``[AGENT]`` of ``path``; a mistake names the option and the file."""
+    parser = configparser.ConfigParser(interpolation=None)
+    if not parser.read(path):
+        raise AgentConfigError(f"cannot read {path}")
+    where = f"[{SECTION}] of {path}"
+    raw = dict(parser[SECTION]) if parser.has_section(SECTION) else {}
+    values = _as_kwargs(Options())
+    for name, value in raw.items():
+        try:
+            values[name] = _convert(name, value, where)
+        except ValueError as error:
+            raise AgentConfigError(f"{name} in {where}: {error}") from error
+    options = Options(**values)  # type: ignore[arg-type]
+    if options.tunnel_types and not options.local_ip:
+        raise AgentConfigError(f"{where}: tunnel_types needs local_ip")
+    if not options.agent_secret:
+        raise AgentConfigError(f"{where}: agent_secret is required")
+    return options
+
+
+def _as_kwargs(options: Options) -> dict[str, object]:
+    return {name: getattr(options, name) for name in Options.__dataclass_fields__}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="quantum-openvswitch-agent")
+    parser.add_argument("--config-file", type=Path, default=DEFAULT_INI)
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        options = load_options(args.config_file)
+    except AgentConfigError as error:
+        print(f"quantum-openvswitch-agent: {error}", file=sys.stderr)
+        return 2
+    code = run(options)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # NOTE: os-ken's threads never end
+
+
+def run(options: Options) -> int:  # pragma: no cover - exercised by tests/dataplane
+    from quantum.agent.ovs import openflow
+    from quantum.agent.ovs.ovsdb import Ovsdb
+    from quantum.agent.ovs.reconcile import Agent, AgentConfig, follow_changes
+    from quantum.agentapi.client import AgentClient
+
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        agent.wake()
+
+    app = openflow.start_controller("127.0.0.1", options.openflow_listen_port)
+    config = AgentConfig(
+        host=options.host,
+        bridges=options.bridges,
+        local_ip=options.local_ip,
+        tunnel_types=options.tunnel_types,
+        heartbeat_interval=options.heartbeat_interval,
+        resync_interval=options.resync_interval,
+    )
+    agents: list[Agent] = []  # NOTE: the IDL may report changes before it exists
+
+    def changed() -> None:
+        for each in agents:
+            each.wake()
+
+    switch = Ovsdb(
+        options.ovsdb_connection, timeout=options.ovsdb_timeout, on_change=changed
+    )
+
+    def client() -> AgentClient:
+        return AgentClient(
+            options.server_url, host=options.host, secret=options.agent_secret
+        )
+
+    agent = Agent(config, client(), switch, app)
+    agents.append(agent)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    controller = f"tcp:127.0.0.1:{options.openflow_listen_port}"
+    switch.ensure_bridges(config.bridges, controller)
+    for bridge in config.bridges.names:
+        try:
+            app.wait_for_bridge(bridge, 10.0)
+        except openflow.BridgeNotConnected:
+            LOG.warning("bridge %s has not connected yet", bridge)
+
+    threading.Thread(
+        target=follow_changes,
+        args=(client(), agent, stop),
+        kwargs={"wait": options.poll_wait},
+        name="change-feed",
+        daemon=True,
+    ).start()
+    LOG.info("agent for host %s running", options.host)
+    agent.run(stop)
+    switch.close()
+    return 0

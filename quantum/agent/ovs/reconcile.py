@@ -1,0 +1,289 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The OVS agent's loop: desired (agent API), actual (OVSDB, OpenFlow), plan, apply,
+report.
+
+Events only wake the loop: the server's change feed (a long-poll thread), OVSDB
+changes to interfaces (the IDL thread), or the periodic full resync. Every round
+observes and plans from scratch, so a lost event costs at most one resync interval;
+any error makes the next round a full resync (flows with foreign cookies swept, every
+status reported again).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from ipaddress import ip_address
+from typing import Protocol
+
+from quantum.agent.ovs import tables
+from quantum.agent.ovs.flows import FlowDiff, InstalledFlow
+from quantum.agent.ovs.model import (
+    ActualState,
+    DesiredPort,
+    DesiredState,
+    TunnelEndpoint,
+    TunnelPort,
+    TunnelType,
+    segment_from_server,
+)
+from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
+from quantum.agent.ovs.plan import Plan, PortStatus, plan, recover_local_vlans
+from quantum.agentapi import messages as msg
+from quantum.core.models import NetworkType as ServerNetworkType
+
+LOG = logging.getLogger(__name__)
+
+
+class Switch(Protocol):
+    """The OVSDB calls the loop needs (``ovsdb.Ovsdb``)."""
+
+    def observe(self, config: BridgeConfig) -> Observed: ...
+    def set_tags(self, tags: Iterable[tuple[str, int]]) -> None: ...
+    def add_tunnel_ports(
+        self, bridge: str, ports: Iterable[TunnelPort], local_ip: str
+    ) -> None: ...
+    def remove_tunnel_ports(self, bridge: str, ports: Iterable[TunnelPort]) -> None: ...
+
+
+class FlowTables(Protocol):
+    """The OpenFlow calls the loop needs (``openflow.OpenFlowApp``)."""
+
+    def bridges(self) -> frozenset[str]: ...
+    def dump_flows(
+        self, bridge: str, *, cookie: int | None = None, timeout: float = 10.0
+    ) -> list[InstalledFlow]: ...
+    def apply(
+        self,
+        bridge: str,
+        diff: FlowDiff,
+        *,
+        cookie: int = tables.AGENT_COOKIE,
+        timeout: float = 10.0,
+    ) -> None: ...
+
+
+class Server(Protocol):
+    """The agent API calls the loop needs (``agentapi.client.AgentClient``)."""
+
+    def register(self, report: msg.HostReport) -> int: ...
+    def desired_state(self, iface_ids: Iterable[str]) -> msg.HostState: ...
+    def report_status(self, ports: Iterable[msg.PortStatus]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentConfig:
+    host: str
+    bridges: BridgeConfig
+    local_ip: str | None = None
+    tunnel_types: frozenset[TunnelType] = frozenset()
+    heartbeat_interval: float = 10.0
+    resync_interval: float = 60.0
+
+
+@dataclass(slots=True)
+class _Memory:
+    """What the loop keeps between rounds."""
+
+    local_vlans: Mapping[str, int] | None = None
+    reported: dict[str, PortStatus] = field(default_factory=dict)
+    registered_at: float | None = None
+    full: bool = True
+    last_full: float = 0.0
+
+
+def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredState:
+    """The server's host state plus the agent's configuration."""
+    ports = tuple(
+        DesiredPort(
+            port_id=port.port_id,
+            iface_id=port.iface_id,
+            network_id=port.network_id,
+            segment=segment_from_server(port.segment),
+            admin_state_up=port.admin_state_up,
+        )
+        for port in state.ports
+    )
+    endpoints = tuple(
+        TunnelEndpoint(host=ep.host, ip=str(ep.ip), type=TunnelType(kind.value))
+        for ep in state.endpoints
+        if ep.host != config.host
+        for kind in sorted(ep.tunnel_types)
+        if kind.value in {t.value for t in config.tunnel_types}
+    )
+    return DesiredState(
+        host=config.host,
+        ports=ports,
+        endpoints=endpoints,
+        local_ip=config.local_ip,
+        tunnel_types=config.tunnel_types,
+        integration_bridge=config.bridges.integration_bridge,
+        bridge_mappings=dict(config.bridges.bridge_mappings),
+    )
+
+
+class Agent:
+    """Runs rounds of the loop; ``wake()`` asks for one soon."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        server: Server,
+        switch: Switch,
+        flows: FlowTables,
+    ) -> None:
+        self.config = config
+        self.server = server
+        self.switch = switch
+        self.flows = flows
+        self.memory = _Memory()
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def resync(self) -> None:
+        """Make the next round a full resync, and wake the loop."""
+        self.memory.full = True
+        self._wake.set()
+
+    def run(self, stop: threading.Event) -> None:
+        """Rounds until ``stop`` is set; waits for a wake-up between rounds."""
+        while not stop.is_set():
+            self.round()
+            due = self.memory.last_full + self.config.resync_interval
+            beat = (self.memory.registered_at or 0) + self.config.heartbeat_interval
+            self._wake.wait(max(0.0, min(due, beat) - time.monotonic()))
+
+    def round(self) -> Plan | None:
+        """One pass; any error makes the next one a full resync."""
+        full = self.memory.full
+        now = time.monotonic()
+        if now - self.memory.last_full >= self.config.resync_interval:
+            full = True
+        self._wake.clear()
+        try:
+            self._heartbeat(now)
+            result = self._reconcile(full)
+        except Exception:
+            LOG.exception("reconcile failed; full resync next round")
+            self.memory.full = True
+            return None
+        if full:
+            self.memory.full = False
+            self.memory.last_full = now
+        return result
+
+    def _heartbeat(self, now: float) -> None:
+        last = self.memory.registered_at
+        if last is not None and now - last < self.config.heartbeat_interval:
+            return
+        types = frozenset(ServerNetworkType(t.value) for t in self.config.tunnel_types)
+        ip = self.config.local_ip
+        self.server.register(
+            msg.HostReport(
+                tunnel_ip=ip_address(ip) if ip and types else None,
+                tunnel_types=types if ip else frozenset(),
+                agent_version="quantum-openvswitch-agent",
+            )
+        )
+        self.memory.registered_at = now
+
+    def _reconcile(self, full: bool) -> Plan:
+        bridges = self.config.bridges
+        observed = self.switch.observe(bridges)
+        iface_ids = sorted({i.iface_id for i in observed.interfaces if i.iface_id})
+        desired = desired_from_server(self.config, self.server.desired_state(iface_ids))
+        local_vlans = self.memory.local_vlans
+        if local_vlans is None:
+            local_vlans = recover_local_vlans(desired, observed.interfaces)
+        connected = self.flows.bridges()
+        managed = [b for b in bridges.names if b in connected]
+        actual = ActualState(
+            interfaces=observed.interfaces,
+            local_vlans=local_vlans,
+            tunnel_ports=observed.tunnel_ports,
+            tunnel_link=observed.tunnel_link,
+            physical_links=observed.physical_links,
+            flows={b: frozenset(self.flows.dump_flows(b)) for b in managed},
+        )
+        result = plan(desired, actual, sweep=full)
+        LOG.debug(
+            "round (full=%s): %d interfaces, %d ports, bridges %s, empty plan: %s",
+            full,
+            len(observed.interfaces),
+            len(desired.ports),
+            managed,
+            result.is_empty,
+        )
+        self._apply(result, managed)
+        self.memory.local_vlans = dict(result.local_vlans)
+        self._report(result.statuses, full)
+        return result
+
+    def _apply(self, result: Plan, managed: list[str]) -> None:
+        """In the order ``Plan`` documents: no frame slips through in between."""
+        tunnel_bridge = self.config.bridges.tunnel_bridge
+        if tunnel_bridge and result.add_tunnel_ports:
+            self.switch.add_tunnel_ports(
+                tunnel_bridge, result.add_tunnel_ports, self.config.local_ip or ""
+            )
+        diffs = {b: d for b, d in result.flow_diffs.items() if b in managed and d}
+        for bridge, diff in diffs.items():
+            if diff.add:
+                self.flows.apply(bridge, FlowDiff(add=diff.add))
+        self.switch.set_tags((tag.interface, tag.tag) for tag in result.tags)
+        for bridge, diff in diffs.items():
+            if diff.delete:
+                self.flows.apply(bridge, FlowDiff(delete=diff.delete))
+        if tunnel_bridge and result.remove_tunnel_ports:
+            self.switch.remove_tunnel_ports(tunnel_bridge, result.remove_tunnel_ports)
+
+    def _report(self, statuses: Iterable[PortStatus], full: bool) -> None:
+        changed = [
+            status
+            for status in statuses
+            if full or self.memory.reported.get(status.port_id) != status
+        ]
+        if not changed:
+            return
+        self.server.report_status(
+            msg.PortStatus(
+                port_id=status.port_id,
+                status=msg.ReportedStatus(status.state.value),
+                reason=status.reason or "",
+            )
+            for status in changed
+        )
+        for status in changed:
+            self.memory.reported[status.port_id] = status
+
+
+class ChangeFeed(Protocol):
+    def changes(self, since: int, wait: float = 0.0) -> int: ...
+
+
+def follow_changes(
+    feed: ChangeFeed, agent: Agent, stop: threading.Event, *, wait: float
+) -> None:
+    """Long-poll the server's change feed; wake the agent on every new revision.
+
+    The first answer (``wait=0``) is only the starting point; errors back off a
+    second and ask for a full resync, since changes may have been missed.
+    """
+    since: int | None = None
+    while not stop.is_set():
+        try:
+            revision = feed.changes(since or 0, wait=0.0 if since is None else wait)
+        except Exception as error:  # NOTE: any failure: resync, retry later
+            LOG.warning("change feed: %s", error)
+            since = None
+            agent.resync()
+            stop.wait(1.0)
+            continue
+        if since is not None and revision > since:
+            agent.wake()
+        since = revision

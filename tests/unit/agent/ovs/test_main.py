@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: Apache-2.0
+"""quantum-openvswitch-agent: its [AGENT] options, and that the docs list them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from quantum.agent.ovs.main import AgentConfigError, Options, load_options, main
+from quantum.agent.ovs.model import TunnelType
+
+REPO = Path(__file__).resolve().parents[4]
+DOC = REPO / "docs" / "configuration.md"
+INI = REPO / "etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini"
+
+
+def _ini(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "ovs.ini"
+    path.write_text("[OVS]\ntenant_network_type = vxlan\n[AGENT]\n" + body)
+    return path
+
+
+def test_options_are_read_from_the_agent_section(tmp_path: Path) -> None:
+    path = _ini(
+        tmp_path,
+        "agent_secret = s\nhost = hv1\nlocal_ip = 192.0.2.1\n"
+        "tunnel_types = vxlan, gre\nbridge_mappings = physnet1:br-eth1\n"
+        "datapath_type = netdev\nopenflow_listen_port = 6655\npoll_wait = 2\n",
+    )
+
+    options = load_options(path)
+
+    assert options.host == "hv1"
+    assert options.tunnel_types == {TunnelType.VXLAN, TunnelType.GRE}
+    assert options.bridges.names == ("br-int", "br-tun", "br-eth1")
+    assert options.bridges.datapath_type == "netdev"
+    assert options.openflow_listen_port == 6655
+    assert options.poll_wait == 2.0
+
+
+def test_without_tunnels_there_is_no_tunnel_bridge(tmp_path: Path) -> None:
+    options = load_options(_ini(tmp_path, "agent_secret = s\n"))
+    assert options.bridges.names == ("br-int",)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("agent_secret = s\ncolour = blue\n", "unknown option colour"),
+        ("", "agent_secret is required"),
+        ("agent_secret = s\ntunnel_types = vxlan\n", "tunnel_types needs local_ip"),
+        ("agent_secret = s\ntunnel_types = ipip\n", "tunnel_types in [AGENT]"),
+        ("agent_secret = s\nbridge_mappings = physnet1\n", "'physnet1' is not"),
+        ("agent_secret = s\nopenflow_listen_port = x\n", "openflow_listen_port in"),
+    ],
+)
+def test_mistakes_name_the_option(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(AgentConfigError, match=re.escape(message)):
+        load_options(_ini(tmp_path, body))
+
+
+def test_a_bad_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config-file", str(tmp_path / "missing.ini")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_every_agent_option_is_documented_with_its_default() -> None:
+    rows = dict(
+        re.findall(r"^\| `\[AGENT\] (\w+)` \| ([^|]+) \|", DOC.read_text(), re.M)
+    )
+    assert set(rows) == set(Options.__dataclass_fields__)
+
+
+def test_the_shipped_file_has_an_agent_section() -> None:
+    assert "[AGENT]" in INI.read_text()

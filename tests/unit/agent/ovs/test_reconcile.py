@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The OVS agent's loop against fake OVSDB, OpenFlow and agent API."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from ipaddress import ip_address
+
+from quantum.agent.ovs import tables
+from quantum.agent.ovs.flows import FlowDiff, InstalledFlow
+from quantum.agent.ovs.model import Interface, PatchLink, TunnelPort, TunnelType
+from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
+from quantum.agent.ovs.reconcile import (
+    Agent,
+    AgentConfig,
+    desired_from_server,
+    follow_changes,
+)
+from quantum.agentapi import messages as msg
+from quantum.core.models import NetworkSegment, NetworkType
+
+CONFIG = AgentConfig(
+    host="hv1",
+    bridges=BridgeConfig(),
+    local_ip="192.0.2.1",
+    tunnel_types=frozenset({TunnelType.VXLAN}),
+    heartbeat_interval=1000.0,
+    resync_interval=1000.0,
+)
+
+
+def _port(port_id: str, network: str, key: int, up: bool = True) -> msg.PortState:
+    return msg.PortState(
+        port_id=port_id,
+        iface_id=f"if-{port_id}",
+        network_id=network,
+        admin_state_up=up,
+        segment=NetworkSegment(
+            network_id=network, network_type=NetworkType.VXLAN, segmentation_id=key
+        ),
+    )
+
+
+@dataclass
+class FakeServer:
+    ports: list[msg.PortState] = field(default_factory=list)
+    endpoints: list[msg.Endpoint] = field(default_factory=list)
+    registered: list[msg.HostReport] = field(default_factory=list)
+    asked: list[list[str]] = field(default_factory=list)
+    reported: list[list[msg.PortStatus]] = field(default_factory=list)
+    fail: bool = False
+
+    def register(self, report: msg.HostReport) -> int:
+        self.registered.append(report)
+        return 1
+
+    def desired_state(self, iface_ids: Iterable[str]) -> msg.HostState:
+        if self.fail:
+            raise OSError("server down")
+        ids = list(iface_ids)
+        self.asked.append(ids)
+        return msg.HostState(
+            host="hv1",
+            revision=1,
+            ports=tuple(p for p in self.ports if p.iface_id in ids),
+            endpoints=tuple(self.endpoints),
+        )
+
+    def report_status(self, ports: Iterable[msg.PortStatus]) -> None:
+        self.reported.append(list(ports))
+
+
+@dataclass
+class FakeHost:
+    """OVSDB and OpenFlow in one: records every call in order."""
+
+    interfaces: list[Interface] = field(default_factory=list)
+    tunnel_ports: list[TunnelPort] = field(default_factory=list)
+    flows: dict[str, set[InstalledFlow]] = field(
+        default_factory=lambda: {"br-int": set(), "br-tun": set()}
+    )
+    calls: list[str] = field(default_factory=list)
+
+    def observe(self, config: BridgeConfig) -> Observed:
+        return Observed(
+            interfaces=tuple(self.interfaces),
+            tunnel_ports=tuple(self.tunnel_ports),
+            tunnel_link=PatchLink(bridge="br-tun", int_ofport=1, peer_ofport=1),
+        )
+
+    def set_tags(self, tags: Iterable[tuple[str, int]]) -> None:
+        for name, tag in tags:
+            self.calls.append(f"tag {name} {tag}")
+            self.interfaces = [
+                Interface(
+                    name=i.name,
+                    ofport=i.ofport,
+                    iface_id=i.iface_id,
+                    attached_mac=i.attached_mac,
+                    tag=tag if i.name == name else i.tag,
+                )
+                for i in self.interfaces
+            ]
+
+    def add_tunnel_ports(
+        self, bridge: str, ports: Iterable[TunnelPort], local_ip: str
+    ) -> None:
+        for port in ports:
+            self.calls.append(f"add-port {port.name} {local_ip}")
+            self.tunnel_ports.append(port)
+
+    def remove_tunnel_ports(self, bridge: str, ports: Iterable[TunnelPort]) -> None:
+        for port in ports:
+            self.calls.append(f"del-port {port.name}")
+            self.tunnel_ports.remove(port)
+
+    def bridges(self) -> frozenset[str]:
+        return frozenset(self.flows)
+
+    def dump_flows(
+        self, bridge: str, *, cookie: int | None = None, timeout: float = 10.0
+    ) -> list[InstalledFlow]:
+        return list(self.flows[bridge])
+
+    def apply(
+        self,
+        bridge: str,
+        diff: FlowDiff,
+        *,
+        cookie: int = tables.AGENT_COOKIE,
+        timeout: float = 10.0,
+    ) -> None:
+        if diff.add:
+            self.calls.append(f"add-flows {bridge}")
+        if diff.delete:
+            self.calls.append(f"del-flows {bridge}")
+        self.flows[bridge] -= set(diff.delete)
+        self.flows[bridge] |= {InstalledFlow(cookie=cookie, flow=f) for f in diff.add}
+
+
+def _vif(name: str, ofport: int, port_id: str) -> Interface:
+    return Interface(name=name, ofport=ofport, iface_id=f"if-{port_id}", tag=None)
+
+
+def _agent(server: FakeServer, host: FakeHost) -> Agent:
+    return Agent(CONFIG, server, host, host)
+
+
+def test_a_round_wires_the_plugged_ports_and_reports_them_up() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5), _port("p2", "net-b", 6)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1"), _vif("tap2", 6, "p2")])
+    agent = _agent(server, host)
+
+    assert agent.round() is not None
+
+    assert server.asked == [["if-p1", "if-p2"]]
+    assert [r.tunnel_ip for r in server.registered] == [ip_address("192.0.2.1")]
+    assert {(s.port_id, s.status) for s in server.reported[0]} == {
+        ("p1", msg.ReportedStatus.UP),
+        ("p2", msg.ReportedStatus.UP),
+    }
+    tags = {i.name: i.tag for i in host.interfaces}
+    assert tags["tap1"] != tags["tap2"]
+    assert host.calls.index("add-flows br-int") < host.calls.index(
+        f"tag tap1 {tags['tap1']}"
+    )
+
+
+def test_a_second_round_changes_nothing_and_reports_nothing() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1")])
+    agent = _agent(server, host)
+    agent.round()
+    host.calls.clear()
+
+    second = agent.round()
+
+    assert second is not None
+    assert second.is_empty
+    assert host.calls == []
+    assert len(server.reported) == 1
+
+
+def test_a_port_set_down_is_isolated_and_reported_down() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1")])
+    agent = _agent(server, host)
+    agent.round()
+    server.ports = [_port("p1", "net-a", 5, up=False)]
+
+    agent.round()
+
+    assert [(s.port_id, s.status) for s in server.reported[-1]] == [
+        ("p1", msg.ReportedStatus.DOWN)
+    ]
+    assert host.interfaces[0].tag == tables.DEAD_VLAN
+
+
+def test_tunnel_ports_go_to_other_hosts_only_before_their_flows() -> None:
+    server = FakeServer(
+        ports=[_port("p1", "net-a", 5)],
+        endpoints=[
+            msg.Endpoint(
+                host="hv2",
+                ip=ip_address("192.0.2.2"),
+                tunnel_types=frozenset({NetworkType.VXLAN}),
+            ),
+            msg.Endpoint(
+                host="hv1",
+                ip=ip_address("192.0.2.1"),
+                tunnel_types=frozenset({NetworkType.VXLAN}),
+            ),
+        ],
+    )
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1")])
+
+    _agent(server, host).round()
+
+    assert [p.remote_ip for p in host.tunnel_ports] == ["192.0.2.2"]
+    assert host.calls[0].startswith("add-port vxlan-")
+    assert host.calls[0].endswith("192.0.2.1")
+
+
+def test_an_error_makes_the_next_round_a_full_resync() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1")])
+    agent = _agent(server, host)
+    agent.round()
+    server.fail = True
+
+    assert agent.round() is None
+    assert agent.memory.full
+
+    server.fail = False
+    agent.round()
+    assert not agent.memory.full
+    assert len(server.reported) == 2  # a full resync reports every status again
+
+
+def test_local_vlans_are_recovered_from_tags_after_a_restart() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    tagged = Interface(name="tap1", ofport=5, iface_id="if-p1", tag=7)
+    host = FakeHost(interfaces=[tagged])
+
+    result = _agent(server, host).round()
+
+    assert result is not None
+    assert dict(result.local_vlans) == {"net-a": 7}
+    assert not [c for c in host.calls if c.startswith("tag")]
+
+
+def test_desired_state_keeps_only_enabled_tunnel_types() -> None:
+    state = msg.HostState(
+        host="hv1",
+        revision=3,
+        endpoints=(
+            msg.Endpoint(
+                host="hv3",
+                ip=ip_address("192.0.2.3"),
+                tunnel_types=frozenset({NetworkType.GRE, NetworkType.VXLAN}),
+            ),
+        ),
+    )
+
+    desired = desired_from_server(CONFIG, state)
+
+    assert [(e.host, e.type) for e in desired.endpoints] == [("hv3", TunnelType.VXLAN)]
+
+
+class FakeFeed:
+    def __init__(self, revisions: list[int], stop: threading.Event) -> None:
+        self.revisions = revisions
+        self.stop = stop
+        self.calls: list[tuple[int, float]] = []
+
+    def changes(self, since: int, wait: float = 0.0) -> int:
+        self.calls.append((since, wait))
+        if not self.revisions:
+            self.stop.set()
+            return since
+        value = self.revisions.pop(0)
+        if value < 0:
+            raise OSError("gone")
+        return value
+
+
+def test_the_change_feed_wakes_on_new_revisions_and_resyncs_after_errors() -> None:
+    stop = threading.Event()
+    agent = _agent(FakeServer(), FakeHost())
+    agent.memory.full = False
+    feed = FakeFeed([4, 4, 5], stop)
+
+    follow_changes(feed, agent, stop, wait=7.0)
+
+    assert feed.calls[:3] == [(0, 0.0), (4, 7.0), (4, 7.0)]
+    assert agent._wake.is_set()
+    assert not agent.memory.full
+
+    stop.clear()
+    feed.revisions = [-1]
+    follow_changes(feed, agent, stop, wait=7.0)
+    assert agent.memory.full
