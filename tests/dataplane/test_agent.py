@@ -253,3 +253,10 @@ def test_unplug_or_down_stops_traffic_and_plug_resumes_it(world: World) -> None:
     assert a1.vm.cannot_reach(a2.vm.address)
     api.set_state(a2.net, a2.port_id, "ACTIVE")
     assert a1.vm.can_reach(a2.vm.address, timeout=5)
+
+
+def test_traffic_resumes_after_an_ovs_restart(world: World) -> None:
+    a1, a2 = world["a1"].vm, world["a2"].vm
+    world.hvs["hv2"].restart_ovs()
+    assert a1.can_reach(a2.address, timeout=4), _dump(world)
+    assert a1.cannot_reach(world["b2"].vm.address)

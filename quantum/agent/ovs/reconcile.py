@@ -37,6 +37,9 @@ from quantum.core.models import NetworkType as ServerNetworkType
 
 LOG = logging.getLogger(__name__)
 
+#: How often an idle loop checks which bridges are connected to the controller.
+BRIDGE_POLL_INTERVAL = 0.2
+
 
 class Switch(Protocol):
     """The OVSDB calls the loop needs (``ovsdb.Ovsdb``)."""
@@ -154,9 +157,23 @@ class Agent:
         """Rounds until ``stop`` is set; waits for a wake-up between rounds."""
         while not stop.is_set():
             self.round()
-            due = self.memory.last_full + self.config.resync_interval
-            beat = (self.memory.registered_at or 0) + self.config.heartbeat_interval
-            self._wake.wait(max(0.0, min(due, beat) - time.monotonic()))
+            self.idle(stop)
+
+    def idle(self, stop: threading.Event) -> None:
+        """Wait for a wake-up, a heartbeat or resync falling due, or a bridge
+        (re)connecting to the controller (after an OVS restart its flows are gone).
+        """
+        seen = self.flows.bridges()
+        while not stop.is_set():
+            due = min(
+                self.memory.last_full + self.config.resync_interval,
+                (self.memory.registered_at or 0) + self.config.heartbeat_interval,
+            )
+            left = due - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, BRIDGE_POLL_INTERVAL)):
+                return
+            if self.flows.bridges() != seen:
+                return
 
     def round(self) -> Plan | None:
         """One pass; any error makes the next one a full resync."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from ipaddress import ip_address
@@ -302,3 +303,32 @@ def test_the_change_feed_wakes_on_new_revisions_and_resyncs_after_errors() -> No
     feed.revisions = [-1]
     follow_changes(feed, agent, stop, wait=7.0)
     assert agent.memory.full
+
+
+def test_idle_returns_when_a_bridge_connects_or_on_a_wake_up() -> None:
+    host = FakeHost()
+    agent = _agent(FakeServer(), host)
+    agent.round()
+    stop = threading.Event()
+    timer = threading.Timer(0.05, lambda: host.flows.setdefault("br-eth1", set()))
+    timer.start()
+    agent.idle(stop)  # returns: br-eth1 connected
+    timer.join()
+    agent.wake()
+    agent.idle(stop)  # returns at once: woken
+
+
+def test_run_stops_when_asked() -> None:
+    server = FakeServer()
+    agent = _agent(server, FakeHost())
+    stop = threading.Event()
+    worker = threading.Thread(target=agent.run, args=(stop,))
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not server.registered and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    agent.wake()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert server.registered
