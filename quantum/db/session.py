@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,22 @@ def _is_retryable(error: exc.DBAPIError) -> bool:
     return "database is locked" in str(orig)
 
 
+def _use_wal(cur: Any) -> None:
+    """Put the file in WAL mode (persistent), once, whoever gets there first.
+
+    Switching needs an exclusive lock that SQLite's busy handler does not wait for, so
+    workers starting together on a fresh file retry instead of failing.
+    """
+    deadline = time.monotonic() + 10
+    while cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_listeners(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -55,7 +72,7 @@ def _sqlite_listeners(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cur)
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
