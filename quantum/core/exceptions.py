@@ -102,3 +102,63 @@ class InvalidInput(BadRequest):
     """A field has a wrong type, length or value."""
 
     template = "Invalid input: {reason}"
+
+
+# -- subnets and IP address management (v2) -------------------------------------------
+
+
+class SubnetNotFound(NotFound):
+    template = "Subnet {subnet_id} could not be found"
+
+
+class SubnetInUse(Conflict):
+    template = (
+        "Unable to complete operation on subnet {subnet_id}. "
+        "One or more ports have an IP allocation from this subnet."
+    )
+
+
+class IpAddressInUse(Conflict):
+    template = (
+        "Unable to complete operation for network {net_id}. "
+        "The IP address {ip_address} is in use."
+    )
+
+
+class IpAddressGenerationFailure(Conflict):
+    template = "No more IP addresses available on network {net_id}."
+
+
+class InvalidAllocationPool(BadRequest):
+    template = "The allocation pool {pool} is not valid: {reason}"
+
+
+class OutOfBoundsAllocationPool(BadRequest):
+    template = (
+        "The allocation pool {pool} spans beyond the host addresses of the subnet "
+        "cidr {cidr}."
+    )
+
+
+class OverlappingAllocationPools(Conflict):
+    template = (
+        "Found overlapping allocation pools {pool_1} and {pool_2} for subnet {cidr}."
+    )
+
+
+class GatewayConflictWithAllocationPools(Conflict):
+    template = "Gateway ip {ip_address} conflicts with allocation pool {pool}"
+
+
+class DNSNameServersExhausted(BadRequest):
+    template = (
+        "Unable to complete operation for {subnet_id}. The number of DNS "
+        "nameservers exceeds the limit {quota}."
+    )
+
+
+class HostRoutesExhausted(BadRequest):
+    template = (
+        "Unable to complete operation for {subnet_id}. The number of host routes "
+        "exceeds the limit {quota}."
+    )

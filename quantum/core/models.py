@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 NAME_MAX = 255
 """Longest name, tenant id or attachment id the store accepts (column width)."""
@@ -129,3 +129,60 @@ class HostState:
     revision: int
     ports: tuple[BoundPort, ...] = ()
     peers: tuple[AgentHost, ...] = ()
+
+
+# -- subnets and IP address management (v2) -------------------------------------------
+
+IPAddress = IPv4Address | IPv6Address
+IPNetwork = IPv4Network | IPv6Network
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationPool:
+    """An inclusive range of a subnet's addresses that allocation hands out."""
+
+    start: IPAddress
+    end: IPAddress
+
+    def __contains__(self, address: object) -> bool:
+        return (
+            isinstance(address, IPv4Address | IPv6Address)
+            and address.version == self.start.version
+            and int(self.start) <= int(address) <= int(self.end)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostRoute:
+    """A static route DHCP hands out with the subnet's addresses."""
+
+    destination: IPNetwork
+    nexthop: IPAddress
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subnet:
+    """An IP block of a network. ``gateway_ip`` is ``None`` for "no gateway"."""
+
+    id: str
+    tenant_id: str
+    network_id: str
+    name: str
+    cidr: IPNetwork
+    gateway_ip: IPAddress | None
+    allocation_pools: tuple[AllocationPool, ...]
+    dns_nameservers: tuple[IPAddress, ...] = ()
+    host_routes: tuple[HostRoute, ...] = ()
+    enable_dhcp: bool = True
+
+    @property
+    def ip_version(self) -> int:
+        return self.cidr.version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FixedIP:
+    """An address a port holds on one of its network's subnets."""
+
+    subnet_id: str
+    ip_address: IPAddress
