@@ -38,6 +38,11 @@ def unavailable(reason: str) -> None:
 
 
 CLEARED = (
+    "ip_allocations",
+    "subnet_host_routes",
+    "subnet_dns_nameservers",
+    "subnet_allocation_pools",
+    "subnets",
     "agent_hosts",
     "tunnel_allocations",
     "vlan_allocations",

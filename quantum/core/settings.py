@@ -105,6 +105,38 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         help="Longest an agent API long-poll (GET /agent/v1/changes?wait=S) is "
         "held, in seconds; a longer wait is cut to this.",
     ),
+    cfg.BoolOpt(
+        "allow_overlapping_ips",
+        default=False,
+        help="Let subnets of different networks overlap (tenants may reuse "
+        "10.0.0.0/24). Off: a subnet's CIDR may not overlap any other subnet's.",
+    ),
+    cfg.IntOpt(
+        "max_dns_nameservers",
+        default=5,
+        min=0,
+        help="Most DNS name servers a subnet may carry.",
+    ),
+    cfg.IntOpt(
+        "max_subnet_host_routes",
+        default=20,
+        min=0,
+        help="Most host routes a subnet may carry.",
+    ),
+    cfg.IntOpt(
+        "max_fixed_ips_per_port",
+        default=5,
+        min=1,
+        help="Most fixed IPs one port may hold.",
+    ),
+    cfg.IntOpt(
+        "dhcp_lease_duration",
+        default=120,
+        min=0,
+        help="Seconds a released pool address stays held (not handed out again) "
+        "after its port is deleted or its fixed_ips no longer list it: the DHCP lease "
+        "the VM may still use. 0 frees addresses at once.",
+    ),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
     cfg.BoolOpt("verbose", default=False, help="Log at INFO level (else WARNING)."),
     cfg.StrOpt("log_file", help="Log to this file instead of stderr."),
@@ -130,6 +162,11 @@ class Settings:
     agent_secret: str = ""
     agent_down_time: int = 75
     agent_max_wait: int = 30
+    allow_overlapping_ips: bool = False
+    max_dns_nameservers: int = 5
+    max_subnet_host_routes: int = 20
+    max_fixed_ips_per_port: int = 5
+    dhcp_lease_duration: int = 120
     debug: bool = False
     verbose: bool = False
     log_file: str | None = None

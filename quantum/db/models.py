@@ -194,3 +194,86 @@ class AgentHostRow(Base):
     """Comma-separated ``gre``/``vxlan``, sorted; empty when tunnelling is off."""
     agent_version: Mapped[str] = mapped_column(String(64))
     last_seen: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
+# -- subnets and IP allocations -------------------------------------------------------
+
+IP_MAX = 64
+"""Widest IP address or CIDR text (IPv6 with prefix fits in 43)."""
+
+
+class SubnetRow(Base):
+    """A subnet; its pools, DNS servers and routes go with it (cascade)."""
+
+    __tablename__ = "subnets"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255), index=True)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    ip_version: Mapped[int] = mapped_column(Integer)
+    cidr: Mapped[str] = mapped_column(String(IP_MAX))
+    gateway_ip: Mapped[str | None] = mapped_column(String(IP_MAX))
+    enable_dhcp: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class AllocationPoolRow(Base):
+    __tablename__ = "subnet_allocation_pools"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_ip: Mapped[str] = mapped_column(String(IP_MAX), primary_key=True)
+    last_ip: Mapped[str] = mapped_column(String(IP_MAX))
+
+
+class DnsNameserverRow(Base):
+    __tablename__ = "subnet_dns_nameservers"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(IP_MAX), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class HostRouteRow(Base):
+    __tablename__ = "subnet_host_routes"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True
+    )
+    destination: Mapped[str] = mapped_column(String(IP_MAX), primary_key=True)
+    nexthop: Mapped[str] = mapped_column(String(IP_MAX), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class IpAllocationRow(Base):
+    """An address in use on a subnet: by a port, or held after its release until
+    ``expiration`` (``port_id`` NULL). The primary key is what keeps two ports from
+    getting one address, however many servers allocate at once."""
+
+    __tablename__ = "ip_allocations"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True
+    )
+    ip_address: Mapped[str] = mapped_column(String(IP_MAX), primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    port_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("ports.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    """Order of the address among its port's fixed IPs."""
+    expiration: Mapped[datetime | None] = mapped_column(Timestamp)
+    """When a held address (no port) may be handed out again."""

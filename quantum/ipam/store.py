@@ -1,0 +1,576 @@
+# SPDX-License-Identifier: Apache-2.0
+"""IPAM in the store: subnets and IP allocations, inside the caller's transaction.
+
+Every function takes the ``Session`` of a ``Database.run`` transaction and never
+commits; a raised error rolls everything back. The arithmetic is
+``quantum.ipam.allocate`` (pure); this module loads what is in use and writes what it
+decided. Invariants under concurrency:
+
+* **One address, one holder.** ``ip_allocations``' primary key is (subnet, address).
+  Allocation picks the lowest free address and inserts it under a savepoint; when a
+  concurrent transaction took it first (PostgreSQL and MariaDB make us wait for its
+  commit, then report the duplicate) the next free one is tried. An exhausted subnet is
+  ``IpAddressGenerationFailure`` (409).
+* **No allocation on a deleted subnet.** Allocation reads the network's subnets with a
+  key-share lock; subnet delete takes the row lock before it looks for allocations, so
+  one of the two waits for the other and sees its result.
+* **No overlapping CIDRs.** Subnet creates that could overlap are serialised: on the
+  store revision row (every write's last lock anyway) when CIDRs must be unique
+  service-wide, on the network row when only within a network
+  (``allow_overlapping_ips``). SQLite serialises every writer already.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime, timedelta
+from ipaddress import ip_address, ip_network
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quantum.core import exceptions as exc
+from quantum.core.models import (
+    AllocationPool,
+    FixedIP,
+    HostRoute,
+    IPAddress,
+    Subnet,
+)
+from quantum.db.models import (
+    REVISION_ROW_ID,
+    AllocationPoolRow,
+    DnsNameserverRow,
+    HostRouteRow,
+    IpAllocationRow,
+    NetworkRow,
+    StoreRevisionRow,
+    SubnetRow,
+    utcnow,
+)
+from quantum.ipam import allocate
+from quantum.ipam.requests import (
+    AddressOnNetwork,
+    AnyAddress,
+    FixedIPRequest,
+    Limits,
+    SubnetUpdate,
+)
+
+# -- subnets --------------------------------------------------------------------------
+
+
+def load_subnets(s: Session, rows: Sequence[SubnetRow]) -> list[Subnet]:
+    """The subnets of ``rows`` with their pools, DNS servers and routes (one query
+    per child table, whatever the number of rows)."""
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    pools: dict[str, list[AllocationPool]] = defaultdict(list)
+    for p in s.scalars(
+        select(AllocationPoolRow).where(AllocationPoolRow.subnet_id.in_(ids))
+    ):
+        pools[p.subnet_id].append(
+            AllocationPool(start=ip_address(p.first_ip), end=ip_address(p.last_ip))
+        )
+    dns: dict[str, list[IPAddress]] = defaultdict(list)
+    for d in s.scalars(
+        select(DnsNameserverRow)
+        .where(DnsNameserverRow.subnet_id.in_(ids))
+        .order_by(DnsNameserverRow.position)
+    ):
+        dns[d.subnet_id].append(ip_address(d.address))
+    routes: dict[str, list[HostRoute]] = defaultdict(list)
+    for r in s.scalars(
+        select(HostRouteRow)
+        .where(HostRouteRow.subnet_id.in_(ids))
+        .order_by(HostRouteRow.position)
+    ):
+        routes[r.subnet_id].append(
+            HostRoute(
+                destination=ip_network(r.destination), nexthop=ip_address(r.nexthop)
+            )
+        )
+    return [
+        Subnet(
+            id=row.id,
+            tenant_id=row.tenant_id,
+            network_id=row.network_id,
+            name=row.name,
+            cidr=ip_network(row.cidr),
+            gateway_ip=ip_address(row.gateway_ip) if row.gateway_ip else None,
+            allocation_pools=tuple(
+                sorted(pools.get(row.id, ()), key=lambda p: int(p.start))
+            ),
+            dns_nameservers=tuple(dns.get(row.id, ())),
+            host_routes=tuple(routes.get(row.id, ())),
+            enable_dhcp=row.enable_dhcp,
+        )
+        for row in rows
+    ]
+
+
+def subnet_ids_of(s: Session, network_ids: Collection[str]) -> dict[str, list[str]]:
+    """Each network's subnet ids, in creation order (the network's ``subnets``)."""
+    found: dict[str, list[str]] = {network_id: [] for network_id in network_ids}
+    if not found:
+        return found
+    for network_id, subnet_id in s.execute(
+        select(SubnetRow.network_id, SubnetRow.id)
+        .where(SubnetRow.network_id.in_(list(found)))
+        .order_by(SubnetRow.created_at, SubnetRow.id)
+    ):
+        found[network_id].append(subnet_id)
+    return found
+
+
+def _subnet_row(s: Session, subnet_id: str, *, lock: bool = False) -> SubnetRow:
+    query = select(SubnetRow).where(SubnetRow.id == subnet_id)
+    if lock:
+        query = query.with_for_update()
+    row = s.scalars(query).one_or_none()
+    if row is None:
+        raise exc.SubnetNotFound(subnet_id=subnet_id)
+    return row
+
+
+def get_subnet(s: Session, subnet_id: str) -> Subnet:
+    """Raises SubnetNotFound."""
+    return load_subnets(s, [_subnet_row(s, subnet_id)])[0]
+
+
+def _network_subnets(s: Session, network_id: str) -> list[Subnet]:
+    """The network's subnets, oldest first, key-share locked against their delete."""
+    rows = s.scalars(
+        select(SubnetRow)
+        .where(SubnetRow.network_id == network_id)
+        .order_by(SubnetRow.created_at, SubnetRow.id)
+        .with_for_update(read=True, key_share=True)
+    ).all()
+    return load_subnets(s, rows)
+
+
+def _write_children(s: Session, subnet: Subnet, *, pools: bool) -> None:
+    if pools and subnet.allocation_pools:
+        s.execute(
+            insert(AllocationPoolRow),
+            [
+                {
+                    "subnet_id": subnet.id,
+                    "first_ip": str(p.start),
+                    "last_ip": str(p.end),
+                }
+                for p in subnet.allocation_pools
+            ],
+        )
+    if subnet.dns_nameservers:
+        s.execute(
+            insert(DnsNameserverRow),
+            [
+                {"subnet_id": subnet.id, "address": str(a), "position": i}
+                for i, a in enumerate(subnet.dns_nameservers)
+            ],
+        )
+    if subnet.host_routes:
+        s.execute(
+            insert(HostRouteRow),
+            [
+                {
+                    "subnet_id": subnet.id,
+                    "destination": str(r.destination),
+                    "nexthop": str(r.nexthop),
+                    "position": i,
+                }
+                for i, r in enumerate(subnet.host_routes)
+            ],
+        )
+
+
+def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) -> Subnet:
+    """Store a planned subnet (``allocate.plan_subnet``).
+
+    Raises NetworkNotFound, or InvalidInput when its CIDR overlaps another subnet's:
+    any subnet of any network, or only the same network's with
+    ``allow_overlapping_ips``.
+    """
+    if allow_overlapping_ips:
+        network = s.scalars(
+            select(NetworkRow.id)
+            .where(NetworkRow.id == subnet.network_id)
+            .with_for_update(key_share=True)
+        ).one_or_none()
+        scope = select(SubnetRow.cidr).where(SubnetRow.network_id == subnet.network_id)
+    else:
+        s.execute(
+            select(StoreRevisionRow.id)
+            .where(StoreRevisionRow.id == REVISION_ROW_ID)
+            .with_for_update()
+        )
+        network = s.scalar(
+            select(NetworkRow.id).where(NetworkRow.id == subnet.network_id)
+        )
+        scope = select(SubnetRow.cidr)
+    if network is None:
+        raise exc.NetworkNotFound(net_id=subnet.network_id)
+    others = (
+        ip_network(text)
+        for text in s.scalars(scope.where(SubnetRow.ip_version == subnet.ip_version))
+    )
+    clash = allocate.overlapping(subnet.cidr, others)
+    if clash is not None:
+        raise exc.InvalidInput(
+            reason=f"cidr {subnet.cidr} overlaps with the cidr {clash} of another "
+            "subnet"
+        )
+    s.add(
+        SubnetRow(
+            id=subnet.id,
+            tenant_id=subnet.tenant_id,
+            network_id=subnet.network_id,
+            name=subnet.name,
+            ip_version=subnet.ip_version,
+            cidr=str(subnet.cidr),
+            gateway_ip=str(subnet.gateway_ip) if subnet.gateway_ip else None,
+            enable_dhcp=subnet.enable_dhcp,
+            created_at=utcnow(),
+        )
+    )
+    s.flush()
+    _write_children(s, subnet, pools=True)
+    return subnet
+
+
+def update_subnet(
+    s: Session, subnet_id: str, change: SubnetUpdate, limits: Limits
+) -> Subnet:
+    """Apply ``change`` (checked as on create). Raises SubnetNotFound, InvalidInput,
+    GatewayConflictWithAllocationPools and the DNS/route limit errors."""
+    row = _subnet_row(s, subnet_id, lock=True)
+    before = load_subnets(s, [row])[0]
+    after = allocate.apply_update(before, change, limits)
+    row.name = after.name
+    row.gateway_ip = str(after.gateway_ip) if after.gateway_ip else None
+    row.enable_dhcp = after.enable_dhcp
+    if after.dns_nameservers != before.dns_nameservers:
+        s.execute(
+            delete(DnsNameserverRow).where(DnsNameserverRow.subnet_id == subnet_id)
+        )
+    if after.host_routes != before.host_routes:
+        s.execute(delete(HostRouteRow).where(HostRouteRow.subnet_id == subnet_id))
+    _write_children(
+        s,
+        Subnet(
+            id=after.id,
+            tenant_id=after.tenant_id,
+            network_id=after.network_id,
+            name=after.name,
+            cidr=after.cidr,
+            gateway_ip=after.gateway_ip,
+            allocation_pools=(),
+            dns_nameservers=(
+                after.dns_nameservers
+                if after.dns_nameservers != before.dns_nameservers
+                else ()
+            ),
+            host_routes=(
+                after.host_routes if after.host_routes != before.host_routes else ()
+            ),
+        ),
+        pools=False,
+    )
+    return after
+
+
+def delete_subnet(
+    s: Session, subnet_id: str, *, releasable_ports: Collection[str] = ()
+) -> None:
+    """Delete a subnet whose addresses are only held or belong to
+    ``releasable_ports`` (the network's DHCP ports); their allocations go with it.
+
+    Raises SubnetNotFound, SubnetInUse (and deletes nothing).
+    """
+    _subnet_row(s, subnet_id, lock=True)
+    s.execute(
+        delete(IpAllocationRow).where(
+            IpAllocationRow.subnet_id == subnet_id, IpAllocationRow.port_id.is_(None)
+        )
+    )
+    if releasable_ports:
+        s.execute(
+            delete(IpAllocationRow).where(
+                IpAllocationRow.subnet_id == subnet_id,
+                IpAllocationRow.port_id.in_(list(releasable_ports)),
+            )
+        )
+    left = s.scalar(
+        select(func.count())
+        .select_from(IpAllocationRow)
+        .where(IpAllocationRow.subnet_id == subnet_id)
+    )
+    if left:
+        raise exc.SubnetInUse(subnet_id=subnet_id)
+    s.execute(delete(SubnetRow).where(SubnetRow.id == subnet_id))
+
+
+# -- allocations ----------------------------------------------------------------------
+
+
+def _used(s: Session, subnet_id: str, now: datetime) -> set[IPAddress]:
+    """Addresses in use on the subnet; expired holds are recycled on the way."""
+    rows = s.execute(
+        select(
+            IpAllocationRow.ip_address,
+            IpAllocationRow.port_id,
+            IpAllocationRow.expiration,
+        ).where(IpAllocationRow.subnet_id == subnet_id)
+    ).all()
+    expired = [
+        text
+        for text, port_id, expiration in rows
+        if port_id is None and expiration is not None and expiration <= now
+    ]
+    if expired:
+        _recycle(s, subnet_id, expired, now)
+    gone = set(expired)
+    return {ip_address(text) for text, _, _ in rows if text not in gone}
+
+
+def _recycle(
+    s: Session, subnet_id: str, addresses: Iterable[str], now: datetime
+) -> None:
+    s.execute(
+        delete(IpAllocationRow).where(
+            IpAllocationRow.subnet_id == subnet_id,
+            IpAllocationRow.ip_address.in_(list(addresses)),
+            IpAllocationRow.port_id.is_(None),
+            IpAllocationRow.expiration <= now,
+        )
+    )
+
+
+def _claim(
+    s: Session, subnet: Subnet, address: IPAddress, port_id: str, position: int
+) -> bool:
+    """Insert the allocation; False if the address is taken (now or concurrently)."""
+    try:
+        with s.begin_nested():
+            s.execute(
+                insert(IpAllocationRow).values(
+                    subnet_id=subnet.id,
+                    ip_address=str(address),
+                    network_id=subnet.network_id,
+                    port_id=port_id,
+                    position=position,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _claim_any(
+    s: Session, subnet: Subnet, port_id: str, position: int, now: datetime
+) -> IPAddress | None:
+    used = _used(s, subnet.id, now)
+    while (address := allocate.next_free(subnet.allocation_pools, used)) is not None:
+        if _claim(s, subnet, address, port_id, position):
+            return address
+        # NOTE: a concurrent transaction committed it after we read; skip it.
+        used.add(address)
+    return None
+
+
+def _claim_exactly(
+    s: Session,
+    subnet: Subnet,
+    address: IPAddress,
+    port_id: str,
+    position: int,
+    now: datetime,
+) -> None:
+    _recycle(s, subnet.id, [str(address)], now)
+    if not _claim(s, subnet, address, port_id, position):
+        raise exc.IpAddressInUse(net_id=subnet.network_id, ip_address=str(address))
+
+
+def _allocate(
+    s: Session,
+    wanted: Sequence[tuple[Subnet, IPAddress | None]],
+    port_id: str,
+    first_position: int,
+    now: datetime,
+) -> list[FixedIP]:
+    got = []
+    for position, (subnet, address) in enumerate(wanted, start=first_position):
+        if address is None:
+            address = _claim_any(s, subnet, port_id, position, now)
+            if address is None:
+                raise exc.IpAddressGenerationFailure(net_id=subnet.network_id)
+        else:
+            _claim_exactly(s, subnet, address, port_id, position, now)
+        got.append(FixedIP(subnet_id=subnet.id, ip_address=address))
+    return got
+
+
+def _resolve(
+    s: Session,
+    network_id: str,
+    subnets: Sequence[Subnet],
+    requests: Sequence[FixedIPRequest],
+) -> list[tuple[Subnet, IPAddress | None]]:
+    mine = {subnet.id for subnet in subnets}
+    asked = {
+        r.subnet_id for r in requests if not isinstance(r, AddressOnNetwork)
+    } - mine
+    elsewhere = (
+        set(s.scalars(select(SubnetRow.id).where(SubnetRow.id.in_(list(asked)))))
+        if asked
+        else set()
+    )
+    return allocate.resolve(requests, subnets, network_id, elsewhere)
+
+
+def allocate_port_ips(
+    s: Session,
+    network_id: str,
+    port_id: str,
+    requests: Sequence[FixedIPRequest] | None,
+    *,
+    now: datetime | None = None,
+) -> tuple[FixedIP, ...]:
+    """Give a new port its addresses (its row must be written already).
+
+    ``requests`` None (``fixed_ips`` not given): one address from the first IPv4 subnet
+    with room and one from the first IPv6 subnet with room. Every request is checked
+    before anything is allocated. Raises SubnetNotFound, InvalidInput, IpAddressInUse,
+    IpAddressGenerationFailure.
+    """
+    now = now or utcnow()
+    subnets = _network_subnets(s, network_id)
+    if requests is not None:
+        wanted = _resolve(s, network_id, subnets, requests)
+        return tuple(_allocate(s, wanted, port_id, 0, now))
+    got: list[FixedIP] = []
+    for version in (4, 6):
+        family = [subnet for subnet in subnets if subnet.ip_version == version]
+        for subnet in family:
+            address = _claim_any(s, subnet, port_id, len(got), now)
+            if address is not None:
+                got.append(FixedIP(subnet_id=subnet.id, ip_address=address))
+                break
+        else:
+            if family:
+                raise exc.IpAddressGenerationFailure(net_id=network_id)
+    return tuple(got)
+
+
+def _release(
+    s: Session,
+    rows: Sequence[IpAllocationRow],
+    hold: timedelta,
+    now: datetime,
+) -> None:
+    if not rows:
+        return
+    pools: dict[str, list[AllocationPool]] = defaultdict(list)
+    for p in s.scalars(
+        select(AllocationPoolRow).where(
+            AllocationPoolRow.subnet_id.in_({row.subnet_id for row in rows})
+        )
+    ):
+        pools[p.subnet_id].append(
+            AllocationPool(start=ip_address(p.first_ip), end=ip_address(p.last_ip))
+        )
+    for row in rows:
+        until = allocate.hold_until(
+            pools[row.subnet_id], ip_address(row.ip_address), now, hold
+        )
+        where = (
+            IpAllocationRow.subnet_id == row.subnet_id,
+            IpAllocationRow.ip_address == row.ip_address,
+        )
+        if until is None:
+            s.execute(delete(IpAllocationRow).where(*where))
+        else:
+            s.execute(
+                update(IpAllocationRow)
+                .where(*where)
+                .values(port_id=None, expiration=until)
+            )
+
+
+def _port_rows(s: Session, port_id: str) -> list[IpAllocationRow]:
+    return list(
+        s.scalars(
+            select(IpAllocationRow)
+            .where(IpAllocationRow.port_id == port_id)
+            .order_by(IpAllocationRow.position)
+        )
+    )
+
+
+def release_port_ips(
+    s: Session, port_id: str, hold: timedelta, *, now: datetime | None = None
+) -> None:
+    """Release every address of a port about to be deleted (call it before the
+    delete): pool addresses are held for ``hold``, the others freed at once."""
+    _release(s, _port_rows(s, port_id), hold, now or utcnow())
+
+
+def replace_port_ips(
+    s: Session,
+    network_id: str,
+    port_id: str,
+    requests: Sequence[FixedIPRequest],
+    hold: timedelta,
+    *,
+    now: datetime | None = None,
+) -> tuple[FixedIP, ...]:
+    """Make ``requests`` the port's fixed IPs (spec §4.4): a requested address the
+    port holds already is kept, the port's other addresses are released (held), and
+    the rest is allocated after the kept ones. Raises as ``allocate_port_ips``."""
+    now = now or utcnow()
+    current = _port_rows(s, port_id)
+    asked = {str(r.ip_address) for r in requests if not isinstance(r, AnyAddress)}
+    kept = [row for row in current if row.ip_address in asked]
+    kept_addresses = {row.ip_address for row in kept}
+    fresh = [
+        r
+        for r in requests
+        if isinstance(r, AnyAddress) or str(r.ip_address) not in kept_addresses
+    ]
+    subnets = _network_subnets(s, network_id)
+    wanted = _resolve(s, network_id, subnets, fresh)
+    _release(
+        s, [row for row in current if row.ip_address not in kept_addresses], hold, now
+    )
+    start = max((row.position for row in kept), default=-1) + 1
+    new = _allocate(s, wanted, port_id, start, now)
+    return tuple(
+        FixedIP(subnet_id=row.subnet_id, ip_address=ip_address(row.ip_address))
+        for row in kept
+    ) + tuple(new)
+
+
+def fixed_ips_of(
+    s: Session, port_ids: Collection[str]
+) -> dict[str, tuple[FixedIP, ...]]:
+    """Each port's fixed IPs in allocation order; one query per 500 ports."""
+    found: dict[str, list[FixedIP]] = {port_id: [] for port_id in port_ids}
+    ids = list(found)
+    for i in range(0, len(ids), 500):
+        for port_id, subnet_id, text in s.execute(
+            select(
+                IpAllocationRow.port_id,
+                IpAllocationRow.subnet_id,
+                IpAllocationRow.ip_address,
+            )
+            .where(IpAllocationRow.port_id.in_(ids[i : i + 500]))
+            .order_by(IpAllocationRow.port_id, IpAllocationRow.position)
+        ):
+            found[str(port_id)].append(
+                FixedIP(subnet_id=subnet_id, ip_address=ip_address(text))
+            )
+    return {port_id: tuple(ips) for port_id, ips in found.items()}
