@@ -22,7 +22,8 @@ from paste.deploy import loadapp
 from webob import Request, Response
 
 from quantum.agentapi.server import AgentApi, AgentSecretFilter
-from quantum.api.extensions import ExtensionDescriptor, ExtensionsFilter, supported
+from quantum.api.extension_loader import load_registry
+from quantum.api.extensions import ExtensionRegistry, ExtensionsFilter
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate
@@ -36,21 +37,24 @@ LOG = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
-KNOWN_EXTENSIONS: tuple[ExtensionDescriptor, ...] = ()
-"""Extensions this service implements; a plugin exposes those it lists as supported."""
-
 
 @dataclass(frozen=True, slots=True)
 class Service:
     settings: Settings
     plugin: CorePlugin
-    extensions: tuple[ExtensionDescriptor, ...]
+    extensions: ExtensionRegistry
+    """What the plugin exposes of the extensions found at start-up; every API
+    version that serves extensions (v1.0, v1.1, v2.0) shares it."""
 
     @classmethod
     def build(cls, settings: Settings) -> Service:
         plugin = load_plugin(settings)
-        exts = supported(KNOWN_EXTENSIONS, plugin.supported_extension_aliases)
-        return cls(settings, plugin, exts)
+        try:
+            registry = load_registry(plugin, settings.api_extensions_path)
+        except BaseException:
+            plugin.close()
+            raise
+        return cls(settings, plugin, registry)
 
 
 _services: dict[str, Service] = {}
@@ -183,8 +187,12 @@ def agent_api_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
 def extensions_factory(
     global_conf: Mapping[str, Any], **local: str
 ) -> Callable[[WsgiApp], WsgiApp]:
+    """The extensions of the service in front of a v1 API; ``version`` (``v1.0`` or
+    ``v1.1``, from the filter's section) picks the fault style."""
     service = service_for(global_conf)
-    return lambda app: ExtensionsFilter(app, service.extensions)
+    version = {v.name: v for v in VERSIONS}[local.get("version", "v1.1")]
+    limit = service.settings.max_request_body_size
+    return lambda app: ExtensionsFilter(app, service.extensions, version, limit)
 
 
 class RequestIdFilter:

@@ -326,3 +326,38 @@ def test_keep_alive_connections_are_spread_over_the_workers(
     ]
 
     assert sorted(held)[-1] <= 5, held  # at random, 6+ of 8 on one worker is common
+
+
+def _extension(cls: str, alias: str) -> str:
+    methods = ("name", "alias", "description", "namespace", "updated")
+    body = "".join(
+        f"    def get_{m}(self):\n        return {alias!r}\n" for m in methods
+    )
+    return f"class {cls}:\n{body}"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"pies.py": "import no_such_module\n"}, "pies.py cannot be imported"),
+        (
+            {"a.py": _extension("A", "same"), "b.py": _extension("B", "same")},
+            "both have the alias 'same'",
+        ),
+    ],
+    ids=["broken", "duplicate"],
+)
+def test_a_bad_extension_is_one_clear_line(
+    make_server: MakeServer, tmp_path: Path, files: dict[str, str], expected: str
+) -> None:
+    exts = tmp_path / "exts"
+    exts.mkdir()
+    for name, text in files.items():
+        (exts / name).write_text(text)
+    server = make_server(api_extensions_path=exts)
+
+    code, stderr = startup_failure(server)
+
+    assert code == 2
+    assert_one_line(stderr)
+    assert expected in stderr
