@@ -20,6 +20,8 @@ setup(
         "alembic>=1.13,<2",
         "eventlet>=0.36",
         "oslo.config>=9,<11",
+        "oslo.policy>=4.4,<7",
+        "keystonemiddleware>=10,<14",
         "defusedxml>=0.7,<1",
         "os-ken>=4.2,<5",
         "ovsdbapp>=3.0,<4",

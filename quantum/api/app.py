@@ -22,11 +22,20 @@ from paste.deploy import loadapp
 from webob import Request, Response
 
 from quantum.agentapi.server import AgentApi, AgentSecretFilter
+from quantum.api.auth import (
+    KeystoneContextFilter,
+    NoAuthFilter,
+    TenantSource,
+    keystone_auth_token,
+)
 from quantum.api.extension_loader import load_registry
 from quantum.api.extensions import ExtensionRegistry, ExtensionsFilter
+from quantum.api.policy import Policy
+from quantum.api.ratelimit import RateLimitFilter, TokenBuckets, parse_rates
+from quantum.api.v1 import faults as v1_faults
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
-from quantum.api.wire import Format, XmlShape, encode_json, negotiate
+from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
 from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
@@ -45,16 +54,22 @@ class Service:
     extensions: ExtensionRegistry
     """What the plugin exposes of the extensions found at start-up; every API
     version that serves extensions (v1.0, v1.1, v2.0) shares it."""
+    policy: Policy
+    buckets: TokenBuckets | None
+    """The rate limiter's buckets, shared by every API version; None when off."""
 
     @classmethod
     def build(cls, settings: Settings) -> Service:
+        policy = Policy(settings.policy_path)
+        rates = parse_rates(settings.rate_limits)
+        buckets = TokenBuckets(rates) if settings.rate_limit_enabled else None
         plugin = load_plugin(settings)
         try:
             registry = load_registry(plugin, settings.api_extensions_path)
         except BaseException:
             plugin.close()
             raise
-        return cls(settings, plugin, registry)
+        return cls(settings, plugin, registry, policy, buckets)
 
 
 _services: dict[str, Service] = {}
@@ -138,7 +153,12 @@ def versions_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
 def _api_factory(version: ApiVersion) -> Callable[..., WsgiApp]:
     def factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
         service = service_for(global_conf)
-        return ApiV1(service.plugin, version, service.settings.max_request_body_size)
+        return ApiV1(
+            service.plugin,
+            version,
+            service.settings.max_request_body_size,
+            service.policy,
+        )
 
     return factory
 
@@ -181,7 +201,85 @@ def agent_api_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
     )
 
 
+# -- pipelines by auth_strategy ------------------------------------------------------
+
+
+def pipeline_factory(
+    loader: Any, global_conf: Mapping[str, Any], **local: str
+) -> WsgiApp:
+    """A Paste composite: the pipeline named by ``auth_strategy`` (one key per value,
+    listing filters then the app, as a ``[pipeline:]`` does)."""
+    strategy = service_for(global_conf).settings.auth_strategy
+    if strategy not in local:
+        raise ConfigError(
+            reason=f"auth_strategy {strategy}: api-paste.ini has no pipeline for it"
+        )
+    *filters, app_name = local[strategy].split()
+    app: WsgiApp = loader.get_app(app_name, global_conf=global_conf)
+    for name in reversed(filters):
+        app = loader.get_filter(name, global_conf=global_conf)(app)
+    return app
+
+
 # -- filters ---------------------------------------------------------------------------
+
+
+def noauth_factory(
+    global_conf: Mapping[str, Any], tenant_from: str = "url", **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    """``auth_strategy = noauth``; ``tenant_from`` = url (v1) or headers (v2.0)."""
+    policy = service_for(global_conf).policy
+    source = TenantSource(tenant_from)
+    return lambda app: NoAuthFilter(app, policy, source)
+
+
+def authtoken_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    """keystonemiddleware's ``auth_token`` over ``[keystone_authtoken]``."""
+    config_file = service_for(global_conf).settings.config_file
+    return lambda app: keystone_auth_token(app, config_file, dict(local))
+
+
+def keystonecontext_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    policy = service_for(global_conf).policy
+    return lambda app: KeystoneContextFilter(app, policy)
+
+
+def _v1_over_limit(version: ApiVersion) -> Callable[[dict[str, Any], int], Any]:
+    def respond(environ: dict[str, Any], retry_after: int) -> Response:
+        request = Request(environ)
+        _, suffix = split_suffix(environ.get("PATH_INFO", ""))
+        fmt = negotiate(request, suffix)
+        response = v1_faults.render(
+            v1_faults.over_limit(retry_after, version), fmt, version
+        )
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    return respond
+
+
+OVER_LIMIT: dict[str, Callable[[dict[str, Any], int], Any]] = {
+    V1_0.name: _v1_over_limit(V1_0),
+    V1_1.name: _v1_over_limit(V1_1),
+}
+"""Each API version's over-limit response, by the ``api`` key of the filter."""
+
+
+def ratelimit_factory(
+    global_conf: Mapping[str, Any], api: str = "", **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    """The rate limiter (a pass-through unless ``rate_limit_enabled``)."""
+    if api not in OVER_LIMIT:
+        raise ConfigError(
+            reason=f"api-paste.ini: ratelimit filter needs api = one of "
+            f"{', '.join(sorted(OVER_LIMIT))}, not {api!r}"
+        )
+    buckets = service_for(global_conf).buckets
+    return lambda app: RateLimitFilter(app, buckets, OVER_LIMIT[api])
 
 
 def extensions_factory(

@@ -137,6 +137,35 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         "after its port is deleted or its fixed_ips no longer list it: the DHCP lease "
         "the VM may still use. 0 frees addresses at once.",
     ),
+    cfg.StrOpt(
+        "auth_strategy",
+        default="noauth",
+        choices=("noauth", "keystone"),
+        help="noauth: trust the tenant in the URL (v1) or X-Project-Id (v2.0), for "
+        "development. keystone: validate X-Auth-Token with keystonemiddleware's "
+        "auth_token, configured in [keystone_authtoken].",
+    ),
+    cfg.StrOpt(
+        "policy_file",
+        default="",
+        help="Authorization rules (oslo.policy YAML or JSON) overriding the "
+        "built-in defaults; relative to the directory of quantum.conf. Empty means "
+        "the built-in defaults alone.",
+    ),
+    cfg.BoolOpt(
+        "rate_limit_enabled",
+        default=False,
+        help="Limit each tenant's (else each client address's) request rate per "
+        "HTTP verb with token buckets; over the limit gets the version's "
+        "over-limit fault (v1: 413 with Retry-After).",
+    ),
+    cfg.StrOpt(
+        "rate_limits",
+        default="GET:20:40,POST:5:10,PUT:5:10,DELETE:5:10",
+        help="Comma-separated VERB:RATE:BURST: a bucket of BURST requests per "
+        "tenant and verb, refilled at RATE requests per second. HEAD counts as GET; "
+        "'*' covers unlisted verbs; a verb not covered is not limited.",
+    ),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
     cfg.BoolOpt("verbose", default=False, help="Log at INFO level (else WARNING)."),
     cfg.StrOpt("log_file", help="Log to this file instead of stderr."),
@@ -167,6 +196,10 @@ class Settings:
     max_subnet_host_routes: int = 20
     max_fixed_ips_per_port: int = 5
     dhcp_lease_duration: int = 120
+    auth_strategy: str = "noauth"
+    policy_file: str = ""
+    rate_limit_enabled: bool = False
+    rate_limits: str = "GET:20:40,POST:5:10,PUT:5:10,DELETE:5:10"
     debug: bool = False
     verbose: bool = False
     log_file: str | None = None
@@ -181,6 +214,15 @@ class Settings:
     @property
     def paste_config_path(self) -> Path:
         path = Path(self.api_paste_config)
+        if not path.is_absolute() and self.config_file:
+            path = Path(self.config_file).parent / path
+        return path
+
+    @property
+    def policy_path(self) -> Path | None:
+        if not self.policy_file:
+            return None
+        path = Path(self.policy_file)
         if not path.is_absolute() and self.config_file:
             path = Path(self.config_file).parent / path
         return path

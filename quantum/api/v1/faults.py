@@ -92,6 +92,19 @@ def body_too_large(limit: int) -> BodyFault:
     )
 
 
+OVER_LIMIT_MESSAGE = "This request was rate-limited."
+
+
+def over_limit(retry_after: int, version: ApiVersion) -> BodyFault:
+    """Too many requests from this tenant for this verb; ``Retry-After`` seconds."""
+    detail = f"Too many requests; retry after {retry_after} seconds."
+    if version is V1_0:
+        body = {"code": 413, "message": OVER_LIMIT_MESSAGE, "detail": detail}
+        return BodyFault("413 Request Entity Too Large", {"overLimit": body})
+    error = {"type": "OverLimit", "message": OVER_LIMIT_MESSAGE, "detail": detail}
+    return BodyFault("413 Request Entity Too Large", {"QuantumError": error})
+
+
 def invalid_body(detail: str, version: ApiVersion) -> BodyFault:
     """Family B: the body decodes but a key is missing or a value is unusable."""
     if version is V1_0:
