@@ -10,8 +10,9 @@ Routes (bodies are ``quantum.agentapi.messages``, JSON only):
 * ``POST /hosts/{host}/status``: ``StatusReport`` -> 204.
 
 The revision lives in the store, so any server process behind one address answers
-the feed alike: a long-poll polls one indexed row. Errors are ``{"error": "..."}``
-with 400, 401, 403, 404, 405, 413 or 503.
+the feed alike: a long-poll ends at once on a write committed in its own process, and
+sees one through another process within ``quantum.db.session.REVISION_POLL``.
+Errors are ``{"error": "..."}`` with 400, 401, 403, 404, 405, 413 or 503.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
@@ -37,8 +37,6 @@ LOG = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 SECRET_HEADER = "X-Quantum-Agent-Secret"  # noqa: S105  # NOTE: a header name
-POLL_INTERVAL = 0.2
-"""Seconds between two reads of the revision while a long-poll waits."""
 
 
 class BodyTooLarge(msg.MessageError):
@@ -119,12 +117,10 @@ class AgentApi:
         *,
         max_wait: float,
         max_body: int,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.source = source
         self.max_wait = max_wait
         self.max_body = max_body
-        self.sleep = sleep
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -211,9 +207,5 @@ class AgentApi:
             raise msg.MessageError("'since' and 'wait' must be numbers") from None
         if since < 0 or not 0 <= wait < float("inf"):
             raise msg.MessageError("'since' and 'wait' must not be negative")
-        deadline = time.monotonic() + min(wait, self.max_wait)
-        rev = source.current_revision()
-        while rev <= since and time.monotonic() < deadline:
-            self.sleep(min(POLL_INTERVAL, max(0.0, deadline - time.monotonic())))
-            rev = source.current_revision()
+        rev = source.wait_for_revision(since, min(wait, self.max_wait))
         return _ok(msg.Revision(revision=rev).to_json())

@@ -37,6 +37,10 @@ T = TypeVar("T")
 _RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
 _MYSQL_RETRYABLE = (1205, 1213)  # lock wait timeout, deadlock
 MAX_ATTEMPTS = 5
+REVISION_POLL = 0.2
+"""Seconds between two reads of the store revision while a wait for it holds: how
+late a write through another process is seen (one in this process wakes it at once).
+"""
 
 
 def _is_retryable(error: exc.DBAPIError) -> bool:
@@ -142,6 +146,34 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(url.database)
 
 
+class CommitSignal:
+    """Wakes waiters in this process when a write transaction has committed.
+
+    ``generation`` counts commits; ``wait(generation, timeout)`` returns as soon as
+    it differs from the value read before, so a commit between reading it and
+    waiting is never missed. Writes through other processes are not seen here:
+    waiters still re-read the store every ``REVISION_POLL`` seconds.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def notify(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    def wait(self, generation: int, timeout: float) -> int:
+        with self._cond:
+            self._cond.wait_for(lambda: self._generation != generation, timeout)
+            return self._generation
+
+
 class Database:
     """One engine per process; sessions are per call and never shared."""
 
@@ -149,6 +181,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size)
         self.backend = self.engine.dialect.name
+        self.commits = CommitSignal()
         self._writer = self.engine.execution_options(quantum_write=True)
         db_file = _sqlite_file(self.engine.url)
         self._write_lock: WriterLock | contextlib.nullcontext[None] = (
@@ -170,7 +203,8 @@ class Database:
         A write transaction also bumps the store revision (``quantum.db.revision``)
         after ``work`` returns, so agents following the change feed see it; pass
         ``bump_revision=False`` for writes that change no desired state (status
-        reports, heartbeats), which may bump it themselves when they do."""
+        reports, heartbeats), which may bump it themselves when they do. Every
+        committed write notifies ``commits``."""
         bump = write if bump_revision is None else bump_revision
         bind = self._writer if write else self.engine
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -183,7 +217,9 @@ class Database:
                     result = work(session)
                     if bump:
                         revision.bump(session)
-                    return result
+                if write:
+                    self.commits.notify()
+                return result
             except exc.DBAPIError as error:
                 if _is_retryable(error) and attempt < MAX_ATTEMPTS:
                     LOG.info(
@@ -200,6 +236,19 @@ class Database:
                     ) from error
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def wait_for_revision(self, since: int, timeout: float) -> int:
+        """The store revision once it is greater than ``since``, or as it is after
+        ``timeout`` seconds. A write committed in this process ends the wait at once;
+        one through another process is seen within ``REVISION_POLL`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            generation = self.commits.generation
+            current = self.run(revision.current, write=False)
+            left = deadline - time.monotonic()
+            if current > since or left <= 0:
+                return current
+            self.commits.wait(generation, min(REVISION_POLL, left))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -132,6 +132,12 @@ class AgentStateSource(Protocol):
         committed change of desired state leaves it greater than before."""
         ...
 
+    def wait_for_revision(self, since: int, timeout: float) -> int:
+        """The store revision once it is greater than ``since``, or as it is after
+        ``timeout`` seconds (the change feed's long-poll). Blocks on the store and
+        on a wake-up from writes committed in this process."""
+        ...
+
     def report_host(self, host: AgentHost) -> int:
         """Record the host's tunnel endpoint and heartbeat (``last_seen`` = now);
         returns the revision. Bumps the revision only when what other agents see

@@ -117,6 +117,9 @@ class OpenVSwitchPlugin:
     def current_revision(self) -> int:
         return self.sql.db.run(revision.current, write=False)
 
+    def wait_for_revision(self, since: int, timeout: float) -> int:
+        return self.sql.db.wait_for_revision(since, timeout)
+
     def report_host(self, host: AgentHost) -> int:
         down_time = timedelta(seconds=self.down_time)
 

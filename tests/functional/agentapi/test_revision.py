@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core.models import OpStatus
 from quantum.core.settings import Settings
-from quantum.db import revision
+from quantum.db import revision, session
 from quantum.db.models import NetworkRow
 from quantum.plugins.sql import SqlPlugin
 
@@ -82,3 +82,28 @@ def test_failed_writes_and_status_reports_do_not_bump(plugin: SqlPlugin) -> None
     assert plugin.db.run(revision.current, write=False) == before
     plugin.update_port("t", net.id, port.id, admin_state_up=False)
     assert plugin.db.run(revision.current, write=False) == before + 1
+
+
+def test_a_write_in_this_process_ends_a_wait_for_the_revision_at_once(
+    plugin: SqlPlugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NOTE: with re-reads this rare, only the commit's wake-up can end the wait.
+    monkeypatch.setattr(session, "REVISION_POLL", 600.0)
+    start = plugin.db.run(revision.current, write=False)
+    woke: list[int] = []
+    waiter = threading.Thread(
+        target=lambda: woke.append(plugin.db.wait_for_revision(start, 600.0))
+    )
+    waiter.start()
+    plugin.create_network("t", "n")
+    waiter.join(20)
+    assert not waiter.is_alive()
+    assert woke == [start + 1]
+
+
+def test_a_wait_for_the_revision_without_a_write_ends_at_its_timeout(
+    plugin: SqlPlugin,
+) -> None:
+    start = plugin.db.run(revision.current, write=False)
+    assert plugin.db.wait_for_revision(start, 0.05) == start
+    assert plugin.db.wait_for_revision(start - 1, 600.0) == start
