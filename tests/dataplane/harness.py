@@ -26,16 +26,21 @@ A test with two hypervisors, an agent each, and a VM on each::
         hv2 = lab.hypervisor("hv2", underlay=underlay, underlay_ip="192.168.50.2")
         for hv in (hv1, hv2):
             hv.forward_host_port(server_port)     # the server runs on the host
-            hv.spawn("agent", sys.executable, "-m", "...", "--ovsdb", hv.db)
+            ini = hv.dir / "agent.ini"            # its [AGENT] section names
+            ini.write_text(agent_ini(hv))         # ovsdb_connection = hv.db
+            hv.spawn("agent", sys.executable, str(REPO / "bin" /
+                     "quantum-openvswitch-agent"), "--config-file", str(ini))
         vm1 = lab.vm("vm1", "fa:16:3e:00:00:01", "10.1.0.1/24")
         vm2 = lab.vm("vm2", "fa:16:3e:00:00:02", "10.1.0.2/24")
-        vm1.plug(hv1, port1_id)                 # quantum-vif, then tx off, address
-        vm2.plug(hv2, port2_id)
+        vm1.plug(hv1, "vif-1")    # quantum-vif with iface-id vif-1, then tx off,
+        vm2.plug(hv2, "vif-2")    # address; the API attached vif-1 to a port
         assert vm1.can_reach(vm2.address)         # polls; cannot_reach() for negatives
         vm2.serve_tcp(5001)
         vm1.tcp_transfer(vm2.address, 5001, size=1 << 20)
 
-Everything is torn down after the test, also when it fails; ``hv.vsctl()``,
+(``agent_ini`` stands for the test's own: test_agent.py's ``_start_agent`` writes a
+complete one, with ``datapath_type = netdev`` and the server's URL.) Everything is
+torn down after the test, also when it fails; ``hv.vsctl()``,
 ``hv.ofctl("dump-flows", "br-int")`` and ``hv.appctl()`` inspect a hypervisor,
 ``hv.restart_ovs()`` and ``hv.crash()`` disturb it.
 """
@@ -492,7 +497,9 @@ class Hypervisor:
     ``db`` is the OVSDB remote (``unix:<dir>/db.sock``), ``rundir`` where
     ovs-vswitchd puts ``<bridge>.mgmt`` sockets (and where a ``unix:`` controller
     must live), ``ctl`` the ovs-vswitchd unixctl socket. An agent under test runs
-    in ``hv.netns`` (see :meth:`spawn`) with ``--ovsdb hv.db``.
+    in ``hv.netns`` (see :meth:`spawn`) with ``ovsdb_connection = <hv.db>`` in the
+    ``[AGENT]`` section of its ``--config-file``; ``quantum-vif`` takes
+    ``--ovsdb hv.db``.
     """
 
     session: Session
