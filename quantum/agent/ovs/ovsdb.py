@@ -4,9 +4,10 @@
 ``Ovsdb.ensure_bridges`` makes br-int, br-tun and one bridge per physical network
 (``fail_mode=secure``, OpenFlow 1.3, the agent's controller out of band) and the
 patch ports between them; start the controller first so the bridges connect at once.
-``observe`` reads the IDL's cache into the model's actual state; ``set_tags`` and
-the tunnel-port calls apply a plan's OVSDB part. Changes to Interface and Port rows
-call ``on_change``, which only wakes the agent's loop.
+``observe`` reads the IDL's cache into the model's actual state, holding the lock
+the IDL thread applies updates under (a read never sees half an update);
+``set_tags`` and the tunnel-port calls apply a plan's OVSDB part. Changes to
+Interface and Port rows call ``on_change``, which only wakes the agent's loop.
 """
 
 from __future__ import annotations
@@ -86,6 +87,72 @@ def _first(value: Any) -> Any:
     return value
 
 
+def _link(bridge: str, int_ofport: int, peer_ofport: int) -> PatchLink | None:
+    if int_ofport <= 0 or peer_ofport <= 0:
+        return None
+    return PatchLink(bridge=bridge, int_ofport=int_ofport, peer_ofport=peer_ofport)
+
+
+def read_observed(bridge_rows: Iterable[Any], config: BridgeConfig) -> Observed:
+    """What the IDL's Bridge rows (and the rows they refer to) show of the managed
+    bridges. The caller holds the IDL's lock, so no update is half-applied."""
+    bridges = {str(row.name): row for row in bridge_rows}
+    ofports: dict[str, int] = {}
+    interfaces: list[Interface] = []
+    integration = bridges.get(config.integration_bridge)
+    for port in integration.ports if integration is not None else ():
+        tag = _first(port.tag)
+        for iface in port.interfaces:
+            ofports[str(iface.name)] = _ofport(iface)
+            ids = iface.external_ids
+            interfaces.append(
+                Interface(
+                    name=str(iface.name),
+                    ofport=_ofport(iface),
+                    iface_id=ids.get("iface-id"),
+                    attached_mac=ids.get("attached-mac"),
+                    tag=None if tag is None else int(tag),
+                )
+            )
+    tunnel_ports: list[TunnelPort] = []
+    tunnel_link = None
+    tunnel_name = config.tunnel_bridge or ""
+    tunnel = bridges.get(tunnel_name)
+    for port in tunnel.ports if tunnel is not None else ():
+        for iface in port.interfaces:
+            kind = str(iface.type)
+            if kind == "patch" and str(iface.name) == INT_PATCH:
+                tunnel_link = _link(
+                    tunnel_name, ofports.get(TUNNEL_PATCH, 0), _ofport(iface)
+                )
+            elif kind in {t.value for t in TunnelType}:
+                tunnel_ports.append(
+                    TunnelPort(
+                        name=str(iface.name),
+                        type=TunnelType(kind),
+                        remote_ip=str(iface.options.get("remote_ip", "")),
+                        ofport=_ofport(iface),
+                    )
+                )
+    physical: dict[str, PatchLink] = {}
+    for physnet, name in sorted(config.bridge_mappings.items()):
+        row = bridges.get(name)
+        for port in row.ports if row is not None else ():
+            for iface in port.interfaces:
+                if str(iface.name) == phys_patch_name(name):
+                    link = _link(
+                        name, ofports.get(int_patch_name(name), 0), _ofport(iface)
+                    )
+                    if link is not None:
+                        physical[physnet] = link
+    return Observed(
+        interfaces=tuple(interfaces),
+        tunnel_ports=tuple(tunnel_ports),
+        tunnel_link=tunnel_link,
+        physical_links=physical,
+    )
+
+
 class Ovsdb:
     """One IDL connection to the host's Open_vSwitch database."""
 
@@ -159,95 +226,46 @@ class Ovsdb:
         self._out_of_band(config.names)
 
     def _controllers(self, bridge: str) -> list[str]:
-        row = idlutils.row_by_value(self.api.idl, "Bridge", "name", bridge, None)
-        if row is None:
-            return []
-        return sorted(str(c.target) for c in row.controller)
+        with self._idl_lock():
+            row = idlutils.row_by_value(self.api.idl, "Bridge", "name", bridge, None)
+            if row is None:
+                return []
+            return sorted(str(c.target) for c in row.controller)
 
     def _out_of_band(self, bridges: Iterable[str]) -> None:
         """``connection_mode=out-of-band`` on the bridges' controllers."""
+        with self._idl_lock():
+            in_band = [
+                controller.uuid
+                for bridge in bridges
+                for row in [
+                    idlutils.row_by_value(self.api.idl, "Bridge", "name", bridge, None)
+                ]
+                for controller in (row.controller if row is not None else ())
+                if _first(controller.connection_mode) != "out-of-band"
+            ]
+        if not in_band:
+            return
         with self.api.transaction(check_error=True) as txn:
-            for bridge in bridges:
-                row = idlutils.row_by_value(
-                    self.api.idl, "Bridge", "name", bridge, None
+            for uuid in in_band:
+                txn.add(
+                    self.api.db_set(
+                        "Controller", uuid, ("connection_mode", "out-of-band")
+                    )
                 )
-                for controller in row.controller if row is not None else ():
-                    if _first(controller.connection_mode) != "out-of-band":
-                        txn.add(
-                            self.api.db_set(
-                                "Controller",
-                                controller.uuid,
-                                ("connection_mode", "out-of-band"),
-                            )
-                        )
 
     # -- observe ------------------------------------------------------------------
 
     def observe(self, config: BridgeConfig) -> Observed:
         """Interfaces of br-int, tunnel ports of br-tun, and the links' ofports."""
-        bridges = {
-            str(row.name): row for row in self.api.tables["Bridge"].rows.values()
-        }
-        ofports: dict[str, int] = {}
-        interfaces: list[Interface] = []
-        integration = bridges.get(config.integration_bridge)
-        for port in integration.ports if integration is not None else ():
-            tag = _first(port.tag)
-            for iface in port.interfaces:
-                ofports[str(iface.name)] = _ofport(iface)
-                ids = iface.external_ids
-                interfaces.append(
-                    Interface(
-                        name=str(iface.name),
-                        ofport=_ofport(iface),
-                        iface_id=ids.get("iface-id"),
-                        attached_mac=ids.get("attached-mac"),
-                        tag=None if tag is None else int(tag),
-                    )
-                )
-        tunnel_ports: list[TunnelPort] = []
-        tunnel_link = None
-        tunnel_name = config.tunnel_bridge or ""
-        tunnel = bridges.get(tunnel_name)
-        for port in tunnel.ports if tunnel is not None else ():
-            for iface in port.interfaces:
-                kind = str(iface.type)
-                if kind == "patch" and str(iface.name) == INT_PATCH:
-                    tunnel_link = self._link(
-                        tunnel_name, ofports.get(TUNNEL_PATCH, 0), _ofport(iface)
-                    )
-                elif kind in {t.value for t in TunnelType}:
-                    tunnel_ports.append(
-                        TunnelPort(
-                            name=str(iface.name),
-                            type=TunnelType(kind),
-                            remote_ip=str(iface.options.get("remote_ip", "")),
-                            ofport=_ofport(iface),
-                        )
-                    )
-        physical: dict[str, PatchLink] = {}
-        for physnet, name in sorted(config.bridge_mappings.items()):
-            row = bridges.get(name)
-            for port in row.ports if row is not None else ():
-                for iface in port.interfaces:
-                    if str(iface.name) == phys_patch_name(name):
-                        link = self._link(
-                            name, ofports.get(int_patch_name(name), 0), _ofport(iface)
-                        )
-                        if link is not None:
-                            physical[physnet] = link
-        return Observed(
-            interfaces=tuple(interfaces),
-            tunnel_ports=tuple(tunnel_ports),
-            tunnel_link=tunnel_link,
-            physical_links=physical,
-        )
+        with self._idl_lock():
+            return read_observed(self.api.tables["Bridge"].rows.values(), config)
 
-    @staticmethod
-    def _link(bridge: str, int_ofport: int, peer_ofport: int) -> PatchLink | None:
-        if int_ofport <= 0 or peer_ofport <= 0:
-            return None
-        return PatchLink(bridge=bridge, int_ofport=int_ofport, peer_ofport=peer_ofport)
+    def _idl_lock(self) -> Any:
+        """The lock the IDL thread holds while it applies updates to the rows (and
+        commits transactions): hold it to read rows, as ovsdbapp's ``lookup`` does,
+        and never while waiting for a transaction of this connection."""
+        return self.api.ovsdb_connection.lock
 
     # -- apply --------------------------------------------------------------------
 
