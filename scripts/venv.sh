@@ -17,3 +17,20 @@ ensure_venv() {
         touch "$stamp"
     fi
 }
+
+# The real Keystone of the authentication tests (tests/functional/auth), in its own
+# virtualenv; about 40 s to install on a 2-core machine, then reused.
+KEYSTONE_VENV=${QUANTUM_KEYSTONE_VENV:-.venv-keystone}
+ensure_keystone_venv() {
+    local stamp
+    stamp="$KEYSTONE_VENV/.installed-$(sha1sum requirements-keystone.txt | cut -c1-12)"
+    [ -f "$stamp" ] && return 0
+    echo "installing Keystone for the authentication tests into $KEYSTONE_VENV"
+    if [ ! -x "$KEYSTONE_VENV/bin/python" ]; then
+        python3 -m venv "$KEYSTONE_VENV"
+    fi
+    "$KEYSTONE_VENV/bin/python" -m pip install -q --upgrade pip
+    "$KEYSTONE_VENV/bin/python" -m pip install -q -r requirements-keystone.txt
+    rm -f "$KEYSTONE_VENV"/.installed-*
+    touch "$stamp"
+}
