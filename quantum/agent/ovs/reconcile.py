@@ -260,23 +260,24 @@ class Agent:
             self.switch.remove_tunnel_ports(tunnel_bridge, result.remove_tunnel_ports)
 
     def _report(self, statuses: Iterable[PortStatus], full: bool) -> None:
+        statuses = list(statuses)
         changed = [
             status
             for status in statuses
             if full or self.memory.reported.get(status.port_id) != status
         ]
-        if not changed:
-            return
-        self.server.report_status(
-            msg.PortStatus(
-                port_id=status.port_id,
-                status=msg.ReportedStatus(status.state.value),
-                reason=status.reason or "",
+        if changed:
+            self.server.report_status(
+                msg.PortStatus(
+                    port_id=status.port_id,
+                    status=msg.ReportedStatus(status.state.value),
+                    reason=status.reason or "",
+                )
+                for status in changed
             )
-            for status in changed
-        )
-        for status in changed:
-            self.memory.reported[status.port_id] = status
+        # NOTE: forget the ports no longer bound here: the server marks a port DOWN
+        # when its attachment goes, so one that comes back is reported again.
+        self.memory.reported = {status.port_id: status for status in statuses}
 
 
 class ChangeFeed(Protocol):

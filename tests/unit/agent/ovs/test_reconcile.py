@@ -240,6 +240,25 @@ def test_an_error_makes_the_next_round_a_full_resync() -> None:
     assert len(server.reported) == 2  # a full resync reports every status again
 
 
+def test_a_port_that_comes_back_is_reported_again() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1")])
+    agent = _agent(server, host)
+    agent.round()
+    plugged = server.ports
+    server.ports = []  # the attachment is unplugged: the server marks p1 DOWN
+    agent.round()
+    server.ports = plugged  # and plugged again
+    reports = len(server.reported)
+
+    agent.round()
+
+    assert len(server.reported) == reports + 1
+    assert [(s.port_id, s.status) for s in server.reported[-1]] == [
+        ("p1", msg.ReportedStatus.UP)
+    ]
+
+
 def test_local_vlans_are_recovered_from_tags_after_a_restart() -> None:
     server = FakeServer(ports=[_port("p1", "net-a", 5)])
     tagged = Interface(name="tap1", ofport=5, iface_id="if-p1", tag=7)
