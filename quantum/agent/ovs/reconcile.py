@@ -39,6 +39,10 @@ LOG = logging.getLogger(__name__)
 
 #: How often an idle loop checks which bridges are connected to the controller.
 BRIDGE_POLL_INTERVAL = 0.2
+#: After a failed round (the server or OVSDB away) the next one waits this long,
+#: doubling with every failure up to ``RETRY_MAX``, unless an event wakes the loop.
+RETRY_MIN = 0.5
+RETRY_MAX = 4.0
 
 
 class Switch(Protocol):
@@ -96,6 +100,8 @@ class _Memory:
     registered_at: float | None = None
     full: bool = True
     last_full: float = 0.0
+    failures: int = 0
+    retry_at: float = 0.0
 
 
 def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredState:
@@ -162,6 +168,7 @@ class Agent:
     def idle(self, stop: threading.Event) -> None:
         """Wait for a wake-up, a heartbeat or resync falling due, or a bridge
         (re)connecting to the controller (after an OVS restart its flows are gone).
+        After a failed round, nothing falls due before its retry time.
         """
         seen = self.flows.bridges()
         while not stop.is_set():
@@ -169,6 +176,7 @@ class Agent:
                 self.memory.last_full + self.config.resync_interval,
                 (self.memory.registered_at or 0) + self.config.heartbeat_interval,
             )
+            due = max(due, self.memory.retry_at)
             left = due - time.monotonic()
             if left <= 0 or self._wake.wait(min(left, BRIDGE_POLL_INTERVAL)):
                 return
@@ -186,12 +194,19 @@ class Agent:
             self._heartbeat(now)
             result = self._reconcile(full)
         except Exception:
-            LOG.exception("reconcile failed; full resync next round")
-            self.memory.full = True
+            memory = self.memory
+            memory.failures += 1
+            delay = min(RETRY_MAX, RETRY_MIN * 2 ** (memory.failures - 1))
+            memory.retry_at = time.monotonic() + delay
+            memory.full = True
+            LOG.exception("reconcile failed; full resync in %.1f s or sooner", delay)
             return None
+        self.memory.failures = 0
+        self.memory.retry_at = 0.0
         if full:
             self.memory.full = False
             self.memory.last_full = now
+            LOG.info("full resync done in %.3f s", time.monotonic() - now)
         return result
 
     def _heartbeat(self, now: float) -> None:
@@ -290,18 +305,25 @@ def follow_changes(
     """Long-poll the server's change feed; wake the agent on every new revision.
 
     The first answer (``wait=0``) is only the starting point; errors back off a
-    second and ask for a full resync, since changes may have been missed.
+    second and ask for a full resync, since changes may have been missed, and the
+    first answer after errors (the server is back) asks for one at once.
     """
     since: int | None = None
+    failed = False
     while not stop.is_set():
         try:
             revision = feed.changes(since or 0, wait=0.0 if since is None else wait)
         except Exception as error:  # NOTE: any failure: resync, retry later
             LOG.warning("change feed: %s", error)
             since = None
+            failed = True
             agent.resync()
             stop.wait(1.0)
             continue
-        if since is not None and revision > since:
+        if failed:
+            LOG.info("change feed: the server answers again")
+            agent.resync()
+            failed = False
+        elif since is not None and revision > since:
             agent.wake()
         since = revision

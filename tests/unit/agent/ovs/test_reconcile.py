@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 
-from quantum.agent.ovs import tables
+from quantum.agent.ovs import reconcile, tables
 from quantum.agent.ovs.flows import FlowDiff, InstalledFlow
 from quantum.agent.ovs.model import Interface, PatchLink, TunnelPort, TunnelType
 from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
@@ -259,6 +259,24 @@ def test_a_port_that_comes_back_is_reported_again() -> None:
     ]
 
 
+def test_a_failed_round_is_retried_later_not_at_once() -> None:
+    config = replace(CONFIG, heartbeat_interval=0.0, resync_interval=0.0)
+    server = FakeServer(fail=True)
+    agent = Agent(config, server, FakeHost(), FakeHost())
+    stop = threading.Event()
+
+    assert agent.round() is None
+    started = time.monotonic()
+    agent.idle(stop)
+
+    assert time.monotonic() - started >= reconcile.RETRY_MIN * 0.9
+    assert agent.round() is None
+    assert agent.memory.retry_at - time.monotonic() > reconcile.RETRY_MIN
+    server.fail = False
+    assert agent.round() is not None
+    assert agent.memory.retry_at == 0.0
+
+
 def test_local_vlans_are_recovered_from_tags_after_a_restart() -> None:
     server = FakeServer(ports=[_port("p1", "net-a", 5)])
     tagged = Interface(name="tap1", ofport=5, iface_id="if-p1", tag=7)
@@ -322,6 +340,25 @@ def test_the_change_feed_wakes_on_new_revisions_and_resyncs_after_errors() -> No
     feed.revisions = [-1]
     follow_changes(feed, agent, stop, wait=7.0)
     assert agent.memory.full
+
+
+def test_the_change_feed_resyncs_once_the_server_answers_again() -> None:
+    stop = threading.Event()
+    agent = _agent(FakeServer(), FakeHost())
+    feed = FakeFeed([-1, 4], stop)
+    original = feed.changes
+
+    def changes(since: int, wait: float = 0.0) -> int:
+        if len(feed.calls) == 1:  # NOTE: the agent ran its round meanwhile
+            agent.memory.full = False
+            agent._wake.clear()
+        return original(since, wait)
+
+    feed.changes = changes  # type: ignore[method-assign]
+    follow_changes(feed, agent, stop, wait=7.0)
+
+    assert agent.memory.full
+    assert agent._wake.is_set()
 
 
 def test_idle_returns_when_a_bridge_connects_or_on_a_wake_up() -> None:
