@@ -14,6 +14,8 @@ underlay wire and ``br-phy``. Integration and tunnel bridges are the agent's job
   (userspace datapath, ``--disable-system``), with ``vsctl/ofctl/appctl/exec``.
 * :class:`Underlay`: a netns with a Linux bridge (MTU 1600) joining hypervisors;
   ``hv.attach_underlay(ip, underlay)`` wires one in and puts ``ip`` on ``br-phy``.
+  ``hv.attach_wire(underlay, nic, bridge)`` makes a NIC on it a port of an OVS
+  bridge instead (the uplink of a physical network, for VLANs).
 * :class:`VM`: a netns whose ``eth0`` is plugged by ``quantum-vif``, with checksum
   offload off, a fixed MAC, a static address and fast ARP retries.
 * :class:`Lab`: makes the above for one test and tears all of it down.
@@ -715,26 +717,32 @@ class Hypervisor:
         Tunnel ports use ``local_ip=ip``; ovs-vswitchd learns the route to the
         other hypervisors from this netns (no ``ovs/route/add`` needed).
         """
+        self.attach_wire(underlay, "uplink", "br-phy")
+        self.vsctl("set", "Interface", "br-phy", f"mtu_request={UNDERLAY_MTU}")
+        self.netns.ip("addr", "add", f"{ip}/{prefixlen}", "dev", "br-phy")
+        self.netns.ip("link", "set", "br-phy", "up")
+        self.underlay_ip = ip
+
+    def attach_wire(self, underlay: Underlay, nic: str, bridge: str) -> None:
+        """Wire ``nic`` into ``underlay`` and make it a port of the OVS bridge
+        ``bridge`` (created if missing), as an operator does for the uplink of a
+        physical network (``bridge_mappings``) or of the tunnel endpoint."""
         peer = underlay.connect(self)
         mtu = str(UNDERLAY_MTU)
         run(
             [
                 "ip", "-n", underlay.netns.name, "link", "add", peer, "mtu", mtu,
-                "type", "veth", "peer", "name", "uplink", "mtu", mtu,
+                "type", "veth", "peer", "name", nic, "mtu", mtu,
                 "netns", self.netns.name,
             ]
         )  # fmt: skip
         underlay.netns.ip("link", "set", peer, "master", underlay.BRIDGE, "up")
-        self.netns.ip("link", "set", "uplink", "up")
+        self.netns.ip("link", "set", nic, "up")
         self.vsctl(
-            "add-br", "br-phy",
-            "--", "set", "Bridge", "br-phy", "datapath_type=netdev",
-            "--", "add-port", "br-phy", "uplink",
-            "--", "set", "Interface", "br-phy", f"mtu_request={UNDERLAY_MTU}",
+            "--may-exist", "add-br", bridge,
+            "--", "set", "Bridge", bridge, "datapath_type=netdev",
+            "--", "add-port", bridge, nic,
         )  # fmt: skip
-        self.netns.ip("addr", "add", f"{ip}/{prefixlen}", "dev", "br-phy")
-        self.netns.ip("link", "set", "br-phy", "up")
-        self.underlay_ip = ip
 
 
 @dataclass
