@@ -24,6 +24,7 @@ import contextlib
 import functools
 import http.client
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -337,3 +338,33 @@ def deploy(session: harness.Session, root: Path, network_type: str) -> Iterator[
                     print(f"--- agent of {name}\n{cloud.agent_log(name)[-20000:]}")
     finally:
         server.stop(timeout=15)
+
+
+# ----------------------------------------------------------------- reading the flows
+
+
+def vlan_mentions(flows: Iterable[str], vlan: int) -> list[str]:
+    """The flows that match or set VLAN id ``vlan``."""
+    pattern = re.compile(
+        rf"dl_vlan={vlan}\b|set_field:{0x1000 | vlan}->vlan_vid|mod_vlan_vid:{vlan}\b"
+    )
+    return [flow for flow in flows if pattern.search(flow)]
+
+
+def key_mentions(flows: Iterable[str], key: int) -> list[str]:
+    """The flows that match or set tunnel key ``key``."""
+    pattern = re.compile(rf"tun_id={key:#x}\b|set_field:{key:#x}->tun_id")
+    return [flow for flow in flows if pattern.search(flow)]
+
+
+def segment_of(flows: Iterable[str], local_vlan: int) -> int:
+    """The segmentation id (tunnel key or physical VLAN) the flows translate
+    ``local_vlan`` to."""
+    for flow in vlan_mentions(flows, local_vlan):
+        found = re.search(r"set_field:(0x[0-9a-f]+)->tun_id", flow)
+        if found:
+            return int(found.group(1), 16)
+        found = re.search(r"set_field:(\d+)->vlan_vid", flow)
+        if found and int(found.group(1)) != 0x1000 | local_vlan:
+            return int(found.group(1)) & 0xFFF
+    raise AssertionError(f"no translation of local VLAN {local_vlan} in {flows}")

@@ -2,7 +2,7 @@
 """One network across two hypervisors, for every tenant network type the agent can
 carry between hosts: VXLAN and GRE tunnels over the underlay, and VLANs on a shared
 physical network. Two networks use the same addresses on the same two hosts; only
-the segments keep them apart."""
+the segments keep them apart. Deleting one removes its wiring from every host."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import pytest
 
 from tests.dataplane import cloud, harness
 from tests.dataplane.cloud import Cloud, Guest
+from tests.dataplane.harness import wait_until
+
+DEAD_VLAN = 4095
 
 GUESTS = {
     # name: (hypervisor, network, mac, address). A and B use the same addresses.
@@ -68,3 +71,50 @@ def test_networks_sharing_addresses_across_hosts_stay_apart(world: Cloud) -> Non
     # 10.1.0.3 exists only in B, on the other host
     assert a1.vm.cannot_reach(b3.vm.address)
     assert _neighbour(a1, b3.vm.address) is None
+
+
+def _wiring(
+    world: Cloud, hv: harness.Hypervisor, local_vlan: int, segment: int
+) -> list[str]:
+    """The agent's flows on ``hv`` that carry the local VLAN or the segment."""
+    flows = world.flows(hv)
+    found = cloud.vlan_mentions(flows, local_vlan)
+    if world.tunnelled:
+        found += cloud.key_mentions(flows, segment)
+    else:
+        found += cloud.vlan_mentions(flows, segment)
+    return sorted(set(found))
+
+
+def test_deleting_a_network_removes_its_wiring_from_every_host(world: Cloud) -> None:
+    a1, a2 = world["a1"].vm, world["a2"].vm
+    b_guests = [world[name] for name in ("b1", "b2", "b3")]
+    assert b_guests[0].vm.can_reach(b_guests[1].vm.address, timeout=20)
+    wiring: dict[str, tuple[int, int]] = {}
+    for guest in b_guests[:2]:
+        hv = guest.hv
+        local_vlan = int(hv.vsctl("get", "Port", str(guest.vm.device), "tag"))
+        segment = cloud.segment_of(world.flows(hv), local_vlan)
+        assert _wiring(world, hv, local_vlan, segment), world.dump()
+        wiring[hv.name] = (local_vlan, segment)
+    assert len({segment for _, segment in wiring.values()}) == 1
+
+    # the compute service deletes b1 and b2 (b3's VIF stays, as after a crash),
+    # then the tenant detaches B's ports and deletes B
+    for guest in b_guests[:2]:
+        guest.vm.unplug()
+    for guest in b_guests:
+        world.api.unplug(guest.net, guest.port_id)
+    world.api.delete_network(b_guests[0].net)
+
+    for name, (local_vlan, segment) in wiring.items():
+        hv = world.hvs[name]
+        wait_until(
+            lambda: not _wiring(world, hv, local_vlan, segment),  # noqa: B023
+            5,
+            message=lambda: "\n".join(_wiring(world, hv, local_vlan, segment)),  # noqa: B023
+        )
+    b3 = b_guests[2].vm
+    assert b3.hv is not None
+    assert int(b3.hv.vsctl("get", "Port", str(b3.device), "tag")) == DEAD_VLAN
+    assert a1.can_reach(a2.address, timeout=5)
