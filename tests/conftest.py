@@ -38,6 +38,8 @@ def unavailable(reason: str) -> None:
 
 
 CLEARED = (
+    "quota_locks",
+    "quotas",
     "ip_allocations",
     "subnet_host_routes",
     "subnet_dns_nameservers",
@@ -127,7 +129,11 @@ _apps: dict[str, Client] = {}
 def api(
     request: pytest.FixtureRequest, scratch_dir: Path, tmp_path: Path
 ) -> ApiUnderTest:
-    kind: str = request.param
+    return make_api(request.param, scratch_dir, tmp_path)
+
+
+def make_api(kind: str, scratch_dir: Path, tmp_path: Path) -> ApiUnderTest:
+    """The app over plugin ``kind`` (one of PLUGINS), its store emptied."""
     if kind == "fake":
         config = write_config(tmp_path / "fake", core_plugin="fake")
         return ApiUnderTest(Client(load_app(load_settings(config))), "fake", "UP")

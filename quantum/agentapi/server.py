@@ -88,7 +88,7 @@ def host_state_message(state: HostState) -> msg.HostState:
     ports = tuple(
         msg.PortState(
             port_id=b.port.id,
-            iface_id=b.port.attachment or "",
+            iface_id=b.port.attachment or b.port.id,
             network_id=b.port.network_id,
             admin_state_up=b.port.admin_state_up,
             segment=b.segment,

@@ -29,17 +29,26 @@ from quantum.api.auth import (
     keystone_auth_token,
 )
 from quantum.api.extension_loader import load_registry
-from quantum.api.extensions import ExtensionRegistry, ExtensionsFilter
+from quantum.api.extensions import (
+    ExtensionDescriptor,
+    ExtensionRegistry,
+    ExtensionsFilter,
+)
 from quantum.api.policy import Policy
 from quantum.api.ratelimit import RateLimitFilter, TokenBuckets, parse_rates
 from quantum.api.v1 import faults as v1_faults
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
+from quantum.api.v2 import faults as v2_faults
+from quantum.api.v2 import policy as v2_policy
+from quantum.api.v2.resources import network as v2_network
+from quantum.api.v2.resources import port as v2_port
+from quantum.api.v2.router import ApiV2, Served
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
 from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
-from quantum.plugins.interface import AgentStateSource, CorePlugin
+from quantum.plugins.interface import AgentStateSource, CorePlugin, V2Capable
 from quantum.plugins.loader import load_plugin
 
 LOG = logging.getLogger(__name__)
@@ -138,12 +147,96 @@ def versions_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes
             }
             for v in VERSIONS
         ]
+        # NOTE: keystoneauth's discovery (openstacksdk, the openstack CLI) needs id,
+        # status and a self link per version; v1 clients look for their own id.
+        + [
+            {
+                "id": V2_0_NAME,
+                "status": "CURRENT",
+                "links": [{"rel": "self", "href": f"{base}/{V2_0_NAME}/"}],
+            }
+        ]
     }
     fmt = negotiate(request)
     body = VERSIONS_XML.encode(payload) if fmt is Format.XML else encode_json(payload)
     response = Response(status="200 OK", body=body)
     response.headers["Content-Type"] = f"{fmt.value}; charset=UTF-8"
     return response(environ, start_response)  # type: ignore[no-any-return]
+
+
+V2_0_NAME = "v2.0"
+
+V2_EXTENSIONS: tuple[ExtensionDescriptor, ...] = (
+    ExtensionDescriptor(
+        alias="provider",
+        name="Provider Network",
+        description="Expose mapping of virtual networks to physical networks",
+        namespace="http://docs.openstack.org/ext/provider/api/v2.0",
+        updated="2013-02-03T10:00:00-00:00",
+    ),
+    ExtensionDescriptor(
+        alias="external-net",
+        name="Neutron external network",
+        description="Adds external network attribute to network resource.",
+        namespace="http://docs.openstack.org/ext/external-net/api/v2.0",
+        updated="2013-02-03T10:00:00-00:00",
+    ),
+    ExtensionDescriptor(
+        alias="binding",
+        name="Port Binding",
+        description="Expose port bindings of a virtual port to external application",
+        namespace="http://docs.openstack.org/ext/binding/api/v2.0",
+        updated="2013-02-03T10:00:00-00:00",
+    ),
+    ExtensionDescriptor(
+        alias="quotas",
+        name="Quota management support",
+        description="Expose functions for quotas management per tenant",
+        namespace="http://docs.openstack.org/ext/quotas/api/v2.0",
+        updated="2013-02-03T10:00:00-00:00",
+    ),
+)
+"""Extensions the v2 API implements; ``provider`` only over a plugin listing it in
+``supported_extension_aliases`` (one with segments), the others always."""
+ALWAYS_V2 = frozenset({"external-net", "binding", "quotas"})
+
+
+def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
+    """``/v2.0``, served by a plugin with a v2 view of its store (sql, openvswitch)."""
+    service = service_for(global_conf)
+    plugin = service.plugin
+    if not isinstance(plugin, V2Capable):
+        LOG.info(
+            "core_plugin %s does not serve the v2 API", service.settings.core_plugin
+        )
+        message = f"core_plugin {service.settings.core_plugin} does not serve v2.0"
+
+        def unserved(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            response = v2_faults.not_found(message)
+            return response(environ, start_response)  # type: ignore[no-any-return]
+
+        return unserved
+    aliases = set(plugin.supported_extension_aliases) | ALWAYS_V2
+    served = [
+        Served(
+            resource=v2_network.NETWORK, operations=v2_network.operations(plugin.v2)
+        ),
+        Served(resource=v2_port.PORT, operations=v2_port.operations(plugin.v2)),
+    ]
+    service.policy.register(v2_policy.rules(s.resource for s in served))
+    return ApiV2(
+        plugin.v2,
+        service.policy,
+        served,
+        [e for e in V2_EXTENSIONS if e.alias in aliases]
+        + [
+            e
+            for e in service.extensions.descriptors
+            if e.alias not in {v.alias for v in V2_EXTENSIONS}
+        ],
+        max_body=service.settings.max_request_body_size,
+        max_limit=service.settings.pagination_max_limit,
+    )
 
 
 def versions_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:

@@ -104,6 +104,72 @@ class InvalidInput(BadRequest):
     template = "Invalid input: {reason}"
 
 
+# -- v2 ---------------------------------------------------------------------------
+# NOTE: ``wire_type`` is the ``type`` the v2 error body shows, where the class name
+# differs from the name clients know.
+
+
+class NotAuthorized(QuantumError):
+    """The caller may not do this (403)."""
+
+    template = "Not authorized: {reason}"
+
+
+class PolicyNotAuthorized(NotAuthorized):
+    template = "Policy doesn't allow {action} to be performed."
+
+
+class PortNotFoundV2(NotFound):
+    wire_type: ClassVar[str] = "PortNotFound"
+    template = "Port {port_id} could not be found."
+
+
+class MarkerNotFound(NotFound):
+    template = "Marker {marker} could not be found."
+
+
+class NetworkHasPorts(Conflict):
+    wire_type: ClassVar[str] = "NetworkInUse"
+    template = (
+        "Unable to complete operation on network {net_id}. "
+        "There are one or more ports still in use on the network."
+    )
+
+
+class MacAddressInUse(Conflict):
+    template = (
+        "Unable to complete operation for network {net_id}. "
+        "The mac address {mac} is in use."
+    )
+
+
+class MacAddressGenerationFailure(ServiceUnavailable):
+    template = "Unable to generate unique mac on network {net_id}."
+
+
+class InvalidSharedSetting(Conflict):
+    template = (
+        "Unable to reconfigure sharing settings for network {network}. "
+        "Multiple tenants are using it."
+    )
+
+
+class SegmentInUse(Conflict):
+    template = (
+        "Unable to create the network. The {network_type} segment {segment} is in use."
+    )
+
+
+class OverQuota(Conflict):
+    template = "Quota exceeded for resources: {overs}."
+
+
+class BodyTooLarge(BadRequest):
+    """The request body is over ``max_request_body_size`` (413)."""
+
+    template = "Request body is larger than {limit} bytes."
+
+
 # -- subnets and IP address management (v2) -------------------------------------------
 
 

@@ -9,6 +9,7 @@ under their own names.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
@@ -45,6 +46,12 @@ class Port:
     admin_state_up: bool
     status: OpStatus
     attachment: str | None = None
+    name: str = ""
+    mac_address: str | None = None
+    """None only for a port made through v1 before ports had MAC addresses."""
+    device_id: str = ""
+    device_owner: str = ""
+    binding_host_id: str = ""
 
     @property
     def state(self) -> PortState:
@@ -60,6 +67,15 @@ class Network:
     admin_state_up: bool = True
     ports: tuple[Port, ...] | None = field(default=None, compare=False)
     """The network's ports, filled only when the caller asked for them."""
+    shared: bool = False
+    """Visible to (and usable by) every tenant."""
+    router_external: bool = False
+    """Reachable as an external network by routers; visible to every tenant."""
+    segment: NetworkSegment | None = field(default=None, compare=False)
+    """Where the network lives on the wire, filled by plugins that have segments
+    when the caller may see it (an admin)."""
+    subnets: tuple[str, ...] = ()
+    """Ids of the network's subnets, oldest first (v2)."""
 
 
 class NetworkType(enum.StrEnum):
@@ -129,6 +145,113 @@ class HostState:
     revision: int
     ports: tuple[BoundPort, ...] = ()
     peers: tuple[AgentHost, ...] = ()
+
+
+# -- the v2 view of the store -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    """Whose view of the store a v2 call works in.
+
+    ``tenant_id`` is None for a caller without a tenant (an admin with no project);
+    an admin sees and may change every tenant's resources, anybody else their own
+    (plus what is shared with them, read-only).
+    """
+
+    tenant_id: str | None
+    is_admin: bool = False
+
+    def owns(self, tenant_id: str) -> bool:
+        return self.is_admin or (
+            self.tenant_id is not None and self.tenant_id == tenant_id
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SortKey:
+    attribute: str
+    ascending: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListQuery:
+    """One page of a collection, as the store computes it (keyset pagination).
+
+    ``filters`` maps an attribute to the values it may take (OR); different
+    attributes AND. Items come in ``sorts`` order with ``id`` ascending appended as
+    the tie-breaker; ``marker`` is the id of the item the page starts after (before,
+    with ``page_reverse``); ``limit`` None means every item.
+    """
+
+    filters: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+    sorts: tuple[SortKey, ...] = ()
+    limit: int | None = None
+    marker: str | None = None
+    page_reverse: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkCreate:
+    """A v2 network to create; provider fields set only by an admin."""
+
+    tenant_id: str
+    name: str = ""
+    admin_state_up: bool = True
+    shared: bool = False
+    router_external: bool = False
+    segment: NetworkSegment | None = None
+    """The requested provider segment (its ``network_id`` is ignored)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkUpdate:
+    """Attributes to change; None leaves one as it is."""
+
+    name: str | None = None
+    admin_state_up: bool | None = None
+    shared: bool | None = None
+    router_external: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortCreate:
+    tenant_id: str
+    network_id: str
+    name: str = ""
+    admin_state_up: bool = True
+    mac_address: str | None = None
+    """None: generate one from the configured base MAC."""
+    device_id: str = ""
+    device_owner: str = ""
+    binding_host_id: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortUpdate:
+    name: str | None = None
+    admin_state_up: bool | None = None
+    device_id: str | None = None
+    device_owner: str | None = None
+    binding_host_id: str | None = None
+
+
+class QuotaResource(enum.StrEnum):
+    """What per-tenant quotas limit."""
+
+    NETWORK = "network"
+    SUBNET = "subnet"
+    PORT = "port"
+
+
+V2_STATUS = {
+    OpStatus.UP: "ACTIVE",
+    OpStatus.DOWN: "DOWN",
+    OpStatus.PROVISIONING: "BUILD",
+    OpStatus.UNKNOWN: "ERROR",
+}
+"""The v2 name of each operational status."""
+FROM_V2_STATUS = {v: k for k, v in V2_STATUS.items()}
 
 
 # -- subnets and IP address management (v2) -------------------------------------------

@@ -9,6 +9,7 @@ turns a quantum.conf into the frozen ``Settings`` every component receives.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -166,10 +167,52 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         "tenant and verb, refilled at RATE requests per second. HEAD counts as GET; "
         "'*' covers unlisted verbs; a verb not covered is not limited.",
     ),
+    cfg.StrOpt(
+        "base_mac",
+        default="fa:16:3e:00:00:00",
+        help="MAC prefix of v2 ports: octets 1-3 (and 4 when not 00) are kept, the "
+        "rest is random. Must be a unicast address.",
+    ),
+    cfg.IntOpt(
+        "mac_generation_retries",
+        default=16,
+        min=1,
+        help="Random MACs tried on a network before a port create fails with 503.",
+    ),
+    cfg.IntOpt(
+        "pagination_max_limit",
+        default=1000,
+        help="Largest page a v2 list returns; a larger (or no) limit is cut to it "
+        "and the answer carries a next link. Negative: no maximum.",
+    ),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
     cfg.BoolOpt("verbose", default=False, help="Log at INFO level (else WARNING)."),
     cfg.StrOpt("log_file", help="Log to this file instead of stderr."),
 )
+
+
+QUOTA_GROUP = "QUOTAS"
+QUOTA_OPTIONS: tuple[cfg.Opt, ...] = (
+    cfg.IntOpt(
+        "quota_network",
+        default=10,
+        help="Networks a tenant may own unless an admin set its own limit; "
+        "negative: unlimited.",
+    ),
+    cfg.IntOpt(
+        "quota_subnet",
+        default=10,
+        help="Subnets a tenant may own (likewise); negative: unlimited.",
+    ),
+    cfg.IntOpt(
+        "quota_port",
+        default=50,
+        help="Ports a tenant may own (likewise); negative: unlimited.",
+    ),
+)
+"""``[QUOTAS]``: the default per-tenant limits of the v2 API."""
+
+BASE_MAC = re.compile(r"^[0-9a-f][02468ace](:[0-9a-f]{2}){5}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,6 +234,12 @@ class Settings:
     agent_secret: str = ""
     agent_down_time: int = 75
     agent_max_wait: int = 30
+    base_mac: str = "fa:16:3e:00:00:00"
+    mac_generation_retries: int = 16
+    pagination_max_limit: int = 1000
+    quota_network: int = 10
+    quota_subnet: int = 10
+    quota_port: int = 50
     allow_overlapping_ips: bool = False
     max_dns_nameservers: int = 5
     max_subnet_host_routes: int = 20
@@ -233,6 +282,7 @@ class Settings:
 
 def _register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(list(OPTIONS))
+    conf.register_opts(list(QUOTA_OPTIONS), group=QUOTA_GROUP)
 
 
 def load_settings(
@@ -253,11 +303,17 @@ def load_settings(
     try:
         conf(list(args), project="quantum", default_config_files=files)
         values = {opt.dest: conf[opt.dest] for opt in OPTIONS}
+        values.update({opt.dest: conf[QUOTA_GROUP][opt.dest] for opt in QUOTA_OPTIONS})
     except (cfg.Error, ValueError) as exc:
         raise ConfigError(reason=f"Invalid configuration: {exc}") from exc
+    if not BASE_MAC.match(values["base_mac"]):
+        raise ConfigError(
+            reason=f"base_mac = {values['base_mac']} in [DEFAULT] is not a unicast "
+            "MAC address (xx:xx:xx:xx:xx:xx with an even first octet)"
+        )
     return Settings(config_file=files[0] if files else None, **values)
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
     """For oslo-config-generator: the options of quantum.conf."""
-    return [("DEFAULT", list(OPTIONS))]
+    return [("DEFAULT", list(OPTIONS)), (QUOTA_GROUP, list(QUOTA_OPTIONS))]

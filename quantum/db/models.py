@@ -10,9 +10,11 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
+    false,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -47,7 +49,11 @@ class Base(DeclarativeBase):
 
 class NetworkRow(Base):
     __tablename__ = "networks"
-    __table_args__ = MYSQL_TABLE_ARGS
+    __table_args__ = (
+        # NOTE: keyset pages of one tenant's networks walk this index.
+        Index("ix_networks_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -55,8 +61,16 @@ class NetworkRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    router_external: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
-    def to_domain(self, ports: tuple[Port, ...] | None = None) -> Network:
+    def to_domain(
+        self,
+        ports: tuple[Port, ...] | None = None,
+        segment: NetworkSegment | None = None,
+    ) -> Network:
         return Network(
             id=self.id,
             tenant_id=self.tenant_id,
@@ -64,12 +78,24 @@ class NetworkRow(Base):
             status=OpStatus(self.status),
             admin_state_up=self.admin_state_up,
             ports=ports,
+            shared=self.shared,
+            router_external=self.router_external,
+            segment=segment,
         )
 
 
 class PortRow(Base):
     __tablename__ = "ports"
-    __table_args__ = MYSQL_TABLE_ARGS
+    __table_args__ = (
+        # NOTE: the unique index is what keeps MACs unique per network under
+        # concurrent creates (a v1 port without a MAC is NULL, which may repeat).
+        Index(
+            "uq_ports_network_id_mac_address", "network_id", "mac_address", unique=True
+        ),
+        Index("ix_ports_tenant_id_id", "tenant_id", "id"),
+        Index("ix_ports_device_id", "device_id"),
+        MYSQL_TABLE_ARGS,
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     network_id: Mapped[str] = mapped_column(
@@ -82,6 +108,15 @@ class PortRow(Base):
     # concurrent plugs; NULL (unplugged) may repeat.
     attachment: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    mac_address: Mapped[str | None] = mapped_column(String(17))
+    device_id: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    device_owner: Mapped[str] = mapped_column(
+        String(255), default="", server_default=""
+    )
+    binding_host_id: Mapped[str] = mapped_column(
+        String(255), default="", server_default=""
+    )
 
     def to_domain(self) -> Port:
         # NOTE: a port that is administratively down is operationally down, whatever an
@@ -94,6 +129,11 @@ class PortRow(Base):
             admin_state_up=self.admin_state_up,
             status=status,
             attachment=self.attachment,
+            name=self.name,
+            mac_address=self.mac_address,
+            device_id=self.device_id,
+            device_owner=self.device_owner,
+            binding_host_id=self.binding_host_id,
         )
 
 
@@ -194,6 +234,32 @@ class AgentHostRow(Base):
     """Comma-separated ``gre``/``vxlan``, sorted; empty when tunnelling is off."""
     agent_version: Mapped[str] = mapped_column(String(64))
     last_seen: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
+# -- quotas (v2) ------------------------------------------------------------------
+
+
+class QuotaRow(Base):
+    """A tenant's limit for one resource, overriding the configured default."""
+
+    __tablename__ = "quotas"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    tenant_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaLockRow(Base):
+    """One row per tenant that has created something under quota: a create locks
+    it (an upsert) before counting, so concurrent creates of one tenant count one
+    after the other and never overshoot the limit together."""
+
+    __tablename__ = "quota_locks"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    tenant_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    creates: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # -- subnets and IP allocations -------------------------------------------------------

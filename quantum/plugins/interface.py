@@ -22,16 +22,30 @@ Rules every implementation keeps:
 * **Validation.** Values arrive validated for type and length by the API layer
   (``quantum.core.models.NAME_MAX``); the plugin validates against state only.
 
-Names follow the v2 vocabulary (``admin_state_up``, ``status``) so later APIs extend
-this contract with subnets, fixed IPs and routers over the same store.
+Names follow the v2 vocabulary (``admin_state_up``, ``status``): the v2 API is another
+view of the same store, served by plugins that offer ``V2Capable`` (one store for v1
+and v2, so each API sees what the other made).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from quantum.core.models import AgentHost, HostState, Network, OpStatus, Port
+from quantum.core.models import (
+    AgentHost,
+    HostState,
+    ListQuery,
+    Network,
+    NetworkCreate,
+    NetworkUpdate,
+    OpStatus,
+    Port,
+    PortCreate,
+    PortUpdate,
+    QuotaResource,
+    Scope,
+)
 
 
 @runtime_checkable
@@ -153,3 +167,78 @@ class AgentStateSource(Protocol):
     def set_port_status(self, port_id: str, status: OpStatus) -> None:
         """Record the op-status an agent observed; an unknown port is ignored."""
         ...
+
+
+class CorePluginV2(Protocol):
+    """The v2 API's view of the store: every call names the caller's ``Scope``.
+
+    Tenancy: a non-admin scope sees its own resources and networks that are shared
+    or external; anything else is NotFound, as if it did not exist, and so is a
+    change to a shared network it does not own. Creates are all-or-nothing (a bulk
+    create is one transaction) and check quotas in that transaction.
+    Listing: ``ListQuery`` filters (unknown attributes ignored), sorts (InvalidInput
+    for a key that is not a column) and pages by keyset (MarkerNotFound).
+    """
+
+    def list_networks(self, scope: Scope, query: ListQuery) -> Sequence[Network]: ...
+
+    def get_network(self, scope: Scope, network_id: str) -> Network:
+        """Raises NetworkNotFound."""
+        ...
+
+    def create_networks(
+        self, scope: Scope, items: Sequence[NetworkCreate]
+    ) -> Sequence[Network]:
+        """Raises OverQuota, InvalidInput (provider segment), SegmentInUse,
+        NoNetworkAvailable."""
+        ...
+
+    def update_network(
+        self, scope: Scope, network_id: str, changes: NetworkUpdate
+    ) -> Network:
+        """Raises NetworkNotFound, InvalidSharedSetting."""
+        ...
+
+    def delete_network(self, scope: Scope, network_id: str) -> None:
+        """Raises NetworkNotFound, NetworkHasPorts (a port other than DHCP)."""
+        ...
+
+    def list_ports(self, scope: Scope, query: ListQuery) -> Sequence[Port]: ...
+
+    def get_port(self, scope: Scope, port_id: str) -> Port:
+        """Raises PortNotFoundV2."""
+        ...
+
+    def create_ports(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
+        """Raises NetworkNotFound, NotAuthorized, OverQuota, MacAddressInUse,
+        MacAddressGenerationFailure."""
+        ...
+
+    def update_port(self, scope: Scope, port_id: str, changes: PortUpdate) -> Port:
+        """Raises PortNotFoundV2, NotAuthorized (a reserved device_owner)."""
+        ...
+
+    def delete_port(self, scope: Scope, port_id: str) -> None:
+        """Raises PortNotFoundV2."""
+        ...
+
+    def quota_limits(self, tenant_id: str) -> dict[QuotaResource, int]:
+        """The tenant's limits: configured defaults merged with its overrides."""
+        ...
+
+    def quota_overrides(self) -> dict[str, dict[QuotaResource, int]]:
+        """Every tenant with an override, with its limits."""
+        ...
+
+    def update_quota(
+        self, tenant_id: str, limits: Mapping[QuotaResource, int]
+    ) -> dict[QuotaResource, int]: ...
+
+    def reset_quota(self, tenant_id: str) -> None: ...
+
+
+@runtime_checkable
+class V2Capable(Protocol):
+    """A plugin that serves the v2 API (the SQL and Open vSwitch plugins)."""
+
+    v2: CorePluginV2

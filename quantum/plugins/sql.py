@@ -18,11 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.mac import random_mac
 from quantum.core.models import Network, OpStatus, Port
 from quantum.core.settings import Settings
 from quantum.db import migration
 from quantum.db.models import NetworkRow, PortRow, utcnow
 from quantum.db.session import Database
+from quantum.plugins.v2.store import SegmentProvider, V2Store
 
 NetworkPrecommit = Callable[[Session, Network], None]
 """Extra work inside a network's create transaction, after its row is written;
@@ -77,10 +79,20 @@ def _port_holding(s: Session, attachment_id: str) -> PortRow | None:
 class SqlPlugin:
     supported_extension_aliases: Sequence[str] = ()
 
-    def __init__(self, settings: Settings, *, check_schema: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        check_schema: bool = True,
+        segments: SegmentProvider | None = None,
+    ) -> None:
         self.db = Database(settings.database_url, settings.sql_pool_size)
         if check_schema:
             migration.require_current(self.db.engine, settings.config_file)
+        self.base_mac = settings.base_mac
+        self.mac_retries = settings.mac_generation_retries
+        self.v2 = V2Store(self.db, settings, segments=segments)
+        """The v2 view of this store (``plugins.interface.V2Capable``)."""
 
     # -- networks ---------------------------------------------------------------------
 
@@ -214,6 +226,7 @@ class SqlPlugin:
                 tenant_id=tenant_id,
                 admin_state_up=admin_state_up,
                 status=OpStatus.DOWN,
+                mac_address=random_mac(self.base_mac),
             )
             # PERF: the tenant check and the insert in one statement.
             owned = select(
@@ -223,6 +236,7 @@ class SqlPlugin:
                 literal(admin_state_up),
                 literal(port.status.value),
                 literal(utcnow()),
+                literal(port.mac_address),
             ).where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
             inserted = s.execute(
                 insert(PortRow).from_select(
@@ -233,6 +247,7 @@ class SqlPlugin:
                         "admin_state_up",
                         "status",
                         "created_at",
+                        "mac_address",
                     ],
                     owned,
                 )
@@ -241,10 +256,18 @@ class SqlPlugin:
                 raise exc.NetworkNotFound(net_id=network_id)
             return port
 
-        try:
-            return self.db.run(work, write=True)
-        except IntegrityError as error:  # the network was deleted under us
-            raise exc.NetworkNotFound(net_id=network_id) from error
+        for _ in range(self.mac_retries):
+            try:
+                return self.db.run(work, write=True)
+            except IntegrityError as error:
+                # NOTE: either the network was deleted under us, or the unique index
+                # refused the random MAC (then another one is tried).
+                exists = self.db.run(
+                    lambda s: s.get(NetworkRow, network_id) is not None, write=False
+                )
+                if not exists:
+                    raise exc.NetworkNotFound(net_id=network_id) from error
+        raise exc.MacAddressGenerationFailure(net_id=network_id)
 
     def update_port(
         self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool

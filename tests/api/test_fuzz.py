@@ -761,11 +761,15 @@ class ApiMachine(RuleBasedStateMachine):
     def _check_versions(payload: Any, context: str) -> None:
         versions = payload["versions"]
         ids = [(v["id"], v["status"]) for v in versions]
-        assert ids == [("v1.0", "CURRENT"), ("v1.1", "PROPOSED")], context
+        assert ids == [
+            ("v1.0", "CURRENT"),
+            ("v1.1", "PROPOSED"),
+            ("v2.0", "CURRENT"),
+        ], context
         for version in versions:
             (link,) = version["links"]
             assert link["rel"] == "self", context
-            assert link["href"].endswith("/" + version["id"]), context
+            assert link["href"].rstrip("/").endswith("/" + version["id"]), context
 
     # -- consistency -------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The versions document (spec §1.1), served for every path outside /v1.0 and /v1.1."""
+"""The versions document (spec §1.1), served for every path outside the versions."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def _doc(base: str) -> dict[str, object]:
                 "status": "PROPOSED",
                 "links": [{"rel": "self", "href": f"{base}/v1.1"}],
             },
+            {
+                "id": "v2.0",
+                "status": "CURRENT",
+                "links": [{"rel": "self", "href": f"{base}/v2.0/"}],
+            },
         ]
     }
 
@@ -34,7 +39,9 @@ def _xml(base: str) -> bytes:
         '<versions><version id="v1.0" status="CURRENT"><links>'
         f'<link href="{base}/v1.0" rel="self"/></links></version>'
         '<version id="v1.1" status="PROPOSED"><links>'
-        f'<link href="{base}/v1.1" rel="self"/></links></version></versions>'
+        f'<link href="{base}/v1.1" rel="self"/></links></version>'
+        '<version id="v2.0" status="CURRENT"><links>'
+        f'<link href="{base}/v2.0/" rel="self"/></links></version></versions>'
     ).encode()
 
 
@@ -50,7 +57,8 @@ PATHS = [
     "",
     "/foo/bar",
     "/v1.2/tenants/x/networks",
-    "/v2.0/networks",
+    "/v2.1/networks",
+    "/v2.0x",
     "/v1.0x/a",
     "/V1.0",
 ]

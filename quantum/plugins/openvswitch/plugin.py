@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
@@ -48,7 +48,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 
 class OpenVSwitchPlugin:
-    supported_extension_aliases: Sequence[str] = ()
+    supported_extension_aliases: Sequence[str] = ("provider",)
 
     def __init__(
         self, settings: Settings, *, segments: SegmentConfig | None = None
@@ -58,7 +58,9 @@ class OpenVSwitchPlugin:
         self.segments = SegmentAllocator(
             segments if segments is not None else config.load(settings)
         )
-        self.sql = SqlPlugin(settings)
+        self.sql = SqlPlugin(settings, segments=self.segments)
+        self.v2 = self.sql.v2
+        """The v2 view of the store; networks get segments, provider ones too."""
         self.down_time = settings.agent_down_time
 
     # -- networks ---------------------------------------------------------------------
@@ -138,15 +140,22 @@ class OpenVSwitchPlugin:
             # NOTE: the revision first: what is read after it is at least as new, so
             # an agent that missed a write in between fetches again, never misses it.
             rev = revision.current(s)
-            rows = [
-                row
-                for chunk in _chunks(wanted, 500)
+            # NOTE: an interface names its port by the v1 attachment id, or (v2) by
+            # the port id of a port that has no attachment; the attachment wins.
+            found: dict[str, PortRow] = {}
+            for chunk in _chunks(wanted, 500):
                 for row in s.scalars(
-                    select(PortRow)
-                    .where(PortRow.attachment.in_(chunk))
-                    .order_by(PortRow.attachment)
-                )
-            ]
+                    select(PortRow).where(
+                        or_(
+                            PortRow.attachment.in_(chunk),
+                            and_(PortRow.id.in_(chunk), PortRow.attachment.is_(None)),
+                        )
+                    )
+                ):
+                    iface = row.attachment or row.id
+                    if row.attachment is not None or iface not in found:
+                        found[iface] = row
+            rows = [found[i] for i in sorted(found)]
             segments = self.segments.get_many(s, {r.network_id for r in rows})
             return HostState(
                 host=host,

@@ -284,6 +284,103 @@ class SegmentAllocator:
             network_id=network_id, network_type=kind, segmentation_id=tunnel_id
         )
 
+    def check_provider(self, segment: NetworkSegment) -> None:
+        """Raise InvalidInput unless this configuration can carry ``segment``.
+
+        A provider segment may lie outside the tenant ranges; a VLAN's physical
+        network must be configured, and tunnels need tunnelling configured.
+        """
+        kind, physnet, seg_id = (
+            segment.network_type,
+            segment.physical_network,
+            segment.segmentation_id,
+        )
+        if kind is NetworkType.LOCAL:
+            if physnet is not None or seg_id is not None:
+                raise exc.InvalidInput(
+                    reason="a local network takes neither provider:physical_network "
+                    "nor provider:segmentation_id"
+                )
+            return
+        if kind is NetworkType.VLAN:
+            if physnet is None:
+                raise exc.InvalidInput(
+                    reason="a vlan network needs provider:physical_network"
+                )
+            if physnet not in self.config.vlan_ranges:
+                known = ", ".join(self.config.vlan_ranges) or "none"
+                raise exc.InvalidInput(
+                    reason=f"unknown provider:physical_network {physnet} "
+                    f"(configured: {known})"
+                )
+            limits = VLAN_IDS
+        else:
+            if physnet is not None:
+                raise exc.InvalidInput(
+                    reason=f"a {kind} network takes no provider:physical_network"
+                )
+            tunnelling = (
+                self.config.tunnel_ranges
+                or self.config.tenant_network_type
+                in (
+                    NetworkType.GRE,
+                    NetworkType.VXLAN,
+                )
+            )
+            if not tunnelling:
+                raise exc.InvalidInput(
+                    reason=f"{kind} networks need tunnel_id_ranges configured"
+                )
+            limits = VXLAN_VNIS if kind is NetworkType.VXLAN else GRE_KEYS
+        if seg_id is None:
+            raise exc.InvalidInput(
+                reason=f"a {kind} network needs provider:segmentation_id"
+            )
+        if not limits.first <= seg_id <= limits.last:
+            raise exc.InvalidInput(
+                reason=f"provider:segmentation_id {seg_id} is outside {limits} "
+                f"for {kind}"
+            )
+
+    def claim(self, s: Session, network_id: str, segment: NetworkSegment) -> None:
+        """Record the provider segment asked for, for the network just written.
+
+        Raises InvalidInput (see ``check_provider``), or SegmentInUse when another
+        network holds the id.
+        """
+        self.check_provider(segment)
+        kind, seg_id = segment.network_type, segment.segmentation_id
+        try:
+            with s.begin_nested():
+                if kind is NetworkType.VLAN:
+                    s.execute(
+                        insert(VlanAllocationRow).values(
+                            physical_network=segment.physical_network,
+                            vlan_id=seg_id,
+                            network_id=network_id,
+                        )
+                    )
+                elif kind is not NetworkType.LOCAL:
+                    s.execute(
+                        insert(TunnelAllocationRow).values(
+                            tunnel_id=seg_id, network_id=network_id
+                        )
+                    )
+        except IntegrityError:
+            where = f"{segment.physical_network}:" if segment.physical_network else ""
+            raise exc.SegmentInUse(
+                network_type=kind.value, segment=f"{where}{seg_id}"
+            ) from None
+        s.add(
+            NetworkSegmentRow(
+                network_id=network_id,
+                network_type=kind.value,
+                physical_network=segment.physical_network,
+                segmentation_id=seg_id,
+            )
+        )
+        s.flush()
+
     @staticmethod
     def get(s: Session, network_id: str) -> NetworkSegment | None:
         if "\x00" in network_id:  # NOTE: PostgreSQL cannot even compare it

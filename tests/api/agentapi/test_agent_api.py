@@ -247,3 +247,36 @@ def test_reported_status_shows_as_v11_op_status(app: Client) -> None:
     # NOTE: a status report changes no desired state, so agents are not woken.
     assert call(app, "GET", "/changes")["revision"] == before
     assert net
+
+
+# -- v2 ports: the interface carries the port id -------------------------------------
+
+
+def test_a_v2_port_is_found_by_its_id_and_reports_status_to_v2(app: Client) -> None:
+    who = {"X-Project-Id": "t", "X-Roles": "member"}
+    net = app.request("POST", "/v2.0/networks", {"network": {}}, who).json["network"]
+    port = app.request(
+        "POST", "/v2.0/ports", {"port": {"network_id": net["id"]}}, who
+    ).json["port"]
+    _, v1_port = plugged_port(app, "vif-1")
+    state = call(app, "POST", "/hosts/h1/state", {"iface_ids": [port["id"], "vif-1"]})
+    by_iface = {p["iface_id"]: p for p in state["ports"]}
+    assert set(by_iface) == {port["id"], "vif-1"}
+    assert by_iface[port["id"]]["port_id"] == port["id"]
+    assert by_iface[port["id"]]["network_id"] == net["id"]
+    assert by_iface[port["id"]]["segment"]["network_type"] == "gre"
+    # NOTE: a plugged v1 port is named by its attachment, never by its id.
+    assert call(app, "POST", "/hosts/h1/state", {"iface_ids": [v1_port]})["ports"] == []
+    report = {"ports": [{"port_id": port["id"], "status": "UP", "reason": ""}]}
+    assert (
+        app.request("POST", "/agent/v1/hosts/h1/status", report, AUTH).status_int == 204
+    )
+    shown = app.request("GET", f"/v2.0/ports/{port['id']}", None, who).json["port"]
+    assert shown["status"] == "ACTIVE"
+    app.request(
+        "PUT", f"/v2.0/ports/{port['id']}", {"port": {"admin_state_up": False}}, who
+    )
+    again = call(app, "POST", "/hosts/h1/state", {"iface_ids": [port["id"]]})
+    assert again["ports"][0]["admin_state_up"] is False
+    shown = app.request("GET", f"/v2.0/ports/{port['id']}", None, who).json["port"]
+    assert shown["status"] == "DOWN"

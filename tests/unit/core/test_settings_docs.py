@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from quantum.core.settings import OPTIONS, Settings
+from quantum.core.settings import OPTIONS, QUOTA_OPTIONS, Settings
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
 
@@ -30,3 +30,13 @@ def test_settings_defaults_match_the_declarations() -> None:
     defaults = Settings()
     for opt in OPTIONS:
         assert getattr(defaults, opt.dest) == opt.default, opt.dest
+
+
+def test_every_quota_option_is_documented_with_its_default() -> None:
+    rows = dict(
+        re.findall(r"^\| `\[QUOTAS\] (\w+)` \| ([^|]+) \|", DOC.read_text(), re.M)
+    )
+    assert set(rows) == {opt.dest for opt in QUOTA_OPTIONS}
+    for opt in QUOTA_OPTIONS:
+        assert rows[opt.dest].strip() == f"`{opt.default}`", opt.dest
+        assert getattr(Settings(), opt.dest) == opt.default

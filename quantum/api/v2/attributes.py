@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: Apache-2.0
+"""How a v2 resource is declared: its attributes, their converters and rules.
+
+A converter takes the JSON value a client sent and returns the typed value, or
+raises ``InvalidInput`` (400) saying what is wrong; it is also applied to query
+filters, whose values arrive as strings (``query`` converts those).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from quantum.core import exceptions as exc
+from quantum.core.mac import is_multicast, parse_mac
+from quantum.core.models import NAME_MAX, ListQuery, Scope
+
+
+class Unset(enum.Enum):
+    """An attribute the client left out (not the same as an explicit null)."""
+
+    UNSET = "UNSET"
+
+
+UNSET = Unset.UNSET
+Convert = Callable[[str, Any], Any]
+"""(attribute name, value) -> typed value; raises InvalidInput."""
+
+
+def _bad(name: str, value: Any, what: str) -> exc.InvalidInput:
+    return exc.InvalidInput(reason=f"'{value}' is not {what} for {name}")
+
+
+def to_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    raise _bad(name, value, "a boolean")
+
+
+def to_int(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise _bad(name, value, "an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9]{1,20}\s*", value):
+        return int(value)
+    raise _bad(name, value, "an integer")
+
+
+def string(max_length: int = NAME_MAX) -> Convert:
+    def convert(name: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise _bad(name, value, "a string")
+        if len(value) > max_length:
+            raise exc.InvalidInput(
+                reason=f"{name} is longer than {max_length} characters"
+            )
+        if "\x00" in value:
+            raise _bad(name, value, "a string without NUL")
+        return value
+
+    return convert
+
+
+def to_uuid(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            if str(uuid.UUID(value)) == value:
+                return value
+        except ValueError:
+            pass
+    raise _bad(name, value, "a valid UUID")
+
+
+def to_mac(name: str, value: Any) -> str:
+    mac = parse_mac(value) if isinstance(value, str) else None
+    if mac is None:
+        raise _bad(name, value, "a valid MAC address")
+    if is_multicast(mac):
+        raise _bad(name, value, "a unicast MAC address")
+    return mac
+
+
+def one_of(*choices: str) -> Convert:
+    def convert(name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise exc.InvalidInput(
+                reason=f"'{value}' is not one of {', '.join(choices)} for {name}"
+            )
+        return value
+
+    return convert
+
+
+def any_value(name: str, value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Field:
+    """One attribute of a resource.
+
+    ``default`` applies to an omitted attribute on create (``UNSET``: the plugin
+    computes it); ``required`` means it must be given. ``admin_only`` attributes are
+    set and seen by admins only (provider, binding). ``sortable`` attributes are
+    plain columns of the store.
+    """
+
+    name: str
+    convert: Convert = any_value
+    default: Any = UNSET
+    required: bool = False
+    on_create: bool = True
+    on_update: bool = False
+    visible: bool = True
+    admin_only: bool = False
+    set_by_admin: bool = False
+    """Everybody sees it, but only an admin may set it to a non-default value."""
+    sortable: bool = True
+    filterable: bool = True
+
+    def query(self, text: str) -> Any:
+        """A filter value (always a string on the wire) as the attribute's type."""
+        if self.convert in (to_bool, to_int):
+            return self.convert(self.name, text)
+        return text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resource:
+    """A v2 resource: body keys and URL collection, and its attributes."""
+
+    name: str
+    collection: str
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operations:
+    """What the controller calls for one resource, bound to the plugin at start.
+
+    Request values are the validated attribute maps of ``Controller``; results are
+    the plugin's dataclasses, which ``view`` turns into the wire dict.
+    """
+
+    list: Callable[[Scope, ListQuery], Sequence[Any]]
+    show: Callable[[Scope, str], Any]
+    create: Callable[[Scope, Sequence[Mapping[str, Any]]], Sequence[Any]]
+    update: Callable[[Scope, str, Mapping[str, Any]], Any]
+    delete: Callable[[Scope, str], None]
+    view: Callable[[Any], dict[str, Any]]
+    not_found: Callable[[str], exc.QuantumError]
+    """The error that says an id does not exist (also: may not be seen)."""

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Errors to v2.0 responses: the status by exception family, the NeutronError body.
+
+``{"NeutronError": {"type": ..., "message": ..., "detail": ""}}`` (spec §1.7, the
+form openstacksdk and python-neutronclient show to their users). The family is
+found by walking the exception's MRO, so new subclasses need no entry here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from webob import Response
+
+from quantum.api.wire import encode_json
+from quantum.core import exceptions as exc
+
+LOG = logging.getLogger(__name__)
+
+STATUS: dict[type[exc.QuantumError], str] = {
+    exc.BodyTooLarge: "413 Request Entity Too Large",
+    exc.NotFound: "404 Not Found",
+    exc.Conflict: "409 Conflict",
+    exc.BadRequest: "400 Bad Request",
+    exc.NotAuthorized: "403 Forbidden",
+    exc.ServiceUnavailable: "503 Service Unavailable",
+}
+INTERNAL = "Request Failed: internal server error while processing your request."
+
+
+def error_response(status: str, kind: str, message: str) -> Response:
+    body = {"NeutronError": {"type": kind, "message": message, "detail": ""}}
+    response = Response(status=status, body=encode_json(body))
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def fault(error: exc.QuantumError) -> Response:
+    for cls in type(error).__mro__:
+        status = STATUS.get(cls)
+        if status is not None:
+            kind = getattr(error, "wire_type", type(error).__name__)
+            return error_response(status, kind, str(error))
+    LOG.error("unexpected error", exc_info=error)
+    return internal()
+
+
+def internal() -> Response:
+    return error_response(
+        "500 Internal Server Error", "HTTPInternalServerError", INTERNAL
+    )
+
+
+def not_found(message: str = "The resource could not be found.") -> Response:
+    return error_response("404 Not Found", "HTTPNotFound", message)
+
+
+def bad_request(message: str) -> Response:
+    return error_response("400 Bad Request", "HTTPBadRequest", message)
+
+
+def method_not_allowed(allowed: str) -> Response:
+    response = error_response(
+        "405 Method Not Allowed",
+        "HTTPMethodNotAllowed",
+        "The method is not allowed for this resource.",
+    )
+    response.headers["Allow"] = allowed
+    return response

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The v2.0 authorization rules (spec §2), registered with the process's oslo.policy
+engine (``quantum.api.policy.Policy``) when the v2 app is built.
+
+Actions are ``<verb>_<resource>`` (``create_network``, ``get_port``...) and, for
+attributes that need more than the resource's rule, ``<verb>_<resource>:<attribute>``:
+``admin_only`` attributes (provider, binding) for every verb including ``get``, and
+``set_by_admin`` ones (``shared``, ``router:external``) when they are written. The
+target is the resource as the view shows it, with ``project_id`` beside ``tenant_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from oslo_policy import policy as oslo_policy
+
+from quantum.api.v2.attributes import Resource
+
+ADMIN_ONLY = "rule:context_is_admin"
+OWNER = "rule:admin_or_owner"
+
+BASE: tuple[oslo_policy.RuleDefault, ...] = (
+    oslo_policy.RuleDefault("admin_only", ADMIN_ONLY, "v2.0: administrators only."),
+    oslo_policy.RuleDefault(
+        "shared", "True:%(shared)s", "v2.0: the target network is shared."
+    ),
+    oslo_policy.RuleDefault(
+        "external",
+        "True:%(router:external)s",
+        "v2.0: the target network is external.",
+    ),
+    oslo_policy.RuleDefault("get_quotas", "rule:admin_only", "v2.0: list quotas."),
+    oslo_policy.RuleDefault("get_quota", OWNER, "v2.0: show a tenant's quota."),
+    oslo_policy.RuleDefault("update_quota", "rule:admin_only", "v2.0: set limits."),
+    oslo_policy.RuleDefault("delete_quota", "rule:admin_only", "v2.0: reset limits."),
+)
+
+READ_RULES = {"network": f"{OWNER} or rule:shared or rule:external"}
+"""``get_<resource>`` where it is not ``admin_or_owner``."""
+
+
+def rules(resources: Iterable[Resource]) -> list[oslo_policy.RuleDefault]:
+    """The default rules of the v2 API serving ``resources``."""
+    found = list(BASE)
+    for resource in resources:
+        name = resource.name
+        found += [
+            oslo_policy.RuleDefault(f"create_{name}", "", f"v2.0: create a {name}."),
+            oslo_policy.RuleDefault(
+                f"get_{name}", READ_RULES.get(name, OWNER), f"v2.0: show a {name}."
+            ),
+            oslo_policy.RuleDefault(f"update_{name}", OWNER, f"v2.0: update a {name}."),
+            oslo_policy.RuleDefault(f"delete_{name}", OWNER, f"v2.0: delete a {name}."),
+        ]
+        for field in resource.fields:
+            verbs: Sequence[str] = ()
+            if field.admin_only:
+                verbs = ("create", "update", "get")
+            elif field.set_by_admin:
+                verbs = ("create", "update")
+            for verb in verbs:
+                found.append(
+                    oslo_policy.RuleDefault(
+                        f"{verb}_{name}:{field.name}",
+                        "rule:admin_only",
+                        f"v2.0: {verb} {name} attribute {field.name}.",
+                    )
+                )
+    return found

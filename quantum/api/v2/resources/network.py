@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``/v2.0/networks``: spec §3.1, with the provider (§5.4) and external attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quantum.api.v2.attributes import (
+    UNSET,
+    Field,
+    Operations,
+    Resource,
+    one_of,
+    string,
+    to_bool,
+    to_int,
+    to_uuid,
+)
+from quantum.core import exceptions as exc
+from quantum.core.models import (
+    V2_STATUS,
+    Network,
+    NetworkCreate,
+    NetworkSegment,
+    NetworkType,
+    NetworkUpdate,
+    Scope,
+)
+from quantum.plugins.interface import CorePluginV2
+
+PROVIDER_TYPES = ("local", "flat", "vlan", "gre", "vxlan")
+
+NETWORK = Resource(
+    name="network",
+    collection="networks",
+    fields=(
+        Field(name="id", convert=to_uuid, on_create=False),
+        Field(name="name", convert=string(), default="", on_update=True),
+        Field(name="tenant_id", convert=string()),
+        Field(name="project_id", convert=string()),
+        Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
+        Field(name="status", on_create=False),
+        Field(
+            name="shared",
+            convert=to_bool,
+            default=False,
+            on_update=True,
+            set_by_admin=True,
+        ),
+        Field(name="subnets", on_create=False, sortable=False, filterable=False),
+        Field(
+            name="router:external", convert=to_bool, on_update=True, set_by_admin=True
+        ),
+        Field(
+            name="provider:network_type",
+            convert=one_of(*PROVIDER_TYPES),
+            admin_only=True,
+            sortable=False,
+        ),
+        Field(
+            name="provider:physical_network",
+            convert=string(64),
+            admin_only=True,
+            sortable=False,
+        ),
+        Field(
+            name="provider:segmentation_id",
+            convert=to_int,
+            admin_only=True,
+            sortable=False,
+        ),
+    ),
+)
+
+
+def view(network: Network) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": network.id,
+        "name": network.name or "",
+        "tenant_id": network.tenant_id,
+        "project_id": network.tenant_id,
+        "admin_state_up": network.admin_state_up,
+        "status": V2_STATUS[network.status],
+        "shared": network.shared,
+        "subnets": list(network.subnets),
+        "router:external": network.router_external,
+    }
+    if network.segment is not None:
+        body["provider:network_type"] = network.segment.network_type.value
+        body["provider:physical_network"] = network.segment.physical_network
+        body["provider:segmentation_id"] = network.segment.segmentation_id
+    return body
+
+
+def _segment(attrs: Mapping[str, Any]) -> NetworkSegment | None:
+    kind = attrs.get("provider:network_type", UNSET)
+    physnet = attrs.get("provider:physical_network", UNSET)
+    seg_id = attrs.get("provider:segmentation_id", UNSET)
+    if kind is UNSET:
+        if physnet is not UNSET or seg_id is not UNSET:
+            raise exc.InvalidInput(
+                reason="provider:network_type is required with other provider "
+                "attributes"
+            )
+        return None
+    if kind == "flat":
+        raise exc.InvalidInput(
+            reason="flat provider networks are not supported; use vlan"
+        )
+    return NetworkSegment(
+        network_id="",
+        network_type=NetworkType(kind),
+        physical_network=None if physnet is UNSET else physnet,
+        segmentation_id=None if seg_id is UNSET else seg_id,
+    )
+
+
+def _create(attrs: Mapping[str, Any]) -> NetworkCreate:
+    external = attrs.get("router:external", UNSET)
+    return NetworkCreate(
+        tenant_id=attrs["tenant_id"],
+        name=attrs["name"],
+        admin_state_up=attrs["admin_state_up"],
+        shared=attrs["shared"],
+        router_external=False if external is UNSET else external,
+        segment=_segment(attrs),
+    )
+
+
+def _update(attrs: Mapping[str, Any]) -> NetworkUpdate:
+    if any(k.startswith("provider:") for k in attrs):
+        raise exc.InvalidInput(reason="updating provider attributes is not supported")
+    return NetworkUpdate(
+        name=attrs.get("name"),
+        admin_state_up=attrs.get("admin_state_up"),
+        shared=attrs.get("shared"),
+        router_external=attrs.get("router:external"),
+    )
+
+
+def operations(plugin: CorePluginV2) -> Operations:
+    def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Network]:
+        return plugin.create_networks(scope, [_create(i) for i in items])
+
+    def update(scope: Scope, network_id: str, attrs: Mapping[str, Any]) -> Network:
+        return plugin.update_network(scope, network_id, _update(attrs))
+
+    return Operations(
+        list=plugin.list_networks,
+        show=plugin.get_network,
+        create=create,
+        update=update,
+        delete=plugin.delete_network,
+        view=view,
+        not_found=lambda i: exc.NetworkNotFound(net_id=i),
+    )

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``/v2.0/ports``: spec §3.3, with ``binding:host_id`` (§5.7, admin only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quantum.api.v2.attributes import (
+    UNSET,
+    Field,
+    Operations,
+    Resource,
+    string,
+    to_bool,
+    to_mac,
+    to_uuid,
+)
+from quantum.core import exceptions as exc
+from quantum.core.models import V2_STATUS, Port, PortCreate, PortUpdate, Scope
+from quantum.plugins.interface import CorePluginV2
+
+PORT = Resource(
+    name="port",
+    collection="ports",
+    fields=(
+        Field(name="id", convert=to_uuid, on_create=False),
+        Field(name="name", convert=string(), default="", on_update=True),
+        Field(name="network_id", convert=to_uuid, required=True),
+        Field(name="tenant_id", convert=string()),
+        Field(name="project_id", convert=string()),
+        Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
+        Field(name="status", on_create=False),
+        Field(name="mac_address", convert=to_mac),
+        Field(name="fixed_ips", on_create=False, sortable=False, filterable=False),
+        Field(name="device_id", convert=string(), default="", on_update=True),
+        Field(name="device_owner", convert=string(), default="", on_update=True),
+        Field(
+            name="binding:host_id",
+            convert=string(),
+            default="",
+            on_update=True,
+            admin_only=True,
+        ),
+    ),
+)
+
+
+def view(port: Port) -> dict[str, Any]:
+    return {
+        "id": port.id,
+        "name": port.name,
+        "network_id": port.network_id,
+        "tenant_id": port.tenant_id,
+        "project_id": port.tenant_id,
+        "admin_state_up": port.admin_state_up,
+        "status": V2_STATUS[port.status],
+        "mac_address": port.mac_address,
+        "fixed_ips": [],
+        "device_id": port.device_id,
+        "device_owner": port.device_owner,
+        "binding:host_id": port.binding_host_id,
+    }
+
+
+def _create(attrs: Mapping[str, Any]) -> PortCreate:
+    mac = attrs.get("mac_address", UNSET)
+    return PortCreate(
+        tenant_id=attrs["tenant_id"],
+        network_id=attrs["network_id"],
+        name=attrs["name"],
+        admin_state_up=attrs["admin_state_up"],
+        mac_address=None if mac is UNSET else mac,
+        device_id=attrs["device_id"],
+        device_owner=attrs["device_owner"],
+        binding_host_id=attrs["binding:host_id"],
+    )
+
+
+def _update(attrs: Mapping[str, Any]) -> PortUpdate:
+    return PortUpdate(
+        name=attrs.get("name"),
+        admin_state_up=attrs.get("admin_state_up"),
+        device_id=attrs.get("device_id"),
+        device_owner=attrs.get("device_owner"),
+        binding_host_id=attrs.get("binding:host_id"),
+    )
+
+
+def operations(plugin: CorePluginV2) -> Operations:
+    def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Port]:
+        return plugin.create_ports(scope, [_create(i) for i in items])
+
+    def update(scope: Scope, port_id: str, attrs: Mapping[str, Any]) -> Port:
+        return plugin.update_port(scope, port_id, _update(attrs))
+
+    return Operations(
+        list=plugin.list_ports,
+        show=plugin.get_port,
+        create=create,
+        update=update,
+        delete=plugin.delete_port,
+        view=view,
+        not_found=lambda i: exc.PortNotFoundV2(port_id=i),
+    )

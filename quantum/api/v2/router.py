@@ -1,0 +1,429 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The v2.0 application: one generic controller for every declared resource.
+
+Each request runs the same steps (``ApiV2.respond``): strip ``.json``, find the
+route, read who asks (``context.scope_of``), parse and validate the body against
+the resource's spec, check the attribute rules (admin-only attributes), call the
+plugin through the resource's ``Operations``, render the view and drop what the
+caller may not see or did not ask for. Any ``QuantumError`` becomes its fault
+(``faults.fault``); anything else is a logged 500 with a generic body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from webob import Request, Response
+
+from quantum.api.extensions import ExtensionDescriptor
+from quantum.api.policy import Policy
+from quantum.api.v2 import faults, listing, quotas
+from quantum.api.v2.attributes import UNSET, Operations, Resource
+from quantum.api.v2.context import Caller, caller_of
+from quantum.api.wire import Format as WireFormat
+from quantum.api.wire import MalformedBody, encode_json
+from quantum.api.wire import decode as wire_decode
+from quantum.core import exceptions as exc
+from quantum.core.models import Scope
+from quantum.plugins.interface import CorePluginV2
+
+LOG = logging.getLogger(__name__)
+
+UUID_PATH = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Served:
+    """A resource and its operations, as the route table holds them."""
+
+    resource: Resource
+    operations: Operations
+
+
+def _json(status: str, payload: Any) -> Response:
+    response = Response(status=status, body=encode_json(payload))
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+class ApiV2:
+    """WSGI app mounted at ``/v2.0``."""
+
+    def __init__(
+        self,
+        plugin: CorePluginV2,
+        policy: Policy,
+        served: Sequence[Served],
+        extensions: Sequence[ExtensionDescriptor],
+        *,
+        max_body: int,
+        max_limit: int,
+    ) -> None:
+        self.plugin = plugin
+        self.policy = policy
+        self.served = {s.resource.collection: s for s in served}
+        self.extensions = {e.alias: e for e in extensions}
+        self.max_body = max_body
+        self.max_limit = max_limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self.respond(request)
+        except exc.QuantumError as error:
+            response = faults.fault(error)
+        except Exception:  # noqa: BLE001  # NOTE: never a traceback to the client
+            LOG.exception(
+                "unexpected error serving %s %s", request.method, request.path
+            )
+            response = faults.internal()
+        if request.method == "HEAD":
+            response.body = b""
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    # -- routing -----------------------------------------------------------------------
+
+    def respond(self, request: Request) -> Response:
+        try:
+            path = request.path_info
+        except UnicodeDecodeError:
+            return faults.not_found()
+        path = path.removesuffix(".json")
+        parts = path.split("/")[1:] if path.startswith("/") else path.split("/")
+        if parts == [""]:
+            parts = []
+        method = "GET" if request.method == "HEAD" else request.method
+        caller = caller_of(request.environ)
+        if not parts:
+            return self._only(method, "GET") or self.index(request)
+        if parts[0] == "extensions":
+            return self._only(method, "GET") or self.extension(parts[1:])
+        if parts[0] == "quotas":
+            return quotas.handle(
+                self.plugin,
+                request,
+                method,
+                parts[1:],
+                caller,
+                self.policy,
+                self._body,
+            )
+        served = self.served.get(parts[0])
+        if served is None or len(parts) > 2 or "" in parts:
+            return faults.not_found()
+        if len(parts) == 1:
+            return self.collection(request, method, served, caller)
+        return self.member(request, method, served, caller, parts[1])
+
+    def collection(
+        self, request: Request, method: str, served: Served, caller: Caller
+    ) -> Response:
+        if method == "GET":
+            return self.list(request, served, caller)
+        if method == "POST":
+            return self.create(request, served, caller)
+        return faults.method_not_allowed("GET, POST")
+
+    def member(
+        self,
+        request: Request,
+        method: str,
+        served: Served,
+        caller: Caller,
+        item_id: str,
+    ) -> Response:
+        if not UUID_PATH.match(item_id):
+            return faults.not_found()
+        if method == "GET":
+            return self.show(request, served, caller, item_id)
+        if method == "PUT":
+            return self.update(request, served, caller, item_id)
+        if method == "DELETE":
+            self._load(served, caller, "delete", item_id)
+            served.operations.delete(caller.scope, item_id)
+            return Response(status="204 No Content")
+        return faults.method_not_allowed("GET, PUT, DELETE")
+
+    @staticmethod
+    def _only(method: str, allowed: str) -> Response | None:
+        return None if method == allowed else faults.method_not_allowed(allowed)
+
+    def index(self, request: Request) -> Response:
+        base = request.application_url
+        return _json(
+            "200 OK",
+            {
+                "resources": [
+                    {
+                        "name": s.resource.name,
+                        "collection": s.resource.collection,
+                        "links": [
+                            {"rel": "self", "href": f"{base}/{s.resource.collection}"}
+                        ],
+                    }
+                    for s in self.served.values()
+                ]
+            },
+        )
+
+    def extension(self, rest: list[str]) -> Response:
+        if not rest:
+            return _json(
+                "200 OK", {"extensions": [e.wire() for e in self.extensions.values()]}
+            )
+        found = self.extensions.get(rest[0]) if len(rest) == 1 else None
+        if found is None:
+            return faults.not_found(
+                f"Extension with alias {'/'.join(rest)} does not exist"
+            )
+        return _json("200 OK", {"extension": found.wire()})
+
+    # -- bodies ------------------------------------------------------------------------
+
+    def _body(self, request: Request) -> Any:
+        length = request.content_length
+        if length is not None and length > self.max_body:
+            raise exc.BodyTooLarge(limit=self.max_body)
+        raw = request.body_file.read(self.max_body + 1)
+        if len(raw) > self.max_body:
+            raise exc.BodyTooLarge(limit=self.max_body)
+        if not raw.strip():
+            raise exc.InvalidInput(reason="a request body is required")
+        try:
+            return wire_decode(raw, WireFormat.JSON)
+        except MalformedBody:
+            raise exc.InvalidInput(reason="malformed JSON request body") from None
+
+    # -- policy ------------------------------------------------------------------------
+
+    def _allows(self, caller: Caller, action: str, target: dict[str, Any]) -> bool:
+        return self.policy.allows(caller.context, action, target)
+
+    def _hidden(self, resource: Resource, caller: Caller) -> set[str]:
+        """Attributes ``get_<resource>:<attribute>`` keeps from this caller.
+
+        NOTE: those rules (admin only, by default) are checked once per request,
+        against no particular item, so a list costs no policy check per item.
+        """
+        return {
+            f.name
+            for f in resource.fields
+            if f.admin_only
+            and not self._allows(caller, f"get_{resource.name}:{f.name}", {})
+        }
+
+    def _check_attributes(
+        self,
+        resource: Resource,
+        verb: str,
+        attrs: Mapping[str, Any],
+        caller: Caller,
+        target: dict[str, Any],
+    ) -> None:
+        for name, value in attrs.items():
+            field = resource.field(name)
+            if field is None or not (field.admin_only or field.set_by_admin):
+                continue
+            if field.set_by_admin and verb == "create" and value == field.default:
+                continue
+            action = f"{verb}_{resource.name}:{name}"
+            if not self._allows(caller, action, target):
+                raise exc.PolicyNotAuthorized(action=action)
+
+    def _load(self, served: Served, caller: Caller, verb: str, item_id: str) -> Any:
+        """The item, if ``<verb>_<resource>`` allows the caller; else its not-found
+        error, so nobody learns what exists."""
+        item = served.operations.show(caller.scope, item_id)
+        action = f"{verb}_{served.resource.name}"
+        if not self._allows(caller, action, target(served.operations.view(item))):
+            raise served.operations.not_found(item_id)
+        return item
+
+    @staticmethod
+    def _shown(
+        body: dict[str, Any], hidden: set[str], fields: Sequence[str]
+    ) -> dict[str, Any]:
+        for name in hidden:
+            body.pop(name, None)
+        if fields:
+            return {k: body[k] for k in fields if k in body}
+        return body
+
+    # -- operations --------------------------------------------------------------------
+
+    def list(self, request: Request, served: Served, caller: Caller) -> Response:
+        params = request.GET
+        resource = served.resource
+        parsed = listing.parse(params, resource, caller.scope, self.max_limit)
+        items = served.operations.list(caller.scope, parsed.query)
+        views = [served.operations.view(i) for i in items]
+        hidden = self._hidden(resource, caller)
+        body: dict[str, Any] = {
+            resource.collection: [self._shown(v, hidden, parsed.fields) for v in views]
+        }
+        page_links = listing.links(
+            request.path_url, params, parsed.query, [v["id"] for v in views]
+        )
+        if page_links:
+            body[f"{resource.collection}_links"] = page_links
+        return _json("200 OK", body)
+
+    def show(
+        self, request: Request, served: Served, caller: Caller, item_id: str
+    ) -> Response:
+        item = self._load(served, caller, "get", item_id)
+        body = self._shown(
+            served.operations.view(item),
+            self._hidden(served.resource, caller),
+            listing.fields_of(request.GET),
+        )
+        return _json("200 OK", {served.resource.name: body})
+
+    def create(self, request: Request, served: Served, caller: Caller) -> Response:
+        resource = served.resource
+        body = self._body(request)
+        if not isinstance(body, dict):
+            raise exc.InvalidInput(reason="the body must be a JSON object")
+        bulk = resource.collection in body
+        if bulk:
+            raw_items = body[resource.collection]
+            if not isinstance(raw_items, list) or not raw_items:
+                raise exc.InvalidInput(
+                    reason=f"{resource.collection} must be a non-empty list"
+                )
+            raw_items = [
+                i[resource.name]
+                if isinstance(i, dict) and set(i) == {resource.name}
+                else i
+                for i in raw_items
+            ]
+        elif resource.name in body:
+            raw_items = [body[resource.name]]
+        else:
+            raise exc.InvalidInput(
+                reason=f"the body needs '{resource.name}' or '{resource.collection}'"
+            )
+        if len(body) != 1:
+            raise exc.InvalidInput(reason="unexpected keys beside the resource")
+        items = []
+        for raw in raw_items:
+            attrs, given = creating(resource, raw, caller.scope)
+            item_target = target(attrs)
+            action = f"create_{resource.name}"
+            if not self._allows(caller, action, item_target):
+                raise exc.PolicyNotAuthorized(action=action)
+            explicit = {k: attrs[k] for k in given if k in attrs}
+            self._check_attributes(resource, "create", explicit, caller, item_target)
+            items.append(attrs)
+        created = served.operations.create(caller.scope, items)
+        hidden = self._hidden(resource, caller)
+        views = [self._shown(served.operations.view(c), hidden, ()) for c in created]
+        if bulk:
+            return _json("201 Created", {resource.collection: views})
+        return _json("201 Created", {resource.name: views[0]})
+
+    def update(
+        self, request: Request, served: Served, caller: Caller, item_id: str
+    ) -> Response:
+        resource = served.resource
+        body = self._body(request)
+        if not isinstance(body, dict) or set(body) != {resource.name}:
+            raise exc.InvalidInput(
+                reason=f"the body must be {{'{resource.name}': {{...}}}}"
+            )
+        raw = body[resource.name]
+        if not isinstance(raw, dict):
+            raise exc.InvalidInput(reason=f"{resource.name} must be a JSON object")
+        changes = updating(resource, raw)
+        item = self._load(served, caller, "update", item_id)
+        item_target = target(served.operations.view(item))
+        self._check_attributes(resource, "update", changes, caller, item_target)
+        updated = served.operations.update(caller.scope, item_id, changes)
+        view = self._shown(
+            served.operations.view(updated), self._hidden(resource, caller), ()
+        )
+        return _json("200 OK", {resource.name: view})
+
+
+def target(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """A policy target: the attributes, with ``project_id`` and ``tenant_id``."""
+    found = dict(attrs)
+    tenant = found.get("tenant_id", found.get("project_id"))
+    found["tenant_id"] = found["project_id"] = tenant
+    return found
+
+
+def _tenant(raw: Mapping[str, Any], scope: Scope) -> str:
+    given = [raw[k] for k in ("tenant_id", "project_id") if k in raw]
+    if len(given) == 2 and given[0] != given[1]:
+        raise exc.InvalidInput(reason="tenant_id and project_id differ")
+    if given:
+        tenant: str = given[0]
+        if not scope.is_admin and tenant != scope.tenant_id:
+            raise exc.InvalidInput(
+                reason="only an admin may create resources for another tenant"
+            )
+        return tenant
+    if scope.tenant_id is None:
+        raise exc.InvalidInput(
+            reason="tenant_id is required: the request names no tenant"
+        )
+    return scope.tenant_id
+
+
+def creating(
+    resource: Resource, raw: Any, scope: Scope
+) -> tuple[dict[str, Any], set[str]]:
+    """One item of a create body, validated, with defaults filled in (UNSET
+    attributes are left out) and ``tenant_id`` resolved; and the attributes the
+    client gave. Raises InvalidInput (400)."""
+    if not isinstance(raw, dict):
+        raise exc.InvalidInput(reason=f"each {resource.name} must be a JSON object")
+    for key in raw:
+        field = resource.field(key)
+        if field is None:
+            raise exc.InvalidInput(reason=f"Unrecognized attribute(s) '{key}'")
+        if not field.on_create:
+            raise exc.InvalidInput(reason=f"Attribute '{key}' not allowed in POST")
+    attrs: dict[str, Any] = {}
+    for field in resource.fields:
+        if not field.on_create or field.name in ("tenant_id", "project_id"):
+            continue
+        if field.name in raw:
+            attrs[field.name] = field.convert(field.name, raw[field.name])
+        elif field.required:
+            raise exc.InvalidInput(
+                reason=f"Required attribute '{field.name}' not specified"
+            )
+        elif field.default is not UNSET:
+            attrs[field.name] = field.default
+    tenant_field = resource.field("tenant_id")
+    converted = {
+        k: tenant_field.convert(k, raw[k]) if tenant_field else raw[k]
+        for k in ("tenant_id", "project_id")
+        if k in raw
+    }
+    attrs["tenant_id"] = _tenant(converted, scope)
+    return attrs, set(raw)
+
+
+def updating(resource: Resource, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes of an update body, validated. Raises InvalidInput."""
+    changes = {}
+    for key, value in raw.items():
+        field = resource.field(key)
+        if field is None:
+            raise exc.InvalidInput(reason=f"Unrecognized attribute(s) '{key}'")
+        if not field.on_update:
+            raise exc.InvalidInput(reason=f"Cannot update read-only attribute {key}")
+        changes[key] = field.convert(key, value)
+    return changes
+
+
+Binder = Callable[[CorePluginV2], Operations]

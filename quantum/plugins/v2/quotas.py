@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Per-tenant quotas, checked inside the create's own transaction.
+
+``check`` first upserts the tenant's row of ``quota_locks``, which locks it until
+the transaction ends, then counts what the tenant owns. Creates of one tenant
+therefore count one after the other: each sees what the previous ones committed
+(READ COMMITTED; SQLite has one writer at a time anyway), so concurrent creates at
+the limit cannot overshoot it together, on any back-end or number of processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from quantum.core import exceptions as exc
+from quantum.core.models import QuotaResource
+from quantum.core.settings import Settings
+from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow
+
+Counted = dict[QuotaResource, InstrumentedAttribute[str]]
+
+
+def _lock(s: Session, tenant_id: str) -> None:
+    """Upsert (and so lock) the tenant's quota_locks row."""
+    dialect = s.get_bind().dialect.name
+    bump = {"creates": QuotaLockRow.creates + 1}
+    row = {"tenant_id": tenant_id, "creates": 1}
+    statement: Any
+    if dialect == "postgresql":
+        statement = (
+            postgresql.insert(QuotaLockRow)
+            .values(row)
+            .on_conflict_do_update(index_elements=["tenant_id"], set_=bump)
+        )
+    elif dialect in ("mysql", "mariadb"):
+        statement = mysql.insert(QuotaLockRow).values(row).on_duplicate_key_update(bump)
+    else:
+        statement = (
+            sqlite.insert(QuotaLockRow)
+            .values(row)
+            .on_conflict_do_update(index_elements=["tenant_id"], set_=bump)
+        )
+    s.execute(statement)
+
+
+class Quotas:
+    """Limits (configured defaults, per-tenant overrides) and their enforcement."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.defaults: dict[QuotaResource, int] = {
+            QuotaResource.NETWORK: settings.quota_network,
+            QuotaResource.SUBNET: settings.quota_subnet,
+            QuotaResource.PORT: settings.quota_port,
+        }
+        self.counted: Counted = {
+            QuotaResource.NETWORK: NetworkRow.tenant_id,
+            QuotaResource.PORT: PortRow.tenant_id,
+        }
+        """What counts toward each resource: its tenant column. Resources another
+        module stores (subnets) register here; one not registered is not limited."""
+
+    # -- enforcement (inside the caller's transaction) --------------------------------
+
+    def check(
+        self, s: Session, resource: QuotaResource, wanted: Mapping[str, int]
+    ) -> None:
+        """Raise OverQuota unless every tenant in ``wanted`` may own that many more
+        of ``resource``. Locks each tenant's quota row until the transaction ends."""
+        column = self.counted.get(resource)
+        if column is None:
+            return
+        for tenant_id in sorted(wanted):  # NOTE: one lock order: no deadlocks
+            limit = self.limit(s, tenant_id, resource)
+            if limit < 0:
+                continue
+            _lock(s, tenant_id)
+            used = s.scalar(
+                select(func.count())
+                .select_from(column.class_)
+                .where(column == tenant_id)
+            )
+            if int(used or 0) + wanted[tenant_id] > limit:
+                raise exc.OverQuota(overs=resource.value)
+
+    def limit(self, s: Session, tenant_id: str, resource: QuotaResource) -> int:
+        override = s.scalar(
+            select(QuotaRow.hard_limit).where(
+                QuotaRow.tenant_id == tenant_id, QuotaRow.resource == resource.value
+            )
+        )
+        return self.defaults[resource] if override is None else int(override)
+
+    # -- the quotas API (admin) -------------------------------------------------------
+
+    def limits(self, s: Session, tenant_id: str) -> dict[QuotaResource, int]:
+        """The tenant's limits: defaults merged with its overrides."""
+        found = dict(self.defaults)
+        for row in s.scalars(select(QuotaRow).where(QuotaRow.tenant_id == tenant_id)):
+            found[QuotaResource(row.resource)] = row.hard_limit
+        return found
+
+    def overridden(self, s: Session) -> dict[str, dict[QuotaResource, int]]:
+        """Every tenant that has an override: its limits."""
+        tenants = s.scalars(select(QuotaRow.tenant_id).distinct()).all()
+        return {t: self.limits(s, t) for t in sorted(tenants)}
+
+    def update(
+        self, s: Session, tenant_id: str, limits: Mapping[QuotaResource, int]
+    ) -> dict[QuotaResource, int]:
+        for resource, value in limits.items():
+            row = s.get(QuotaRow, (tenant_id, resource.value))
+            if row is None:
+                s.add(
+                    QuotaRow(
+                        tenant_id=tenant_id, resource=resource.value, hard_limit=value
+                    )
+                )
+            else:
+                row.hard_limit = value
+        s.flush()
+        return self.limits(s, tenant_id)
+
+    @staticmethod
+    def reset(s: Session, tenant_id: str) -> None:
+        s.execute(delete(QuotaRow).where(QuotaRow.tenant_id == tenant_id))

@@ -1,0 +1,478 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Networks and ports as the v2 API sees them, over the one SQL store.
+
+The same rows v1 reads and writes: a network made through v1 is listed here, a v2
+port's ``admin_state_up`` is its v1 ``state``, and its ``status`` is what the agents
+report. Every method is one transaction (``Database.run``); invariants are the
+schema's (unique MAC per network, one quota lock per tenant), so they hold with
+many server processes on every back-end.
+
+Tenancy: a ``Scope`` that is not admin sees its own rows, plus networks that are
+shared or external (read-only: changing one it does not own is NetworkNotFound,
+as for a network that does not exist).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quantum.core import exceptions as exc
+from quantum.core.mac import random_mac
+from quantum.core.models import (
+    FROM_V2_STATUS,
+    ListQuery,
+    Network,
+    NetworkCreate,
+    NetworkSegment,
+    NetworkUpdate,
+    OpStatus,
+    Port,
+    PortCreate,
+    PortUpdate,
+    QuotaResource,
+    Scope,
+)
+from quantum.core.settings import Settings
+from quantum.db.models import NetworkRow, NetworkSegmentRow, PortRow
+from quantum.db.session import Database
+from quantum.plugins.v2.listing import Column, page
+from quantum.plugins.v2.quotas import Quotas
+
+DHCP_OWNER = "network:dhcp"
+RESERVED_OWNER_PREFIX = "network:"
+
+
+class SegmentProvider(Protocol):
+    """What a plugin with segments lends the store (the Open vSwitch plugin)."""
+
+    def allocate(self, s: Session, network_id: str) -> NetworkSegment:
+        """A segment of the tenant network type; raises NoNetworkAvailable."""
+        ...
+
+    def claim(self, s: Session, network_id: str, segment: NetworkSegment) -> None:
+        """The provider segment asked for; raises InvalidInput, SegmentInUse."""
+        ...
+
+
+def _storable(*values: str) -> bool:
+    return not any("\x00" in v for v in values)
+
+
+def _status(value: object) -> object | None:
+    status = FROM_V2_STATUS.get(str(value))
+    return None if status is None else status.value
+
+
+def _segment_filter(
+    column: Any,
+) -> Callable[[Sequence[object]], ColumnElement[bool]]:
+    def matches(values: Sequence[object]) -> ColumnElement[bool]:
+        return NetworkRow.id.in_(
+            select(NetworkSegmentRow.network_id).where(column.in_(values))
+        )
+
+    return matches
+
+
+NETWORK_COLUMNS: Mapping[str, Column] = {
+    "id": Column(expr=NetworkRow.id),
+    "name": Column(expr=func.coalesce(NetworkRow.name, "")),
+    "tenant_id": Column(expr=NetworkRow.tenant_id),
+    "project_id": Column(expr=NetworkRow.tenant_id),
+    "admin_state_up": Column(expr=NetworkRow.admin_state_up),
+    "status": Column(expr=NetworkRow.status, convert=_status),
+    "shared": Column(expr=NetworkRow.shared),
+    "router:external": Column(expr=NetworkRow.router_external),
+    "provider:network_type": Column(
+        expr=NetworkRow.id,
+        sortable=False,
+        matches=_segment_filter(NetworkSegmentRow.network_type),
+    ),
+    "provider:physical_network": Column(
+        expr=NetworkRow.id,
+        sortable=False,
+        matches=_segment_filter(NetworkSegmentRow.physical_network),
+    ),
+    "provider:segmentation_id": Column(
+        expr=NetworkRow.id,
+        sortable=False,
+        matches=_segment_filter(NetworkSegmentRow.segmentation_id),
+    ),
+}
+"""Network attributes the store filters and sorts on (others are ignored)."""
+
+PORT_COLUMNS: Mapping[str, Column] = {
+    "id": Column(expr=PortRow.id),
+    "name": Column(expr=PortRow.name),
+    "network_id": Column(expr=PortRow.network_id),
+    "tenant_id": Column(expr=PortRow.tenant_id),
+    "project_id": Column(expr=PortRow.tenant_id),
+    "admin_state_up": Column(expr=PortRow.admin_state_up),
+    "status": Column(expr=PortRow.status, convert=_status),
+    "mac_address": Column(expr=func.coalesce(PortRow.mac_address, "")),
+    "device_id": Column(expr=PortRow.device_id),
+    "device_owner": Column(expr=PortRow.device_owner),
+    "binding:host_id": Column(expr=PortRow.binding_host_id),
+}
+"""Port attributes the store filters and sorts on."""
+
+PROVIDER_ATTRIBUTES = frozenset(k for k in NETWORK_COLUMNS if k.startswith("provider:"))
+
+
+class V2Store:
+    """Networks and ports for the v2 API; ``segments`` is None for a plugin
+    without segments (provider attributes are then refused)."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        segments: SegmentProvider | None = None,
+    ) -> None:
+        self.db = db
+        self.segments = segments
+        self.quotas = Quotas(settings)
+        self.base_mac = settings.base_mac
+        self.mac_retries = settings.mac_generation_retries
+
+    # -- visibility --------------------------------------------------------------------
+
+    @staticmethod
+    def _networks_visible(scope: Scope) -> list[ColumnElement[bool]]:
+        if scope.is_admin:
+            return []
+        return [
+            or_(
+                NetworkRow.tenant_id == (scope.tenant_id or ""),
+                NetworkRow.shared.is_(True),
+                NetworkRow.router_external.is_(True),
+            )
+        ]
+
+    @staticmethod
+    def _ports_visible(scope: Scope) -> list[ColumnElement[bool]]:
+        if scope.is_admin:
+            return []
+        return [PortRow.tenant_id == (scope.tenant_id or "")]
+
+    def _network_row(self, s: Session, scope: Scope, network_id: str) -> NetworkRow:
+        """A network the scope may see; NetworkNotFound otherwise."""
+        if not _storable(network_id):
+            raise exc.NetworkNotFound(net_id=network_id)
+        row = s.scalars(
+            select(NetworkRow).where(
+                NetworkRow.id == network_id, *self._networks_visible(scope)
+            )
+        ).one_or_none()
+        if row is None:
+            raise exc.NetworkNotFound(net_id=network_id)
+        return row
+
+    def _owned_network(self, s: Session, scope: Scope, network_id: str) -> NetworkRow:
+        """A network the scope may change: its own (any, for an admin)."""
+        row = self._network_row(s, scope, network_id)
+        if not scope.owns(row.tenant_id):
+            raise exc.NetworkNotFound(net_id=network_id)
+        return row
+
+    def _port_row(self, s: Session, scope: Scope, port_id: str) -> PortRow:
+        if not _storable(port_id):
+            raise exc.PortNotFoundV2(port_id=port_id)
+        row = s.scalars(
+            select(PortRow).where(PortRow.id == port_id, *self._ports_visible(scope))
+        ).one_or_none()
+        if row is None:
+            raise exc.PortNotFoundV2(port_id=port_id)
+        return row
+
+    # -- networks ----------------------------------------------------------------------
+
+    @staticmethod
+    def _network(
+        s: Session, scope: Scope, row: NetworkRow, segment: NetworkSegment | None
+    ) -> Network:
+        return row.to_domain(segment=segment if scope.is_admin else None)
+
+    def list_networks(self, scope: Scope, query: ListQuery) -> Sequence[Network]:
+        def work(s: Session) -> list[Network]:
+            rows = page(
+                s,
+                select(NetworkRow, NetworkSegmentRow).outerjoin(
+                    NetworkSegmentRow, NetworkSegmentRow.network_id == NetworkRow.id
+                ),
+                NETWORK_COLUMNS,
+                NetworkRow.id,
+                query,
+                self._networks_visible(scope),
+            )
+            return [
+                self._network(s, scope, net, seg.to_domain() if seg else None)
+                for net, seg in rows
+            ]
+
+        return self.db.run(work, write=False)
+
+    def get_network(self, scope: Scope, network_id: str) -> Network:
+        def work(s: Session) -> Network:
+            row = self._network_row(s, scope, network_id)
+            return self._network(s, scope, row, self._segment(s, network_id))
+
+        return self.db.run(work, write=False)
+
+    @staticmethod
+    def _segment(s: Session, network_id: str) -> NetworkSegment | None:
+        row = s.get(NetworkSegmentRow, network_id)
+        return None if row is None else row.to_domain()
+
+    def create_networks(
+        self, scope: Scope, items: Sequence[NetworkCreate]
+    ) -> Sequence[Network]:
+        """All or nothing, in one transaction. Raises OverQuota, InvalidInput,
+        SegmentInUse, NoNetworkAvailable."""
+        if self.segments is None and any(i.segment for i in items):
+            raise exc.InvalidInput(
+                reason="this core plugin does not support provider networks"
+            )
+
+        def work(s: Session) -> list[Network]:
+            self.quotas.check(
+                s, QuotaResource.NETWORK, Counter(i.tenant_id for i in items)
+            )
+            created = []
+            for item in items:
+                row = NetworkRow(
+                    id=_new_id(),
+                    tenant_id=item.tenant_id,
+                    name=item.name,
+                    status=OpStatus.UP,
+                    admin_state_up=item.admin_state_up,
+                    shared=item.shared,
+                    router_external=item.router_external,
+                )
+                s.add(row)
+                s.flush()
+                segment = None
+                if self.segments is not None:
+                    if item.segment is not None:
+                        self.segments.claim(s, row.id, item.segment)
+                    else:
+                        self.segments.allocate(s, row.id)
+                    segment = self._segment(s, row.id)
+                created.append(self._network(s, scope, row, segment))
+            return created
+
+        return self.db.run(work, write=True)
+
+    def update_network(
+        self, scope: Scope, network_id: str, changes: NetworkUpdate
+    ) -> Network:
+        """Raises NetworkNotFound, InvalidSharedSetting."""
+
+        def work(s: Session) -> Network:
+            row = self._owned_network(s, scope, network_id)
+            if changes.shared is False and row.shared:
+                others = s.scalar(
+                    select(func.count())
+                    .select_from(PortRow)
+                    .where(
+                        PortRow.network_id == network_id,
+                        PortRow.tenant_id != row.tenant_id,
+                    )
+                )
+                if others:
+                    raise exc.InvalidSharedSetting(network=network_id)
+            if changes.name is not None:
+                row.name = changes.name
+            if changes.admin_state_up is not None:
+                row.admin_state_up = changes.admin_state_up
+            if changes.shared is not None:
+                row.shared = changes.shared
+            if changes.router_external is not None:
+                row.router_external = changes.router_external
+            s.flush()
+            return self._network(s, scope, row, self._segment(s, network_id))
+
+        return self.db.run(work, write=True)
+
+    def delete_network(self, scope: Scope, network_id: str) -> None:
+        """Deletes the network's DHCP ports with it. Raises NetworkNotFound, or
+        NetworkHasPorts (deleting nothing) while any other port is on it."""
+
+        def work(s: Session) -> None:
+            self._owned_network(s, scope, network_id)
+            # NOTE: delete what may go, then count what is left: a port created
+            # concurrently either lands first (we refuse) or finds its network gone.
+            s.execute(
+                delete(PortRow).where(
+                    PortRow.network_id == network_id,
+                    PortRow.device_owner == DHCP_OWNER,
+                )
+            )
+            left = s.scalar(
+                select(func.count())
+                .select_from(PortRow)
+                .where(PortRow.network_id == network_id)
+            )
+            if left:
+                raise exc.NetworkHasPorts(net_id=network_id)
+            s.execute(delete(NetworkRow).where(NetworkRow.id == network_id))
+
+        self.db.run(work, write=True)
+
+    # -- ports -------------------------------------------------------------------------
+
+    def list_ports(self, scope: Scope, query: ListQuery) -> Sequence[Port]:
+        def work(s: Session) -> list[Port]:
+            rows = page(
+                s,
+                select(PortRow),
+                PORT_COLUMNS,
+                PortRow.id,
+                query,
+                self._ports_visible(scope),
+            )
+            return [row.to_domain() for (row,) in rows]
+
+        return self.db.run(work, write=False)
+
+    def get_port(self, scope: Scope, port_id: str) -> Port:
+        return self.db.run(
+            lambda s: self._port_row(s, scope, port_id).to_domain(), write=False
+        )
+
+    def _check_owner(
+        self, scope: Scope, network: NetworkRow, device_owner: str | None
+    ) -> None:
+        if (
+            device_owner
+            and device_owner.startswith(RESERVED_OWNER_PREFIX)
+            and not scope.owns(network.tenant_id)
+        ):
+            raise exc.PolicyNotAuthorized(action="device_owner " + device_owner)
+
+    def create_ports(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
+        """All or nothing. Raises NetworkNotFound, NotAuthorized (another tenant's
+        network that is not shared; a reserved device_owner), OverQuota,
+        MacAddressInUse, MacAddressGenerationFailure."""
+
+        def work(s: Session) -> list[Port]:
+            networks: dict[str, NetworkRow] = {}
+            for item in items:
+                if item.network_id not in networks:
+                    networks[item.network_id] = self._network_row(
+                        s, scope, item.network_id
+                    )
+                network = networks[item.network_id]
+                if (
+                    network.tenant_id != item.tenant_id
+                    and not network.shared
+                    and not scope.is_admin
+                ):
+                    raise exc.NotAuthorized(
+                        reason=f"network {network.id} belongs to another tenant"
+                    )
+                self._check_owner(scope, network, item.device_owner)
+            self.quotas.check(
+                s, QuotaResource.PORT, Counter(i.tenant_id for i in items)
+            )
+            return [self._insert_port(s, item) for item in items]
+
+        return self.db.run(work, write=True)
+
+    def _insert_port(self, s: Session, item: PortCreate) -> Port:
+        attempts = 1 if item.mac_address else self.mac_retries
+        for _ in range(attempts):
+            row = PortRow(
+                id=_new_id(),
+                network_id=item.network_id,
+                tenant_id=item.tenant_id,
+                admin_state_up=item.admin_state_up,
+                status=OpStatus.DOWN.value,
+                name=item.name,
+                mac_address=item.mac_address or random_mac(self.base_mac),
+                device_id=item.device_id,
+                device_owner=item.device_owner,
+                binding_host_id=item.binding_host_id,
+            )
+            try:
+                with s.begin_nested():
+                    s.add(row)
+                    s.flush()
+            except IntegrityError:
+                # NOTE: the unique index refused the MAC (or the network went away
+                # under us, which the next read tells).
+                if s.get(NetworkRow, item.network_id, populate_existing=True) is None:
+                    raise exc.NetworkNotFound(net_id=item.network_id) from None
+                if item.mac_address:
+                    raise exc.MacAddressInUse(
+                        net_id=item.network_id, mac=item.mac_address
+                    ) from None
+                continue
+            return row.to_domain()
+        raise exc.MacAddressGenerationFailure(net_id=item.network_id)
+
+    def update_port(self, scope: Scope, port_id: str, changes: PortUpdate) -> Port:
+        def work(s: Session) -> Port:
+            row = self._port_row(s, scope, port_id)
+            if changes.device_owner is not None:
+                network = s.get(NetworkRow, row.network_id)
+                if network is None:  # pragma: no cover  # NOTE: the FK forbids it
+                    raise exc.PortNotFoundV2(port_id=port_id)
+                self._check_owner(scope, network, changes.device_owner)
+                row.device_owner = changes.device_owner
+            if changes.name is not None:
+                row.name = changes.name
+            if changes.admin_state_up is not None:
+                row.admin_state_up = changes.admin_state_up
+            if changes.device_id is not None:
+                row.device_id = changes.device_id
+            if changes.binding_host_id is not None:
+                row.binding_host_id = changes.binding_host_id
+            s.flush()
+            return row.to_domain()
+
+        return self.db.run(work, write=True)
+
+    def delete_port(self, scope: Scope, port_id: str) -> None:
+        """Deletes the port, plugged or not (the agent unwires it). Raises
+        PortNotFoundV2."""
+
+        def work(s: Session) -> None:
+            self._port_row(s, scope, port_id)
+            s.execute(delete(PortRow).where(PortRow.id == port_id))
+
+        self.db.run(work, write=True)
+
+    # -- quotas ------------------------------------------------------------------------
+
+    def quota_limits(self, tenant_id: str) -> dict[QuotaResource, int]:
+        return self.db.run(lambda s: self.quotas.limits(s, tenant_id), write=False)
+
+    def quota_overrides(self) -> dict[str, dict[QuotaResource, int]]:
+        return self.db.run(self.quotas.overridden, write=False)
+
+    def update_quota(
+        self, tenant_id: str, limits: Mapping[QuotaResource, int]
+    ) -> dict[QuotaResource, int]:
+        return self.db.run(
+            lambda s: self.quotas.update(s, tenant_id, limits),
+            write=True,
+            bump_revision=False,
+        )
+
+    def reset_quota(self, tenant_id: str) -> None:
+        self.db.run(
+            lambda s: self.quotas.reset(s, tenant_id), write=True, bump_revision=False
+        )
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())

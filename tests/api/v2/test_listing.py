@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Listing (spec §1.8): filters, fields, sorting, keyset pagination with links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from quantum.api.app import load_app
+from quantum.core.settings import load_settings
+from quantum.db import migration
+from quantum.db.session import make_engine
+from quantum.testing.client import Client, write_config
+from tests.api.v2.client import ADMIN, V2, error, tenant
+
+
+def _names(response: Any, key: str = "networks") -> list[str]:
+    assert response.status_int == 200, response.body
+    return [item["name"] for item in response.json[key]]
+
+
+@pytest.fixture
+def five(v2: V2) -> V2:
+    for name, up in (("c", True), ("a", False), ("e", True), ("b", True), ("d", False)):
+        v2.network(name=name, admin_state_up=up)
+    return v2
+
+
+def test_filters_repeat_as_or_and_combine_as_and(five: V2) -> None:
+    assert sorted(_names(five.get("/networks?name=a&name=d"))) == ["a", "d"]
+    both = five.get("/networks?name=a&name=c&admin_state_up=false")
+    assert _names(both) == ["a"]
+    assert sorted(_names(five.get("/networks?admin_state_up=0"))) == ["a", "d"]
+    assert len(_names(five.get("/networks?name="))) == 5
+    assert len(_names(five.get("/networks?no_such_attribute=1"))) == 5
+    assert _names(five.get("/networks?status=DOWN")) == []
+    assert len(_names(five.get("/networks?status=ACTIVE"))) == 5
+    assert _names(five.get("/networks?tenant_id=other")) == []
+    assert len(_names(five.get("/networks?project_id=acme"))) == 5
+
+
+def test_a_bad_filter_value_is_400(five: V2) -> None:
+    assert error(five.get("/networks?admin_state_up=fake")) == (400, "InvalidInput")
+
+
+def test_fields_select_keys_on_list_and_show(five: V2) -> None:
+    listed = five.get("/networks?fields=name&fields=").json["networks"]
+    assert sorted(listed, key=lambda n: n["name"])[0] == {"name": "a"}
+    some = five.get("/networks?fields=id&fields=name&fields=bogus").json["networks"]
+    assert all(set(n) == {"id", "name"} for n in some)
+    shown = five.get(f"/networks/{some[0]['id']}?fields=status").json
+    assert shown == {"network": {"status": "ACTIVE"}}
+
+
+def test_sorting(five: V2) -> None:
+    assert _names(five.get("/networks?sort_key=name")) == ["a", "b", "c", "d", "e"]
+    down = five.get("/networks?sort_key=name&sort_dir=desc")
+    assert _names(down) == ["e", "d", "c", "b", "a"]
+    two = five.get(
+        "/networks?sort_key=admin_state_up&sort_dir=asc&sort_key=name&sort_dir=desc"
+    )
+    assert _names(two) == ["d", "a", "e", "c", "b"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort_key=bogus",
+        "sort_key=subnets",
+        "sort_key=provider:segmentation_id",
+        "sort_key=name&sort_dir=up",
+        "sort_key=name&sort_key=id&sort_dir=asc",
+        "limit=-1",
+        "limit=x",
+    ],
+)
+def test_bad_sort_or_limit_is_400(sqlite_v2: V2, query: str) -> None:
+    assert error(sqlite_v2.get(f"/networks?{query}")) == (400, "InvalidInput")
+
+
+def _query(href: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(href).query))
+
+
+def _links(response: Any, key: str = "networks") -> dict[str, str]:
+    return {link["rel"]: link["href"] for link in response.json.get(f"{key}_links", [])}
+
+
+def test_pages_walk_forward_and_back_by_links(five: V2) -> None:
+    first = five.get("/networks?limit=2&sort_key=name")
+    assert _names(first) == ["a", "b"]
+    links = _links(first)
+    assert urlsplit(links["next"]).path == "/v2.0/networks"
+    assert _query(links["next"]) == {
+        "limit": "2",
+        "sort_key": "name",
+        "marker": first.json["networks"][1]["id"],
+    }
+    second = five.get("/networks?" + urlsplit(links["next"]).query)
+    assert _names(second) == ["c", "d"]
+    third = five.get("/networks?" + urlsplit(_links(second)["next"]).query)
+    assert _names(third) == ["e"]
+    assert "next" not in _links(third)
+    back = five.get("/networks?" + urlsplit(_links(third)["previous"]).query)
+    assert _query(_links(third)["previous"])["page_reverse"] == "True"
+    assert _names(back) == ["c", "d"]
+    start = five.get("/networks?" + urlsplit(_links(back)["previous"]).query)
+    assert _names(start) == ["a", "b"]
+    # NOTE: a full page walked backwards cannot know it is the first (§1.8): its
+    # previous link leads to an empty page, whose next link starts over.
+    before = five.get("/networks?" + urlsplit(_links(start)["previous"]).query)
+    assert _names(before) == []
+    assert set(_links(before)) == {"next"}
+    assert "marker" not in _query(_links(before)["next"])
+
+
+def test_descending_pages_and_filters_with_a_marker(five: V2) -> None:
+    first = five.get(
+        "/networks?limit=2&sort_key=name&sort_dir=desc&admin_state_up=true"
+    )
+    assert _names(first) == ["e", "c"]
+    rest = five.get("/networks?" + urlsplit(_links(first)["next"]).query)
+    assert _names(rest) == ["b"]
+
+
+def test_unknown_marker_is_404_and_limit_zero_is_the_maximum(five: V2) -> None:
+    gone = five.get("/networks?limit=1&marker=00000000-0000-0000-0000-000000000000")
+    assert error(gone) == (404, "MarkerNotFound")
+    assert len(_names(five.get("/networks?limit=0"))) == 5
+    other = five.get("/networks", tenant("other")).json["networks"]
+    assert other == []
+
+
+def test_another_tenants_network_is_no_marker(five: V2) -> None:
+    theirs = five.network(as_=tenant("other"))
+    assert error(five.get(f"/networks?limit=1&marker={theirs['id']}")) == (
+        404,
+        "MarkerNotFound",
+    )
+    assert five.get(f"/networks?limit=1&marker={theirs['id']}", ADMIN).status_int == 200
+
+
+def _small_page_client(directory: Path) -> Client:
+    directory.mkdir()
+    url = f"sqlite:///{directory / 'q.sqlite'}"
+    engine = make_engine(url)
+    migration.upgrade(engine)
+    engine.dispose()
+    config = write_config(directory, sql_connection=url, pagination_max_limit=2)
+    return Client(load_app(load_settings(config)))
+
+
+def test_the_configured_maximum_caps_every_page(tmp_path: Path) -> None:
+    client = V2(_small_page_client(tmp_path / "small"), "sql")
+    for name in "abc":
+        client.network(name=name)
+    unasked = client.get("/networks?sort_key=name")
+    assert _names(unasked) == ["a", "b"]
+    assert "next" in _links(unasked)
+    assert _names(client.get("/networks?sort_key=name&limit=50")) == ["a", "b"]
+    rest = client.get("/networks?" + urlsplit(_links(unasked)["next"]).query)
+    assert _names(rest) == ["c"]

@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``/v2.0/ports`` (spec §3.3): MACs, device owners, binding, tenancy, and one store
+with v1 (v1 ports appear in v2; v2 ports in v1)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from tests.api.v2.client import ADMIN, V2, error, tenant
+
+OTHER = tenant("other")
+BASE = re.compile(r"^fa:16:3e(:[0-9a-f]{2}){3}$")
+
+
+def test_create_generates_a_mac_from_the_base_prefix(v2: V2) -> None:
+    net = v2.network()
+    response = v2.post("/ports", {"port": {"network_id": net["id"], "name": "p"}})
+    assert response.status == "201 Created"
+    port = response.json["port"]
+    uuid.UUID(port.pop("id"))
+    mac = port.pop("mac_address")
+    assert BASE.match(mac), mac
+    assert port == {
+        "name": "p",
+        "network_id": net["id"],
+        "tenant_id": "acme",
+        "project_id": "acme",
+        "admin_state_up": True,
+        "status": "DOWN",
+        "fixed_ips": [],
+        "device_id": "",
+        "device_owner": "",
+    }
+    macs = {v2.port(net["id"])["mac_address"] for _ in range(10)}
+    assert len(macs) == 10
+
+
+def test_an_explicit_mac_is_normalised_and_unique_per_network(v2: V2) -> None:
+    net, other_net = v2.network(), v2.network()
+    port = v2.port(net["id"], mac_address="FA-16-3E-00-00-AB")
+    assert port["mac_address"] == "fa:16:3e:00:00:ab"
+    again = v2.post(
+        "/ports",
+        {"port": {"network_id": net["id"], "mac_address": "fa:16:3e:00:00:ab"}},
+    )
+    assert error(again) == (409, "MacAddressInUse")
+    assert v2.port(other_net["id"], mac_address="fa:16:3e:00:00:ab")
+    for bad in ("mac", "01:00:5e:00:00:01", 5):
+        refused = v2.post(
+            "/ports", {"port": {"network_id": net["id"], "mac_address": bad}}
+        )
+        assert error(refused) == (400, "InvalidInput"), bad
+
+
+def test_update_show_delete(v2: V2) -> None:
+    net = v2.network()
+    port = v2.port(net["id"])
+    changed = v2.put(
+        f"/ports/{port['id']}",
+        {
+            "port": {
+                "name": "vm1",
+                "admin_state_up": False,
+                "device_id": "vm-1",
+                "device_owner": "compute:nova",
+            }
+        },
+    )
+    assert changed.status_int == 200
+    shown = v2.get(f"/ports/{port['id']}").json["port"]
+    assert (shown["name"], shown["admin_state_up"], shown["status"]) == (
+        "vm1",
+        False,
+        "DOWN",
+    )
+    assert (shown["device_id"], shown["device_owner"]) == ("vm-1", "compute:nova")
+    assert shown["mac_address"] == port["mac_address"]
+    for body in (
+        {"port": {"mac_address": "fa:16:3e:00:00:01"}},
+        {"port": {"network_id": net["id"]}},
+        {"port": {"status": "ACTIVE"}},
+        {"port": {"device_id": None}},
+    ):
+        assert error(v2.put(f"/ports/{port['id']}", body)) == (400, "InvalidInput")
+    assert v2.delete(f"/ports/{port['id']}").status_int == 204
+    assert error(v2.get(f"/ports/{port['id']}")) == (404, "PortNotFound")
+
+
+def test_filters_on_port_attributes(v2: V2) -> None:
+    net, net2 = v2.network(), v2.network()
+    a = v2.port(net["id"], device_id="vm-a")
+    b = v2.port(net2["id"], device_id="vm-b")
+    found = v2.get(f"/ports?network_id={net2['id']}").json["ports"]
+    assert [p["id"] for p in found] == [b["id"]]
+    found = v2.get("/ports?device_id=vm-a&device_id=vm-b&sort_key=device_id").json
+    assert [p["id"] for p in found["ports"]] == [a["id"], b["id"]]
+    found = v2.get(f"/ports?mac_address={a['mac_address']}").json["ports"]
+    assert [p["id"] for p in found] == [a["id"]]
+
+
+def test_a_port_on_another_tenants_network_is_refused(v2: V2) -> None:
+    theirs = v2.network(as_=OTHER)
+    refused = v2.post("/ports", {"port": {"network_id": theirs["id"]}})
+    assert error(refused) == (404, "NetworkNotFound")
+    shared = v2.network(as_=ADMIN, tenant_id="other", shared=True)
+    port = v2.port(shared["id"])
+    assert port["tenant_id"] == "acme"
+    assert v2.get("/ports", OTHER).json["ports"] == []
+    as_admin = v2.post(
+        "/ports", {"port": {"network_id": theirs["id"], "tenant_id": "acme"}}, ADMIN
+    )
+    assert as_admin.status_int == 201
+
+
+def test_ordinary_tenants_may_not_claim_network_owners(v2: V2) -> None:
+    shared = v2.network(as_=ADMIN, tenant_id="ops", shared=True)
+    claim = {"port": {"network_id": shared["id"], "device_owner": "network:dhcp"}}
+    assert error(v2.post("/ports", claim)) == (403, "PolicyNotAuthorized")
+    port = v2.port(shared["id"], device_owner="compute:nova")
+    grab = v2.put(f"/ports/{port['id']}", {"port": {"device_owner": "network:router"}})
+    assert error(grab) == (403, "PolicyNotAuthorized")
+    assert v2.post("/ports", claim, ADMIN).status_int == 201
+    own = v2.network()
+    assert v2.port(own["id"], device_owner="network:dhcp")["device_owner"] == (
+        "network:dhcp"
+    )
+
+
+def test_binding_host_id_is_for_admins(v2: V2) -> None:
+    net = v2.network()
+    port = v2.port(net["id"])
+    assert "binding:host_id" not in port
+    refused = v2.put(f"/ports/{port['id']}", {"port": {"binding:host_id": "hv1"}})
+    assert error(refused) == (403, "PolicyNotAuthorized")
+    bound = v2.put(f"/ports/{port['id']}", {"port": {"binding:host_id": "hv1"}}, ADMIN)
+    assert bound.json["port"]["binding:host_id"] == "hv1"
+    assert "binding:host_id" not in v2.get(f"/ports/{port['id']}").json["port"]
+    found = v2.get("/ports?binding:host_id=hv1", ADMIN).json["ports"]
+    assert [p["id"] for p in found] == [port["id"]]
+    made = v2.port(net["id"], as_=ADMIN, tenant_id="acme", **{"binding:host_id": "hv2"})
+    assert made["binding:host_id"] == "hv2"
+
+
+def test_required_and_bad_attributes(v2: V2) -> None:
+    assert error(v2.post("/ports", {"port": {}})) == (400, "InvalidInput")
+    for value in ("x", str(uuid.uuid4()).upper(), None):
+        refused = v2.post("/ports", {"port": {"network_id": value}})
+        assert error(refused) == (400, "InvalidInput"), value
+    missing = v2.post("/ports", {"port": {"network_id": str(uuid.uuid4())}})
+    assert error(missing) == (404, "NetworkNotFound")
+
+
+def test_v1_ports_appear_in_v2_and_v2_ports_in_v1(v2: V2) -> None:
+    net = v2.network()
+    v1 = "/v1.1/tenants/acme/networks/" + net["id"] + "/ports"
+    made = v2.client.post(v1 + ".json", {"port": {"state": "DOWN"}}).json["port"]
+    seen = v2.get(f"/ports/{made['id']}").json["port"]
+    assert seen["admin_state_up"] is False
+    assert BASE.match(seen["mac_address"])
+    v2_port = v2.port(net["id"], admin_state_up=True)
+    listed = v2.client.get(v1 + "/detail.json").json["ports"]
+    by_id = {p["id"]: p for p in listed}
+    assert by_id[v2_port["id"]]["state"] == "ACTIVE"
+    assert by_id[made["id"]]["state"] == "DOWN"
+    v2.put(f"/ports/{v2_port['id']}", {"port": {"admin_state_up": False}})
+    v1_view = v2.client.get(f"{v1}/{v2_port['id']}.json").json["port"]
+    assert v1_view["state"] == "DOWN"

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``/v2.0/quotas`` (spec §5.6): admins show, update and reset per-tenant limits;
+creates beyond the limit are 409 and create nothing."""
+
+from __future__ import annotations
+
+from tests.api.v2.client import ADMIN, V2, error, tenant
+
+DEFAULTS = {"network": 10, "subnet": 10, "port": 50}
+
+
+def test_defaults_update_and_reset(v2: V2) -> None:
+    assert v2.get("/quotas/acme", ADMIN).json == {"quota": DEFAULTS}
+    assert v2.get("/quotas", ADMIN).json == {"quotas": []}
+    updated = v2.put("/quotas/acme", {"quota": {"network": 1, "port": "3"}}, ADMIN)
+    assert updated.json == {"quota": {"network": 1, "subnet": 10, "port": 3}}
+    assert v2.get("/quotas/acme").json["quota"]["network"] == 1
+    listed = v2.get("/quotas", ADMIN).json["quotas"]
+    assert listed == [
+        {
+            "tenant_id": "acme",
+            "project_id": "acme",
+            "network": 1,
+            "subnet": 10,
+            "port": 3,
+        }
+    ]
+    assert v2.delete("/quotas/acme", ADMIN).status_int == 204
+    assert v2.get("/quotas/acme", ADMIN).json == {"quota": DEFAULTS}
+
+
+def test_creates_beyond_the_limit_are_409(v2: V2) -> None:
+    v2.put("/quotas/acme", {"quota": {"network": 2, "port": 1}}, ADMIN)
+    v2.network()
+    bulk = v2.post("/networks", {"networks": [{"name": "x"}, {"name": "y"}]})
+    assert error(bulk) == (409, "OverQuota")
+    net = v2.network()
+    assert error(v2.post("/networks", {"network": {}})) == (409, "OverQuota")
+    assert len(v2.get("/networks").json["networks"]) == 2
+    v2.port(net["id"])
+    assert error(v2.post("/ports", {"port": {"network_id": net["id"]}})) == (
+        409,
+        "OverQuota",
+    )
+    assert v2.network(as_=tenant("other"))
+    v2.put("/quotas/acme", {"quota": {"network": -1}}, ADMIN)
+    assert v2.network()
+
+
+def test_who_may_do_what(v2: V2) -> None:
+    other = tenant("other")
+    assert error(v2.get("/quotas")) == (403, "PolicyNotAuthorized")
+    assert error(v2.get("/quotas/other")) == (403, "PolicyNotAuthorized")
+    assert v2.get("/quotas/other", other).status_int == 200
+    assert error(v2.put("/quotas/acme", {"quota": {"network": 99}})) == (
+        403,
+        "PolicyNotAuthorized",
+    )
+    assert error(v2.delete("/quotas/acme")) == (403, "PolicyNotAuthorized")
+    assert v2.get("/quotas/tenant").json == {"tenant": {"tenant_id": "acme"}}
+    assert error(v2.get("/quotas/tenant", {})) == (400, "InvalidInput")
+    assert v2.post("/quotas", {"quota": {}}, ADMIN).status_int == 501
+
+
+def test_bad_quota_bodies_are_400(v2: V2) -> None:
+    for body in (
+        {"quota": {"routers": 1}},
+        {"quota": {"network": "many"}},
+        {"quota": {"network": -2}},
+        {"quota": {"network": True}},
+        {"quota": []},
+        {"quotas": {}},
+    ):
+        assert error(v2.put("/quotas/acme", body, ADMIN)) == (400, "InvalidInput")

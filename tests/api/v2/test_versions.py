@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``GET /`` lists v2.0 so that keystoneauth's version discovery (what openstacksdk
+and the openstack CLI run with ``auth_type none`` and an endpoint override) finds
+it, beside v1.0/v1.1 as the v1 clients expect; ``GET /v2.0/`` is the resource index.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+from keystoneauth1 import discover, noauth, session
+
+from quantum.api.app import load_app
+from quantum.core.settings import load_settings
+from quantum.db import migration
+from quantum.db.session import make_engine
+from quantum.testing.client import write_config
+from tests.api.v2.client import V2
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def endpoint(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'q.sqlite'}"
+    engine = make_engine(url)
+    migration.upgrade(engine)
+    engine.dispose()
+    app = load_app(load_settings(write_config(tmp_path, sql_connection=url)))
+    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_keystoneauth_discovers_v2(endpoint: str) -> None:
+    sess = session.Session(auth=noauth.NoAuth())
+    found = discover.Discover(sess, endpoint)
+    versions = {tuple(v["version"]): v for v in found.version_data()}
+    assert versions[(2, 0)]["url"] == f"{endpoint}/v2.0/"
+    assert versions[(2, 0)]["status"] == "CURRENT"
+    assert found.url_for("2.0") == f"{endpoint}/v2.0/"
+    assert found.url_for("1.0") == f"{endpoint}/v1.0"
+    # NOTE: what openstacksdk does with an endpoint override: discover the
+    # versions there and pick a 2.x one.
+    data = sess.get_endpoint_data(
+        endpoint_override=endpoint,
+        service_type="network",
+        min_version="2.0",
+        max_version="2.latest",
+        discover_versions=True,
+    )
+    assert data is not None
+    assert data.api_version == (2, 0)
+    listed = sess.get(f"{endpoint}/v2.0/networks", authenticated=False)
+    assert listed.json() == {"networks": []}
+
+
+def test_resource_index(sqlite_v2: V2) -> None:
+    for path in ("/v2.0/", "/v2.0"):
+        response = sqlite_v2.client.get(path, Host="q.example:9696")
+        assert response.status_int == 200, path
+        resources = response.json["resources"]
+        assert {r["name"]: r["collection"] for r in resources} == {
+            "network": "networks",
+            "port": "ports",
+        }
+        assert resources[0]["links"] == [
+            {"rel": "self", "href": "http://q.example:9696/v2.0/networks"}
+        ]
+
+
+def test_unknown_paths_and_methods(sqlite_v2: V2) -> None:
+    assert sqlite_v2.get("/doohickeys").status_int == 404
+    assert sqlite_v2.get("/networks/not-a-uuid").status_int == 404
+    assert sqlite_v2.get("/networks/a/b").status_int == 404
+    refused = sqlite_v2.request("PATCH", "/networks")
+    assert refused.status_int == 405
+    assert refused.json["NeutronError"]["type"] == "HTTPMethodNotAllowed"
+    assert sqlite_v2.request("POST", "/").status_int == 405
+
+
+def test_extensions_listing(sqlite_v2: V2) -> None:
+    listed = sqlite_v2.get("/extensions").json["extensions"]
+    aliases = {e["alias"] for e in listed}
+    assert aliases == {"external-net", "binding", "quotas"}
+    shown = sqlite_v2.get("/extensions/quotas")
+    assert shown.json["extension"]["alias"] == "quotas"
+    assert sqlite_v2.get("/extensions/provider").status_int == 404
+
+
+def test_the_fake_plugin_does_not_serve_v2(tmp_path: Path) -> None:
+    app = load_app(load_settings(write_config(tmp_path, core_plugin="fake")))
+    from quantum.testing.client import Client
+
+    response = Client(app).get("/v2.0/networks")
+    assert response.status_int == 404
+    assert "fake" in response.json["NeutronError"]["message"]

@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The v2 store on SQLite, PostgreSQL and MariaDB: quotas and MACs under
+concurrency (eight creates at once), keyset pages over every back-end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+
+import pytest
+
+from quantum.core import exceptions as exc
+from quantum.core.models import (
+    ListQuery,
+    NetworkCreate,
+    PortCreate,
+    QuotaResource,
+    Scope,
+    SortKey,
+)
+from quantum.core.settings import Settings
+from quantum.plugins.sql import SqlPlugin
+from quantum.plugins.v2 import store
+from tests.functional.db.test_store import race
+
+ADMIN = Scope(tenant_id=None, is_admin=True)
+ACME = Scope(tenant_id="acme")
+
+
+@pytest.fixture
+def plugin(database_url: str) -> Iterator[SqlPlugin]:
+    p = SqlPlugin(
+        Settings(sql_connection=database_url, sql_pool_size=8, quota_network=4)
+    )
+    yield p
+    p.close()
+
+
+def test_eight_concurrent_network_creates_at_the_limit_never_overshoot(
+    plugin: SqlPlugin,
+) -> None:
+    plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme", name="old")])
+    make = partial(
+        plugin.v2.create_networks, ACME, [NetworkCreate(tenant_id="acme", name="new")]
+    )
+    results = race([make] * 8)
+    made = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, exc.OverQuota)]
+    assert (len(made), len(refused)) == (3, 5), results
+    assert len(plugin.v2.list_networks(ACME, ListQuery())) == 4
+
+
+def test_eight_concurrent_port_creates_at_the_limit_never_overshoot(
+    plugin: SqlPlugin,
+) -> None:
+    plugin.v2.update_quota("acme", {QuotaResource.PORT: 5})
+    (net,) = plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme")])
+    item = PortCreate(tenant_id="acme", network_id=net.id)
+    results = race([partial(plugin.v2.create_ports, ACME, [item])] * 8)
+    refused = [r for r in results if isinstance(r, exc.OverQuota)]
+    assert len(refused) == 3, results
+    assert len(plugin.v2.list_ports(ACME, ListQuery())) == 5
+    # NOTE: the other tenant's quota is its own.
+    other = Scope(tenant_id="other", is_admin=False)
+    shared = plugin.v2.create_networks(
+        ADMIN, [NetworkCreate(tenant_id="ops", shared=True)]
+    )[0]
+    plugin.v2.create_ports(other, [PortCreate(tenant_id="other", network_id=shared.id)])
+
+
+def test_a_bulk_create_counts_per_tenant(plugin: SqlPlugin) -> None:
+    items = [NetworkCreate(tenant_id=t) for t in ("a", "a", "b", "b", "b", "b")]
+    plugin.v2.create_networks(ADMIN, items)
+    with pytest.raises(exc.OverQuota):
+        plugin.v2.create_networks(ADMIN, [NetworkCreate(tenant_id="b")] * 1)
+    with pytest.raises(exc.OverQuota):
+        plugin.v2.create_networks(ADMIN, [NetworkCreate(tenant_id="a")] * 3)
+    assert len(plugin.v2.list_networks(ADMIN, ListQuery())) == 6
+
+
+def test_concurrent_creates_of_one_mac_give_one_port(plugin: SqlPlugin) -> None:
+    (net,) = plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme")])
+    item = PortCreate(
+        tenant_id="acme", network_id=net.id, mac_address="fa:16:3e:aa:bb:cc"
+    )
+    results = race([partial(plugin.v2.create_ports, ACME, [item])] * 8)
+    made = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, exc.MacAddressInUse)]
+    assert (len(made), len(refused)) == (1, 7), results
+
+
+def test_mac_collisions_are_retried_then_refused(
+    plugin: SqlPlugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (net,) = plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme")])
+    item = PortCreate(tenant_id="acme", network_id=net.id)
+    drawn = iter(["fa:16:3e:00:00:01", "fa:16:3e:00:00:01", "fa:16:3e:00:00:02"])
+    monkeypatch.setattr(store, "random_mac", lambda base: next(drawn))
+    first = plugin.v2.create_ports(ACME, [item])[0]
+    second = plugin.v2.create_ports(ACME, [item])[0]
+    assert (first.mac_address, second.mac_address) == (
+        "fa:16:3e:00:00:01",
+        "fa:16:3e:00:00:02",
+    )
+    monkeypatch.setattr(store, "random_mac", lambda base: "fa:16:3e:00:00:01")
+    with pytest.raises(exc.MacAddressGenerationFailure):
+        plugin.v2.create_ports(ACME, [item])
+    assert len(plugin.v2.list_ports(ACME, ListQuery())) == 2
+
+
+def test_keyset_pages_cover_every_row_once_in_order(plugin: SqlPlugin) -> None:
+    names = ["b", "a", "c", "a", "b", "c", "a"]
+    plugin.v2.update_quota("acme", {QuotaResource.NETWORK: -1})
+    made = plugin.v2.create_networks(
+        ACME, [NetworkCreate(tenant_id="acme", name=n) for n in names]
+    )
+    expected = sorted(made, key=lambda n: (n.name or "", n.id))
+    sorts = (SortKey(attribute="name"),)
+    seen, marker = [], None
+    while True:
+        page = plugin.v2.list_networks(
+            ACME, ListQuery(sorts=sorts, limit=3, marker=marker)
+        )
+        seen.extend(page)
+        if len(page) < 3:
+            break
+        marker = page[-1].id
+    assert [n.id for n in seen] == [n.id for n in expected]
+    back = plugin.v2.list_networks(
+        ACME, ListQuery(sorts=sorts, limit=3, marker=expected[3].id, page_reverse=True)
+    )
+    assert [n.id for n in back] == [n.id for n in expected[:3]]
