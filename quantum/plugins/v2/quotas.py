@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from quantum.core import exceptions as exc
 from quantum.core.models import QuotaResource
 from quantum.core.settings import Settings
-from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow
+from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow, SubnetRow
 
 Counted = dict[QuotaResource, InstrumentedAttribute[str]]
 
@@ -59,10 +59,10 @@ class Quotas:
         }
         self.counted: Counted = {
             QuotaResource.NETWORK: NetworkRow.tenant_id,
+            QuotaResource.SUBNET: SubnetRow.tenant_id,
             QuotaResource.PORT: PortRow.tenant_id,
         }
-        """What counts toward each resource: its tenant column. Resources another
-        module stores (subnets) register here; one not registered is not limited."""
+        """What counts toward each resource: its tenant column."""
 
     # -- enforcement (inside the caller's transaction) --------------------------------
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, delete, func, or_, select
@@ -42,6 +43,7 @@ from quantum.core.models import (
 from quantum.core.settings import Settings
 from quantum.db.models import NetworkRow, NetworkSegmentRow, PortRow
 from quantum.db.session import Database
+from quantum.ipam.store import subnet_ids_of
 from quantum.plugins.v2.listing import Column, page
 from quantum.plugins.v2.quotas import Quotas
 
@@ -197,9 +199,17 @@ class V2Store:
 
     @staticmethod
     def _network(
-        s: Session, scope: Scope, row: NetworkRow, segment: NetworkSegment | None
+        s: Session,
+        scope: Scope,
+        row: NetworkRow,
+        segment: NetworkSegment | None,
+        subnets: Sequence[str] | None = None,
     ) -> Network:
-        return row.to_domain(segment=segment if scope.is_admin else None)
+        """The domain network; ``subnets`` read here unless the caller has them."""
+        if subnets is None:
+            subnets = subnet_ids_of(s, [row.id])[row.id]
+        network = row.to_domain(segment=segment if scope.is_admin else None)
+        return replace(network, subnets=tuple(subnets))
 
     def list_networks(self, scope: Scope, query: ListQuery) -> Sequence[Network]:
         def work(s: Session) -> list[Network]:
@@ -213,8 +223,11 @@ class V2Store:
                 query,
                 self._networks_visible(scope),
             )
+            subnets = subnet_ids_of(s, [net.id for net, _ in rows])
             return [
-                self._network(s, scope, net, seg.to_domain() if seg else None)
+                self._network(
+                    s, scope, net, seg.to_domain() if seg else None, subnets[net.id]
+                )
                 for net, seg in rows
             ]
 
