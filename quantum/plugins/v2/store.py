@@ -392,6 +392,9 @@ class V2Store:
                     raise exc.NotAuthorized(
                         reason=f"network {network.id} belongs to another tenant"
                     )
+                if item.mac_address and not scope.owns(network.tenant_id):
+                    # NOTE: spec §2.1 create_port:mac_address, admin_or_network_owner.
+                    raise exc.PolicyNotAuthorized(action="create_port:mac_address")
                 self._check_owner(scope, network, item.device_owner)
             self.quotas.check(
                 s, QuotaResource.PORT, Counter(i.tenant_id for i in items)

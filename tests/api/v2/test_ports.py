@@ -106,6 +106,8 @@ def test_a_port_on_another_tenants_network_is_refused(v2: V2) -> None:
     shared = v2.network(as_=ADMIN, tenant_id="other", shared=True)
     port = v2.port(shared["id"])
     assert port["tenant_id"] == "acme"
+    own_mac = {"port": {"network_id": shared["id"], "mac_address": "fa:16:3e:0:0:9"}}
+    assert error(v2.post("/ports", own_mac)) == (403, "PolicyNotAuthorized")
     assert v2.get("/ports", OTHER).json["ports"] == []
     as_admin = v2.post(
         "/ports", {"port": {"network_id": theirs["id"], "tenant_id": "acme"}}, ADMIN
