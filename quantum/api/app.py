@@ -37,6 +37,7 @@ from quantum.api.extensions import (
 from quantum.api.policy import Policy
 from quantum.api.ratelimit import RateLimitFilter, TokenBuckets, parse_rates
 from quantum.api.v1 import faults as v1_faults
+from quantum.api.v1.authorize import AuthorizeFilter
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
 from quantum.api.v2 import faults as v2_faults
@@ -246,12 +247,7 @@ def versions_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
 def _api_factory(version: ApiVersion) -> Callable[..., WsgiApp]:
     def factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
         service = service_for(global_conf)
-        return ApiV1(
-            service.plugin,
-            version,
-            service.settings.max_request_body_size,
-            service.policy,
-        )
+        return ApiV1(service.plugin, version, service.settings.max_request_body_size)
 
     return factory
 
@@ -324,6 +320,20 @@ def noauth_factory(
     policy = service_for(global_conf).policy
     source = TenantSource(tenant_from)
     return lambda app: NoAuthFilter(app, policy, source)
+
+
+def authorize_factory(
+    global_conf: Mapping[str, Any], version: str = "", **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    """v1 authorization (``quantum/api/v1/authorize.py``); ``version`` = v1.0|v1.1."""
+    known = {v.name: v for v in VERSIONS}
+    if version not in known:
+        raise ConfigError(
+            reason=f"api-paste.ini: authorize filter needs version = v1.0 or v1.1, "
+            f"not {version!r}"
+        )
+    policy = service_for(global_conf).policy
+    return lambda app: AuthorizeFilter(app, policy, known[version])
 
 
 def authtoken_factory(

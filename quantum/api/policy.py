@@ -68,7 +68,14 @@ V1_RULES: tuple[oslo_policy.RuleDefault, ...] = tuple(
     for operation in V1_OPERATIONS
 )
 
-DEFAULT_RULES = BASE_RULES + V1_RULES
+V1_EXTENSION_RULE = oslo_policy.RuleDefault(
+    "v1:extension",
+    ADMIN_OR_OWNER,
+    "Any extension path under /tenants/{tenant} (v1.0/v1.1); the target is the "
+    "tenant in the URL. Extensions may check finer rules of their own.",
+)
+
+DEFAULT_RULES = BASE_RULES + V1_RULES + (V1_EXTENSION_RULE,)
 
 
 class Policy:

@@ -18,12 +18,10 @@ from routes import Mapper
 from webob import Request, Response
 from webob.exc import HTTPNotFound
 
-from quantum.api.context import from_environ
-from quantum.api.policy import Policy
 from quantum.api.v1 import faults, filters, requests, views
 from quantum.api.v1.versions import ApiVersion
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
-from quantum.core.exceptions import NetworkNotFound, QuantumError, StateInvalid
+from quantum.core.exceptions import QuantumError, StateInvalid
 from quantum.plugins.interface import CorePlugin
 
 LOG = logging.getLogger(__name__)
@@ -140,14 +138,9 @@ class ApiV1:
     """WSGI app for one v1 version over one plugin."""
 
     def __init__(
-        self,
-        plugin: CorePlugin,
-        version: ApiVersion,
-        body_limit: int,
-        policy: Policy,
+        self, plugin: CorePlugin, version: ApiVersion, body_limit: int
     ) -> None:
         self.plugin = plugin
-        self.policy = policy
         self.version = version
         self.body_limit = body_limit
         self.mapper = build_mapper(ROUTES)
@@ -197,15 +190,6 @@ class ApiV1:
             network_id=variables.get("network_id", ""),
             port_id=variables.get("port_id", ""),
         )
-        context = from_environ(request.environ)
-        if not self.policy.allows_v1(context, operation, call.tenant_id):
-            # NOTE: another tenant's resources do not exist for this caller.
-            if not call.network_id:
-                return not_found(request)
-            error = NetworkNotFound(net_id=call.network_id)
-            return faults.render(
-                faults.from_error(error, self.version), fmt, self.version
-            )
         try:
             reply = self.handlers[operation](call)
         except faults.BodyFault as fault:
