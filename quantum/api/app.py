@@ -365,9 +365,20 @@ def _v1_over_limit(version: ApiVersion) -> Callable[[dict[str, Any], int], Any]:
     return respond
 
 
+def _v2_over_limit(environ: dict[str, Any], retry_after: int) -> Response:
+    response = v2_faults.error_response(
+        "429 Too Many Requests",
+        "OverLimit",
+        f"Too many requests: retry after {retry_after} seconds.",
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 OVER_LIMIT: dict[str, Callable[[dict[str, Any], int], Any]] = {
     V1_0.name: _v1_over_limit(V1_0),
     V1_1.name: _v1_over_limit(V1_1),
+    V2_0_NAME: _v2_over_limit,
 }
 """Each API version's over-limit response, by the ``api`` key of the filter."""
 

@@ -52,3 +52,23 @@ def test_default_rules(sqlite_v2: V2) -> None:
     refused = v2.put(f"/networks/{net['id']}", {"network": {"name": "n"}}, tenant("x"))
     assert error(refused) == (404, "NetworkNotFound")
     assert error(v2.get("/quotas")) == (403, "PolicyNotAuthorized")
+
+
+def test_the_rate_limiter_answers_v2_with_429(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.sqlite'}"
+    engine = make_engine(url)
+    migration.upgrade(engine)
+    engine.dispose()
+    config = write_config(
+        tmp_path,
+        sql_connection=url,
+        rate_limit_enabled=True,
+        rate_limits="GET:0.01:2",
+    )
+    v2 = V2(Client(load_app(load_settings(config))), "sql")
+    assert v2.get("/networks").status_int == 200
+    assert v2.get("/networks").status_int == 200
+    refused = v2.get("/networks")
+    assert error(refused) == (429, "OverLimit")
+    assert int(refused.headers["Retry-After"]) > 0
+    assert v2.get("/networks", tenant("other")).status_int == 200
