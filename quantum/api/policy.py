@@ -101,8 +101,11 @@ class Policy:
         self.register([*DEFAULT_RULES, *extra_defaults])
 
     def register(self, defaults: Iterable[oslo_policy.RuleDefault]) -> None:
-        """Add default rules (v2.0 and extensions add theirs at start-up)."""
-        defaults = list(defaults)
+        """Add default rules (v2.0 and extensions add theirs at start-up); rules
+        already registered (an app loaded twice in one process) are kept."""
+        defaults = [
+            d for d in defaults if d.name not in self._enforcer.registered_rules
+        ]
         self._enforcer.register_defaults(defaults)
         try:
             if self._file is None:

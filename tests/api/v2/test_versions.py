@@ -107,3 +107,17 @@ def test_the_fake_plugin_does_not_serve_v2(tmp_path: Path) -> None:
     response = Client(app).get("/v2.0/networks")
     assert response.status_int == 404
     assert "fake" in response.json["NeutronError"]["message"]
+
+
+def test_the_app_loads_twice_in_one_process(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.sqlite'}"
+    engine = make_engine(url)
+    migration.upgrade(engine)
+    engine.dispose()
+    config = write_config(tmp_path, sql_connection=url)
+    from quantum.testing.client import Client
+
+    first = Client(load_app(load_settings(config)))
+    second = Client(load_app(load_settings(config)))
+    assert first.get("/v2.0/networks").status_int == 200
+    assert second.get("/v2.0/networks").status_int == 200
