@@ -237,7 +237,11 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
             created_at=utcnow(),
         )
     )
-    s.flush()
+    try:
+        s.flush()
+    except IntegrityError:
+        # NOTE: the network was deleted after we looked (its row lock made us wait).
+        raise exc.NetworkNotFound(net_id=subnet.network_id) from None
     _write_children(s, subnet, pools=True)
     return subnet
 
