@@ -44,6 +44,7 @@ from quantum.api.v2 import faults as v2_faults
 from quantum.api.v2 import policy as v2_policy
 from quantum.api.v2.resources import network as v2_network
 from quantum.api.v2.resources import port as v2_port
+from quantum.api.v2.resources import subnet as v2_subnet
 from quantum.api.v2.router import ApiV2, Served
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
 from quantum.core.exceptions import ConfigError, QuantumError
@@ -222,6 +223,7 @@ def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
         Served(
             resource=v2_network.NETWORK, operations=v2_network.operations(plugin.v2)
         ),
+        Served(resource=v2_subnet.SUBNET, operations=v2_subnet.operations(plugin.v2)),
         Served(resource=v2_port.PORT, operations=v2_port.operations(plugin.v2)),
     ]
     service.policy.register(v2_policy.rules(s.resource for s in served))

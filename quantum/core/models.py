@@ -9,10 +9,14 @@ under their own names.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from quantum.ipam.requests import FixedIPRequest
 
 NAME_MAX = 255
 """Longest name, tenant id or attachment id the store accepts (column width)."""
@@ -52,6 +56,8 @@ class Port:
     device_id: str = ""
     device_owner: str = ""
     binding_host_id: str = ""
+    fixed_ips: tuple[FixedIP, ...] = ()
+    """Its addresses (v2), in allocation order; filled by the v2 store."""
 
     @property
     def state(self) -> PortState:
@@ -225,6 +231,8 @@ class PortCreate:
     device_id: str = ""
     device_owner: str = ""
     binding_host_id: str = ""
+    fixed_ips: Sequence[FixedIPRequest] | None = None
+    """None: one address from an IPv4 and one from an IPv6 subnet (spec §4.3)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,6 +242,8 @@ class PortUpdate:
     device_id: str | None = None
     device_owner: str | None = None
     binding_host_id: str | None = None
+    fixed_ips: Sequence[FixedIPRequest] | None = None
+    """The port's new addresses, replacing the list (spec §4.4)."""
 
 
 class QuotaResource(enum.StrEnum):
@@ -297,6 +307,8 @@ class Subnet:
     dns_nameservers: tuple[IPAddress, ...] = ()
     host_routes: tuple[HostRoute, ...] = ()
     enable_dhcp: bool = True
+    shared: bool = field(default=False, compare=False)
+    """Mirrors the network's ``shared`` (read by the v2 policy)."""
 
     @property
     def ip_version(self) -> int:

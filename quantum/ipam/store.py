@@ -93,6 +93,13 @@ def load_subnets(s: Session, rows: Sequence[SubnetRow]) -> list[Subnet]:
                 destination=ip_network(r.destination), nexthop=ip_address(r.nexthop)
             )
         )
+    shared = dict(
+        s.execute(
+            select(NetworkRow.id, NetworkRow.shared).where(
+                NetworkRow.id.in_({row.network_id for row in rows})
+            )
+        ).all()
+    )
     return [
         Subnet(
             id=row.id,
@@ -107,6 +114,7 @@ def load_subnets(s: Session, rows: Sequence[SubnetRow]) -> list[Subnet]:
             dns_nameservers=tuple(dns.get(row.id, ())),
             host_routes=tuple(routes.get(row.id, ())),
             enable_dhcp=row.enable_dhcp,
+            shared=bool(shared.get(row.network_id, False)),
         )
         for row in rows
     ]

@@ -45,7 +45,9 @@ from quantum.core.models import (
     PortUpdate,
     QuotaResource,
     Scope,
+    Subnet,
 )
+from quantum.ipam.requests import SubnetRequest, SubnetUpdate
 
 
 @runtime_checkable
@@ -219,7 +221,36 @@ class CorePluginV2(Protocol):
         ...
 
     def delete_port(self, scope: Scope, port_id: str) -> None:
-        """Raises PortNotFoundV2."""
+        """Raises PortNotFoundV2. Its pool addresses are held for
+        ``dhcp_lease_duration`` (docs/architecture.md, "IP addresses")."""
+        ...
+
+    def list_subnets(self, scope: Scope, query: ListQuery) -> Sequence[Subnet]:
+        """Own subnets and those of shared networks (all, for an admin)."""
+        ...
+
+    def get_subnet(self, scope: Scope, subnet_id: str) -> Subnet:
+        """Raises SubnetNotFound."""
+        ...
+
+    def create_subnets(
+        self, scope: Scope, items: Sequence[SubnetRequest]
+    ) -> Sequence[Subnet]:
+        """All or nothing. Raises InvalidInput (CIDR, gateway, overlap...), the
+        allocation-pool errors, DNSNameServersExhausted, HostRoutesExhausted,
+        NetworkNotFound, NotAuthorized (another tenant's network), OverQuota."""
+        ...
+
+    def update_subnet(
+        self, scope: Scope, subnet_id: str, change: SubnetUpdate
+    ) -> Subnet:
+        """Raises SubnetNotFound, InvalidInput, GatewayConflictWithAllocationPools,
+        DNSNameServersExhausted, HostRoutesExhausted."""
+        ...
+
+    def delete_subnet(self, scope: Scope, subnet_id: str) -> None:
+        """Raises SubnetNotFound, SubnetInUse (a port other than DHCP has an address
+        from it; held addresses do not count)."""
         ...
 
     def quota_limits(self, tenant_id: str) -> dict[QuotaResource, int]:

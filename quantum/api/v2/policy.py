@@ -36,7 +36,10 @@ BASE: tuple[oslo_policy.RuleDefault, ...] = (
     oslo_policy.RuleDefault("delete_quota", "rule:admin_only", "v2.0: reset limits."),
 )
 
-READ_RULES = {"network": f"{OWNER} or rule:shared or rule:external"}
+READ_RULES = {
+    "network": f"{OWNER} or rule:shared or rule:external",
+    "subnet": f"{OWNER} or rule:shared",
+}
 """``get_<resource>`` where it is not ``admin_or_owner``."""
 
 

@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, delete, func, or_, select
@@ -39,13 +40,17 @@ from quantum.core.models import (
     PortUpdate,
     QuotaResource,
     Scope,
+    Subnet,
 )
 from quantum.core.settings import Settings
 from quantum.db.models import NetworkRow, NetworkSegmentRow, PortRow
 from quantum.db.session import Database
+from quantum.ipam import store as ipam
+from quantum.ipam.requests import SubnetRequest, SubnetUpdate
 from quantum.ipam.store import subnet_ids_of
 from quantum.plugins.v2.listing import Column, page
 from quantum.plugins.v2.quotas import Quotas
+from quantum.plugins.v2.subnets import Subnets
 
 DHCP_OWNER = "network:dhcp"
 RESERVED_OWNER_PREFIX = "network:"
@@ -144,6 +149,10 @@ class V2Store:
         self.quotas = Quotas(settings)
         self.base_mac = settings.base_mac
         self.mac_retries = settings.mac_generation_retries
+        self.ip_hold = timedelta(seconds=settings.dhcp_lease_duration)
+        self.max_fixed_ips = settings.max_fixed_ips_per_port
+        self.subnets = Subnets(db, settings, self.quotas, self._network_row)
+        """Subnets (IPAM), sharing this store's network lookups and quotas."""
 
     # -- visibility --------------------------------------------------------------------
 
@@ -352,14 +361,18 @@ class V2Store:
                 query,
                 self._ports_visible(scope),
             )
-            return [row.to_domain() for (row,) in rows]
+            ips = ipam.fixed_ips_of(s, [row.id for (row,) in rows])
+            return [replace(row.to_domain(), fixed_ips=ips[row.id]) for (row,) in rows]
 
         return self.db.run(work, write=False)
 
     def get_port(self, scope: Scope, port_id: str) -> Port:
-        return self.db.run(
-            lambda s: self._port_row(s, scope, port_id).to_domain(), write=False
-        )
+        def work(s: Session) -> Port:
+            row = self._port_row(s, scope, port_id)
+            ips = ipam.fixed_ips_of(s, [row.id])[row.id]
+            return replace(row.to_domain(), fixed_ips=ips)
+
+        return self.db.run(work, write=False)
 
     def _check_owner(
         self, scope: Scope, network: NetworkRow, device_owner: str | None
@@ -395,6 +408,10 @@ class V2Store:
                 if item.mac_address and not scope.owns(network.tenant_id):
                     # NOTE: spec §2.1 create_port:mac_address, admin_or_network_owner.
                     raise exc.PolicyNotAuthorized(action="create_port:mac_address")
+                self._check_fixed_ips_count(item.fixed_ips)
+                if item.fixed_ips is not None and not scope.owns(network.tenant_id):
+                    # NOTE: spec §2.1 create_port:fixed_ips, admin_or_network_owner.
+                    raise exc.PolicyNotAuthorized(action="create_port:fixed_ips")
                 self._check_owner(scope, network, item.device_owner)
             self.quotas.check(
                 s, QuotaResource.PORT, Counter(i.tenant_id for i in items)
@@ -403,7 +420,18 @@ class V2Store:
 
         return self.db.run(work, write=True)
 
+    def _check_fixed_ips_count(self, requests: Sequence[object] | None) -> None:
+        if requests is not None and len(requests) > self.max_fixed_ips:
+            raise exc.InvalidInput(
+                reason=f"a port may have at most {self.max_fixed_ips} fixed IPs"
+            )
+
     def _insert_port(self, s: Session, item: PortCreate) -> Port:
+        port = self._insert_port_row(s, item)
+        ips = ipam.allocate_port_ips(s, item.network_id, port.id, item.fixed_ips)
+        return replace(port, fixed_ips=ips)
+
+    def _insert_port_row(self, s: Session, item: PortCreate) -> Port:
         attempts = 1 if item.mac_address else self.mac_retries
         for _ in range(attempts):
             row = PortRow(
@@ -452,8 +480,19 @@ class V2Store:
                 row.device_id = changes.device_id
             if changes.binding_host_id is not None:
                 row.binding_host_id = changes.binding_host_id
+            if changes.fixed_ips is not None:
+                self._check_fixed_ips_count(changes.fixed_ips)
+                network = s.get(NetworkRow, row.network_id)
+                if network is None or not scope.owns(network.tenant_id):
+                    # NOTE: spec §2.1 update_port:fixed_ips, admin_or_network_owner.
+                    raise exc.PolicyNotAuthorized(action="update_port:fixed_ips")
+                ips = ipam.replace_port_ips(
+                    s, row.network_id, row.id, changes.fixed_ips, self.ip_hold
+                )
+            else:
+                ips = ipam.fixed_ips_of(s, [row.id])[row.id]
             s.flush()
-            return row.to_domain()
+            return replace(row.to_domain(), fixed_ips=ips)
 
         return self.db.run(work, write=True)
 
@@ -463,9 +502,32 @@ class V2Store:
 
         def work(s: Session) -> None:
             self._port_row(s, scope, port_id)
+            # NOTE: before the delete, whose cascade would free them at once.
+            ipam.release_port_ips(s, port_id, self.ip_hold)
             s.execute(delete(PortRow).where(PortRow.id == port_id))
 
         self.db.run(work, write=True)
+
+    # -- subnets (quantum/plugins/v2/subnets.py) -----------------------------------
+
+    def list_subnets(self, scope: Scope, query: ListQuery) -> Sequence[Subnet]:
+        return self.subnets.list(scope, query)
+
+    def get_subnet(self, scope: Scope, subnet_id: str) -> Subnet:
+        return self.subnets.get(scope, subnet_id)
+
+    def create_subnets(
+        self, scope: Scope, items: Sequence[SubnetRequest]
+    ) -> Sequence[Subnet]:
+        return self.subnets.create(scope, items)
+
+    def update_subnet(
+        self, scope: Scope, subnet_id: str, change: SubnetUpdate
+    ) -> Subnet:
+        return self.subnets.update(scope, subnet_id, change)
+
+    def delete_subnet(self, scope: Scope, subnet_id: str) -> None:
+        self.subnets.delete(scope, subnet_id)
 
     # -- quotas ------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ def test_resource_index(sqlite_v2: V2) -> None:
         resources = response.json["resources"]
         assert {r["name"]: r["collection"] for r in resources} == {
             "network": "networks",
+            "subnet": "subnets",
             "port": "ports",
         }
         assert resources[0]["links"] == [

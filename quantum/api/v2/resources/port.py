@@ -18,7 +18,15 @@ from quantum.api.v2.attributes import (
 )
 from quantum.core import exceptions as exc
 from quantum.core.models import V2_STATUS, Port, PortCreate, PortUpdate, Scope
+from quantum.ipam.convert import to_fixed_ips
+from quantum.ipam.requests import FixedIPRequest, Limits
 from quantum.plugins.interface import CorePluginV2
+
+
+def fixed_ips(name: str, value: Any) -> list[FixedIPRequest]:
+    """The entries' shapes; the store applies ``max_fixed_ips_per_port``."""
+    return to_fixed_ips(value, Limits(max_fixed_ips_per_port=1 << 30))
+
 
 PORT = Resource(
     name="port",
@@ -32,7 +40,13 @@ PORT = Resource(
         Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
         Field(name="status", on_create=False),
         Field(name="mac_address", convert=to_mac),
-        Field(name="fixed_ips", on_create=False, sortable=False, filterable=False),
+        Field(
+            name="fixed_ips",
+            convert=fixed_ips,
+            on_update=True,
+            sortable=False,
+            filterable=False,
+        ),
         Field(name="device_id", convert=string(), default="", on_update=True),
         Field(name="device_owner", convert=string(), default="", on_update=True),
         Field(
@@ -56,7 +70,10 @@ def view(port: Port) -> dict[str, Any]:
         "admin_state_up": port.admin_state_up,
         "status": V2_STATUS[port.status],
         "mac_address": port.mac_address,
-        "fixed_ips": [],
+        "fixed_ips": [
+            {"subnet_id": ip.subnet_id, "ip_address": str(ip.ip_address)}
+            for ip in port.fixed_ips
+        ],
         "device_id": port.device_id,
         "device_owner": port.device_owner,
         "binding:host_id": port.binding_host_id,
@@ -74,6 +91,7 @@ def _create(attrs: Mapping[str, Any]) -> PortCreate:
         device_id=attrs["device_id"],
         device_owner=attrs["device_owner"],
         binding_host_id=attrs["binding:host_id"],
+        fixed_ips=attrs.get("fixed_ips"),
     )
 
 
@@ -84,6 +102,7 @@ def _update(attrs: Mapping[str, Any]) -> PortUpdate:
         device_id=attrs.get("device_id"),
         device_owner=attrs.get("device_owner"),
         binding_host_id=attrs.get("binding:host_id"),
+        fixed_ips=attrs.get("fixed_ips"),
     )
 
 

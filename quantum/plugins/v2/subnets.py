@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Subnets as the v2 API sees them, over ``quantum.ipam.store``.
+
+Held by ``V2Store`` (composition): it lends the network lookups and the quotas.
+Tenancy: a non-admin scope sees its own subnets and those of shared networks, and
+may change only its own (anything else is SubnetNotFound). Creating a subnet on
+another tenant's network needs an admin or a shared network (NotAuthorized).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from quantum.core import exceptions as exc
+from quantum.core.models import ListQuery, QuotaResource, Scope, Subnet
+from quantum.core.settings import Settings
+from quantum.db.models import NetworkRow, PortRow, SubnetRow
+from quantum.db.session import Database
+from quantum.ipam import allocate, store
+from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
+from quantum.plugins.v2.listing import Column, page
+from quantum.plugins.v2.quotas import Quotas
+
+DHCP_OWNER = "network:dhcp"
+
+SUBNET_COLUMNS: Mapping[str, Column] = {
+    "id": Column(expr=SubnetRow.id),
+    "name": Column(expr=SubnetRow.name),
+    "tenant_id": Column(expr=SubnetRow.tenant_id),
+    "project_id": Column(expr=SubnetRow.tenant_id),
+    "network_id": Column(expr=SubnetRow.network_id),
+    "ip_version": Column(expr=SubnetRow.ip_version),
+    "cidr": Column(expr=SubnetRow.cidr),
+    "gateway_ip": Column(expr=func.coalesce(SubnetRow.gateway_ip, "")),
+    "enable_dhcp": Column(expr=SubnetRow.enable_dhcp),
+}
+"""Subnet attributes the store filters and sorts on."""
+
+NetworkLookup = Callable[[Session, Scope, str], NetworkRow]
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        max_dns_nameservers=settings.max_dns_nameservers,
+        max_subnet_host_routes=settings.max_subnet_host_routes,
+        max_fixed_ips_per_port=settings.max_fixed_ips_per_port,
+    )
+
+
+class Subnets:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        quotas: Quotas,
+        network_row: NetworkLookup,
+    ) -> None:
+        self.db = db
+        self.quotas = quotas
+        self.network_row = network_row
+        self.limits = limits_of(settings)
+        self.allow_overlapping_ips = settings.allow_overlapping_ips
+        self.hold = timedelta(seconds=settings.dhcp_lease_duration)
+
+    @staticmethod
+    def _visible(scope: Scope) -> list[ColumnElement[bool]]:
+        if scope.is_admin:
+            return []
+        return [
+            or_(
+                SubnetRow.tenant_id == (scope.tenant_id or ""),
+                SubnetRow.network_id.in_(
+                    select(NetworkRow.id).where(NetworkRow.shared.is_(True))
+                ),
+            )
+        ]
+
+    def _row(self, s: Session, scope: Scope, subnet_id: str) -> SubnetRow:
+        if "\x00" in subnet_id:
+            raise exc.SubnetNotFound(subnet_id=subnet_id)
+        row = s.scalars(
+            select(SubnetRow).where(SubnetRow.id == subnet_id, *self._visible(scope))
+        ).one_or_none()
+        if row is None:
+            raise exc.SubnetNotFound(subnet_id=subnet_id)
+        return row
+
+    def _owned(self, s: Session, scope: Scope, subnet_id: str) -> SubnetRow:
+        row = self._row(s, scope, subnet_id)
+        if not scope.owns(row.tenant_id):
+            raise exc.SubnetNotFound(subnet_id=subnet_id)
+        return row
+
+    def list(self, scope: Scope, query: ListQuery) -> Sequence[Subnet]:
+        def work(s: Session) -> list[Subnet]:
+            rows = page(
+                s,
+                select(SubnetRow),
+                SUBNET_COLUMNS,
+                SubnetRow.id,
+                query,
+                self._visible(scope),
+            )
+            return store.load_subnets(s, [row for (row,) in rows])
+
+        return self.db.run(work, write=False)
+
+    def get(self, scope: Scope, subnet_id: str) -> Subnet:
+        return self.db.run(
+            lambda s: store.load_subnets(s, [self._row(s, scope, subnet_id)])[0],
+            write=False,
+        )
+
+    def create(self, scope: Scope, items: Sequence[SubnetRequest]) -> Sequence[Subnet]:
+        """All or nothing. Raises InvalidInput and the pool errors (checked before
+        anything is written), NetworkNotFound, NotAuthorized, OverQuota."""
+        planned = [
+            allocate.plan_subnet(item, str(uuid.uuid4()), self.limits) for item in items
+        ]
+
+        def work(s: Session) -> list[Subnet]:
+            for subnet in planned:
+                network = self.network_row(s, scope, subnet.network_id)
+                if (
+                    network.tenant_id != subnet.tenant_id
+                    and not network.shared
+                    and not scope.is_admin
+                ):
+                    raise exc.NotAuthorized(
+                        reason=f"network {network.id} belongs to another tenant"
+                    )
+                if not scope.owns(network.tenant_id):
+                    # NOTE: spec §2.1 create_subnet: admin_or_network_owner, so a
+                    # shared network's users may not add subnets to it.
+                    raise exc.PolicyNotAuthorized(action="create_subnet")
+            self.quotas.check(
+                s, QuotaResource.SUBNET, Counter(p.tenant_id for p in planned)
+            )
+            return [
+                store.create_subnet(
+                    s, subnet, allow_overlapping_ips=self.allow_overlapping_ips
+                )
+                for subnet in planned
+            ]
+
+        return self.db.run(work, write=True)
+
+    def update(self, scope: Scope, subnet_id: str, change: SubnetUpdate) -> Subnet:
+        def work(s: Session) -> Subnet:
+            self._owned(s, scope, subnet_id)
+            return store.update_subnet(s, subnet_id, change, self.limits)
+
+        return self.db.run(work, write=True)
+
+    def delete(self, scope: Scope, subnet_id: str) -> None:
+        """Raises SubnetNotFound, SubnetInUse (a port other than DHCP has an
+        address from it)."""
+
+        def work(s: Session) -> None:
+            row = self._owned(s, scope, subnet_id)
+            dhcp = s.scalars(
+                select(PortRow.id).where(
+                    PortRow.network_id == row.network_id,
+                    PortRow.device_owner == DHCP_OWNER,
+                )
+            ).all()
+            store.delete_subnet(s, subnet_id, releasable_ports=dhcp)
+
+        self.db.run(work, write=True)
