@@ -34,3 +34,20 @@ ensure_keystone_venv() {
     rm -f "$KEYSTONE_VENV"/.installed-*
     touch "$stamp"
 }
+
+# The real OpenStack clients of the client tests (tests/functional/clients): the
+# openstack CLI, openstacksdk and python-neutronclient, in their own virtualenv
+# (about 30 s once). The tests make it themselves when it is missing.
+CLIENTS_VENV=${QUANTUM_CLIENTS_VENV:-.venv-clients}
+ensure_clients_venv() {
+    local stamp
+    stamp="$CLIENTS_VENV/.installed-$(sha1sum requirements-clients.txt | cut -c1-12)"
+    [ -f "$stamp" ] && return 0
+    echo "installing the OpenStack clients for the client tests into $CLIENTS_VENV"
+    if [ ! -x "$CLIENTS_VENV/bin/python" ]; then
+        python3 -m venv "$CLIENTS_VENV"
+    fi
+    "$CLIENTS_VENV/bin/python" -m pip install -q -r requirements-clients.txt
+    rm -f "$CLIENTS_VENV"/.installed-*
+    touch "$stamp"
+}
