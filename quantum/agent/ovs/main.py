@@ -181,6 +181,8 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
         for each in agents:
             each.wake()
 
+    app.on_connect = changed
+
     switch = Ovsdb(
         options.ovsdb_connection, timeout=options.ovsdb_timeout, on_change=changed
     )

@@ -83,12 +83,18 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
         self._bridges: dict[str, Any] = {}
         self._xids = itertools.count(_FIRST_XID)
         self._pending: dict[tuple[int, int], _Request] = {}
+        #: Called (in os-ken's thread) when a bridge has connected: after an OVS
+        #: restart it comes back with no flows, and the agent must act at once. A
+        #: reconnect can replace a bridge's datapath without the set of names ever
+        #: changing (os-ken may not report the old connection dead first).
+        self.on_connect: Callable[[], None] | None = None
 
     # -- os-ken event handlers (run in os-ken's thread) --------------------------
 
     @_on(ofp_event.EventOFPStateChange, [MAIN_DISPATCHER, DEAD_DISPATCHER])
     def _state_change(self, ev: Any) -> None:
         datapath = ev.datapath
+        connected = False
         with self._lock:
             if ev.state == MAIN_DISPATCHER:
                 local = datapath.ports.get(datapath.ofproto.OFPP_LOCAL)
@@ -97,6 +103,7 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
                     return
                 name = local.name.decode()
                 self._bridges[name] = datapath
+                connected = True
                 LOG.info("bridge %s connected (dpid %016x)", name, datapath.id)
             else:
                 for name, known in list(self._bridges.items()):
@@ -108,6 +115,8 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
                         request.errors.append("the bridge disconnected")
                         request.done.set()
             self._changed.notify_all()
+        if connected and self.on_connect is not None:
+            self.on_connect()
 
     @_on(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
     def _flow_stats(self, ev: Any) -> None:

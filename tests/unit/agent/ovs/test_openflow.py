@@ -118,6 +118,21 @@ def test_bridges_are_known_by_their_local_port(app: OpenFlowApp) -> None:
         app.dump_flows("br-int")
 
 
+def test_every_connect_is_announced_also_one_replacing_a_live_bridge(
+    app: OpenFlowApp,
+) -> None:
+    calls: list[frozenset[str]] = []
+    app.on_connect = lambda: calls.append(app.bridges())
+    old, new = FakeDatapath(app, "br-int"), FakeDatapath(app, "br-int")
+    _connect(app, old, MAIN_DISPATCHER)
+    _connect(app, new, MAIN_DISPATCHER)  # OVS restarted; os-ken missed the close
+    _connect(app, old, DEAD_DISPATCHER)
+
+    assert calls == [frozenset({"br-int"}), frozenset({"br-int"})]
+    assert app.bridges() == {"br-int"}
+    assert app._datapath("br-int") is new
+
+
 def test_a_datapath_without_local_port_is_ignored(app: OpenFlowApp) -> None:
     dp = FakeDatapath(app, "x")
     dp.ports = {}
