@@ -783,6 +783,51 @@ class Transfer:
     seconds: float
 
 
+@dataclass(frozen=True)
+class PingResult:
+    """What a :class:`PingStream` saw: echo requests sent, and the wall-clock time
+    (``ping -D``) each answered one (by ``icmp_seq``) was answered at."""
+
+    transmitted: int
+    replies: dict[int, float]
+
+    @property
+    def lost(self) -> list[int]:
+        """Requests never answered, except the last one: it may still have been
+        on the wire when the stream was stopped."""
+        return [seq for seq in range(1, self.transmitted) if seq not in self.replies]
+
+    def first_reply_after(self, when: float) -> float | None:
+        """The wall-clock time of the first reply after ``when``, or None."""
+        return min((t for t in self.replies.values() if t > when), default=None)
+
+
+class PingStream:
+    """``ping -i INTERVAL`` running in a VM until :meth:`stop`."""
+
+    REPLY = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+) ")
+    SENT = re.compile(r"^(\d+) packets transmitted")
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+
+    def stop(self) -> PingResult:
+        """SIGINT (ping prints its summary), then parse what it printed."""
+        self.process.popen.send_signal(signal.SIGINT)
+        self.process.popen.wait(10)
+        self.process.stop()
+        transmitted = 0
+        replies: dict[int, float] = {}
+        for line in self.process.log.read_text().splitlines():
+            if match := self.REPLY.match(line):
+                replies.setdefault(int(match.group(2)), float(match.group(1)))
+            elif match := self.SENT.match(line):
+                transmitted = int(match.group(1))
+        if not transmitted:
+            raise RuntimeError(f"ping printed no summary: {self.process.log}")
+        return PingResult(transmitted, replies)
+
+
 @dataclass
 class VM:
     """A "VM": a netns whose NIC ``eth0`` is a veth plugged by ``quantum-vif``.
@@ -801,6 +846,7 @@ class VM:
     hv: Hypervisor | None = field(default=None, init=False)
     device: str | None = field(default=None, init=False)
     processes: list[Process] = field(default_factory=list, init=False)
+    _streams: int = field(default=0, init=False)
 
     NIC = "eth0"
 
@@ -892,6 +938,15 @@ class VM:
             check=False, timeout=count * (wait + 0.2) + 5,
         )  # fmt: skip
         return done.returncode == 0
+
+    def start_pings(self, dst: str, interval: float = 0.01) -> PingStream:
+        """Ping ``dst`` every ``interval`` seconds until the stream is stopped."""
+        self._streams += 1
+        process = self.netns.spawn(
+            f"ping{self._streams}", "ping", "-n", "-D", "-i", f"{interval:g}", dst
+        )
+        self.processes.append(process)
+        return PingStream(process)
 
     def can_reach(self, dst: str, timeout: float = 10.0) -> bool:
         """Poll with single pings until one is answered (True) or ``timeout``."""

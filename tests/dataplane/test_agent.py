@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """quantum-openvswitch-agent end to end: a real quantum-server, two hypervisors on a
 VXLAN underlay, an agent in each, VMs plugged through the v1.1 API. The proof is
-packets: who reaches whom, and what the API says of each port.
+packets: who reaches whom, what the API says of each port, and what survives the
+agent, OVS or the server restarting.
 
 The tests share one deployment and run in order.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +17,9 @@ import pytest
 from tests.dataplane import cloud, harness
 from tests.dataplane.cloud import Cloud
 from tests.dataplane.harness import wait_until
+
+#: How soon traffic must flow again once a restarted OVS is back (issue 3).
+OVS_RECOVERY = 2.0
 
 GUESTS = {
     # name: (hypervisor, network, mac, address); every address in one subnet, so
@@ -46,6 +51,15 @@ def _op_statuses(world: Cloud) -> dict[str, str]:
         name: world.api.op_status(guest.net, guest.port_id)
         for name, guest in world.guests.items()
     }
+
+
+def _wait_op_status(world: Cloud, name: str, wanted: str, timeout: float = 5) -> None:
+    guest = world[name]
+    wait_until(
+        lambda: world.api.op_status(guest.net, guest.port_id) == wanted,
+        timeout,
+        message=lambda: f"op-status of {name}: {_op_statuses(world)}",
+    )
 
 
 def test_same_network_same_host_reachable_other_network_not(world: Cloud) -> None:
@@ -95,25 +109,67 @@ def test_unplug_or_down_stops_traffic_and_plug_resumes_it(world: Cloud) -> None:
     assert a1.vm.can_reach(a2.vm.address, timeout=5)
 
 
-def test_traffic_resumes_after_an_ovs_restart(world: Cloud) -> None:
+def test_traffic_resumes_within_2s_after_an_ovs_restart(world: Cloud) -> None:
     a1, a2 = world["a1"].vm, world["a2"].vm
+    assert a1.can_reach(a2.address, timeout=10)
+    pings = a1.start_pings(a2.address)
     world.hvs["hv2"].restart_ovs()
-    assert a1.can_reach(a2.address, timeout=4), world.dump()
+    back = time.time()
+    assert a1.can_reach(a2.address, timeout=5), world.dump()
+    result = pings.stop()
+    first = result.first_reply_after(back)
+    assert first is not None
+    recovery = first - back
+    print(f"traffic back {recovery:.3f} s after OVS restarted")
+    assert recovery < OVS_RECOVERY, world.dump()
     assert a1.cannot_reach(world["b2"].vm.address)
 
 
-def test_an_agent_restart_changes_no_flow_and_keeps_traffic(world: Cloud) -> None:
+def test_an_agent_restart_changes_no_flow_and_loses_no_ping(world: Cloud) -> None:
     a1, a2 = world["a1"].vm, world["a2"].vm
     hv2 = world.hvs["hv2"]
     assert a1.can_reach(a2.address, timeout=10)
     before = world.flows(hv2)
+    pings = a1.start_pings(a2.address)
     assert world.agents["hv2"].stop(grace=5) == 0
-    assert a1.can_reach(a2.address, timeout=2)  # flows outlive the agent
-    world.start_agent("hv2")
-    # NOTE: its first round (a full resync) runs while these pings do
-    done = a1.exec(
-        "ping", "-n", "-q", "-c", "10", "-i", "0.2", "-W", "1", a2.address,
-        check=False, timeout=15,
-    )  # fmt: skip
-    assert " 0% packet loss" in done.stdout, done.stdout
+    _, offset = world.start_agent("hv2")
+    wait_until(
+        lambda: "full resync done" in world.agent_log("hv2", offset),
+        10,
+        message="the new agent's first round",
+    )
+    time.sleep(0.5)
+    result = pings.stop()
+    print(f"{result.transmitted} pings every 10 ms, lost: {result.lost}")
+    assert result.lost == []
     assert world.flows(hv2) == before
+
+
+def test_a_server_restart_loses_nothing_and_agents_reconnect(world: Cloud) -> None:
+    a1, a2 = world["a1"], world["a2"]
+    assert a1.vm.can_reach(a2.vm.address, timeout=10)
+    agents = {name: agent.pid for name, agent in world.agents.items()}
+    offsets = {name: len(world.agent_log(name)) for name in world.hvs}
+    pings = a1.vm.start_pings(a2.vm.address)
+    away = time.monotonic()
+    world.server.stop(timeout=15)
+    time.sleep(2)  # NOTE: the agents notice and retry meanwhile
+    world.server.start()
+    away = time.monotonic() - away
+    result = pings.stop()
+    print(f"{result.transmitted} pings every 10 ms, lost: {result.lost}")
+    assert result.lost == []
+    assert {name: agent.pid for name, agent in world.agents.items()} == agents
+    assert all(agent.alive() for agent in world.agents.values())
+    for name, offset in offsets.items():
+        failures = world.agent_log(name)[offset:].count("reconcile failed")
+        print(f"{name}: {failures} failed rounds in {away:.1f} s without a server")
+        assert failures <= 2 * away + 3, f"{name}'s agent spun without a server"
+
+    # a change made now reaches the agents without anyone restarting them
+    world.api.set_state(a2.net, a2.port_id, "DOWN")
+    wait_until(lambda: not a1.vm.ping(a2.vm.address, wait=0.3), 5, 0.01, "down")
+    _wait_op_status(world, "a2", "DOWN")
+    world.api.set_state(a2.net, a2.port_id, "ACTIVE")
+    assert a1.vm.can_reach(a2.vm.address, timeout=5)
+    _wait_op_status(world, "a2", "UP")
