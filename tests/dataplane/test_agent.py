@@ -2,13 +2,14 @@
 """quantum-openvswitch-agent end to end: a real quantum-server, two hypervisors on a
 VXLAN underlay, an agent in each, VMs plugged through the v1.1 API. The proof is
 packets: who reaches whom, what the API says of each port, and what survives the
-agent, OVS or the server restarting.
+agent, OVS or the server restarting, or a third hypervisor joining.
 
-The tests share one deployment and run in order.
+The tests share one deployment and run in order; the last one adds ``hv3``.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -173,3 +174,64 @@ def test_a_server_restart_loses_nothing_and_agents_reconnect(world: Cloud) -> No
     world.api.set_state(a2.net, a2.port_id, "ACTIVE")
     assert a1.vm.can_reach(a2.vm.address, timeout=5)
     _wait_op_status(world, "a2", "UP")
+
+
+STATS = re.compile(r"(duration|n_packets|n_bytes|idle_age|hard_age)=[^ ,]+,? ?")
+
+
+def _flow_table(world: Cloud, hv: harness.Hypervisor) -> dict[str, float]:
+    """The agent's flows on ``hv`` (stats stripped) -> how long each has existed."""
+    table: dict[str, float] = {}
+    for line in world.flows(hv, stats=True):
+        duration = re.search(r"duration=([\d.]+)s", line)
+        assert duration is not None, line
+        table[STATS.sub("", line).strip()] = float(duration.group(1))
+    return table
+
+
+def _tunnel_ofport(hv: harness.Hypervisor, remote_ip: str) -> int:
+    """The ofport of ``hv``'s tunnel port to ``remote_ip``."""
+    names = hv.vsctl(
+        "--no-wait", "--bare", "--columns=name", "find", "Interface",
+        f'options:remote_ip="{remote_ip}"',
+    ).split()  # fmt: skip
+    assert len(names) == 1, f"tunnel ports to {remote_ip} on {hv.name}: {names}"
+    return hv.ofport(names[0])
+
+
+def test_a_third_hypervisor_joins_without_touching_the_others(world: Cloud) -> None:
+    old = dict(world.hvs)
+    agents = {name: agent.pid for name, agent in world.agents.items()}
+    a1, a2, b1 = world["a1"], world["a2"], world["b1"]
+    assert a1.vm.can_reach(a2.vm.address, timeout=10)
+    before = {name: _flow_table(world, hv) for name, hv in old.items()}
+    since = time.monotonic()
+
+    hv3 = world.hypervisor("hv3")
+    a3 = world.guest("a3", hv3, a1.net, "fa:16:3e:00:0a:04", "10.1.0.4/24")
+    for other in (a1, a2):
+        assert a3.vm.can_reach(other.vm.address, timeout=10), world.dump()
+        assert other.vm.can_reach(a3.vm.address, timeout=2)
+    a1.vm.serve_tcp(5002)
+    assert a3.vm.tcp_transfer(a1.vm.address, 5002, size=1 << 20).bytes == 1 << 20
+    assert a3.vm.cannot_reach(b1.vm.address)
+    for hv in old.values():  # a tunnel from hv3 to each, and back
+        assert _tunnel_ofport(hv, str(hv3.underlay_ip)) > 0
+        assert _tunnel_ofport(hv3, str(hv.underlay_ip)) > 0
+
+    assert {name: world.agents[name].pid for name in old} == agents
+    elapsed = time.monotonic() - since
+    for name, hv in old.items():
+        after = _flow_table(world, hv)
+        new_port = _tunnel_ofport(hv, str(hv3.underlay_ip))
+        gone = set(before[name]) - set(after)
+        added = set(after) - set(before[name])
+        # the flood to the tunnels of each network gains the new port, and the new
+        # port's traffic is classified; nothing else changes
+        assert {f"{flow},output:{new_port}" for flow in gone} <= added, (gone, added)
+        for flow in added - {f"{flow},output:{new_port}" for flow in gone}:
+            assert f"in_port={new_port} " in flow, flow
+        for flow in set(before[name]) & set(after):
+            # NOTE: an unchanged flow was not rewritten: it kept its age
+            assert after[flow] >= before[name][flow] + elapsed - 1, flow
+        assert all(flow.startswith("br-tun ") for flow in gone | added)
