@@ -84,12 +84,20 @@ def test_same_network_across_hosts_over_vxlan(world: Cloud) -> None:
 
 
 def test_op_status_is_up_for_wired_ports_down_for_the_rest(world: Cloud) -> None:
+    # NOTE: "idle" has an attachment but no VIF on any host
     wanted = {name: "DOWN" if name == "idle" else "UP" for name in GUESTS}
     wait_until(
         lambda: _op_statuses(world) == wanted,
         15,
         message=lambda: repr(_op_statuses(world)),
     )
+    net = world["a1"].net
+    body = world.api.call("POST", f"/networks/{net}/ports.json", {"port": {}})
+    bare = body["port"]["id"]  # no attachment at all
+    try:
+        assert world.api.op_status(net, bare) == "DOWN"
+    finally:
+        world.api.call("DELETE", f"/networks/{net}/ports/{bare}.json")
 
 
 def test_unplug_or_down_stops_traffic_and_plug_resumes_it(world: Cloud) -> None:
@@ -100,14 +108,18 @@ def test_unplug_or_down_stops_traffic_and_plug_resumes_it(world: Cloud) -> None:
     api.unplug(a2.net, a2.port_id)
     wait_until(lambda: not a1.vm.ping(a2.vm.address, wait=0.3), 1.5, 0.01, "cut")
     assert a1.vm.cannot_reach(a2.vm.address)
+    assert api.op_status(a2.net, a2.port_id) == "DOWN"
     api.plug(a2.net, a2.port_id, a2.iface_id)
     assert a1.vm.can_reach(a2.vm.address, timeout=5)
+    _wait_op_status(world, "a2", "UP")
 
     api.set_state(a2.net, a2.port_id, "DOWN")
     wait_until(lambda: not a1.vm.ping(a2.vm.address, wait=0.3), 1.5, 0.01, "down")
     assert a1.vm.cannot_reach(a2.vm.address)
+    _wait_op_status(world, "a2", "DOWN")
     api.set_state(a2.net, a2.port_id, "ACTIVE")
     assert a1.vm.can_reach(a2.vm.address, timeout=5)
+    _wait_op_status(world, "a2", "UP")
 
 
 def test_traffic_resumes_within_2s_after_an_ovs_restart(world: Cloud) -> None:
