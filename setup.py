@@ -26,6 +26,7 @@ setup(
         "os-ken>=4.2,<5",
         "ovsdbapp>=3.0,<4",
         "ovs>=3.1,<5",
+        "cryptography>=42",
     ],
     extras_require={
         "postgresql": ["psycopg2-binary>=2.9"],

@@ -38,6 +38,12 @@ def unavailable(reason: str) -> None:
 
 
 CLEARED = (
+    "port_statistics",
+    "port_profile_bindings",
+    "port_profiles",
+    "qos_policies",
+    "credentials",
+    "instance_ports",
     "quota_locks",
     "quotas",
     "ip_allocations",

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from quantum.agentapi import messages as msg
 from quantum.agentapi.server import SECRET_HEADER
+from quantum.core.models import PortCounters
 
 PREFIX = "/agent/v1"
 
@@ -75,6 +76,10 @@ class AgentClient:
     def report_status(self, ports: Iterable[msg.PortStatus]) -> None:
         report = msg.StatusReport(ports=tuple(ports))
         self._call("POST", self._host_path("/status"), report.to_json())
+
+    def report_counters(self, ports: Iterable[PortCounters]) -> None:
+        report = msg.CountersReport(ports=tuple(ports))
+        self._call("POST", self._host_path("/counters"), report.to_json())
 
     def close(self) -> None:
         if self._conn is not None:

@@ -15,6 +15,12 @@ Every message has ``to_json() -> dict`` and ``from_json(dict)``; ``from_json`` r
 * ``Revision`` (answer of POST /hosts/{host} and GET /changes): ``{"revision": 7}``.
 * ``StatusReport`` (POST /hosts/{host}/status): ``{"ports": [{"port_id",
   "status": "UP" | "DOWN", "reason": "..."}]}``.
+* ``CountersReport`` (POST /hosts/{host}/counters): ``{"ports": [{"port_id",
+  "rx_packets", "rx_bytes", "rx_errors", "tx_packets", "tx_bytes", "tx_errors"}]}``,
+  the interface counters the agent read from the switch (non-negative integers).
+
+A port of ``HostState`` may carry ``"qos": {"rate_kbps": N, "burst_kb": N}`` (null or
+absent: no limit), the ingress policing the agent sets on its interface.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from quantum.core.models import (
     TUNNEL_TYPES,
     NetworkSegment,
     NetworkType,
+    PortCounters,
+    QosLimit,
 )
 
 Json = dict[str, Any]
@@ -67,6 +75,13 @@ def _objects(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     if not all(isinstance(v, Mapping) for v in values):
         raise MessageError(f"{name!r} must hold objects")
     return values
+
+
+def _count(body: Any, name: str) -> int:
+    value: int = _field(body, name, int)
+    if value < 0:
+        raise MessageError(f"{name!r} must not be negative")
+    return value
 
 
 def _tunnel_types(body: Mapping[str, Any]) -> frozenset[NetworkType]:
@@ -156,6 +171,7 @@ class PortState:
     network_id: str
     admin_state_up: bool
     segment: NetworkSegment
+    qos: QosLimit | None = None
 
     def to_json(self) -> Json:
         return {
@@ -164,17 +180,28 @@ class PortState:
             "network_id": self.network_id,
             "admin_state_up": self.admin_state_up,
             "segment": _segment_json(self.segment),
+            "qos": None
+            if self.qos is None
+            else {"rate_kbps": self.qos.rate_kbps, "burst_kb": self.qos.burst_kb},
         }
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> PortState:
         network_id = _field(body, "network_id", str)
+        raw_qos = body.get("qos") if isinstance(body, Mapping) else None
+        qos = None
+        if raw_qos is not None:
+            qos = QosLimit(
+                rate_kbps=_count(raw_qos, "rate_kbps"),
+                burst_kb=_count(raw_qos, "burst_kb"),
+            )
         return cls(
             port_id=_field(body, "port_id", str),
             iface_id=_field(body, "iface_id", str),
             network_id=network_id,
             admin_state_up=_field(body, "admin_state_up", bool),
             segment=_segment(network_id, _field(body, "segment", Mapping)),
+            qos=qos,
         )
 
 
@@ -292,4 +319,41 @@ class StatusReport:
     def from_json(cls, body: Mapping[str, Any]) -> StatusReport:
         return cls(
             ports=tuple(PortStatus.from_json(p) for p in _objects(body, "ports"))
+        )
+
+
+COUNTER_NAMES = (
+    "rx_packets",
+    "rx_bytes",
+    "rx_errors",
+    "tx_packets",
+    "tx_bytes",
+    "tx_errors",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountersReport:
+    """Interface counters of some ports of the host."""
+
+    ports: tuple[PortCounters, ...] = ()
+
+    def to_json(self) -> Json:
+        return {
+            "ports": [
+                {"port_id": c.port_id, **{n: getattr(c, n) for n in COUNTER_NAMES}}
+                for c in self.ports
+            ]
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> CountersReport:
+        return cls(
+            ports=tuple(
+                PortCounters(
+                    port_id=_field(p, "port_id", str),
+                    **{n: _count(p, n) for n in COUNTER_NAMES},
+                )
+                for p in _objects(body, "ports")
+            )
         )

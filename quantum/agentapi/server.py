@@ -92,6 +92,7 @@ def host_state_message(state: HostState) -> msg.HostState:
             network_id=b.port.network_id,
             admin_state_up=b.port.admin_state_up,
             segment=b.segment,
+            qos=b.qos,
         )
         for b in state.ports
     )
@@ -146,7 +147,7 @@ class AgentApi:
         if len(parts) in (2, 3) and parts[0] == "hosts":
             host = parts[1]
             action = parts[2] if len(parts) == 3 else ""
-            if action not in ("", "state", "status"):
+            if action not in ("", "state", "status", "counters"):
                 return _error(404, "No such resource.")
             if request.method != "POST":
                 return _error(405, "Use POST.")
@@ -157,6 +158,10 @@ class AgentApi:
                 return self._state(source, host, body)
             if action == "status":
                 return self._status(source, host, body)
+            if action == "counters":
+                report = msg.CountersReport.from_json(body)
+                source.record_port_counters(host, report.ports)
+                return Response(status=204)
             return self._register(source, host, body)
         return _error(404, "No such resource.")
 

@@ -228,3 +228,26 @@ class HostRoutesExhausted(BadRequest):
         "Unable to complete operation for {subnet_id}. The number of host routes "
         "exceeds the limit {quota}."
     )
+
+
+# -- the original's extensions ----------------------------------------------------
+
+
+class QosNotFound(NotFound):
+    template = "QoS {qos_id} could not be found"
+
+
+class PortProfileNotFound(NotFound):
+    template = "Port profile {profile_id} could not be found"
+
+
+class PortProfileInUse(Conflict):
+    template = "Port profile {profile_id} is associated with ports"
+
+
+class CredentialNotFound(NotFound):
+    template = "Credential {credential_id} could not be found"
+
+
+class InstancePortNotFound(NotFound):
+    template = "No port of instance {instance_id} is associated with {vif_id}"

@@ -134,10 +134,34 @@ class AgentHost:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BoundPort:
-    """A port an agent sees on its host, with where its network lives on the wire."""
+    """A port an agent sees on its host, with where its network lives on the wire,
+    and the ingress limit of its QoS policy (through its port profile), if any."""
 
     port: Port
     segment: NetworkSegment
+    qos: QosLimit | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QosLimit:
+    """Ingress policing of a port's interface (traffic the VM sends): ``rate_kbps``
+    kbit/s with bursts of ``burst_kb`` kbit (0: Open vSwitch's default burst)."""
+
+    rate_kbps: int
+    burst_kb: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortCounters:
+    """A port's interface counters as its agent last read them from the switch."""
+
+    port_id: str
+    rx_packets: int = 0
+    rx_bytes: int = 0
+    rx_errors: int = 0
+    tx_packets: int = 0
+    tx_bytes: int = 0
+    tx_errors: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

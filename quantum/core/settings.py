@@ -185,6 +185,14 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         help="Largest page a v2 list returns; a larger (or no) limit is cut to it "
         "and the answer carries a next link. Negative: no maximum.",
     ),
+    cfg.StrOpt(
+        "credential_key",
+        default="",
+        secret=True,
+        help="Comma-separated Fernet keys encrypting the passwords of the "
+        "credentials extension at rest; the first encrypts, all decrypt. Empty "
+        "turns the credentials extension off.",
+    ),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
     cfg.BoolOpt("verbose", default=False, help="Log at INFO level (else WARNING)."),
     cfg.StrOpt("log_file", help="Log to this file instead of stderr."),
@@ -249,6 +257,7 @@ class Settings:
     policy_file: str = ""
     rate_limit_enabled: bool = False
     rate_limits: str = "GET:20:40,POST:5:10,PUT:5:10,DELETE:5:10"
+    credential_key: str = ""
     debug: bool = False
     verbose: bool = False
     log_file: str | None = None

@@ -41,6 +41,7 @@ from quantum.core.models import (
     NetworkUpdate,
     OpStatus,
     Port,
+    PortCounters,
     PortCreate,
     PortUpdate,
     QuotaResource,
@@ -168,6 +169,11 @@ class AgentStateSource(Protocol):
 
     def set_port_status(self, port_id: str, status: OpStatus) -> None:
         """Record the op-status an agent observed; an unknown port is ignored."""
+        ...
+
+    def record_port_counters(self, host: str, counters: Sequence[PortCounters]) -> None:
+        """Record the interface counters the agent of ``host`` read from the switch;
+        unknown ports are ignored. Bumps no revision."""
         ...
 
 

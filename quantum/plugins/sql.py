@@ -9,9 +9,11 @@ schema and by conditional writes, so they hold with many workers on any back-end
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +26,12 @@ from quantum.core.settings import Settings
 from quantum.db import migration
 from quantum.db.models import NetworkRow, PortRow, utcnow
 from quantum.db.session import Database
+from quantum.plugins.extras.credentials import CredentialStore, load_keys
+from quantum.plugins.extras.instances import InstanceStore
+from quantum.plugins.extras.profiles import ProfileStore
 from quantum.plugins.v2.store import SegmentProvider, V2Store
+
+LOG = logging.getLogger(__name__)
 
 NetworkPrecommit = Callable[[Session, Network], None]
 """Extra work inside a network's create transaction, after its row is written;
@@ -76,8 +83,21 @@ def _port_holding(s: Session, attachment_id: str) -> PortRow | None:
     ).one_or_none()
 
 
+QOS = "Cisco qos"
+PORT_PROFILE = "Cisco Port Profile"
+CREDENTIAL = "Cisco Credential"
+NOVA_TENANT = "Cisco Nova Tenant"
+MULTIPORT = "Cisco Multiport"
+
+
 class SqlPlugin:
-    supported_extension_aliases: Sequence[str] = ()
+    supported_extension_aliases: Sequence[str]
+    """QoS, port profiles, multiport and the compute helper always; credentials
+    when ``credential_key`` is set (passwords are never stored in the clear)."""
+
+    profiles: ProfileStore
+    credentials: CredentialStore | None
+    instances: InstanceStore
 
     def __init__(
         self,
@@ -86,6 +106,8 @@ class SqlPlugin:
         check_schema: bool = True,
         segments: SegmentProvider | None = None,
     ) -> None:
+        # NOTE: the key first, so a malformed one fails before a pool is opened.
+        keys = load_keys(settings.credential_key)
         self.db = Database(settings.database_url, settings.sql_pool_size)
         if check_schema:
             migration.require_current(self.db.engine, settings.config_file)
@@ -93,6 +115,17 @@ class SqlPlugin:
         self.mac_retries = settings.mac_generation_retries
         self.v2 = V2Store(self.db, settings, segments=segments)
         """The v2 view of this store (``plugins.interface.V2Capable``)."""
+        self.profiles = ProfileStore(self.db)
+        self.credentials = CredentialStore(self.db, keys) if keys else None
+        self.instances = InstanceStore(
+            self.db, timedelta(seconds=settings.agent_down_time)
+        )
+        aliases = [QOS, PORT_PROFILE, NOVA_TENANT, MULTIPORT]
+        if self.credentials is not None:
+            aliases.append(CREDENTIAL)
+        else:
+            LOG.info("credential_key is not set: the credentials extension is off")
+        self.supported_extension_aliases = tuple(aliases)
 
     # -- networks ---------------------------------------------------------------------
 
@@ -268,6 +301,40 @@ class SqlPlugin:
                 if not exists:
                     raise exc.NetworkNotFound(net_id=network_id) from error
         raise exc.MacAddressGenerationFailure(net_id=network_id)
+
+    def create_ports(
+        self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
+    ) -> Sequence[Port]:
+        """One unplugged port on each listed network, all or none (multiport).
+        Raises NetworkNotFound naming the first network that is not the tenant's,
+        MacAddressGenerationFailure."""
+
+        def work(s: Session) -> list[Port]:
+            ports = []
+            for network_id in network_ids:
+                _network_row(s, tenant_id, network_id)
+                row = PortRow(
+                    id=str(uuid.uuid4()),
+                    network_id=network_id,
+                    tenant_id=tenant_id,
+                    admin_state_up=admin_state_up,
+                    status=OpStatus.DOWN.value,
+                    created_at=utcnow(),
+                    mac_address=random_mac(self.base_mac),
+                )
+                s.add(row)
+                ports.append(row)
+            s.flush()
+            return [r.to_domain() for r in ports]
+
+        for _ in range(self.mac_retries):
+            try:
+                return self.db.run(work, write=True)
+            except IntegrityError:
+                # NOTE: a network deleted under us is found by the next attempt; a
+                # random MAC taken meanwhile is drawn again.
+                continue
+        raise exc.MacAddressGenerationFailure(net_id=",".join(network_ids))
 
     def update_port(
         self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool

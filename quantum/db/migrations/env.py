@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import quantum.db.extension_models  # noqa: F401  # NOTE: registers its tables
 from quantum.db.models import Base
 
 connection = context.config.attributes["connection"]

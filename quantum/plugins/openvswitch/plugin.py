@@ -29,10 +29,13 @@ from quantum.core.models import (
     NetworkSegment,
     OpStatus,
     Port,
+    PortCounters,
 )
 from quantum.core.settings import Settings
 from quantum.db import revision
 from quantum.db.models import PortRow
+from quantum.plugins.extras.port_stats import PortStatsStore
+from quantum.plugins.extras.profiles import limits_of_ports
 from quantum.plugins.openvswitch import config, hosts
 from quantum.plugins.openvswitch.segments import SegmentAllocator, SegmentConfig
 from quantum.plugins.sql import SqlPlugin
@@ -47,8 +50,13 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
+PORTSTATS = "portstats"
+
+
 class OpenVSwitchPlugin:
-    supported_extension_aliases: Sequence[str] = ("provider",)
+    supported_extension_aliases: Sequence[str]
+    """The SQL model's extensions, port statistics (the agents report them) and
+    v2.0's provider networks (segments)."""
 
     def __init__(
         self, settings: Settings, *, segments: SegmentConfig | None = None
@@ -62,6 +70,16 @@ class OpenVSwitchPlugin:
         self.v2 = self.sql.v2
         """The v2 view of the store; networks get segments, provider ones too."""
         self.down_time = settings.agent_down_time
+        # NOTE: the extensions' stores are the SQL model's; held, not inherited.
+        self.profiles = self.sql.profiles
+        self.credentials = self.sql.credentials
+        self.instances = self.sql.instances
+        self.port_stats = PortStatsStore(self.sql)
+        self.supported_extension_aliases = (
+            *self.sql.supported_extension_aliases,
+            PORTSTATS,
+            "provider",
+        )
 
     # -- networks ---------------------------------------------------------------------
 
@@ -157,11 +175,16 @@ class OpenVSwitchPlugin:
                         found[iface] = row
             rows = [found[i] for i in sorted(found)]
             segments = self.segments.get_many(s, {r.network_id for r in rows})
+            limits = limits_of_ports(s, [r.id for r in rows])
             return HostState(
                 host=host,
                 revision=rev,
                 ports=tuple(
-                    BoundPort(port=r.to_domain(), segment=segments[r.network_id])
+                    BoundPort(
+                        port=r.to_domain(),
+                        segment=segments[r.network_id],
+                        qos=limits.get(r.id),
+                    )
                     for r in rows
                     if r.network_id in segments
                 ),
@@ -198,6 +221,17 @@ class OpenVSwitchPlugin:
     def set_port_status(self, port_id: str, status: OpStatus) -> None:
         """Record the op-status an agent observed."""
         self.sql.set_port_status(port_id, status)
+
+    def record_port_counters(self, host: str, counters: Sequence[PortCounters]) -> None:
+        """Record the interface counters an agent read on ``host``."""
+        self.port_stats.record(host, counters)
+
+    def create_ports(
+        self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
+    ) -> Sequence[Port]:
+        return self.sql.create_ports(
+            tenant_id, network_ids, admin_state_up=admin_state_up
+        )
 
     def plug_attachment(
         self, tenant_id: str, network_id: str, port_id: str, attachment_id: str

@@ -131,6 +131,7 @@ def test_state_lists_exactly_the_ports_seen_with_their_segments(app: Client) -> 
             "physical_network": None,
             "segmentation_id": 100,
         },
+        "qos": None,
     }
     assert by_iface["vif-2"]["port_id"] == down_id
     assert by_iface["vif-2"]["admin_state_up"] is False
