@@ -30,6 +30,7 @@ from quantum.api.auth import (
 )
 from quantum.api.extension_loader import load_registry
 from quantum.api.extensions import (
+    TENANT_RULE,
     ExtensionDescriptor,
     ExtensionRegistry,
     ExtensionsFilter,
@@ -80,6 +81,7 @@ class Service:
         except BaseException:
             plugin.close()
             raise
+        policy.register([TENANT_RULE])
         return cls(settings, plugin, registry, policy, buckets)
 
 
@@ -406,7 +408,9 @@ def extensions_factory(
     service = service_for(global_conf)
     version = {v.name: v for v in VERSIONS}[local.get("version", "v1.1")]
     limit = service.settings.max_request_body_size
-    return lambda app: ExtensionsFilter(app, service.extensions, version, limit)
+    return lambda app: ExtensionsFilter(
+        app, service.extensions, version, limit, policy=service.policy
+    )
 
 
 class RequestIdFilter:

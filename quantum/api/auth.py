@@ -28,7 +28,8 @@ from quantum.api.policy import Policy
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
-_V1_TENANT = re.compile(r"^/tenants/([^/]+)")
+_V1_TENANT = re.compile(r"^(?:/extensions/[^/]+)?/tenants/([^/]+)")
+"""``/tenants/{t}/...``, and the v1 extensions' ``/extensions/{vendor}/tenants/{t}``."""
 
 
 class TenantSource(StrEnum):
@@ -67,7 +68,8 @@ def _context(
 
 
 def _url_tenant(path_info: str) -> str | None:
-    """The ``{tenant}`` of ``/tenants/{tenant}/...``, decoded as the router does."""
+    """The ``{tenant}`` of ``/tenants/{tenant}/...`` (or of an extension's
+    ``/extensions/{vendor}/tenants/{tenant}/...``), decoded as the router does."""
     try:
         # NOTE: WSGI paths are bytes as latin-1; webob (the router) reads UTF-8.
         path = path_info.encode("latin-1").decode("utf-8")

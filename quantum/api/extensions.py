@@ -26,9 +26,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
+from oslo_policy import policy as oslo_policy
 from routes import Mapper
 from webob import Request, Response
 
+from quantum.api.context import from_environ
+from quantum.api.policy import ADMIN_OR_OWNER, Policy
 from quantum.api.v1 import faults
 from quantum.api.v1.faults import BodyFault
 from quantum.api.v1.requests import read
@@ -78,6 +81,15 @@ def describe(extension: Extension) -> ExtensionDescriptor:
         namespace=str(extension.get_namespace()),
         updated=str(extension.get_updated()),
     )
+
+
+TENANT_RULE = oslo_policy.RuleDefault(
+    "extension:tenant_resource",
+    ADMIN_OR_OWNER,
+    "Extension routes with a {tenant_id} in their URL; the target is that tenant.",
+)
+"""Checked before any extension handler whose route names a tenant; a refusal is
+the plain 404, so nobody learns what another tenant has."""
 
 
 # -- what extensions declare ------------------------------------------------------
@@ -285,11 +297,14 @@ class ExtensionsFilter:
         version: ApiVersion,
         body_limit: int,
         *,
+        policy: Policy | None = None,
         wrap_show: bool = False,
     ) -> None:
         """``wrap_show``: ``/extensions/{alias}`` answers ``{"extension": {...}}``
-        (v2.0) instead of the flat object (v1.x)."""
+        (v2.0) instead of the flat object (v1.x). ``policy`` (with ``TENANT_RULE``
+        registered) guards routes naming a tenant; None trusts the URL."""
         self.app = app
+        self.policy = policy
         self.registry = registry
         self.version = version
         self.body_limit = body_limit
@@ -383,6 +398,14 @@ class ExtensionsFilter:
 
     # -- resources and actions --------------------------------------------------------
 
+    def _allowed(self, request: Request, params: Mapping[str, str]) -> bool:
+        tenant = params.get("tenant_id")
+        if self.policy is None or tenant is None:
+            return True
+        target = {"project_id": tenant, "tenant_id": tenant}
+        context = from_environ(request.environ)
+        return self.policy.allows(context, TENANT_RULE.name, target)
+
     def _call(
         self, request: Request, fmt: Format, params: Mapping[str, str]
     ) -> ExtensionCall:
@@ -408,6 +431,8 @@ class ExtensionsFilter:
         params: dict[str, Any],
         target: _Target,
     ) -> Response:
+        if not self._allowed(request, params):
+            return not_found(request)
         call = self._call(request, fmt, params)
         try:
             result = target.handler(call)
@@ -424,6 +449,8 @@ class ExtensionsFilter:
         self, request: Request, fmt: Format, found: dict[str, Any]
     ) -> Response | None:
         candidates = self.actions[found.pop("action_path")]
+        if not self._allowed(request, found):
+            return None
         call = self._call(request, fmt, found)
         # NOTE: the body is read again by the core API when no action claims it.
         request.make_body_seekable()

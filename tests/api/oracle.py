@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -274,10 +274,19 @@ def decode_body(body: bytes, fmt: str) -> Any:
 
 
 class Oracle:
-    def __init__(self, model: Model, port_status: str, body_limit: int) -> None:
+    def __init__(
+        self,
+        model: Model,
+        port_status: str,
+        body_limit: int,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``extensions``: alias -> descriptor of what the plugin exposes (their own
+        tests check the descriptors; here only that discovery stays consistent)."""
         self.model = model
         self.port_status = port_status
         self.body_limit = body_limit
+        self.extensions = dict(extensions or {})
         self.version = "v1.1"
         """The version of the request being judged (views depend on it)."""
 
@@ -316,12 +325,21 @@ class Oracle:
             # NOTE: "/extensions/" is a trailing slash, a routing miss like any other.
             if call.method == "GET" and "/" not in alias and stripped != "/extensions/":
                 if not alias:
-                    body = _equals({"extensions": []})
+                    body = _json_equals({"extensions": list(self.extensions.values())})
                     return Expectation(
                         [Outcome(200, body=body)],
                         fmt,
                         version,
                         "list_extensions",
+                        kind="extensions",
+                    )
+                if alias in self.extensions:
+                    shown = _json_equals(self.extensions[alias])
+                    return Expectation(
+                        [Outcome(200, body=shown)],
+                        fmt,
+                        version,
+                        "show_extension",
                         kind="extensions",
                     )
                 return Expectation(
@@ -951,6 +969,16 @@ def _equals(expected: Any, sort_lists: bool = False) -> BodyCheck:
         assert got == want, (
             f"store and model differ:\n got      {got!r}\n expected {want!r}"
         )
+
+    return check
+
+
+def _json_equals(expected: Any) -> BodyCheck:
+    """Exactly ``expected`` in JSON; an XML answer is only parsed."""
+
+    def check(payload: Any, xml: bool) -> None:
+        if not xml:
+            assert payload == expected, f"got {payload!r}, expected {expected!r}"
 
     return check
 

@@ -242,6 +242,7 @@ class ApiMachine(RuleBasedStateMachine):
 
     client: Client
     port_status: str
+    extensions: dict[str, Any] = {}  # noqa: RUF012  # NOTE: set per subclass
     defects: frozenset[str] = frozenset()
     stats: Stats
 
@@ -249,7 +250,7 @@ class ApiMachine(RuleBasedStateMachine):
         super().__init__()
         self.ns = f"z{next(_namespaces)}-"
         self.model = Model()
-        self.oracle = Oracle(self.model, self.port_status, BODY_LIMIT)
+        self.oracle = Oracle(self.model, self.port_status, BODY_LIMIT, self.extensions)
         self.log: list[str] = []
         self.failed = False
 
@@ -840,6 +841,10 @@ def _run(api: ApiUnderTest, backend: str, examples: int) -> Stats:
         {
             "client": api.client,
             "port_status": api.port_status,
+            "extensions": {
+                e["alias"]: e
+                for e in api.client.get("/v1.0/extensions").json["extensions"]
+            },
             "defects": defects,
             "stats": stats,
         },

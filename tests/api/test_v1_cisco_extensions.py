@@ -12,9 +12,13 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
-from webob import Response
+from webob import Request, Response
 
-from quantum.api.app import load_app
+from quantum.api.app import load_app, service_for
+from quantum.api.context import ENVIRON_KEY, RequestContext
+from quantum.api.extensions import ExtensionsFilter
+from quantum.api.v1.router import not_found
+from quantum.api.v1.versions import V1_1
 from quantum.core.exceptions import ConfigError
 from quantum.core.settings import load_settings
 from quantum.testing.client import Client, write_config
@@ -586,3 +590,43 @@ def test_the_sql_plugin_has_no_port_statistics(scratch_dir: Path) -> None:
     port = sql.port(net)
     url = f"/v1.0/extensions/ovs/tenants/t1/networks/{net}/ports/{port}/stats"
     assert sql.send("GET", url).status_int == 404
+
+
+# -- authorization --------------------------------------------------------------------
+
+
+def test_another_tenants_extension_resources_do_not_exist(scratch_dir: Path) -> None:
+    """As a keystone token would set it: the caller's project is not the URL's."""
+    sql = _service("sql-sqlite", scratch_dir)
+    made = sql.send("POST", f"{BASE}/qoss", {"qos": {"qos_name": "q", "qos_desc": {}}})
+    qos_id = made.json["qoss"]["qos"]["id"]
+    service = service_for(
+        {"config_file": str(scratch_dir / "sql-sqlite-key" / "quantum.conf")}
+    )
+    guarded = ExtensionsFilter(
+        lambda environ, start: not_found(Request(environ))(environ, start),
+        service.extensions,
+        V1_1,
+        10_000,
+        policy=service.policy,
+    )
+
+    def as_caller(context: RequestContext, method: str = "GET") -> Response:
+        request = Request.blank(
+            f"/extensions/csco/tenants/t1/qoss/{qos_id}", method=method
+        )
+        request.environ[ENVIRON_KEY] = context
+        return request.get_response(guarded)
+
+    stranger = as_caller(RequestContext(project_id="t2"))
+    assert stranger.status == "404 Not Found"
+    assert (
+        as_caller(RequestContext(project_id="t2"), "DELETE").status == "404 Not Found"
+    )
+    assert as_caller(RequestContext()).status == "404 Not Found"
+    assert as_caller(RequestContext(project_id="t1")).status == "200 OK"
+    assert (
+        as_caller(RequestContext(project_id="t9", roles=frozenset({"admin"}))).status
+        == "200 OK"
+    )
+    assert sql.send("GET", f"{BASE}/qoss/{qos_id}").status == "200 OK"  # not deleted
