@@ -236,7 +236,7 @@ def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
         [e for e in V2_EXTENSIONS if e.alias in aliases]
         + [
             e
-            for e in service.extensions.descriptors
+            for e in service.extensions.descriptors_for(V2_0_NAME)
             if e.alias not in {v.alias for v in V2_EXTENSIONS}
         ],
         max_body=service.settings.max_request_body_size,

@@ -191,6 +191,7 @@ def build_registry(plugin: Any, found: Sequence[Found]) -> ExtensionRegistry:
     actions: list[ActionExtension] = []
     request_exts: list[RequestExtension] = []
     sources: dict[str, str] = {}
+    apis: dict[str, frozenset[str]] = {}
     for item in found:
         alias = item.descriptor.alias
         if alias not in wanted:
@@ -208,6 +209,8 @@ def build_registry(plugin: Any, found: Sequence[Found]) -> ExtensionRegistry:
                 continue
         descriptors.append(item.descriptor)
         sources[alias] = str(item.source)
+        apis_of = getattr(item.extension, "get_apis", None)
+        apis[alias] = frozenset(apis_of() if callable(apis_of) else ("v1",))
         resources.extend(_optional(item.extension, "get_resources", plugin))
         actions.extend(_optional(item.extension, "get_actions", plugin))
         request_exts.extend(_optional(item.extension, "get_request_extensions", plugin))
@@ -218,6 +221,7 @@ def build_registry(plugin: Any, found: Sequence[Found]) -> ExtensionRegistry:
         actions=tuple(actions),
         request_extensions=tuple(request_exts),
         sources=sources,
+        apis=apis,
     )
 
 

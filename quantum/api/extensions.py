@@ -10,7 +10,9 @@ An *extension* is an object with five descriptor methods (``get_name``, ``get_al
 * ``get_request_extensions(plugin) -> Sequence[RequestExtension]``: handlers that
   rewrite the response of a core route after the core API answered it;
 * ``get_plugin_interface() -> type | None``: a class (usually a ``Protocol``) whose
-  public names the plugin must all have for the extension to be exposed.
+  public names the plugin must all have for the extension to be exposed;
+* ``get_apis() -> Collection[str]``: the APIs whose ``/extensions`` list it
+  (``"v1"`` for v1.0 and v1.1, ``"v2.0"``); default ``("v1",)``.
 
 ``quantum.api.extension_loader`` finds extensions (``api_extensions_path``, then the
 built-in ``quantum/extensions`` package) and builds an ``ExtensionRegistry`` for one
@@ -192,12 +194,22 @@ class ExtensionRegistry:
     request_extensions: tuple[RequestExtension, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
     """Alias -> the file it was loaded from (for logs)."""
+    apis: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Alias -> the APIs that list it (``get_apis``); absent means ``{"v1"}``."""
 
-    def get(self, alias: str) -> ExtensionDescriptor | None:
-        for descriptor in self.descriptors:
+    def get(self, alias: str, api: str = "v1") -> ExtensionDescriptor | None:
+        for descriptor in self.descriptors_for(api):
             if descriptor.alias == alias:
                 return descriptor
         return None
+
+    def descriptors_for(self, api: str) -> tuple[ExtensionDescriptor, ...]:
+        """What ``/extensions`` of ``api`` (``v1`` or ``v2.0``) lists."""
+        return tuple(
+            d
+            for d in self.descriptors
+            if api in self.apis.get(d.alias, frozenset({"v1"}))
+        )
 
 
 # -- serving ----------------------------------------------------------------------
@@ -299,11 +311,14 @@ class ExtensionsFilter:
         *,
         policy: Policy | None = None,
         wrap_show: bool = False,
+        api: str = "v1",
     ) -> None:
         """``wrap_show``: ``/extensions/{alias}`` answers ``{"extension": {...}}``
         (v2.0) instead of the flat object (v1.x). ``policy`` (with ``TENANT_RULE``
-        registered) guards routes naming a tenant; None trusts the URL."""
+        registered) guards routes naming a tenant; None trusts the URL. ``api``: which
+        extensions discovery lists (``ExtensionRegistry.descriptors_for``)."""
         self.app = app
+        self.api = api
         self.policy = policy
         self.registry = registry
         self.version = version
@@ -376,12 +391,11 @@ class ExtensionsFilter:
         if request.method != "GET" or not (listing or alias):
             return request.get_response(self.app)
         if listing:
-            payload: dict[str, Any] = {
-                "extensions": [d.wire() for d in self.registry.descriptors]
-            }
+            listed = self.registry.descriptors_for(self.api)
+            payload: dict[str, Any] = {"extensions": [d.wire() for d in listed]}
             body = XML.encode(payload) if fmt is Format.XML else encode_json(payload)
         else:
-            ext = self.registry.get(alias)
+            ext = self.registry.get(alias, self.api)
             if ext is None:
                 return not_found(
                     request, f"Extension with alias {alias} does not exist"
