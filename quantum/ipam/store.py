@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address, ip_network
 
@@ -150,14 +151,55 @@ def get_subnet(s: Session, subnet_id: str) -> Subnet:
 
 
 def _network_subnets(s: Session, network_id: str) -> list[Subnet]:
-    """The network's subnets, oldest first, key-share locked against their delete."""
-    rows = s.scalars(
-        select(SubnetRow)
+    """The network's subnets with their pools, oldest first, key-share locked
+    against their delete; DNS servers and routes are not loaded (allocation needs
+    neither).
+
+    PERF: one statement (subnets joined with their pools) on every port create.
+    """
+    rows = s.execute(
+        select(
+            SubnetRow.id,
+            SubnetRow.tenant_id,
+            SubnetRow.name,
+            SubnetRow.cidr,
+            SubnetRow.gateway_ip,
+            SubnetRow.enable_dhcp,
+            AllocationPoolRow.first_ip,
+            AllocationPoolRow.last_ip,
+        )
+        .outerjoin(AllocationPoolRow, AllocationPoolRow.subnet_id == SubnetRow.id)
         .where(SubnetRow.network_id == network_id)
         .order_by(SubnetRow.created_at, SubnetRow.id)
-        .with_for_update(read=True, key_share=True)
+        .with_for_update(read=True, key_share=True, of=SubnetRow)
     ).all()
-    return load_subnets(s, rows)
+    found: dict[str, Subnet] = {}
+    pools: dict[str, list[AllocationPool]] = defaultdict(list)
+    for subnet_id, tenant_id, name, cidr, gateway, dhcp, first, last in rows:
+        if subnet_id not in found:
+            found[subnet_id] = Subnet(
+                id=subnet_id,
+                tenant_id=tenant_id,
+                network_id=network_id,
+                name=name,
+                cidr=ip_network(cidr),
+                gateway_ip=ip_address(gateway) if gateway else None,
+                allocation_pools=(),
+                enable_dhcp=dhcp,
+            )
+        if first is not None:
+            pools[subnet_id].append(
+                AllocationPool(start=ip_address(first), end=ip_address(last))
+            )
+    return [
+        replace(
+            subnet,
+            allocation_pools=tuple(
+                sorted(pools.get(subnet.id, ()), key=lambda p: int(p.start))
+            ),
+        )
+        for subnet in found.values()
+    ]
 
 
 def _write_children(s: Session, subnet: Subnet, *, pools: bool) -> None:
@@ -366,17 +408,21 @@ def _claim(
     s: Session, subnet: Subnet, address: IPAddress, port_id: str, position: int
 ) -> bool:
     """Insert the allocation; False if the address is taken (now or concurrently)."""
+    statement = insert(IpAllocationRow).values(
+        subnet_id=subnet.id,
+        ip_address=str(address),
+        network_id=subnet.network_id,
+        port_id=port_id,
+        position=position,
+    )
     try:
-        with s.begin_nested():
-            s.execute(
-                insert(IpAllocationRow).values(
-                    subnet_id=subnet.id,
-                    ip_address=str(address),
-                    network_id=subnet.network_id,
-                    port_id=port_id,
-                    position=position,
-                )
-            )
+        if s.get_bind().dialect.name == "sqlite":
+            # PERF: SQLite undoes just the failed statement and keeps the
+            # transaction, so no savepoint (three statements) is needed.
+            s.execute(statement)
+        else:
+            with s.begin_nested():
+                s.execute(statement)
     except IntegrityError:
         return False
     return True
