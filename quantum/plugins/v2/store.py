@@ -19,9 +19,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from ipaddress import ip_address
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,7 @@ from quantum.core.models import (
     Subnet,
 )
 from quantum.core.settings import Settings
-from quantum.db.models import NetworkRow, NetworkSegmentRow, PortRow
+from quantum.db.models import IpAllocationRow, NetworkRow, NetworkSegmentRow, PortRow
 from quantum.db.session import Database
 from quantum.ipam import store as ipam
 from quantum.ipam.requests import SubnetRequest, SubnetUpdate
@@ -115,6 +116,36 @@ NETWORK_COLUMNS: Mapping[str, Column] = {
 }
 """Network attributes the store filters and sorts on (others are ignored)."""
 
+
+def _fixed_ips_filter(values: Sequence[object]) -> ColumnElement[bool]:
+    """``?fixed_ips=ip_address=A&fixed_ips=subnet_id=S`` (spec §1.8): ports with an
+    allocation whose address is one of the As and whose subnet is one of the Ss."""
+    wanted: dict[str, set[str]] = {"ip_address": set(), "subnet_id": set()}
+    for value in values:
+        key, sep, text = str(value).partition("=")
+        if not sep or key not in wanted:
+            raise exc.InvalidInput(
+                reason=f"fixed_ips filter '{value}' is not ip_address=... or "
+                "subnet_id=..."
+            )
+        if key == "ip_address":
+            try:
+                text = str(ip_address(text))
+            except ValueError:
+                return false()
+        wanted[key].add(text)
+    allocations = select(IpAllocationRow.port_id)
+    if wanted["ip_address"]:
+        allocations = allocations.where(
+            IpAllocationRow.ip_address.in_(wanted["ip_address"])
+        )
+    if wanted["subnet_id"]:
+        allocations = allocations.where(
+            IpAllocationRow.subnet_id.in_(wanted["subnet_id"])
+        )
+    return PortRow.id.in_(allocations)
+
+
 PORT_COLUMNS: Mapping[str, Column] = {
     "id": Column(expr=PortRow.id),
     "name": Column(expr=PortRow.name),
@@ -127,6 +158,7 @@ PORT_COLUMNS: Mapping[str, Column] = {
     "device_id": Column(expr=PortRow.device_id),
     "device_owner": Column(expr=PortRow.device_owner),
     "binding:host_id": Column(expr=PortRow.binding_host_id),
+    "fixed_ips": Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
 }
 """Port attributes the store filters and sorts on."""
 

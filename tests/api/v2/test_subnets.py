@@ -378,3 +378,30 @@ def test_tenancy_shared_networks_and_admin(v2: V2) -> None:
     hidden = subnet(v2, private["id"], "10.19.0.0/24", as_=tenant("alone"))
     assert error(v2.get(f"/subnets/{hidden['id']}", guest))[0] == 404
     assert v2.get(f"/subnets/{hidden['id']}", ADMIN).json["subnet"]["shared"] is False
+
+
+def test_ports_filter_on_fixed_ips(v2: V2) -> None:
+    net = v2.network()
+    one = subnet(v2, net["id"], "10.20.0.0/24")
+    two = subnet(v2, net["id"], "10.21.0.0/24")
+    a = v2.port(net["id"], fixed_ips=[{"subnet_id": one["id"]}])
+    b = v2.port(net["id"], fixed_ips=[{"subnet_id": two["id"]}])
+    c = v2.port(net["id"], fixed_ips=[{"ip_address": "10.20.0.9"}])
+
+    def found(query: str) -> set[str]:
+        response = v2.get(f"/ports?{query}")
+        assert response.status_int == 200, response.body
+        return {p["id"] for p in response.json["ports"]}
+
+    assert found("fixed_ips=ip_address%3D10.20.0.2") == {a["id"]}
+    assert found(
+        "fixed_ips=ip_address%3D10.20.0.2&fixed_ips=ip_address%3D10.20.0.9"
+    ) == {a["id"], c["id"]}
+    assert found(f"fixed_ips=subnet_id%3D{two['id']}") == {b["id"]}
+    assert (
+        found(f"fixed_ips=subnet_id%3D{two['id']}&fixed_ips=ip_address%3D10.20.0.2")
+        == set()
+    )
+    assert found("fixed_ips=ip_address%3Dnonsense") == set()
+    assert error(v2.get("/ports?fixed_ips=10.20.0.2"))[0] == 400
+    assert error(v2.get("/ports?fixed_ips=mac%3Dx"))[0] == 400

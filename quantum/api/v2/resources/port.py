@@ -45,7 +45,6 @@ PORT = Resource(
             convert=fixed_ips,
             on_update=True,
             sortable=False,
-            filterable=False,
         ),
         Field(name="device_id", convert=string(), default="", on_update=True),
         Field(name="device_owner", convert=string(), default="", on_update=True),
