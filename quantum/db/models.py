@@ -19,7 +19,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from quantum.core.models import Network, NetworkSegment, NetworkType, OpStatus, Port
+from quantum.core.models import (
+    FixedIP,
+    Network,
+    NetworkSegment,
+    NetworkType,
+    OpStatus,
+    Port,
+)
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -118,7 +125,7 @@ class PortRow(Base):
         String(255), default="", server_default=""
     )
 
-    def to_domain(self) -> Port:
+    def to_domain(self, fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
         # NOTE: a port that is administratively down is operationally down, whatever an
         # agent last reported.
         status = OpStatus(self.status) if self.admin_state_up else OpStatus.DOWN
@@ -134,6 +141,7 @@ class PortRow(Base):
             device_id=self.device_id,
             device_owner=self.device_owner,
             binding_host_id=self.binding_host_id,
+            fixed_ips=fixed_ips,
         )
 
 

@@ -22,6 +22,7 @@ decided. Invariants under concurrency:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
@@ -629,6 +630,16 @@ def fixed_ips_of(
             .order_by(IpAllocationRow.port_id, IpAllocationRow.position)
         ):
             found[str(port_id)].append(
-                FixedIP(subnet_id=subnet_id, ip_address=ip_address(text))
+                FixedIP(subnet_id=subnet_id, ip_address=stored_address(text))
             )
     return {port_id: tuple(ips) for port_id, ips in found.items()}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stored_address(text: str) -> IPAddress:
+    """An address as the store spells it (canonical), parsed.
+
+    PERF: ``ipaddress`` parsing dominated listing 1,000 ports; the same addresses
+    are read again and again, and the values are immutable.
+    """
+    return ip_address(text)

@@ -394,7 +394,7 @@ class V2Store:
                 self._ports_visible(scope),
             )
             ips = ipam.fixed_ips_of(s, [row.id for (row,) in rows])
-            return [replace(row.to_domain(), fixed_ips=ips[row.id]) for (row,) in rows]
+            return [row.to_domain(ips[row.id]) for (row,) in rows]
 
         return self.db.run(work, write=False)
 
@@ -402,7 +402,7 @@ class V2Store:
         def work(s: Session) -> Port:
             row = self._port_row(s, scope, port_id)
             ips = ipam.fixed_ips_of(s, [row.id])[row.id]
-            return replace(row.to_domain(), fixed_ips=ips)
+            return row.to_domain(ips)
 
         return self.db.run(work, write=False)
 
@@ -524,7 +524,7 @@ class V2Store:
             else:
                 ips = ipam.fixed_ips_of(s, [row.id])[row.id]
             s.flush()
-            return replace(row.to_domain(), fixed_ips=ips)
+            return row.to_domain(ips)
 
         return self.db.run(work, write=True)
 
