@@ -1,0 +1,287 @@
+# SPDX-License-Identifier: Apache-2.0
+"""v2.0 API benchmark: networks, subnets and ports with IPAM against a quantum-server.
+
+The same harness as ``bench/api.py`` (it imports it): its own server on a scratch
+database by default (``--db``, ``--workers``), or ``--config-file`` / ``--url``. Per
+concurrency level, under a fresh tenant: 100 networks with one /24 subnet each and 10
+ports per network (each port gets its address from IPAM), the tenant's 1,000 ports
+listed 20 times, 200 shows, 200 renames, then everything deleted. Per phase: ops/s,
+p50/p99 and the p50 against the same-run floor (``GET /healthcheck``). See
+bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api import (  # noqa: E402  # NOTE: the v1 benchmark's harness
+    BenchError,
+    Client,
+    PhaseResult,
+    Request,
+    Server,
+    Target,
+    databases,
+    print_table,
+    run_phase,
+    started_server,
+    workload_rate,
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    networks: int = 100
+    ports_per_network: int = 10
+    list_rounds: int = 20
+    shows: int = 200
+    renames: int = 200
+    floor_requests: int = 1000
+
+
+FULL = Size()
+QUICK = Size(networks=10, list_rounds=5, shows=50, renames=50, floor_requests=200)
+
+
+def workload(
+    server: Server, clients: Sequence[Client], size: Size, tenant: str
+) -> list[PhaseResult]:
+    phases: list[PhaseResult] = []
+
+    def phase(name: str, requests: Sequence[Request]) -> PhaseResult:
+        result = run_phase(name, server, clients, requests)
+        phases.append(result)
+        return result
+
+    phase(
+        "floor: GET /healthcheck",
+        [Request("GET", "/healthcheck")] * size.floor_requests,
+    )
+    created = phase(
+        "create network",
+        [
+            Request(
+                "POST",
+                "/v2.0/networks",
+                {"network": {"name": f"net-{i}", "tenant_id": tenant}},
+            )
+            for i in range(size.networks)
+        ],
+    )
+    nets = [r["network"]["id"] for r in created.results]
+    created = phase(
+        "create subnet (/24)",
+        [
+            Request(
+                "POST",
+                "/v2.0/subnets",
+                {
+                    "subnet": {
+                        "network_id": net,
+                        "tenant_id": tenant,
+                        "ip_version": 4,
+                        "cidr": f"10.{i // 256}.{i % 256}.0/24",
+                    }
+                },
+            )
+            for i, net in enumerate(nets)
+        ],
+    )
+    subnets = [r["subnet"]["id"] for r in created.results]
+    created = phase(
+        "create port (IPAM address)",
+        [
+            Request(
+                "POST",
+                "/v2.0/ports",
+                {"port": {"network_id": net, "tenant_id": tenant}},
+            )
+            for net in nets
+            for _ in range(size.ports_per_network)
+        ],
+    )
+    ports = [r["port"]["id"] for r in created.results]
+    addresses = {r["port"]["fixed_ips"][0]["ip_address"] for r in created.results}
+    if len(addresses) != len(ports):
+        raise BenchError("two ports were given the same address")
+    total = len(ports)
+    listed = phase(
+        f"list {total} ports",
+        [Request("GET", f"/v2.0/ports?tenant_id={tenant}")] * size.list_rounds,
+    )
+    if any(len(r["ports"]) != total for r in listed.results):
+        raise BenchError(f"a port list did not return {total} ports")
+    phase(
+        "show port",
+        [Request("GET", f"/v2.0/ports/{port}") for port in _cycle(ports, size.shows)],
+    )
+    phase(
+        "rename port",
+        [
+            Request("PUT", f"/v2.0/ports/{port}", {"port": {"name": f"renamed-{i}"}})
+            for i, port in enumerate(_cycle(ports, size.renames))
+        ],
+    )
+    phase("delete port", [Request("DELETE", f"/v2.0/ports/{p}") for p in ports])
+    phase("delete subnet", [Request("DELETE", f"/v2.0/subnets/{s}") for s in subnets])
+    phase("delete network", [Request("DELETE", f"/v2.0/networks/{n}") for n in nets])
+    return phases
+
+
+def _cycle(items: Sequence[Any], count: int) -> list[Any]:
+    return [items[i % len(items)] for i in range(count)]
+
+
+def unlimited(client: Client, tenant: str) -> None:
+    """Lift the tenant's quotas (the admin API): the workload exceeds the defaults."""
+    client.call(
+        Request(
+            "PUT",
+            f"/v2.0/quotas/{tenant}",
+            {"quota": {"network": -1, "subnet": -1, "port": -1}},
+        )
+    )
+
+
+def warm_up(clients: Sequence[Client]) -> None:
+    """Run every operation once per connection: no phase pays first-use costs."""
+    tenant = f"warmup-{uuid.uuid4().hex[:8]}"
+    unlimited(clients[0], tenant)
+    for i, client in enumerate(clients):
+        for _ in range(20):
+            client.call(Request("GET", "/healthcheck"))
+        _, body = client.call(
+            Request("POST", "/v2.0/networks", {"network": {"tenant_id": tenant}})
+        )
+        net = body["network"]["id"]
+        _, body = client.call(
+            Request(
+                "POST",
+                "/v2.0/subnets",
+                {
+                    "subnet": {
+                        "network_id": net,
+                        "tenant_id": tenant,
+                        "ip_version": 4,
+                        "cidr": f"172.16.{i}.0/24",
+                    }
+                },
+            )
+        )
+        subnet = body["subnet"]["id"]
+        _, body = client.call(
+            Request(
+                "POST",
+                "/v2.0/ports",
+                {"port": {"network_id": net, "tenant_id": tenant}},
+            )
+        )
+        port = f"/v2.0/ports/{body['port']['id']}"
+        client.call(Request("GET", f"/v2.0/ports?tenant_id={tenant}"))
+        client.call(Request("GET", port))
+        client.call(Request("PUT", port, {"port": {"name": "x"}}))
+        client.call(Request("DELETE", port))
+        client.call(Request("DELETE", f"/v2.0/subnets/{subnet}"))
+        client.call(Request("DELETE", f"/v2.0/networks/{net}"))
+
+
+LIMITS = (
+    ("create port", 8.0),
+    ("list ", 45.0),
+    ("show port", 2.0),
+    ("rename port", 5.0),
+)
+"""p50 targets (ms) at concurrency 1, by phase-name prefix."""
+
+
+def check_targets(phases: list[PhaseResult]) -> list[Target]:
+    targets = []
+    for prefix, limit in LIMITS:
+        found = next(p for p in phases if p.name.startswith(prefix))
+        value = found.percentile(0.5) * 1000
+        targets.append(
+            Target(
+                f"c=1 p50 {found.name} < {limit} ms", value < limit, f"{value:.2f} ms"
+            )
+        )
+    return targets
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--url", help="benchmark a running server (noauth)")
+    where.add_argument(
+        "--config-file", help="start quantum-server with this quantum.conf"
+    )
+    parser.add_argument(
+        "--server-pid", type=int, help="with --url: pid for CPU and RSS"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="api_workers (default 2)"
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--concurrency", default="1,8", help="comma-separated client threads"
+    )
+    parser.add_argument("--quick", action="store_true", help="a smaller workload")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    size = QUICK if args.quick else FULL
+    levels = [int(c) for c in args.concurrency.split(",")]
+    try:
+        with started_server(args) as (server, description, _workers):
+            print(f"server: {description}")
+            print(
+                f"client: python {platform.python_version()}, {os.cpu_count()} CPUs "
+                "(shared with the server), one keep-alive connection per thread"
+            )
+            print(f"workload: {size}")
+            print(f"load average before: {_loadavg()}")
+            runs: dict[int, list[PhaseResult]] = {}
+            for concurrency in levels:
+                clients = [Client(server.host, server.port) for _ in range(concurrency)]
+                try:
+                    warm_up(clients)
+                    tenant = f"bench-c{concurrency}-{uuid.uuid4().hex[:8]}"
+                    unlimited(clients[0], tenant)
+                    runs[concurrency] = workload(server, clients, size, tenant)
+                finally:
+                    for client in clients:
+                        client.close()
+                print_table(concurrency, runs[concurrency])
+    except (BenchError, databases.Unavailable, RuntimeError) as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    print(f"load average after: {_loadavg()}")
+    if len(runs) > 1:
+        rates = ", ".join(
+            f"c={c}: {workload_rate(p):.0f} ops/s" for c, p in runs.items()
+        )
+        print(f"\nworkload throughput: {rates}")
+    print("\ntargets:")
+    for target in check_targets(runs[1]) if 1 in runs else []:
+        print(f"  [{'met' if target.met else 'MISSED'}] {target.description}: "
+              f"{target.detail}")  # fmt: skip
+    return 0
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
