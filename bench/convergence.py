@@ -10,6 +10,8 @@ the clock starts at ``PUT .../attachment`` and stops at the first ICMP echo repl
 through the new port, seen by a prober in an "anchor" VM on the same network.
 
 Figures: the per-port latency (p50, p99 over ``--ports`` ports, one at a time), the
+same from the VIF plug (``ovs-vsctl add-port`` with the external ids ``quantum-vif``
+sets) for ports whose attachment is already set (the OVSDB monitor's path), the
 time for ``--burst`` ports attached at once to all pass traffic, and the agent's
 CPU and RSS while idle with them. The floor, measured the same way in the same run,
 is the prober against a port that is already wired: its interval plus one round
@@ -177,9 +179,11 @@ def neighbours(lab_vm: harness.VM, guests: Sequence[Guest]) -> None:
     harness.run(["ip", "-n", lab_vm.netns.name, "-batch", "-"], input=lines)
 
 
-def make_vms(lab: harness.Lab, hv: harness.Hypervisor, guests: Sequence[Guest]) -> None:
-    """A namespace each, a veth into the hypervisor, and every VIF added to br-int
-    in one OVSDB transaction with the external ids ``quantum-vif`` sets."""
+def make_vms(
+    lab: harness.Lab, hv: harness.Hypervisor, guests: Sequence[Guest], *, plug: bool
+) -> None:
+    """A namespace each with a veth into the hypervisor; with ``plug``, every VIF
+    is also added to br-int (one OVSDB transaction)."""
     vms = [lab.vm(guest.name, guest.mac) for guest in guests]
     hv_lines = []
     for guest, vm in zip(guests, vms, strict=True):
@@ -200,6 +204,13 @@ def make_vms(lab: harness.Lab, hv: harness.Hypervisor, guests: Sequence[Guest]) 
                 "nud permanent\n"
             ),
         )
+    if plug:
+        plug_vifs(hv, guests)
+
+
+def plug_vifs(hv: harness.Hypervisor, guests: Sequence[Guest]) -> None:
+    """Add the VIFs to br-int with the external ids ``quantum-vif`` sets, in one
+    ``ovs-vsctl`` transaction (it returns once ovs-vswitchd has them)."""
     args: list[str] = []
     for guest in guests:
         vif = Vif(
@@ -263,6 +274,18 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
+def summary(latencies: Sequence[float], floors: Sequence[float]) -> dict[str, Any]:
+    return {
+        "ports": len(latencies),
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "max": max(latencies),
+        "floor_p50": percentile(floors, 0.5),
+        "floor_p99": percentile(floors, 0.99),
+        "samples": list(latencies),
+    }
+
+
 def cpu_ticks(pid: int) -> int:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime, stime
@@ -318,24 +341,34 @@ def per_port(
     api: Api,
     net: str,
     anchor: harness.VM,
+    hv: harness.Hypervisor,
     guests: Sequence[Guest],
     agent_pid: int,
     interval: float,
+    *,
+    vif_first: bool,
 ) -> list[float]:
-    """One port at a time: attach, time the first reply through it."""
+    """One port at a time, the time to the first reply through it: from the API
+    call attaching it (``vif_first``: its VIF is already on br-int) or from plugging
+    its VIF (its port already attached)."""
     latencies = []
     for guest in guests:
+        if not vif_first:
+            api.plug(net, guest.port_id, guest.iface_id)
         wait_quiet(agent_pid, quiet=0.5)
         prober = Prober(anchor.netns.name, [guest.ip], each=True, interval=interval)
         try:
             time.sleep(0.05)  # NOTE: some probes dropped before the call
             start = time.time()
-            api.plug(net, guest.port_id, guest.iface_id)
+            if vif_first:
+                api.plug(net, guest.port_id, guest.iface_id)
+            else:
+                plug_vifs(hv, [guest])
             _, stamp = prober.reply()
         finally:
             prober.stop()
         if stamp < start:
-            raise RuntimeError(f"{guest.name} answered before it was attached")
+            raise RuntimeError(f"{guest.name} answered before it was plugged")
         latencies.append(stamp - start)
     return latencies
 
@@ -430,25 +463,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             api.plug(net, anchor_port, "bench-anchor")
             anchor.plug(hv, "bench-anchor")
 
-            # -- per port, one at a time
+            # -- per port, one at a time: API call, then VIF plug
             print(f"per-port: {args.ports} ports, one at a time", flush=True)
             guests = [
                 Guest(f"p{i}", mac_of(i), ip_of(i), f"bench-p{i}", api.new_port(net))
                 for i in range(args.ports)
             ]
-            make_vms(lab, hv, guests)
+            make_vms(lab, hv, guests, plug=True)
             neighbours(anchor, guests)
-            latencies = per_port(api, net, anchor, guests, agent.pid, args.interval)
+            latencies = per_port(
+                api, net, anchor, hv, guests, agent.pid, args.interval, vif_first=True
+            )
             floors = floor(anchor, guests[0], args.ports, args.interval)
-            figures["per_port"] = {
-                "ports": len(latencies),
-                "p50": percentile(latencies, 0.5),
-                "p99": percentile(latencies, 0.99),
-                "max": max(latencies),
-                "floor_p50": percentile(floors, 0.5),
-                "floor_p99": percentile(floors, 0.99),
-                "samples": latencies,
-            }
+            figures["per_port"] = summary(latencies, floors)
+            for guest in guests:
+                api.unplug(net, guest.port_id)
+                api.delete_port(net, guest.port_id)
+            remove_vifs(hv, guests)
+
+            print(f"per-VIF: {args.ports} VIFs, one at a time", flush=True)
+            guests = [
+                Guest(f"v{i}", mac_of(500 + i), ip_of(500 + i), f"bench-v{i}",
+                      api.new_port(net))
+                for i in range(args.ports)
+            ]  # fmt: skip
+            make_vms(lab, hv, guests, plug=False)
+            neighbours(anchor, guests)
+            latencies = per_port(
+                api, net, anchor, hv, guests, agent.pid, args.interval, vif_first=False
+            )
+            figures["per_vif"] = summary(latencies, floors)
             for guest in guests:
                 api.unplug(net, guest.port_id)
                 api.delete_port(net, guest.port_id)
@@ -461,7 +505,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                       api.new_port(net))
                 for i in range(args.burst)
             ]  # fmt: skip
-            make_vms(lab, hv, many)
+            make_vms(lab, hv, many, plug=True)
             neighbours(anchor, many)
             wait_quiet(agent.pid, quiet=2.0, timeout=120)
             last, api_time, times = burst(api, net, anchor, many, args.burst_interval)
@@ -503,12 +547,19 @@ def report(figures: dict[str, Any]) -> bool:
     after = " ".join(f"{x:.2f}" for x in m["loadavg_after"])
     print(f"load average before: {before}   after: {after}")
     p = figures["per_port"]
-    print(f"\nper port, API call -> first reply ({p['ports']} ports, one at a time):")
-    print(
-        f"  p50 {ms(p['p50'])}   p99 {ms(p['p99'])}   max {ms(p['max'])}   "
-        f"floor p50 {ms(p['floor_p50'])} (p99 {ms(p['floor_p99'])})   "
-        f"p50/floor {p['p50'] / p['floor_p50']:.1f}x"
-    )
+    for key, title in (
+        ("per_port", "API call (VIF already plugged)"),
+        ("per_vif", "VIF plug (port already attached)"),
+    ):
+        f = figures[key]
+        print(
+            f"\nper port, {title} -> first reply ({f['ports']} ports, one at a time):"
+        )
+        print(
+            f"  p50 {ms(f['p50'])}   p99 {ms(f['p99'])}   max {ms(f['max'])}   "
+            f"floor p50 {ms(f['floor_p50'])} (p99 {ms(f['floor_p99'])})   "
+            f"p50/floor {f['p50'] / f['floor_p50']:.1f}x"
+        )
     b = figures["burst"]
     print(f"\n{b['ports']} ports attached at once -> all pass traffic:")
     print(
