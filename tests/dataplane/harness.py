@@ -667,20 +667,23 @@ class Hypervisor:
         a server the test runs. Returns the local port (default: ``host_port``).
 
         NOTE: a socat pair over a unix socket in the hypervisor's directory, so no
-        interface gets an address and nothing is routed between namespaces.
+        interface gets an address and nothing is routed between namespaces. Its TCP
+        ends set TCP_NODELAY, as http.client and the server do: otherwise a request
+        whose headers and body come as two writes waits ~40 ms in the relay (Nagle
+        against the delayed ACK), which bench/convergence.py would count.
         """
         local_port = local_port or host_port
         sock = self.dir / f"fwd-{host_port}.sock"
         relay = self.session.spawn(
             f"{self.name}-fwd-{host_port}",
             "socat", f"UNIX-LISTEN:{sock},fork,unlink-early",
-            f"TCP:127.0.0.1:{host_port}",
+            f"TCP:127.0.0.1:{host_port},nodelay",
         )  # fmt: skip
         self.processes.append(relay)
         wait_until(sock.exists, 5, 0.01, message=f"socat listens on {sock}")
         self.spawn(
             f"fwd-{local_port}",
-            "socat", f"TCP-LISTEN:{local_port},bind=127.0.0.1,reuseaddr,fork",
+            "socat", f"TCP-LISTEN:{local_port},bind=127.0.0.1,reuseaddr,fork,nodelay",
             f"UNIX-CONNECT:{sock}",
         )  # fmt: skip
         wait_until(
