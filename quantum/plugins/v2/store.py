@@ -30,6 +30,7 @@ from quantum.core import exceptions as exc
 from quantum.core.mac import random_mac
 from quantum.core.models import (
     FROM_V2_STATUS,
+    FixedIP,
     ListQuery,
     Network,
     NetworkCreate,
@@ -236,6 +237,31 @@ class V2Store:
             raise exc.PortNotFoundV2(port_id=port_id)
         return row
 
+    def _port_with_ips(
+        self, s: Session, scope: Scope, port_id: str
+    ) -> tuple[PortRow, tuple[FixedIP, ...]]:
+        """The port (as ``_port_row``) and its fixed IPs.
+
+        PERF: one statement (the port outer-joined with its allocations), not two:
+        show and update are a round trip shorter on PostgreSQL and MariaDB.
+        """
+        if not _storable(port_id):
+            raise exc.PortNotFoundV2(port_id=port_id)
+        found = s.execute(
+            select(PortRow, IpAllocationRow.subnet_id, IpAllocationRow.ip_address)
+            .outerjoin(IpAllocationRow, IpAllocationRow.port_id == PortRow.id)
+            .where(PortRow.id == port_id, *self._ports_visible(scope))
+            .order_by(IpAllocationRow.position)
+        ).all()
+        if not found:
+            raise exc.PortNotFoundV2(port_id=port_id)
+        ips = tuple(
+            FixedIP(subnet_id=subnet_id, ip_address=ipam.stored_address(text))
+            for _, subnet_id, text in found
+            if text is not None
+        )
+        return found[0][0], ips
+
     # -- networks ----------------------------------------------------------------------
 
     @staticmethod
@@ -400,8 +426,7 @@ class V2Store:
 
     def get_port(self, scope: Scope, port_id: str) -> Port:
         def work(s: Session) -> Port:
-            row = self._port_row(s, scope, port_id)
-            ips = ipam.fixed_ips_of(s, [row.id])[row.id]
+            row, ips = self._port_with_ips(s, scope, port_id)
             return row.to_domain(ips)
 
         return self.db.run(work, write=False)
@@ -497,7 +522,7 @@ class V2Store:
 
     def update_port(self, scope: Scope, port_id: str, changes: PortUpdate) -> Port:
         def work(s: Session) -> Port:
-            row = self._port_row(s, scope, port_id)
+            row, ips = self._port_with_ips(s, scope, port_id)
             if changes.device_owner is not None:
                 network = s.get(NetworkRow, row.network_id)
                 if network is None:  # pragma: no cover  # NOTE: the FK forbids it
@@ -521,8 +546,6 @@ class V2Store:
                 ips = ipam.replace_port_ips(
                     s, row.network_id, row.id, changes.fixed_ips, self.ip_hold
                 )
-            else:
-                ips = ipam.fixed_ips_of(s, [row.id])[row.id]
             s.flush()
             return row.to_domain(ips)
 
