@@ -112,6 +112,16 @@ def service_for(global_conf: Mapping[str, Any]) -> Service:
         return service
 
 
+def close_service(config_file: str | Path) -> None:
+    """Release the plugin of one configuration's Service and forget it, leaving the
+    process's other Services (and the apps built over them) working."""
+    key = str(Path(config_file).resolve())
+    with _services_lock:
+        service = _services.pop(key, None)
+    if service is not None:
+        service.plugin.close()
+
+
 def close_services() -> None:
     """Release every plugin's resources (worker shutdown, tests)."""
     with _services_lock:

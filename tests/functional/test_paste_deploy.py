@@ -12,10 +12,10 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from paste.deploy import loadapp
 
-from quantum.api.app import close_services
+from quantum.api.app import close_service
 from quantum.db import migration
 from quantum.db.session import make_engine
-from quantum.testing.client import PASTE_INI
+from quantum.testing.client import PASTE_INI, Client
 
 
 class _Quiet(WSGIRequestHandler):
@@ -58,4 +58,33 @@ def test_app_loads_by_paste_deploy_alone_and_serves(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
-        close_services()
+        # NOTE: only this test's Service: the session's cached apps share the others.
+        close_service(tmp_path / "quantum.conf")
+
+
+def test_closing_one_service_leaves_the_others_serving(tmp_path: Path) -> None:
+    # Paste apps of other configurations (the session's cached test apps, another
+    # worker's app) keep their plugin when one configuration's Service is closed.
+    def configured(name: str) -> Path:
+        directory = tmp_path / name
+        directory.mkdir()
+        shutil.copy(PASTE_INI, directory / "api-paste.ini")
+        (directory / "quantum.conf").write_text(
+            f"[DEFAULT]\ncore_plugin = sql\nstate_path = {directory}\n"
+        )
+        engine = make_engine(f"sqlite:///{directory / 'quantum.sqlite'}")
+        migration.upgrade(engine)
+        engine.dispose()
+        return directory
+
+    kept, closed = configured("kept"), configured("closed")
+    kept_app = loadapp(f"config:{kept / 'api-paste.ini'}", name="quantum")
+    loadapp(f"config:{closed / 'api-paste.ini'}", name="quantum")
+    close_service(closed / "quantum.conf")
+    try:
+        created = Client(kept_app).post(
+            "/v1.0/tenants/t/networks.json", {"network": {"name": "still-here"}}
+        )
+        assert created.status_int == 200, created.body
+    finally:
+        close_service(kept / "quantum.conf")
