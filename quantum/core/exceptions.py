@@ -177,6 +177,13 @@ class SubnetNotFound(NotFound):
     template = "Subnet {subnet_id} could not be found"
 
 
+class L3PortInUse(Conflict):
+    template = (
+        "Port {port_id} has owner {device_owner} and therefore cannot be deleted "
+        "directly via the port API."
+    )
+
+
 class SubnetInUse(Conflict):
     template = (
         "Unable to complete operation on subnet {subnet_id}. "

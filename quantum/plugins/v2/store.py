@@ -56,6 +56,11 @@ from quantum.plugins.v2.subnets import Subnets
 
 DHCP_OWNER = "network:dhcp"
 RESERVED_OWNER_PREFIX = "network:"
+L3_OWNERS = frozenset(
+    {"network:router_interface", "network:router_gateway", "network:floatingip"}
+)
+"""Ports the router and floating-IP APIs manage: not deleted through /ports while
+they hold an address (spec §3.3)."""
 
 
 class SegmentProvider(Protocol):
@@ -553,10 +558,17 @@ class V2Store:
 
     def delete_port(self, scope: Scope, port_id: str) -> None:
         """Deletes the port, plugged or not (the agent unwires it). Raises
-        PortNotFoundV2."""
+        PortNotFoundV2; L3PortInUse for a router or floating-IP port that still
+        holds an address."""
 
         def work(s: Session) -> None:
-            self._port_row(s, scope, port_id)
+            row = self._port_row(s, scope, port_id)
+            if row.device_owner in L3_OWNERS and s.scalar(
+                select(IpAllocationRow.ip_address)
+                .where(IpAllocationRow.port_id == port_id)
+                .limit(1)
+            ):
+                raise exc.L3PortInUse(port_id=port_id, device_owner=row.device_owner)
             # NOTE: before the delete, whose cascade would free them at once.
             ipam.release_port_ips(s, port_id, self.ip_hold)
             s.execute(delete(PortRow).where(PortRow.id == port_id))

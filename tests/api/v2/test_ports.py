@@ -168,3 +168,27 @@ def test_v1_ports_appear_in_v2_and_v2_ports_in_v1(v2: V2) -> None:
     v2.put(f"/ports/{v2_port['id']}", {"port": {"admin_state_up": False}})
     v1_view = v2.client.get(f"{v1}/{v2_port['id']}.json").json["port"]
     assert v1_view["state"] == "DOWN"
+
+
+def test_router_and_floating_ip_ports_holding_addresses_are_not_deleted_here(
+    v2: V2,
+) -> None:
+    # spec §3.3: those belong to the router and floating-IP APIs while they hold
+    # an address; an address-less (stale) one may go.
+    net = v2.network()
+    body = {"network_id": net["id"], "ip_version": 4, "cidr": "10.40.0.0/24"}
+    assert v2.post("/subnets", {"subnet": body}).status_int == 201
+    for owner in (
+        "network:router_interface",
+        "network:router_gateway",
+        "network:floatingip",
+    ):
+        port = v2.port(net["id"], device_owner=owner)
+        assert port["fixed_ips"], port
+        assert error(v2.delete(f"/ports/{port['id']}")) == (409, "L3PortInUse")
+        assert v2.get(f"/ports/{port['id']}").status_int == 200
+        emptied = v2.put(f"/ports/{port['id']}", {"port": {"fixed_ips": []}})
+        assert emptied.status_int == 200, emptied.body
+        assert v2.delete(f"/ports/{port['id']}").status_int == 204
+    dhcp = v2.port(net["id"], device_owner="network:dhcp")
+    assert v2.delete(f"/ports/{dhcp['id']}").status_int == 204
