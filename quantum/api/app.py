@@ -397,6 +397,13 @@ OVER_LIMIT: dict[str, Callable[[dict[str, Any], int], Any]] = {
 """Each API version's over-limit response, by the ``api`` key of the filter."""
 
 
+def v2_auth_faults_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    """A 401 of the authentication filters below, in the v2.0 error body."""
+    return v2_faults.AuthFaults
+
+
 def ratelimit_factory(
     global_conf: Mapping[str, Any], api: str = "", **local: str
 ) -> Callable[[WsgiApp], WsgiApp]:

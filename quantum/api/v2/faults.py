@@ -8,9 +8,12 @@ found by walking the exception's MRO, so new subclasses need no entry here.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterable
+from typing import Any
 
-from webob import Response
+from webob import Request, Response
 
 from quantum.api.wire import encode_json
 from quantum.core import exceptions as exc
@@ -67,3 +70,36 @@ def method_not_allowed(allowed: str) -> Response:
     )
     response.headers["Allow"] = allowed
     return response
+
+
+UNAUTHORIZED = "Authentication required: a valid X-Auth-Token is needed."
+
+
+class AuthFaults:
+    """Filter above the authentication filters of the v2.0 pipeline
+    (keystonemiddleware's ``auth_token``, the keystone context): their 401 in the
+    v2.0 error body, so a v2 client shows its user why; ``WWW-Authenticate`` kept."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        response = Request(environ).get_response(self.app)
+        if response.status_int == 401:
+            converted = error_response(
+                "401 Unauthorized", "HTTPUnauthorized", _message_of(response.body)
+            )
+            challenge = response.headers.get("WWW-Authenticate")
+            if challenge:
+                converted.headers["WWW-Authenticate"] = challenge
+            response = converted
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+
+def _message_of(body: bytes) -> str:
+    """The message of a 401 body (keystonemiddleware's ``{"error": {"message"}}``)."""
+    try:
+        found = json.loads(body)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return UNAUTHORIZED
+    return found if isinstance(found, str) and found else UNAUTHORIZED
