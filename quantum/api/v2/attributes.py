@@ -126,9 +126,13 @@ class Field:
     """Everybody sees it, but only an admin may set it to a non-default value."""
     sortable: bool = True
     filterable: bool = True
+    query_convert: Convert | None = None
+    """How a filter value is typed, where ``convert`` (bool, int) does not say."""
 
     def query(self, text: str) -> Any:
         """A filter value (always a string on the wire) as the attribute's type."""
+        if self.query_convert is not None:
+            return self.query_convert(self.name, text)
         if self.convert in (to_bool, to_int):
             return self.convert(self.name, text)
         return text

@@ -359,6 +359,13 @@ CONVENTIONS = [
     Row("§1.8 empty filter value is no filter", "GET", "/networks?name="),
     Row("§1.8 unknown filter ignored", "GET", "/networks?doohickey=1"),
     Row(
+        "§1.8 filter values are converted: int",
+        "GET",
+        "/subnets?ip_version=x",
+        status=400,
+        fault="InvalidInput",
+    ),
+    Row(
         "§1.8 filter values are converted: bool",
         "GET",
         "/networks?router:external=maybe",

@@ -59,7 +59,11 @@ SUBNET = Resource(
         Field(name="tenant_id", convert=string()),
         Field(name="project_id", convert=string()),
         Field(name="network_id", convert=to_uuid, required=True),
-        Field(name="ip_version", convert=_ip_version, required=True),
+        # NOTE: a filter value is an integer (?ip_version=abc is 400), as the
+        # original converted it; ?ip_version=5 simply matches nothing.
+        Field(
+            name="ip_version", convert=_ip_version, required=True, query_convert=to_int
+        ),
         Field(name="cidr", convert=_cidr, required=True),
         Field(name="gateway_ip", convert=_gateway, on_update=True),
         Field(
