@@ -77,8 +77,15 @@ def _path(collection: str, ident: str | None, suffix: str) -> str:
     )
 
 
-def _check(method: str, response: Any) -> None:
-    assert response.status_int < 500, (response.status, response.body[:500])
+def _check(method: str, path: str, response: Any) -> None:
+    # NOTE: POST /quotas is 501 by the spec (§5.6), whatever the body.
+    unimplemented = method == "POST" and path.split("?")[0] in (
+        "/quotas",
+        "/quotas.json",
+        "/quotas/",
+    )
+    if not (unimplemented and response.status_int == 501):
+        assert response.status_int < 500, (response.status, response.body[:500])
     if response.status_int == 204 or method == "HEAD":
         assert response.body == b""
         return
@@ -124,7 +131,7 @@ def test_random_requests_never_fail_the_server(sqlite_v2: V2) -> None:
             path += "?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query)
         raw = None if body is None else json.dumps(body)
         response = v2.request(method, path, raw, who)
-        _check(method, response)
+        _check(method, path, response)
         if response.status_int in (200, 201) and method in ("POST", "PUT"):
             for key in ("network", "port"):
                 if key in response.json:
