@@ -92,13 +92,23 @@ class Goto:
 
 
 @dataclass(frozen=True, slots=True)
+class Meter:
+    """The meter instruction (OpenFlow 1.3): packets over the meter's rate are
+    dropped before the actions run; always the first item of a flow's actions."""
+
+    meter_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
     """An action or instruction the agent does not use, seen in a dumped flow."""
 
     text: str
 
 
-Action = Output | Normal | PushVlan | PopVlan | SetVlan | SetTunnel | Goto | Opaque
+Action = (
+    Output | Normal | PushVlan | PopVlan | SetVlan | SetTunnel | Goto | Meter | Opaque
+)
 
 
 def render_action(action: Action) -> str:  # noqa: C901 - one arm per action type
@@ -117,6 +127,8 @@ def render_action(action: Action) -> str:  # noqa: C901 - one arm per action typ
             return f"set_field:{key:#x}->tun_id"
         case Goto(table):
             return f"goto_table:{table}"
+        case Meter(meter_id):
+            return f"meter:{meter_id}"
         case Opaque(text):
             return text
     raise AssertionError(action)  # pragma: no cover - the match is exhaustive

@@ -80,6 +80,8 @@ class DesiredPort:
     network_id: str
     segment: Segment
     admin_state_up: bool = True
+    qos: tuple[int, int] | None = None
+    """Ingress limit of what the VM sends: (rate kbit/s, burst kbit); None: none."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +123,8 @@ class Interface:
     iface_id: str | None = None
     attached_mac: str | None = None
     tag: int | None = None
+    policing: tuple[int, int] = (0, 0)
+    """``ingress_policing_rate`` (kbit/s) and ``_burst`` (kbit); (0, 0): none."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,3 +163,5 @@ class ActualState:
     tunnel_link: PatchLink | None = None
     physical_links: Mapping[str, PatchLink] = field(default_factory=_frozen_map)
     flows: Mapping[str, frozenset[InstalledFlow]] = field(default_factory=_frozen_map)
+    meters: Mapping[int, tuple[int, int]] = field(default_factory=_frozen_map)
+    """br-int's meters: id -> (rate kbit/s, burst kbit)."""

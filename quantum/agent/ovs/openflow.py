@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -118,6 +118,10 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
         if connected and self.on_connect is not None:
             self.on_connect()
 
+    @_on(ofp_event.EventOFPMeterConfigStatsReply, MAIN_DISPATCHER)
+    def _meter_config(self, ev: Any) -> None:
+        self._flow_stats(ev)
+
     @_on(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
     def _flow_stats(self, ev: Any) -> None:
         msg = ev.msg
@@ -194,6 +198,54 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
                 self._exchange(
                     datapath, [*batch, parser.OFPBarrierRequest(datapath)], timeout
                 )
+
+    def dump_meters(
+        self, bridge: str, *, timeout: float = 10.0
+    ) -> dict[int, tuple[int, int]]:
+        """The bridge's meters: id -> (rate kbit/s, burst kbit)."""
+        datapath = self._datapath(bridge)
+        reply = self._exchange(
+            datapath, [messages.meter_config_request(datapath)], timeout
+        )
+        return dict(messages.from_meter_config(stats) for stats in reply.body)
+
+    def set_meters(
+        self,
+        bridge: str,
+        meters: Mapping[int, tuple[int, int]],
+        *,
+        existing: Collection[int] = (),
+        timeout: float = 10.0,
+    ) -> None:
+        """Add (or, for ids in ``existing``, modify) meters: id -> (rate, burst)."""
+        if not meters:
+            return
+        datapath = self._datapath(bridge)
+        ofp = datapath.ofproto
+        msgs = [
+            messages.meter_mod(
+                datapath,
+                ofp.OFPMC_MODIFY if meter_id in existing else ofp.OFPMC_ADD,
+                meter_id,
+                rate,
+                burst,
+            )
+            for meter_id, (rate, burst) in sorted(meters.items())
+        ]
+        parser = datapath.ofproto_parser
+        self._exchange(datapath, [*msgs, parser.OFPBarrierRequest(datapath)], timeout)
+
+    def remove_meters(
+        self, bridge: str, meter_ids: Iterable[int], *, timeout: float = 10.0
+    ) -> None:
+        """Delete meters (and, as OpenFlow does, any flow still using them)."""
+        meter_ids = list(meter_ids)
+        if not meter_ids:
+            return
+        datapath = self._datapath(bridge)
+        msgs = [messages.meter_delete(datapath, m) for m in meter_ids]
+        parser = datapath.ofproto_parser
+        self._exchange(datapath, [*msgs, parser.OFPBarrierRequest(datapath)], timeout)
 
     def install(
         self,

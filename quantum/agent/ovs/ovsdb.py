@@ -58,6 +58,9 @@ class Observed:
     """What OVSDB shows of the managed bridges."""
 
     interfaces: tuple[Interface, ...] = ()
+    counters: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Interface name -> its ``statistics`` column (rx_/tx_ packets, bytes,
+    errors...), as ovs-vswitchd last wrote it (every 5 s by default)."""
     tunnel_ports: tuple[TunnelPort, ...] = ()
     tunnel_link: PatchLink | None = None
     physical_links: Mapping[str, PatchLink] = field(default_factory=dict)
@@ -99,6 +102,7 @@ def read_observed(bridge_rows: Iterable[Any], config: BridgeConfig) -> Observed:
     bridges = {str(row.name): row for row in bridge_rows}
     ofports: dict[str, int] = {}
     interfaces: list[Interface] = []
+    counters: dict[str, Mapping[str, int]] = {}
     integration = bridges.get(config.integration_bridge)
     for port in integration.ports if integration is not None else ():
         tag = _first(port.tag)
@@ -112,8 +116,15 @@ def read_observed(bridge_rows: Iterable[Any], config: BridgeConfig) -> Observed:
                     iface_id=ids.get("iface-id"),
                     attached_mac=ids.get("attached-mac"),
                     tag=None if tag is None else int(tag),
+                    policing=(
+                        int(iface.ingress_policing_rate),
+                        int(iface.ingress_policing_burst),
+                    ),
                 )
             )
+            counters[str(iface.name)] = {
+                str(k): int(v) for k, v in dict(iface.statistics).items()
+            }
     tunnel_ports: list[TunnelPort] = []
     tunnel_link = None
     tunnel_name = config.tunnel_bridge or ""
@@ -147,6 +158,7 @@ def read_observed(bridge_rows: Iterable[Any], config: BridgeConfig) -> Observed:
                         physical[physnet] = link
     return Observed(
         interfaces=tuple(interfaces),
+        counters=counters,
         tunnel_ports=tuple(tunnel_ports),
         tunnel_link=tunnel_link,
         physical_links=physical,
@@ -277,6 +289,24 @@ class Ovsdb:
         with self.api.transaction(check_error=True) as txn:
             for name, tag in tags:
                 txn.add(self.api.db_set("Port", name, ("tag", tag), if_exists=True))
+
+    def set_policing(self, limits: Iterable[tuple[str, int, int]]) -> None:
+        """Set ``ingress_policing_rate``/``_burst`` of each (interface, kbit/s,
+        kbit); (0, 0) removes the limit."""
+        limits = list(limits)
+        if not limits:
+            return
+        with self.api.transaction(check_error=True) as txn:
+            for name, rate, burst in limits:
+                txn.add(
+                    self.api.db_set(
+                        "Interface",
+                        name,
+                        ("ingress_policing_rate", rate),
+                        ("ingress_policing_burst", burst),
+                        if_exists=True,
+                    )
+                )
 
     def add_tunnel_ports(
         self, bridge: str, ports: Iterable[TunnelPort], local_ip: str

@@ -69,6 +69,15 @@ class SetTag:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SetPolicing:
+    """Set ``ingress_policing_rate``/``_burst`` of an interface on br-int."""
+
+    interface: str
+    rate: int
+    burst: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     """The changes that make the host match the desired state.
 
@@ -81,6 +90,10 @@ class Plan:
     every bridge's ``flow_diffs[bridge].add`` (new drops and translations), then
     ``tags``, then the diffs' ``delete``, then remove tunnel ports. If OVS gave a
     tunnel port another ofport than requested, the next plan corrects its flows.
+
+    A VIF with a QoS limit gets a meter on br-int (``set_meters``: id -> (rate,
+    burst), set before the flows that use it; ``remove_meters`` go after the flow
+    deletes) and the same limit as its interface's ingress policing (``policing``).
     """
 
     local_vlans: Mapping[str, int]
@@ -95,6 +108,11 @@ class Plan:
     )
     statuses: tuple[PortStatus, ...] = ()
     local_vlans_changed: bool = False
+    set_meters: Mapping[int, tuple[int, int]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    remove_meters: tuple[int, ...] = ()
+    policing: tuple[SetPolicing, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -105,6 +123,9 @@ class Plan:
             or self.add_tunnel_ports
             or self.remove_tunnel_ports
             or any(self.flow_diffs.values())
+            or self.set_meters
+            or self.remove_meters
+            or self.policing
         )
 
 
@@ -363,13 +384,47 @@ def _tunnel_ports(
     return kept + add, add, remove
 
 
+def _limits(desired: DesiredState, wiring: _Wiring) -> dict[int, tuple[int, int]]:
+    """Meter id (= ofport) -> (rate, burst) of each bound VIF with a QoS limit."""
+    qos = {port.port_id: port.qos for port in desired.ports}
+    limits: dict[int, tuple[int, int]] = {}
+    for interface, _, port_id in wiring.bind.values():
+        limit = qos.get(port_id)
+        if limit is not None:
+            limits[interface.ofport] = limit
+    return limits
+
+
+def _policing(
+    desired: DesiredState, actual: ActualState, wiring: _Wiring
+) -> list[SetPolicing]:
+    """Each VIF's ingress policing as its port's limit (none when unbound)."""
+    qos = {port.port_id: port.qos for port in desired.ports}
+    wanted = {
+        name: qos.get(port_id) or (0, 0)
+        for name, (_, _, port_id) in wiring.bind.items()
+    }
+    changes = []
+    for interface in actual.interfaces:
+        if interface.iface_id is None:
+            continue
+        rate, burst = wanted.get(interface.name, (0, 0))
+        if interface.policing != (rate, burst):
+            changes.append(
+                SetPolicing(interface=interface.name, rate=rate, burst=burst)
+            )
+    return sorted(changes, key=lambda c: c.interface)
+
+
 def _integration_flows(
     actual: ActualState,
     wiring: _Wiring,
     bound: Mapping[str, Segment],
     local_vlans: Mapping[str, int],
+    limits: Mapping[int, tuple[int, int]],
 ) -> set[Flow]:
     flows = {integration.normal_switching()}
+    flows |= {integration.police_port(ofport) for ofport in limits}
     flows |= {
         integration.isolate_port(interface.ofport)
         for interface in wiring.isolate.values()
@@ -460,9 +515,10 @@ def plan(desired: DesiredState, actual: ActualState, *, sweep: bool = True) -> P
         wiring = _starve(wiring, starved)
     bound = {network: networks.segments[network] for network in local_vlans}
 
+    limits = _limits(desired, wiring)
     flows: dict[str, frozenset[Flow]] = {
         desired.integration_bridge: frozenset(
-            _integration_flows(actual, wiring, bound, local_vlans)
+            _integration_flows(actual, wiring, bound, local_vlans, limits)
         )
     }
     tunnel_ports, add_ports, remove_ports = _tunnel_ports(desired, actual)
@@ -492,6 +548,11 @@ def plan(desired: DesiredState, actual: ActualState, *, sweep: bool = True) -> P
         flow_diffs=MappingProxyType(diffs),
         statuses=tuple(wiring.statuses),
         local_vlans_changed=dict(actual.local_vlans) != local_vlans,
+        set_meters=MappingProxyType(
+            {m: v for m, v in sorted(limits.items()) if actual.meters.get(m) != v}
+        ),
+        remove_meters=tuple(sorted(set(actual.meters) - set(limits))),
+        policing=tuple(_policing(desired, actual, wiring)),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from typing import Protocol
@@ -34,6 +34,7 @@ from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
 from quantum.agent.ovs.plan import Plan, PortStatus, plan, recover_local_vlans
 from quantum.agentapi import messages as msg
 from quantum.core.models import NetworkType as ServerNetworkType
+from quantum.core.models import PortCounters
 
 LOG = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Switch(Protocol):
         self, bridge: str, ports: Iterable[TunnelPort], local_ip: str
     ) -> None: ...
     def remove_tunnel_ports(self, bridge: str, ports: Iterable[TunnelPort]) -> None: ...
+    def set_policing(self, limits: Iterable[tuple[str, int, int]]) -> None: ...
 
 
 class FlowTables(Protocol):
@@ -71,6 +73,20 @@ class FlowTables(Protocol):
         cookie: int = tables.AGENT_COOKIE,
         timeout: float = 10.0,
     ) -> None: ...
+    def dump_meters(
+        self, bridge: str, *, timeout: float = 10.0
+    ) -> dict[int, tuple[int, int]]: ...
+    def set_meters(
+        self,
+        bridge: str,
+        meters: Mapping[int, tuple[int, int]],
+        *,
+        existing: Collection[int] = (),
+        timeout: float = 10.0,
+    ) -> None: ...
+    def remove_meters(
+        self, bridge: str, meter_ids: Iterable[int], *, timeout: float = 10.0
+    ) -> None: ...
 
 
 class Server(Protocol):
@@ -79,6 +95,7 @@ class Server(Protocol):
     def register(self, report: msg.HostReport) -> int: ...
     def desired_state(self, iface_ids: Iterable[str]) -> msg.HostState: ...
     def report_status(self, ports: Iterable[msg.PortStatus]) -> None: ...
+    def report_counters(self, ports: Iterable[PortCounters]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +130,7 @@ def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredSta
             network_id=port.network_id,
             segment=segment_from_server(port.segment),
             admin_state_up=port.admin_state_up,
+            qos=(port.qos.rate_kbps, port.qos.burst_kb) if port.qos else None,
         )
         for port in state.ports
     )
@@ -191,8 +209,8 @@ class Agent:
             full = True
         self._wake.clear()
         try:
-            self._heartbeat(now)
-            result = self._reconcile(full)
+            beat = self._heartbeat(now)
+            result = self._reconcile(full, counters=beat)
         except Exception:
             memory = self.memory
             memory.failures += 1
@@ -209,10 +227,11 @@ class Agent:
             LOG.info("full resync done in %.3f s", time.monotonic() - now)
         return result
 
-    def _heartbeat(self, now: float) -> None:
+    def _heartbeat(self, now: float) -> bool:
+        """Register (the heartbeat) when due; whether it was."""
         last = self.memory.registered_at
         if last is not None and now - last < self.config.heartbeat_interval:
-            return
+            return False
         types = frozenset(ServerNetworkType(t.value) for t in self.config.tunnel_types)
         ip = self.config.local_ip
         self.server.register(
@@ -223,8 +242,11 @@ class Agent:
             )
         )
         self.memory.registered_at = now
+        return True
 
-    def _reconcile(self, full: bool) -> Plan:
+    def _reconcile(self, full: bool, *, counters: bool = False) -> Plan:
+        """One observe-plan-apply-report pass; ``counters``: also report the
+        interface counters of the host's ports (with every heartbeat)."""
         bridges = self.config.bridges
         observed = self.switch.observe(bridges)
         iface_ids = sorted({i.iface_id for i in observed.interfaces if i.iface_id})
@@ -234,6 +256,8 @@ class Agent:
             local_vlans = recover_local_vlans(desired, observed.interfaces)
         connected = self.flows.bridges()
         managed = [b for b in bridges.names if b in connected]
+        integration = bridges.integration_bridge
+        meters = self.flows.dump_meters(integration) if integration in managed else {}
         actual = ActualState(
             interfaces=observed.interfaces,
             local_vlans=local_vlans,
@@ -241,6 +265,7 @@ class Agent:
             tunnel_link=observed.tunnel_link,
             physical_links=observed.physical_links,
             flows={b: frozenset(self.flows.dump_flows(b)) for b in managed},
+            meters=meters,
         )
         result = plan(desired, actual, sweep=full)
         LOG.debug(
@@ -251,17 +276,51 @@ class Agent:
             managed,
             result.is_empty,
         )
-        self._apply(result, managed)
+        self._apply(result, managed, meters)
         self.memory.local_vlans = dict(result.local_vlans)
         self._report(result.statuses, full)
+        if counters:
+            self._report_counters(desired, observed)
         return result
 
-    def _apply(self, result: Plan, managed: list[str]) -> None:
+    def _report_counters(self, desired: DesiredState, observed: Observed) -> None:
+        """Each port's interface counters, as OVS counts them on br-int (``rx``:
+        what the VM sent, ``tx``: what it was sent)."""
+        by_iface = {
+            i.iface_id: observed.counters.get(i.name, {})
+            for i in observed.interfaces
+            if i.iface_id and i.ofport > 0
+        }
+        report = [
+            PortCounters(
+                port_id=port.port_id,
+                **{
+                    name: max(0, int(by_iface[port.iface_id].get(name, 0)))
+                    for name in msg.COUNTER_NAMES
+                },
+            )
+            for port in desired.ports
+            if port.iface_id in by_iface
+        ]
+        if report:
+            self.server.report_counters(report)
+
+    def _apply(
+        self,
+        result: Plan,
+        managed: list[str],
+        meters: Mapping[int, tuple[int, int]] | None = None,
+    ) -> None:
         """In the order ``Plan`` documents: no frame slips through in between."""
         tunnel_bridge = self.config.bridges.tunnel_bridge
+        integration = self.config.bridges.integration_bridge
         if tunnel_bridge and result.add_tunnel_ports:
             self.switch.add_tunnel_ports(
                 tunnel_bridge, result.add_tunnel_ports, self.config.local_ip or ""
+            )
+        if integration in managed and result.set_meters:
+            self.flows.set_meters(
+                integration, result.set_meters, existing=set(meters or {})
             )
         diffs = {b: d for b, d in result.flow_diffs.items() if b in managed and d}
         for bridge, diff in diffs.items():
@@ -271,6 +330,11 @@ class Agent:
         for bridge, diff in diffs.items():
             if diff.delete:
                 self.flows.apply(bridge, FlowDiff(delete=diff.delete))
+        if integration in managed and result.remove_meters:
+            self.flows.remove_meters(integration, result.remove_meters)
+        self.switch.set_policing(
+            (p.interface, p.rate, p.burst) for p in result.policing
+        )
         if tunnel_bridge and result.remove_tunnel_ports:
             self.switch.remove_tunnel_ports(tunnel_bridge, result.remove_tunnel_ports)
 

@@ -5,7 +5,10 @@ br-int (one table, OVS NORMAL switching on local VLAN access tags)::
 
     table 0  prio 3  in_port=<physnet link>, dl_vlan=<segment>  -> local VLAN, NORMAL
              prio 2  in_port=<isolated VIF or link>             -> drop
+             prio 2  in_port=<VIF with a QoS limit>             -> meter <ofport>,NORMAL
              prio 1  any                                        -> NORMAL
+
+    (meter N on br-int: drop above the port's rate, kbit/s, bursts of its burst)
 
 br-tun (local VLAN <-> tunnel key = segmentation id, flood to every tunnel port)::
 
@@ -44,6 +47,8 @@ INT_TABLE: Final = 0
 INT_NORMAL_PRIORITY: Final = 1
 INT_DROP_PRIORITY: Final = 2
 INT_TRANSLATE_PRIORITY: Final = 3
+#: A VIF's ingress limit; never on the same port as the drop of an isolated one.
+INT_POLICE_PRIORITY: Final = 2
 
 # br-tun
 TUN_INPUT_TABLE: Final = 0

@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 from quantum.agent.ovs import tables
-from quantum.agent.ovs.flows import UNTAGGED, Flow, Match, Normal, PushVlan, SetVlan
+from quantum.agent.ovs.flows import (
+    UNTAGGED,
+    Flow,
+    Match,
+    Meter,
+    Normal,
+    PushVlan,
+    SetVlan,
+)
 
 
 def normal_switching() -> Flow:
@@ -20,6 +28,16 @@ def isolate_port(ofport: int) -> Flow:
         table=tables.INT_TABLE,
         priority=tables.INT_DROP_PRIORITY,
         match=Match(in_port=ofport),
+    )
+
+
+def police_port(ofport: int) -> Flow:
+    """What a VIF sends passes its meter (``meter_id`` = its ofport) first."""
+    return Flow(
+        table=tables.INT_TABLE,
+        priority=tables.INT_POLICE_PRIORITY,
+        match=Match(in_port=ofport),
+        actions=(Meter(ofport), Normal()),
     )
 
 

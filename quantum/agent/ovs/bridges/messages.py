@@ -24,6 +24,7 @@ from quantum.agent.ovs.flows import (
     Goto,
     InstalledFlow,
     Match,
+    Meter,
     Normal,
     Opaque,
     Output,
@@ -66,16 +67,20 @@ def _to_action(action: Action) -> Any:  # noqa: C901 - one arm per action type
             return parser.OFPActionSetField(vlan_vid=VLAN_PRESENT | vlan)
         case SetTunnel(key):
             return parser.OFPActionSetField(tunnel_id=key)
-        case Goto() | Opaque():
+        case Goto() | Meter() | Opaque():
             raise ValueError(f"{action} is not an apply-action")
     raise AssertionError(action)  # pragma: no cover - the match is exhaustive
 
 
 def to_instructions(actions: tuple[Action, ...]) -> list[Any]:
-    """Apply-actions, then goto-table if the flow ends with one."""
+    """A meter if the flow starts with one, apply-actions, then goto-table if the
+    flow ends with one."""
+    instructions: list[Any] = []
+    if actions and isinstance(actions[0], Meter):
+        instructions.append(parser.OFPInstructionMeter(actions[0].meter_id))
+        actions = actions[1:]
     goto = actions[-1] if actions and isinstance(actions[-1], Goto) else None
     applied = [_to_action(a) for a in (actions[:-1] if goto else actions)]
-    instructions: list[Any] = []
     if applied:
         instructions.append(
             parser.OFPInstructionActions(ofp.OFPIT_APPLY_ACTIONS, applied)
@@ -193,6 +198,8 @@ def from_stats(stats: Any) -> InstalledFlow:
             actions.extend(_from_action(a) for a in instruction.actions)
         elif isinstance(instruction, parser.OFPInstructionGotoTable):
             actions.append(Goto(instruction.table_id))
+        elif isinstance(instruction, parser.OFPInstructionMeter):
+            actions.insert(0, Meter(instruction.meter_id))
         else:
             actions.append(Opaque(str(instruction)))
     flow = Flow(
@@ -202,3 +209,35 @@ def from_stats(stats: Any) -> InstalledFlow:
         actions=tuple(actions),
     )
     return InstalledFlow(cookie=stats.cookie, flow=flow)
+
+
+# -- meters (ingress limits of VIFs on br-int) ---------------------------------------
+
+
+def meter_mod(datapath: Any, command: int, meter_id: int, rate: int, burst: int) -> Any:
+    """Add or modify meter ``meter_id``: drop above ``rate`` kbit/s, bursts of
+    ``burst`` kbit (0: let the switch choose)."""
+    flags = ofp.OFPMF_KBPS | (ofp.OFPMF_BURST if burst else 0)
+    band = parser.OFPMeterBandDrop(rate=rate, burst_size=burst)
+    return parser.OFPMeterMod(
+        datapath, command=command, flags=flags, meter_id=meter_id, bands=[band]
+    )
+
+
+def meter_delete(datapath: Any, meter_id: int) -> Any:
+    return parser.OFPMeterMod(
+        datapath, command=ofp.OFPMC_DELETE, flags=0, meter_id=meter_id, bands=[]
+    )
+
+
+def meter_config_request(datapath: Any) -> Any:
+    return parser.OFPMeterConfigStatsRequest(datapath, 0, ofp.OFPM_ALL)
+
+
+def from_meter_config(stats: Any) -> tuple[int, tuple[int, int]]:
+    """A dumped meter as ``(meter_id, (rate, burst))`` of its first drop band."""
+    bands = [b for b in stats.bands if isinstance(b, parser.OFPMeterBandDrop)]
+    if not bands:
+        return stats.meter_id, (0, 0)
+    burst = bands[0].burst_size if stats.flags & ofp.OFPMF_BURST else 0
+    return stats.meter_id, (bands[0].rate, burst)

@@ -28,6 +28,9 @@ class IfaceRow:
     type: str = ""
     external_ids: dict[str, str] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
+    ingress_policing_rate: int = 0
+    ingress_policing_burst: int = 0
+    statistics: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -163,3 +166,18 @@ def test_physical_links_by_physical_network() -> None:
     }
     # NOTE: br-int's ends of the links are interfaces too (the plan ignores them).
     assert [i.name for i in observed.interfaces] == ["int-br-eth1", "int-br-eth2"]
+
+
+def test_interfaces_policing_and_counters() -> None:
+    stats = {"rx_packets": 4, "rx_bytes": 400, "tx_errors": 1, "collisions": 0}
+    vif = port(
+        "tap1",
+        5,
+        external_ids={"iface-id": "vif-1"},
+        ingress_policing_rate=10_000,
+        ingress_policing_burst=2_000,
+        statistics=stats,
+    )
+    observed = read_observed([BridgeRow("br-int", [vif])], CONFIG)
+    assert observed.interfaces[0].policing == (10_000, 2_000)
+    assert observed.counters == {"tap1": stats}

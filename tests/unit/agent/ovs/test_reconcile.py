@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 
@@ -20,7 +20,7 @@ from quantum.agent.ovs.reconcile import (
     follow_changes,
 )
 from quantum.agentapi import messages as msg
-from quantum.core.models import NetworkSegment, NetworkType
+from quantum.core.models import NetworkSegment, NetworkType, PortCounters, QosLimit
 
 CONFIG = AgentConfig(
     host="hv1",
@@ -51,6 +51,7 @@ class FakeServer:
     registered: list[msg.HostReport] = field(default_factory=list)
     asked: list[list[str]] = field(default_factory=list)
     reported: list[list[msg.PortStatus]] = field(default_factory=list)
+    counted: list[list[PortCounters]] = field(default_factory=list)
     fail: bool = False
 
     def register(self, report: msg.HostReport) -> int:
@@ -72,6 +73,9 @@ class FakeServer:
     def report_status(self, ports: Iterable[msg.PortStatus]) -> None:
         self.reported.append(list(ports))
 
+    def report_counters(self, ports: Iterable[PortCounters]) -> None:
+        self.counted.append(list(ports))
+
 
 @dataclass
 class FakeHost:
@@ -83,10 +87,13 @@ class FakeHost:
         default_factory=lambda: {"br-int": set(), "br-tun": set()}
     )
     calls: list[str] = field(default_factory=list)
+    meters: dict[int, tuple[int, int]] = field(default_factory=dict)
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def observe(self, config: BridgeConfig) -> Observed:
         return Observed(
             interfaces=tuple(self.interfaces),
+            counters=self.counters,
             tunnel_ports=tuple(self.tunnel_ports),
             tunnel_link=PatchLink(bridge="br-tun", int_ofport=1, peer_ofport=1),
         )
@@ -116,6 +123,39 @@ class FakeHost:
         for port in ports:
             self.calls.append(f"del-port {port.name}")
             self.tunnel_ports.remove(port)
+
+    def set_policing(self, limits: Iterable[tuple[str, int, int]]) -> None:
+        for name, rate, burst in limits:
+            self.calls.append(f"police {name} {rate} {burst}")
+            self.interfaces = [
+                replace(i, policing=(rate, burst)) if i.name == name else i
+                for i in self.interfaces
+            ]
+
+    def dump_meters(
+        self, bridge: str, *, timeout: float = 10.0
+    ) -> dict[int, tuple[int, int]]:
+        return dict(self.meters)
+
+    def set_meters(
+        self,
+        bridge: str,
+        meters: Mapping[int, tuple[int, int]],
+        *,
+        existing: Collection[int] = (),
+        timeout: float = 10.0,
+    ) -> None:
+        for meter_id, limit in meters.items():
+            verb = "modify" if meter_id in existing else "add"
+            self.calls.append(f"{verb}-meter {meter_id} {limit}")
+            self.meters[meter_id] = limit
+
+    def remove_meters(
+        self, bridge: str, meter_ids: Iterable[int], *, timeout: float = 10.0
+    ) -> None:
+        for meter_id in meter_ids:
+            self.calls.append(f"del-meter {meter_id}")
+            del self.meters[meter_id]
 
     def bridges(self) -> frozenset[str]:
         return frozenset(self.flows)
@@ -388,3 +428,77 @@ def test_run_stops_when_asked() -> None:
     worker.join(5)
     assert not worker.is_alive()
     assert server.registered
+
+
+def _police_flows(host: FakeHost) -> set[str]:
+    return {
+        i.flow.render() for i in host.flows["br-int"] if "meter:" in i.flow.render()
+    }
+
+
+def test_a_qos_limit_meters_the_port_and_sets_its_policing() -> None:
+    limited = replace(
+        _port("p1", "net-a", 5), qos=QosLimit(rate_kbps=2000, burst_kb=200)
+    )
+    server = FakeServer(ports=[limited, _port("p2", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 7, "p1"), _vif("tap2", 8, "p2")])
+    agent = _agent(server, host)
+
+    assert agent.round() is not None
+
+    assert host.meters == {7: (2000, 200)}
+    assert _police_flows(host) == {
+        "table=0, priority=2,in_port=7 actions=meter:7,NORMAL"
+    }
+    assert {i.name: i.policing for i in host.interfaces} == {
+        "tap1": (2000, 200),
+        "tap2": (0, 0),
+    }
+    # The meter exists before the flow that uses it.
+    assert host.calls.index("add-meter 7 (2000, 200)") < host.calls.index(
+        "add-flows br-int"
+    )
+    host.calls.clear()
+    assert agent.round() is not None
+    assert host.calls == []  # nothing left to change
+
+    server.ports[0] = replace(limited, qos=QosLimit(rate_kbps=500, burst_kb=0))
+    agent.wake()
+    assert agent.round() is not None
+    assert host.calls[0] == "modify-meter 7 (500, 0)"
+    assert host.meters == {7: (500, 0)}
+
+    server.ports[0] = replace(limited, qos=None)
+    host.calls.clear()
+    assert agent.round() is not None
+    assert host.meters == {}
+    assert _police_flows(host) == set()
+    assert host.calls.index("del-flows br-int") < host.calls.index("del-meter 7")
+    assert "police tap1 0 0" in host.calls
+
+
+def test_counters_are_reported_with_each_heartbeat() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1"), _vif("stray", 6, "ghost")])
+    stats = {"rx_packets": 3, "rx_bytes": 300, "tx_packets": 4, "tx_bytes": 400}
+    host.counters = {"tap1": {**stats, "collisions": 0}, "stray": stats}
+    agent = Agent(replace(CONFIG, heartbeat_interval=0.0), server, host, host)
+
+    assert agent.round() is not None
+
+    assert server.counted == [
+        [
+            PortCounters(
+                port_id="p1",
+                rx_packets=3,
+                rx_bytes=300,
+                tx_packets=4,
+                tx_bytes=400,
+            )
+        ]
+    ]
+    quiet_server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    quiet = _agent(quiet_server, host)
+    quiet.round()
+    quiet.round()  # no heartbeat due: nothing more
+    assert len(quiet_server.counted) == 1

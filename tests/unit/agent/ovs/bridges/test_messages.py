@@ -27,6 +27,7 @@ DATAPATH = SimpleNamespace(ofproto=ofp, ofproto_parser=parser, id=1)
 FLOWS = [
     integration.normal_switching(),
     integration.isolate_port(5),
+    integration.police_port(6),
     integration.physnet_inbound(2, None, 3),
     integration.physnet_inbound(2, 101, 4),
     physical.outbound(1, 3, None),
@@ -153,3 +154,24 @@ def test_vlan_match_without_present_bit_is_kept_verbatim() -> None:
 def test_opaque_actions_cannot_be_sent() -> None:
     with pytest.raises(ValueError, match="not an apply-action"):
         messages.to_instructions((Opaque("meter:1"),))
+
+
+def test_meters_are_built_and_read_back() -> None:
+    mod = messages.meter_mod(DATAPATH, ofp.OFPMC_ADD, 6, 10_000, 2_000)
+    mod.serialize()
+    assert mod.flags == ofp.OFPMF_KBPS | ofp.OFPMF_BURST
+    config = parser.OFPMeterConfigStats(
+        flags=mod.flags, meter_id=mod.meter_id, bands=mod.bands
+    )
+    assert messages.from_meter_config(config) == (6, (10_000, 2_000))
+    no_burst = messages.meter_mod(DATAPATH, ofp.OFPMC_MODIFY, 6, 500, 0)
+    config = parser.OFPMeterConfigStats(
+        flags=no_burst.flags, meter_id=6, bands=no_burst.bands
+    )
+    assert messages.from_meter_config(config) == (6, (500, 0))
+    delete = messages.meter_delete(DATAPATH, 6)
+    delete.serialize()
+    assert delete.command == ofp.OFPMC_DELETE
+    assert integration.police_port(6).render() == (
+        "table=0, priority=2,in_port=6 actions=meter:6,NORMAL"
+    )
