@@ -239,7 +239,10 @@ def negotiate(headers: dict[str, str], suffix: str | None) -> str:
 def _xml_value(node: Element) -> Any:
     """Spec §5.3: attributes and children become fields; text alone is the value."""
     children = list(node)
-    text = (node.text or "").strip()
+    raw = node.text or ""
+    # NOTE: text is kept exactly (the server does too); only whitespace-only text,
+    # as between indented elements, is no content.
+    text = raw if raw.strip() else ""
     if not children and not node.attrib:
         return text if text else {}
     if not children and text:
