@@ -89,6 +89,9 @@ class NetworkType(enum.StrEnum):
 
     LOCAL = "local"
     """Only on one host: no id, nothing leaves the host."""
+    FLAT = "flat"
+    """Untagged on a named physical network (provider networks only): one network
+    per physical network."""
     VLAN = "vlan"
     """An 802.1Q tag on a named physical network."""
     GRE = "gre"

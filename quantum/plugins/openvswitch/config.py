@@ -93,11 +93,12 @@ def _option(path: Path, name: str, parse: Callable[[], T]) -> T:
 
 
 def _tenant_network_type(value: str) -> NetworkType:
-    try:
-        return NetworkType(value.strip().lower())
-    except ValueError:
-        choices = ", ".join(t.value for t in NetworkType)
-        raise ValueError(f"{value!r} is not one of {choices}") from None
+    # NOTE: flat is for provider networks only (one per physical network).
+    choices = {t.value: t for t in NetworkType if t is not NetworkType.FLAT}
+    kind = choices.get(value.strip().lower())
+    if kind is None:
+        raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+    return kind
 
 
 def read(path: Path) -> SegmentConfig:

@@ -50,6 +50,9 @@ class IdRange:
 
 
 VLAN_IDS = IdRange(1, 4094)
+FLAT_SLOT = 0
+"""The ``vlan_allocations`` id a flat network holds on its physical network (no VLAN
+has it): so one flat network per physical network is the table's primary key."""
 """802.1Q ids a network may use (0 and 4095 are reserved)."""
 GRE_KEYS = IdRange(1, 2**32 - 1)
 """GRE keys are 32 bits."""
@@ -302,10 +305,10 @@ class SegmentAllocator:
                     "nor provider:segmentation_id"
                 )
             return
-        if kind is NetworkType.VLAN:
+        if kind in (NetworkType.VLAN, NetworkType.FLAT):
             if physnet is None:
                 raise exc.InvalidInput(
-                    reason="a vlan network needs provider:physical_network"
+                    reason=f"a {kind} network needs provider:physical_network"
                 )
             if physnet not in self.config.vlan_ranges:
                 known = ", ".join(self.config.vlan_ranges) or "none"
@@ -313,6 +316,12 @@ class SegmentAllocator:
                     reason=f"unknown provider:physical_network {physnet} "
                     f"(configured: {known})"
                 )
+            if kind is NetworkType.FLAT:
+                if seg_id is not None:
+                    raise exc.InvalidInput(
+                        reason="a flat network takes no provider:segmentation_id"
+                    )
+                return
             limits = VLAN_IDS
         else:
             if physnet is not None:
@@ -352,11 +361,11 @@ class SegmentAllocator:
         kind, seg_id = segment.network_type, segment.segmentation_id
         try:
             with s.begin_nested():
-                if kind is NetworkType.VLAN:
+                if kind in (NetworkType.VLAN, NetworkType.FLAT):
                     s.execute(
                         insert(VlanAllocationRow).values(
                             physical_network=segment.physical_network,
-                            vlan_id=seg_id,
+                            vlan_id=FLAT_SLOT if seg_id is None else seg_id,
                             network_id=network_id,
                         )
                     )
@@ -367,9 +376,10 @@ class SegmentAllocator:
                         )
                     )
         except IntegrityError:
-            where = f"{segment.physical_network}:" if segment.physical_network else ""
+            where = [segment.physical_network, seg_id]
             raise exc.SegmentInUse(
-                network_type=kind.value, segment=f"{where}{seg_id}"
+                network_type=kind.value,
+                segment=":".join(str(w) for w in where if w is not None),
             ) from None
         s.add(
             NetworkSegmentRow(

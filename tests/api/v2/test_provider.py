@@ -118,7 +118,9 @@ def test_a_segment_in_use_is_a_conflict(ovs: V2) -> None:
         _provider("vxlan", seg=2**24),
         _provider("local", "physnet1"),
         _provider("local", seg=3),
-        _provider("flat", "physnet1"),
+        _provider("flat"),
+        _provider("flat", "physnet9"),
+        _provider("flat", "physnet1", 5),
         _provider("token-ring"),
         {"network": {"provider:segmentation_id": 5, "tenant_id": "a"}},
         {"network": {"provider:network_type": "vlan", "provider:segmentation_id": "x"}},
@@ -153,3 +155,25 @@ def test_the_sql_plugin_refuses_provider_networks(v2: V2) -> None:
         return
     refused = v2.post("/networks", _provider("local"), ADMIN)
     assert error(refused) == (400, "InvalidInput")
+
+
+def test_flat_networks_are_one_per_physical_network(ovs: V2) -> None:
+    # spec §5.4: flat takes a configured physical network and no id; admin view
+    # shows the physnet and a null segmentation_id; a second one is 409.
+    made = ovs.post("/networks", _provider("flat", "physnet2"), ADMIN)
+    assert made.status_int == 201, made.body
+    net = made.json["network"]
+    assert (
+        net["provider:network_type"],
+        net["provider:physical_network"],
+        net["provider:segmentation_id"],
+    ) == ("flat", "physnet2", None)
+    again = ovs.post("/networks", _provider("flat", "physnet2"), ADMIN)
+    assert error(again) == (409, "SegmentInUse")
+    # the other physical network, and VLANs of the same one, are unaffected
+    assert ovs.post("/networks", _provider("flat", "physnet1"), ADMIN).status_int == 201
+    vlan = ovs.post("/networks", _provider("vlan", "physnet2", 7), ADMIN)
+    assert vlan.status_int == 201
+    # deleting the network frees the physical network
+    assert ovs.delete(f"/networks/{net['id']}", ADMIN).status_int == 204
+    assert ovs.post("/networks", _provider("flat", "physnet2"), ADMIN).status_int == 201

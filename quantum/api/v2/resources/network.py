@@ -104,10 +104,6 @@ def _segment(attrs: Mapping[str, Any]) -> NetworkSegment | None:
                 "attributes"
             )
         return None
-    if kind == "flat":
-        raise exc.InvalidInput(
-            reason="flat provider networks are not supported; use vlan"
-        )
     return NetworkSegment(
         network_id="",
         network_type=NetworkType(kind),
