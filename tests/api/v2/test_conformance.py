@@ -1023,3 +1023,21 @@ def test_listing_filters_convert_and_or(world: World) -> None:
     fields = world.v2.get("/networks?fields=name&fields=tenant_id").json["networks"]
     assert fields
     assert all(set(n) == {"name", "tenant_id"} for n in fields)
+
+
+def test_bulk_quota_counts_per_target_tenant(world: World) -> None:
+    # §5.6 and §7.5: a bulk request's delta accumulates per tenant, against that
+    # tenant's limit (not the caller's): 2 + 2 for two tenants with limit 2 is fine,
+    # a third for one of them is 409 although the admin's own limit is untouched.
+    v2 = world.v2
+    for name in ("t1", "t2"):
+        assert v2.put(f"/quotas/{name}", {"quota": {"network": 2}}, ADMIN).status_int
+    four = [{"tenant_id": t} for t in ("t1", "t2", "t1", "t2")]
+    made = v2.post("/networks", {"networks": four}, ADMIN)
+    assert made.status_int == 201, made.body
+    third = v2.post("/networks", {"network": {"tenant_id": "t1"}}, ADMIN)
+    assert (third.status_int, third.json["NeutronError"]["type"]) == (409, "OverQuota")
+    over = v2.post("/networks", {"networks": [{"tenant_id": "t3"}] * 11}, ADMIN)
+    assert (over.status_int, over.json["NeutronError"]["type"]) == (409, "OverQuota")
+    listed = v2.get("/networks?tenant_id=t3", ADMIN).json["networks"]
+    assert listed == []
