@@ -230,7 +230,9 @@ class ApiV2:
             field = resource.field(name)
             if field is None or not (field.admin_only or field.set_by_admin):
                 continue
-            if field.set_by_admin and verb == "create" and value == field.default:
+            # NOTE: spec §2.2: the rule applies to a value that differs from the
+            # default, on update as on create (an owner may unshare, not share).
+            if field.set_by_admin and value == field.default:
                 continue
             action = f"{verb}_{resource.name}:{name}"
             if not self._allows(caller, action, target):

@@ -427,6 +427,20 @@ POLICY = [
         fault="PolicyNotAuthorized",
     ),
     Row(
+        "§2.2 owner may set shared to its default (false) by PUT",
+        "PUT",
+        "/networks/{net}",
+        _net(shared=False),
+    ),
+    Row(
+        "§2.2 owner unshares a network the admin shared (only its own use)",
+        "PUT",
+        "/networks/{shared_net}",
+        _net(shared=False),
+        status=409,
+        fault="InvalidSharedSetting",
+    ),
+    Row(
         "§2.2 router:external=false explicitly needs admin",
         "POST",
         "/networks",
