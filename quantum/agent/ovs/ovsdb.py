@@ -107,12 +107,14 @@ def read_observed(bridge_rows: Iterable[Any], config: BridgeConfig) -> Observed:
     for port in integration.ports if integration is not None else ():
         tag = _first(port.tag)
         for iface in port.interfaces:
-            ofports[str(iface.name)] = _ofport(iface)
+            # PERF: every column read of an IDL row converts it anew; read once.
+            name, ofport = str(iface.name), _ofport(iface)
+            ofports[name] = ofport
             ids = iface.external_ids
             interfaces.append(
                 Interface(
-                    name=str(iface.name),
-                    ofport=_ofport(iface),
+                    name=name,
+                    ofport=ofport,
                     iface_id=ids.get("iface-id"),
                     attached_mac=ids.get("attached-mac"),
                     tag=None if tag is None else int(tag),
