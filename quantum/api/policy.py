@@ -78,6 +78,10 @@ V1_EXTENSION_RULE = oslo_policy.RuleDefault(
 DEFAULT_RULES = BASE_RULES + V1_RULES + (V1_EXTENSION_RULE,)
 
 
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
 class Policy:
     """The policy engine of one process (one per ``Service``)."""
 
@@ -91,6 +95,8 @@ class Policy:
         conf = cfg.ConfigOpts()
         conf([], project="quantum", default_config_files=[])
         self._file = policy_file
+        self._cache: dict[Any, bool] = {}
+        self._rules_seen: object = None
         self._enforcer = oslo_policy.Enforcer(
             conf,
             policy_file=str(policy_file.resolve()) if policy_file else None,
@@ -106,6 +112,7 @@ class Policy:
         defaults = [
             d for d in defaults if d.name not in self._enforcer.registered_rules
         ]
+        self._cache.clear()
         self._enforcer.register_defaults(defaults)
         try:
             if self._file is None:
@@ -116,17 +123,53 @@ class Policy:
         except ValueError as error:
             raise ConfigError(reason=f"policy_file {self._file}: {error}") from error
 
+    CACHE_SIZE = 8192
+    """Decisions kept; the whole cache is dropped when it is full or rules change."""
+
+    def _decide(
+        self,
+        action: str,
+        target: Mapping[str, Any],
+        credentials: Mapping[str, Any],
+        registered: bool,
+    ) -> bool:
+        # PERF: oslo.policy inspects every check's signature on every call (about
+        # 0.3 ms per decision here); a decision depends only on the rules, the
+        # action, the target and the credentials, so it is remembered.
+        self._enforcer.load_rules()  # NOTE: re-reads an edited policy file
+        if self._enforcer.rules is not self._rules_seen:
+            self._cache.clear()
+            self._rules_seen = self._enforcer.rules
+        try:
+            key = (
+                action,
+                frozenset(target.items()),
+                frozenset((k, _frozen(v)) for k, v in credentials.items()),
+            )
+            hash(key)
+        except TypeError:  # NOTE: an unhashable value: decide without the cache
+            key = None
+        if key is not None and key in self._cache:
+            return self._cache[key]
+        check = self._enforcer.authorize if registered else self._enforcer.enforce
+        decision = bool(check(action, dict(target), dict(credentials)))
+        if key is not None:
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = decision
+        return decision
+
     def is_admin(self, credentials: Mapping[str, Any]) -> bool:
         """Whether these credentials pass ``context_is_admin``."""
-        return bool(self._enforcer.enforce("context_is_admin", {}, dict(credentials)))
+        return self._decide("context_is_admin", {}, credentials, registered=False)
 
     def allows(
         self, context: RequestContext, action: str, target: Mapping[str, Any]
     ) -> bool:
-        """Whether ``context`` may do ``action`` on ``target`` (a dict of fields)."""
-        return bool(
-            self._enforcer.authorize(action, dict(target), context.credentials())
-        )
+        """Whether ``context`` may do ``action`` on ``target`` (a dict of fields).
+
+        Raises oslo.policy's PolicyNotRegistered for an action no rule names."""
+        return self._decide(action, target, context.credentials(), registered=True)
 
     def allows_v1(self, context: RequestContext, operation: str, tenant: str) -> bool:
         """v1: may ``context`` do ``operation`` under ``/tenants/<tenant>``?"""

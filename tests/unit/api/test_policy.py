@@ -73,3 +73,30 @@ def test_other_apis_register_their_own_rules() -> None:
     policy.register([RuleDefault("get_network", "rule:admin_or_owner")])
     assert policy.allows(OWNER, "get_network", {"project_id": "acme"})
     assert not policy.allows(OWNER, "get_network", {"project_id": "globex"})
+
+
+def test_an_edited_policy_file_takes_effect_despite_remembered_decisions(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    custom = tmp_path / "policy.yaml"
+    custom.write_text('"v1:plug_attachment": "rule:admin_or_owner"\n')
+    policy = Policy(custom)
+    assert policy.allows_v1(OWNER, "plug_attachment", "acme")
+    assert policy.allows_v1(OWNER, "plug_attachment", "acme")  # remembered
+    custom.write_text('"v1:plug_attachment": "rule:context_is_admin"\n')
+    later = custom.stat().st_mtime + 10
+    os.utime(custom, (later, later))
+    assert not policy.allows_v1(OWNER, "plug_attachment", "acme")
+    assert policy.allows_v1(ADMIN, "plug_attachment", "acme")
+
+
+def test_unhashable_targets_are_decided_without_the_cache() -> None:
+    from oslo_policy.policy import RuleDefault
+
+    policy = Policy()
+    policy.register([RuleDefault("update_port", "rule:admin_or_owner")])
+    target = {"project_id": "acme", "fixed_ips": [{"ip_address": "10.0.0.2"}]}
+    assert policy.allows(OWNER, "update_port", target)
+    assert not policy.allows(OWNER, "update_port", {**target, "project_id": "x"})
