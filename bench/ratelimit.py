@@ -5,8 +5,8 @@ Starts a quantum-server (SQL plugin, SQLite, one process) twice: with the rate
 limiter on (``--rate``/``--burst`` for GET) and off. Each time both tenants get
 ``--networks`` networks (the flood tenant ``--flood-networks``); the calm tenant
 lists its networks in detail ``--probes`` times at 25/s alone (the floor of this run),
-then again while the flood tenant lists its own back to back on ``--threads``
-connections from another process.
+then again while the flood tenant lists its own on ``--threads`` connections from
+another process, ``--flood-rate`` requests per second in all (0: back to back).
 Prints the flood's accepted rate against the configured one, and the calm tenant's
 p50/p99 alone and under the flood, with the ratio to its own floor.
 """
@@ -62,6 +62,7 @@ def run(limited: bool, args: argparse.Namespace, scratch: Path) -> Fairness:
             probes=args.probes,
             interval=0.04,
             threads=args.threads,
+            flood_rate=args.flood_rate,
         )
     finally:
         server.stop(timeout=15)
@@ -103,6 +104,13 @@ def main() -> int:
     )
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--flood-rate",
+        type=float,
+        default=400.0,
+        help="requests/s the flood sends in all; 0: back to back (then the figures "
+        "say how much CPU a client can take from the server)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="quantum-bench-") as scratch:
         for limited in (True, False):

@@ -3,8 +3,9 @@
 
 ``python -m quantum.testing.flood --port P --path /v1.1/... --seconds S`` runs the
 flood in its own process (so its threads never hold the measuring process's GIL):
-``--threads`` keep-alive connections send GETs back to back for at most ``S`` seconds
-and ``--max-requests`` requests, then print one JSON line of counts. ``probe`` is the
+``--threads`` keep-alive connections send GETs (back to back, or ``--rate`` per second
+in all) for at most ``S`` seconds and ``--max-requests`` requests, then print one JSON
+line of counts. ``probe`` is the
 calm tenant: sequential GETs at a fixed pace, each one timed. Loopback only.
 """
 
@@ -51,11 +52,19 @@ def _flood_thread(
     budget: list[int],
     lock: threading.Lock,
     counts: Counter[int],
+    interval: float,
 ) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=10)
     mine: Counter[int] = Counter()
+    next_at = time.monotonic()
     try:
         while time.monotonic() < deadline:
+            if interval > 0:
+                pause = next_at - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                # NOTE: a slow answer delays the next request; no catching up.
+                next_at = max(next_at + interval, time.monotonic())
             with lock:
                 if budget[0] <= 0:
                     break
@@ -85,8 +94,11 @@ def flood(
     threads: int = 4,
     max_requests: int = 200_000,
     headers: dict[str, str] | None = None,
+    rate: float = 0.0,
 ) -> FloodResult:
-    """Send GETs on ``threads`` connections until ``seconds`` or the budget is spent."""
+    """Send GETs on ``threads`` connections until ``seconds`` or the budget is spent;
+    at most ``rate`` per second in all (0: back to back)."""
+    interval = threads / rate if rate > 0 else 0.0
     counts: Counter[int] = Counter()
     lock = threading.Lock()
     budget = [max_requests]
@@ -103,6 +115,7 @@ def flood(
                 budget,
                 lock,
                 counts,
+                interval,
             ),
         )
         for _ in range(threads)
@@ -122,7 +135,9 @@ class Flooder:
     started: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def start(cls, port: int, path: str, seconds: float, threads: int = 4) -> Flooder:
+    def start(
+        cls, port: int, path: str, seconds: float, threads: int = 4, rate: float = 0.0
+    ) -> Flooder:
         argv = [
             sys.executable,
             "-m",
@@ -131,6 +146,7 @@ class Flooder:
             "--path", path,
             "--seconds", str(seconds),
             "--threads", str(threads),
+            "--rate", str(rate),
         ]  # fmt: skip
         process = subprocess.Popen(  # noqa: S603  # NOTE: this module, fixed arguments
             argv, stdout=subprocess.PIPE, text=True
@@ -196,11 +212,13 @@ def fairness(
     interval: float = 0.04,
     threads: int = 4,
     host: str = "127.0.0.1",
+    flood_rate: float = 0.0,
 ) -> Fairness:
-    """The calm tenant's latency alone, then while another tenant floods."""
+    """The calm tenant's latency alone, then while another tenant floods (at most
+    ``flood_rate`` requests per second; 0: as fast as the server answers)."""
     baseline = probe(host, port, calm_path, probes, interval)
     seconds = probes * interval + 1.0
-    flooder = Flooder.start(port, flood_path, seconds, threads)
+    flooder = Flooder.start(port, flood_path, seconds, threads, flood_rate)
     time.sleep(0.5)  # NOTE: the flood is under way (and its burst spent) first
     flooded = probe(host, port, calm_path, probes, interval)
     return Fairness(baseline, flooded, flooder.result(timeout=seconds + 60))
@@ -214,11 +232,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="requests/s in all; 0: back to back"
+    )
     args = parser.parse_args(argv)
     if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
         parser.error("the flood only targets loopback addresses")
     found = flood(
-        args.host, args.port, args.path, args.seconds, args.threads, args.max_requests
+        args.host,
+        args.port,
+        args.path,
+        args.seconds,
+        args.threads,
+        args.max_requests,
+        rate=args.rate,
     )
     out: dict[str, Any] = {"statuses": found.statuses, "wall": found.wall}
     print(json.dumps(out))  # noqa: T201  # NOTE: the parent reads this line

@@ -17,6 +17,9 @@ from quantum.testing.server import ServerProcess, db_manage, free_port
 
 HOST = "127.0.0.1"
 RATE, BURST = 50.0, 50
+FLOOD_RATE = 400.0
+"""Eight times the flooding tenant's rate: a flood, paced so that what is measured is
+the limiter, not how much CPU a client on this machine can take from the server."""
 
 
 @pytest.fixture
@@ -63,13 +66,14 @@ def test_a_flood_from_one_tenant_leaves_another_at_normal_latency(
         flood_path="/v1.1/tenants/flood/networks/detail.json",
         probes=100,
         interval=0.04,  # NOTE: 25/s, well inside the calm tenant's own 50/s
+        flood_rate=FLOOD_RATE,
     )
     # the calm tenant is never refused, alone or beside the flood
     assert found.baseline.statuses == {200: 100}
     assert found.flooded.statuses == {200: 100}
     # the flood was real, and got about the configured rate, not more
     flood = found.flood
-    assert flood.refused > 5 * flood.accepted, flood.statuses
+    assert flood.refused > 3 * flood.accepted, flood.statuses
     assert set(flood.statuses) <= {200, 413}, flood.statuses  # never a 5xx
     assert flood.accepted <= BURST + RATE * flood.wall * 1.1 + 5, flood
     assert flood.accepted >= RATE * (flood.wall - 1.0), flood
