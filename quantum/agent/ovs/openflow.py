@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -43,6 +44,24 @@ _Handler = TypeVar("_Handler", bound=Callable[..., None])
 def _on(event: Any, dispatchers: Any) -> Callable[[_Handler], _Handler]:
     """os-ken's ``set_ev_cls``, typed (os-ken has no type hints)."""
     return cast(Callable[[_Handler], _Handler], set_ev_cls(event, dispatchers))
+
+
+#: How often a request waiting for its reply checks that the connection still lives.
+_LIVENESS_POLL = 0.05
+
+
+def _alive(datapath: Any) -> bool:
+    """Whether os-ken's connection to the switch still works.
+
+    With os-ken's native hub a connection the switch closed is never reported dead
+    (its reader ends and closes the socket, but the teardown waits on a writer that
+    ``hub.kill`` cannot stop), so look at the socket and at the writer's queue,
+    which the writer drops when a send fails.
+    """
+    sock = getattr(datapath, "socket", None)
+    if sock is not None and sock.fileno() == -1:
+        return False
+    return getattr(datapath, "send_q", True) is not None
 
 
 class OpenFlowError(Exception):
@@ -102,6 +121,9 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
                     LOG.warning("datapath %016x has no LOCAL port", datapath.id)
                     return
                 name = local.name.decode()
+                old = self._bridges.get(name)
+                if old is not None and old is not datapath:
+                    self._fail_pending(old, "the bridge reconnected")
                 self._bridges[name] = datapath
                 connected = True
                 LOG.info("bridge %s connected (dpid %016x)", name, datapath.id)
@@ -110,10 +132,7 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
                     if known is datapath:
                         del self._bridges[name]
                         LOG.info("bridge %s disconnected", name)
-                for (dp_id, _), request in list(self._pending.items()):
-                    if dp_id == id(datapath):
-                        request.errors.append("the bridge disconnected")
-                        request.done.set()
+                self._fail_pending(datapath, "the bridge disconnected")
             self._changed.notify_all()
         if connected and self.on_connect is not None:
             self.on_connect()
@@ -157,12 +176,19 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
             if msg.xid == request.last:
                 request.done.set()
 
+    def _fail_pending(self, datapath: Any, why: str) -> None:
+        """End the requests waiting on ``datapath`` (call with the lock held)."""
+        for (dp_id, _), request in list(self._pending.items()):
+            if dp_id == id(datapath):
+                request.errors.append(why)
+                request.done.set()
+
     # -- the agent's side ---------------------------------------------------------
 
     def bridges(self) -> frozenset[str]:
         """Names of the bridges connected right now."""
         with self._lock:
-            return frozenset(self._bridges)
+            return frozenset(n for n, dp in self._bridges.items() if _alive(dp))
 
     def wait_for_bridge(self, bridge: str, timeout: float) -> None:
         """Block until ``bridge`` has connected; raise ``BridgeNotConnected``."""
@@ -270,7 +296,7 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
     def _datapath(self, bridge: str) -> Any:
         with self._lock:
             datapath = self._bridges.get(bridge)
-        if datapath is None:
+        if datapath is None or not _alive(datapath):
             raise BridgeNotConnected(bridge)
         return datapath
 
@@ -286,8 +312,12 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
                 msg.set_xid(xid)
                 if not datapath.send_msg(msg):
                     raise OpenFlowError("the bridge disconnected")
-            if not request.done.wait(timeout):
-                raise OpenFlowError(f"no reply from the bridge within {timeout}s")
+            deadline = time.monotonic() + timeout
+            while not request.done.wait(min(_LIVENESS_POLL, timeout)):
+                if not _alive(datapath):
+                    raise OpenFlowError("the bridge disconnected")
+                if time.monotonic() >= deadline:
+                    raise OpenFlowError(f"no reply from the bridge within {timeout}s")
         finally:
             with self._lock:
                 for xid in xids:

@@ -8,6 +8,10 @@ would. The real switch is exercised in tests/functional/agent/test_openflow.py.
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -190,6 +194,46 @@ def test_silence_and_disconnects_are_errors(app: OpenFlowApp) -> None:
     dp.connected = False
     with pytest.raises(OpenFlowError, match="disconnected"):
         app.dump_flows("br-int", timeout=0.01)
+
+
+def test_a_connection_the_switch_closed_is_no_bridge(app: OpenFlowApp) -> None:
+    dp = FakeDatapath(app, "br-int")
+    dp.socket = socket.socket()
+    _connect(app, dp, MAIN_DISPATCHER)
+    assert app.bridges() == {"br-int"}
+    dp.socket.close()  # NOTE: what os-ken's reader does; no DEAD event follows
+
+    assert app.bridges() == frozenset()
+    with pytest.raises(BridgeNotConnected):
+        app.dump_flows("br-int")
+
+
+def _failing_soon(app: OpenFlowApp, then: Callable[[], None]) -> str:
+    """The error of a dump that ``then`` (run 0.05 s later) interrupts."""
+    timer = threading.Timer(0.05, then)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(OpenFlowError) as error:
+        app.dump_flows("br-int", timeout=10)
+    timer.join()
+    assert time.monotonic() - started < 2
+    return str(error.value)
+
+
+def test_a_request_ends_when_its_connection_dies_or_is_replaced(
+    app: OpenFlowApp,
+) -> None:
+    dp = FakeDatapath(app, "br-int", answer=False)
+    dp.send_q = object()
+    _connect(app, dp, MAIN_DISPATCHER)
+    assert "disconnected" in _failing_soon(app, lambda: setattr(dp, "send_q", None))
+
+    old = FakeDatapath(app, "br-int", answer=False)
+    _connect(app, old, MAIN_DISPATCHER)
+    new = FakeDatapath(app, "br-int")
+    reason = _failing_soon(app, lambda: _connect(app, new, MAIN_DISPATCHER))
+    assert "reconnected" in reason
+    assert app.dump_flows("br-int") == []
 
 
 def test_unsolicited_replies_are_ignored(app: OpenFlowApp) -> None:
