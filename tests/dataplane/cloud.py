@@ -222,8 +222,9 @@ class Cloud:
     def _wait_for_agent(
         self, hv: Hypervisor, agent: harness.Process, offset: int
     ) -> None:
+        running = f"agent for host {hv.name} running"
         wait_until(
-            lambda: not agent.alive() or "running" in self.agent_log(hv.name, offset),
+            lambda: not agent.alive() or running in self.agent_log(hv.name, offset),
             20,
             message=f"the agent of {hv.name} runs",
         )
@@ -238,11 +239,6 @@ class Cloud:
 
     def _agent_log_path(self, name: str) -> Path:
         return self.lab.session.root / f"{name}-agent.log"
-
-    def restart_server(self) -> None:
-        """Stop the server (SIGTERM) and start it again on the same port and db."""
-        self.server.stop(timeout=15)
-        self.server.start()
 
     # -- guests
 
