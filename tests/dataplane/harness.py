@@ -793,16 +793,20 @@ class PingResult:
 
     transmitted: int
     replies: dict[int, float]
+    seconds: float
+    interval: float
+
+    @property
+    def kept_sending(self) -> bool:
+        """Whether ping sent at least half the requests its interval asks for
+        (so that no loss is not just silence)."""
+        return self.transmitted >= self.seconds / self.interval / 2
 
     @property
     def lost(self) -> list[int]:
         """Requests never answered, except the last one: it may still have been
         on the wire when the stream was stopped."""
         return [seq for seq in range(1, self.transmitted) if seq not in self.replies]
-
-    def first_reply_after(self, when: float) -> float | None:
-        """The wall-clock time of the first reply after ``when``, or None."""
-        return min((t for t in self.replies.values() if t > when), default=None)
 
 
 class PingStream:
@@ -811,11 +815,14 @@ class PingStream:
     REPLY = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+) ")
     SENT = re.compile(r"^(\d+) packets transmitted")
 
-    def __init__(self, process: Process) -> None:
+    def __init__(self, process: Process, interval: float) -> None:
         self.process = process
+        self.interval = interval
+        self.started = time.monotonic()
 
     def stop(self) -> PingResult:
         """SIGINT (ping prints its summary), then parse what it printed."""
+        seconds = time.monotonic() - self.started
         self.process.popen.send_signal(signal.SIGINT)
         self.process.popen.wait(10)
         self.process.stop()
@@ -828,7 +835,7 @@ class PingStream:
                 transmitted = int(match.group(1))
         if not transmitted:
             raise RuntimeError(f"ping printed no summary: {self.process.log}")
-        return PingResult(transmitted, replies)
+        return PingResult(transmitted, replies, seconds, self.interval)
 
 
 @dataclass
@@ -949,7 +956,7 @@ class VM:
             f"ping{self._streams}", "ping", "-n", "-D", "-i", f"{interval:g}", dst
         )
         self.processes.append(process)
-        return PingStream(process)
+        return PingStream(process, interval)
 
     def can_reach(self, dst: str, timeout: float = 10.0) -> bool:
         """Poll with single pings until one is answered (True) or ``timeout``."""

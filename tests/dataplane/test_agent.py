@@ -125,16 +125,12 @@ def test_unplug_or_down_stops_traffic_and_plug_resumes_it(world: Cloud) -> None:
 def test_traffic_resumes_within_2s_after_an_ovs_restart(world: Cloud) -> None:
     a1, a2 = world["a1"].vm, world["a2"].vm
     assert a1.can_reach(a2.address, timeout=10)
-    pings = a1.start_pings(a2.address)
     world.hvs["hv2"].restart_ovs()
-    back = time.time()
-    assert a1.can_reach(a2.address, timeout=5), world.dump()
-    result = pings.stop()
-    first = result.first_reply_after(back)
-    assert first is not None
-    recovery = first - back
-    print(f"traffic back {recovery:.3f} s after OVS restarted")
-    assert recovery < OVS_RECOVERY, world.dump()
+    back = time.monotonic()
+    # NOTE: single pings, 0.1 s each: a long-running ping was seen to stall
+    # after the outage while fresh ones got answers
+    wait_until(lambda: a1.ping(a2.address, wait=0.1), OVS_RECOVERY, 0.01, world.dump)
+    print(f"traffic back {time.monotonic() - back:.3f} s after OVS restarted")
     assert a1.cannot_reach(world["b2"].vm.address)
 
 
@@ -155,6 +151,7 @@ def test_an_agent_restart_changes_no_flow_and_loses_no_ping(world: Cloud) -> Non
     result = pings.stop()
     print(f"{result.transmitted} pings every 10 ms, lost: {result.lost}")
     assert result.lost == []
+    assert result.kept_sending
     assert world.flows(hv2) == before
 
 
@@ -172,6 +169,7 @@ def test_a_server_restart_loses_nothing_and_agents_reconnect(world: Cloud) -> No
     result = pings.stop()
     print(f"{result.transmitted} pings every 10 ms, lost: {result.lost}")
     assert result.lost == []
+    assert result.kept_sending
     assert {name: agent.pid for name, agent in world.agents.items()} == agents
     assert all(agent.alive() for agent in world.agents.values())
     for name, offset in offsets.items():
