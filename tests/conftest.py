@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from quantum.api.app import close_services, load_app
@@ -29,6 +30,11 @@ from quantum.testing import databases
 from quantum.testing.client import Client, write_config
 
 IN_CI = os.environ.get("CI") == "true"
+
+# NOTE: property tests assert behaviour, never speed (bench/ measures speed); on a busy
+# 2-core machine hypothesis' default 200 ms deadline fails correct code at random.
+settings.register_profile("quantum", deadline=None)
+settings.load_profile("quantum")
 
 
 def unavailable(reason: str) -> None:
