@@ -16,7 +16,8 @@ from quantum.core.models import AllocationPool, HostRoute, IPAddress
 
 
 class Unset(enum.Enum):
-    """A field the client left out (distinct from an explicit ``null``)."""
+    """A field the client left out (distinct from an explicit ``null``): the one
+    "not given" marker, also of the v2 API's attribute defaults."""
 
     UNSET = "UNSET"
 

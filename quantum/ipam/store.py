@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address, ip_network
@@ -298,12 +298,20 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
 
 
 def update_subnet(
-    s: Session, subnet_id: str, change: SubnetUpdate, limits: Limits
+    s: Session,
+    subnet_id: str,
+    change: SubnetUpdate,
+    limits: Limits,
+    *,
+    authorize: Callable[[Subnet], None] | None = None,
 ) -> Subnet:
     """Apply ``change`` (checked as on create). Raises SubnetNotFound, InvalidInput,
-    GatewayConflictWithAllocationPools and the DNS/route limit errors."""
+    GatewayConflictWithAllocationPools and the DNS/route limit errors; and what
+    ``authorize`` raises, called with the subnet as it is before anything changes."""
     row = _subnet_row(s, subnet_id, lock=True)
     before = load_subnets(s, [row])[0]
+    if authorize is not None:
+        authorize(before)
     after = allocate.apply_update(before, change, limits)
     row.name = after.name
     row.gateway_ip = str(after.gateway_ip) if after.gateway_ip else None

@@ -29,7 +29,7 @@ and v2, so each API sees what the other made).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from quantum.core.models import (
@@ -202,9 +202,15 @@ class CorePluginV2(Protocol):
         ...
 
     def update_network(
-        self, scope: Scope, network_id: str, changes: NetworkUpdate
+        self,
+        scope: Scope,
+        network_id: str,
+        changes: NetworkUpdate,
+        authorize: Callable[[Network], None] | None = None,
     ) -> Network:
-        """Raises NetworkNotFound, InvalidSharedSetting."""
+        """Raises NetworkNotFound, InvalidSharedSetting; and whatever ``authorize``
+        raises: it is called with the network as it is, in the same transaction,
+        before anything changes (the update's policy check)."""
         ...
 
     def delete_network(self, scope: Scope, network_id: str) -> None:
@@ -222,8 +228,15 @@ class CorePluginV2(Protocol):
         MacAddressGenerationFailure."""
         ...
 
-    def update_port(self, scope: Scope, port_id: str, changes: PortUpdate) -> Port:
-        """Raises PortNotFoundV2, NotAuthorized (a reserved device_owner)."""
+    def update_port(
+        self,
+        scope: Scope,
+        port_id: str,
+        changes: PortUpdate,
+        authorize: Callable[[Port], None] | None = None,
+    ) -> Port:
+        """Raises PortNotFoundV2, NotAuthorized (a reserved device_owner); and
+        whatever ``authorize`` raises (as for ``update_network``)."""
         ...
 
     def delete_port(self, scope: Scope, port_id: str) -> None:
@@ -248,10 +261,15 @@ class CorePluginV2(Protocol):
         ...
 
     def update_subnet(
-        self, scope: Scope, subnet_id: str, change: SubnetUpdate
+        self,
+        scope: Scope,
+        subnet_id: str,
+        change: SubnetUpdate,
+        authorize: Callable[[Subnet], None] | None = None,
     ) -> Subnet:
         """Raises SubnetNotFound, InvalidInput, GatewayConflictWithAllocationPools,
-        DNSNameServersExhausted, HostRoutesExhausted."""
+        DNSNameServersExhausted, HostRoutesExhausted; and whatever ``authorize``
+        raises (as for ``update_network``)."""
         ...
 
     def delete_subnet(self, scope: Scope, subnet_id: str) -> None:

@@ -8,7 +8,6 @@ filters, whose values arrive as strings (``query`` converts those).
 
 from __future__ import annotations
 
-import enum
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -18,15 +17,8 @@ from typing import Any
 from quantum.core import exceptions as exc
 from quantum.core.mac import is_multicast, parse_mac
 from quantum.core.models import NAME_MAX, ListQuery, Scope
+from quantum.ipam.requests import UNSET
 
-
-class Unset(enum.Enum):
-    """An attribute the client left out (not the same as an explicit null)."""
-
-    UNSET = "UNSET"
-
-
-UNSET = Unset.UNSET
 Convert = Callable[[str, Any], Any]
 """(attribute name, value) -> typed value; raises InvalidInput."""
 
@@ -161,7 +153,9 @@ class Operations:
     list: Callable[[Scope, ListQuery], Sequence[Any]]
     show: Callable[[Scope, str], Any]
     create: Callable[[Scope, Sequence[Mapping[str, Any]]], Sequence[Any]]
-    update: Callable[[Scope, str, Mapping[str, Any]], Any]
+    update: Callable[[Scope, str, Mapping[str, Any], Callable[[Any], None]], Any]
+    """(scope, id, changes, authorize): ``authorize`` is called with the item as
+    it is, in the update's transaction, and raises to refuse it."""
     delete: Callable[[Scope, str], None]
     view: Callable[[Any], dict[str, Any]]
     not_found: Callable[[str], exc.QuantumError]

@@ -22,13 +22,14 @@ from webob import Request, Response
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.policy import Policy
 from quantum.api.v2 import faults, listing, quotas
-from quantum.api.v2.attributes import UNSET, Operations, Resource
+from quantum.api.v2.attributes import Operations, Resource
 from quantum.api.v2.context import Caller, caller_of
 from quantum.api.wire import Format as WireFormat
 from quantum.api.wire import MalformedBody, encode_json
 from quantum.api.wire import decode as wire_decode
 from quantum.core import exceptions as exc
 from quantum.core.models import Scope
+from quantum.ipam.requests import UNSET
 from quantum.plugins.interface import CorePluginV2
 
 LOG = logging.getLogger(__name__)
@@ -343,10 +344,16 @@ class ApiV2:
         if not isinstance(raw, dict):
             raise exc.InvalidInput(reason=f"{resource.name} must be a JSON object")
         changes = updating(resource, raw)
-        item = self._load(served, caller, "update", item_id)
-        item_target = target(served.operations.view(item))
-        self._check_attributes(resource, "update", changes, caller, item_target)
-        updated = served.operations.update(caller.scope, item_id, changes)
+        action = f"update_{resource.name}"
+
+        def authorize(item: Any) -> None:
+            item_target = target(served.operations.view(item))
+            if not self._allows(caller, action, item_target):
+                raise served.operations.not_found(item_id)
+            self._check_attributes(resource, "update", changes, caller, item_target)
+
+        # PERF: the item is loaded, checked and changed in one transaction.
+        updated = served.operations.update(caller.scope, item_id, changes, authorize)
         view = self._shown(
             served.operations.view(updated), self._hidden(resource, caller), ()
         )

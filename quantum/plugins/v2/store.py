@@ -357,12 +357,25 @@ class V2Store:
         return self.db.run(work, write=True)
 
     def update_network(
-        self, scope: Scope, network_id: str, changes: NetworkUpdate
+        self,
+        scope: Scope,
+        network_id: str,
+        changes: NetworkUpdate,
+        authorize: Callable[[Network], None] | None = None,
     ) -> Network:
-        """Raises NetworkNotFound, InvalidSharedSetting."""
+        """Raises NetworkNotFound, InvalidSharedSetting; and what ``authorize``
+        raises, called with the network before the change, in the transaction.
+
+        PERF: the segment and the subnets are read once, for the check and the
+        answer (an update changes neither).
+        """
 
         def work(s: Session) -> Network:
             row = self._owned_network(s, scope, network_id)
+            segment = self._segment(s, network_id)
+            subnets = subnet_ids_of(s, [network_id])[network_id]
+            if authorize is not None:
+                authorize(self._network(s, scope, row, segment, subnets))
             if changes.shared is False and row.shared:
                 others = s.scalar(
                     select(func.count())
@@ -383,7 +396,7 @@ class V2Store:
             if changes.router_external is not None:
                 row.router_external = changes.router_external
             s.flush()
-            return self._network(s, scope, row, self._segment(s, network_id))
+            return self._network(s, scope, row, segment, subnets)
 
         return self.db.run(work, write=True)
 
@@ -525,9 +538,24 @@ class V2Store:
             return row.to_domain()
         raise exc.MacAddressGenerationFailure(net_id=item.network_id)
 
-    def update_port(self, scope: Scope, port_id: str, changes: PortUpdate) -> Port:
+    def update_port(
+        self,
+        scope: Scope,
+        port_id: str,
+        changes: PortUpdate,
+        authorize: Callable[[Port], None] | None = None,
+    ) -> Port:
+        """Raises PortNotFoundV2, NotAuthorized; and what ``authorize`` raises,
+        called with the port before the change, in the transaction.
+
+        PERF: read, check and write are one transaction; a rename is one read of
+        the port with its addresses, its UPDATE and the revision's.
+        """
+
         def work(s: Session) -> Port:
             row, ips = self._port_with_ips(s, scope, port_id)
+            if authorize is not None:
+                authorize(row.to_domain(ips))
             if changes.device_owner is not None:
                 network = s.get(NetworkRow, row.network_id)
                 if network is None:  # pragma: no cover  # NOTE: the FK forbids it
@@ -589,9 +617,13 @@ class V2Store:
         return self.subnets.create(scope, items)
 
     def update_subnet(
-        self, scope: Scope, subnet_id: str, change: SubnetUpdate
+        self,
+        scope: Scope,
+        subnet_id: str,
+        change: SubnetUpdate,
+        authorize: Callable[[Subnet], None] | None = None,
     ) -> Subnet:
-        return self.subnets.update(scope, subnet_id, change)
+        return self.subnets.update(scope, subnet_id, change, authorize)
 
     def delete_subnet(self, scope: Scope, subnet_id: str) -> None:
         self.subnets.delete(scope, subnet_id)

@@ -151,10 +151,21 @@ class Subnets:
 
         return self.db.run(work, write=True)
 
-    def update(self, scope: Scope, subnet_id: str, change: SubnetUpdate) -> Subnet:
+    def update(
+        self,
+        scope: Scope,
+        subnet_id: str,
+        change: SubnetUpdate,
+        authorize: Callable[[Subnet], None] | None = None,
+    ) -> Subnet:
+        """``authorize`` is called with the subnet before the change, in the
+        transaction; what it raises aborts the update."""
+
         def work(s: Session) -> Subnet:
             self._owned(s, scope, subnet_id)
-            return store.update_subnet(s, subnet_id, change, self.limits)
+            return store.update_subnet(
+                s, subnet_id, change, self.limits, authorize=authorize
+            )
 
         return self.db.run(work, write=True)
 

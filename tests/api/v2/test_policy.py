@@ -44,6 +44,28 @@ def test_a_policy_file_changes_v2_rules(tmp_path: Path) -> None:
     assert v2.delete(f"/ports/{port['id']}", ADMIN).status_int == 204
 
 
+def test_an_update_the_policy_denies_reads_as_missing_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    v2 = _client(
+        tmp_path / "custom",
+        '"update_port": "rule:admin_only"\n'
+        '"update_network:shared": "rule:admin_only"\n',
+    )
+    net = v2.network(name="n")
+    port = v2.port(net["id"], name="mine")
+    # NOTE: the check runs on the port as loaded, inside the update's transaction.
+    refused = v2.put(f"/ports/{port['id']}", {"port": {"name": "x"}})
+    assert error(refused) == (404, "PortNotFound")
+    assert v2.get(f"/ports/{port['id']}").json["port"]["name"] == "mine"
+    both = {"network": {"name": "renamed", "shared": True}}
+    assert error(v2.put(f"/networks/{net['id']}", both)) == (403, "PolicyNotAuthorized")
+    shown = v2.get(f"/networks/{net['id']}").json["network"]
+    assert (shown["name"], shown["shared"]) == ("n", False)
+    renamed = v2.put(f"/ports/{port['id']}", {"port": {"name": "x"}}, ADMIN)
+    assert renamed.json["port"]["name"] == "x"
+
+
 def test_default_rules(sqlite_v2: V2) -> None:
     v2 = sqlite_v2
     net = v2.network(as_=ADMIN, tenant_id="ops", shared=True)

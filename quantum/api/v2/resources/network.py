@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from quantum.api.v2.attributes import (
-    UNSET,
     Field,
     Operations,
     Resource,
@@ -27,6 +26,7 @@ from quantum.core.models import (
     NetworkUpdate,
     Scope,
 )
+from quantum.ipam.requests import UNSET
 from quantum.plugins.interface import CorePluginV2
 
 PROVIDER_TYPES = ("local", "flat", "vlan", "gre", "vxlan")
@@ -139,8 +139,13 @@ def operations(plugin: CorePluginV2) -> Operations:
     def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Network]:
         return plugin.create_networks(scope, [_create(i) for i in items])
 
-    def update(scope: Scope, network_id: str, attrs: Mapping[str, Any]) -> Network:
-        return plugin.update_network(scope, network_id, _update(attrs))
+    def update(
+        scope: Scope,
+        network_id: str,
+        attrs: Mapping[str, Any],
+        authorize: Callable[[Network], None],
+    ) -> Network:
+        return plugin.update_network(scope, network_id, _update(attrs), authorize)
 
     return Operations(
         list=plugin.list_networks,

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from quantum.api.v2.attributes import (
-    UNSET,
     Field,
     Operations,
     Resource,
@@ -19,7 +18,7 @@ from quantum.api.v2.attributes import (
 from quantum.core import exceptions as exc
 from quantum.core.models import V2_STATUS, Port, PortCreate, PortUpdate, Scope
 from quantum.ipam.convert import to_fixed_ips
-from quantum.ipam.requests import FixedIPRequest, Limits
+from quantum.ipam.requests import UNSET, FixedIPRequest, Limits
 from quantum.plugins.interface import CorePluginV2
 
 
@@ -109,8 +108,13 @@ def operations(plugin: CorePluginV2) -> Operations:
     def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Port]:
         return plugin.create_ports(scope, [_create(i) for i in items])
 
-    def update(scope: Scope, port_id: str, attrs: Mapping[str, Any]) -> Port:
-        return plugin.update_port(scope, port_id, _update(attrs))
+    def update(
+        scope: Scope,
+        port_id: str,
+        attrs: Mapping[str, Any],
+        authorize: Callable[[Port], None],
+    ) -> Port:
+        return plugin.update_port(scope, port_id, _update(attrs), authorize)
 
     return Operations(
         list=plugin.list_ports,

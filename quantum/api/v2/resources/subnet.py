@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from quantum.api.v2.attributes import (
@@ -18,8 +18,7 @@ from quantum.api.v2.attributes import (
 from quantum.core import exceptions as exc
 from quantum.core.models import AllocationPool, HostRoute, IPAddress, Scope, Subnet
 from quantum.ipam import allocate, convert
-from quantum.ipam.requests import UNSET as IPAM_UNSET
-from quantum.ipam.requests import SubnetRequest, SubnetUpdate
+from quantum.ipam.requests import UNSET, SubnetRequest, SubnetUpdate
 from quantum.plugins.interface import CorePluginV2
 
 
@@ -126,8 +125,8 @@ def _create(attrs: Mapping[str, Any]) -> SubnetRequest:
         ip_version=attrs["ip_version"],
         cidr=attrs["cidr"],
         name=attrs["name"],
-        gateway_ip=attrs.get("gateway_ip", IPAM_UNSET),
-        allocation_pools=attrs.get("allocation_pools", IPAM_UNSET),
+        gateway_ip=attrs.get("gateway_ip", UNSET),
+        allocation_pools=attrs.get("allocation_pools", UNSET),
         dns_nameservers=attrs["dns_nameservers"],
         host_routes=attrs["host_routes"],
         enable_dhcp=attrs["enable_dhcp"],
@@ -136,11 +135,11 @@ def _create(attrs: Mapping[str, Any]) -> SubnetRequest:
 
 def _update(attrs: Mapping[str, Any]) -> SubnetUpdate:
     return SubnetUpdate(
-        name=attrs.get("name", IPAM_UNSET),
-        gateway_ip=attrs.get("gateway_ip", IPAM_UNSET),
-        dns_nameservers=attrs.get("dns_nameservers", IPAM_UNSET),
-        host_routes=attrs.get("host_routes", IPAM_UNSET),
-        enable_dhcp=attrs.get("enable_dhcp", IPAM_UNSET),
+        name=attrs.get("name", UNSET),
+        gateway_ip=attrs.get("gateway_ip", UNSET),
+        dns_nameservers=attrs.get("dns_nameservers", UNSET),
+        host_routes=attrs.get("host_routes", UNSET),
+        enable_dhcp=attrs.get("enable_dhcp", UNSET),
     )
 
 
@@ -148,8 +147,13 @@ def operations(plugin: CorePluginV2) -> Operations:
     def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Subnet]:
         return plugin.create_subnets(scope, [_create(i) for i in items])
 
-    def update(scope: Scope, subnet_id: str, attrs: Mapping[str, Any]) -> Subnet:
-        return plugin.update_subnet(scope, subnet_id, _update(attrs))
+    def update(
+        scope: Scope,
+        subnet_id: str,
+        attrs: Mapping[str, Any],
+        authorize: Callable[[Subnet], None],
+    ) -> Subnet:
+        return plugin.update_subnet(scope, subnet_id, _update(attrs), authorize)
 
     return Operations(
         list=plugin.list_subnets,

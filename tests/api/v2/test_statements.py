@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: Apache-2.0
+"""How many transactions and SQL statements a v2 show and update cost.
+
+Each statement is a round trip to PostgreSQL or MariaDB, and each transaction adds
+its BEGIN and COMMIT: these counts are what bench/api_v2.py's show and rename
+figures pay for, so they are pinned here and cannot grow unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from tests.api.v2.client import V2, tenant
+from tests.api.v2.test_subnets import subnet
+
+
+@dataclass
+class Counted:
+    transactions: int = 0
+    statements: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def count() -> Iterator[Callable[[Callable[[], Any]], Counted]]:
+    """``count(call)``: the transactions begun and the statements run by ``call``
+    (every engine of the process; SQLite's own BEGIN is not a statement)."""
+    current: list[Counted] = []
+
+    def on_begin(_conn: Any) -> None:
+        if current:
+            current[0].transactions += 1
+
+    def on_statement(*args: Any) -> None:
+        sql = str(args[2]).strip()
+        if current and not sql.upper().startswith("BEGIN"):
+            current[0].statements.append(sql.split()[0].upper())
+
+    event.listen(Engine, "begin", on_begin)
+    event.listen(Engine, "before_cursor_execute", on_statement)
+
+    def run(call: Callable[[], Any]) -> Counted:
+        current[:] = [Counted()]
+        try:
+            call()
+        finally:
+            found = current.pop()
+        return found
+
+    yield run
+    event.remove(Engine, "begin", on_begin)
+    event.remove(Engine, "before_cursor_execute", on_statement)
+
+
+def test_show_port_is_one_statement(v2: V2, count: Any) -> None:
+    net = v2.network(name="n")
+    subnet(v2, net["id"], "10.0.0.0/24")
+    port = v2.port(net["id"])
+    shown: list[Any] = []
+    counted = count(lambda: shown.append(v2.get(f"/ports/{port['id']}")))
+    assert shown[0].status_int == 200
+    assert shown[0].json["port"]["fixed_ips"] == port["fixed_ips"]
+    assert (counted.transactions, counted.statements) == (1, ["SELECT"])
+
+
+def test_rename_port_is_one_transaction(v2: V2, count: Any) -> None:
+    net = v2.network(name="n")
+    subnet(v2, net["id"], "10.0.0.0/24")
+    port = v2.port(net["id"], name="old")
+    answers: list[Any] = []
+    counted = count(
+        lambda: answers.append(
+            v2.put(f"/ports/{port['id']}", {"port": {"name": "new"}})
+        )
+    )
+    assert answers[0].status_int == 200, answers[0].body
+    assert answers[0].json["port"]["name"] == "new"
+    assert answers[0].json["port"]["fixed_ips"] == port["fixed_ips"]
+    # NOTE: the port with its addresses, its UPDATE, the store revision's UPDATE.
+    assert counted.transactions == 1
+    assert counted.statements == ["SELECT", "UPDATE", "UPDATE"]
+    assert v2.get(f"/ports/{port['id']}").json["port"]["name"] == "new"
+
+
+def test_rename_network_is_one_transaction(v2: V2, count: Any) -> None:
+    net = v2.network(name="old")
+    answers: list[Any] = []
+    counted = count(
+        lambda: answers.append(
+            v2.put(f"/networks/{net['id']}", {"network": {"name": "new"}})
+        )
+    )
+    assert answers[0].status_int == 200, answers[0].body
+    assert answers[0].json["network"]["name"] == "new"
+    # NOTE: the network, its segment, its subnets, its UPDATE, the revision's.
+    assert counted.transactions == 1
+    assert counted.statements == ["SELECT", "SELECT", "SELECT", "UPDATE", "UPDATE"]
+
+
+def test_rename_subnet_is_one_transaction(v2: V2, count: Any) -> None:
+    net = v2.network(name="n")
+    made = subnet(v2, net["id"], "10.0.0.0/24", name="old")
+    answers: list[Any] = []
+    counted = count(
+        lambda: answers.append(
+            v2.put(f"/subnets/{made['id']}", {"subnet": {"name": "new"}})
+        )
+    )
+    assert answers[0].status_int == 200, answers[0].body
+    assert answers[0].json["subnet"]["name"] == "new"
+    assert counted.transactions == 1
+
+
+def test_denied_rename_reads_as_missing_and_changes_nothing(v2: V2, count: Any) -> None:
+    net = v2.network(name="n")
+    port = v2.port(net["id"], name="mine")
+    answers: list[Any] = []
+    counted = count(
+        lambda: answers.append(
+            v2.put(
+                f"/ports/{port['id']}", {"port": {"name": "theirs"}}, tenant("other")
+            )
+        )
+    )
+    assert answers[0].status_int == 404
+    assert counted.transactions == 1
+    assert "UPDATE" not in counted.statements
+    assert v2.get(f"/ports/{port['id']}").json["port"]["name"] == "mine"
