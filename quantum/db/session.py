@@ -9,6 +9,8 @@ operation once as a function of a session. Back-end differences stay here:
   (``BEGIN IMMEDIATE``) so two processes never deadlock upgrading a read lock.
 * PostgreSQL, MariaDB/MySQL: READ COMMITTED, so a statement that waited on a row lock
   sees the row as the other transaction committed it (the conflict checks rely on it).
+  On PostgreSQL a read-only ``run`` sends no BEGIN/COMMIT (each statement is its own
+  snapshot either way at that level).
 """
 
 from __future__ import annotations
