@@ -20,7 +20,8 @@ Every message has ``to_json() -> dict`` and ``from_json(dict)``; ``from_json`` r
   the interface counters the agent read from the switch (non-negative integers).
 
 A port of ``HostState`` may carry ``"qos": {"rate_kbps": N, "burst_kb": N}`` (null or
-absent: no limit), the ingress policing the agent sets on its interface.
+absent: no limit), the ingress policing the agent sets on its interface, and
+``"mtu": N`` (null or absent: unknown), its network's MTU, which guests must use.
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ class PortState:
     admin_state_up: bool
     segment: NetworkSegment
     qos: QosLimit | None = None
+    mtu: int | None = None
 
     def to_json(self) -> Json:
         return {
@@ -183,6 +185,7 @@ class PortState:
             "qos": None
             if self.qos is None
             else {"rate_kbps": self.qos.rate_kbps, "burst_kb": self.qos.burst_kb},
+            "mtu": self.mtu,
         }
 
     @classmethod
@@ -195,6 +198,9 @@ class PortState:
                 rate_kbps=_count(raw_qos, "rate_kbps"),
                 burst_kb=_count(raw_qos, "burst_kb"),
             )
+        mtu = None
+        if body.get("mtu") is not None:
+            mtu = _count(body, "mtu")
         return cls(
             port_id=_field(body, "port_id", str),
             iface_id=_field(body, "iface_id", str),
@@ -202,6 +208,7 @@ class PortState:
             admin_state_up=_field(body, "admin_state_up", bool),
             segment=_segment(network_id, _field(body, "segment", Mapping)),
             qos=qos,
+            mtu=mtu,
         )
 
 

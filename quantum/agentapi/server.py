@@ -93,6 +93,7 @@ def host_state_message(state: HostState) -> msg.HostState:
             admin_state_up=b.port.admin_state_up,
             segment=b.segment,
             qos=b.qos,
+            mtu=b.mtu,
         )
         for b in state.ports
     )

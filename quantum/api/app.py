@@ -209,10 +209,17 @@ V2_EXTENSIONS: tuple[ExtensionDescriptor, ...] = (
         namespace="http://docs.openstack.org/ext/quotas/api/v2.0",
         updated="2013-02-03T10:00:00-00:00",
     ),
+    ExtensionDescriptor(
+        alias="net-mtu",
+        name="Network MTU",
+        description="Provides MTU attribute for a network resource.",
+        namespace="http://docs.openstack.org/ext/net_mtu/api/v2.0",
+        updated="2015-03-25T10:00:00-00:00",
+    ),
 )
 """Extensions the v2 API implements; ``provider`` only over a plugin listing it in
 ``supported_extension_aliases`` (one with segments), the others always."""
-ALWAYS_V2 = frozenset({"external-net", "binding", "quotas"})
+ALWAYS_V2 = frozenset({"external-net", "binding", "quotas", "net-mtu"})
 
 
 def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:

@@ -82,6 +82,8 @@ class Network:
     when the caller may see it (an admin)."""
     subnets: tuple[str, ...] = ()
     """Ids of the network's subnets, oldest first (v2)."""
+    mtu: int | None = None
+    """The largest packet its VMs may send (``core.mtu``), filled by the v2 store."""
 
 
 class NetworkType(enum.StrEnum):
@@ -143,6 +145,8 @@ class BoundPort:
     port: Port
     segment: NetworkSegment
     qos: QosLimit | None = None
+    mtu: int | None = None
+    """Its network's MTU (``core.mtu``), for what configures the guest (DHCP)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -100,6 +100,14 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         "other agents stop tunnelling to a dead host's endpoint.",
     ),
     cfg.IntOpt(
+        "global_physnet_mtu",
+        default=1500,
+        min=68,
+        help="MTU of the physical networks and of the tunnel underlay, in bytes. A "
+        "network's mtu is this minus its type's encapsulation overhead (vxlan 50, "
+        "gre 42, vlan/flat/local 0).",
+    ),
+    cfg.IntOpt(
         "agent_max_wait",
         default=30,
         min=0,
@@ -241,6 +249,7 @@ class Settings:
     shutdown_timeout: int = 30
     agent_secret: str = ""
     agent_down_time: int = 75
+    global_physnet_mtu: int = 1500
     agent_max_wait: int = 30
     base_mac: str = "fa:16:3e:00:00:00"
     mac_generation_retries: int = 16

@@ -26,7 +26,7 @@ import http.client
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,16 +49,23 @@ AGENT_COOKIE = "0x5175616e744f5653"
 
 @dataclass
 class Api:
-    """The v1.1 REST API of the server, for the tenant ``t``."""
+    """The REST API of the server: v1.1 for the tenant ``t``, and v2.0."""
 
     port: int
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
+        return self.request(method, TENANT + path, body)
+
+    def v2(self, method: str, path: str, body: Any = None) -> Any:
+        """One /v2.0 call; noauth with no project is an admin, so bodies name one."""
+        return self.request(method, "/v2.0" + path, body)
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             data = None if body is None else json.dumps(body)
             headers = {"Content-Type": "application/json"}
-            conn.request(method, TENANT + path, body=data, headers=headers)
+            conn.request(method, path, body=data, headers=headers)
             response = conn.getresponse()
             raw = response.read()
         finally:
@@ -126,6 +133,7 @@ class Cloud:
     lab: harness.Lab
     server: ServerProcess
     network_type: str
+    underlay_mtu: int = harness.UNDERLAY_MTU
     api: Api = field(init=False)
     underlay: harness.Underlay | None = None
     physnet: harness.Underlay | None = None
@@ -168,7 +176,7 @@ class Cloud:
         index = len(self.hvs) + 1
         if self.tunnelled:
             if self.underlay is None:
-                self.underlay = self.lab.underlay()
+                self.underlay = self.lab.underlay(mtu=self.underlay_mtu)
             ip = f"192.168.50.{index}"
             hv = self.lab.hypervisor(name, underlay=self.underlay, underlay_ip=ip)
         else:
@@ -297,7 +305,9 @@ def _tail(log: Path, offset: int) -> str:
         return ""
 
 
-def _start_server(root: Path, network_type: str) -> ServerProcess:
+def _start_server(
+    root: Path, network_type: str, options: Mapping[str, object]
+) -> ServerProcess:
     root.mkdir(parents=True, exist_ok=True)
     (root / "ovs.ini").write_text(_plugin_ini(network_type))
     port = free_port()
@@ -310,6 +320,7 @@ def _start_server(root: Path, network_type: str) -> ServerProcess:
         sql_connection=f"sqlite:///{root / 'quantum.sqlite'}",
         agent_secret=SECRET,
         shutdown_timeout=5,
+        **options,
     )
     done = db_manage(config, "upgrade", "head")
     assert done.returncode == 0, done.stderr
@@ -319,14 +330,22 @@ def _start_server(root: Path, network_type: str) -> ServerProcess:
 
 
 @contextlib.contextmanager
-def deploy(session: harness.Session, root: Path, network_type: str) -> Iterator[Cloud]:
+def deploy(
+    session: harness.Session,
+    root: Path,
+    network_type: str,
+    *,
+    underlay_mtu: int = harness.UNDERLAY_MTU,
+    **server_options: object,
+) -> Iterator[Cloud]:
     """A server for ``network_type`` networks and an empty lab; add hypervisors
-    with :meth:`Cloud.hypervisor`. The agents' logs are printed on the way out
-    (pytest shows them for a failed test)."""
-    server = _start_server(root, network_type)
+    with :meth:`Cloud.hypervisor`. ``server_options`` go into quantum.conf
+    (``agent_down_time=8``). The agents' logs are printed on the way out (pytest
+    shows them for a failed test)."""
+    server = _start_server(root, network_type, server_options)
     try:
         with harness.lab(session) as lab:
-            cloud = Cloud(lab, server, network_type)
+            cloud = Cloud(lab, server, network_type, underlay_mtu)
             try:
                 yield cloud
             finally:

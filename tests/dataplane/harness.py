@@ -721,7 +721,7 @@ class Hypervisor:
         other hypervisors from this netns (no ``ovs/route/add`` needed).
         """
         self.attach_wire(underlay, "uplink", "br-phy")
-        self.vsctl("set", "Interface", "br-phy", f"mtu_request={UNDERLAY_MTU}")
+        self.vsctl("set", "Interface", "br-phy", f"mtu_request={underlay.mtu}")
         self.netns.ip("addr", "add", f"{ip}/{prefixlen}", "dev", "br-phy")
         self.netns.ip("link", "set", "br-phy", "up")
         self.underlay_ip = ip
@@ -731,7 +731,7 @@ class Hypervisor:
         ``bridge`` (created if missing), as an operator does for the uplink of a
         physical network (``bridge_mappings``) or of the tunnel endpoint."""
         peer = underlay.connect(self)
-        mtu = str(UNDERLAY_MTU)
+        mtu = str(underlay.mtu)
         run(
             [
                 "ip", "-n", underlay.netns.name, "link", "add", peer, "mtu", mtu,
@@ -750,10 +750,12 @@ class Hypervisor:
 
 @dataclass
 class Underlay:
-    """The physical network between hypervisors: a Linux bridge in its own netns."""
+    """The physical network between hypervisors: a Linux bridge in its own netns;
+    its links, and the hypervisors' ends of them, have the MTU ``mtu``."""
 
     session: Session
     name: str = "ul"
+    mtu: int = UNDERLAY_MTU
     BRIDGE = "ul-br"
     netns: Netns = field(init=False)
 
@@ -763,7 +765,7 @@ class Underlay:
     def up(self) -> Underlay:
         self.netns.create()
         self.netns.ip("link", "add", self.BRIDGE, "type", "bridge")
-        self.netns.ip("link", "set", self.BRIDGE, "mtu", str(UNDERLAY_MTU), "up")
+        self.netns.ip("link", "set", self.BRIDGE, "mtu", str(self.mtu), "up")
         return self
 
     def connect(self, hv: Hypervisor) -> str:
@@ -1012,8 +1014,8 @@ class Lab:
     def _own(self, what: str, teardown: Callable[[], None]) -> None:
         self._teardown.append((what, teardown))
 
-    def underlay(self, name: str = "ul") -> Underlay:
-        underlay = Underlay(self.session, name)
+    def underlay(self, name: str = "ul", mtu: int = UNDERLAY_MTU) -> Underlay:
+        underlay = Underlay(self.session, name, mtu)
         self._own(f"underlay {name}", underlay.down)
         return underlay.up()
 

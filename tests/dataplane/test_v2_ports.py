@@ -6,8 +6,6 @@ ports turn ACTIVE."""
 
 from __future__ import annotations
 
-import http.client
-import json
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
@@ -18,20 +16,7 @@ from tests.dataplane.harness import wait_until
 
 def v2(port: int, method: str, path: str, body: Any = None) -> Any:
     """One /v2.0 call; noauth with no project is an admin, so bodies name one."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(
-            method,
-            "/v2.0" + path,
-            body=None if body is None else json.dumps(body),
-            headers={"Content-Type": "application/json"},
-        )
-        response = conn.getresponse()
-        raw = response.read()
-    finally:
-        conn.close()
-    assert response.status < 300, (method, path, response.status, raw)
-    return json.loads(raw) if raw else None
+    return cloud.Api(port).v2(method, path, body)
 
 
 def test_two_v2_ports_with_ipam_addresses_ping_each_other(

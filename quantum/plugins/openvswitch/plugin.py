@@ -31,6 +31,7 @@ from quantum.core.models import (
     Port,
     PortCounters,
 )
+from quantum.core.mtu import network_mtu
 from quantum.core.settings import Settings
 from quantum.db import revision
 from quantum.db.models import PortRow
@@ -70,6 +71,7 @@ class OpenVSwitchPlugin:
         self.v2 = self.sql.v2
         """The v2 view of the store; networks get segments, provider ones too."""
         self.down_time = settings.agent_down_time
+        self.physnet_mtu = settings.global_physnet_mtu
         # NOTE: the extensions' stores are the SQL model's; held, not inherited.
         self.profiles = self.sql.profiles
         self.credentials = self.sql.credentials
@@ -184,6 +186,9 @@ class OpenVSwitchPlugin:
                         port=r.to_domain(),
                         segment=segments[r.network_id],
                         qos=limits.get(r.id),
+                        mtu=network_mtu(
+                            self.physnet_mtu, segments[r.network_id].network_type
+                        ),
                     )
                     for r in rows
                     if r.network_id in segments

@@ -44,6 +44,7 @@ from quantum.core.models import (
     Scope,
     Subnet,
 )
+from quantum.core.mtu import network_mtu
 from quantum.core.settings import Settings
 from quantum.db.models import IpAllocationRow, NetworkRow, NetworkSegmentRow, PortRow
 from quantum.db.session import Database
@@ -189,6 +190,7 @@ class V2Store:
         self.mac_retries = settings.mac_generation_retries
         self.ip_hold = timedelta(seconds=settings.dhcp_lease_duration)
         self.max_fixed_ips = settings.max_fixed_ips_per_port
+        self.physnet_mtu = settings.global_physnet_mtu
         self.subnets = Subnets(db, settings, self.quotas, self._network_row)
         """Subnets (IPAM), sharing this store's network lookups and quotas."""
 
@@ -269,8 +271,8 @@ class V2Store:
 
     # -- networks ----------------------------------------------------------------------
 
-    @staticmethod
     def _network(
+        self,
         s: Session,
         scope: Scope,
         row: NetworkRow,
@@ -281,7 +283,10 @@ class V2Store:
         if subnets is None:
             subnets = subnet_ids_of(s, [row.id])[row.id]
         network = row.to_domain(segment=segment if scope.is_admin else None)
-        return replace(network, subnets=tuple(subnets))
+        mtu = network_mtu(
+            self.physnet_mtu, segment.network_type if segment is not None else None
+        )
+        return replace(network, subnets=tuple(subnets), mtu=mtu)
 
     def list_networks(self, scope: Scope, query: ListQuery) -> Sequence[Network]:
         def work(s: Session) -> list[Network]:

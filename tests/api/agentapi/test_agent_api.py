@@ -132,6 +132,7 @@ def test_state_lists_exactly_the_ports_seen_with_their_segments(app: Client) -> 
             "segmentation_id": 100,
         },
         "qos": None,
+        "mtu": 1458,  # NOTE: global_physnet_mtu 1500 minus GRE's 42
     }
     assert by_iface["vif-2"]["port_id"] == down_id
     assert by_iface["vif-2"]["admin_state_up"] is False
@@ -266,6 +267,7 @@ def test_a_v2_port_is_found_by_its_id_and_reports_status_to_v2(app: Client) -> N
     assert by_iface[port["id"]]["port_id"] == port["id"]
     assert by_iface[port["id"]]["network_id"] == net["id"]
     assert by_iface[port["id"]]["segment"]["network_type"] == "gre"
+    assert by_iface[port["id"]]["mtu"] == net["mtu"] == 1458
     # NOTE: a plugged v1 port is named by its attachment, never by its id.
     assert call(app, "POST", "/hosts/h1/state", {"iface_ids": [v1_port]})["ports"] == []
     report = {"ports": [{"port_id": port["id"], "status": "UP", "reason": ""}]}

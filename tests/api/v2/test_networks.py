@@ -26,6 +26,7 @@ def test_create_shows_every_attribute_with_both_tenant_keys(v2: V2) -> None:
         "shared": False,
         "subnets": [],
         "router:external": False,
+        "mtu": 1500,
     }
 
 

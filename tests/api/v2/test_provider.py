@@ -177,3 +177,49 @@ def test_flat_networks_are_one_per_physical_network(ovs: V2) -> None:
     # deleting the network frees the physical network
     assert ovs.delete(f"/networks/{net['id']}", ADMIN).status_int == 204
     assert ovs.post("/networks", _provider("flat", "physnet2"), ADMIN).status_int == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "mtu"),
+    [
+        (_provider("vxlan", seg=5001), 1450),
+        (_provider("gre", seg=8), 1458),
+        (_provider("vlan", "physnet2", 3001), 1500),
+        (_provider("local"), 1500),
+    ],
+)
+def test_a_network_s_mtu_is_the_physnet_mtu_minus_its_encapsulation(
+    ovs: V2, body: dict, mtu: int
+) -> None:
+    net = ovs.post("/networks", body, ADMIN).json["network"]
+    assert net["mtu"] == mtu
+    # NOTE: the owner sees the mtu, though not the segment it comes from
+    seen = ovs.get(f"/networks/{net['id']}").json["network"]
+    assert (seen["mtu"], "provider:network_type" in seen) == (mtu, False)
+    listed = ovs.get("/networks").json["networks"]
+    assert [n["mtu"] for n in listed if n["id"] == net["id"]] == [mtu]
+    assert "net-mtu" in {e["alias"] for e in ovs.get("/extensions").json["extensions"]}
+
+
+def test_the_mtu_follows_global_physnet_mtu_and_is_read_only(tmp_path: Path) -> None:
+    (tmp_path / "ovs.ini").write_text(INI)
+    url = f"sqlite:///{tmp_path / 'q.sqlite'}"
+    engine = make_engine(url)
+    migration.upgrade(engine)
+    engine.dispose()
+    config = write_config(
+        tmp_path,
+        core_plugin="openvswitch",
+        core_plugin_config="ovs.ini",
+        sql_connection=url,
+        global_physnet_mtu=9000,
+    )
+    jumbo = V2(Client(load_app(load_settings(config))), "openvswitch")
+    net = jumbo.post("/networks", _provider("vxlan", seg=77), ADMIN).json["network"]
+    assert net["mtu"] == 8950
+    refused = jumbo.post("/networks", {"network": {"mtu": 1400}})
+    assert error(refused) == (400, "InvalidInput")
+    assert "mtu" in refused.json["NeutronError"]["message"]
+    changed = jumbo.put(f"/networks/{net['id']}", {"network": {"mtu": 1400}}, ADMIN)
+    assert error(changed) == (400, "InvalidInput")
+    assert jumbo.get(f"/networks/{net['id']}").json["network"]["mtu"] == 8950

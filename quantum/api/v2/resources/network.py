@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``/v2.0/networks``: spec §3.1, with the provider (§5.4) and external attributes."""
+"""``/v2.0/networks``: spec §3.1, with the provider (§5.4) and external attributes,
+and the read-only ``mtu`` of the ``net-mtu`` extension (``quantum.core.mtu``)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ NETWORK = Resource(
             set_by_admin=True,
         ),
         Field(name="subnets", on_create=False, sortable=False, filterable=False),
+        Field(name="mtu", on_create=False, sortable=False, filterable=False),
         Field(
             name="router:external", convert=to_bool, on_update=True, set_by_admin=True
         ),
@@ -85,6 +87,7 @@ def view(network: Network) -> dict[str, Any]:
         "shared": network.shared,
         "subnets": list(network.subnets),
         "router:external": network.router_external,
+        "mtu": network.mtu,
     }
     if network.segment is not None:
         body["provider:network_type"] = network.segment.network_type.value
