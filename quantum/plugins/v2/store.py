@@ -459,7 +459,9 @@ class V2Store:
     ) -> None:
         if (
             device_owner
-            and device_owner.startswith(RESERVED_OWNER_PREFIX)
+            # NOTE: any case: agents and clients compare owners loosely, and
+            # ``NETWORK:dhcp`` must not pass for a tenant where ``network:dhcp`` won't.
+            and device_owner.lower().startswith(RESERVED_OWNER_PREFIX)
             and not scope.owns(network.tenant_id)
         ):
             raise exc.PolicyNotAuthorized(action="device_owner " + device_owner)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
+
 from tests.api.v2.client import ADMIN, V2, error, tenant
 
 OTHER = tenant("other")
@@ -123,6 +125,26 @@ def test_ordinary_tenants_may_not_claim_network_owners(v2: V2) -> None:
     grab = v2.put(f"/ports/{port['id']}", {"port": {"device_owner": "network:router"}})
     assert error(grab) == (403, "PolicyNotAuthorized")
     assert v2.post("/ports", claim, ADMIN).status_int == 201
+    own = v2.network()
+    assert v2.port(own["id"], device_owner="network:dhcp")["device_owner"] == (
+        "network:dhcp"
+    )
+
+
+@pytest.mark.parametrize(
+    "owner", ["NETWORK:dhcp", "Network:router_interface", "nEtWoRk:anything"]
+)
+def test_reserved_owners_are_reserved_in_any_case(v2: V2, owner: str) -> None:
+    shared = v2.network(as_=ADMIN, tenant_id="ops", shared=True)
+    claim = {"port": {"network_id": shared["id"], "device_owner": owner}}
+    assert error(v2.post("/ports", claim)) == (403, "PolicyNotAuthorized")
+    port = v2.port(shared["id"], device_owner="compute:nova")
+    grab = v2.put(f"/ports/{port['id']}", {"port": {"device_owner": owner}})
+    assert error(grab) == (403, "PolicyNotAuthorized")
+    assert v2.get(f"/ports/{port['id']}").json["port"]["device_owner"] == (
+        "compute:nova"
+    )
+    assert [p["id"] for p in v2.get("/ports").json["ports"]] == [port["id"]]
     own = v2.network()
     assert v2.port(own["id"], device_owner="network:dhcp")["device_owner"] == (
         "network:dhcp"
