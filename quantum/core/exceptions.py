@@ -88,6 +88,16 @@ class AlreadyAttached(Conflict):
     )
 
 
+class AttachedToAnotherTenant(AlreadyAttached):
+    """AlreadyAttached when the holding port is another tenant's: the refusal
+    stands (attachment ids are unique service-wide), the holder is not named."""
+
+    template = (
+        "Unable to plug the attachment {att_id} into port {port_id} for network "
+        "{net_id}. The attachment is already plugged into a port of another tenant"
+    )
+
+
 class NoNetworkAvailable(ServiceUnavailable):
     """Every segment id of the tenant network type is in use; deleting a network
     frees one, and so does widening the configured range."""

@@ -133,6 +133,10 @@ class FakePlugin:
                     net_id=network_id, port_id=port_id, att_id=port.attachment
                 )
             other = self._attached.get(attachment_id)
+            if other is not None and other.tenant_id != tenant_id:
+                raise exc.AttachedToAnotherTenant(
+                    net_id=network_id, port_id=port_id, att_id=attachment_id
+                )
             if other is not None:
                 raise exc.AlreadyAttached(
                     net_id=network_id,

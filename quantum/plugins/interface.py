@@ -117,7 +117,8 @@ class CorePlugin(Protocol):
 
         Raises NetworkNotFound, PortNotFound, PortInUse (the port already holds an
         attachment, whichever), AlreadyAttached (the id is plugged into another port
-        anywhere in the service), checked in that order.
+        anywhere in the service; AttachedToAnotherTenant, which names no port, when
+        that port is another tenant's), checked in that order.
         """
         ...
 

@@ -403,8 +403,13 @@ class SqlPlugin:
             self.db.run(work, write=True)
         except IntegrityError:
             # NOTE: the unique index refused the id: another port holds it, plugged
-            # before us or concurrently. Name that port (PERF: no pre-check query).
+            # before us or concurrently. Name that port, unless it is another
+            # tenant's (PERF: no pre-check query).
             holder = self.db.run(lambda s: _port_holding(s, attachment_id), write=False)
+            if holder is not None and holder.tenant_id != tenant_id:
+                raise exc.AttachedToAnotherTenant(
+                    net_id=network_id, port_id=port_id, att_id=attachment_id
+                ) from None
             raise exc.AlreadyAttached(
                 net_id=network_id,
                 port_id=port_id,

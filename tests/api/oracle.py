@@ -104,12 +104,12 @@ class Model:
         net = self.nets.get(net_id)
         return net if net is not None and net.tenant == tenant else None
 
-    def holder(self, attachment: str) -> str | None:
-        """The port id holding ``attachment``, anywhere."""
+    def holder(self, attachment: str) -> tuple[str, str] | None:
+        """The tenant and id of the port holding ``attachment``, anywhere."""
         for net in self.nets.values():
             for port_id, port in net.ports.items():
                 if port.attachment == attachment:
-                    return port_id
+                    return net.tenant, port_id
         return None
 
     def port_ids(self) -> list[tuple[str, str, str]]:
@@ -730,9 +730,13 @@ class Oracle:
             return [_port_in_use(net_id, port_id, current)]
         holder = self.model.holder(att)
         if holder is not None:
+            owner, holder_id = holder
+            where = (
+                f"port {holder_id}" if owner == tenant else "a port of another tenant"
+            )
             detail = (
                 f"Unable to plug the attachment {att} into port {port_id} for network "
-                f"{net_id}. The attachment is already plugged into port {holder}"
+                f"{net_id}. The attachment is already plugged into {where}"
             )
             return [Outcome(409, "AlreadyAttached", detail)]
         return [Outcome(204, effect=_plugged(net_id, port_id, att))]

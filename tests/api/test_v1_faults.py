@@ -86,6 +86,20 @@ def _already_attached(v: V1) -> tuple[Response, str]:
     return response, detail
 
 
+def _attached_to_another_tenant(v: V1) -> tuple[Response, str]:
+    """The refusal stands; the other tenant's port is not named."""
+    _plugged(v.as_tenant("someone-else"))
+    net = v.create_network()
+    port = v.create_port(net)
+    body = {"attachment": {"id": "vif-1"}}
+    response = v.call("PUT", f"/networks/{net}/ports/{port}/attachment", body)
+    detail = (
+        f"Unable to plug the attachment vif-1 into port {port} for network {net}. "
+        "The attachment is already plugged into a port of another tenant"
+    )
+    return response, detail
+
+
 DOMAIN: dict[str, tuple[Domain, Trigger]] = {
     "NetworkNotFound": (NETWORK_NOT_FOUND, _network_not_found),
     "NetworkInUse": (NETWORK_IN_USE, _network_in_use),
@@ -93,6 +107,7 @@ DOMAIN: dict[str, tuple[Domain, Trigger]] = {
     "StateInvalid": (STATE_INVALID, _state_invalid),
     "PortInUse": (PORT_IN_USE, _port_in_use),
     "AlreadyAttached": (ALREADY_ATTACHED, _already_attached),
+    "AttachedToAnotherTenant": (ALREADY_ATTACHED, _attached_to_another_tenant),
 }
 
 
