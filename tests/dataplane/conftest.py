@@ -2,9 +2,12 @@
 """Fixtures of the data-plane tier (every test here carries the ``dataplane`` mark).
 
 * ``dataplane_session`` (session, automatic): checks the machine (root, ``ip netns``,
-  the OVS binaries), reaps what crashed runs left, and owns the ``q<pid>`` prefix and
-  ``/tmp/q<pid>``. Locally a machine that cannot run the tier skips it with the
-  reason; with ``CI=true`` that is a failure.
+  the OVS binaries), holds the machine's data-plane lock ``/tmp/quantum-dataplane.lock``
+  for the whole run (waiting, and saying so, while another run holds it; a run
+  started under ``flock /tmp/quantum-dataplane.lock ...`` already holds it), reaps
+  what crashed runs left, and owns the ``q<pid>`` prefix and ``/tmp/q<pid>``.
+  Locally a machine that cannot run the tier skips it with the reason; with
+  ``CI=true`` that is a failure.
 * ``lab``: a :class:`~tests.dataplane.harness.Lab` for one test; whatever the test
   built through it (hypervisors, underlays, VMs) is torn down afterwards, even when
   the test fails.
@@ -32,19 +35,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def dataplane_session() -> Iterator[harness.Session]:
+def dataplane_session(pytestconfig: pytest.Config) -> Iterator[harness.Session]:
     problem = harness.environment_problem()
     if problem:
         unavailable(problem)
-    for what in harness.reap_leftovers():
-        LOG.warning("reaped a crashed data-plane run's leftover: %s", what)
-    session = harness.Session.start()
-    try:
-        yield session
-    finally:
-        leaked = session.close()
-        if leaked:
-            LOG.warning("data-plane session leaked (now removed): %s", leaked)
+    plugins = pytestconfig.pluginmanager
+
+    def waiting(message: str) -> None:
+        LOG.warning("%s", message)
+        terminal = plugins.get_plugin("terminalreporter")
+        capture = plugins.get_plugin("capturemanager")
+        if terminal is not None and capture is not None:  # NOTE: not captured
+            with capture.global_and_fixture_disabled():
+                terminal.write_line(f"data-plane tier: {message}", yellow=True)
+
+    with harness.machine_lock(waiting=waiting) as how:
+        LOG.info("data-plane lock %s: %s", harness.MACHINE_LOCK, how)
+        for what in harness.reap_leftovers():
+            LOG.warning("reaped a crashed data-plane run's leftover: %s", what)
+        session = harness.Session.start()
+        try:
+            yield session
+        finally:
+            leaked = session.close()
+            if leaked:
+                LOG.warning("data-plane session leaked (now removed): %s", leaked)
 
 
 @pytest.fixture

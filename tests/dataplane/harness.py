@@ -50,6 +50,7 @@ torn down after the test, also when it fails; ``hv.vsctl()``,
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -466,6 +467,116 @@ def reap_leftovers(base: Path = BASE) -> list[str]:
         if not _session_alive(prefix, root):
             reaped += [f"{prefix}: {what}" for what in _reap_prefix(prefix, root)]
     return reaped
+
+
+# ----------------------------------------------------------------------- machine lock
+
+# The data-plane tier's one lock on this machine: bench/ and people take it with
+# ``flock /tmp/quantum-dataplane.lock <command>``, the tier with machine_lock().
+MACHINE_LOCK = BASE / "quantum-dataplane.lock"
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _lineage() -> Iterator[int]:
+    """This process, its parent, and so on up to (not including) PID 1."""
+    pid: int | None = os.getpid()
+    while pid is not None and pid > 1:
+        yield pid
+        pid = _parent(pid)
+
+
+def _holds_flock(pid: int, file: tuple[int, int]) -> bool:
+    """Whether an open file of ``pid`` is ``file`` (st_dev, st_ino) with an
+    exclusive flock on it (``/proc/<pid>/fdinfo`` lists the locks of each fd)."""
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = fd.stat()
+            info = Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text()
+        except OSError:
+            continue
+        if (target.st_dev, target.st_ino) != file:
+            continue
+        for line in info.splitlines():
+            if line.startswith("lock:") and line.split()[2:5:2] == ["FLOCK", "WRITE"]:
+                return True
+    return False
+
+
+def _command_line(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    words = raw.replace(b"\0", b" ").decode(errors="replace").split()
+    return " ".join(words)[:120]
+
+
+def lock_holders(path: Path = MACHINE_LOCK) -> list[int]:
+    """The pids that hold an exclusive flock on ``path`` (from ``/proc/locks``)."""
+    try:
+        file = path.stat()
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return []
+    key = f"{os.major(file.st_dev):02x}:{os.minor(file.st_dev):02x}:{file.st_ino}"
+    pids = []
+    for line in table.splitlines():
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 1234 fe:00:2146386 0 EOF"; waiters have "->"
+        if fields[1:2] == ["FLOCK"] and fields[3] == "WRITE" and fields[5] == key:
+            pids.append(int(fields[4]))
+    return pids
+
+
+def _lock(fd: int, path: Path, waiting: Callable[[str], None] | None) -> str:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return "taken"
+    except BlockingIOError:
+        pass
+    stat = os.fstat(fd)
+    file = (stat.st_dev, stat.st_ino)
+    ancestor = next((pid for pid in _lineage() if _holds_flock(pid, file)), None)
+    if ancestor is not None:
+        return f"held by pid {ancestor} ({_command_line(ancestor)})"
+    if waiting is not None:
+        holders = ", ".join(f"pid {p} ({_command_line(p)})" for p in lock_holders(path))
+        waiting(f"waiting for {path}, held by {holders or 'another run'}")
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return "taken"
+
+
+@contextlib.contextmanager
+def machine_lock(
+    path: Path = MACHINE_LOCK, *, waiting: Callable[[str], None] | None = None
+) -> Iterator[str]:
+    """Hold the data-plane tier's machine-wide lock (an exclusive ``flock(2)``).
+
+    Yields how it is held: ``"taken"``, or ``"held by pid N (...)"`` when this
+    process or one of its ancestors holds it already: a run under ``flock <path>
+    <command>`` (with or without ``-o``, or ``exec 9<path; flock 9; <command>`` in
+    a shell) must not wait for itself. Otherwise it waits for the holder, after
+    telling ``waiting`` who that is; a lock held by a sibling is never taken over.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        yield _lock(fd, path, waiting)
+    finally:
+        os.close(fd)  # NOTE: closing the only fd of the lock releases it
 
 
 def environment_problem(session_prefix: str = f"q{os.getpid()}") -> str | None:

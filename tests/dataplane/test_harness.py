@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -197,3 +198,104 @@ def test_wait_until_names_what_it_waited_for() -> None:
 def test_a_failing_command_reports_its_stderr() -> None:
     with pytest.raises(harness.CommandFailed, match="no-such-dev0.*does not exist"):
         harness.run(["ip", "link", "show", "dev", "no-such-dev0"])
+
+
+# ------------------------------------------------------------------ the machine lock
+
+HOLD = """
+import fcntl, sys, time
+with open(sys.argv[1]) as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+UNDER_OUTER_LOCK = """
+import subprocess, sys
+from pathlib import Path
+from tests.dataplane import harness
+
+path = Path(sys.argv[1])
+with harness.machine_lock(path, waiting=lambda m: sys.exit(f"waited: {m}")) as how:
+    print(how)
+    print(subprocess.run(["flock", "-n", str(path), "true"]).returncode)
+"""
+
+
+def lock_is_free(path: Path) -> bool:
+    return harness.run(["flock", "-n", str(path), "true"], check=False).returncode == 0
+
+
+def test_the_tier_holds_the_machine_lock_while_it_runs(tmp_path: Path) -> None:
+    assert lock_is_free(tmp_path / "unheld.lock")  # control: flock -n can succeed
+    assert not lock_is_free(harness.MACHINE_LOCK)
+    holders = set(harness.lock_holders(harness.MACHINE_LOCK))
+    assert holders & set(harness._lineage()), holders  # this run, or its flock(1)
+
+
+def test_machine_lock_keeps_other_runs_out_until_released(tmp_path: Path) -> None:
+    path = tmp_path / "dataplane.lock"
+    assert lock_is_free(path)
+    with harness.machine_lock(path) as how:
+        assert how == "taken"
+        assert not lock_is_free(path)
+    assert lock_is_free(path)
+
+
+def test_machine_lock_waits_for_another_run_and_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "dataplane.lock"
+    path.touch()
+    holder = subprocess.Popen(  # noqa: S603  # NOTE: our own interpreter and script
+        [sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        messages: list[str] = []
+        entered = threading.Event()
+
+        def enter() -> None:
+            with harness.machine_lock(path, waiting=messages.append):
+                entered.set()
+
+        thread = threading.Thread(target=enter, daemon=True)
+        thread.start()
+        wait_until(lambda: messages, timeout=5, message="machine_lock says it waits")
+        assert f"held by pid {holder.pid} ({sys.executable} -c" in messages[0]
+        assert not entered.wait(0.5)  # a sibling's lock is never taken over
+        holder.kill()
+        assert entered.wait(5)  # control: it is taken as soon as it is free
+        thread.join(5)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.parametrize(
+    "outer",
+    [
+        pytest.param(["flock", "{lock}"], id="flock"),
+        pytest.param(["flock", "-o", "{lock}"], id="flock-o"),
+        # the shell holds it on fd 9, the child does not inherit fd 9, and the
+        # flock(1) that took it has exited
+        pytest.param(
+            ["sh", "-c", 'exec 9<"$0"; flock 9; "$@" 9<&-', "{lock}"],
+            id="shell-fd",
+        ),
+    ],
+)
+def test_machine_lock_under_an_outer_flock_does_not_wait_for_itself(
+    tmp_path: Path, outer: list[str]
+) -> None:
+    path = tmp_path / "dataplane.lock"
+    path.touch()
+    argv = [part.format(lock=path) for part in outer]
+    done = harness.run(
+        [*argv, sys.executable, "-c", UNDER_OUTER_LOCK, str(path)],
+        timeout=30,
+        env=dict(os.environ, PYTHONPATH=str(harness.REPO)),
+    )
+    how, other_run = done.stdout.splitlines()
+    assert how.startswith("held by pid "), how
+    assert other_run == "1"  # still exclusive for everyone else
+    assert lock_is_free(path)  # and released with the outer flock
