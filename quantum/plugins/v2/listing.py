@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
@@ -91,10 +91,15 @@ def after(
     keys: Sequence[tuple[Expr, bool]], values: Sequence[Any]
 ) -> ColumnElement[bool]:
     """Rows strictly after ``values`` in the order of ``keys``."""
+    # NOTE: bound as parameters of the column's type: SQLAlchemy refuses ``<`` and
+    # ``>`` against a Python True/False (the marker row of a boolean sort key).
+    bound = [
+        literal(v, type_=expr.type) for (expr, _), v in zip(keys, values, strict=True)
+    ]
     branches = []
     for i, (expr, asc) in enumerate(keys):
-        equal = [keys[j][0] == values[j] for j in range(i)]
-        branches.append(and_(*equal, expr > values[i] if asc else expr < values[i]))
+        equal = [keys[j][0] == bound[j] for j in range(i)]
+        branches.append(and_(*equal, expr > bound[i] if asc else expr < bound[i]))
     return or_(*branches)
 
 

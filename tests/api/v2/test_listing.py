@@ -126,6 +126,43 @@ def test_descending_pages_and_filters_with_a_marker(five: V2) -> None:
     assert _names(rest) == ["b"]
 
 
+def _walk(v2: V2, query: str, rel: str = "next") -> list[str]:
+    """The names on every page from ``query`` on, following each page's ``rel``
+    link (``previous``: pages are prepended, so the result is in list order)."""
+    names: list[str] = []
+    response = v2.get(f"/networks?{query}")
+    while True:
+        page = _names(response)
+        names = names + page if rel == "next" else page + names
+        href = _links(response).get(rel)
+        if href is None or not page:
+            return names
+        response = v2.get("/networks?" + urlsplit(href).query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort_key=admin_state_up",
+        "sort_key=admin_state_up&sort_dir=desc",
+        "sort_key=admin_state_up&sort_dir=asc&sort_key=name&sort_dir=desc",
+        "sort_key=shared&sort_key=admin_state_up",
+        "sort_key=name&sort_key=shared&sort_dir=desc&sort_dir=asc",
+    ],
+)
+def test_links_of_a_boolean_sort_are_followable(five: V2, query: str) -> None:
+    b = five.get("/networks?name=b").json["networks"][0]["id"]
+    shared = five.put(f"/networks/{b}", {"network": {"shared": True}}, ADMIN)
+    assert shared.status_int == 200, shared.body
+    whole = _names(five.get(f"/networks?{query}"))
+    assert sorted(whole) == ["a", "b", "c", "d", "e"]
+    assert _walk(five, f"limit=2&{query}") == whole
+    # NOTE: and back, by previous links, from before the last item to the start.
+    last = five.get(f"/networks?{query}").json["networks"][-1]["id"]
+    back = f"limit=2&{query}&marker={last}&page_reverse=True"
+    assert _walk(five, back, "previous") == whole[:-1]
+
+
 def test_unknown_marker_is_404_and_limit_zero_is_the_maximum(five: V2) -> None:
     gone = five.get("/networks?limit=1&marker=00000000-0000-0000-0000-000000000000")
     assert error(gone) == (404, "MarkerNotFound")
