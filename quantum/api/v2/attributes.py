@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quantum.core import exceptions as exc
+from quantum.core import text
 from quantum.core.mac import is_multicast, parse_mac
 from quantum.core.models import NAME_MAX, ListQuery, Scope
 from quantum.ipam.requests import UNSET
@@ -55,11 +56,15 @@ def string(max_length: int = NAME_MAX) -> Convert:
             raise exc.InvalidInput(
                 reason=f"{name} is longer than {max_length} characters"
             )
-        if "\x00" in value:
-            raise _bad(name, value, "a string without NUL")
         return value
 
     return convert
+
+
+def to_tenant(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _bad(name, value, "a string")
+    return text.tenant_id(value)
 
 
 def to_uuid(name: str, value: Any) -> str:

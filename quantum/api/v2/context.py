@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from quantum.api.context import ANONYMOUS, RequestContext, from_environ
+from quantum.core import text
 from quantum.core.models import Scope
 
 
@@ -29,7 +30,10 @@ class Caller:
 
 
 def caller_of(environ: Mapping[str, Any]) -> Caller:
+    """Raises InvalidInput (400) for a tenant id the store could not keep."""
     context = from_environ(environ)
+    if context.project_id is not None:
+        text.tenant_id(context.project_id)
     if (
         context is not ANONYMOUS
         and not context.authenticated

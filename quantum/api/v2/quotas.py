@@ -15,6 +15,7 @@ from quantum.api.v2.attributes import to_int
 from quantum.api.v2.context import Caller
 from quantum.api.wire import encode_json
 from quantum.core import exceptions as exc
+from quantum.core import text
 from quantum.core.models import QuotaResource
 from quantum.plugins.interface import CorePluginV2
 
@@ -93,6 +94,7 @@ def handle(
         if scope.tenant_id is None:
             raise exc.InvalidInput(reason="the request names no tenant")
         return _json("200 OK", {"tenant": {"tenant_id": scope.tenant_id}})
+    text.tenant_id(tenant)
     if method == "GET":
         _authorize(policy, caller, "get_quota", tenant)
         return _json("200 OK", {"quota": _wire(plugin.quota_limits(tenant))})

@@ -28,6 +28,7 @@ from quantum.api.wire import Format as WireFormat
 from quantum.api.wire import MalformedBody, encode_json
 from quantum.api.wire import decode as wire_decode
 from quantum.core import exceptions as exc
+from quantum.core import text
 from quantum.core.models import Scope
 from quantum.ipam.requests import UNSET
 from quantum.plugins.interface import CorePluginV2
@@ -100,6 +101,7 @@ class ApiV2:
         if parts == [""]:
             parts = []
         method = "GET" if request.method == "HEAD" else request.method
+        _check_query(request)
         caller = caller_of(request.environ)
         if not parts:
             return self._only(method, "GET") or self.index(request)
@@ -197,9 +199,11 @@ class ApiV2:
         if not raw.strip():
             raise exc.InvalidInput(reason="a request body is required")
         try:
-            return wire_decode(raw, WireFormat.JSON)
+            body = wire_decode(raw, WireFormat.JSON)
         except MalformedBody:
             raise exc.InvalidInput(reason="malformed JSON request body") from None
+        _check_strings(body)
+        return body
 
     # -- policy ------------------------------------------------------------------------
 
@@ -358,6 +362,37 @@ class ApiV2:
             served.operations.view(updated), self._hidden(resource, caller), ()
         )
         return _json("200 OK", {resource.name: view})
+
+
+def _check_query(request: Request) -> None:
+    """The query string as text the store could hold. Raises InvalidInput."""
+    try:
+        params = request.GET
+    except UnicodeDecodeError:
+        raise exc.InvalidInput(reason="the query string is not UTF-8") from None
+    for key, value in params.items():
+        bad = text.unstorable(key + value)
+        if bad is not None:
+            raise exc.InvalidInput(reason=f"the query string contains {bad}")
+
+
+def _check_strings(body: Any) -> None:
+    """Every string of a decoded JSON body, keys too, as text the store could hold,
+    so no converter needs to ask again. Raises InvalidInput."""
+    # NOTE: a loop, not recursion: a body nested as deep as the decoder allows
+    # must not exhaust the stack here.
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            bad = text.unstorable(value)
+            if bad is not None:
+                raise exc.InvalidInput(reason=f"the body contains {bad}")
 
 
 def target(attrs: Mapping[str, Any]) -> dict[str, Any]:

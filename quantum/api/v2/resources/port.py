@@ -13,6 +13,7 @@ from quantum.api.v2.attributes import (
     string,
     to_bool,
     to_mac,
+    to_tenant,
     to_uuid,
 )
 from quantum.core import exceptions as exc
@@ -34,8 +35,8 @@ PORT = Resource(
         Field(name="id", convert=to_uuid, on_create=False),
         Field(name="name", convert=string(), default="", on_update=True),
         Field(name="network_id", convert=to_uuid, required=True),
-        Field(name="tenant_id", convert=string()),
-        Field(name="project_id", convert=string()),
+        Field(name="tenant_id", convert=to_tenant),
+        Field(name="project_id", convert=to_tenant),
         Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
         Field(name="status", on_create=False),
         Field(name="mac_address", convert=to_mac),

@@ -13,6 +13,7 @@ from quantum.api.v2.attributes import (
     string,
     to_bool,
     to_int,
+    to_tenant,
     to_uuid,
 )
 from quantum.core import exceptions as exc
@@ -55,8 +56,8 @@ SUBNET = Resource(
     fields=(
         Field(name="id", convert=to_uuid, on_create=False),
         Field(name="name", convert=string(), default="", on_update=True),
-        Field(name="tenant_id", convert=string()),
-        Field(name="project_id", convert=string()),
+        Field(name="tenant_id", convert=to_tenant),
+        Field(name="project_id", convert=to_tenant),
         Field(name="network_id", convert=to_uuid, required=True),
         # NOTE: a filter value is an integer (?ip_version=abc is 400), as the
         # original converted it; ?ip_version=5 simply matches nothing.

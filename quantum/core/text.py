@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What text the store can keep: one rule for every door and every back-end.
+
+PostgreSQL can neither store nor even compare a string holding NUL, and a lone UTF-16
+surrogate (what a JSON ``"\\ud800"`` escape decodes to) has no UTF-8 form, so no
+back-end can keep it. Tenant ids come from URLs, headers and bodies alike and are
+stored in ``String(TENANT_MAX)`` columns, which PostgreSQL and MariaDB enforce.
+"""
+
+from __future__ import annotations
+
+import re
+
+from quantum.core import exceptions as exc
+from quantum.core.models import NAME_MAX
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+TENANT_MAX = NAME_MAX
+
+
+def unstorable(text: str) -> str | None:
+    """The first character of ``text`` that no back-end can store (``U+0000``), or
+    None."""
+    found = UNSTORABLE.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def storable(*values: str) -> bool:
+    """Whether every value could be stored, and so compared, on every back-end."""
+    return not any(UNSTORABLE.search(v) for v in values)
+
+
+def tenant_id(value: str) -> str:
+    """A tenant id as the store can keep it. Raises InvalidInput (400)."""
+    if len(value) > TENANT_MAX:
+        raise exc.InvalidInput(
+            reason=f"tenant_id is longer than {TENANT_MAX} characters"
+        )
+    bad = unstorable(value)
+    if bad is not None:
+        raise exc.InvalidInput(reason=f"tenant_id contains {bad}")
+    return value
