@@ -320,6 +320,12 @@ def plan_subnet(request: SubnetRequest, subnet_id: str, limits: Limits) -> Subne
             reason=f"ip_version {request.ip_version} is not supported (4 or 6)"
         )
     cidr = parse_cidr(request.cidr, request.ip_version)
+    if cidr.is_multicast:
+        # NOTE: the original took any CIDR; a multicast address is never a host's
+        # own, so no port on such a subnet could use the address it is given.
+        raise exc.InvalidInput(
+            reason=f"{cidr} is a multicast network: its addresses cannot be a port's"
+        )
     gateway = (
         default_gateway(cidr) if request.gateway_ip is UNSET else request.gateway_ip
     )

@@ -127,6 +127,8 @@ BAD_SUBNETS = [
         "InvalidInput",
     ),  # fmt: skip
     ({"enable_dhcp": None}, 400, "InvalidInput"),
+    ({"cidr": "224.5.0.0/24"}, 400, "InvalidInput"),
+    ({"cidr": "ff05::/64", "ip_version": 6}, 400, "InvalidInput"),
     ({"shared": True}, 400, "InvalidInput"),
     ({"bogus": 1}, 400, "InvalidInput"),
 ]
@@ -275,6 +277,21 @@ def test_bad_fixed_ips_are_refused_and_no_port_is_made(
     )
     assert error(response)[0] == status, response.body
     assert [p["id"] for p in v2.get("/ports").json["ports"]] == [first["id"]]
+
+
+def test_a_port_may_take_the_gateway_address_when_it_asks_for_it(v2: V2) -> None:
+    # NOTE: spec §4.3 (the original): a specific address outside the pools, the
+    # gateway's included, is 201; only the automatic choice never hands it out.
+    net = v2.network()
+    four = subnet(v2, net["id"], "10.13.0.0/29")
+    auto = [ips(v2.port(net["id"]))[0] for _ in range(5)]
+    assert auto == [f"10.13.0.{i}" for i in range(2, 7)]
+    exhausted = v2.post("/ports", {"port": {"network_id": net["id"]}})
+    assert error(exhausted) == (409, "IpAddressGenerationFailure")
+    gateway = [{"subnet_id": four["id"], "ip_address": "10.13.0.1"}]
+    assert ips(v2.port(net["id"], fixed_ips=gateway)) == ["10.13.0.1"]
+    again = v2.post("/ports", {"port": {"network_id": net["id"], "fixed_ips": gateway}})
+    assert error(again) == (409, "IpAddressInUse")
 
 
 def test_an_exhausted_subnet_is_a_conflict(v2: V2) -> None:

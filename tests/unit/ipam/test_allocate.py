@@ -202,6 +202,27 @@ def test_a_subnet_plan_fills_in_gateway_and_pools() -> None:
 
 
 @pytest.mark.parametrize(
+    "cidr", ["ff05::/64", "ff00::/8", "224.0.0.0/24", "239.1.0.0/16"]
+)
+def test_a_multicast_cidr_is_no_subnet(cidr: str) -> None:
+    version = 6 if ":" in cidr else 4
+    request = SubnetRequest(
+        tenant_id="t", network_id="n", ip_version=version, cidr=cidr
+    )
+    with pytest.raises(exc.InvalidInput, match="is a multicast network"):
+        allocate.plan_subnet(request, "s", LIMITS)
+    # NOTE: the control: their unicast neighbours are subnets.
+    neighbour = {6: "fe80::/64", 4: "223.255.255.0/24"}[version]
+    allocate.plan_subnet(
+        SubnetRequest(
+            tenant_id="t", network_id="n", ip_version=version, cidr=neighbour
+        ),
+        "s",
+        LIMITS,
+    )
+
+
+@pytest.mark.parametrize(
     ("gateway", "message"),
     [
         ("fd00::1", "not an IPv4 address"),
