@@ -84,6 +84,50 @@ def test_every_example_matches_its_schema_or_parses_as_xml() -> None:
             assert contract.schema_errors(example, schema) == [], (where, example)
 
 
+def test_xml_request_bodies_say_how_a_valid_body_is_written() -> None:
+    # NOTE: a schema-driven client (schemathesis) writes XML from the schema: its
+    # root is the JSON wrapper key and the fields are attributes, as the examples.
+    bodies = [op for op in _core_operations() if "requestBody" in op.spec]
+    assert len(bodies) == 5
+    for op in bodies:
+        content = contract.resolve(op.spec["requestBody"])["content"]
+        wrapper = contract.resolve(content["application/json"]["schema"])["required"]
+        xml = content["application/xml"]
+        schema = contract.resolve(xml["schema"])
+        assert [schema["xml"]["name"]] == wrapper, op.operation_id
+        assert SafeET.fromstring(xml["example"]).tag == wrapper[0]
+        fields = contract.resolve(
+            contract.resolve(content["application/json"]["schema"])["properties"][
+                wrapper[0]
+            ]
+        )["properties"]
+        assert set(schema["properties"]) == set(fields), op.operation_id
+
+
+def test_every_operation_that_can_miss_its_route_declares_the_plain_404() -> None:
+    for op in _core_operations():
+        declared = op.response(404)
+        assert declared is not None, op.operation_id
+        assert "text/plain" in contract.resolve(declared)["content"], op.operation_id
+
+
+@FAKE_ONLY
+@pytest.mark.parametrize(
+    "path",
+    ["/tenants//networks", "/tenants/t/networks/%0A", "/tenants/t/networks/n/ports/"],
+)
+def test_a_routing_miss_is_the_plain_404_the_document_declares(
+    api: ApiUnderTest, path: str
+) -> None:
+    response = api.get(V11 + path)
+    assert (response.status_int, response.body) == (404, NOT_FOUND_BODY)
+    # NOTE: the operation the client meant: the same path with the part filled in.
+    meant = path.replace("%0A", "x").replace("//", "/t/").rstrip("/")
+    op = contract.matching("GET", meant)
+    assert op, path
+    assert response.content_type in contract.resolve(op[0].response(404))["content"]
+
+
 def test_every_router_route_is_documented_and_nothing_else() -> None:
     # NOTE: ROUTES use Routes' ``{name}`` templates, which are OpenAPI's syntax too.
     routed = {
