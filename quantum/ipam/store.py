@@ -244,7 +244,8 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
 
     Raises NetworkNotFound, or InvalidInput when its CIDR overlaps another subnet's:
     any subnet of any network, or only the same network's with
-    ``allow_overlapping_ips``.
+    ``allow_overlapping_ips``. The message names only the requested CIDR and
+    network, never the subnet it overlaps (it may be another tenant's).
     """
     if allow_overlapping_ips:
         network = s.scalars(
@@ -269,11 +270,12 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
         ip_network(text)
         for text in s.scalars(scope.where(SubnetRow.ip_version == subnet.ip_version))
     )
-    clash = allocate.overlapping(subnet.cidr, others)
-    if clash is not None:
+    if allocate.overlapping(subnet.cidr, others) is not None:
+        # NOTE: the original's words, which clients (tempest) match to try the next
+        # range; the other subnet may be another tenant's, so it is never named.
         raise exc.InvalidInput(
-            reason=f"cidr {subnet.cidr} overlaps with the cidr {clash} of another "
-            "subnet"
+            reason=f"Requested subnet with cidr: {subnet.cidr} for network: "
+            f"{subnet.network_id} overlaps with another subnet"
         )
     s.add(
         SubnetRow(

@@ -196,8 +196,10 @@ def test_overlapping_cidrs_are_refused_across_networks_unless_allowed(
     a = plugin.create_network(TENANT, "a")
     b = plugin.create_network("tenant-b", "b")
     make_subnet(plugin.db, a.id, "10.0.0.0/24")
-    with pytest.raises(exc.InvalidInput, match="overlaps with the cidr 10.0.0.0/24"):
+    with pytest.raises(exc.InvalidInput, match="overlaps with another subnet") as no:
         make_subnet(plugin.db, b.id, "10.0.0.128/25")
+    assert f"cidr: 10.0.0.128/25 for network: {b.id}" in str(no.value)
+    assert "10.0.0.0/24" not in str(no.value)
     shared = make_subnet(plugin.db, b.id, "10.0.0.0/24", overlapping=True)
     assert str(shared.cidr) == "10.0.0.0/24"
     # NOTE: within one network, never; IPv6 and IPv4 never overlap each other
