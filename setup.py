@@ -9,7 +9,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["quantum", "quantum.*"]),
-    package_data={"quantum.db": ["migrations/*.ini", "migrations/*.mako"]},
+    package_data={"quantum.db": ["migrations/*.mako", "migrations/versions/*.py"]},
     include_package_data=True,
     install_requires=[
         "WebOb>=1.8,<2",

@@ -138,11 +138,13 @@ def ip_of(index: int) -> str:
 
 def start_server(root: Path, workers: int) -> ServerProcess:
     port = free_port()
+    (root / "ovs.ini").write_text("[OVS]\ntenant_network_type = local\n")
     config = write_config(
         root,
         bind_host="127.0.0.1",
         bind_port=port,
         core_plugin="openvswitch",
+        core_plugin_config="ovs.ini",
         sql_connection=f"sqlite:///{root / 'quantum.sqlite'}",
         agent_secret=SECRET,
         api_workers=workers,

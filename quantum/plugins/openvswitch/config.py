@@ -4,9 +4,9 @@
 The file is ``core_plugin_config`` from quantum.conf when set, else the first that
 exists of ``quantum/plugins/openvswitch/ovs_quantum_plugin.ini`` and
 ``plugins/openvswitch/ovs_quantum_plugin.ini`` beside quantum.conf, then
-``/etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini``. With none, the defaults
-hold (tenant networks are ``local``). The agents read the same file for their own
-sections; options they add do not disturb this reader.
+``/etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini``. With none, the server
+does not start (networks would silently be ``local``). The agents read the same file
+for their own sections; options they add do not disturb this reader.
 """
 
 from __future__ import annotations
@@ -140,15 +140,19 @@ def read(path: Path) -> SegmentConfig:
 
 
 def load(settings: Settings) -> SegmentConfig:
-    """The plugin's segment configuration, from its ini file or the defaults."""
+    """The plugin's segment configuration, from its ini file.
+
+    Raises ConfigError naming the places looked at when there is none: without it
+    every network would silently be ``local`` (one host only).
+    """
     path = ini_path(settings)
     if path is None:
-        LOG.warning(
-            "no %s found (looked at %s); tenant networks are local",
-            INI_NAME,
-            ", ".join(str(p) for p in candidates(settings)),
+        raise ConfigError(
+            reason=f"core_plugin = openvswitch needs {INI_NAME}, and there is none "
+            f"at {', '.join(str(p) for p in candidates(settings))}: copy "
+            "etc/quantum/plugins beside quantum.conf, or set core_plugin_config "
+            "in [DEFAULT]"
         )
-        return SegmentConfig()
     LOG.info("openvswitch plugin configuration: %s", path)
     return read(path)
 

@@ -69,12 +69,20 @@ def test_a_missing_core_plugin_config_names_the_option(tmp_path: Path) -> None:
         config.load(settings)
 
 
-def test_no_ini_means_local_networks(
+def test_no_ini_is_an_error_naming_where_it_was_looked_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = Settings(config_file=str(tmp_path / "quantum.conf"))
     # NOTE: whatever this machine has installed under /etc must not count.
     monkeypatch.setattr(config, "SYSTEM_INI", tmp_path / "absent.ini")
+    with pytest.raises(ConfigError) as raised:
+        config.load(settings)
+    says = str(raised.value)
+    assert "core_plugin = openvswitch needs ovs_quantum_plugin.ini" in says
+    assert f"{tmp_path}/plugins/openvswitch/ovs_quantum_plugin.ini" in says
+    assert f"{tmp_path}/absent.ini" in says
+    # control: the same settings with the file beside quantum.conf load
+    _ini(tmp_path / "plugins/openvswitch/ovs_quantum_plugin.ini", "")
     assert config.load(settings).tenant_network_type is NetworkType.LOCAL
 
 
