@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from quantum.core.exceptions import ConfigError
 
@@ -31,17 +34,48 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _sqlite_foreign_keys(conn: Connection, on: bool) -> None:
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # noqa: S101  # NOTE: a checked-out connection has one
+    cursor = raw.cursor()
+    cursor.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    cursor.close()
+
+
+@contextlib.contextmanager
+def _migrating(engine: Engine) -> Iterator[Config]:
+    """An alembic config on one connection, in one transaction.
+
+    On SQLite, foreign keys are off meanwhile (set outside the transaction, where
+    the pragma takes effect): batch mode rebuilds a table by copying it and
+    dropping the old one, and that drop would cascade into every table referring
+    to it. What the migration left is checked before it commits.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            _sqlite_foreign_keys(conn, on=False)
+        try:
+            with conn.begin():
+                config = _config()
+                config.attributes["connection"] = conn
+                yield config
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken: {broken[:5]}")
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(conn, on=True)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    with engine.begin() as conn:
-        config = _config()
-        config.attributes["connection"] = conn
+    with _migrating(engine) as config:
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as conn:
-        config = _config()
-        config.attributes["connection"] = conn
+    with _migrating(engine) as config:
         command.downgrade(config, revision)
 
 

@@ -105,8 +105,11 @@ class PortRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # NOTE: no cascade: a network is deleted only once its ports are, so a port
+    # committed after the delete counted them makes the delete fail instead of
+    # vanishing with the network (migration 0007).
     network_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+        String(36), ForeignKey("networks.id"), index=True
     )
     tenant_id: Mapped[str] = mapped_column(String(255))
     admin_state_up: Mapped[bool] = mapped_column(Boolean)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from quantum.db.session import Database
 from quantum.plugins.extras.credentials import CredentialStore, load_keys
 from quantum.plugins.extras.instances import InstanceStore
 from quantum.plugins.extras.profiles import ProfileStore
-from quantum.plugins.v2.store import SegmentProvider, V2Store
+from quantum.plugins.v2.store import SegmentProvider, V2Store, delete_unused_network
 
 LOG = logging.getLogger(__name__)
 
@@ -205,22 +205,15 @@ class SqlPlugin:
     def delete_network(self, tenant_id: str, network_id: str) -> None:
         def work(s: Session) -> None:
             _network_row(s, tenant_id, network_id)
-            # NOTE: delete the unplugged ports, then see whether any port is left: a
-            # plug racing with us either lands first (its port survives, we refuse) or
-            # finds its port gone. Reading "no attachments" first would let it slip in.
-            s.execute(
-                delete(PortRow).where(
-                    PortRow.network_id == network_id, PortRow.attachment.is_(None)
-                )
+            # NOTE: the unplugged ports go with the network; a plug racing with us
+            # either lands first (its port survives, we refuse) or finds its port
+            # gone. Reading "no attachments" first would let it slip in.
+            delete_unused_network(
+                s,
+                network_id,
+                PortRow.attachment.is_(None),
+                exc.NetworkInUse(net_id=network_id),
             )
-            left = s.scalar(
-                select(func.count())
-                .select_from(PortRow)
-                .where(PortRow.network_id == network_id)
-            )
-            if left:
-                raise exc.NetworkInUse(net_id=network_id)
-            s.execute(delete(NetworkRow).where(NetworkRow.id == network_id))
 
         self.db.run(work, write=True)
 

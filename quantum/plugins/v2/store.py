@@ -64,6 +64,44 @@ L3_OWNERS = frozenset(
 they hold an address (spec §3.3)."""
 
 
+NETWORK_DELETE_ATTEMPTS = 3
+"""How often a network delete looks again for ports committed while it ran."""
+
+
+def delete_unused_network(
+    s: Session,
+    network_id: str,
+    reclaimable: ColumnElement[bool],
+    in_use: exc.QuantumError,
+) -> None:
+    """Delete the network with its ports matching ``reclaimable``; raise ``in_use``
+    (the caller's transaction then deletes nothing) while any other port is on it.
+
+    The schema refuses to delete a network that has ports (no cascade), so a port
+    whose create commits after the count here makes the network's DELETE fail,
+    never vanishes with it. Then the count is taken again (a new statement sees the
+    new port) and the answer is what a serial order gives: ``in_use``, or the port
+    reclaimed with the network. A concurrent create never waits on this; one that
+    comes after the DELETE finds no network (NetworkNotFound).
+    """
+    for _ in range(NETWORK_DELETE_ATTEMPTS):
+        s.execute(delete(PortRow).where(PortRow.network_id == network_id, reclaimable))
+        left = s.scalar(
+            select(func.count())
+            .select_from(PortRow)
+            .where(PortRow.network_id == network_id)
+        )
+        if left:
+            raise in_use
+        try:
+            with s.begin_nested():
+                s.execute(delete(NetworkRow).where(NetworkRow.id == network_id))
+        except IntegrityError:
+            continue
+        return
+    raise in_use
+
+
 class SegmentProvider(Protocol):
     """What a plugin with segments lends the store (the Open vSwitch plugin)."""
 
@@ -411,22 +449,12 @@ class V2Store:
 
         def work(s: Session) -> None:
             self._owned_network(s, scope, network_id)
-            # NOTE: delete what may go, then count what is left: a port created
-            # concurrently either lands first (we refuse) or finds its network gone.
-            s.execute(
-                delete(PortRow).where(
-                    PortRow.network_id == network_id,
-                    PortRow.device_owner == DHCP_OWNER,
-                )
+            delete_unused_network(
+                s,
+                network_id,
+                PortRow.device_owner == DHCP_OWNER,
+                exc.NetworkHasPorts(net_id=network_id),
             )
-            left = s.scalar(
-                select(func.count())
-                .select_from(PortRow)
-                .where(PortRow.network_id == network_id)
-            )
-            if left:
-                raise exc.NetworkHasPorts(net_id=network_id)
-            s.execute(delete(NetworkRow).where(NetworkRow.id == network_id))
 
         self.db.run(work, write=True)
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from quantum.core import exceptions as exc
 from quantum.core.exceptions import ConfigError
@@ -243,3 +244,44 @@ def test_ids_no_back_end_can_store_are_simply_not_found(plugin: SqlPlugin) -> No
         plugin.delete_network("a\x00b", net.id)
     with pytest.raises(exc.PortNotFound):
         plugin.get_port(TENANT, net.id, "p\x00")
+
+
+def test_upgrade_to_0007_keeps_every_row_and_stops_the_port_cascade(
+    database_url: str,
+) -> None:
+    """0007 rebuilds ``ports`` on SQLite: nothing referring to a port may go with
+    the old table, and afterwards a network with ports cannot be deleted."""
+    rows = [
+        "INSERT INTO networks (id, tenant_id, name, status, admin_state_up, "
+        "created_at, shared, router_external) VALUES ('n-0007', 't', 'n', 'UP', "
+        "true, '2026-01-01 00:00:00', false, false)",
+        "INSERT INTO ports (id, network_id, tenant_id, admin_state_up, status, "
+        "created_at, mac_address) VALUES ('p-0007', 'n-0007', 't', true, 'DOWN', "
+        "'2026-01-01 00:00:00', 'fa:16:3e:00:00:07')",
+        "INSERT INTO subnets (id, tenant_id, network_id, name, ip_version, cidr, "
+        "enable_dhcp, created_at) VALUES ('s-0007', 't', 'n-0007', '', 4, "
+        "'10.7.0.0/24', true, '2026-01-01 00:00:00')",
+        "INSERT INTO ip_allocations (subnet_id, ip_address, network_id, port_id, "
+        "position) VALUES ('s-0007', '10.7.0.2', 'n-0007', 'p-0007', 0)",
+    ]
+    counted = ("networks", "ports", "subnets", "ip_allocations")
+    engine = make_engine(database_url)
+    try:
+        migration.downgrade(engine, "0006")
+        with engine.begin() as conn:
+            for row in rows:
+                conn.execute(text(row))
+        migration.upgrade(engine)
+        with engine.connect() as conn:
+            counts = {
+                table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608  # NOTE: our names
+                for table in counted
+            }
+        assert counts == dict.fromkeys(counted, 1)
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("DELETE FROM networks WHERE id = 'n-0007'"))
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM ports WHERE id = 'p-0007'"))
+            conn.execute(text("DELETE FROM networks WHERE id = 'n-0007'"))
+    finally:
+        engine.dispose()
