@@ -124,6 +124,40 @@ def test_serves_the_api_with_request_ids_in_header_and_log(
     )
 
 
+def _chunked_post(server: ServerProcess, path: str, chunks: list[bytes]) -> Any:
+    """POST ``chunks`` with Transfer-Encoding: chunked and no Content-Length."""
+    conn = server.connection()
+    try:
+        conn.request(
+            "POST",
+            path,
+            iter(chunks),
+            {"Content-Type": "application/json", "X-Project-Id": "t1"},
+            encode_chunked=True,
+        )
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("version", ["v1.1", "v2.0"])
+def test_chunked_bodies_are_read_and_limited(
+    make_server: MakeServer, version: str
+) -> None:
+    server = make_server(max_request_body_size=1024)
+    server.start()
+    path = "/v1.1/tenants/t1/networks" if version == "v1.1" else "/v2.0/networks"
+
+    status, body = _chunked_post(server, path, [b'{"network": ', b'{"name": "c"}}'])
+    assert status in (201, 202), body
+    status, body = _chunked_post(server, path, [b'{"network": {}}', b" " * 2048])
+    assert status == 413, body
+
+    status, _, listed = call(server, "GET", "/v1.1/tenants/t1/networks/detail")
+    assert [n["name"] for n in listed["networks"]] == ["c"]
+
+
 def test_data_survives_a_restart(make_server: MakeServer) -> None:
     server = make_server()
     server.start()

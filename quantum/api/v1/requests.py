@@ -13,6 +13,7 @@ from typing import Any
 
 from webob import Request
 
+from quantum.api.bodies import read_body
 from quantum.api.v1.faults import (
     BodyFault,
     body_too_large,
@@ -22,25 +23,16 @@ from quantum.api.v1.faults import (
 )
 from quantum.api.v1.versions import ApiVersion
 from quantum.api.wire import NOT_XML, Format, MalformedBody, decode
-from quantum.core.exceptions import StateInvalid
+from quantum.core.exceptions import BodyTooLarge, StateInvalid
 from quantum.core.models import NAME_MAX, PortState
 
 
 def read(request: Request, fmt: Format, limit: int) -> Any:
     """The decoded body, or None when there is none. Raises BodyFault (413, C, D)."""
-    length = request.content_length
-    if length is not None and length > limit:
-        raise body_too_large(limit)
-    if (
-        length is None
-        and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    ):
-        # NOTE: eventlet passes chunked bodies without Content-Length and without
-        # ``wsgi.input_terminated``; WebOb would then read them as empty.
-        request.is_body_readable = True
-    raw = request.body_file.read(limit + 1)
-    if len(raw) > limit:
-        raise body_too_large(limit)
+    try:
+        raw = read_body(request, limit)
+    except BodyTooLarge:
+        raise body_too_large(limit) from None
     if not raw:
         return None
     try:

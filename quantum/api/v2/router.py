@@ -19,6 +19,7 @@ from typing import Any
 
 from webob import Request, Response
 
+from quantum.api.bodies import read_body
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.policy import Policy
 from quantum.api.v2 import faults, listing, quotas
@@ -190,12 +191,7 @@ class ApiV2:
     # -- bodies ------------------------------------------------------------------------
 
     def _body(self, request: Request) -> Any:
-        length = request.content_length
-        if length is not None and length > self.max_body:
-            raise exc.BodyTooLarge(limit=self.max_body)
-        raw = request.body_file.read(self.max_body + 1)
-        if len(raw) > self.max_body:
-            raise exc.BodyTooLarge(limit=self.max_body)
+        raw = read_body(request, self.max_body)
         if not raw.strip():
             raise exc.InvalidInput(reason="a request body is required")
         try:

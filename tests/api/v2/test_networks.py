@@ -4,9 +4,14 @@ who sees what (own, shared, external; admins everything)."""
 
 from __future__ import annotations
 
+import io
 import uuid
 
+from webob import Request, Response
+
 from tests.api.v2.client import ADMIN, V2, error, tenant
+
+BODY_LIMIT = 114688  # max_request_body_size's default, which the test services keep
 
 OTHER = tenant("other")
 
@@ -215,3 +220,22 @@ def test_v1_networks_appear_in_v2_and_back(v2: V2) -> None:
     v1_list = v2.client.get("/v1.1/tenants/acme/networks/detail.json").json
     assert {n["name"] for n in v1_list["networks"]} == {"v1", "v2"}
     assert v2_net["id"] in {n["id"] for n in v1_list["networks"]}
+
+
+def _chunked(v2: V2, body: bytes) -> Response:
+    """A POST as eventlet hands over a chunked upload: no Content-Length."""
+    request = Request.blank("/v2.0/networks", method="POST", headers=tenant("acme"))
+    request.headers["Content-Type"] = "application/json"
+    request.headers["Transfer-Encoding"] = "chunked"
+    request.environ["wsgi.input"] = io.BytesIO(body)
+    request.environ.pop("CONTENT_LENGTH", None)
+    return request.get_response(v2.client.app)
+
+
+def test_chunked_bodies_are_read_and_limited(v2: V2) -> None:
+    made = _chunked(v2, b'{"network": {"name": "chunked"}}')
+    assert made.status_int == 201, made.body
+    assert made.json["network"]["name"] == "chunked"
+    padded = b'{"network": {"name": "x"}}' + b" " * BODY_LIMIT
+    assert error(_chunked(v2, padded)) == (413, "BodyTooLarge")
+    assert [n["name"] for n in v2.get("/networks").json["networks"]] == ["chunked"]
