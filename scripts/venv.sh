@@ -51,3 +51,48 @@ ensure_clients_venv() {
     rm -f "$CLIENTS_VENV"/.installed-*
     touch "$stamp"
 }
+
+# The Grizzly `quantum` CLI of the client tests (tests/functional/clients), pinned in
+# requirements-grizzly.txt, on Python 2.7 in its own virtualenv (about 30 s once).
+# Python 2.7 is pyenv's (or QUANTUM_PYTHON27); only virtualenv<20.22 can still make
+# 2.7 environments, so a throw-away Python 3 venv holds that one.
+GRIZZLY_VENV=${QUANTUM_GRIZZLY_VENV:-.venv-grizzly}
+find_python27() {
+    local found
+    # NOTE: a pyenv shim on PATH is found but fails unless 2.7 is selected: run it.
+    for found in "${QUANTUM_PYTHON27:-}" \
+        "${PYENV_ROOT:-$HOME/.pyenv}"/versions/2.7*/bin/python2.7 \
+        "$(command -v python2.7 || true)"; do
+        if [ -n "$found" ] && "$found" -c "" 2>/dev/null; then
+            echo "$found"
+            return 0
+        fi
+    done
+    return 1
+}
+ensure_grizzly_venv() {
+    local stamp python27 tool
+    stamp="$GRIZZLY_VENV/.installed-$(sha1sum requirements-grizzly.txt | cut -c1-12)"
+    [ -f "$stamp" ] && return 0
+    if ! python27=$(find_python27); then
+        echo "no Python 2.7 for the Grizzly client tests: install it (pyenv install" \
+            "2.7.18) or name it in QUANTUM_PYTHON27" >&2
+        return 1
+    fi
+    echo "installing the Grizzly quantum CLI for the client tests into $GRIZZLY_VENV"
+    tool=$(mktemp -d)
+    if ! {
+        python3 -m venv "$tool" \
+            && "$tool/bin/python" -m pip install -q "virtualenv==20.21.1" \
+            && rm -rf "$GRIZZLY_VENV" \
+            && "$tool/bin/virtualenv" -q -p "$python27" "$GRIZZLY_VENV" \
+            && "$GRIZZLY_VENV/bin/python" -m pip install -q --no-python-version-warning \
+                -r requirements-grizzly.txt
+    } >"$tool/install.log" 2>&1; then
+        cat "$tool/install.log" >&2
+        rm -rf "$tool"
+        return 1
+    fi
+    rm -rf "$tool"
+    touch "$stamp"
+}

@@ -1,9 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Errors to v2.0 responses: the status by exception family, the NeutronError body.
+"""Errors to v2.0 responses: the status by exception family, a body for both
+generations of clients.
 
-``{"NeutronError": {"type": ..., "message": ..., "detail": ""}}`` (spec §1.7, the
-form openstacksdk and python-neutronclient show to their users). The family is
-found by walking the exception's MRO, so new subclasses need no entry here.
+``{"NeutronError": {"type": ..., "message": ..., "detail": ""}, "QuantumError": ...}``.
+``NeutronError`` is what openstacksdk, the openstack CLI and python-neutronclient
+show to their users (spec §1.7, the later form). ``QuantumError`` is for the Grizzly
+client (python-quantumclient 2.x), which reads nothing else: the same object when
+the type is one it raises its own exception class for (``GRIZZLY_CLASSES``), else
+the message alone (the Grizzly server's own string form): given an object of any
+other type, that client shows its user the raw body instead of the message. The
+family is found by walking the exception's MRO, so new subclasses need no entry.
 """
 
 from __future__ import annotations
@@ -31,8 +37,27 @@ STATUS: dict[type[exc.QuantumError], str] = {
 INTERNAL = "Request Failed: internal server error while processing your request."
 
 
+GRIZZLY_CLASSES = frozenset(
+    {
+        "NetworkNotFound",
+        "NetworkInUse",
+        "PortNotFound",
+        "RequestedStateInvalid",
+        "PortInUse",
+        "AlreadyAttached",
+    }
+)
+"""The error types python-quantumclient 2.x maps to its own exception classes."""
+
+
+def error_body(kind: str, message: str) -> dict[str, Any]:
+    error = {"type": kind, "message": message, "detail": ""}
+    grizzly = dict(error) if kind in GRIZZLY_CLASSES else message
+    return {"NeutronError": error, "QuantumError": grizzly}
+
+
 def error_response(status: str, kind: str, message: str) -> Response:
-    body = {"NeutronError": {"type": kind, "message": message, "detail": ""}}
+    body = error_body(kind, message)
     response = Response(status=status, body=encode_json(body))
     response.headers["Content-Type"] = "application/json"
     return response

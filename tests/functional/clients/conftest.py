@@ -11,12 +11,16 @@
 The clients live in their own virtualenv (``.venv-clients``, or
 ``QUANTUM_CLIENTS_VENV``), made from requirements-clients.txt by scripts/test
 (scripts/venv.sh: ensure_clients_venv) or, failing that, by the first test that needs
-it (about half a minute); it is re-made when that file changes.
+it (about half a minute); it is re-made when that file changes. The Grizzly
+``quantum`` CLI (``grizzly``) runs on Python 2.7 in ``.venv-grizzly`` (or
+``QUANTUM_GRIZZLY_VENV``), made by scripts/venv.sh's ensure_grizzly_venv, which the
+first test that needs it also calls.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import subprocess
@@ -24,6 +28,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,6 +42,7 @@ __all__ = ["keystone"]  # NOTE: the session's Keystone, for ``cloud``
 REPO = Path(__file__).resolve().parents[3]
 REQUIREMENTS = REPO / "requirements-clients.txt"
 VENV = Path(os.environ.get("QUANTUM_CLIENTS_VENV", REPO / ".venv-clients"))
+GRIZZLY_VENV = Path(os.environ.get("QUANTUM_GRIZZLY_VENV", REPO / ".venv-grizzly"))
 HOST = "127.0.0.1"
 
 
@@ -66,6 +72,23 @@ def _ensure_venv() -> Path:
 @pytest.fixture(scope="session")
 def clients_venv() -> Path:
     return _ensure_venv()
+
+
+@pytest.fixture(scope="session")
+def grizzly_venv() -> Path:
+    """python-quantumclient 2.2.3 on Python 2.7 (scripts/venv.sh installs it)."""
+    done = subprocess.run(  # noqa: S603  # NOTE: fixed command
+        ["/bin/bash", "-c", ". scripts/venv.sh && ensure_grizzly_venv"],
+        cwd=REPO,
+        env={**os.environ, "QUANTUM_GRIZZLY_VENV": str(GRIZZLY_VENV)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        unavailable(f"cannot install the Grizzly client: {done.stderr[-2000:]}")
+    return GRIZZLY_VENV
 
 
 @pytest.fixture(scope="session")
@@ -200,6 +223,53 @@ def openstack(clients_venv: Path, endpoint: str) -> Openstack:
 def openstack_user(clients_venv: Path, cloud: dict[str, str]) -> Openstack:
     """The CLI as Keystone user demo, finding the server in the catalog."""
     return Openstack(clients_venv, "", cloud)
+
+
+class Quantum:
+    """The Grizzly ``quantum`` CLI with a token and the endpoint (no Keystone: its
+    password flow is Keystone v2.0's); against the noauth server it is an admin."""
+
+    def __init__(self, venv: Path, endpoint: str) -> None:
+        self.binary = venv / "bin" / "quantum"
+        self.endpoint = endpoint
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603  # NOTE: the client under test
+            [
+                str(self.binary),
+                "--os-token",
+                "unused",
+                "--os-url",
+                self.endpoint,
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env={k: v for k, v in os.environ.items() if not k.startswith("OS_")},
+        )
+
+
+@pytest.fixture(scope="session")
+def quantum(grizzly_venv: Path, endpoint: str) -> Quantum:
+    return Quantum(grizzly_venv, endpoint)
+
+
+def post(endpoint: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create over plain HTTP (noauth, so the body names the project)."""
+    where = urlsplit(endpoint)
+    conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=10)
+    try:
+        conn.request(
+            "POST", path, json.dumps(body), {"Content-Type": "application/json"}
+        )
+        response = conn.getresponse()
+        raw = response.read()
+    finally:
+        conn.close()
+    assert response.status == 201, raw
+    return json.loads(raw)  # type: ignore[no-any-return]
 
 
 def run_python(venv: Path, script: str, *args: str) -> Any:

@@ -5,29 +5,9 @@ and show the server's error messages to their users."""
 
 from __future__ import annotations
 
-import http.client
-import json
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-from tests.functional.clients.conftest import Openstack, run_python
-
-
-def post(endpoint: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Create over plain HTTP (noauth, so the body names the project)."""
-    where = urlsplit(endpoint)
-    conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=10)
-    try:
-        conn.request(
-            "POST", path, json.dumps(body), {"Content-Type": "application/json"}
-        )
-        response = conn.getresponse()
-        raw = response.read()
-    finally:
-        conn.close()
-    assert response.status == 201, raw
-    return json.loads(raw)  # type: ignore[no-any-return]
+from tests.functional.clients.conftest import Openstack, post, run_python
 
 
 def test_openstack_cli_with_auth_none_lists_shows_updates_and_deletes(
