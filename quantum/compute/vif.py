@@ -12,10 +12,16 @@ OVSDB transaction, with the ``external_ids`` the OVS agent looks for:
 * ``iface-status``: ``active``.
 * ``vm-uuid``: the instance the VIF belongs to.
 
+A new port is an access port of the dead VLAN (4095, ``tables.DEAD_VLAN``), the
+VLAN the agent isolates ports in: br-int forwards nothing from or to it until the
+agent has wired the port (its network's local VLAN and a forwarding flow), so a VIF
+plugged while the agent is stopped or the server unreachable carries no traffic.
+
 Both operations are idempotent: plugging twice leaves one port with the latest
-values; unplugging what is not there succeeds. Plugging does not need ovs-vswitchd
-to be running: it waits up to ``timeout`` for the port's ofport and otherwise
-reports it pending (ovs-vswitchd picks the port up when it is back).
+values (and the tag the agent gave it); unplugging what is not there succeeds.
+Plugging does not need ovs-vswitchd to be running: it waits up to ``timeout`` for
+the port's ofport and otherwise reports it pending (ovs-vswitchd picks the port
+up when it is back).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from quantum.agent.ovs import tables
 from quantum.compute.devices import Devices, check_name, check_netns
 from quantum.core.exceptions import Conflict, NotFound, QuantumError, ServiceUnavailable
 
@@ -32,6 +39,8 @@ DEVICE_PREFIX = "tap"
 DEVICE_ID_CHARS = 11
 _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 _OVSDB_METHODS = ("unix:", "tcp:", "ssl:")
+DEAD_VLAN = tables.DEAD_VLAN
+"""The access VLAN a new port is plugged into: the agent's isolation VLAN."""
 
 
 class SwitchUnreachable(ServiceUnavailable):
@@ -167,10 +176,15 @@ def plug(
         else:
             created = devices.ensure_veth(vif.device, vif.peer, vif.netns, vif.mac)
         api = ovs.api
-        ovs.commit(
+        commands = [
             api.add_port(bridge, vif.device, may_exist=True),
             api.db_set("Interface", vif.device, ("external_ids", vif.external_ids)),
-        )
+        ]
+        if actual is None:
+            # NOTE: into the dead VLAN, so the port carries nothing (not even as a
+            # trunk of every local VLAN) until the agent has wired it.
+            commands.append(api.db_set("Port", vif.device, ("tag", DEAD_VLAN)))
+        ovs.commit(*commands)
         ofport = ovs.wait_for_ofport(vif.device, timeout)
         if ofport == -1:
             raise InterfaceFailed(

@@ -38,7 +38,6 @@ from tests.dataplane.harness import VM, Hypervisor, wait_until
 
 AGENT = harness.REPO / "bin" / "quantum-openvswitch-agent"
 SECRET = "dataplane-secret"
-TENANT = "/v1.1/tenants/t"
 NETWORK_TYPES = ("vxlan", "gre", "vlan")
 PHYSNET = "physnet1"
 PHYS_BRIDGE = "br-eth1"
@@ -49,12 +48,14 @@ AGENT_COOKIE = "0x5175616e744f5653"
 
 @dataclass
 class Api:
-    """The REST API of the server: v1.1 for the tenant ``t``, and v2.0."""
+    """The REST API of the server: v1.1 for the tenant ``t`` (or ``tenant``), and
+    v2.0."""
 
     port: int
+    tenant: str = "t"
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
-        return self.request(method, TENANT + path, body)
+        return self.request(method, f"/v1.1/tenants/{self.tenant}{path}", body)
 
     def v2(self, method: str, path: str, body: Any = None) -> Any:
         """One /v2.0 call; noauth with no project is an admin, so bodies name one."""

@@ -12,10 +12,12 @@ Rules:
   local VLAN. Assignments in ``actual.local_vlans`` are kept; new networks take the
   lowest free VLAN, so freed ones are reused. A network with no wired port left
   loses its VLAN and every flow that mentions it.
-* A VIF (an interface with ``iface-id``) is bound (tag = local VLAN, status UP) when
-  the server knows its port, the port is admin-up, OVS has given it an ofport, and
-  its segment can be wired here. Otherwise it is isolated: dead VLAN tag and a drop
-  flow on its ofport; the port's status is DOWN with the reason.
+* br-int drops what no flow claims: a port carries traffic only once wired.
+* A VIF (an interface with ``iface-id``) is bound (tag = local VLAN, a flow that
+  hands what it sends to NORMAL, status UP) when the server knows its port, the
+  port is admin-up, OVS has given it an ofport, and its segment can be wired here.
+  Otherwise it is isolated: dead VLAN tag and a drop flow on its ofport; the port's
+  status is DOWN with the reason.
 * br-tun has one tunnel port per remote endpoint and enabled tunnel type; a new port
   is planned with a requested ofport so its flows can be installed in the same pass.
 """
@@ -87,9 +89,11 @@ class Plan:
 
     Applying in this order never lets a frame through that the old or the new
     state would drop: add tunnel ports (``ofport_request`` = their ``ofport``), then
-    every bridge's ``flow_diffs[bridge].add`` (new drops and translations), then
-    ``tags``, then the diffs' ``delete``, then remove tunnel ports. If OVS gave a
-    tunnel port another ofport than requested, the next plan corrects its flows.
+    the drops among every bridge's ``flow_diffs[bridge].add``, then ``tags``, then
+    the other adds (a bound VIF's forwarding flow only once it has its local VLAN,
+    never while it is still in the dead one), then the diffs' ``delete``, then
+    remove tunnel ports. If OVS gave a tunnel port another ofport than requested,
+    the next plan corrects its flows.
 
     A VIF with a QoS limit gets a meter on br-int (``set_meters``: id -> (rate,
     burst), set before the flows that use it; ``remove_meters`` go after the flow
@@ -423,8 +427,15 @@ def _integration_flows(
     local_vlans: Mapping[str, int],
     limits: Mapping[int, tuple[int, int]],
 ) -> set[Flow]:
-    flows = {integration.normal_switching()}
-    flows |= {integration.police_port(ofport) for ofport in limits}
+    flows = {integration.drop_by_default()}
+    for interface, _, _ in wiring.bind.values():
+        ofport = interface.ofport
+        if ofport in limits:
+            flows.add(integration.police_port(ofport))
+        else:
+            flows.add(integration.forward_port(ofport))
+    if actual.tunnel_link is not None:
+        flows.add(integration.forward_port(actual.tunnel_link.int_ofport))
     flows |= {
         integration.isolate_port(interface.ofport)
         for interface in wiring.isolate.values()

@@ -324,9 +324,14 @@ class Agent:
             )
         diffs = {b: d for b, d in result.flow_diffs.items() if b in managed and d}
         for bridge, diff in diffs.items():
-            if diff.add:
-                self.flows.apply(bridge, FlowDiff(add=diff.add))
+            drops = tuple(flow for flow in diff.add if not flow.actions)
+            if drops:
+                self.flows.apply(bridge, FlowDiff(add=drops))
         self.switch.set_tags((tag.interface, tag.tag) for tag in result.tags)
+        for bridge, diff in diffs.items():
+            forwards = tuple(flow for flow in diff.add if flow.actions)
+            if forwards:
+                self.flows.apply(bridge, FlowDiff(add=forwards))
         for bridge, diff in diffs.items():
             if diff.delete:
                 self.flows.apply(bridge, FlowDiff(delete=diff.delete))

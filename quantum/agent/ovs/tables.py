@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """The agent's OpenFlow pipeline in one place: tables, priorities, cookie, VLANs.
 
-br-int (one table, OVS NORMAL switching on local VLAN access tags)::
+br-int (one table, OVS NORMAL switching on local VLAN access tags; a port carries
+nothing until the agent wires it, and quantum-vif plugs into the dead VLAN)::
 
     table 0  prio 3  in_port=<physnet link>, dl_vlan=<segment>  -> local VLAN, NORMAL
              prio 2  in_port=<isolated VIF or link>             -> drop
-             prio 2  in_port=<VIF with a QoS limit>             -> meter <ofport>,NORMAL
-             prio 1  any                                        -> NORMAL
+             prio 2  in_port=<bound VIF with a QoS limit>       -> meter <ofport>,NORMAL
+             prio 1  in_port=<bound VIF or tunnel link>         -> NORMAL
+             prio 0  any                                        -> drop
 
     (meter N on br-int: drop above the port's rate, kbit/s, bursts of its burst)
 
@@ -44,7 +46,8 @@ MAX_LOCAL_VLAN: Final = 4094
 
 # br-int
 INT_TABLE: Final = 0
-INT_NORMAL_PRIORITY: Final = 1
+INT_DEFAULT_PRIORITY: Final = 0
+INT_FORWARD_PRIORITY: Final = 1
 INT_DROP_PRIORITY: Final = 2
 INT_TRANSLATE_PRIORITY: Final = 3
 #: A VIF's ingress limit; never on the same port as the drop of an isolated one.

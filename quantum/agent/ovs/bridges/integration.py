@@ -1,5 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""br-int: VIFs are access ports on their network's local VLAN; NORMAL switches."""
+"""br-int: VIFs are access ports on their network's local VLAN; NORMAL switches.
+
+Nothing is switched by default: a port forwards only once the agent has wired it
+(a bound VIF, the tunnel link) or translated what it brings (a physical link), so
+a VIF plugged while the agent is stopped, or before it has been told about it,
+carries no traffic.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,19 @@ from quantum.agent.ovs.flows import (
 )
 
 
-def normal_switching() -> Flow:
-    """Everything not dropped or translated is switched by NORMAL on its tag."""
+def drop_by_default() -> Flow:
+    """What no flow below claims is dropped: unwired ports carry nothing."""
+    return Flow(table=tables.INT_TABLE, priority=tables.INT_DEFAULT_PRIORITY)
+
+
+def forward_port(ofport: int) -> Flow:
+    """A wired port (a bound VIF, the tunnel link): NORMAL switches what it sends
+    on its access tag (frames it sends tagged are dropped by NORMAL)."""
     return Flow(
-        table=tables.INT_TABLE, priority=tables.INT_NORMAL_PRIORITY, actions=(Normal(),)
+        table=tables.INT_TABLE,
+        priority=tables.INT_FORWARD_PRIORITY,
+        match=Match(in_port=ofport),
+        actions=(Normal(),),
     )
 
 

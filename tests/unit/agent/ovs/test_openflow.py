@@ -149,7 +149,7 @@ def test_install_adds_then_deletes_and_sweeps(app: OpenFlowApp) -> None:
     _connect(app, dp, MAIN_DISPATCHER)
     foreign = InstalledFlow(cookie=1, flow=Flow(table=5, priority=5))
     dp.table[foreign.flow.key] = foreign
-    first = [integration.normal_switching(), integration.isolate_port(3)]
+    first = [integration.drop_by_default(), integration.isolate_port(3)]
     diff = app.install("br-int", first)
     assert set(diff.add) == set(first)
     assert diff.delete == (foreign,)
@@ -157,7 +157,7 @@ def test_install_adds_then_deletes_and_sweeps(app: OpenFlowApp) -> None:
     assert dp.log.index("barrier") < dp.log.index(dp.log[-2])
 
     dp.log.clear()
-    second = [integration.normal_switching(), integration.isolate_port(4)]
+    second = [integration.drop_by_default(), integration.isolate_port(4)]
     diff = app.install("br-int", second)
     assert diff.add == (integration.isolate_port(4),)
     assert [item.flow for item in diff.delete] == [integration.isolate_port(3)]
@@ -176,12 +176,12 @@ def test_install_adds_then_deletes_and_sweeps(app: OpenFlowApp) -> None:
 def test_refused_adds_raise_before_anything_is_deleted(app: OpenFlowApp) -> None:
     dp = FakeDatapath(app, "br-int")
     _connect(app, dp, MAIN_DISPATCHER)
-    app.install("br-int", [integration.normal_switching()])
+    app.install("br-int", [integration.drop_by_default()])
     bad = Flow(table=0, priority=1, actions=(Output(ofp.OFPP_ANY),))
     with pytest.raises(OpenFlowError, match="OFPET_BAD_ACTION"):
         app.install("br-int", [bad, integration.isolate_port(9)])
     assert {item.flow for item in app.dump_flows("br-int")} == {
-        integration.normal_switching(),
+        integration.drop_by_default(),
         integration.isolate_port(9),
     }
 

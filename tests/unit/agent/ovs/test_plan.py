@@ -201,7 +201,9 @@ def test_bound_port_is_tagged_and_reported_up() -> None:
     assert p.statuses == (PortStatus(port_id="port-1", state=PortState.UP),)
     assert p.flows["br-int"] == frozenset(
         {
-            integration.normal_switching(),
+            integration.drop_by_default(),
+            integration.forward_port(1),
+            integration.forward_port(TUN_LINK.int_ofport),
             integration.block_link(ETH1_LINK.int_ofport),
             integration.block_link(ETH2_LINK.int_ofport),
         }
@@ -465,11 +467,11 @@ def test_foreign_flows_are_swept_only_when_asked() -> None:
     foreign = InstalledFlow(
         cookie=0x1, flow=Flow(table=5, priority=9, actions=(Normal(),))
     )
-    mine_dup = InstalledFlow(cookie=0x2, flow=integration.normal_switching())
+    mine_dup = InstalledFlow(cookie=0x2, flow=integration.drop_by_default())
     have = actual(flows=MappingProxyType({"br-int": frozenset({foreign, mine_dup})}))
     swept = plan(desired(), have).flow_diffs["br-int"]
     assert set(swept.delete) == {foreign, mine_dup}
-    assert integration.normal_switching() in swept.add
+    assert integration.drop_by_default() in swept.add
     kept = plan(desired(), have, sweep=False).flow_diffs["br-int"]
     assert kept.delete == ()
     after = apply_plan(have, plan(desired(), have))
@@ -595,7 +597,7 @@ def hosts(draw: st.DrawFn) -> tuple[DesiredState, ActualState]:
                     st.sampled_from([tables.AGENT_COOKIE, 0, 7]),
                     st.sampled_from(
                         [
-                            integration.normal_switching(),
+                            integration.drop_by_default(),
                             integration.isolate_port(3),
                             tunnel.outbound(1, 1, [10]),
                             tunnel.inbound(TunnelType.GRE, 2, 1, 1),

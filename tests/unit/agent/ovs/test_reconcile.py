@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 
 from quantum.agent.ovs import reconcile, tables
+from quantum.agent.ovs.bridges import integration
 from quantum.agent.ovs.flows import FlowDiff, InstalledFlow
 from quantum.agent.ovs.model import Interface, PatchLink, TunnelPort, TunnelType
 from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
@@ -175,6 +176,7 @@ class FakeHost:
     ) -> None:
         if diff.add:
             self.calls.append(f"add-flows {bridge}")
+            self.calls += [f"add-flow {bridge} {flow.render()}" for flow in diff.add]
         if diff.delete:
             self.calls.append(f"del-flows {bridge}")
         self.flows[bridge] -= set(diff.delete)
@@ -207,6 +209,9 @@ def test_a_round_wires_the_plugged_ports_and_reports_them_up() -> None:
     assert host.calls.index("add-flows br-int") < host.calls.index(
         f"tag tap1 {tags['tap1']}"
     )
+    # NOTE: a VIF forwards only once it is on its local VLAN, never from the dead one
+    forward = f"add-flow br-int {integration.forward_port(5).render()}"
+    assert host.calls.index(f"tag tap1 {tags['tap1']}") < host.calls.index(forward)
 
 
 def test_a_second_round_changes_nothing_and_reports_nothing() -> None:
@@ -230,6 +235,7 @@ def test_a_port_set_down_is_isolated_and_reported_down() -> None:
     agent = _agent(server, host)
     agent.round()
     server.ports = [_port("p1", "net-a", 5, up=False)]
+    host.calls.clear()
 
     agent.round()
 
@@ -237,6 +243,11 @@ def test_a_port_set_down_is_isolated_and_reported_down() -> None:
         ("p1", msg.ReportedStatus.DOWN)
     ]
     assert host.interfaces[0].tag == tables.DEAD_VLAN
+    # NOTE: dropped before it leaves its VLAN; its forwarding goes last
+    drop = f"add-flow br-int {integration.isolate_port(5).render()}"
+    dead = f"tag tap1 {tables.DEAD_VLAN}"
+    assert host.calls.index(drop) < host.calls.index(dead)
+    assert host.calls.index(dead) < host.calls.index("del-flows br-int")
 
 
 def test_tunnel_ports_go_to_other_hosts_only_before_their_flows() -> None:

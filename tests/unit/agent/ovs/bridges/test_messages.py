@@ -25,7 +25,7 @@ from quantum.agent.ovs.model import TunnelType
 DATAPATH = SimpleNamespace(ofproto=ofp, ofproto_parser=parser, id=1)
 
 FLOWS = [
-    integration.normal_switching(),
+    integration.drop_by_default(),
     integration.isolate_port(5),
     integration.police_port(6),
     integration.physnet_inbound(2, None, 3),
