@@ -174,6 +174,14 @@ class OverQuota(Conflict):
     template = "Quota exceeded for resources: {overs}."
 
 
+class QuotaBelowUsage(BadRequest):
+    """A limit set with ``check_limit`` is below what the tenant already owns."""
+
+    template = (
+        "Quota limit {limit} for {resource} is below its current usage of {used}."
+    )
+
+
 class BodyTooLarge(BadRequest):
     """The request body is over ``max_request_body_size`` (413)."""
 

@@ -286,9 +286,24 @@ class CorePluginV2(Protocol):
         """Every tenant with an override, with its limits."""
         ...
 
+    def quota_defaults(self) -> dict[QuotaResource, int]:
+        """The configured limits, which a tenant without overrides has."""
+        ...
+
+    def quota_usage(self, tenant_id: str) -> dict[QuotaResource, int]:
+        """What the tenant owns of each resource its quota limits."""
+        ...
+
     def update_quota(
-        self, tenant_id: str, limits: Mapping[QuotaResource, int]
-    ) -> dict[QuotaResource, int]: ...
+        self,
+        tenant_id: str,
+        limits: Mapping[QuotaResource, int],
+        *,
+        check_limit: bool = False,
+    ) -> dict[QuotaResource, int]:
+        """Raises QuotaBelowUsage when ``check_limit`` and a non-negative limit is
+        below what the tenant owns (nothing is then written)."""
+        ...
 
     def reset_quota(self, tenant_id: str) -> None: ...
 

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """``/v2.0/quotas``: per-tenant limits (spec §5.6). Admins list, show, update and
-reset them; a tenant may read its own. Enforcement is the store's (on create)."""
+reset them; a tenant may read its own, its defaults (``/<tenant>/default``) and
+its usage (``/<tenant>/details``: used, limit, reserved), as the openstack CLI asks.
+Enforcement is the store's (on create)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from webob import Request, Response
 
 from quantum.api.policy import Policy
 from quantum.api.v2 import faults
-from quantum.api.v2.attributes import to_int
+from quantum.api.v2.attributes import to_bool, to_int
 from quantum.api.v2.context import Caller
 from quantum.api.wire import encode_json
 from quantum.core import exceptions as exc
@@ -39,12 +41,32 @@ def _authorize(policy: Policy, caller: Caller, action: str, tenant: str) -> None
         raise exc.PolicyNotAuthorized(action=action)
 
 
-def _limits(body: Any) -> dict[QuotaResource, int]:
+def _details(
+    limits: dict[QuotaResource, int], used: dict[QuotaResource, int]
+) -> dict[str, dict[str, int]]:
+    # NOTE: nothing is ever reserved: a create counts and writes in one transaction.
+    return {
+        r.value: {"used": used.get(r, 0), "limit": limits[r], "reserved": 0}
+        for r in QuotaResource
+        if r in limits
+    }
+
+
+def _limits(body: Any) -> tuple[dict[QuotaResource, int], bool]:
+    """The limits of an update, and whether to check them against usage.
+
+    ``check_limit`` (what the openstack CLI sends by default) refuses a limit below
+    usage; ``force`` (``--force``) is the default here: set it whatever is in use.
+    """
     if not isinstance(body, dict) or set(body) != {"quota"}:
         raise exc.InvalidInput(reason="the body must be {'quota': {...}}")
     raw = body["quota"]
     if not isinstance(raw, dict):
         raise exc.InvalidInput(reason="quota must be a JSON object")
+    raw = dict(raw)
+    check_limit = to_bool("check_limit", raw.pop("check_limit", False))
+    if to_bool("force", raw.pop("force", False)) and check_limit:
+        raise exc.InvalidInput(reason="check_limit and force exclude each other")
     limits = {}
     for key, value in raw.items():
         try:
@@ -57,7 +79,13 @@ def _limits(body: Any) -> dict[QuotaResource, int]:
         if not -1 <= limit <= 2**31 - 1:
             raise exc.InvalidInput(reason=f"quota {key} must be -1 (unlimited) or more")
         limits[resource] = limit
-    return limits
+    return limits, check_limit
+
+
+def _read(plugin: CorePluginV2, tenant: str, what: str) -> dict[str, Any]:
+    if what == "default":
+        return _wire(plugin.quota_defaults())
+    return _details(plugin.quota_limits(tenant), plugin.quota_usage(tenant))
 
 
 def handle(
@@ -87,6 +115,11 @@ def handle(
                 "501 Not Implemented", "HTTPNotImplemented", "Not implemented"
             )
         return faults.method_not_allowed("GET")
+    if len(rest) == 2 and rest[0] and rest[1] in ("default", "details"):
+        if method != "GET":
+            return faults.method_not_allowed("GET")
+        _authorize(policy, caller, "get_quota", rest[0])
+        return _json("200 OK", {"quota": _read(plugin, rest[0], rest[1])})
     if len(rest) != 1 or not rest[0]:
         return faults.not_found()
     tenant = rest[0]
@@ -100,8 +133,9 @@ def handle(
         return _json("200 OK", {"quota": _wire(plugin.quota_limits(tenant))})
     if method == "PUT":
         _authorize(policy, caller, "update_quota", tenant)
-        limits = _limits(read_body(request))
-        return _json("200 OK", {"quota": _wire(plugin.update_quota(tenant, limits))})
+        limits, check_limit = _limits(read_body(request))
+        updated = plugin.update_quota(tenant, limits, check_limit=check_limit)
+        return _json("200 OK", {"quota": _wire(updated)})
     if method == "DELETE":
         _authorize(policy, caller, "delete_quota", tenant)
         plugin.reset_quota(tenant)

@@ -79,13 +79,15 @@ class Quotas:
             if limit < 0:
                 continue
             _lock(s, tenant_id)
-            used = s.scalar(
-                select(func.count())
-                .select_from(column.class_)
-                .where(column == tenant_id)
-            )
-            if int(used or 0) + wanted[tenant_id] > limit:
+            if self._used(s, column, tenant_id) + wanted[tenant_id] > limit:
                 raise exc.OverQuota(overs=resource.value)
+
+    @staticmethod
+    def _used(s: Session, column: InstrumentedAttribute[str], tenant_id: str) -> int:
+        used = s.scalar(
+            select(func.count()).select_from(column.class_).where(column == tenant_id)
+        )
+        return int(used or 0)
 
     def limit(self, s: Session, tenant_id: str, resource: QuotaResource) -> int:
         override = s.scalar(
@@ -109,9 +111,32 @@ class Quotas:
         tenants = s.scalars(select(QuotaRow.tenant_id).distinct()).all()
         return {t: self.limits(s, t) for t in sorted(tenants)}
 
+    def usage(self, s: Session, tenant_id: str) -> dict[QuotaResource, int]:
+        """What the tenant owns of each limited resource."""
+        return {r: self._used(s, c, tenant_id) for r, c in self.counted.items()}
+
     def update(
-        self, s: Session, tenant_id: str, limits: Mapping[QuotaResource, int]
+        self,
+        s: Session,
+        tenant_id: str,
+        limits: Mapping[QuotaResource, int],
+        *,
+        check_limit: bool = False,
     ) -> dict[QuotaResource, int]:
+        """Set the tenant's limits; with ``check_limit``, raise QuotaBelowUsage for
+        a limit below what it owns (counted under its quota lock, so no create of
+        the tenant slips in between)."""
+        if check_limit:
+            _lock(s, tenant_id)
+            for resource, value in sorted(limits.items()):
+                column = self.counted.get(resource)
+                if value < 0 or column is None:
+                    continue
+                used = self._used(s, column, tenant_id)
+                if used > value:
+                    raise exc.QuotaBelowUsage(
+                        limit=value, resource=resource.value, used=used
+                    )
         for resource, value in limits.items():
             row = s.get(QuotaRow, (tenant_id, resource.value))
             if row is None:

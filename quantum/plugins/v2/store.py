@@ -671,11 +671,21 @@ class V2Store:
     def quota_overrides(self) -> dict[str, dict[QuotaResource, int]]:
         return self.db.run(self.quotas.overridden, write=False)
 
+    def quota_defaults(self) -> dict[QuotaResource, int]:
+        return dict(self.quotas.defaults)
+
+    def quota_usage(self, tenant_id: str) -> dict[QuotaResource, int]:
+        return self.db.run(lambda s: self.quotas.usage(s, tenant_id), write=False)
+
     def update_quota(
-        self, tenant_id: str, limits: Mapping[QuotaResource, int]
+        self,
+        tenant_id: str,
+        limits: Mapping[QuotaResource, int],
+        *,
+        check_limit: bool = False,
     ) -> dict[QuotaResource, int]:
         return self.db.run(
-            lambda s: self.quotas.update(s, tenant_id, limits),
+            lambda s: self.quotas.update(s, tenant_id, limits, check_limit=check_limit),
             write=True,
             bump_revision=False,
         )

@@ -72,3 +72,61 @@ def test_bad_quota_bodies_are_400(v2: V2) -> None:
         {"quotas": {}},
     ):
         assert error(v2.put("/quotas/acme", body, ADMIN)) == (400, "InvalidInput")
+
+
+def test_check_limit_refuses_a_limit_below_usage_and_force_sets_it(v2: V2) -> None:
+    for _ in range(3):
+        v2.network()
+    v2.port(v2.network()["id"])
+    # what the openstack CLI sends: check_limit by default, force with --force
+    below = {"quota": {"network": 3, "port": 3, "subnet": 2, "check_limit": True}}
+    refused = v2.put("/quotas/acme", below, ADMIN)
+    assert error(refused) == (400, "QuotaBelowUsage")
+    assert refused.json["NeutronError"]["message"] == (
+        "Quota limit 3 for network is below its current usage of 4."
+    )
+    assert v2.get("/quotas/acme", ADMIN).json == {"quota": DEFAULTS}  # nothing written
+    at = {"quota": {"network": 4, "port": 1, "subnet": 0, "check_limit": "true"}}
+    assert v2.put("/quotas/acme", at, ADMIN).json == {
+        "quota": {"network": 4, "subnet": 0, "port": 1}
+    }
+    unlimited = {"quota": {"network": -1, "check_limit": True}}
+    assert v2.put("/quotas/acme", unlimited, ADMIN).status_int == 200
+    forced = v2.put("/quotas/acme", {"quota": {"network": 1, "force": True}}, ADMIN)
+    assert forced.json["quota"]["network"] == 1
+    plain = v2.put("/quotas/acme", {"quota": {"network": 2}}, ADMIN)
+    assert plain.json["quota"]["network"] == 2
+    for bad in (
+        {"quota": {"network": 9, "check_limit": "maybe"}},
+        {"quota": {"network": 9, "force": 2}},
+        {"quota": {"network": 9, "check_limit": True, "force": True}},
+    ):
+        assert error(v2.put("/quotas/acme", bad, ADMIN)) == (400, "InvalidInput")
+    assert v2.get("/quotas/acme", ADMIN).json["quota"]["network"] == 2
+
+
+def test_defaults_and_details_as_todays_clients_ask(v2: V2) -> None:
+    v2.put("/quotas/acme", {"quota": {"network": 7}}, ADMIN)
+    net = v2.network()
+    v2.port(net["id"])
+    v2.port(net["id"])
+    v2.network(as_=tenant("other"))
+    assert v2.get("/quotas/acme/default").json == {"quota": DEFAULTS}
+    assert v2.get("/quotas/acme/details").json == {
+        "quota": {
+            "network": {"used": 1, "limit": 7, "reserved": 0},
+            "subnet": {"used": 0, "limit": 10, "reserved": 0},
+            "port": {"used": 2, "limit": 50, "reserved": 0},
+        }
+    }
+    assert v2.get("/quotas/other/details", ADMIN).json["quota"]["network"] == {
+        "used": 1,
+        "limit": 10,
+        "reserved": 0,
+    }
+    for path in ("/quotas/other/default", "/quotas/other/details"):
+        assert error(v2.get(path)) == (403, "PolicyNotAuthorized")
+    refused = v2.put("/quotas/acme/details", {"quota": {}}, ADMIN)
+    assert error(refused) == (405, "HTTPMethodNotAllowed")
+    assert refused.headers["Allow"] == "GET"
+    assert error(v2.get("/quotas/acme/usage", ADMIN)) == (404, "HTTPNotFound")

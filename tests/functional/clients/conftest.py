@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from quantum.testing.client import write_config
+from quantum.testing.keystone import ADMIN_PASSWORD
 from quantum.testing.server import ServerProcess, db_manage, free_port
 from tests.conftest import unavailable
 from tests.functional.auth.conftest import PASSWORDS, Identity, keystone
@@ -223,6 +224,13 @@ def openstack(clients_venv: Path, endpoint: str) -> Openstack:
 def openstack_user(clients_venv: Path, cloud: dict[str, str]) -> Openstack:
     """The CLI as Keystone user demo, finding the server in the catalog."""
     return Openstack(clients_venv, "", cloud)
+
+
+@pytest.fixture(scope="session")
+def openstack_admin(clients_venv: Path, cloud: dict[str, str]) -> Openstack:
+    """The CLI as Keystone's bootstrap admin (project admin), through the catalog."""
+    admin = {"OS_USERNAME": "admin", "OS_PASSWORD": ADMIN_PASSWORD}
+    return Openstack(clients_venv, "", {**cloud, **admin, "OS_PROJECT_NAME": "admin"})
 
 
 class Quantum:
