@@ -31,6 +31,7 @@ from quantum.api.auth import (
 from quantum.api.extension_loader import load_registry
 from quantum.api.extensions import (
     TENANT_RULE,
+    TENANT_WRITE_RULE,
     ExtensionDescriptor,
     ExtensionRegistry,
     ExtensionsFilter,
@@ -81,7 +82,7 @@ class Service:
         except BaseException:
             plugin.close()
             raise
-        policy.register([TENANT_RULE])
+        policy.register([TENANT_RULE, TENANT_WRITE_RULE])
         return cls(settings, plugin, registry, policy, buckets)
 
 

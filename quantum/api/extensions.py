@@ -33,7 +33,7 @@ from routes import Mapper
 from webob import Request, Response
 
 from quantum.api.context import from_environ
-from quantum.api.policy import ADMIN_OR_OWNER, Policy
+from quantum.api.policy import ADMIN_OR_OWNER, OWNER_WRITER, Policy
 from quantum.api.v1 import faults
 from quantum.api.v1.faults import BodyFault
 from quantum.api.v1.requests import read
@@ -88,10 +88,18 @@ def describe(extension: Extension) -> ExtensionDescriptor:
 TENANT_RULE = oslo_policy.RuleDefault(
     "extension:tenant_resource",
     ADMIN_OR_OWNER,
-    "Extension routes with a {tenant_id} in their URL; the target is that tenant.",
+    "A GET of an extension route with a {tenant_id} in its URL; the target is "
+    "that tenant.",
 )
-"""Checked before any extension handler whose route names a tenant; a refusal is
-the plain 404, so nobody learns what another tenant has."""
+"""Checked before any extension handler whose route names a tenant (TENANT_WRITE_RULE
+for a method other than GET); a refusal is the plain 404, so nobody learns what
+another tenant has."""
+
+TENANT_WRITE_RULE = oslo_policy.RuleDefault(
+    "extension:tenant_resource_write",
+    OWNER_WRITER,
+    "Any other method on an extension route with a {tenant_id} in its URL.",
+)
 
 
 # -- what extensions declare ------------------------------------------------------
@@ -314,7 +322,7 @@ class ExtensionsFilter:
         api: str = "v1",
     ) -> None:
         """``wrap_show``: ``/extensions/{alias}`` answers ``{"extension": {...}}``
-        (v2.0) instead of the flat object (v1.x). ``policy`` (with ``TENANT_RULE``
+        (v2.0) instead of the flat object (v1.x). ``policy`` (with the ``TENANT_*RULE``s
         registered) guards routes naming a tenant; None trusts the URL. ``api``: which
         extensions discovery lists (``ExtensionRegistry.descriptors_for``)."""
         self.app = app
@@ -418,7 +426,8 @@ class ExtensionsFilter:
             return True
         target = {"project_id": tenant, "tenant_id": tenant}
         context = from_environ(request.environ)
-        return self.policy.allows(context, TENANT_RULE.name, target)
+        rule = TENANT_RULE if request.method in ("GET", "HEAD") else TENANT_WRITE_RULE
+        return self.policy.allows(context, rule.name, target)
 
     def _call(
         self, request: Request, fmt: Format, params: Mapping[str, str]

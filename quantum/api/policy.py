@@ -22,6 +22,8 @@ from quantum.api.context import RequestContext
 from quantum.core.exceptions import ConfigError
 
 ADMIN_OR_OWNER = "rule:admin_or_owner"
+WRITER = "not rule:read_only"
+OWNER_WRITER = f"{ADMIN_OR_OWNER} and {WRITER}"
 
 BASE_RULES: tuple[oslo_policy.RuleDefault, ...] = (
     oslo_policy.RuleDefault(
@@ -33,6 +35,12 @@ BASE_RULES: tuple[oslo_policy.RuleDefault, ...] = (
         "admin_or_owner",
         "rule:context_is_admin or project_id:%(project_id)s",
         "An administrator, or a caller whose project owns the target.",
+    ),
+    oslo_policy.RuleDefault(
+        "read_only",
+        "role:reader and not (rule:context_is_admin or role:member or role:_member_)",
+        "A caller that may read and nothing else: the reader role without member "
+        "(Keystone's member implies reader, so a member's token holds both).",
     ),
     oslo_policy.RuleDefault(
         "default", ADMIN_OR_OWNER, "The rule of every action not named here."
@@ -59,23 +67,32 @@ V1_OPERATIONS = (
     "unplug_attachment",
 )
 
+V1_READS = frozenset(op for op in V1_OPERATIONS if op.startswith(("list_", "show_")))
+
 V1_RULES: tuple[oslo_policy.RuleDefault, ...] = tuple(
     oslo_policy.RuleDefault(
         f"v1:{operation}",
-        ADMIN_OR_OWNER,
+        ADMIN_OR_OWNER if operation in V1_READS else OWNER_WRITER,
         f"v1.0/v1.1 {operation}; the target is the tenant in the URL.",
     )
     for operation in V1_OPERATIONS
 )
 
-V1_EXTENSION_RULE = oslo_policy.RuleDefault(
-    "v1:extension",
-    ADMIN_OR_OWNER,
-    "Any extension path under /tenants/{tenant} (v1.0/v1.1); the target is the "
-    "tenant in the URL. Extensions may check finer rules of their own.",
+V1_EXTENSION_RULES = (
+    oslo_policy.RuleDefault(
+        "v1:extension",
+        ADMIN_OR_OWNER,
+        "A GET of any extension path under /tenants/{tenant} (v1.0/v1.1); the "
+        "target is the tenant in the URL. Extensions may check finer rules.",
+    ),
+    oslo_policy.RuleDefault(
+        "v1:extension_write",
+        OWNER_WRITER,
+        "Any other method on an extension path under /tenants/{tenant}.",
+    ),
 )
 
-DEFAULT_RULES = BASE_RULES + V1_RULES + (V1_EXTENSION_RULE,)
+DEFAULT_RULES = BASE_RULES + V1_RULES + V1_EXTENSION_RULES
 
 
 def _frozen(value: Any) -> Any:

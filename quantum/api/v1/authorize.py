@@ -3,8 +3,9 @@
 
 A Paste filter in front of the extensions and the core API, so that core routes and
 extension resources under ``/tenants/{tenant}`` are guarded alike. The action is
-``v1:<operation>`` for a core route (``router.ROUTES``) and ``v1:extension`` for any
-other path under a tenant; the target is the URL's tenant. A refused caller is told
+``v1:<operation>`` for a core route (``router.ROUTES``), ``v1:extension`` for a GET
+of any other path under a tenant and ``v1:extension_write`` for any other method
+there; the target is the URL's tenant. A refused caller is told
 the thing does not exist: the version's network-not-found fault under
 ``/tenants/{t}/networks/{id}``, WebOb's plain 404 anywhere else, the same answers a
 tenant gets for a network or path that really does not exist.
@@ -52,7 +53,12 @@ class AuthorizeFilter:
             return self.app(environ, start_response)
         tenant, network_id = found.group(1), found.group(3)
         route = match_route(self.mapper, request.method, stripped)
-        operation = route[0] if route is not None and route[0] else "extension"
+        if route is not None and route[0]:
+            operation = route[0]
+        elif request.method in ("GET", "HEAD"):
+            operation = "extension"
+        else:
+            operation = "extension_write"
         if self.policy.allows_v1(from_environ(environ), operation, tenant):
             return self.app(environ, start_response)
         if network_id is None or network_id == "detail":

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from oslo_policy import policy as oslo_policy
 
+from quantum.api.policy import OWNER_WRITER, WRITER
 from quantum.api.v2.attributes import Resource
 
 ADMIN_ONLY = "rule:context_is_admin"
@@ -49,12 +50,18 @@ def rules(resources: Iterable[Resource]) -> list[oslo_policy.RuleDefault]:
     for resource in resources:
         name = resource.name
         found += [
-            oslo_policy.RuleDefault(f"create_{name}", "", f"v2.0: create a {name}."),
+            oslo_policy.RuleDefault(
+                f"create_{name}", WRITER, f"v2.0: create a {name}."
+            ),
             oslo_policy.RuleDefault(
                 f"get_{name}", READ_RULES.get(name, OWNER), f"v2.0: show a {name}."
             ),
-            oslo_policy.RuleDefault(f"update_{name}", OWNER, f"v2.0: update a {name}."),
-            oslo_policy.RuleDefault(f"delete_{name}", OWNER, f"v2.0: delete a {name}."),
+            oslo_policy.RuleDefault(
+                f"update_{name}", OWNER_WRITER, f"v2.0: update a {name}."
+            ),
+            oslo_policy.RuleDefault(
+                f"delete_{name}", OWNER_WRITER, f"v2.0: delete a {name}."
+            ),
         ]
         for field in resource.fields:
             verbs: Sequence[str] = ()

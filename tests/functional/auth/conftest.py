@@ -3,9 +3,10 @@
 its users, and the Quantum app validating tokens against it.
 
 * ``keystone``: the running Keystone; users ``demo`` and ``alt`` (role member, each
-  in its own project), ``admin`` (the bootstrap admin) and ``nova`` (the compute
-  service: roles admin and service in project service); ``quantum`` is the service
-  user auth_token validates tokens with.
+  in its own project), ``reader`` (role reader only, in ``demo``'s project),
+  ``admin`` (the bootstrap admin) and ``nova`` (the compute service: roles admin and
+  service in project service); ``quantum`` is the service user auth_token validates
+  tokens with.
 * ``keystone_api``: the v1 app under ``auth_strategy = keystone`` over the SQL plugin
   on SQLite, validated tokens cached (keystonemiddleware's default).
 * ``uncached_api``: the same with ``token_cache_time = -1``: Keystone is asked on
@@ -33,7 +34,7 @@ from quantum.testing.keystone import (
 )
 from tests.conftest import unavailable
 
-PASSWORDS = {"demo": "pw-demo", "alt": "pw-alt", "nova": "pw-nova"}
+PASSWORDS = {"demo": "pw-demo", "alt": "pw-alt", "nova": "pw-nova", "reader": "pw-r"}
 
 
 @dataclass
@@ -68,6 +69,7 @@ def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
         users = {
             "demo": server.add_user("demo", PASSWORDS["demo"], "demo", "member"),
             "alt": server.add_user("alt", PASSWORDS["alt"], "alt", "member"),
+            "reader": server.add_user("reader", PASSWORDS["reader"], "demo", "reader"),
             "nova": server.add_user(
                 "nova", PASSWORDS["nova"], "service", "admin", "service"
             ),

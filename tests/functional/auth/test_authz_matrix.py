@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The authorization matrix: every v1 route x {owner, other tenant, admin, no token}
-x {v1.0, v1.1}, with real Keystone tokens.
+"""The authorization matrix: every v1 route x {owner, reader, other tenant, admin,
+no token}
+x {v1.0, v1.1}, with real Keystone tokens; and what a reader may do on v2.0.
 
 Each cell seeds its own resources in the owner's tenant, sends one request to a URL
 under the owner's tenant, and checks the status and the store read back through the
@@ -14,12 +15,14 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from quantum.plugins.interface import CorePlugin
 from tests.functional.auth.conftest import Identity, KeystoneApi
+from tests.functional.auth.conftest import _api as fresh_api
 
 NNF_MESSAGE = "Unable to find a network with the specified identifier."
 NOT_FOUND_PAGE = b"404 Not Found\n\nThe resource could not be found.\n\n   "
@@ -74,9 +77,11 @@ ROUTES = (
     Route("unplug_attachment", "DELETE", "/networks/{net}/ports/{plugged}/attachment"),
 )
 
-WHO = ("owner", "other", "admin", "none")
-USER = {"owner": "demo", "other": "alt", "admin": "nova"}
-"""Keystone users; the compute service (nova, role admin) is the administrator."""
+WHO = ("owner", "reader", "other", "admin", "none")
+USER = {"owner": "demo", "reader": "reader", "other": "alt", "admin": "nova"}
+"""Keystone users; the compute service (nova, role admin) is the administrator;
+``reader`` has only the reader role, in the owner's project: it reads, and any
+write is refused as if the thing did not exist (v1 has no 403)."""
 
 VERSIONS = ("v1.0", "v1.1")
 
@@ -146,7 +151,7 @@ def test_route_by_caller(
     if who == "none":
         assert response.status_int == 401
         assert after == before
-    elif who == "other":
+    elif who == "other" or (who == "reader" and route.writes):
         if route.on_network:
             target = net.id if "{net}" in route.path else empty.id
             detail = f"Network {target} could not be found"
@@ -213,3 +218,43 @@ def test_own_url_with_another_tenants_ids_finds_nothing(
     assert response.status in ("420 networkNotFound", "404 Not Found")
     assert "NetworkNotFound" in response.text or "networkNotFound" in response.text
     assert _snapshot(plugin, [owner, intruder]) == before
+
+
+def test_a_reader_reads_v2_and_writes_nothing(
+    keystone: Identity, tmp_path: Path
+) -> None:
+    """Only the reader role: GET answers as for the owner; create is 403, update
+    and delete read as not found, and nothing changes. The member of the same
+    project (the positive control) may do each."""
+    client = fresh_api(tmp_path, keystone.keystone).client
+    owner, reader = keystone.token("demo"), keystone.token("reader")
+
+    def call(token: str, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Content-Type": "application/json", "X-Auth-Token": token}
+        return client.request(method, f"/v2.0{path}", body, headers)
+
+    made = call(owner, "POST", "/networks", {"network": {"name": "mine"}})
+    assert made.status_int == 201, made.body
+    net = made.json["network"]["id"]
+    shown = call(reader, "GET", f"/networks/{net}")
+    assert shown.status_int == 200
+    assert shown.json["network"]["name"] == "mine"
+    assert net in {n["id"] for n in call(reader, "GET", "/networks").json["networks"]}
+
+    refused = call(reader, "POST", "/networks", {"network": {"name": "r"}})
+    assert refused.status_int == 403
+    assert refused.json["NeutronError"]["type"] == "PolicyNotAuthorized"
+    port = call(reader, "POST", "/ports", {"port": {"network_id": net}})
+    assert port.status_int == 403
+    renamed = call(reader, "PUT", f"/networks/{net}", {"network": {"name": "r"}})
+    assert renamed.status_int == 404
+    assert call(reader, "DELETE", f"/networks/{net}").status_int == 404
+    listed = call(owner, "GET", "/networks").json["networks"]
+    assert [(n["id"], n["name"]) for n in listed if n["name"] in ("mine", "r")] == [
+        (net, "mine")
+    ]
+    assert call(owner, "GET", "/ports").json["ports"] == []
+
+    updated = call(owner, "PUT", f"/networks/{net}", {"network": {"name": "r"}})
+    assert updated.status_int == 200
+    assert call(owner, "DELETE", f"/networks/{net}").status_int == 204
