@@ -48,17 +48,24 @@ def to_int(name: str, value: Any) -> int:
     raise _bad(name, value, "an integer")
 
 
-def string(max_length: int = NAME_MAX) -> Convert:
-    def convert(name: str, value: Any) -> str:
+@dataclass(frozen=True, slots=True)
+class String:
+    """Converter: a string of at most ``max_length`` characters."""
+
+    max_length: int = NAME_MAX
+
+    def __call__(self, name: str, value: Any) -> str:
         if not isinstance(value, str):
             raise _bad(name, value, "a string")
-        if len(value) > max_length:
+        if len(value) > self.max_length:
             raise exc.InvalidInput(
-                reason=f"{name} is longer than {max_length} characters"
+                reason=f"{name} is longer than {self.max_length} characters"
             )
         return value
 
-    return convert
+
+def string(max_length: int = NAME_MAX) -> Convert:
+    return String(max_length)
 
 
 def to_tenant(name: str, value: Any) -> str:
@@ -86,15 +93,22 @@ def to_mac(name: str, value: Any) -> str:
     return mac
 
 
-def one_of(*choices: str) -> Convert:
-    def convert(name: str, value: Any) -> str:
-        if not isinstance(value, str) or value not in choices:
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """Converter: one of ``choices``."""
+
+    choices: tuple[str, ...]
+
+    def __call__(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.choices:
             raise exc.InvalidInput(
-                reason=f"'{value}' is not one of {', '.join(choices)} for {name}"
+                reason=f"'{value}' is not one of {', '.join(self.choices)} for {name}"
             )
         return value
 
-    return convert
+
+def one_of(*choices: str) -> Convert:
+    return OneOf(choices)
 
 
 def any_value(name: str, value: Any) -> Any:
@@ -125,6 +139,11 @@ class Field:
     filterable: bool = True
     query_convert: Convert | None = None
     """How a filter value is typed, where ``convert`` (bool, int) does not say."""
+    schema: Mapping[str, Any] | None = None
+    """The JSON schema of the value on the wire (OpenAPI 3.0), where ``convert``
+    does not say (``quantum.api.v2.openapi`` derives it from the converter)."""
+    shown: Mapping[str, Any] | None = None
+    """The schema of the value in responses, where it differs from ``schema``."""
 
     def query(self, text: str) -> Any:
         """A filter value (always a string on the wire) as the attribute's type."""

@@ -32,6 +32,8 @@ from quantum.ipam.requests import UNSET
 from quantum.plugins.interface import CorePluginV2
 
 PROVIDER_TYPES = ("local", "flat", "vlan", "gre", "vxlan")
+STATUS = {"type": "string", "enum": sorted(set(V2_STATUS.values()))}
+"""The ``status`` of a network or port, as shown."""
 
 NETWORK = Resource(
     name="network",
@@ -42,7 +44,7 @@ NETWORK = Resource(
         Field(name="tenant_id", convert=to_tenant),
         Field(name="project_id", convert=to_tenant),
         Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
-        Field(name="status", on_create=False),
+        Field(name="status", on_create=False, schema=STATUS),
         Field(
             name="shared",
             convert=to_bool,
@@ -50,8 +52,20 @@ NETWORK = Resource(
             on_update=True,
             set_by_admin=True,
         ),
-        Field(name="subnets", on_create=False, sortable=False, filterable=False),
-        Field(name="mtu", on_create=False, sortable=False, filterable=False),
+        Field(
+            name="subnets",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema={"type": "array", "items": {"type": "string", "format": "uuid"}},
+        ),
+        Field(
+            name="mtu",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema={"type": "integer", "nullable": True},
+        ),
         Field(
             name="router:external", convert=to_bool, on_update=True, set_by_admin=True
         ),
@@ -66,12 +80,14 @@ NETWORK = Resource(
             convert=string(64),
             admin_only=True,
             sortable=False,
+            shown={"type": "string", "nullable": True},
         ),
         Field(
             name="provider:segmentation_id",
             convert=to_int,
             admin_only=True,
             sortable=False,
+            shown={"type": "integer", "nullable": True},
         ),
     ),
 )

@@ -16,6 +16,7 @@ from quantum.api.v2.attributes import (
     to_tenant,
     to_uuid,
 )
+from quantum.api.v2.resources.network import STATUS
 from quantum.core import exceptions as exc
 from quantum.core.models import V2_STATUS, Port, PortCreate, PortUpdate, Scope
 from quantum.ipam.convert import to_fixed_ips
@@ -28,6 +29,18 @@ def fixed_ips(name: str, value: Any) -> list[FixedIPRequest]:
     return to_fixed_ips(value, Limits(max_fixed_ips_per_port=1 << 30))
 
 
+FIXED_IPS: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "subnet_id": {"type": "string", "format": "uuid"},
+            "ip_address": {"type": "string"},
+        },
+    },
+}
+
 PORT = Resource(
     name="port",
     collection="ports",
@@ -38,13 +51,21 @@ PORT = Resource(
         Field(name="tenant_id", convert=to_tenant),
         Field(name="project_id", convert=to_tenant),
         Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
-        Field(name="status", on_create=False),
+        Field(name="status", on_create=False, schema=STATUS),
         Field(name="mac_address", convert=to_mac),
         Field(
             name="fixed_ips",
             convert=fixed_ips,
             on_update=True,
             sortable=False,
+            schema=FIXED_IPS,
+            shown={
+                **FIXED_IPS,
+                "items": {
+                    **FIXED_IPS["items"],
+                    "required": ["subnet_id", "ip_address"],
+                },
+            },
         ),
         Field(name="device_id", convert=string(), default="", on_update=True),
         Field(name="device_owner", convert=string(), default="", on_update=True),

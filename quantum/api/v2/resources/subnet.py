@@ -50,6 +50,19 @@ def _gateway(name: str, value: Any) -> IPAddress | None:
     return None if value is None else allocate.parse_address(value, name)
 
 
+def _list_of(*keys: str) -> dict[str, Any]:
+    """The schema of a list of objects with exactly ``keys``, all strings."""
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": list(keys),
+            "additionalProperties": False,
+            "properties": {k: {"type": "string"} for k in keys},
+        },
+    }
+
+
 SUBNET = Resource(
     name="subnet",
     collection="subnets",
@@ -62,15 +75,25 @@ SUBNET = Resource(
         # NOTE: a filter value is an integer (?ip_version=abc is 400), as the
         # original converted it; ?ip_version=5 simply matches nothing.
         Field(
-            name="ip_version", convert=_ip_version, required=True, query_convert=to_int
+            name="ip_version",
+            convert=_ip_version,
+            required=True,
+            query_convert=to_int,
+            schema={"type": "integer", "enum": [4, 6]},
         ),
-        Field(name="cidr", convert=_cidr, required=True),
-        Field(name="gateway_ip", convert=_gateway, on_update=True),
+        Field(name="cidr", convert=_cidr, required=True, schema={"type": "string"}),
+        Field(
+            name="gateway_ip",
+            convert=_gateway,
+            on_update=True,
+            schema={"type": "string", "nullable": True},
+        ),
         Field(
             name="allocation_pools",
             convert=_pools,
             sortable=False,
             filterable=False,
+            schema=_list_of("start", "end"),
         ),
         Field(
             name="dns_nameservers",
@@ -79,6 +102,7 @@ SUBNET = Resource(
             on_update=True,
             sortable=False,
             filterable=False,
+            schema={"type": "array", "items": {"type": "string"}},
         ),
         Field(
             name="host_routes",
@@ -87,11 +111,18 @@ SUBNET = Resource(
             on_update=True,
             sortable=False,
             filterable=False,
+            schema=_list_of("destination", "nexthop"),
         ),
         Field(name="enable_dhcp", convert=to_bool, default=True, on_update=True),
         # NOTE: the network's, for the policy's "shared" rule; never settable, and
         # shown to administrators only (the original hid it from everybody).
-        Field(name="shared", on_create=False, admin_only=True, filterable=False),
+        Field(
+            name="shared",
+            on_create=False,
+            admin_only=True,
+            filterable=False,
+            schema={"type": "boolean"},
+        ),
     ),
 )
 

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The v2.0 OpenAPI document: generated from the resource specs, published as
+etc/openapi/quantum-v2.0.json, and describing what the app serves
+(tests/api/test_schemathesis.py sends it requests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quantum.api.v2 import openapi
+from quantum.api.v2.attributes import Field, Resource, string
+from quantum.api.v2.resources import RESOURCES
+from tests.api.v2.client import V2
+
+PUBLISHED = (
+    Path(__file__).resolve().parents[3] / "etc" / "openapi" / "quantum-v2.0.json"
+)
+
+
+def test_the_published_document_is_the_generated_one() -> None:
+    assert PUBLISHED.read_text() == openapi.render(), (
+        "etc/openapi/quantum-v2.0.json is stale: run "
+        "python -m quantum.api.v2.openapi > etc/openapi/quantum-v2.0.json"
+    )
+
+
+def test_every_served_resource_and_attribute_is_documented(sqlite_v2: V2) -> None:
+    served = [r["collection"] for r in sqlite_v2.get("/").json["resources"]]
+    assert served == [r.collection for r in RESOURCES]
+    doc = openapi.document()
+    for resource in RESOURCES:
+        assert {
+            f"/{resource.collection}",
+            f"/{resource.collection}/{{{resource.name}_id}}",
+        } <= set(doc["paths"])
+        shown = doc["components"]["schemas"][resource.name.capitalize()]
+        assert set(shown["properties"]) == {f.name for f in resource.fields}
+        created = doc["components"]["schemas"][f"{resource.name.capitalize()}Create"]
+        assert set(created["properties"]) == {
+            f.name for f in resource.fields if f.on_create
+        }
+        assert created.get("required", []) == [
+            f.name for f in resource.fields if f.required
+        ]
+
+
+def test_an_attribute_without_a_schema_stops_the_generator() -> None:
+    def odd(name: str, value: object) -> object:
+        return value
+
+    good = Resource(
+        name="x", collection="xs", fields=(Field(name="a", convert=string(9)),)
+    )
+    assert openapi.document([good])["components"]["schemas"]["X"]["properties"] == {
+        "a": {"type": "string", "maxLength": 9}
+    }
+    bad = Resource(name="x", collection="xs", fields=(Field(name="a", convert=odd),))
+    with pytest.raises(ValueError, match="x.a: no JSON schema"):
+        openapi.document([bad])
