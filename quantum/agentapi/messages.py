@@ -11,7 +11,7 @@ Every message has ``to_json() -> dict`` and ``from_json(dict)``; ``from_json`` r
 * ``HostState`` (its answer): ``{"host": "h1", "revision": 7, "ports": [{"port_id",
   "iface_id", "network_id", "admin_state_up", "segment": {"network_type",
   "physical_network", "segmentation_id"}}], "endpoints": [{"host", "ip",
-  "tunnel_types"}]}``; ``endpoints`` are the other live hosts.
+  "tunnel_types"}]}``; ``endpoints`` are the other registered hosts, alive or not.
 * ``Revision`` (answer of POST /hosts/{host} and GET /changes): ``{"revision": 7}``.
 * ``StatusReport`` (POST /hosts/{host}/status): ``{"ports": [{"port_id",
   "status": "UP" | "DOWN", "reason": "..."}]}``.
@@ -214,7 +214,7 @@ class PortState:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
-    """Another live host's tunnel endpoint."""
+    """Another registered host's tunnel endpoint (its agent may be dead)."""
 
     host: str
     ip: IpAddress

@@ -44,6 +44,7 @@ from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
 from quantum.api.v2 import faults as v2_faults
 from quantum.api.v2 import policy as v2_policy
+from quantum.api.v2.resources import agent as v2_agent
 from quantum.api.v2.resources import network as v2_network
 from quantum.api.v2.resources import port as v2_port
 from quantum.api.v2.resources import subnet as v2_subnet
@@ -52,7 +53,12 @@ from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suf
 from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
-from quantum.plugins.interface import AgentStateSource, CorePlugin, V2Capable
+from quantum.plugins.interface import (
+    AgentAdmin,
+    AgentStateSource,
+    CorePlugin,
+    V2Capable,
+)
 from quantum.plugins.loader import load_plugin
 
 LOG = logging.getLogger(__name__)
@@ -211,6 +217,13 @@ V2_EXTENSIONS: tuple[ExtensionDescriptor, ...] = (
         updated="2013-02-03T10:00:00-00:00",
     ),
     ExtensionDescriptor(
+        alias="agent",
+        name="agent",
+        description="The agent management extension.",
+        namespace="http://docs.openstack.org/ext/agent/api/v2.0",
+        updated="2013-02-03T10:00:00-00:00",
+    ),
+    ExtensionDescriptor(
         alias="net-mtu",
         name="Network MTU",
         description="Provides MTU attribute for a network resource.",
@@ -219,7 +232,8 @@ V2_EXTENSIONS: tuple[ExtensionDescriptor, ...] = (
     ),
 )
 """Extensions the v2 API implements; ``provider`` only over a plugin listing it in
-``supported_extension_aliases`` (one with segments), the others always."""
+``supported_extension_aliases`` (one with segments), ``agent`` over a plugin whose
+agents report to it (``AgentAdmin``), the others always."""
 ALWAYS_V2 = frozenset({"external-net", "binding", "quotas", "net-mtu"})
 
 
@@ -246,6 +260,11 @@ def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
         Served(resource=v2_subnet.SUBNET, operations=v2_subnet.operations(plugin.v2)),
         Served(resource=v2_port.PORT, operations=v2_port.operations(plugin.v2)),
     ]
+    if isinstance(plugin, AgentAdmin):
+        served.append(
+            Served(resource=v2_agent.AGENT, operations=v2_agent.operations(plugin))
+        )
+        aliases.add("agent")
     service.policy.register(v2_policy.rules(s.resource for s in served))
     return ApiV2(
         plugin.v2,

@@ -134,6 +134,10 @@ class PortNotFoundV2(NotFound):
     template = "Port {port_id} could not be found."
 
 
+class AgentNotFound(NotFound):
+    template = "Agent {agent_id} could not be found"
+
+
 class MarkerNotFound(NotFound):
     template = "Marker {marker} could not be found."
 

@@ -137,6 +137,26 @@ class AgentHost:
     last_seen: datetime | None = None
 
 
+OVS_AGENT_TYPE = "Open vSwitch agent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Agent:
+    """An agent as ``/v2.0/agents`` shows it (spec §5.8): the last report of its
+    host, and whether it is alive (it reported within ``agent_down_time``).
+
+    A dead agent's host keeps forwarding with what it was last told, and its peers
+    keep their tunnels to it: liveness is reported, never enforced. Deleting the
+    agent removes the host (its tunnel endpoint) until its agent reports again.
+    """
+
+    id: str
+    host: AgentHost
+    alive: bool
+    created_at: datetime
+    agent_type: str = OVS_AGENT_TYPE
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BoundPort:
     """A port an agent sees on its host, with where its network lives on the wire,
@@ -175,7 +195,7 @@ class PortCounters:
 class HostState:
     """The desired state of one host, as of ``revision`` (or later).
 
-    ``peers`` are the other live hosts that have a tunnel endpoint.
+    ``peers`` are the other registered hosts (alive or not) with a tunnel endpoint.
     """
 
     host: str

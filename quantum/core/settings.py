@@ -96,8 +96,9 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         "agent_down_time",
         default=75,
         min=1,
-        help="Seconds after its last heartbeat an agent's host counts as dead; "
-        "other agents stop tunnelling to a dead host's endpoint.",
+        help="Seconds after its last heartbeat an agent counts as dead "
+        "(/v2.0/agents shows alive: false). Nothing is torn down: other hosts keep "
+        "their tunnels to it until an admin deletes the agent.",
     ),
     cfg.IntOpt(
         "global_physnet_mtu",

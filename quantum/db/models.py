@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -48,6 +49,10 @@ Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
@@ -240,6 +245,9 @@ class AgentHostRow(Base):
     __table_args__ = MYSQL_TABLE_ARGS
 
     host: Mapped[str] = mapped_column(String(HOST_MAX), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    """The agent's id in ``/v2.0/agents`` (migration 0008)."""
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     tunnel_ip: Mapped[str | None] = mapped_column(String(64))
     tunnel_types: Mapped[str] = mapped_column(String(64))
     """Comma-separated ``gre``/``vxlan``, sorted; empty when tunnelling is off."""

@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from quantum.core.models import (
+    Agent,
     AgentHost,
     HostState,
     ListQuery,
@@ -159,12 +160,13 @@ class AgentStateSource(Protocol):
     def report_host(self, host: AgentHost) -> int:
         """Record the host's tunnel endpoint and heartbeat (``last_seen`` = now);
         returns the revision. Bumps the revision only when what other agents see
-        changes (a new or revived host, a moved endpoint)."""
+        changes (a new host, a moved endpoint)."""
         ...
 
     def host_state(self, host: str, iface_ids: Collection[str]) -> HostState:
         """The desired state of ``host``: the ports whose attachment is one of
-        ``iface_ids`` (with their segments) and the other live hosts' endpoints.
+        ``iface_ids`` (with their segments) and the other registered hosts' endpoints
+        (alive or not: liveness never tears down forwarding).
         The revision is read first, so the state is at least that new."""
         ...
 
@@ -175,6 +177,31 @@ class AgentStateSource(Protocol):
     def record_port_counters(self, host: str, counters: Sequence[PortCounters]) -> None:
         """Record the interface counters the agent of ``host`` read from the switch;
         unknown ports are ignored. Bumps no revision."""
+        ...
+
+
+@runtime_checkable
+class AgentAdmin(Protocol):
+    """What a plugin whose agents report to it offers ``/v2.0/agents`` (admin only).
+
+    Optional, like ``AgentStateSource``: other plugins have no agents to show. Each
+    call is one transaction. ``alive`` is computed at read time from the last
+    heartbeat and ``agent_down_time``; nothing else depends on it.
+    """
+
+    def list_agents(self, query: ListQuery) -> Sequence[Agent]:
+        """A page of the agents (filters ``id``, ``host``, ``agent_type``,
+        ``alive``)."""
+        ...
+
+    def get_agent(self, agent_id: str) -> Agent:
+        """Raises AgentNotFound."""
+        ...
+
+    def delete_agent(self, agent_id: str) -> None:
+        """Remove the agent and its host's tunnel endpoint (the other agents take
+        their tunnels to it down); its next heartbeat registers it again. Raises
+        AgentNotFound."""
         ...
 
 

@@ -156,11 +156,17 @@ class Field:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resource:
-    """A v2 resource: body keys and URL collection, and its attributes."""
+    """A v2 resource: body keys and URL collection, and its attributes.
+
+    ``admin_only``: the whole resource is for administrators; every verb's
+    ``<verb>_<resource>`` rule is ``admin_only`` and is checked before anything is
+    read, so anybody else gets 403 (agents), not a not-found.
+    """
 
     name: str
     collection: str
     fields: tuple[Field, ...]
+    admin_only: bool = False
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

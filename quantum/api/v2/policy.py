@@ -49,18 +49,21 @@ def rules(resources: Iterable[Resource]) -> list[oslo_policy.RuleDefault]:
     found = list(BASE)
     for resource in resources:
         name = resource.name
+        admin = "rule:admin_only" if resource.admin_only else None
         found += [
             oslo_policy.RuleDefault(
-                f"create_{name}", WRITER, f"v2.0: create a {name}."
+                f"create_{name}", admin or WRITER, f"v2.0: create a {name}."
             ),
             oslo_policy.RuleDefault(
-                f"get_{name}", READ_RULES.get(name, OWNER), f"v2.0: show a {name}."
+                f"get_{name}",
+                admin or READ_RULES.get(name, OWNER),
+                f"v2.0: show a {name}.",
             ),
             oslo_policy.RuleDefault(
-                f"update_{name}", OWNER_WRITER, f"v2.0: update a {name}."
+                f"update_{name}", admin or OWNER_WRITER, f"v2.0: update a {name}."
             ),
             oslo_policy.RuleDefault(
-                f"delete_{name}", OWNER_WRITER, f"v2.0: delete a {name}."
+                f"delete_{name}", admin or OWNER_WRITER, f"v2.0: delete a {name}."
             ),
         ]
         for field in resource.fields:

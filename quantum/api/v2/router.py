@@ -36,6 +36,8 @@ from quantum.plugins.interface import CorePluginV2
 
 LOG = logging.getLogger(__name__)
 
+VERBS = {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}
+"""The policy verb of each method (``<verb>_<resource>``)."""
 UUID_PATH = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
@@ -121,6 +123,8 @@ class ApiV2:
         served = self.served.get(parts[0])
         if served is None or len(parts) > 2 or "" in parts:
             return faults.not_found()
+        if served.resource.admin_only:
+            self._check_admin(served.resource, method, caller)
         if len(parts) == 1:
             return self.collection(request, method, served, caller)
         return self.member(request, method, served, caller, parts[1])
@@ -153,6 +157,15 @@ class ApiV2:
             served.operations.delete(caller.scope, item_id)
             return Response(status="204 No Content")
         return faults.method_not_allowed("GET, PUT, DELETE")
+
+    def _check_admin(self, resource: Resource, method: str, caller: Caller) -> None:
+        """403 for a resource only administrators may use (``Resource.admin_only``)."""
+        verb = VERBS.get(method)
+        if verb is None:
+            return
+        action = f"{verb}_{resource.name}"
+        if not self._allows(caller, action, {}):
+            raise exc.PolicyNotAuthorized(action=action)
 
     @staticmethod
     def _only(method: str, allowed: str) -> Response | None:

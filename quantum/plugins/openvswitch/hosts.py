@@ -1,22 +1,27 @@
 # SPDX-License-Identifier: Apache-2.0
 """The agents' hosts: tunnel endpoints and heartbeats, kept in ``agent_hosts``.
 
-Functions over a session, run inside the plugin's transactions. A host is *live*
-while its last heartbeat is newer than ``agent_down_time``; only live hosts are
-offered to other agents as tunnel peers.
+Functions over a session, run inside the plugin's transactions. Every registered
+host with a tunnel endpoint is offered to the other agents as a tunnel peer, alive
+or not: a missed heartbeat never tears down forwarding. A host leaves when an admin
+deletes its agent (``/v2.0/agents``); its agent's next heartbeat registers it anew.
+A host is *alive* while its last heartbeat is newer than ``agent_down_time``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from ipaddress import ip_address
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quantum.core.models import AgentHost, NetworkType
+from quantum.core import exceptions as exc
+from quantum.core.models import OVS_AGENT_TYPE, Agent, AgentHost, ListQuery, NetworkType
 from quantum.db.models import AgentHostRow
+from quantum.plugins.v2.listing import Column, page
 
 
 def _types_column(types: frozenset[NetworkType]) -> str:
@@ -35,9 +40,9 @@ def _to_domain(row: AgentHostRow) -> AgentHost:
     )
 
 
-def record(s: Session, host: AgentHost, now: datetime, down_time: timedelta) -> bool:
+def record(s: Session, host: AgentHost, now: datetime) -> bool:
     """Store the host's endpoint with ``last_seen = now``. Whether other agents'
-    view changed: a new host, one back from the dead, or a moved endpoint."""
+    view changed: a new host, or a moved endpoint."""
     tunnel_ip = str(host.tunnel_ip) if host.tunnel_ip is not None else None
     types = _types_column(host.tunnel_types)
     row = s.get(AgentHostRow, host.host, with_for_update=True)
@@ -51,6 +56,7 @@ def record(s: Session, host: AgentHost, now: datetime, down_time: timedelta) -> 
                         tunnel_types=types,
                         agent_version=host.agent_version,
                         last_seen=now,
+                        created_at=now,
                     )
                 )
             return True
@@ -60,12 +66,9 @@ def record(s: Session, host: AgentHost, now: datetime, down_time: timedelta) -> 
             row = s.get(
                 AgentHostRow, host.host, with_for_update=True, populate_existing=True
             )
-            assert row is not None  # noqa: S101  # NOTE: hosts are never deleted
-    changed = (
-        row.tunnel_ip != tunnel_ip
-        or row.tunnel_types != types
-        or row.last_seen < now - down_time
-    )
+            if row is None:  # NOTE: and an admin deleted it already: next beat
+                return False
+    changed = row.tunnel_ip != tunnel_ip or row.tunnel_types != types
     row.tunnel_ip = tunnel_ip
     row.tunnel_types = types
     row.agent_version = host.agent_version
@@ -73,15 +76,63 @@ def record(s: Session, host: AgentHost, now: datetime, down_time: timedelta) -> 
     return changed
 
 
-def live_peers(s: Session, host: str, since: datetime) -> list[AgentHost]:
-    """The other hosts seen after ``since`` that have a tunnel endpoint, by name."""
+def peers(s: Session, host: str) -> list[AgentHost]:
+    """The other registered hosts that have a tunnel endpoint, by name."""
     rows = s.scalars(
         select(AgentHostRow)
-        .where(
-            AgentHostRow.last_seen >= since,
-            AgentHostRow.host != host,
-            AgentHostRow.tunnel_ip.is_not(None),
-        )
+        .where(AgentHostRow.host != host, AgentHostRow.tunnel_ip.is_not(None))
         .order_by(AgentHostRow.host)
     )
     return [_to_domain(r) for r in rows]
+
+
+def _agent(row: AgentHostRow, since: datetime) -> Agent:
+    return Agent(
+        id=row.id,
+        host=_to_domain(row),
+        alive=row.last_seen >= since,
+        created_at=row.created_at,
+    )
+
+
+def _alive_filter(since: datetime) -> Column:
+    def matches(values: Sequence[object]) -> ColumnElement[bool]:
+        alive = AgentHostRow.last_seen >= since
+        wanted = {bool(v) for v in values}
+        return or_(*(alive if v else ~alive for v in sorted(wanted)))
+
+    return Column(expr=AgentHostRow.last_seen, sortable=False, matches=matches)
+
+
+def _columns(since: datetime) -> Mapping[str, Column]:
+    return {
+        "id": Column(expr=AgentHostRow.id),
+        "host": Column(expr=AgentHostRow.host),
+        "agent_type": Column(expr=literal(OVS_AGENT_TYPE), sortable=False),
+        "heartbeat_timestamp": Column(expr=AgentHostRow.last_seen),
+        "created_at": Column(expr=AgentHostRow.created_at),
+        "alive": _alive_filter(since),
+    }
+
+
+def list_agents(s: Session, query: ListQuery, since: datetime) -> list[Agent]:
+    """A page of the agents; ``since``: the oldest heartbeat of a live one."""
+    rows = page(s, select(AgentHostRow), _columns(since), AgentHostRow.id, query)
+    return [_agent(row, since) for (row,) in rows]
+
+
+def get_agent(s: Session, agent_id: str, since: datetime) -> Agent:
+    """Raises AgentNotFound."""
+    row = s.scalars(
+        select(AgentHostRow).where(AgentHostRow.id == agent_id)
+    ).one_or_none()
+    if row is None:
+        raise exc.AgentNotFound(agent_id=agent_id)
+    return _agent(row, since)
+
+
+def delete_agent(s: Session, agent_id: str) -> None:
+    """Forget the agent's host and endpoint. Raises AgentNotFound."""
+    gone = s.execute(delete(AgentHostRow).where(AgentHostRow.id == agent_id))
+    if not gone.rowcount:  # type: ignore[attr-defined]  # NOTE: CursorResult
+        raise exc.AgentNotFound(agent_id=agent_id)

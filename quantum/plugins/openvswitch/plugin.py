@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
 from quantum.core.models import (
+    Agent,
     AgentHost,
     BoundPort,
     HostState,
+    ListQuery,
     Network,
     NetworkSegment,
     OpStatus,
@@ -143,10 +145,8 @@ class OpenVSwitchPlugin:
         return self.sql.db.wait_for_revision(since, timeout)
 
     def report_host(self, host: AgentHost) -> int:
-        down_time = timedelta(seconds=self.down_time)
-
         def work(s: Session) -> int:
-            if hosts.record(s, host, _utcnow(), down_time):
+            if hosts.record(s, host, _utcnow()):
                 revision.bump(s)
             return revision.current(s)
 
@@ -154,7 +154,6 @@ class OpenVSwitchPlugin:
 
     def host_state(self, host: str, iface_ids: Collection[str]) -> HostState:
         wanted = sorted(set(iface_ids))
-        since = _utcnow() - timedelta(seconds=self.down_time)
 
         def work(s: Session) -> HostState:
             # NOTE: the revision first: what is read after it is at least as new, so
@@ -193,10 +192,30 @@ class OpenVSwitchPlugin:
                     for r in rows
                     if r.network_id in segments
                 ),
-                peers=tuple(hosts.live_peers(s, host, since)),
+                peers=tuple(hosts.peers(s, host)),
             )
 
         return self.sql.db.run(work, write=False)
+
+    # -- agents (plugins.interface.AgentAdmin, /v2.0/agents) -------------------------
+
+    def _alive_since(self) -> datetime:
+        return _utcnow() - timedelta(seconds=self.down_time)
+
+    def list_agents(self, query: ListQuery) -> Sequence[Agent]:
+        since = self._alive_since()
+        return self.sql.db.run(
+            lambda s: hosts.list_agents(s, query, since), write=False
+        )
+
+    def get_agent(self, agent_id: str) -> Agent:
+        since = self._alive_since()
+        return self.sql.db.run(
+            lambda s: hosts.get_agent(s, agent_id, since), write=False
+        )
+
+    def delete_agent(self, agent_id: str) -> None:
+        self.sql.db.run(lambda s: hosts.delete_agent(s, agent_id), write=True)
 
     # -- ports and attachments --------------------------------------------------------
 

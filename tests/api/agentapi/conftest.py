@@ -48,13 +48,18 @@ class Store:
         return Client(load_app(load_settings(write_config(directory, **values))))
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    url = f"sqlite:///{tmp_path / 'quantum.sqlite'}"
+def migrated_store(directory: Path) -> Store:
+    """An empty, migrated SQLite store in ``directory``."""
+    url = f"sqlite:///{directory / 'quantum.sqlite'}"
     engine = make_engine(url)
     migration.upgrade(engine)
     engine.dispose()
-    return Store(tmp_path, url)
+    return Store(directory, url)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return migrated_store(tmp_path)
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ from tests.api.agentapi.conftest import (
     register,
 )
 
+V2_ADMIN = {"X-Project-Id": "admin", "X-Roles": "admin"}
+
 # -- the shared secret ----------------------------------------------------------------
 
 
@@ -139,7 +141,9 @@ def test_state_lists_exactly_the_ports_seen_with_their_segments(app: Client) -> 
     assert by_iface["vif-2"]["segment"]["segmentation_id"] == 101
 
 
-def test_state_offers_the_other_live_hosts_endpoints(store: Store, app: Client) -> None:
+def test_state_offers_every_other_host_dead_or_alive_until_it_is_deleted(
+    store: Store, app: Client
+) -> None:
     register(app, "h1", "192.0.2.1")
     register(app, "h2", "2001:db8::2")
     register(app, "h3", "192.0.2.3")
@@ -154,17 +158,25 @@ def test_state_offers_the_other_live_hosts_endpoints(store: Store, app: Client) 
         )
     engine.dispose()
     state = call(app, "POST", "/hosts/h1/state", {"iface_ids": []})
+    # NOTE: h3's agent is dead, but its host may still forward: keep tunnelling
     assert state["endpoints"] == [
-        {"host": "h2", "ip": "2001:db8::2", "tunnel_types": ["gre"]}
+        {"host": "h2", "ip": "2001:db8::2", "tunnel_types": ["gre"]},
+        {"host": "h3", "ip": "192.0.2.3", "tunnel_types": ["gre"]},
     ]
-    # NOTE: a dead host that heartbeats again is news to its peers.
     before = state["revision"]
-    assert register(app, "h3", "192.0.2.3") > before
-    hosts = [
-        e["host"]
-        for e in call(app, "POST", "/hosts/h1/state", {"iface_ids": []})["endpoints"]
-    ]
-    assert hosts == ["h2", "h3"]
+    assert register(app, "h3", "192.0.2.3") == before  # back: nothing changed
+
+    agents = app.request("GET", "/v2.0/agents?host=h3", headers=V2_ADMIN)
+    (h3,) = json.loads(agents.body)["agents"]
+    gone = app.request("DELETE", f"/v2.0/agents/{h3['id']}", headers=V2_ADMIN)
+    assert gone.status_int == 204
+    state = call(app, "POST", "/hosts/h1/state", {"iface_ids": []})
+    assert [e["host"] for e in state["endpoints"]] == ["h2"]
+    assert state["revision"] > before
+    # its agent's next heartbeat registers the host again, under a new id
+    assert register(app, "h3", "192.0.2.3") > state["revision"]
+    state = call(app, "POST", "/hosts/h1/state", {"iface_ids": []})
+    assert [e["host"] for e in state["endpoints"]] == ["h2", "h3"]
 
 
 # -- the change feed ------------------------------------------------------------------

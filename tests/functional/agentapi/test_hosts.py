@@ -5,13 +5,19 @@ concurrent first registrations of one host, and a host's desired state."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from ipaddress import ip_address
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from quantum.core.models import AgentHost, NetworkType
 from quantum.core.settings import Settings
+from quantum.db import migration
+from quantum.db.session import make_engine
 from quantum.plugins.openvswitch.plugin import OpenVSwitchPlugin
 from quantum.plugins.openvswitch.segments import IdRange, SegmentConfig
 
@@ -66,3 +72,30 @@ def test_host_state_binds_ports_by_attachment(plugin: OpenVSwitchPlugin) -> None
     assert [(b.port.id, b.segment.segmentation_id) for b in state.ports] == [
         (port.id, 1)
     ]
+
+
+def test_migration_0008_gives_registered_hosts_an_id_and_a_creation_time(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'q.sqlite'}")
+    migration.upgrade(engine, "0007")
+    seen = datetime(2026, 1, 2, 3, 4, 5)
+    with engine.begin() as conn:
+        for host in ("hv1", "hv2"):
+            conn.execute(
+                text(
+                    "INSERT INTO agent_hosts (host, tunnel_ip, tunnel_types, "
+                    "agent_version, last_seen) VALUES (:h, NULL, '', '1', :t)"
+                ),
+                {"h": host, "t": seen},
+            )
+    migration.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT host, id, created_at FROM agent_hosts ORDER BY host")
+        ).all()
+    assert [r.host for r in rows] == ["hv1", "hv2"]
+    assert len({str(uuid.UUID(r.id)) for r in rows}) == 2
+    assert all(str(r.created_at).startswith("2026-01-02 03:04:05") for r in rows)
+    migration.downgrade(engine, "0007")
+    engine.dispose()

@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``/v2.0/agents`` (spec §5.8) over the Open vSwitch plugin: administrators only,
+read-only, ``alive`` from the heartbeat, and delete removes a host."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, update
+
+from quantum.db.models import AgentHostRow
+from tests.api.agentapi.conftest import Store, call, migrated_store, register
+from tests.api.v2.client import ADMIN, V2, error
+
+MEMBER = {"X-Project-Id": "acme", "X-Roles": "member"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return migrated_store(tmp_path)
+
+
+@pytest.fixture
+def api(store: Store) -> V2:
+    client = store.app("server", agent_down_time=30)
+    register(client, "hv1", "192.0.2.1")
+    register(client, "hv2", None)
+    return V2(client, "openvswitch")
+
+
+def _kill(store: Store, host: str) -> None:
+    """Make ``host``'s last heartbeat an hour old."""
+    engine = create_engine(store.url)
+    with engine.begin() as conn:
+        long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+        conn.execute(
+            update(AgentHostRow)
+            .where(AgentHostRow.host == host)
+            .values(last_seen=long_ago)
+        )
+    engine.dispose()
+
+
+def test_admins_list_and_show_agents_with_the_spec_attributes(api: V2) -> None:
+    listed = api.get("/agents", ADMIN)
+    assert listed.status_int == 200
+    agents = {a["host"]: a for a in listed.json["agents"]}
+    assert set(agents) == {"hv1", "hv2"}
+    hv1 = agents["hv1"]
+    assert set(hv1) == {
+        "id", "agent_type", "binary", "topic", "host", "admin_state_up",
+        "created_at", "started_at", "heartbeat_timestamp", "alive",
+        "configurations", "description",
+    }  # fmt: skip
+    assert hv1["agent_type"] == "Open vSwitch agent"
+    assert hv1["binary"] == "quantum-openvswitch-agent"
+    assert hv1["alive"] is True
+    assert hv1["configurations"]["tunneling_ip"] == "192.0.2.1"
+    assert hv1["configurations"]["tunnel_types"] == ["gre"]
+    assert agents["hv2"]["configurations"]["tunneling_ip"] is None
+    datetime.strptime(hv1["heartbeat_timestamp"], "%Y-%m-%d %H:%M:%S")
+    shown = api.get(f"/agents/{hv1['id']}", ADMIN)
+    assert shown.json == {"agent": hv1}
+    assert "agent" in {e["alias"] for e in api.get("/extensions").json["extensions"]}
+
+
+def test_alive_turns_false_after_agent_down_time_and_true_with_a_heartbeat(
+    store: Store, api: V2
+) -> None:
+    _kill(store, "hv1")
+    agents = {a["host"]: a for a in api.get("/agents", ADMIN).json["agents"]}
+    assert (agents["hv1"]["alive"], agents["hv2"]["alive"]) == (False, True)
+    dead = api.get("/agents?alive=false", ADMIN).json["agents"]
+    assert [a["host"] for a in dead] == ["hv1"]
+    live = api.get("/agents?alive=true", ADMIN).json["agents"]
+    assert [a["host"] for a in live] == ["hv2"]
+    register(api.client, "hv1", "192.0.2.1")
+    back = api.get(f"/agents/{agents['hv1']['id']}", ADMIN).json["agent"]
+    assert back["alive"] is True
+
+
+def test_agent_down_time_is_the_configured_one(store: Store) -> None:
+    quick = V2(store.app("quick", agent_down_time=1), "openvswitch")
+    register(quick.client, "hv1", "192.0.2.1")
+    engine = create_engine(store.url)
+    with engine.begin() as conn:
+        two_seconds_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=2)
+        conn.execute(update(AgentHostRow).values(last_seen=two_seconds_ago))
+    engine.dispose()
+    assert [a["alive"] for a in quick.get("/agents", ADMIN).json["agents"]] == [False]
+    slow = V2(store.app("slow", agent_down_time=75), "openvswitch")
+    assert [a["alive"] for a in slow.get("/agents", ADMIN).json["agents"]] == [True]
+
+
+def test_everybody_else_gets_403_and_changes_nothing(api: V2) -> None:
+    (hv1,) = [a for a in api.get("/agents", ADMIN).json["agents"] if a["host"] == "hv1"]
+    for method, path in (
+        ("GET", "/agents"),
+        ("GET", f"/agents/{hv1['id']}"),
+        ("DELETE", f"/agents/{hv1['id']}"),
+        ("PUT", f"/agents/{hv1['id']}"),
+        ("POST", "/agents"),
+    ):
+        body = {"agent": {}} if method in ("PUT", "POST") else None
+        refused = api.client.request(method, f"/v2.0{path}", body, MEMBER)
+        assert error(refused) == (403, "PolicyNotAuthorized"), (method, path)
+    assert len(api.get("/agents", ADMIN).json["agents"]) == 2
+
+
+def test_agents_are_read_only_and_unknown_ones_are_404(api: V2) -> None:
+    (hv1,) = [a for a in api.get("/agents", ADMIN).json["agents"] if a["host"] == "hv1"]
+    made = api.post("/agents", {"agent": {"host": "hv9"}}, ADMIN)
+    assert error(made) == (400, "InvalidInput")
+    empty = api.post("/agents", {"agent": {"tenant_id": "admin"}}, ADMIN)
+    assert error(empty) == (400, "InvalidInput")
+    changed = api.put(f"/agents/{hv1['id']}", {"agent": {"host": "hv9"}}, ADMIN)
+    assert error(changed) == (400, "InvalidInput")
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert error(api.get(f"/agents/{missing}", ADMIN)) == (404, "AgentNotFound")
+    gone = api.client.request("DELETE", f"/v2.0/agents/{missing}", headers=ADMIN)
+    assert error(gone) == (404, "AgentNotFound")
+    assert api.get(f"/agents/{hv1['id']}", ADMIN).json["agent"]["host"] == "hv1"
+
+
+def test_deleting_an_agent_removes_its_host_until_it_reports_again(
+    store: Store, api: V2
+) -> None:
+    register(api.client, "hv3", "192.0.2.3")
+    agents = {a["host"]: a for a in api.get("/agents", ADMIN).json["agents"]}
+    peers = call(api.client, "POST", "/hosts/hv3/state", {"iface_ids": []})
+    assert [e["host"] for e in peers["endpoints"]] == ["hv1"]
+    gone = api.client.request(
+        "DELETE", f"/v2.0/agents/{agents['hv1']['id']}", headers=ADMIN
+    )
+    assert gone.status_int == 204
+    assert {a["host"] for a in api.get("/agents", ADMIN).json["agents"]} == {
+        "hv2",
+        "hv3",
+    }
+    assert (
+        call(api.client, "POST", "/hosts/hv3/state", {"iface_ids": []})["endpoints"]
+        == []
+    )
+    register(api.client, "hv1", "192.0.2.1")
+    again = [a for a in api.get("/agents", ADMIN).json["agents"] if a["host"] == "hv1"]
+    assert [a["id"] != agents["hv1"]["id"] for a in again] == [True]
+
+
+def test_a_plugin_without_agents_has_no_agents_resource(sqlite_v2: V2) -> None:
+    assert sqlite_v2.get("/agents", ADMIN).status_int == 404
+    extensions = sqlite_v2.get("/extensions", ADMIN).json["extensions"]
+    assert "agent" not in {e["alias"] for e in extensions}
