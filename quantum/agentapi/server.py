@@ -29,6 +29,7 @@ from webob import Request, Response
 from quantum.agentapi import messages as msg
 from quantum.core import exceptions as exc
 from quantum.core.models import AgentHost, HostState, OpStatus
+from quantum.core.text import storable
 from quantum.db.models import HOST_MAX
 from quantum.plugins.interface import AgentStateSource
 
@@ -152,7 +153,7 @@ class AgentApi:
                 return _error(404, "No such resource.")
             if request.method != "POST":
                 return _error(405, "Use POST.")
-            if not 0 < len(host) <= HOST_MAX or "\x00" in host:
+            if not 0 < len(host) <= HOST_MAX or not storable(host):
                 return _error(400, f"A host name has 1 to {HOST_MAX} characters.")
             body = self._body(request)
             if action == "state":

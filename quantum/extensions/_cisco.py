@@ -17,6 +17,7 @@ from quantum.api.v1.faults import GENERIC_400, BodyFault
 from quantum.api.wire import Format, XmlShape, encode_json
 from quantum.core import exceptions as exc
 from quantum.core.models import NAME_MAX
+from quantum.core.text import storable
 
 TENANT = Parent(member_name="tenant", collection_name="extensions/csco/tenants")
 """Every Cisco collection lives under ``/extensions/csco/tenants/{tenant_id}``."""
@@ -144,6 +145,6 @@ def text(params: dict[str, Any], key: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise exc.InvalidInput(reason=f"{key} must be a string")
     value = str(value)
-    if len(value) > NAME_MAX or "\x00" in value:
+    if len(value) > NAME_MAX or not storable(value):
         raise exc.InvalidInput(reason=f"{key} is too long or has a NUL")
     return value

@@ -23,6 +23,7 @@ from quantum.core import exceptions as exc
 from quantum.core.mac import random_mac
 from quantum.core.models import Network, OpStatus, Port
 from quantum.core.settings import Settings
+from quantum.core.text import storable
 from quantum.db import migration
 from quantum.db.models import NetworkRow, PortRow, utcnow
 from quantum.db.session import Database
@@ -38,13 +39,8 @@ NetworkPrecommit = Callable[[Session, Network], None]
 raising rolls the whole create back (how a plugin holding this one adds segments)."""
 
 
-def _storable(*values: str) -> bool:
-    """Whether every value could be stored at all; PostgreSQL cannot hold NUL."""
-    return not any("\x00" in v for v in values)
-
-
 def _network_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
-    if not _storable(tenant_id, network_id):
+    if not storable(tenant_id, network_id):
         raise exc.NetworkNotFound(net_id=network_id)
     row = s.scalars(
         select(NetworkRow).where(
@@ -59,7 +55,7 @@ def _network_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
 def _port_row(s: Session, tenant_id: str, network_id: str, port_id: str) -> PortRow:
     # PERF: one statement for both checks (the network is the tenant's, the port is on
     # it); every port call, and every statement inside SQLite's write lock, counts.
-    if not _storable(tenant_id, network_id, port_id):
+    if not storable(tenant_id, network_id, port_id):
         _network_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
         raise exc.PortNotFound(net_id=network_id, port_id=port_id)
     found = s.execute(
@@ -133,7 +129,7 @@ class SqlPlugin:
         self, tenant_id: str, *, with_ports: bool = False
     ) -> Sequence[Network]:
         def work(s: Session) -> list[Network]:
-            if not _storable(tenant_id):
+            if not storable(tenant_id):
                 return []
             rows = s.scalars(
                 select(NetworkRow)
@@ -244,7 +240,7 @@ class SqlPlugin:
         self, tenant_id: str, network_id: str, *, admin_state_up: bool
     ) -> Port:
         def work(s: Session) -> Port:
-            if not _storable(tenant_id, network_id):
+            if not storable(tenant_id, network_id):
                 raise exc.NetworkNotFound(net_id=network_id)
             port = Port(
                 id=str(uuid.uuid4()),

@@ -630,3 +630,20 @@ def test_another_tenants_extension_resources_do_not_exist(scratch_dir: Path) -> 
         == "200 OK"
     )
     assert sql.send("GET", f"{BASE}/qoss/{qos_id}").status == "200 OK"  # not deleted
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"qos": {"qos_name": "\\ud800", "qos_desc": {}}}',
+        b'{"qos": {"qos_name": "a\\u0000b", "qos_desc": {}}}',
+    ],
+)
+def test_a_name_no_back_end_can_store_is_a_400(svc: Service, body: bytes) -> None:
+    # NOTE: a lone surrogate has no UTF-8 form, PostgreSQL holds no NUL: the one
+    # rule of quantum/core/text.py, as for every other door.
+    made = svc.send("POST", f"{BASE}/qoss", body, **JSON)
+    assert made.status_int == 400, made.body
+    assert svc.send("GET", f"{BASE}/qoss").json == {"qoss": []}
+    good = b'{"qos": {"qos_name": "\\ud83d\\ude00", "qos_desc": {}}}'
+    assert svc.send("POST", f"{BASE}/qoss", good, **JSON).status_int == 200

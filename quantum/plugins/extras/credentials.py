@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
 from quantum.core.extension_models import Credential
+from quantum.core.text import storable
 from quantum.db.extension_models import CredentialRow
 from quantum.db.session import Database
 
@@ -61,7 +62,7 @@ class CredentialStore:
 
     def _row(self, s: Session, tenant_id: str, credential_id: str) -> CredentialRow:
         row = None
-        if "\x00" not in tenant_id + credential_id:
+        if storable(tenant_id, credential_id):
             row = s.scalars(
                 select(CredentialRow).where(
                     CredentialRow.id == credential_id,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quantum.core.models import PortCounters
+from quantum.core.text import storable
 from quantum.db.extension_models import PortStatisticsRow
 from quantum.db.models import PortRow, utcnow
 from quantum.db.session import Database
@@ -45,7 +46,7 @@ class PortStatsStore:
         state, so the revision stays."""
 
         def work(s: Session) -> None:
-            wanted = {c.port_id: c for c in counters if "\x00" not in c.port_id}
+            wanted = {c.port_id: c for c in counters if storable(c.port_id)}
             if not wanted:
                 return
             known = set(s.scalars(select(PortRow.id).where(PortRow.id.in_(wanted))))

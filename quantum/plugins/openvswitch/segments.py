@@ -26,6 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
 from quantum.core.models import NetworkSegment, NetworkType
+from quantum.core.text import storable
 from quantum.db.models import (
     PHYSNET_MAX,
     NetworkSegmentRow,
@@ -393,7 +394,7 @@ class SegmentAllocator:
 
     @staticmethod
     def get(s: Session, network_id: str) -> NetworkSegment | None:
-        if "\x00" in network_id:  # NOTE: PostgreSQL cannot even compare it
+        if not storable(network_id):
             return None
         row = s.get(NetworkSegmentRow, network_id)
         return None if row is None else row.to_domain()
@@ -404,6 +405,6 @@ class SegmentAllocator:
     ) -> dict[str, NetworkSegment]:
         query = select(NetworkSegmentRow)
         if network_ids is not None:
-            wanted = [i for i in network_ids if "\x00" not in i]
+            wanted = [i for i in network_ids if storable(i)]
             query = query.where(NetworkSegmentRow.network_id.in_(wanted))
         return {row.network_id: row.to_domain() for row in s.scalars(query)}

@@ -46,6 +46,7 @@ from quantum.core.models import (
 )
 from quantum.core.mtu import network_mtu
 from quantum.core.settings import Settings
+from quantum.core.text import storable
 from quantum.db.models import IpAllocationRow, NetworkRow, NetworkSegmentRow, PortRow
 from quantum.db.session import Database
 from quantum.ipam import store as ipam
@@ -112,10 +113,6 @@ class SegmentProvider(Protocol):
     def claim(self, s: Session, network_id: str, segment: NetworkSegment) -> None:
         """The provider segment asked for; raises InvalidInput, SegmentInUse."""
         ...
-
-
-def _storable(*values: str) -> bool:
-    return not any("\x00" in v for v in values)
 
 
 def _status(value: object) -> object | None:
@@ -254,7 +251,7 @@ class V2Store:
 
     def _network_row(self, s: Session, scope: Scope, network_id: str) -> NetworkRow:
         """A network the scope may see; NetworkNotFound otherwise."""
-        if not _storable(network_id):
+        if not storable(network_id):
             raise exc.NetworkNotFound(net_id=network_id)
         row = s.scalars(
             select(NetworkRow).where(
@@ -273,7 +270,7 @@ class V2Store:
         return row
 
     def _port_row(self, s: Session, scope: Scope, port_id: str) -> PortRow:
-        if not _storable(port_id):
+        if not storable(port_id):
             raise exc.PortNotFoundV2(port_id=port_id)
         row = s.scalars(
             select(PortRow).where(PortRow.id == port_id, *self._ports_visible(scope))
@@ -290,7 +287,7 @@ class V2Store:
         PERF: one statement (the port outer-joined with its allocations), not two:
         show and update are a round trip shorter on PostgreSQL and MariaDB.
         """
-        if not _storable(port_id):
+        if not storable(port_id):
             raise exc.PortNotFoundV2(port_id=port_id)
         found = s.execute(
             select(PortRow, IpAllocationRow.subnet_id, IpAllocationRow.ip_address)

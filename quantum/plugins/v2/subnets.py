@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core.models import ListQuery, QuotaResource, Scope, Subnet
 from quantum.core.settings import Settings
+from quantum.core.text import storable
 from quantum.db.models import NetworkRow, PortRow, SubnetRow
 from quantum.db.session import Database
 from quantum.ipam import allocate, store
@@ -82,7 +83,7 @@ class Subnets:
         ]
 
     def _row(self, s: Session, scope: Scope, subnet_id: str) -> SubnetRow:
-        if "\x00" in subnet_id:
+        if not storable(subnet_id):
             raise exc.SubnetNotFound(subnet_id=subnet_id)
         row = s.scalars(
             select(SubnetRow).where(SubnetRow.id == subnet_id, *self._visible(scope))
