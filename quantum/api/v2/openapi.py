@@ -258,7 +258,7 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
     title, name, collection = _title(resource), resource.name, resource.collection
     member_id = f"{name}_id"
     envelope = _ref(f"{title}Envelope")
-    return {
+    paths: dict[str, Any] = {
         f"/{collection}": {
             "get": {
                 "tags": [collection],
@@ -266,7 +266,7 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
                 "parameters": _list_parameters(resource),
                 "responses": {
                     "200": _json(_ref(f"{title}List"), f"A page of {collection}."),
-                    **_faults("400", "401", "404", "503"),
+                    **_faults("400", "401", "403", "404", "503"),
                 },
             },
             "post": {
@@ -295,7 +295,7 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
                 "parameters": [FIELDS_PARAMETER],
                 "responses": {
                     "200": _json(envelope, f"The {name}."),
-                    **_faults("400", "401", "404", "503"),
+                    **_faults("400", "401", "403", "404", "503"),
                 },
             },
             "put": {
@@ -317,11 +317,18 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
                 "operationId": f"delete_{name}",
                 "responses": {
                     "204": {"description": "Deleted."},
-                    **_faults("400", "401", "404", "409", "503"),
+                    **_faults("400", "401", "403", "404", "409", "503"),
                 },
             },
         },
     }
+    # NOTE: a resource nobody may create or change (agents) answers POST and PUT
+    # with 400 whatever the body; the document leaves those operations out.
+    if not any(f.on_create for f in resource.fields):
+        del paths[f"/{collection}"]["post"]
+    if not any(f.on_update for f in resource.fields):
+        del paths[f"/{collection}/{{{member_id}}}"]["put"]
+    return paths
 
 
 def _fixed_paths() -> dict[str, Any]:
@@ -414,7 +421,11 @@ def _fixed_paths() -> dict[str, Any]:
                     **tenant,
                     "description": "A tenant id; `GET /quotas/tenant` answers "
                     '`{"tenant": {"tenant_id": ...}}`, the caller\'s tenant.',
-                    "schema": {"type": "string", "maxLength": TENANT_MAX},
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": TENANT_MAX,
+                    },
                 }
             ],
             "get": {
@@ -459,6 +470,19 @@ def _fixed_paths() -> dict[str, Any]:
                                             }
                                             for r in QuotaResource
                                         }
+                                        | {
+                                            "check_limit": {
+                                                "type": "boolean",
+                                                "description": "Refuse a limit below "
+                                                "what is in use (409).",
+                                            },
+                                            "force": {
+                                                "type": "boolean",
+                                                "description": "Set it whatever is in "
+                                                "use (the default); not with "
+                                                "check_limit.",
+                                            },
+                                        }
                                     )
                                 },
                                 ["quota"],
@@ -468,7 +492,7 @@ def _fixed_paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _json(_object({"quota": quota}, ["quota"]), "The limits."),
-                    **_faults("400", "401", "403", "404", "413", "503"),
+                    **_faults("400", "401", "403", "404", "409", "413", "503"),
                 },
             },
             "delete": {
@@ -479,6 +503,41 @@ def _fixed_paths() -> dict[str, Any]:
                     "204": {"description": "Reset."},
                     **_faults("400", "401", "403", "404", "503"),
                 },
+            },
+        },
+        "/quotas/{tenant_id}/default": _quota_read(
+            "show_quota_default", "The limits a tenant without its own has.", quota
+        ),
+        "/quotas/{tenant_id}/details": _quota_read(
+            "show_quota_details",
+            "The tenant's limits with what it uses (nothing is ever reserved).",
+            _object({r.value: DETAIL for r in QuotaResource}),
+        ),
+    }
+
+
+DETAIL = _object(
+    {k: {"type": "integer"} for k in ("used", "limit", "reserved")},
+    ["used", "limit", "reserved"],
+)
+
+
+def _quota_read(operation_id: str, description: str, quota: Schema) -> Schema:
+    return {
+        "parameters": [
+            {
+                "name": "tenant_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": TENANT_MAX},
+            }
+        ],
+        "get": {
+            "tags": ["quotas"],
+            "operationId": operation_id,
+            "responses": {
+                "200": _json(_object({"quota": quota}, ["quota"]), description),
+                **_faults("400", "401", "403", "404", "503"),
             },
         },
     }

@@ -118,6 +118,7 @@ def handle(
     if len(rest) == 2 and rest[0] and rest[1] in ("default", "details"):
         if method != "GET":
             return faults.method_not_allowed("GET")
+        text.tenant_id(rest[0])
         _authorize(policy, caller, "get_quota", rest[0])
         return _json("200 OK", {"quota": _read(plugin, rest[0], rest[1])})
     if len(rest) != 1 or not rest[0]:

@@ -78,6 +78,8 @@ def test_a_tenant_id_over_255_characters_is_400_on_every_path(v2: V2) -> None:
         ("PUT", f"/quotas/{TOO_LONG}", {"quota": {"network": 3}}),
         ("GET", f"/quotas/{TOO_LONG}", None),
         ("DELETE", f"/quotas/{TOO_LONG}", None),
+        ("GET", f"/quotas/{TOO_LONG}/details", None),
+        ("GET", f"/quotas/{TOO_LONG}/default", None),
         ("POST", "/networks", {"network": {"tenant_id": TOO_LONG}}),
         ("POST", "/networks", {"network": {"project_id": TOO_LONG}}),
     )

@@ -22,23 +22,64 @@ from quantum.plugins.interface import AgentAdmin
 BINARY = "quantum-openvswitch-agent"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
+_STRING = {"type": "string"}
+_TIME = {"type": "string", "nullable": True, "description": TIME_FORMAT}
+
 AGENT = Resource(
     name="agent",
     collection="agents",
     admin_only=True,
     fields=(
-        Field(name="id", on_create=False),
+        Field(name="id", on_create=False, schema=_STRING),
         Field(name="agent_type", convert=string(), on_create=False, sortable=False),
-        Field(name="binary", on_create=False, sortable=False, filterable=False),
-        Field(name="topic", on_create=False, sortable=False, filterable=False),
+        Field(
+            name="binary",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema=_STRING,
+        ),
+        Field(
+            name="topic",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema=_STRING,
+        ),
         Field(name="host", convert=string(), on_create=False),
-        Field(name="admin_state_up", on_create=False, sortable=False, filterable=False),
-        Field(name="created_at", on_create=False, filterable=False),
-        Field(name="started_at", on_create=False, sortable=False, filterable=False),
-        Field(name="heartbeat_timestamp", on_create=False, filterable=False),
+        Field(
+            name="admin_state_up",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema={"type": "boolean"},
+        ),
+        Field(name="created_at", on_create=False, filterable=False, schema=_TIME),
+        Field(
+            name="started_at",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema=_TIME,
+        ),
+        Field(
+            name="heartbeat_timestamp", on_create=False, filterable=False, schema=_TIME
+        ),
         Field(name="alive", convert=to_bool, on_create=False, sortable=False),
-        Field(name="configurations", on_create=False, sortable=False, filterable=False),
-        Field(name="description", on_create=False, sortable=False, filterable=False),
+        Field(
+            name="configurations",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema={"type": "object"},
+        ),
+        Field(
+            name="description",
+            on_create=False,
+            sortable=False,
+            filterable=False,
+            schema=_STRING,
+        ),
     ),
 )
 
