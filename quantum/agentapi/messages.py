@@ -165,7 +165,11 @@ def _segment(network_id: str, body: Mapping[str, Any]) -> NetworkSegment:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PortState:
-    """A port the server wants wired on the host."""
+    """A port plugged on the host, as the server knows it.
+
+    ``binding_host``: the host that may wire it; any other host keeps the port
+    isolated. "" from a server that does not bind ports (older than the field).
+    """
 
     port_id: str
     iface_id: str
@@ -174,6 +178,7 @@ class PortState:
     segment: NetworkSegment
     qos: QosLimit | None = None
     mtu: int | None = None
+    binding_host: str = ""
 
     def to_json(self) -> Json:
         return {
@@ -182,6 +187,7 @@ class PortState:
             "network_id": self.network_id,
             "admin_state_up": self.admin_state_up,
             "segment": _segment_json(self.segment),
+            "binding_host": self.binding_host,
             "qos": None
             if self.qos is None
             else {"rate_kbps": self.qos.rate_kbps, "burst_kb": self.qos.burst_kb},
@@ -209,6 +215,9 @@ class PortState:
             segment=_segment(network_id, _field(body, "segment", Mapping)),
             qos=qos,
             mtu=mtu,
+            binding_host=(
+                _field(body, "binding_host", str) if "binding_host" in body else ""
+            ),
         )
 
 

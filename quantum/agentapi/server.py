@@ -95,6 +95,7 @@ def host_state_message(state: HostState) -> msg.HostState:
             segment=b.segment,
             qos=b.qos,
             mtu=b.mtu,
+            binding_host=b.port.binding_host_id,
         )
         for b in state.ports
     )
@@ -203,7 +204,12 @@ class AgentApi:
         for port in report.ports:
             if port.status is msg.ReportedStatus.DOWN:
                 LOG.info("port %s on %s is DOWN: %s", port.port_id, host, port.reason)
-            source.set_port_status(port.port_id, OpStatus(port.status.value))
+            source.set_port_status(
+                port.port_id,
+                OpStatus(port.status.value),
+                host=host,
+                reason=port.reason,
+            )
         return Response(status=204)
 
     def _changes(self, source: AgentStateSource, request: Request) -> Response:

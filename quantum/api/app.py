@@ -54,9 +54,11 @@ from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
 from quantum.plugins.interface import (
+    UNBOUND,
     AgentAdmin,
     AgentStateSource,
     CorePlugin,
+    PortBinder,
     V2Capable,
 )
 from quantum.plugins.loader import load_plugin
@@ -258,7 +260,13 @@ def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
             resource=v2_network.NETWORK, operations=v2_network.operations(plugin.v2)
         ),
         Served(resource=v2_subnet.SUBNET, operations=v2_subnet.operations(plugin.v2)),
-        Served(resource=v2_port.PORT, operations=v2_port.operations(plugin.v2)),
+        Served(
+            resource=v2_port.PORT,
+            operations=v2_port.operations(
+                plugin.v2,
+                plugin.vif_type if isinstance(plugin, PortBinder) else UNBOUND,
+            ),
+        ),
     ]
     if isinstance(plugin, AgentAdmin):
         served.append(

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from quantum.ipam.requests import FixedIPRequest
@@ -42,6 +42,10 @@ class PortState(enum.StrEnum):
         return cls.ACTIVE if up else cls.DOWN
 
 
+ADMIN_DOWN_REASON = "administratively down"
+"""A port's ``status_reason`` while it is administratively down."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Port:
     id: str
@@ -56,6 +60,12 @@ class Port:
     device_id: str = ""
     device_owner: str = ""
     binding_host_id: str = ""
+    """The host whose agent may wire the port: set by an admin, or recorded by the
+    server for the first host whose agent finds the port plugged."""
+    binding_profile: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    """Free-form (a JSON object) for whoever binds the port; unused by the agents."""
+    status_reason: str = ""
+    """Why the port is DOWN, as its agent last said ("" when UP or unknown)."""
     fixed_ips: tuple[FixedIP, ...] = ()
     """Its addresses (v2), in allocation order; filled by the v2 store."""
 
@@ -282,6 +292,7 @@ class PortCreate:
     device_id: str = ""
     device_owner: str = ""
     binding_host_id: str = ""
+    binding_profile: Mapping[str, Any] = field(default_factory=dict, hash=False)
     fixed_ips: Sequence[FixedIPRequest] | None = None
     """None: one address from an IPv4 and one from an IPv6 subnet (spec §4.3)."""
 
@@ -293,6 +304,7 @@ class PortUpdate:
     device_id: str | None = None
     device_owner: str | None = None
     binding_host_id: str | None = None
+    binding_profile: Mapping[str, Any] | None = None
     fixed_ips: Sequence[FixedIPRequest] | None = None
     """The port's new addresses, replacing the list (spec §4.4)."""
 

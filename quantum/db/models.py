@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -15,12 +16,14 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     false,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from quantum.core.models import (
+    ADMIN_DOWN_REASON,
     FixedIP,
     Network,
     NetworkSegment,
@@ -132,6 +135,12 @@ class PortRow(Base):
     binding_host_id: Mapped[str] = mapped_column(
         String(255), default="", server_default=""
     )
+    binding_profile: Mapped[str | None] = mapped_column(Text)
+    """A JSON object (NULL: ``{}``)."""
+    status_reason: Mapped[str] = mapped_column(
+        String(255), default="", server_default=""
+    )
+    """Why the port is DOWN, as the agent that last reported it said."""
 
     def to_domain(self, fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
         # NOTE: a port that is administratively down is operationally down, whatever an
@@ -149,6 +158,10 @@ class PortRow(Base):
             device_id=self.device_id,
             device_owner=self.device_owner,
             binding_host_id=self.binding_host_id,
+            binding_profile=json.loads(self.binding_profile or "{}"),
+            status_reason=(
+                self.status_reason if self.admin_state_up else ADMIN_DOWN_REASON
+            ),
             fixed_ips=fixed_ips,
         )
 

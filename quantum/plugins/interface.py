@@ -165,13 +165,25 @@ class AgentStateSource(Protocol):
 
     def host_state(self, host: str, iface_ids: Collection[str]) -> HostState:
         """The desired state of ``host``: the ports whose attachment is one of
-        ``iface_ids`` (with their segments) and the other registered hosts' endpoints
-        (alive or not: liveness never tears down forwarding).
-        The revision is read first, so the state is at least that new."""
+        ``iface_ids`` (with their segments and binding hosts) and the other
+        registered hosts' endpoints (alive or not: liveness never tears down
+        forwarding). The revision is read first, so the state is at least that new.
+        A port bound to no host is bound to ``host`` first (a conditional write: of
+        two hosts, one wins; the other is told the port is bound to the winner, and
+        must not wire it)."""
         ...
 
-    def set_port_status(self, port_id: str, status: OpStatus) -> None:
-        """Record the op-status an agent observed; an unknown port is ignored."""
+    def set_port_status(
+        self,
+        port_id: str,
+        status: OpStatus,
+        *,
+        host: str | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record the op-status the agent of ``host`` observed, and why a DOWN port
+        is down; an unknown port is ignored. A host the port is not bound to
+        (``binding:host_id``) cannot make it UP, nor DOWN while it is UP."""
         ...
 
     def record_port_counters(self, host: str, counters: Sequence[PortCounters]) -> None:
@@ -333,6 +345,18 @@ class CorePluginV2(Protocol):
         ...
 
     def reset_quota(self, tenant_id: str) -> None: ...
+
+
+UNBOUND = "unbound"
+"""``binding:vif_type`` under a plugin that binds no port to a host."""
+
+
+@runtime_checkable
+class PortBinder(Protocol):
+    """A plugin whose agents wire ports on hosts; ``vif_type`` is what they plug
+    (``binding:vif_type``, spec §5.7: ``ovs``, ``bridge``...)."""
+
+    vif_type: str
 
 
 @runtime_checkable

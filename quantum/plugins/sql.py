@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import delete, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -358,11 +358,35 @@ class SqlPlugin:
         row = _port_row(s, tenant_id, network_id, port_id)
         return exc.PortInUse(net_id=network_id, port_id=port_id, att_id=row.attachment)
 
-    def set_port_status(self, port_id: str, status: OpStatus) -> None:
-        """Record the op-status an agent observed (no tenant: agents are trusted)."""
+    def set_port_status(
+        self,
+        port_id: str,
+        status: OpStatus,
+        *,
+        host: str | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record the op-status an agent observed (no tenant: agents are trusted).
+
+        ``host``: the agent's. A host the port is not bound to may only say why it
+        is DOWN while no other host has it UP (a VIF plugged on the wrong host must
+        not hide the right one's report).
+        """
+        query = update(PortRow).where(PortRow.id == port_id)
+        if host is not None:
+            bound_here = PortRow.binding_host_id.in_((host, ""))
+            if status is OpStatus.UP:
+                query = query.where(bound_here)
+            else:
+                query = query.where(
+                    or_(bound_here, PortRow.status != OpStatus.UP.value)
+                )
         self.db.run(
             lambda s: s.execute(
-                update(PortRow).where(PortRow.id == port_id).values(status=status.value)
+                query.values(
+                    status=status.value,
+                    status_reason="" if status is OpStatus.UP else reason[:255],
+                )
             ),
             write=True,
             # NOTE: op-status is what agents report, not what they are told to do.
@@ -411,6 +435,8 @@ class SqlPlugin:
             row = _port_row(s, tenant_id, network_id, port_id)
             row.attachment = None
             row.status = OpStatus.DOWN
+            # NOTE: the VIF is gone; wherever it is plugged next may wire the port.
+            row.binding_host_id = ""
 
         self.db.run(work, write=True)
 

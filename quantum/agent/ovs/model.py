@@ -69,7 +69,7 @@ def segment_from_server(segment: NetworkSegment) -> Segment:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DesiredPort:
-    """A port the server has bound to this host.
+    """A port plugged on this host, as the server knows it.
 
     ``iface_id`` is what the hypervisor writes into the OVS interface's
     ``external_ids:iface-id`` (the v1 attachment id, or the v2 port id).
@@ -82,6 +82,8 @@ class DesiredPort:
     admin_state_up: bool = True
     qos: tuple[int, int] | None = None
     """Ingress limit of what the VM sends: (rate kbit/s, burst kbit); None: none."""
+    binding_host: str = ""
+    """The host the port is bound to; another than this one: never wired here."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,8 @@ Rules:
 * br-int drops what no flow claims: a port carries traffic only once wired.
 * A VIF (an interface with ``iface-id``) is bound (tag = local VLAN, a flow that
   hands what it sends to NORMAL, status UP) when the server knows its port, the
-  port is admin-up, OVS has given it an ofport, and its segment can be wired here.
+  port is admin-up and bound to this host (or to none), OVS has given it an
+  ofport, and its segment can be wired here.
   Otherwise it is isolated: dead VLAN tag and a drop flow on its ofport; the port's
   status is DOWN with the reason.
 * br-tun has one tunnel port per remote endpoint and enabled tunnel type; a new port
@@ -289,8 +290,10 @@ class _Wiring:
 
 
 def _port_problem(
-    port: DesiredPort, interfaces: list[Interface], networks: _Networks
+    port: DesiredPort, interfaces: list[Interface], networks: _Networks, host: str
 ) -> str | None:
+    if port.binding_host and port.binding_host != host:
+        return f"bound to host {port.binding_host}, plugged on {host}"
     if not port.admin_state_up:
         return "administratively down"
     if port.segment != networks.segments[port.network_id]:
@@ -326,7 +329,7 @@ def _wire_ports(
                 )
             )
             continue
-        problem = _port_problem(port, interfaces, networks)
+        problem = _port_problem(port, interfaces, networks, desired.host)
         for interface in interfaces:
             if problem is None and interface.ofport > 0:
                 wiring.bind[interface.name] = (interface, port.network_id, port.port_id)

@@ -131,6 +131,7 @@ def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredSta
             segment=segment_from_server(port.segment),
             admin_state_up=port.admin_state_up,
             qos=(port.qos.rate_kbps, port.qos.burst_kb) if port.qos else None,
+            binding_host=port.binding_host,
         )
         for port in state.ports
     )

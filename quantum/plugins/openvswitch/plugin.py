@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
@@ -60,6 +60,8 @@ class OpenVSwitchPlugin:
     supported_extension_aliases: Sequence[str]
     """The SQL model's extensions, port statistics (the agents report them) and
     v2.0's provider networks (segments)."""
+    vif_type = "ovs"
+    """What its agents plug: Open vSwitch ports (``binding:vif_type``)."""
 
     def __init__(
         self, settings: Settings, *, segments: SegmentConfig | None = None
@@ -195,7 +197,26 @@ class OpenVSwitchPlugin:
                 peers=tuple(hosts.peers(s, host)),
             )
 
+        state = self.sql.db.run(work, write=False)
+        unbound = [b.port.id for b in state.ports if not b.port.binding_host_id]
+        if not unbound:
+            return state
+        self._bind(host, unbound)
         return self.sql.db.run(work, write=False)
+
+    def _bind(self, host: str, port_ids: Sequence[str]) -> None:
+        """Bind to ``host`` those of the ports that are bound to no host yet."""
+
+        def work(s: Session) -> None:
+            for chunk in _chunks(sorted(port_ids), 500):
+                s.execute(
+                    update(PortRow)
+                    .where(PortRow.id.in_(chunk), PortRow.binding_host_id == "")
+                    .values(binding_host_id=host)
+                )
+
+        # NOTE: bumps the revision: a host that lost the race is told at once.
+        self.sql.db.run(work, write=True)
 
     # -- agents (plugins.interface.AgentAdmin, /v2.0/agents) -------------------------
 
@@ -242,9 +263,16 @@ class OpenVSwitchPlugin:
     def delete_port(self, tenant_id: str, network_id: str, port_id: str) -> None:
         self.sql.delete_port(tenant_id, network_id, port_id)
 
-    def set_port_status(self, port_id: str, status: OpStatus) -> None:
+    def set_port_status(
+        self,
+        port_id: str,
+        status: OpStatus,
+        *,
+        host: str | None = None,
+        reason: str = "",
+    ) -> None:
         """Record the op-status an agent observed."""
-        self.sql.set_port_status(port_id, status)
+        self.sql.set_port_status(port_id, status, host=host, reason=reason)
 
     def record_port_counters(self, host: str, counters: Sequence[PortCounters]) -> None:
         """Record the interface counters an agent read on ``host``."""

@@ -14,6 +14,7 @@ as for a network that does not exist).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -205,6 +206,11 @@ PORT_COLUMNS: Mapping[str, Column] = {
 """Port attributes the store filters and sorts on."""
 
 PROVIDER_ATTRIBUTES = frozenset(k for k in NETWORK_COLUMNS if k.startswith("provider:"))
+
+
+def _profile(profile: Mapping[str, Any]) -> str | None:
+    """A ``binding:profile`` as stored: JSON, NULL for the empty one."""
+    return json.dumps(dict(profile), sort_keys=True) if profile else None
 
 
 class V2Store:
@@ -552,6 +558,7 @@ class V2Store:
                 device_id=item.device_id,
                 device_owner=item.device_owner,
                 binding_host_id=item.binding_host_id,
+                binding_profile=_profile(item.binding_profile),
             )
             try:
                 with s.begin_nested():
@@ -602,6 +609,8 @@ class V2Store:
                 row.device_id = changes.device_id
             if changes.binding_host_id is not None:
                 row.binding_host_id = changes.binding_host_id
+            if changes.binding_profile is not None:
+                row.binding_profile = _profile(changes.binding_profile)
             if changes.fixed_ips is not None:
                 self._check_fixed_ips_count(changes.fixed_ips)
                 network = s.get(NetworkRow, row.network_id)

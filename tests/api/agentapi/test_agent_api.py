@@ -133,6 +133,7 @@ def test_state_lists_exactly_the_ports_seen_with_their_segments(app: Client) -> 
             "physical_network": None,
             "segmentation_id": 100,
         },
+        "binding_host": "h1",
         "qos": None,
         "mtu": 1458,  # NOTE: global_physnet_mtu 1500 minus GRE's 42
     }
@@ -295,3 +296,90 @@ def test_a_v2_port_is_found_by_its_id_and_reports_status_to_v2(app: Client) -> N
     assert again["ports"][0]["admin_state_up"] is False
     shown = app.request("GET", f"/v2.0/ports/{port['id']}", None, who).json["port"]
     assert shown["status"] == "DOWN"
+
+
+# -- binding: one host per port -------------------------------------------------------
+
+ADMIN = {"X-Roles": "admin"}
+
+
+def _binding(app: Client, port_id: str) -> dict[str, Any]:
+    port: dict[str, Any] = app.request(
+        "GET", f"/v2.0/ports/{port_id}", None, ADMIN
+    ).json["port"]
+    return port
+
+
+def test_the_first_host_that_finds_a_port_plugged_is_bound_to_it(app: Client) -> None:
+    _, port_id = plugged_port(app, "vif-1")
+    assert _binding(app, port_id)["binding:host_id"] == ""
+    before = call(app, "GET", "/changes")["revision"]
+
+    first = call(app, "POST", "/hosts/h1/state", {"iface_ids": ["vif-1"]})
+    bound = call(app, "GET", "/changes")["revision"]
+    second = call(app, "POST", "/hosts/h2/state", {"iface_ids": ["vif-1"]})
+    again = call(app, "POST", "/hosts/h1/state", {"iface_ids": ["vif-1"]})
+
+    assert [p["binding_host"] for p in first["ports"]] == ["h1"]
+    assert [p["binding_host"] for p in second["ports"]] == ["h1"]
+    assert _binding(app, port_id)["binding:host_id"] == "h1"
+    # NOTE: binding wakes the agents (the loser learns at once); reading does not
+    assert bound > before
+    assert again["revision"] == call(app, "GET", "/changes")["revision"] == bound
+
+
+def test_concurrent_hosts_bind_a_port_to_one_of_them(app: Client) -> None:
+    _, port_id = plugged_port(app, "vif-1")
+    seen: dict[str, str] = {}
+
+    def ask(host: str) -> None:
+        state = call(app, "POST", f"/hosts/{host}/state", {"iface_ids": ["vif-1"]})
+        seen[host] = state["ports"][0]["binding_host"]
+
+    threads = [threading.Thread(target=ask, args=(f"h{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winner = _binding(app, port_id)["binding:host_id"]
+    assert winner in seen
+    assert set(seen.values()) == {winner}
+
+
+def test_an_admin_binding_is_kept_and_unplugging_v1_releases_it(app: Client) -> None:
+    net, port_id = plugged_port(app, "vif-1")
+    app.request(
+        "PUT", f"/v2.0/ports/{port_id}", {"port": {"binding:host_id": "h2"}}, ADMIN
+    )
+    state = call(app, "POST", "/hosts/h1/state", {"iface_ids": ["vif-1"]})
+    assert [p["binding_host"] for p in state["ports"]] == ["h2"]
+    assert _binding(app, port_id)["binding:host_id"] == "h2"
+
+    app.request(
+        "DELETE", f"/v1.1/tenants/t/networks/{net}/ports/{port_id}/attachment.json"
+    )
+    assert _binding(app, port_id)["binding:host_id"] == ""
+
+
+def test_only_the_bound_host_reports_a_port_up(app: Client) -> None:
+    _, port_id = plugged_port(app, "vif-1")
+    app.request(
+        "PUT", f"/v2.0/ports/{port_id}", {"port": {"binding:host_id": "h1"}}, ADMIN
+    )
+
+    def report(host: str, status: str, reason: str = "") -> dict[str, Any]:
+        body = {"ports": [{"port_id": port_id, "status": status, "reason": reason}]}
+        done = app.request("POST", f"/agent/v1/hosts/{host}/status", body, AUTH)
+        assert done.status_int == 204
+        port = _binding(app, port_id)
+        return {"status": port["status"], "status_reason": port["status_reason"]}
+
+    # a port plugged on the wrong host only: DOWN, and why
+    wrong = "bound to host h1, plugged on h2"
+    assert report("h2", "DOWN", wrong) == {"status": "DOWN", "status_reason": wrong}
+    assert report("h2", "UP") == {"status": "DOWN", "status_reason": wrong}
+    # the right host wires it: the wrong one can no longer say otherwise
+    assert report("h1", "UP") == {"status": "ACTIVE", "status_reason": ""}
+    assert report("h2", "DOWN", wrong) == {"status": "ACTIVE", "status_reason": ""}
+    gone = "no interface on the integration bridge"
+    assert report("h1", "DOWN", gone) == {"status": "DOWN", "status_reason": gone}

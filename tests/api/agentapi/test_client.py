@@ -48,6 +48,7 @@ def test_an_agent_round(served: tuple[str, Store]) -> None:
     assert state.revision >= start
     assert [(p.port_id, p.network_id) for p in state.ports] == [(port_id, net)]
     assert state.ports[0].segment.network_type is NetworkType.GRE
+    assert state.ports[0].binding_host == "h1"
     assert [(e.host, str(e.ip)) for e in state.endpoints] == [("h2", "192.0.2.2")]
     assert agent.changes(state.revision, wait=0.2) == state.revision
     agent.report_status([msg.PortStatus(port_id=port_id, status=msg.ReportedStatus.UP)])

@@ -166,6 +166,55 @@ def test_binding_host_id_is_for_admins(v2: V2) -> None:
     assert made["binding:host_id"] == "hv2"
 
 
+def test_binding_vif_type_and_profile_are_for_admins(v2: V2) -> None:
+    net = v2.network()
+    port = v2.port(net["id"])
+    hidden = {"binding:vif_type", "binding:profile", "status_reason"}
+    assert not hidden & set(port)
+    assert not hidden & set(v2.get(f"/ports/{port['id']}").json["port"])
+    shown = v2.get(f"/ports/{port['id']}", ADMIN).json["port"]
+    vif_type = "ovs" if v2.plugin.startswith("openvswitch") else "unbound"
+    assert shown["binding:vif_type"] == vif_type
+    assert shown["binding:profile"] == {}
+    assert shown["status_reason"] == ""
+
+    profile = {"pci_slot": "0000:0a:00.1", "physical_network": "physnet1"}
+    refused = v2.put(f"/ports/{port['id']}", {"port": {"binding:profile": profile}})
+    assert error(refused) == (403, "PolicyNotAuthorized")
+    updated = v2.put(
+        f"/ports/{port['id']}", {"port": {"binding:profile": profile}}, ADMIN
+    )
+    assert updated.json["port"]["binding:profile"] == profile
+    shown = v2.get(f"/ports/{port['id']}", ADMIN).json["port"]
+    assert shown["binding:profile"] == profile
+    cleared = v2.put(f"/ports/{port['id']}", {"port": {"binding:profile": None}}, ADMIN)
+    assert cleared.json["port"]["binding:profile"] == {}
+    made = v2.port(
+        net["id"], as_=ADMIN, tenant_id="acme", **{"binding:profile": {"k": [1]}}
+    )
+    assert made["binding:profile"] == {"k": [1]}
+    for body in (
+        {"binding:profile": "x"},
+        {"binding:profile": ["x"]},
+        {"binding:profile": {"k": "v" * 5000}},
+        {"binding:vif_type": "bridge"},
+        {"status_reason": "why not"},
+    ):
+        bad = v2.put(f"/ports/{port['id']}", {"port": body}, ADMIN)
+        assert error(bad) == (400, "InvalidInput"), body
+    assert v2.get(f"/ports/{port['id']}", ADMIN).json["port"]["binding:profile"] == {}
+
+
+def test_status_reason_says_why_a_port_is_administratively_down(v2: V2) -> None:
+    net = v2.network()
+    port = v2.port(net["id"], admin_state_up=False)
+    shown = v2.get(f"/ports/{port['id']}", ADMIN).json["port"]
+    assert (shown["status"], shown["status_reason"]) == (
+        "DOWN",
+        "administratively down",
+    )
+
+
 def test_required_and_bad_attributes(v2: V2) -> None:
     assert error(v2.post("/ports", {"port": {}})) == (400, "InvalidInput")
     for value in ("x", str(uuid.uuid4()).upper(), None):

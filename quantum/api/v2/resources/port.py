@@ -1,8 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``/v2.0/ports``: spec §3.3, with ``binding:host_id`` (§5.7, admin only)."""
+"""``/v2.0/ports``: spec §3.3, with the ``binding`` attributes (§5.7, admin only).
+
+``binding:host_id`` is the host whose agent may wire the port (set by an admin, or
+recorded for the first host that finds it plugged); ``binding:vif_type`` is what the
+plugin plugs (``ovs``; ``unbound`` under a plugin without agents);
+``binding:profile`` is an object for whoever binds the port. ``status_reason`` (also
+admin only: it may name hosts) says why a port is DOWN.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +30,23 @@ from quantum.core import exceptions as exc
 from quantum.core.models import V2_STATUS, Port, PortCreate, PortUpdate, Scope
 from quantum.ipam.convert import to_fixed_ips
 from quantum.ipam.requests import UNSET, FixedIPRequest, Limits
-from quantum.plugins.interface import CorePluginV2
+from quantum.plugins.interface import UNBOUND, CorePluginV2
+
+PROFILE_MAX = 4096
+"""Characters of a ``binding:profile`` as JSON."""
+
+
+def to_profile(name: str, value: Any) -> dict[str, Any]:
+    """A JSON object (``null``: the empty one)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise exc.InvalidInput(reason=f"{name} must be an object")
+    if len(json.dumps(value)) > PROFILE_MAX:
+        raise exc.InvalidInput(
+            reason=f"{name} is longer than {PROFILE_MAX} characters as JSON"
+        )
+    return value
 
 
 def fixed_ips(name: str, value: Any) -> list[FixedIPRequest]:
@@ -76,11 +101,38 @@ PORT = Resource(
             on_update=True,
             admin_only=True,
         ),
+        Field(
+            name="binding:vif_type",
+            on_create=False,
+            schema={"type": "string", "enum": ["ovs", UNBOUND]},
+            admin_only=True,
+            sortable=False,
+            filterable=False,
+        ),
+        Field(
+            name="binding:profile",
+            convert=to_profile,
+            schema={"type": "object", "nullable": True},
+            shown={"type": "object"},
+            default={},
+            on_update=True,
+            admin_only=True,
+            sortable=False,
+            filterable=False,
+        ),
+        Field(
+            name="status_reason",
+            on_create=False,
+            schema={"type": "string"},
+            admin_only=True,
+            sortable=False,
+            filterable=False,
+        ),
     ),
 )
 
 
-def view(port: Port) -> dict[str, Any]:
+def view(port: Port, vif_type: str = UNBOUND) -> dict[str, Any]:
     return {
         "id": port.id,
         "name": port.name,
@@ -97,6 +149,9 @@ def view(port: Port) -> dict[str, Any]:
         "device_id": port.device_id,
         "device_owner": port.device_owner,
         "binding:host_id": port.binding_host_id,
+        "binding:vif_type": vif_type,
+        "binding:profile": dict(port.binding_profile),
+        "status_reason": port.status_reason,
     }
 
 
@@ -111,6 +166,7 @@ def _create(attrs: Mapping[str, Any]) -> PortCreate:
         device_id=attrs["device_id"],
         device_owner=attrs["device_owner"],
         binding_host_id=attrs["binding:host_id"],
+        binding_profile=attrs["binding:profile"],
         fixed_ips=attrs.get("fixed_ips"),
     )
 
@@ -122,11 +178,14 @@ def _update(attrs: Mapping[str, Any]) -> PortUpdate:
         device_id=attrs.get("device_id"),
         device_owner=attrs.get("device_owner"),
         binding_host_id=attrs.get("binding:host_id"),
+        binding_profile=attrs.get("binding:profile"),
         fixed_ips=attrs.get("fixed_ips"),
     )
 
 
-def operations(plugin: CorePluginV2) -> Operations:
+def operations(plugin: CorePluginV2, vif_type: str = UNBOUND) -> Operations:
+    """``vif_type``: what the plugin plugs (``binding:vif_type``)."""
+
     def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Port]:
         return plugin.create_ports(scope, [_create(i) for i in items])
 
@@ -144,6 +203,6 @@ def operations(plugin: CorePluginV2) -> Operations:
         create=create,
         update=update,
         delete=plugin.delete_port,
-        view=view,
+        view=functools.partial(view, vif_type=vif_type),
         not_found=lambda i: exc.PortNotFoundV2(port_id=i),
     )

@@ -63,13 +63,16 @@ GRE_7 = Segment(type=NetworkType.GRE, segmentation_id=7)
 VXLAN_7 = Segment(type=NetworkType.VXLAN, segmentation_id=7)
 
 
-def port(n: int, network: str, segment: Segment, *, up: bool = True) -> DesiredPort:
+def port(
+    n: int, network: str, segment: Segment, *, up: bool = True, bound_to: str = ""
+) -> DesiredPort:
     return DesiredPort(
         port_id=f"port-{n}",
         iface_id=f"iface-{n}",
         network_id=network,
         segment=segment,
         admin_state_up=up,
+        binding_host=bound_to,
     )
 
 
@@ -214,6 +217,11 @@ def test_bound_port_is_tagged_and_reported_up() -> None:
     ("want", "interface", "reason"),
     [
         (port(1, "net-a", LOCAL, up=False), vif(1), "administratively down"),
+        (
+            port(1, "net-a", LOCAL, bound_to="hv2"),
+            vif(1),
+            "bound to host hv2, plugged on hv1",
+        ),
         (port(1, "net-a", LOCAL), vif(1, ofport=-1), "interface not plugged"),
         (
             port(
@@ -263,6 +271,13 @@ def test_unwirable_port_is_isolated_with_its_reason(
     drop = integration.isolate_port(interface.ofport)
     assert (drop in p.flows["br-int"]) is (interface.ofport > 0)
     assert p.local_vlans == {}
+
+
+def test_a_port_bound_here_or_to_no_host_is_wired() -> None:
+    for bound_to in (HOST, ""):
+        p = plan(desired(port(1, "net-a", LOCAL, bound_to=bound_to)), actual(vif(1)))
+        assert p.statuses == (PortStatus(port_id="port-1", state=PortState.UP),)
+        assert integration.forward_port(1) in p.flows["br-int"]
 
 
 def test_tunnel_network_without_tunnelling_is_isolated() -> None:

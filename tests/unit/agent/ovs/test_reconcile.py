@@ -33,7 +33,9 @@ CONFIG = AgentConfig(
 )
 
 
-def _port(port_id: str, network: str, key: int, up: bool = True) -> msg.PortState:
+def _port(
+    port_id: str, network: str, key: int, up: bool = True, bound_to: str = ""
+) -> msg.PortState:
     return msg.PortState(
         port_id=port_id,
         iface_id=f"if-{port_id}",
@@ -42,6 +44,7 @@ def _port(port_id: str, network: str, key: int, up: bool = True) -> msg.PortStat
         segment=NetworkSegment(
             network_id=network, network_type=NetworkType.VXLAN, segmentation_id=key
         ),
+        binding_host=bound_to,
     )
 
 
@@ -248,6 +251,20 @@ def test_a_port_set_down_is_isolated_and_reported_down() -> None:
     dead = f"tag tap1 {tables.DEAD_VLAN}"
     assert host.calls.index(drop) < host.calls.index(dead)
     assert host.calls.index(dead) < host.calls.index("del-flows br-int")
+
+
+def test_a_port_bound_to_another_host_is_isolated_and_says_why() -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5, bound_to="hv9")])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1")])
+
+    _agent(server, host).round()
+
+    (status,) = server.reported[-1]
+    assert (status.status, status.reason) == (
+        msg.ReportedStatus.DOWN,
+        f"bound to host hv9, plugged on {CONFIG.host}",
+    )
+    assert host.interfaces[0].tag == tables.DEAD_VLAN
 
 
 def test_tunnel_ports_go_to_other_hosts_only_before_their_flows() -> None:
