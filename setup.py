@@ -27,6 +27,7 @@ setup(
         "ovsdbapp>=3.0,<4",
         "ovs>=3.1,<5",
         "cryptography>=42",
+        "keystoneauth1>=5,<6",
     ],
     extras_require={
         "postgresql": ["psycopg2-binary>=2.9"],

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The v2.0 resources the client knows, one row each.
+
+A new resource (routers, floating IPs, security groups, LBaaS pools...) is one more
+``Kind`` here; ``quantum.client.v2.Client`` serves every row with the same calls.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Op(enum.StrEnum):
+    LIST = "list"
+    SHOW = "show"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+ALL = frozenset(Op)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kind:
+    """One resource: ``singular`` keys a body, ``collection`` keys a list."""
+
+    singular: str
+    collection: str
+    path: str
+    """Below ``/v2.0``; may differ from ``collection`` (``security-groups``)."""
+    ops: frozenset[Op] = ALL
+    key: str = "id"
+    """The attribute that names a member in its URL (``alias`` for extensions)."""
+    name_attr: str | None = "name"
+    """The attribute a user may give instead of the id (None: ids only)."""
+
+
+NETWORK = Kind(singular="network", collection="networks", path="networks")
+SUBNET = Kind(singular="subnet", collection="subnets", path="subnets")
+PORT = Kind(singular="port", collection="ports", path="ports")
+QUOTA = Kind(
+    singular="quota",
+    collection="quotas",
+    path="quotas",
+    ops=frozenset({Op.LIST, Op.SHOW, Op.UPDATE, Op.DELETE}),
+    key="tenant_id",
+    name_attr=None,
+)
+EXTENSION = Kind(
+    singular="extension",
+    collection="extensions",
+    path="extensions",
+    ops=frozenset({Op.LIST, Op.SHOW}),
+    key="alias",
+    name_attr=None,
+)
+AGENT = Kind(
+    singular="agent",
+    collection="agents",
+    path="agents",
+    ops=frozenset({Op.LIST, Op.SHOW, Op.DELETE}),
+    name_attr=None,
+)
+
+KINDS: tuple[Kind, ...] = (NETWORK, SUBNET, PORT, QUOTA, EXTENSION, AGENT)

@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The client library (quantum.client) against a running server: pagination
+followed to the end, the server's errors as typed exceptions, retries bounded."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quantum.client import errors, transport, v1, v2
+from quantum.testing.client import write_config
+from quantum.testing.server import ServerProcess, db_manage, free_port
+from tests.functional.clients.conftest import HOST
+
+MISSING = "0b8c3f7e-4a8b-4c7e-9d1e-2f3a4b5c6d7e"
+
+
+def _client(endpoint: str, project: str | None = None) -> v2.Client:
+    return v2.Client(transport.without_auth(endpoint, project))
+
+
+def test_lists_follow_the_next_links_to_the_end(endpoint: str) -> None:
+    client = _client(endpoint, "lib-pages")
+    made = [client.networks.create(name=f"page-{i}")["id"] for i in range(5)]
+    # control: one request of two holds two, and says there is more
+    raw = client.transport.request("GET", "/v2.0/networks", params={"limit": "2"})
+    assert len(raw["networks"]) == 2
+    assert any(link["rel"] == "next" for link in raw["networks_links"])
+
+    pages = list(client.networks.pages(page_size=2))
+    assert [len(p) for p in pages] == [2, 2, 1]
+    listed = [n["id"] for n in client.networks.list(page_size=2)]
+    assert sorted(listed) == sorted(made)
+    names = [n["name"] for n in client.networks.list(page_size=2, sort_key="name")]
+    assert names == [f"page-{i}" for i in range(5)]
+
+
+def test_the_servers_errors_are_typed_with_its_message(endpoint: str) -> None:
+    client = _client(endpoint, "lib-errors")
+    with pytest.raises(errors.NotFound) as missing:
+        client.networks.show(MISSING)
+    assert missing.value.kind == "NetworkNotFound"
+    assert str(missing.value) == f"Network {MISSING} could not be found"
+
+    net = client.networks.create(name="busy")
+    client.ports.create(network_id=net["id"])
+    with pytest.raises(errors.Conflict) as busy:
+        client.networks.delete(net["id"])
+    assert busy.value.kind == "NetworkInUse"
+    assert busy.value.status == 409
+    with pytest.raises(errors.BadRequest) as bad:
+        client.subnets.create(network_id=net["id"], cidr="10.0.0.300/24", ip_version=4)
+    assert bad.value.status == 400
+    assert "10.0.0.300/24" in str(bad.value)
+    # a member is not an administrator: quotas are not its to change
+    with pytest.raises(errors.Forbidden):
+        client.quotas.update("lib-errors", network=3)
+    assert client.networks.show(net["id"])["name"] == "busy"
+
+
+def test_names_find_one_member_and_ambiguity_names_the_candidates(
+    endpoint: str,
+) -> None:
+    client = _client(endpoint, "lib-names")
+    first = client.networks.create(name="twin")["id"]
+    assert client.networks.find_id("twin") == first
+    second = client.networks.create(name="twin")["id"]
+    with pytest.raises(errors.Ambiguous) as twice:
+        client.networks.find("twin")
+    assert set(twice.value.candidates) == {first, second}
+    assert first in str(twice.value)
+    assert second in str(twice.value)
+    with pytest.raises(errors.NotFound):
+        client.networks.find("nobody-has-this-name")
+
+
+def test_operations_a_resource_lacks_are_refused_before_sending() -> None:
+    client = _client("http://127.0.0.1:9")  # NOTE: nothing listens; nothing is sent
+    with pytest.raises(TypeError, match="agents cannot create"):
+        client.agents.create(host="x")
+    with pytest.raises(TypeError, match="extensions cannot delete"):
+        client.extensions.delete("binding")
+
+
+def test_v1_1_networks_ports_and_attachments(endpoint: str) -> None:
+    client = v1.Client(transport.without_auth(endpoint), "lib-v11")
+    net = client.create_network("v11-net")
+    port = client.create_port(net, state="ACTIVE")
+    assert client.show_attachment(net, port) is None
+    client.plug(net, port, "vif-lib-v11")
+    assert client.show_attachment(net, port) == "vif-lib-v11"
+    assert client.show_port(net, port, detail=True)["attachment"] == {
+        "id": "vif-lib-v11"
+    }
+    with pytest.raises(errors.Conflict) as plugged:
+        client.delete_network(net)
+    assert plugged.value.kind == "NetworkInUse"
+    client.unplug(net, port)
+    client.delete_port(net, port)
+    client.update_network(net, "renamed")
+    assert client.show_network(net)["name"] == "renamed"
+    client.delete_network(net)
+    assert net not in [n["id"] for n in client.list_networks()]
+    with pytest.raises(errors.NotFound):
+        client.show_network(net)
+
+
+def test_a_server_still_starting_is_waited_for(tmp_path: Path) -> None:
+    port = free_port(HOST)
+    url = f"http://{HOST}:{port}"
+    # control: nothing listens, no retries: the connection error is raised at once
+    never = _client(url)
+    never.transport.retries = 0
+    with pytest.raises(errors.ConnectionFailed):
+        list(never.networks.list())
+
+    config = write_config(tmp_path, bind_host=HOST, bind_port=port, core_plugin="sql")
+    assert db_manage(config, "upgrade", "head").returncode == 0
+    server = ServerProcess(config, HOST, port)
+    server.start(wait=False)
+    try:
+        patient = _client(url)
+        patient.transport.retries = 8  # NOTE: 0.5 s doubling: half a minute and more
+        assert list(patient.networks.list()) == []
+    finally:
+        server.stop(timeout=15)
+
+
+class _Busy(http.server.BaseHTTPRequestHandler):
+    """503 for the first ``busy`` requests, then an empty network list."""
+
+    busy = 0
+    seen: list[float]
+
+    def do_GET(self) -> None:  # noqa: N802  # NOTE: http.server's name
+        self.seen.append(time.monotonic())
+        if len(self.seen) <= self.busy:
+            body = {"NeutronError": {"type": "Busy", "message": "later", "detail": ""}}
+            status = 503
+        else:
+            body, status = {"networks": []}, 200
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args: object) -> None:
+        del args
+
+
+@pytest.fixture
+def busy() -> Iterator[tuple[str, type[_Busy]]]:
+    handler = type("Handler", (_Busy,), {"seen": []})
+    httpd = http.server.ThreadingHTTPServer((HOST, 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{HOST}:{httpd.server_address[1]}", handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_503_is_retried_with_backoff_and_bounded(
+    busy: tuple[str, type[_Busy]],
+) -> None:
+    url, handler = busy
+    handler.busy = 2
+    client = _client(url)
+    client.transport.retries = 3
+    assert list(client.networks.list()) == []
+    assert len(handler.seen) == 3
+    waits = [b - a for a, b in zip(handler.seen, handler.seen[1:], strict=False)]
+    assert waits[1] > waits[0] * 1.5  # NOTE: keystoneauth's 0.5 s, then 1 s
+
+    handler.seen.clear()
+    handler.busy = 10
+    client.transport.retries = 1
+    with pytest.raises(errors.ServiceUnavailable) as gave_up:
+        list(client.networks.list())
+    assert str(gave_up.value) == "later"
+    assert len(handler.seen) == 2
