@@ -28,6 +28,8 @@ setup(
         "ovs>=3.1,<5",
         "cryptography>=42",
         "keystoneauth1>=5,<6",
+        "cliff>=4,<5",
+        "rich>=13",
     ],
     extras_require={
         "postgresql": ["psycopg2-binary>=2.9"],
@@ -35,6 +37,7 @@ setup(
     },
     entry_points={
         "console_scripts": [
+            "quantum = quantum.cli.app:main",
             "quantum-server = quantum.server:main",
             "quantum-db-manage = quantum.db.manage:main",
             "quantum-vif = quantum.compute.cli:main",
