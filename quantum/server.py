@@ -30,6 +30,7 @@ import contextlib  # noqa: E402
 import errno  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import resource  # noqa: E402
 import select  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -44,6 +45,7 @@ import eventlet.hubs  # noqa: E402
 import eventlet.wsgi  # noqa: E402
 from eventlet.support.greenlets import GreenletExit  # noqa: E402
 
+from quantum import connections  # noqa: E402
 from quantum.core import log  # noqa: E402
 from quantum.core.exceptions import QuantumError  # noqa: E402
 from quantum.core.settings import Settings, load_settings  # noqa: E402
@@ -57,16 +59,18 @@ PROG = "quantum-server"
 STARTUP_FAILED = 2
 """Exit status for a configuration the server cannot start with."""
 
-BACKLOG = 128
-CLIENT_SOCKET_TIMEOUT = 900
-"""Seconds a client connection may stay silent (idle keep-alive included)."""
+BACKLOG = 4096
+"""Connections the kernel queues until a worker accepts them (capped by
+net.core.somaxconn). A full queue drops a client's SYN, which it resends only a
+second later: under a flood of connections a short queue is what other clients
+wait on, not the workers."""
 ACCESS_FORMAT = (
     '%(client_ip)s:%(client_port)s "%(request_line)s" status: %(status_code)s '
     "len: %(body_length)s time: %(wall_seconds).6f"
 )
-ACCEPT_DEFER = 0.0003
-ACCEPT_DEFER_MAX = 0.005
-"""Seconds a worker waits, per connection it holds, before accepting (capped)."""
+FD_RESERVE = 64
+"""Descriptors a serving process keeps beside its client connections (database,
+logs, the listening socket)."""
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 RESPAWN_DELAY = 1.0
 """A worker that dies within this many seconds of starting is respawned this late."""
@@ -120,66 +124,6 @@ def _ignore_here(signum: int, frame: object) -> None:
 
 
 # -- one serving process --------------------------------------------------------------
-
-
-class _Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyped base
-    """Logs each access line under the id the app gave the request.
-
-    The app's request-id filter has reset the id by the time eventlet writes the access
-    line, so we bind it again from the environ in eventlet's post-request hook.
-    """
-
-    def handle_one_response(self) -> None:
-        tokens = []
-
-        def bind(environ: dict[str, Any]) -> None:
-            tokens.append(log.REQUEST_ID.set(environ.get("quantum.request_id", "-")))
-
-        self.environ["eventlet.posthooks"].append((bind, (), {}))
-        try:
-            super().handle_one_response()
-        finally:
-            for token in tokens:
-                log.REQUEST_ID.reset(token)
-
-
-class BalancedListener:
-    """The shared listening socket, as seen by a worker: busy workers defer to idle.
-
-    Every worker is woken for each new connection and the first to call accept() wins,
-    so long-lived keep-alive connections land on workers at random (7 of 8 on one of
-    two workers is common), and one core does the work of two. Here a worker first
-    waits ``ACCEPT_DEFER`` seconds per connection it already holds, so the least
-    loaded worker that is awake takes the connection.
-    """
-
-    def __init__(self, sock: socket.socket, pool: eventlet.GreenPool) -> None:
-        self.sock = sock
-        self.raw: socket.socket = sock.fd  # type: ignore[attr-defined]  # GreenSocket
-        self.pool = pool
-        self.family = sock.family
-
-    def accept(self) -> tuple[socket.socket, Any]:
-        while True:
-            eventlet.hubs.trampoline(self.sock.fileno(), read=True)
-            held = self.pool.running()
-            if held:
-                eventlet.sleep(min(ACCEPT_DEFER * held, ACCEPT_DEFER_MAX))
-            try:
-                client, address = self.raw.accept()
-            except BlockingIOError:
-                continue  # NOTE: another worker took it, as intended
-            eventlet.hubs.notify_opened(client.fileno())
-            return eventlet.greenio.GreenSocket(client), address
-
-    def getsockname(self) -> Any:
-        return self.sock.getsockname()
-
-    def fileno(self) -> int:
-        return self.sock.fileno()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def listen(settings: Settings) -> socket.socket:
@@ -259,19 +203,20 @@ def serve(
     parent_pid: int | None = None,
 ) -> int:
     """Serve until a stop signal (or the supervisor's death), then drain. Returns 0."""
-    pool = eventlet.GreenPool()
-    listener = BalancedListener(sock, pool) if settings.api_workers else sock
+    limits = client_limits(settings)
+    table = connections.ConnectionTable(limits.max_connections)
+    pool = eventlet.GreenPool(limits.max_connections)
     server = eventlet.spawn(
         eventlet.wsgi.server,
-        listener,
-        app,
+        connections.Listener(sock, table, balanced=settings.api_workers > 0),
+        connections.bounded(app),
         log=ACCESS_LOG,
         environ={"wsgi.multiprocess": settings.api_workers > 0},
-        protocol=_Protocol,
+        protocol=connections.protocol_for(table, limits),
         custom_pool=pool,
         log_format=ACCESS_FORMAT,
         debug=False,  # NOTE: True would put tracebacks in 500 bodies
-        socket_timeout=CLIENT_SOCKET_TIMEOUT,
+        socket_timeout=limits.body_timeout,
     )
     LOG.info("serving on %s:%d", settings.bind_host, settings.bind_port)
     while True:
@@ -303,6 +248,36 @@ def serve(
         )
     close_app()
     return 0
+
+
+def client_limits(settings: Settings) -> connections.ClientLimits:
+    """The configured limits; the connection cap lowered to what the descriptor
+    limit allows (raised to its hard limit first)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = settings.max_client_connections + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    cap = settings.max_client_connections
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        cap = max(1, soft - FD_RESERVE)
+        LOG.warning(
+            "max_client_connections = %d needs %d file descriptors; the limit is "
+            "%d, so %d connections are held at most (raise the hard limit, "
+            "LimitNOFILE= under systemd)",
+            settings.max_client_connections,
+            wanted,
+            soft,
+            cap,
+        )
+    return connections.ClientLimits(
+        max_connections=cap,
+        header_timeout=settings.client_header_timeout,
+        body_timeout=settings.client_body_timeout,
+        idle_timeout=settings.client_idle_timeout,
+    )
 
 
 def run_single(settings: Settings) -> int:

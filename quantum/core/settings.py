@@ -80,6 +80,39 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         help="Colon-separated directories searched for API extensions.",
     ),
     cfg.IntOpt(
+        "max_client_connections",
+        default=4096,
+        min=1,
+        help="Client connections one serving process (each of api_workers) holds "
+        "at once. At the limit, a new connection makes the process close the "
+        "connection that has waited longest for a request (an idle keep-alive or "
+        "one still sending its headers); connections being served are never "
+        "closed. Lowered at start to what the file descriptor limit allows.",
+    ),
+    cfg.FloatOpt(
+        "client_header_timeout",
+        default=5.0,
+        min=0.1,
+        help="Seconds a client has to send a request's line and headers, from "
+        "opening the connection (or from the request's first byte on a kept-alive "
+        "one); a slower client is disconnected.",
+    ),
+    cfg.FloatOpt(
+        "client_body_timeout",
+        default=10.0,
+        min=0.1,
+        help="Seconds a client has to send a request's body once its headers are "
+        "in (a slower one gets 408 and is disconnected); also the longest a client "
+        "may leave the server waiting while it writes a response.",
+    ),
+    cfg.FloatOpt(
+        "client_idle_timeout",
+        default=30.0,
+        min=0.1,
+        help="Seconds a kept-alive connection may wait for its next request "
+        "before the server closes it.",
+    ),
+    cfg.IntOpt(
         "shutdown_timeout",
         default=30,
         min=0,
@@ -247,6 +280,10 @@ class Settings:
     api_paste_config: str = "api-paste.ini"
     max_request_body_size: int = 114688
     api_extensions_path: str = ""
+    max_client_connections: int = 4096
+    client_header_timeout: float = 5.0
+    client_body_timeout: float = 10.0
+    client_idle_timeout: float = 30.0
     shutdown_timeout: int = 30
     agent_secret: str = ""
     agent_down_time: int = 75

@@ -1,0 +1,358 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What one client connection may hold of a serving process, and for how long.
+
+eventlet's WSGI server gives each connection a green thread from a pool (1,000 by
+default) and lets a silent client keep it for the socket timeout; a few thousand
+connections that send nothing, or a header a byte at a time, then starve everyone
+else. Here each serving process bounds them:
+
+* **a cap** (``max_client_connections``): at the cap, accepting a connection first
+  closes the one that has waited longest for its request (an idle keep-alive, or a
+  request still arriving). Connections whose request is being served are never
+  closed; when all are, accepting waits for one to finish.
+* **deadlines**: a request's line and headers must arrive within
+  ``client_header_timeout`` seconds (from the connection opening, or from the first
+  byte of a request on a kept-alive one), its body within ``client_body_timeout``
+  (then it is answered 408 and the connection closed); a kept-alive connection may
+  wait ``client_idle_timeout`` for its next request.
+
+Used by ``quantum.server`` (after eventlet's monkey patching).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import eventlet
+import eventlet.greenio
+import eventlet.hubs
+import eventlet.wsgi
+
+from quantum.core import log
+
+LOG = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+ACCEPT_DEFER = 0.0003
+ACCEPT_DEFER_MAX = 0.005
+"""Seconds a worker waits, per connection it holds, before accepting (capped)."""
+FULL_RETRY = 0.01
+"""Seconds between two looks for room when every connection is being served."""
+NO_FDS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+WARN_EVERY = 60.0
+"""Seconds between two warnings that connections are being shed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientLimits:
+    max_connections: int
+    header_timeout: float
+    body_timeout: float
+    idle_timeout: float
+
+
+class ConnectionTable:
+    """The open client connections of one process; the waiting ones (not being
+    served) in the order they started to wait, so the longest-waiting is first."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._open: set[Any] = set()
+        self._waiting: OrderedDict[Any, None] = OrderedDict()
+        self._clients: set[Any] = set()
+        """Connections that have sent at least one whole request."""
+        self.shed = 0
+        """Connections closed to make room, since the process started."""
+        self._warned_at = -WARN_EVERY
+        self._warned_shed = 0
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    @property
+    def clients(self) -> int:
+        """Open connections that have sent a whole request: real clients, which
+        the balanced listener spreads (a crawling one costs nothing to hold)."""
+        return len(self._clients)
+
+    def opened(self, conn: Any) -> None:
+        self._open.add(conn)
+        self._waiting[conn] = None
+
+    def serving(self, conn: Any) -> None:
+        self._waiting.pop(conn, None)
+        self._clients.add(conn)
+
+    def waiting(self, conn: Any) -> None:
+        if conn in self._open:
+            self._waiting[conn] = None
+            self._waiting.move_to_end(conn)
+
+    def closed(self, conn: Any) -> None:
+        self._open.discard(conn)
+        self._waiting.pop(conn, None)
+        self._clients.discard(conn)
+
+    def make_room(self) -> bool:
+        """Close waiting connections, longest-waiting first, until one more fits
+        under the cap; False if every connection is being served."""
+        while len(self._open) >= self.cap:
+            if not self.shed_one():
+                return False
+        return True
+
+    def shed_one(self) -> bool:
+        """Close the connection that has waited longest; False if none waits."""
+        if not self._waiting:
+            return False
+        conn, _ = self._waiting.popitem(last=False)
+        self._open.discard(conn)
+        self._clients.discard(conn)
+        # NOTE: shutdown, not close: the green thread reading it wakes with EOF and
+        # closes it itself (closing a socket another one waits on is an error in
+        # eventlet).
+        eventlet.greenio.shutdown_safe(conn)
+        self.shed += 1
+        self._warn()
+        return True
+
+    def _warn(self) -> None:
+        now = time.monotonic()
+        if self.shed > self._warned_shed and now - self._warned_at >= WARN_EVERY:
+            LOG.warning(
+                "%d client connection(s) open (max_client_connections = %d): closed "
+                "%d that waited longest for a request",
+                len(self._open),
+                self.cap,
+                self.shed - self._warned_shed,
+            )
+            self._warned_at, self._warned_shed = now, self.shed
+
+
+class Listener:
+    """The listening socket as eventlet's server sees it: it accepts only when the
+    table has room (making some), and, when ``balanced`` (several workers share the
+    socket), a busy worker first defers to idle ones.
+
+    Every worker is woken for each new connection and the first to call accept()
+    wins, so long-lived keep-alive connections land on workers at random (7 of 8
+    on one of two workers is common), and one core does the work of two. A balanced
+    worker first waits ``ACCEPT_DEFER`` seconds per client it already holds, so
+    the least loaded worker that is awake takes the connection. Only connections
+    that have sent a whole request count: thousands that crawl must not slow the
+    accepting down (each wait is paid by every connection queued behind).
+    """
+
+    def __init__(self, sock: socket.socket, table: ConnectionTable, balanced: bool):
+        self.sock = sock
+        self.raw: socket.socket = getattr(sock, "fd", sock)
+        self.raw.setblocking(False)
+        self.table = table
+        self.balanced = balanced
+        self.family = sock.family
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        while True:
+            while not self.table.make_room():
+                eventlet.sleep(FULL_RETRY)
+            eventlet.hubs.trampoline(self.sock.fileno(), read=True)
+            held = self.table.clients
+            if self.balanced and held:
+                eventlet.sleep(min(ACCEPT_DEFER * held, ACCEPT_DEFER_MAX))
+            try:
+                client, address = self.raw.accept()
+            except BlockingIOError:
+                continue  # NOTE: another worker took it, as intended
+            except OSError as error:
+                if error.errno not in NO_FDS:
+                    raise
+                # NOTE: out of descriptors: free one (a waiting connection), else
+                # let the ones being served finish first.
+                LOG.warning("cannot accept a connection: %s", error.strerror)
+                if not self.table.shed_one():
+                    eventlet.sleep(FULL_RETRY)
+                continue
+            eventlet.hubs.notify_opened(client.fileno())
+            conn = eventlet.greenio.GreenSocket(client)
+            self.table.opened(conn)
+            return conn, address
+
+    def getsockname(self) -> Any:
+        return self.sock.getsockname()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class BodyTimeout(BaseException):  # noqa: N818  # NOTE: a signal, as GreenletExit
+    """The request body did not arrive in ``client_body_timeout``.
+
+    A BaseException, so the app's own ``except Exception`` (which would make it a
+    500) lets it through to ``bounded``, which answers 408.
+    """
+
+
+class DeadlineInput:
+    """``wsgi.input`` that must be read to its end before ``deadline``."""
+
+    def __init__(
+        self,
+        raw: Any,
+        conn: Any,
+        deadline: float,
+        per_read: float,
+        expired: Callable[[], None],
+    ) -> None:
+        self._raw = raw
+        self._conn = conn
+        self._deadline = deadline
+        self._per_read = per_read
+        self._expired = expired
+
+    def _call(self, method: Callable[..., Any], *args: Any) -> Any:
+        left = self._deadline - time.monotonic()
+        if left > 0:
+            self._conn.settimeout(min(left, self._per_read))
+            try:
+                return method(*args)
+            except TimeoutError:
+                pass
+            finally:
+                self._conn.settimeout(self._per_read)
+        self._expired()
+        raise BodyTimeout
+
+    def read(self, *args: Any) -> bytes:
+        return self._call(self._raw.read, *args)  # type: ignore[no-any-return]
+
+    def readline(self, *args: Any) -> bytes:
+        return self._call(self._raw.readline, *args)  # type: ignore[no-any-return]
+
+    def readlines(self, *args: Any) -> list[bytes]:
+        return self._call(self._raw.readlines, *args)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
+TIMEOUT_BODY = b"The request body did not arrive in time.\n"
+
+
+def bounded(app: WsgiApp) -> WsgiApp:
+    """``app``, answering 408 (and closing) when a body arrives too slowly."""
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            return app(environ, start_response)
+        except BodyTimeout:
+            LOG.info("the request body did not arrive in time; closing")
+            start_response(
+                "408 Request Timeout",
+                [
+                    ("Content-Type", "text/plain"),
+                    ("Content-Length", str(len(TIMEOUT_BODY))),
+                ],
+                sys.exc_info(),
+            )
+            return [TIMEOUT_BODY]
+
+    return serve
+
+
+class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyped base
+    """eventlet's HTTP/1.1 protocol with the deadlines and the table above.
+
+    Also logs each access line under the id the app gave the request: the app's
+    request-id filter has reset the id by the time eventlet writes the access line,
+    so we bind it again from the environ in eventlet's post-request hook.
+    """
+
+    table: ConnectionTable
+    limits: ClientLimits
+
+    def setup(self) -> None:
+        super().setup()
+        self._served = 0
+        self._header_timer: eventlet.Timeout | None = None
+
+    def _request_started(self) -> bool:
+        """Wait for the first byte of the next request: ``header_timeout`` on a new
+        connection, ``idle_timeout`` on a kept-alive one. False if none came."""
+        wait = self.limits.idle_timeout if self._served else self.limits.header_timeout
+        self.connection.settimeout(wait)
+        try:
+            return bool(self.rfile.peek(1))
+        except OSError:  # NOTE: timed out, reset, or shut down to make room
+            return False
+        finally:
+            self.connection.settimeout(self.server.socket_timeout)
+
+    def handle_one_request(self) -> None:
+        if not self._request_started():
+            self.close_connection = 1
+            return
+        self._header_timer = eventlet.Timeout(self.limits.header_timeout)
+        try:
+            super().handle_one_request()
+        except eventlet.Timeout as timeout:
+            if timeout is not self._header_timer:
+                raise
+            LOG.info(
+                "closing a connection whose request headers took over %s s",
+                self.limits.header_timeout,
+            )
+            self.close_connection = 1
+        finally:
+            self._header_timer.cancel()
+            self._served += 1
+            self.table.waiting(self.connection)
+
+    def handle_one_response(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        self.table.serving(self.connection)
+        self.environ["wsgi.input"] = DeadlineInput(
+            self.environ["wsgi.input"],
+            self.connection,
+            time.monotonic() + self.limits.body_timeout,
+            self.server.socket_timeout,
+            self._close_after_response,
+        )
+        tokens = []
+
+        def bind(environ: dict[str, Any]) -> None:
+            tokens.append(log.REQUEST_ID.set(environ.get("quantum.request_id", "-")))
+
+        self.environ["eventlet.posthooks"].append((bind, (), {}))
+        try:
+            super().handle_one_response()
+        finally:
+            for token in tokens:
+                log.REQUEST_ID.reset(token)
+
+    def _close_after_response(self) -> None:
+        self.close_connection = 1
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.table.closed(self.connection)
+
+
+def protocol_for(table: ConnectionTable, limits: ClientLimits) -> type[Protocol]:
+    """The protocol class eventlet instantiates per connection, bound to ``table``."""
+    return type("BoundProtocol", (Protocol,), {"table": table, "limits": limits})
