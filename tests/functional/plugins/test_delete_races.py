@@ -101,34 +101,47 @@ def report(name: str, tally: Tally) -> None:
     )
 
 
+def race_round(
+    server: ServerProcess, tally: Tally, delete_path: str, create: tuple[str, Any]
+) -> tuple[list[Any], int]:
+    """One DELETE of ``delete_path`` raced by ``CREATORS`` POSTs of ``create``
+    (path, body): the bodies of the creates that succeeded, the delete's status."""
+    made: list[Any] = []
+    deleted: list[int] = []
+
+    def post() -> None:
+        status, body = call(server, "POST", *create)
+        tally.statuses[f"create {status}"] += 1
+        if status == 201:
+            made.append(body)
+
+    def delete() -> None:
+        status, _ = call(server, "DELETE", delete_path)
+        tally.statuses[f"delete {status}"] += 1
+        deleted.append(status)
+
+    race(delete, *[post] * CREATORS)
+    tally.rounds += 1
+    return made, deleted[0]
+
+
 def network_round(server: ServerProcess, tally: Tally) -> None:
     status, body = call(server, "POST", "/v2.0/networks", {"network": {}})
     assert status == 201, body
     net_id = body["network"]["id"]
-    made: list[str] = []
-    deleted: list[int] = []
-
-    def create() -> None:
-        status, body = call(
-            server, "POST", "/v2.0/ports", {"port": {"network_id": net_id}}
-        )
-        tally.statuses[f"create {status}"] += 1
-        if status == 201:
-            made.append(body["port"]["id"])
-
-    def delete() -> None:
-        status, _ = call(server, "DELETE", f"/v2.0/networks/{net_id}")
-        tally.statuses[f"delete {status}"] += 1
-        deleted.append(status)
-
-    race(delete, *[create] * CREATORS)
-    tally.rounds += 1
-    for port_id in made:
+    made, deleted = race_round(
+        server,
+        tally,
+        f"/v2.0/networks/{net_id}",
+        ("/v2.0/ports", {"port": {"network_id": net_id}}),
+    )
+    ports = [port["port"]["id"] for port in made]
+    for port_id in ports:
         if call(server, "GET", f"/v2.0/ports/{port_id}")[0] != 200:
             tally.lost.append(port_id)
-    if deleted == [204]:
+    if deleted == 204:
         return
-    for port_id in made:
+    for port_id in ports:
         assert call(server, "DELETE", f"/v2.0/ports/{port_id}")[0] == 204
     assert call(server, "DELETE", f"/v2.0/networks/{net_id}")[0] == 204
 
@@ -153,30 +166,19 @@ def subnet_round(server: ServerProcess, tally: Tally, net_id: str, n: int) -> No
     status, body = call(server, "POST", "/v2.0/subnets", {"subnet": subnet})
     assert status == 201, body
     subnet_id = body["subnet"]["id"]
-    made: dict[str, list[dict[str, str]]] = {}
-    deleted: list[int] = []
-
-    def create() -> None:
-        status, body = call(
-            server, "POST", "/v2.0/ports", {"port": {"network_id": net_id}}
-        )
-        tally.statuses[f"create {status}"] += 1
-        if status == 201:
-            made[body["port"]["id"]] = body["port"]["fixed_ips"]
-
-    def delete() -> None:
-        status, _ = call(server, "DELETE", f"/v2.0/subnets/{subnet_id}")
-        tally.statuses[f"delete {status}"] += 1
-        deleted.append(status)
-
-    race(delete, *[create] * CREATORS)
-    tally.rounds += 1
-    for port_id, fixed_ips in made.items():
+    made, deleted = race_round(
+        server,
+        tally,
+        f"/v2.0/subnets/{subnet_id}",
+        ("/v2.0/ports", {"port": {"network_id": net_id}}),
+    )
+    for port in made:
+        port_id, fixed_ips = port["port"]["id"], port["port"]["fixed_ips"]
         status, body = call(server, "GET", f"/v2.0/ports/{port_id}")
         if status != 200 or body["port"]["fixed_ips"] != fixed_ips:
             tally.lost.append(port_id)
         assert call(server, "DELETE", f"/v2.0/ports/{port_id}")[0] == 204
-    if deleted != [204]:
+    if deleted != 204:
         assert call(server, "DELETE", f"/v2.0/subnets/{subnet_id}")[0] == 204
 
 
