@@ -63,10 +63,12 @@ class AgentSecretFilter:
     open by omission. Wrong or missing secret: 401.
     """
 
-    def __init__(self, app: WsgiApp, secret: str) -> None:
+    def __init__(self, app: WsgiApp, secret: str, *, served: bool = True) -> None:
+        """``served``: whether the plugin serves the agent API at all; when it does
+        not (every route answers 404), an unset secret is worth no warning."""
         self.app = app
         self.secret = secret.encode()
-        if not secret:
+        if not secret and served:
             LOG.warning(
                 "agent_secret is not set in quantum.conf: the agent API (/agent/v1) "
                 "refuses every request"

@@ -516,8 +516,10 @@ def request_target_factory(
 def agent_secret_factory(
     global_conf: Mapping[str, Any], **local: str
 ) -> Callable[[WsgiApp], WsgiApp]:
-    secret = service_for(global_conf).settings.agent_secret
-    return lambda app: AgentSecretFilter(app, secret)
+    service = service_for(global_conf)
+    secret = service.settings.agent_secret
+    served = isinstance(service.plugin, AgentStateSource)
+    return lambda app: AgentSecretFilter(app, secret, served=served)
 
 
 def request_id_factory(

@@ -158,6 +158,32 @@ def test_chunked_bodies_are_read_and_limited(
     assert [n["name"] for n in listed["networks"]] == ["c"]
 
 
+ETC_POLICY = Path(__file__).resolve().parents[2] / "etc" / "policy.yaml"
+
+
+@pytest.mark.parametrize("policy", ["shipped", "repeating-a-default"])
+def test_start_with_the_shipped_policy_logs_no_warning(
+    make_server: MakeServer, tmp_path: Path, policy: str
+) -> None:
+    if policy == "shipped":
+        policy_file = ETC_POLICY
+    else:  # NOTE: positive control: the warning the shipped file used to cause
+        policy_file = tmp_path / "policy.yaml"
+        policy_file.write_text('"v1:show_network": "rule:admin_or_owner"\n')
+    server = make_server(policy_file=policy_file)
+    server.start()
+    create_network(server, "n1")
+    status, _, _ = call(server, "GET", "/v2.0/networks", None)
+    assert status == 200
+    assert server.stop() == 0
+    log = (server.config.parent / "quantum.log").read_text() + server.stderr()
+    warnings = [line for line in log.splitlines() if " WARNING " in line]
+    if policy == "shipped":
+        assert not warnings, log
+    else:
+        assert any("v1:show_network" in line for line in warnings), log
+
+
 def test_data_survives_a_restart(make_server: MakeServer) -> None:
     server = make_server()
     server.start()

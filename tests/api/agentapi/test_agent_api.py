@@ -63,6 +63,17 @@ def test_a_plugin_without_segments_does_not_serve_it(tmp_path: Path) -> None:
     assert "does not serve the agent API" in json.loads(refused.body)["error"]
 
 
+def test_an_unset_secret_is_warned_about_only_where_the_api_is_served(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.app("open", agent_secret="")
+    assert "agent_secret is not set" in caplog.text
+    caplog.clear()
+    config = write_config(tmp_path, core_plugin="fake", agent_secret="")
+    load_app(load_settings(config))
+    assert "agent_secret" not in caplog.text  # NOTE: no agent API to refuse
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
