@@ -17,13 +17,17 @@ import signal
 import socket
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from quantum.agent.ovs.model import TunnelType
-from quantum.agent.ovs.ovsdb import BridgeConfig
+
+if TYPE_CHECKING:
+    from quantum.agent.ovs.ovsdb import BridgeConfig
 
 LOG = logging.getLogger("quantum.agent.ovs")
 SECTION = "AGENT"
@@ -56,6 +60,10 @@ class Options:
 
     @property
     def bridges(self) -> BridgeConfig:
+        # NOTE: imported here: the OVS library behind ovsdb is not needed to print
+        # usage or report a configuration mistake, and importing it makes noise.
+        from quantum.agent.ovs.ovsdb import BridgeConfig
+
         return BridgeConfig(
             integration_bridge=self.integration_bridge,
             tunnel_bridge=self.tunnel_bridge if self.tunnel_types else None,
@@ -119,6 +127,8 @@ def load_options(path: Path) -> Options:
     for name, value in raw.items():
         try:
             values[name] = _convert(name, value, where)
+        except AgentConfigError:
+            raise  # NOTE: names the option and the file already
         except ValueError as error:
             raise AgentConfigError(f"{name} in {where}: {error}") from error
     options = Options(**values)  # type: ignore[arg-type]
@@ -155,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(options: Options) -> int:  # pragma: no cover - exercised by tests/dataplane
+    # NOTE: the ovs library probes for eventlet (installed for the server), whose
+    # import warns about its maintenance mode; the agent does not use eventlet.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     from quantum.agent.ovs import openflow
     from quantum.agent.ovs.ovsdb import Ovsdb
     from quantum.agent.ovs.reconcile import Agent, AgentConfig, follow_changes

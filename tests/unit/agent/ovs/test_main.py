@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +78,46 @@ def test_every_agent_option_is_documented_with_its_default() -> None:
 
 def test_the_shipped_file_has_an_agent_section() -> None:
     assert "[AGENT]" in INI.read_text()
+
+
+def _agent(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "default"}
+    return subprocess.run(  # noqa: S603  # NOTE: our own script
+        [sys.executable, str(REPO / "bin" / "quantum-openvswitch-agent"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_prints_only_the_usage() -> None:
+    done = _agent("--help")
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: quantum-openvswitch-agent")
+    assert done.stderr == ""
+
+
+def test_a_configuration_mistake_is_one_line(tmp_path: Path) -> None:
+    done = _agent("--config-file", str(_ini(tmp_path, "agent_secret = s\nfoo = 1\n")))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"quantum-openvswitch-agent: [AGENT] of {tmp_path / 'ovs.ini'}: "
+        "unknown option foo"
+    ]
+
+
+def test_the_ovs_library_is_what_made_help_noisy() -> None:
+    # NOTE: positive control for the two tests above: importing the OVSDB side (as
+    # --help did before) does print the library's warning in this environment.
+    done = subprocess.run(  # noqa: S603  # NOTE: our own interpreter
+        [sys.executable, "-c", "import quantum.agent.ovs.ovsdb"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "default"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "Eventlet is deprecated" in done.stderr
