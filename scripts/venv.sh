@@ -1,21 +1,30 @@
 # Sourced by scripts/serve and scripts/test: make .venv with the pinned dependencies.
-# Re-installs only when a requirements file or setup.py changed.
+# "ensure_venv ''" (serve) wants requirements.txt, "ensure_venv test" wants
+# requirements-test.txt, which includes requirements.txt: a venv made for the tests
+# serves as it is. A stamp per set records what is installed for the current
+# requirement files and setup.py; only a change of those re-installs.
 VENV=${QUANTUM_VENV:-.venv}
 ensure_venv() {
-    local want="$1" stamp
-    stamp="$VENV/.installed-$(cat setup.py requirements*.txt | sha1sum | cut -c1-12)-$want"
+    local want="${1:-base}" digest stamp
+    digest=$(cat setup.py requirements*.txt | sha1sum | cut -c1-12)
     if [ ! -x "$VENV/bin/python" ]; then
         python3 -m venv "$VENV"
     fi
-    if [ ! -f "$stamp" ]; then
-        "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -r "requirements${want:+-$want}.txt"
-        # NOTE: setuptools warns about editable installs on every build; keep the log.
-        "$VENV/bin/python" -m pip install -q --no-deps -e . >"$VENV/install.log" 2>&1 \
-            || { cat "$VENV/install.log"; return 1; }
-        rm -f "$VENV"/.installed-*
-        touch "$stamp"
+    if [ -f "$VENV/.installed-$digest-$want" ] || [ -f "$VENV/.installed-$digest-test" ]; then
+        return 0
     fi
+    local requirements=requirements.txt
+    [ "$want" = base ] || requirements="requirements-$want.txt"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -r "$requirements"
+    # NOTE: setuptools warns about editable installs on every build; keep the log.
+    "$VENV/bin/python" -m pip install -q --no-deps -e . >"$VENV/install.log" 2>&1 \
+        || { cat "$VENV/install.log"; return 1; }
+    for stamp in "$VENV"/.installed-*; do
+        # NOTE: stamps of older requirement files go; the other set's stays true.
+        [ "${stamp#"$VENV/.installed-$digest-"}" != "$stamp" ] || rm -f "$stamp"
+    done
+    touch "$VENV/.installed-$digest-$want"
 }
 
 # The real Keystone of the authentication tests (tests/functional/auth), in its own
