@@ -40,6 +40,7 @@ from quantum.api.policy import Policy
 from quantum.api.ratelimit import RateLimitFilter, TokenBuckets, parse_rates
 from quantum.api.v1 import faults as v1_faults
 from quantum.api.v1.authorize import AuthorizeFilter
+from quantum.api.v1.override import MethodOverride
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
 from quantum.api.v2 import faults as v2_faults
@@ -383,6 +384,14 @@ def authorize_factory(
         )
     policy = service_for(global_conf).policy
     return lambda app: AuthorizeFilter(app, policy, known[version])
+
+
+def method_override_factory(
+    global_conf: Mapping[str, Any], **local: str
+) -> Callable[[WsgiApp], WsgiApp]:
+    """v1: a POST served as its ``_method`` (``quantum/api/v1/override.py``)."""
+    limit = service_for(global_conf).settings.max_request_body_size
+    return lambda app: MethodOverride(app, limit)
 
 
 def authtoken_factory(

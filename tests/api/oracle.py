@@ -15,11 +15,12 @@ non-string field), ``expect`` lists every acceptable outcome.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes
 from xml.etree.ElementTree import Element  # noqa: S405  # NOTE: type only
 
 from defusedxml import ElementTree as SafeET
@@ -189,6 +190,34 @@ class TooDeep(Undecodable):
 
 class Unmodelled(AssertionError):
     """The generator made a well-formed body the oracle does not model (a test bug)."""
+
+
+NULL = "<JSON null>"
+"""A body that is JSON ``null``: read as the resource without fields (§6, as the
+original's ``{"network": {}}``)."""
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def is_form_post(call: Call) -> bool:
+    """A POST the original's router read as an HTML form: a form Content-Type (as
+    WebOb tells one: exact) and no ``_method`` in the query."""
+    query = call.path.split("?", 1)[1] if "?" in call.path else ""
+    ctype = dict(call.headers).get("Content-Type", "").split(";", 1)[0]
+    return call.method == "POST" and ctype in FORM_TYPES and "_method" not in query
+
+
+def form_has_fields(call: Call) -> bool:
+    """Whether the form has a field: an urlencoded one any pair, a multipart one a
+    part; multipart without a boundary is no form (family C as well)."""
+    ctype = dict(call.headers).get("Content-Type", "")
+    if ctype.startswith("multipart/"):
+        if "boundary=" not in ctype:
+            return True
+        boundary = ctype.split("boundary=", 1)[1].split(";", 1)[0].strip()
+        return f"--{boundary}".encode() in call.body
+    text = call.body.decode("utf-8", "replace")
+    return bool(parse_qsl(text, keep_blank_values=True))
 
 
 def path_bytes(path: str) -> bytes:
@@ -380,17 +409,27 @@ class Oracle:
     # -- bodies ------------------------------------------------------------------------
 
     def _read(self, call: Call, fmt: str) -> tuple[list[Outcome] | None, Any]:
-        """Family 413/C and the decoded body (None when there is none)."""
+        """Family 413/C and the decoded body (None when there is none, NULL for a
+        JSON null)."""
         if len(call.body) > self.body_limit:
             return [Outcome(413, "413")], None
-        if not call.body:
+        raw = call.body
+        if is_form_post(call):
+            # NOTE: a form POST's body is read as a form (as Routes did); what the API
+            # then reads is the form again, never JSON or XML.
+            if form_has_fields(call):
+                return [Outcome(400, "C")], None
+            raw = b""
+        if not raw:
             return None, None
         try:
-            body = decode_body(call.body, fmt)
+            body = decode_body(raw, fmt)
         except TooDeep:
             return [Outcome(400, "C"), Outcome(400, "B"), Outcome(400, "D")], None
         except Undecodable:
             return [Outcome(400, "C")], None
+        if body is None:
+            return None, NULL
         if not isinstance(body, dict):
             return [Outcome(400, "D")], None
         return None, body
@@ -399,6 +438,8 @@ class Oracle:
     def _root(body: Any, key: str) -> tuple[list[Outcome] | None, dict[str, Any]]:
         if body is None:
             return [Outcome(400, "D")], {}
+        if body is NULL:
+            return None, {}  # NOTE: null reads as the resource without fields
         value = body.get(key)
         if not isinstance(value, dict):
             return [Outcome(400, "B", f"Unable to find '{key}' in request body")], {}
@@ -406,13 +447,19 @@ class Oracle:
 
     @staticmethod
     def _text(
-        fields: dict[str, Any], key: str, required: bool
+        fields: dict[str, Any], key: str, required: bool, numbers: bool = False
     ) -> tuple[list[Outcome] | None, list[str | None]]:
-        """Faults for a string field, else its acceptable readings (None = missing)."""
+        """Faults for a string field, else its acceptable readings (None = missing).
+
+        With ``numbers``, a JSON number reads as its text (zero as the empty string),
+        as the original stored it."""
         missing = Outcome(
             400, "B", f"Failed to parse request. Parameter: {key} not specified"
         )
         value = fields.get(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if numbers and number and math.isfinite(value):
+            value = str(value) if value else ""
         if value is None:
             return ([missing] if required else None), [None]
         if value == {}:
@@ -487,7 +534,7 @@ class Oracle:
         faults, fields = self._root(body, "network")
         if faults:
             return faults
-        faults, names = self._text(fields, "name", required=True)
+        faults, names = self._text(fields, "name", required=True, numbers=True)
         created = 200 if version == "v1.0" else 202
         return list(faults or []) + [
             Outcome(
@@ -531,7 +578,7 @@ class Oracle:
         faults, fields = self._root(body, "network")
         if faults:
             return faults
-        faults, names = self._text(fields, "name", required=True)
+        faults, names = self._text(fields, "name", required=True, numbers=True)
         outcomes = list(faults or [])
         if names:
             outcomes += self._network_or_404(tenant, net_id) or [

@@ -686,6 +686,17 @@ class ApiMachine(RuleBasedStateMachine):
         if call.method == "HEAD":
             assert response.body == b"", context
             return
+        accept = dict(call.headers).get("Accept", "")
+        if "html" in accept or "*/*" in accept:
+            # NOTE: WebOb's page in HTML, as the original wrote it for such clients.
+            assert response.headers["Content-Type"] == "text/html; charset=UTF-8", (
+                context
+            )
+            assert response.body.startswith(b"<html>"), context
+            assert b"The resource could not be found." in response.body, context
+            wanted = kind != "routing"
+            assert (b"Extension with alias " in response.body) == wanted, context
+            return
         assert response.headers["Content-Type"] == "text/plain; charset=UTF-8", context
         if kind == "routing":
             assert response.body == ROUTING_404, "not the routing-miss page" + context

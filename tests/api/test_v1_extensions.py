@@ -115,6 +115,29 @@ def test_unknown_alias_and_other_verbs(api: ApiUnderTest, version: Version) -> N
     assert_not_found_page(api.get(f"{version.prefix}/extensions/"))
 
 
+@FAKE_ONLY
+def test_unknown_alias_and_trailing_slash_in_html(
+    api: ApiUnderTest, version: Version
+) -> None:
+    # NOTE: the original's WebOb (1.0.8) wrote its 404 page in HTML for an Accept
+    # naming html or */*, with the detail line in the body.
+    response = api.get(f"{version.prefix}/extensions/non_existant", Accept="text/html")
+    assert response.status == "404 Not Found"
+    assert response.headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert response.body == (
+        b"<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n"
+        b"  <h1>404 Not Found</h1>\n  The resource could not be found.<br /><br />\n"
+        b"Extension with alias non_existant does not exist\n\n\n </body>\n</html>"
+    )
+    slash = api.get(f"{version.prefix}/extensions/", Accept="*/*")
+    assert slash.headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert slash.body.startswith(b"<html>")
+    # NOTE: positive control: without html in Accept, the text page
+    plain = api.get(f"{version.prefix}/extensions/non_existant", Accept="text/plain")
+    assert plain.headers["Content-Type"] == "text/plain; charset=UTF-8"
+    assert plain.body == _miss("non_existant")
+
+
 @pytest.mark.parametrize("prefix", ["/v1.0", "/v1.1"])
 def test_listed_only_when_the_plugin_supports_them(
     service_with: Build, prefix: str

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.v1client import NETWORK_IN_USE, NETWORK_NOT_FOUND, V1, Fmt
 
 
@@ -155,6 +157,24 @@ def test_empty_name_is_stored_as_null(wire: V1) -> None:
     )
     (listed,) = wire.ok(wire.get("/networks/detail"))["networks"]
     assert listed["name"] == wire.expect(None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("123", "123"), ("-7", "-7"), ("1.5", "1.5"), ("1e3", "1000.0"), ("0", None)],
+)
+def test_a_number_as_name_is_stored_as_its_text(
+    v1: V1, raw: str, stored: str | None
+) -> None:
+    # NOTE: as the original (a JSON number reached its string column); zero is a
+    # false value, stored as null like the empty name.
+    body = f'{{"network": {{"name": {raw}}}}}'
+    response = v1.call("POST", "/networks", body)
+    net = v1.ok(response, v1.version.create_status)["network"]["id"]
+    assert v1.ok(v1.get(f"/networks/{net}"))["network"]["name"] == stored
+    other = v1.create_network("x")
+    assert v1.call("PUT", f"/networks/{other}", body).status_int == 204
+    assert v1.ok(v1.get(f"/networks/{other}"))["network"]["name"] == stored
 
 
 def test_names_need_not_be_unique_and_extra_keys_are_ignored(v1: V1) -> None:

@@ -5,10 +5,16 @@ Each function takes the decoded body (``None`` when the request had none) and re
 what the plugin needs, or raises a ``BodyFault`` (families B and D) or a domain error
 (``StateInvalid``). Unknown keys are ignored: clients such as the compute service send
 extra ones (``nova_id``, ``vm_id``...).
+
+A JSON ``null`` body reads as the resource with no fields, as the original read it
+(``{"network": {}}``): a create or rename says which field is missing (family B), a
+port is created (or set) DOWN.
 """
 
 from __future__ import annotations
 
+import enum
+import math
 from typing import Any
 
 from webob import Request
@@ -27,8 +33,16 @@ from quantum.core.exceptions import BodyTooLarge, StateInvalid
 from quantum.core.models import NAME_MAX, PortState
 
 
-def read(request: Request, fmt: Format, limit: int) -> Any:
-    """The decoded body, or None when there is none. Raises BodyFault (413, C, D)."""
+class Null(enum.Enum):
+    """A body that is JSON ``null`` (``read(..., null=True)``)."""
+
+    NULL = "null"
+
+
+def read(request: Request, fmt: Format, limit: int, *, null: bool = False) -> Any:
+    """The decoded body, or None when there is none. Raises BodyFault (413, C, D).
+
+    With ``null``, a JSON ``null`` body is ``Null.NULL`` rather than family D."""
     try:
         raw = read_body(request, limit)
     except BodyTooLarge:
@@ -39,6 +53,8 @@ def read(request: Request, fmt: Format, limit: int) -> Any:
         body = decode(raw, fmt)
     except MalformedBody as error:
         raise malformed_body() from error
+    if body is None and null:
+        return Null.NULL
     if not isinstance(body, dict):
         raise missing_body()
     return body
@@ -47,6 +63,8 @@ def read(request: Request, fmt: Format, limit: int) -> Any:
 def _root(body: Any, key: str, version: ApiVersion) -> dict[str, Any]:
     if body is None:
         raise missing_body()
+    if body is Null.NULL:
+        return {}
     value = body.get(key)
     if not isinstance(value, dict):
         # NOTE: the original crashed (500) on {"network": "x"} and {"network": null}.
@@ -87,13 +105,29 @@ def _text(value: Any, field: str, version: ApiVersion, *, shown: bool = True) ->
     return value
 
 
+def _number_text(value: Any, field: str, version: ApiVersion) -> Any:
+    """A JSON number as the text the original stored for it (``123`` -> ``"123"``,
+    ``1.5`` -> ``"1.5"``); any other value as it is. A boolean is refused: the
+    original stored ``true`` as ``"1"``, a database artefact no client means."""
+    if isinstance(value, bool):
+        raise invalid_body(f"Invalid value for {field}: expected a string", version)
+    if isinstance(value, int):
+        return str(value) if value else ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise invalid_body(f"Invalid value for {field}: not a number", version)
+        return repr(value) if value else ""
+    return value
+
+
 def network_name(body: Any, version: ApiVersion) -> str | None:
-    """Create and update network: ``name`` required; an empty name is stored as null."""
+    """Create and update network: ``name`` required; an empty name is stored as null,
+    and so is a zero (the original replaced any false value by the default)."""
     fields = _root(body, "network", version)
     name = _field(fields, "name")
     if name is None:
         raise _not_specified("name", version)
-    return _text(name, "name", version) or None
+    return _text(_number_text(name, "name", version), "name", version) or None
 
 
 def _state(fields: dict[str, Any]) -> bool:
@@ -109,7 +143,7 @@ def _state(fields: dict[str, Any]) -> bool:
 
 def new_port_state(body: Any, version: ApiVersion) -> bool:
     """Create port: the body is optional; ``state`` defaults to DOWN."""
-    if body is None:
+    if body is None or body is Null.NULL:
         return False
     return _state(_root(body, "port", version))
 

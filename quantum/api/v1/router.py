@@ -58,17 +58,29 @@ NOT_FOUND_BODY = b"404 Not Found\n\nThe resource could not be found.\n\n   "
 """The body of ``not_found`` without a detail line."""
 
 
+def wants_html(request: Request) -> bool:
+    """Whether WebOb, as the original ran it (1.0.8), wrote its error pages in HTML:
+    an Accept header naming any html type, or ``*/*`` (curl's and browsers')."""
+    accept = request.headers.get("Accept", "")
+    return "html" in accept or "*/*" in accept
+
+
 def not_found(request: Request, extra: str = "") -> Response:
-    """WebOb's plain 404 page (with ``extra`` as its detail line), as the original
-    answered anything it did not route; HEAD gets the empty ``text/html`` form."""
+    """WebOb's 404 page (with ``extra`` as its detail line), as the original answered
+    anything it did not route: HTML when the client accepts it (``wants_html``), else
+    plain text; HEAD gets the empty ``text/html`` form."""
     if request.method == "HEAD":
         response = Response(status="404 Not Found", body=b"")
         response.headers["Content-Type"] = "text/html; charset=UTF-8"
         return response
-    # NOTE: WebOb's own template, so a detail line is laid out as WebOb lays it out.
-    page = HTTPNotFound(detail=extra or None).plain_body(request.environ)
+    # NOTE: WebOb's own templates, so a detail line is laid out as WebOb lays it out.
+    error = HTTPNotFound(detail=extra or None)
+    if wants_html(request):
+        page, kind = error.html_body(request.environ), "text/html"
+    else:
+        page, kind = error.plain_body(request.environ), "text/plain"
     response = Response(status="404 Not Found", body=page.encode("utf-8"))
-    response.headers["Content-Type"] = "text/plain; charset=UTF-8"
+    response.headers["Content-Type"] = f"{kind}; charset=UTF-8"
     return response
 
 
@@ -128,7 +140,7 @@ class Call:
     port_id: str = ""
 
     def body(self) -> Any:
-        return requests.read(self.request, self.fmt, self.body_limit)
+        return requests.read(self.request, self.fmt, self.body_limit, null=True)
 
     def query(self) -> dict[str, str]:
         return filters.parse_query(self.request.environ.get("QUERY_STRING", ""))
