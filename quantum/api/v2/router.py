@@ -425,7 +425,8 @@ def _tenant(raw: Mapping[str, Any], scope: Scope) -> str:
         return tenant
     if scope.tenant_id is None:
         raise exc.InvalidInput(
-            reason="tenant_id is required: the request names no tenant"
+            reason="tenant_id is required: the request names no tenant (no "
+            "X-Project-Id header, no tenant_id in the body)"
         )
     return scope.tenant_id
 
