@@ -154,3 +154,22 @@ class ServerProcess:
         return {
             pid: status_kib(pid, "VmHWM") for pid in [self.pid, *self.worker_pids()]
         }
+
+
+def start_sql_server(
+    directory: Path, host: str = "127.0.0.1", **options: object
+) -> ServerProcess:
+    """A started server on a free port over a new SQLite store (schema at head) in
+    ``directory``, the SQL plugin and ``options`` in its quantum.conf."""
+    from quantum.testing.client import write_config
+
+    port = free_port(host)
+    config = write_config(
+        directory, bind_host=host, bind_port=port, core_plugin="sql", **options
+    )
+    done = db_manage(config, "upgrade", "head")
+    if done.returncode != 0:
+        raise RuntimeError(f"quantum-db-manage upgrade failed: {done.stderr}")
+    server = ServerProcess(config, host, port)
+    server.start()
+    return server

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from quantum.testing import markdown
+from quantum.testing.markdown import blocks
 from quantum.testing.server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,13 +28,7 @@ HOST = "127.0.0.1"
 
 
 def section(title: str) -> str:
-    start = DOC.index(f"\n## {title}\n")
-    end = DOC.find("\n## ", start + 1)
-    return DOC[start : end if end != -1 else None]
-
-
-def blocks(text: str, language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+    return markdown.section(DOC, title)
 
 
 @dataclass

@@ -5,7 +5,6 @@ its paste.deploy line."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import textwrap
@@ -15,8 +14,10 @@ from pathlib import Path
 import pytest
 from paste.deploy import loadapp
 
+from quantum.testing import markdown
 from quantum.testing.client import Client, write_config
-from quantum.testing.server import ServerProcess, db_manage, free_port
+from quantum.testing.markdown import blocks
+from quantum.testing.server import ServerProcess, start_sql_server
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text()
@@ -25,26 +26,13 @@ PRINTED = "127.0.0.1:9696"
 
 
 def section(title: str) -> str:
-    """The text of the README section ``## title``, up to the next one."""
-    start = README.index(f"\n## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start : end if end != -1 else None]
-
-
-def blocks(text: str, language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+    return markdown.section(README, title)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """The server as ./scripts/serve starts it (SQL plugin, noauth), on a free port."""
-    directory = tmp_path_factory.mktemp("readme")
-    port = free_port(HOST)
-    config = write_config(directory, bind_host=HOST, bind_port=port, core_plugin="sql")
-    done = db_manage(config, "upgrade", "head")
-    assert done.returncode == 0, done.stderr
-    process = ServerProcess(config, HOST, port)
-    process.start()
+    process = start_sql_server(tmp_path_factory.mktemp("readme"), HOST)
     yield process
     process.stop(timeout=15)
 

@@ -34,7 +34,12 @@ import pytest
 
 from quantum.testing.client import write_config
 from quantum.testing.keystone import ADMIN_PASSWORD
-from quantum.testing.server import ServerProcess, db_manage, free_port
+from quantum.testing.server import (
+    ServerProcess,
+    db_manage,
+    free_port,
+    start_sql_server,
+)
 from tests.conftest import unavailable
 from tests.functional.auth.conftest import PASSWORDS, Identity, keystone
 
@@ -95,18 +100,7 @@ def grizzly_venv() -> Path:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("clients-server")
-    port = free_port(HOST)
-    config = write_config(
-        directory,
-        bind_host=HOST,
-        bind_port=port,
-        core_plugin="sql",
-        log_file=directory / "quantum.log",
-    )
-    done = db_manage(config, "upgrade", "head")
-    assert done.returncode == 0, done.stderr
-    process = ServerProcess(config, HOST, port)
-    process.start()
+    process = start_sql_server(directory, HOST, log_file=directory / "quantum.log")
     yield process
     process.stop(timeout=15)
 
