@@ -9,7 +9,10 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["quantum", "quantum.*"]),
-    package_data={"quantum.db": ["migrations/*.mako", "migrations/versions/*.py"]},
+    package_data={
+        "quantum.db": ["migrations/*.mako", "migrations/versions/*.py"],
+        "quantum.dashboard": ["static/*"],
+    },
     include_package_data=True,
     install_requires=[
         "WebOb>=1.8,<2",
@@ -39,6 +42,7 @@ setup(
         "console_scripts": [
             "quantum = quantum.cli.app:main",
             "quantum-server = quantum.server:main",
+            "quantum-dashboard = quantum.dashboard.main:main",
             "quantum-db-manage = quantum.db.manage:main",
             "quantum-vif = quantum.compute.cli:main",
             "quantum-openvswitch-agent = quantum.agent.ovs.main:main",

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: Apache-2.0
+"""quantum-dashboard's WSGI app in-process: its static files and its /v2.0 proxy."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+from webob import Request
+
+from quantum.dashboard.app import DashboardApp
+from quantum.testing.server import ServerProcess, free_port
+from tests.functional.dashboard.conftest import DASHBOARD
+
+
+def send(
+    app: DashboardApp,
+    path: str,
+    method: str = "GET",
+    body: object = None,
+    **headers: str,
+) -> tuple[int, dict[str, str], bytes]:
+    request = Request.blank(path, method=method, headers=headers)
+    if body is not None:
+        request.body = json.dumps(body).encode()
+        request.content_type = "application/json"
+    response = request.get_response(app)
+    return response.status_code, dict(response.headers), response.body
+
+
+def test_serves_the_page_and_its_module() -> None:
+    app = DashboardApp("http://127.0.0.1:9696")
+    status, headers, body = send(app, "/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert b'<script type="module" src="/app.js">' in body
+    status, headers, _ = send(app, "/app.js")
+    assert (status, headers["Content-Type"]) == (200, "text/javascript; charset=utf-8")
+
+
+@pytest.mark.parametrize("path", ["/../app.py", "/%2e%2e/app.py", "/nothing.js", "/.x"])
+def test_unknown_or_outside_files_are_404(path: str) -> None:
+    status, _, body = send(DashboardApp("http://127.0.0.1:9696"), path)
+    assert status == 404
+    assert json.loads(body)["NeutronError"]["type"] == "NotFound"
+
+
+def test_bad_api_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an http"):
+        DashboardApp("ftp://example")
+
+
+def test_proxy_passes_the_project_and_the_apis_answers(
+    quantum_server: ServerProcess,
+) -> None:
+    app = DashboardApp(f"http://127.0.0.1:{quantum_server.port}")
+    status, _, body = send(
+        app,
+        "/v2.0/networks",
+        "POST",
+        {"network": {"name": "n1"}},
+        **{"X-Project-Id": "p1"},
+    )
+    assert status == 201, body
+    assert json.loads(body)["network"]["tenant_id"] == "p1"
+    status, headers, body = send(
+        app, "/v2.0/networks?name=n1", **{"X-Project-Id": "p1"}
+    )
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/json")
+    assert [n["name"] for n in json.loads(body)["networks"]] == ["n1"]
+    # Another project sees nothing: the header is the caller's, not the dashboard's.
+    status, _, body = send(app, "/v2.0/networks", **{"X-Project-Id": "p2"})
+    assert json.loads(body) == {"networks": []}
+    # The API's errors come back as the API worded them.
+    missing = "/v2.0/networks/0b1c6a5e-4a48-4c34-9d3e-4e1a4b1b0f0d"
+    status, _, body = send(app, missing, **{"X-Project-Id": "p1"})
+    conn = quantum_server.connection()
+    conn.request("GET", missing, headers={"X-Project-Id": "p1"})
+    direct = conn.getresponse()
+    assert (status, json.loads(body)) == (direct.status, json.loads(direct.read()))
+    conn.close()
+    assert status == 404
+    assert (
+        "0b1c6a5e-4a48-4c34-9d3e-4e1a4b1b0f0d"
+        in json.loads(body)["NeutronError"]["message"]
+    )
+
+
+def test_unreachable_service_is_a_clear_502() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    status, _, body = send(DashboardApp(url), "/v2.0/networks")
+    assert status == 502
+    message = json.loads(body)["NeutronError"]["message"]
+    assert message.startswith(f"the network service at {url} cannot be reached")
+
+
+def test_a_port_in_use_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(  # noqa: S603  # NOTE: our own script
+            [sys.executable, str(DASHBOARD), "--bind-port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr.startswith("quantum-dashboard: ")
+    assert "Address already in use" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
