@@ -15,7 +15,10 @@ the v1.1 API. Shared by the data-plane tests of the agent.
 ``network_type`` is the plugin's tenant network type: ``vxlan`` and ``gre`` tunnel
 over the underlay (``192.168.50.0/24``, one ``br-phy`` address per hypervisor);
 ``vlan`` puts every hypervisor's ``br-eth1`` on one shared physical network
-(``physnet1``, VLAN ids 1000-1099), a second wire of its own.
+(``physnet1``, VLAN ids 1000-1099), a second wire of its own. ``deploy(...,
+tunnel_types=("vxlan", "gre"), physical=True)`` gives every hypervisor both: the
+agents speak both tunnel types and map ``physnet1`` (flat and VLAN provider
+networks), whatever the tenant network type.
 """
 
 from __future__ import annotations
@@ -120,11 +123,13 @@ class Guest:
     iface_id: str
 
 
-def _plugin_ini(network_type: str) -> str:
+def _plugin_ini(network_type: str, tunnelled: bool, physical: bool) -> str:
     ini = f"[OVS]\ntenant_network_type = {network_type}\n"
-    if network_type == "vlan":
-        return ini + f"network_vlan_ranges = {PHYSNET}:1000:1099\n"
-    return ini + "tunnel_id_ranges = 100:199\n"
+    if physical:
+        ini += f"network_vlan_ranges = {PHYSNET}:1000:1099\n"
+    if tunnelled:
+        ini += "tunnel_id_ranges = 100:199\n"
+    return ini
 
 
 @dataclass
@@ -135,6 +140,10 @@ class Cloud:
     server: ServerProcess
     network_type: str
     underlay_mtu: int = harness.UNDERLAY_MTU
+    tunnel_types: tuple[str, ...] = ()
+    """What the agents speak (``local_ip``, br-tun); empty: no tunnels."""
+    physical: bool = False
+    """Whether every hypervisor has ``physnet1`` on ``br-eth1`` (bridge_mappings)."""
     api: Api = field(init=False)
     underlay: harness.Underlay | None = None
     physnet: harness.Underlay | None = None
@@ -150,13 +159,16 @@ class Cloud:
 
     @property
     def tunnelled(self) -> bool:
-        return self.network_type in ("gre", "vxlan")
+        return bool(self.tunnel_types)
 
     @property
     def bridges(self) -> tuple[str, ...]:
         """The bridges the agents manage."""
-        third = "br-tun" if self.tunnelled else PHYS_BRIDGE
-        return ("br-int", third)
+        return (
+            "br-int",
+            *(("br-tun",) if self.tunnelled else ()),
+            *((PHYS_BRIDGE,) if self.physical else ()),
+        )
 
     # -- hypervisors and agents
 
@@ -181,9 +193,10 @@ class Cloud:
             ip = f"192.168.50.{index}"
             hv = self.lab.hypervisor(name, underlay=self.underlay, underlay_ip=ip)
         else:
+            hv = self.lab.hypervisor(name)
+        if self.physical:
             if self.physnet is None:
                 self.physnet = self.lab.underlay("pn")
-            hv = self.lab.hypervisor(name)
             hv.attach_wire(self.physnet, PHYS_NIC, PHYS_BRIDGE)
         self.hvs[name] = hv
         hv.forward_host_port(self.server.port)
@@ -204,8 +217,9 @@ class Cloud:
             "poll_wait = 10\n"
         )
         if self.tunnelled:
-            text += f"local_ip = {hv.underlay_ip}\ntunnel_types = {self.network_type}\n"
-        else:
+            types = ",".join(self.tunnel_types)
+            text += f"local_ip = {hv.underlay_ip}\ntunnel_types = {types}\n"
+        if self.physical:
             text += f"bridge_mappings = {PHYSNET}:{PHYS_BRIDGE}\n"
         ini.write_text(text)
         return ini
@@ -307,10 +321,10 @@ def _tail(log: Path, offset: int) -> str:
 
 
 def _start_server(
-    root: Path, network_type: str, options: Mapping[str, object]
+    root: Path, plugin_ini: str, options: Mapping[str, object]
 ) -> ServerProcess:
     root.mkdir(parents=True, exist_ok=True)
-    (root / "ovs.ini").write_text(_plugin_ini(network_type))
+    (root / "ovs.ini").write_text(plugin_ini)
     port = free_port()
     config = write_config(
         root,
@@ -337,16 +351,27 @@ def deploy(
     network_type: str,
     *,
     underlay_mtu: int = harness.UNDERLAY_MTU,
+    tunnel_types: tuple[str, ...] | None = None,
+    physical: bool | None = None,
     **server_options: object,
 ) -> Iterator[Cloud]:
-    """A server for ``network_type`` networks and an empty lab; add hypervisors
-    with :meth:`Cloud.hypervisor`. ``server_options`` go into quantum.conf
+    """A server for ``network_type`` tenant networks and an empty lab; add
+    hypervisors with :meth:`Cloud.hypervisor`. The hypervisors tunnel with
+    ``tunnel_types`` and have ``physnet1`` when ``physical`` (by default: what
+    ``network_type`` needs). ``server_options`` go into quantum.conf
     (``agent_down_time=8``). The agents' logs are printed on the way out (pytest
     shows them for a failed test)."""
-    server = _start_server(root, network_type, server_options)
+    if tunnel_types is None:
+        tunnel_types = (network_type,) if network_type in ("gre", "vxlan") else ()
+    if physical is None:
+        physical = network_type == "vlan"
+    ini = _plugin_ini(network_type, bool(tunnel_types), physical)
+    server = _start_server(root, ini, server_options)
     try:
         with harness.lab(session) as lab:
-            cloud = Cloud(lab, server, network_type, underlay_mtu)
+            cloud = Cloud(
+                lab, server, network_type, underlay_mtu, tunnel_types, physical
+            )
             try:
                 yield cloud
             finally:

@@ -921,6 +921,14 @@ class PingResult:
         on the wire when the stream was stopped."""
         return [seq for seq in range(1, self.transmitted) if seq not in self.replies]
 
+    def lost_after(self, when: float) -> list[int] | None:
+        """Requests lost after the first reply at or after wall-clock ``when``
+        (None: no reply that late, the stream fell silent or stalled)."""
+        first = min(
+            (seq for seq, at in self.replies.items() if at >= when), default=None
+        )
+        return None if first is None else [seq for seq in self.lost if seq > first]
+
 
 class PingStream:
     """``ping -i INTERVAL`` running in a VM until :meth:`stop`."""
