@@ -841,6 +841,15 @@ class Hypervisor:
         """Wire ``nic`` into ``underlay`` and make it a port of the OVS bridge
         ``bridge`` (created if missing), as an operator does for the uplink of a
         physical network (``bridge_mappings``) or of the tunnel endpoint."""
+        self.attach_nic(underlay, nic)
+        self.vsctl(
+            "--may-exist", "add-br", bridge,
+            "--", "set", "Bridge", bridge, "datapath_type=netdev",
+            "--", "add-port", bridge, nic,
+        )  # fmt: skip
+
+    def attach_nic(self, underlay: Underlay, nic: str) -> None:
+        """A NIC ``nic`` of this hypervisor, up, cabled to ``underlay``."""
         peer = underlay.connect(self)
         mtu = str(underlay.mtu)
         run(
@@ -852,11 +861,6 @@ class Hypervisor:
         )  # fmt: skip
         underlay.netns.ip("link", "set", peer, "master", underlay.BRIDGE, "up")
         self.netns.ip("link", "set", nic, "up")
-        self.vsctl(
-            "--may-exist", "add-br", bridge,
-            "--", "set", "Bridge", bridge, "datapath_type=netdev",
-            "--", "add-port", bridge, nic,
-        )  # fmt: skip
 
 
 @dataclass
