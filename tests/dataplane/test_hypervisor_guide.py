@@ -10,6 +10,7 @@ default ``--ovsdb``), the server's address is
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -229,6 +230,13 @@ def test_seeing_the_agent_and_its_flows(world: tuple[Cloud, dict[str, Host]]) ->
     assert flows, out
     assert all("cookie=0x5175616e744f5653" in f for f in flows), out
     assert any("set_field:" in f and "->tun_id" in f for f in flows), out
+    # the server's view: both agents alive, with their tunnel endpoints
+    listing = block("Seeing the agent and its flows", index=1)
+    agents = json.loads(host.sh(listing, TOKEN="ignored-under-noauth"))["agents"]
+    seen = {
+        a["host"]: (a["alive"], a["configurations"]["tunneling_ip"]) for a in agents
+    }
+    assert seen == {name: (True, h.ip) for name, h in hosts.items()}
     # what the guide says of plain OpenFlow 1.0
     plain = host.hv.exec("ovs-ofctl", "dump-flows", "br-int", check=False)
     assert plain.returncode != 0, plain.stdout
