@@ -10,8 +10,13 @@ It does two things and nothing else:
   one origin (no CORS on the server) and the dashboard holds no credentials and never
   reads the database: every change is a public API call made with the user's token.
 
-``GET /dashboard/config`` tells the page which login to show (``noauth``: a project
-field only).
+``GET /dashboard/config`` tells the page which login to show: with no identity
+service configured (the server's ``auth_strategy = noauth``) a project field, sent as
+``X-Project-Id``; with ``auth_url`` a Keystone login. ``POST /dashboard/login``
+(username, password, domain) answers an unscoped token and the projects the user may
+choose from (Keystone's ``/v3/auth/projects``); ``POST /dashboard/scope`` (that
+token, a project id) answers a token scoped to the project, which the page then sends
+as ``X-Auth-Token``. The dashboard keeps neither token.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
 from webob import Request, Response
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
@@ -41,8 +49,92 @@ def _error(status: int, kind: str, message: str) -> Response:
     )
 
 
+def _keystone_error(error: Exception, auth_url: str) -> Response:
+    """Keystone's refusal in its own words; 502 when it cannot be reached."""
+    if isinstance(error, ks_exc.HttpError):
+        message = error.message or f"HTTP {error.http_status}"
+        return _error(error.http_status or 401, "Unauthorized", message)
+    return _error(
+        502, "BadGateway", f"the identity service at {auth_url} cannot be reached"
+    )
+
+
+def _fields(request: Request, *names: str) -> list[str] | Response:
+    try:
+        body = request.json_body
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return _error(400, "BadRequest", "the body must be a JSON object")
+    values = [body.get(name) for name in names]
+    missing = [n for n, v in zip(names, values, strict=True) if not isinstance(v, str)]
+    if missing or not all(values):
+        return _error(400, "BadRequest", f"{', '.join(names)} are required strings")
+    return [str(value) for value in values]
+
+
+class KeystoneLogin:
+    """Password login, then a project chosen among the user's (Keystone v3)."""
+
+    def __init__(self, auth_url: str, timeout: float = 30.0) -> None:
+        self.auth_url = auth_url.rstrip("/")
+        self.v3 = (
+            self.auth_url if self.auth_url.endswith("/v3") else self.auth_url + "/v3"
+        )
+        self.timeout = timeout
+
+    def login(self, request: Request) -> Response:
+        fields = _fields(request, "username", "password")
+        if isinstance(fields, Response):
+            return fields
+        username, password = fields
+        domain = str(request.json_body.get("domain") or "Default")
+        session = ks_session.Session(timeout=self.timeout)
+        auth = v3.Password(
+            auth_url=self.v3,
+            username=username,
+            password=password,
+            user_domain_name=domain,
+            unscoped=True,
+        )
+        try:
+            token = auth.get_access(session).auth_token
+            answer = session.get(
+                f"{self.v3}/auth/projects", headers={"X-Auth-Token": token}
+            )
+        except ks_exc.ClientException as error:
+            return _keystone_error(error, self.auth_url)
+        projects = [
+            {"id": project["id"], "name": project["name"]}
+            for project in answer.json().get("projects", [])
+            if project.get("enabled", True)
+        ]
+        projects.sort(key=lambda project: project["name"])
+        return Response(json_body={"token": token, "projects": projects})
+
+    def scope(self, request: Request) -> Response:
+        fields = _fields(request, "token", "project_id")
+        if isinstance(fields, Response):
+            return fields
+        token, project_id = fields
+        auth = v3.Token(auth_url=self.v3, token=token, project_id=project_id)
+        try:
+            access = auth.get_access(ks_session.Session(timeout=self.timeout))
+        except ks_exc.ClientException as error:
+            return _keystone_error(error, self.auth_url)
+        return Response(
+            json_body={
+                "token": access.auth_token,
+                "project_id": access.project_id,
+                "project_name": access.project_name,
+            }
+        )
+
+
 class DashboardApp:
-    def __init__(self, api_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, api_url: str, *, auth_url: str | None = None, timeout: float = 30.0
+    ) -> None:
         parts = urlsplit(api_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{api_url!r} is not an http(s) URL")
@@ -51,6 +143,7 @@ class DashboardApp:
         self._netloc = parts.netloc
         self._base = parts.path.rstrip("/")
         self.timeout = timeout
+        self.keystone = KeystoneLogin(auth_url, timeout) if auth_url else None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -62,7 +155,16 @@ class DashboardApp:
         if path.startswith(API_PREFIX):
             return self.proxy(request)
         if path == "/dashboard/config":
-            return Response(json_body={"auth": "noauth", "api": API_PREFIX})
+            auth = "keystone" if self.keystone else "noauth"
+            return Response(json_body={"auth": auth, "api": API_PREFIX})
+        if path in ("/dashboard/login", "/dashboard/scope"):
+            if self.keystone is None:
+                return _error(404, "NotFound", "this dashboard has no Keystone login")
+            if request.method != "POST":
+                return _error(405, "MethodNotAllowed", f"{path} takes POST only")
+            if path == "/dashboard/login":
+                return self.keystone.login(request)
+            return self.keystone.scope(request)
         return self.static(path)
 
     def static(self, path: str) -> Response:

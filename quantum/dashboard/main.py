@@ -41,6 +41,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default="http://127.0.0.1:9696",
         help="the network service's URL (default: %(default)s)",
     )
+    parser.add_argument(
+        "--auth-url",
+        help="Keystone's URL for a password login with a project choice; without it "
+        "the page asks for a project only (the server's auth_strategy = noauth)",
+    )
     parser.add_argument("--bind-host", default="127.0.0.1")
     parser.add_argument("--bind-port", type=int, default=9697)
     return parser.parse_args(argv)
@@ -49,7 +54,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     try:
-        app = DashboardApp(args.api_url)
+        app = DashboardApp(args.api_url, auth_url=args.auth_url)
         server = make_server(
             args.bind_host,
             args.bind_port,

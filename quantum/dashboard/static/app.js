@@ -5,18 +5,25 @@ const POLL_MS = 1000;
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
-const state = { project: sessionStorage.getItem("project"), network: null, shown: "" };
+const state = {
+  project: sessionStorage.getItem("project"),
+  token: sessionStorage.getItem("token"),
+  network: null,
+  shown: "",
+};
 
 // -- API -------------------------------------------------------------------------
 
-export async function api(method, path, body) {
-  const headers = { Accept: "application/json", "X-Project-Id": state.project };
+export async function api(method, path, body, prefix = "/v2.0/") {
+  const headers = { Accept: "application/json" };
+  if (state.token) headers["X-Auth-Token"] = state.token;
+  else headers["X-Project-Id"] = state.project;
   const init = { method, headers };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(`/v2.0/${path}`, init);
+  const response = await fetch(`${prefix}${path}`, init);
   const text = await response.text();
   let data = null;
   try {
@@ -318,18 +325,68 @@ function showLoggedIn() {
   $("logout").hidden = false;
 }
 
-function start() {
-  $("login-form").addEventListener("submit", async (event) => {
+async function loggedIn(project, token) {
+  state.project = project;
+  state.token = token;
+  sessionStorage.setItem("project", project);
+  if (token) sessionStorage.setItem("token", token);
+  showLoggedIn();
+  say(`Logged in to project ${project}.`);
+  await refresh(true);
+  $("create-name").focus();
+}
+
+async function keystoneLogin(event) {
+  event.preventDefault();
+  try {
+    const { token, projects } = await api(
+      "POST",
+      "login",
+      { username: $("login-username").value, password: $("login-password").value },
+      "/dashboard/",
+    );
+    if (projects.length === 0) throw new Error("You have a role on no project.");
+    $("login-choice").replaceChildren(
+      ...projects.map((project) => el("option", { value: project.id, textContent: project.name })),
+    );
+    state.unscoped = token;
+    $("keystone-form").hidden = true;
+    $("project-form").hidden = false;
+    say("Choose a project.");
+    $("login-choice").focus();
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function chooseProject(event) {
+  event.preventDefault();
+  try {
+    const scoped = await api(
+      "POST",
+      "scope",
+      { token: state.unscoped, project_id: $("login-choice").value },
+      "/dashboard/",
+    );
+    state.unscoped = null;
+    await loggedIn(scoped.project_name, scoped.token);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function start() {
+  const config = await (await fetch("/dashboard/config")).json();
+  $(config.auth === "keystone" ? "keystone-form" : "login-form").hidden = false;
+  $("login-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    state.project = $("login-project").value.trim();
-    sessionStorage.setItem("project", state.project);
-    showLoggedIn();
-    say(`Logged in to project ${state.project}.`);
-    await refresh(true);
-    $("create-name").focus();
+    loggedIn($("login-project").value.trim(), null);
   });
+  $("keystone-form").addEventListener("submit", keystoneLogin);
+  $("project-form").addEventListener("submit", chooseProject);
   $("logout").addEventListener("click", () => {
     sessionStorage.removeItem("project");
+    sessionStorage.removeItem("token");
     location.reload();
   });
   $("back").addEventListener("click", closeNetwork);

@@ -42,21 +42,29 @@ DASHBOARD = REPO / "bin" / "quantum-dashboard"
 ARTIFACTS = REPO / ".artifacts" / "dashboard"
 
 
-@pytest.fixture
-def quantum_server(tmp_path: Path) -> Iterator[ServerProcess]:
+def start_server(directory: Path, strategy: str, extra: str = "") -> ServerProcess:
+    """quantum-server with the SQL plugin on SQLite; ``extra`` ends its config."""
     port = free_port(HOST)
     config = write_config(
-        tmp_path / "server",
+        directory,
         bind_host=HOST,
         bind_port=port,
         core_plugin="sql",
-        auth_strategy="noauth",
-        log_file=tmp_path / "server" / "quantum.log",
+        auth_strategy=strategy,
+        log_file=directory / "quantum.log",
     )
+    with config.open("a") as conf:
+        conf.write(extra)
     done = db_manage(config, "upgrade", "head")
     assert done.returncode == 0, done.stderr
     server = ServerProcess(config, HOST, port)
     server.start()
+    return server
+
+
+@pytest.fixture
+def quantum_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    server = start_server(tmp_path / "server", "noauth")
     yield server
     server.stop(timeout=15)
 
@@ -67,7 +75,7 @@ class Dashboard:
     process: subprocess.Popen[bytes]
 
 
-def start_dashboard(api_url: str, log: Path) -> Dashboard:
+def start_dashboard(api_url: str, log: Path, *options: str) -> Dashboard:
     port = free_port(HOST)
     with log.open("ab") as stderr:
         process = subprocess.Popen(  # noqa: S603  # NOTE: our own script
@@ -78,6 +86,7 @@ def start_dashboard(api_url: str, log: Path) -> Dashboard:
                 api_url,
                 "--bind-port",
                 str(port),
+                *options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=stderr,

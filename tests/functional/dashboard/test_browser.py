@@ -37,7 +37,7 @@ def call(
 
 def log_in(page: Any, project: str = PROJECT) -> None:
     page.goto("/")
-    page.get_by_label("Project").fill(project)
+    page.get_by_role("textbox", name="Project").fill(project)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("status")).to_have_text(f"Logged in to project {project}.")
 

@@ -114,3 +114,39 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
     assert done.stderr.startswith("quantum-dashboard: ")
     assert "Address already in use" in done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_login_is_keystones_only() -> None:
+    noauth = DashboardApp("http://127.0.0.1:9696")
+    assert json.loads(send(noauth, "/dashboard/config")[2])["auth"] == "noauth"
+    assert send(noauth, "/dashboard/login", "POST", {"username": "u"})[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/dashboard/login", {"username": "u"}),
+        ("/dashboard/login", {"username": "u", "password": 7}),
+        ("/dashboard/login", ["u", "p"]),
+        ("/dashboard/scope", {"token": "t", "project_id": ""}),
+    ],
+)
+def test_login_bodies_are_checked(path: str, body: object) -> None:
+    app = DashboardApp("http://127.0.0.1:9696", auth_url="http://127.0.0.1:1")
+    status, _, answer = send(app, path, "POST", body)
+    assert status == 400
+    assert json.loads(answer)["NeutronError"]["type"] == "BadRequest"
+
+
+def test_unreachable_keystone_is_a_clear_502() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    app = DashboardApp("http://127.0.0.1:9696", auth_url=url)
+    assert json.loads(send(app, "/dashboard/config")[2])["auth"] == "keystone"
+    assert send(app, "/dashboard/login")[0] == 405
+    status, _, body = send(
+        app, "/dashboard/login", "POST", {"username": "u", "password": "p"}
+    )
+    assert status == 502
+    assert json.loads(body)["NeutronError"]["message"] == (
+        f"the identity service at {url} cannot be reached"
+    )
