@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -156,13 +155,7 @@ def vif_from(args: argparse.Namespace) -> vif.Vif:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # NOTE: the ovs library imports eventlet, which warns about its maintenance
-    # mode on import; that is not this command's output.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(message)s")
-    # NOTE: ovsdbapp logs (with tracebacks) what this command reports itself: an
-    # unreachable OVSDB, or ovs-vswitchd not confirming in time (ofport pending).
-    logging.getLogger("ovsdbapp").setLevel(logging.CRITICAL)
     devices = Devices(host_netns=args.host_netns)
     try:
         if args.command == "plug":

@@ -1,108 +1,298 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The OVSDB side of plugging: an ovsdbapp connection and the few things vif needs.
+"""The OVSDB side of plugging: direct OVSDB transactions (RFC 7047) over one
+JSON-RPC connection of the ``ovs`` library.
 
-Imported only when a VIF is plugged or unplugged: the ``ovs`` library imports
-eventlet (slow, and it warns on import), which argument checking does not need.
+PERF: ``quantum-vif`` is run once per VIF, so its cost is start-up. An IDL
+(ovsdbapp) fetches the schema and then a copy of every Bridge, Port and Interface
+row before the first command, and ovsdbapp imports pbr and importlib.metadata; a
+plug needs three small transactions instead: read what is there, write the port,
+wait (inside ovsdb-server) for ovs-vswitchd's ofport. Imported only when a VIF is
+plugged or unplugged.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Iterator
+import errno
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ovsdbapp import exceptions
-from ovsdbapp.backend.ovs_idl import connection, idlutils
-from ovsdbapp.schema.open_vswitch import impl_idl
+import ovs.jsonrpc
+import ovs.poller
+import ovs.stream
+import ovs.timeval
 
 from quantum.compute.vif import SwitchUnreachable
+from quantum.core.exceptions import QuantumError
 
-TABLES = ("Open_vSwitch", "Bridge", "Port", "Interface")
+DATABASE = "Open_vSwitch"
+EMPTY = ["set", []]
+"""An empty OVSDB set (an optional column without a value)."""
 
-
-class _CommitOnly(impl_idl.OvsVsctlTransaction):  # type: ignore[misc]  # NOTE: untyped
-    """An ovs-vsctl-style transaction that does not wait for ovs-vswitchd.
-
-    NOTE: ovsdbapp waits for ovs-vswitchd on the same clock as the caller waits
-    for the commit, so a stopped vswitchd turns a committed transaction into a
-    timeout. :meth:`Switch.wait_for_ofport` waits for what plugging needs instead.
-    """
-
-    def do_post_commit(self, txn: Any) -> None:
-        return None
+Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
+class TransactionFailed(QuantumError):
+    template = "OVSDB refused the transaction: {reason}"
+
+
+class WaitTimedOut(TransactionFailed):
+    """A ``wait`` operation's condition did not come true in time."""
+
+
+def _where(column: str, value: Any) -> list[list[Any]]:
+    return [[column, "==", value]]
+
+
+def uuid_set(uuids: Sequence[str], kind: str = "uuid") -> list[Any]:
+    return ["set", [[kind, u] for u in uuids]]
+
+
+def ovs_map(values: Mapping[str, str]) -> list[Any]:
+    return ["map", [[k, v] for k, v in sorted(values.items())]]
+
+
+def set_values(value: Any) -> list[Any]:
+    """An OVSDB set column's value (a lone element is sent bare) as a list."""
+    if isinstance(value, list) and value and value[0] == "set":
+        return list(value[1])
+    return [value]
+
+
+def map_values(value: Any) -> dict[str, Any]:
+    return {k: v for k, v in value[1]} if value else {}
+
+
+@dataclass
 class Switch:
+    """One JSON-RPC connection to ``remote``; each call is one transaction."""
+
     remote: str
-    api: Any
-    """ovsdbapp's Open_vSwitch API: commands (``add_port``...) and ``lookup``."""
+    rpc: Any
+    timeout: float
 
-    def commit(self, *commands: Any) -> None:
-        """Run ``commands`` in one transaction; raise if it fails or times out."""
-        txn = _CommitOnly(self.api, self.api.ovsdb_connection, check_error=True)
-        for command in commands:
-            txn.add(command)
+    def transact(self, *operations: Row, timeout: float | None = None) -> list[Row]:
+        """Run ``operations`` as one transaction; return their results.
+
+        Raise :class:`SwitchUnreachable` if ovsdb-server does not answer within
+        ``timeout`` (the switch's by default), :class:`WaitTimedOut` if a ``wait``
+        operation timed out, :class:`TransactionFailed` for any other error.
+        """
+        request = ovs.jsonrpc.Message.create_request(
+            "transact", [DATABASE, *operations]
+        )
+        reply = self._call(request, self.timeout if timeout is None else timeout)
+        if reply.error is not None:
+            raise TransactionFailed(reason=str(reply.error))
+        results: list[Row] = list(reply.result)
+        for result in results:
+            if result is not None and "error" in result:
+                reason = f"{result['error']}: {result.get('details', '')}".rstrip(": ")
+                if result["error"] == "timed out":
+                    raise WaitTimedOut(reason=reason)
+                raise TransactionFailed(reason=reason)
+        if len(results) > len(operations):  # NOTE: the commit's own error
+            raise TransactionFailed(reason=str(results[-1]))
+        return results
+
+    def _call(self, request: Any, timeout: float) -> Any:
+        deadline = ovs.timeval.msec() + int(timeout * 1000)
+        error = self.rpc.send(request)
+        while not error:
+            error, message = self.rpc.recv()
+            if error == errno.EAGAIN:
+                remaining = deadline - ovs.timeval.msec()
+                if remaining <= 0:
+                    raise SwitchUnreachable(
+                        remote=self.remote, reason=f"no answer within {timeout:g}s"
+                    )
+                self.rpc.run()
+                poller = ovs.poller.Poller()
+                self.rpc.wait(poller)
+                self.rpc.recv_wait(poller)
+                poller.timer_wait(remaining)
+                poller.block()
+                error = 0
+                continue
+            if error:
+                break
+            if (
+                message.type == ovs.jsonrpc.Message.T_REQUEST
+                and message.method == "echo"
+            ):
+                self.rpc.send(
+                    ovs.jsonrpc.Message.create_reply(message.params, message.id)
+                )
+            elif message.id == request.id:
+                return message
+        raise SwitchUnreachable(remote=self.remote, reason=_strerror(error))
+
+    # -- what plugging needs ----------------------------------------------------------
+
+    def look(self, bridge: str, device: str) -> tuple[bool, str | None, Row | None]:
+        """(``bridge`` exists, the bridge that has port ``device``, the
+        Interface row named ``device`` (``_uuid``, ``external_ids``)); one read."""
+        bridges, ports, interfaces = self.transact(
+            {
+                "op": "select",
+                "table": "Bridge",
+                "where": [],
+                "columns": ["name", "ports"],
+            },
+            {
+                "op": "select",
+                "table": "Port",
+                "where": _where("name", device),
+                "columns": ["_uuid"],
+            },
+            {
+                "op": "select",
+                "table": "Interface",
+                "where": _where("name", device),
+                "columns": ["_uuid", "external_ids"],
+            },
+        )
+        names = {row["name"] for row in bridges["rows"]}
+        port_uuids = {row["_uuid"][1] for row in ports["rows"]}
+        holder = next(
+            (
+                str(row["name"])
+                for row in bridges["rows"]
+                if port_uuids & {u[1] for u in set_values(row["ports"])}
+            ),
+            None,
+        )
+        rows = interfaces["rows"]
+        return bridge in names, holder, (rows[0] if rows else None)
+
+    def add_port(
+        self, bridge: str, device: str, external_ids: Mapping[str, str], tag: int
+    ) -> None:
+        """Add port ``device`` (one interface of that name, ``external_ids``) to
+        ``bridge`` as an access port of VLAN ``tag``; fail if a port of that name
+        appeared meanwhile."""
+        (_, _, _, mutated) = self.transact(
+            {
+                "op": "wait",
+                "timeout": 0,
+                "table": "Port",
+                "where": _where("name", device),
+                "columns": ["name"],
+                "until": "==",
+                "rows": [],
+            },
+            {
+                "op": "insert",
+                "table": "Interface",
+                "row": {"name": device, "external_ids": ovs_map(external_ids)},
+                "uuid-name": "iface",
+            },
+            {
+                "op": "insert",
+                "table": "Port",
+                "row": {
+                    "name": device,
+                    "interfaces": ["named-uuid", "iface"],
+                    "tag": tag,
+                },
+                "uuid-name": "port",
+            },
+            {
+                "op": "mutate",
+                "table": "Bridge",
+                "where": _where("name", bridge),
+                "mutations": [["ports", "insert", uuid_set(["port"], "named-uuid")]],
+            },
+        )
+        if mutated.get("count") != 1:
+            raise TransactionFailed(reason=f"bridge {bridge} is gone")
+
+    def set_external_ids(self, interface_uuid: str, values: Mapping[str, str]) -> None:
+        """Set these keys of an Interface's ``external_ids``, keeping the others."""
+        where = _where("_uuid", ["uuid", interface_uuid])
+        self.transact(
+            {
+                "op": "mutate",
+                "table": "Interface",
+                "where": where,
+                "mutations": [
+                    ["external_ids", "delete", ["set", sorted(values)]],
+                    ["external_ids", "insert", ovs_map(values)],
+                ],
+            }
+        )
+
+    def wait_for_ofport(self, device: str, timeout: float) -> tuple[int, str] | None:
+        """(ofport, error) once ovs-vswitchd has given ``device`` an ofport (-1: it
+        cannot use it, ``error`` says why), or None when it does not within
+        ``timeout`` (stopped or busy: it picks the port up when it is back)."""
         try:
-            txn.commit()
-        except exceptions.TimeoutException as error:
-            raise SwitchUnreachable(
-                remote=self.remote, reason=f"no answer within {txn.timeout:g}s"
-            ) from error
+            _, selected = self.transact(
+                {
+                    "op": "wait",
+                    "timeout": int(timeout * 1000),
+                    "table": "Interface",
+                    "where": _where("name", device),
+                    "columns": ["ofport"],
+                    "until": "!=",
+                    "rows": [{"ofport": EMPTY}],
+                },
+                {
+                    "op": "select",
+                    "table": "Interface",
+                    "where": _where("name", device),
+                    "columns": ["ofport", "error"],
+                },
+                timeout=self.timeout + timeout,
+            )
+        except WaitTimedOut:
+            return None
+        rows = selected["rows"]
+        ofports = set_values(rows[0]["ofport"]) if rows else []
+        if not ofports:
+            return None
+        errors = set_values(rows[0]["error"])
+        return int(ofports[0]), str(errors[0]) if errors else "unknown error"
 
-    def bridge_exists(self, bridge: str) -> bool:
-        return bool(self.api.br_exists(bridge).execute(check_error=True))
+    def del_port(self, bridge: str, device: str) -> None:
+        """Remove port ``device`` from ``bridge`` (its Port and Interface rows go
+        with it: only the bridge refers to them)."""
+        (port,) = self.transact(
+            {
+                "op": "select",
+                "table": "Port",
+                "where": _where("name", device),
+                "columns": ["_uuid"],
+            }
+        )
+        uuids = [row["_uuid"][1] for row in port["rows"]]
+        if uuids:
+            self.transact(
+                {
+                    "op": "mutate",
+                    "table": "Bridge",
+                    "where": _where("name", bridge),
+                    "mutations": [["ports", "delete", uuid_set(uuids)]],
+                }
+            )
 
-    def bridge_of(self, port: str) -> str | None:
-        """The bridge that has port ``port``, if any."""
-        for bridge in self.api.tables["Bridge"].rows.values():
-            if any(p.name == port for p in bridge.ports):
-                return str(bridge.name)
-        return None
 
-    def iface_id(self, interface: str) -> str | None:
-        value = self.api.lookup("Interface", interface).external_ids.get("iface-id")
-        return None if value is None else str(value)
-
-    def wait_for_ofport(self, interface: str, timeout: float) -> int | None:
-        """The ofport ovs-vswitchd gives ``interface`` (-1: it cannot use it), or
-        None when it does not answer within ``timeout`` (stopped or busy: it picks
-        the port up when it is back)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            row = self.api.lookup("Interface", interface)
-            ofport = int(row.ofport[0]) if row.ofport else 0
-            if ofport > 0 or (ofport == -1 and row.error):
-                return ofport
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(0.01)
-
-    def interface_error(self, interface: str) -> str:
-        row = self.api.lookup("Interface", interface)
-        return str(row.error[0]) if row.error else "unknown error"
+def _strerror(error: int) -> str:
+    return "connection closed" if error == ovs.jsonrpc.EOF else os.strerror(error)
 
 
 @contextlib.contextmanager
 def open_switch(remote: str, timeout: float) -> Iterator[Switch]:
     """A connection to the Open_vSwitch database at ``remote``, closed on exit."""
-    try:
-        helper = idlutils.get_schema_helper(remote, "Open_vSwitch")
-    except Exception as error:  # NOTE: ovsdbapp raises a bare Exception here
-        raise SwitchUnreachable(remote=remote, reason=str(error)) from error
-    for table in TABLES:
-        helper.register_table(table)
-    conn = connection.Connection(
-        idl=connection.OvsdbIdl(remote, helper), timeout=timeout
+    error, stream = ovs.stream.Stream.open_block(
+        ovs.stream.Stream.open(remote), int(timeout * 1000)
     )
+    if error:
+        raise SwitchUnreachable(remote=remote, reason=_strerror(error))
+    rpc = ovs.jsonrpc.Connection(stream)
     try:
-        api = impl_idl.OvsdbIdl(conn)
-    except Exception as error:
-        conn.stop()
-        raise SwitchUnreachable(remote=remote, reason=str(error)) from error
-    try:
-        yield Switch(remote, api)
+        yield Switch(remote, rpc, timeout)
     finally:
-        conn.stop()
+        rpc.close()

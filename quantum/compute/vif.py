@@ -26,7 +26,10 @@ up when it is back).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from quantum.agent.ovs import tables
@@ -61,6 +64,25 @@ class DeviceTaken(Conflict):
 
 class InterfaceFailed(QuantumError):
     template = "Open vSwitch could not use {device}: {reason}"
+
+
+@contextlib.contextmanager
+def _eventlet_probe_fails() -> Iterator[None]:
+    """Import ``quantum.compute.switch`` (the ``ovs`` library) inside this.
+
+    PERF: the ``ovs`` library imports eventlet only to ask whether it has
+    monkey-patched ``select``; importing eventlet (its DNS modules, cryptography)
+    is two thirds of a plug's 0.3 s of imports. Unless this process has imported
+    eventlet, the answer is no: the probe fails fast, and eventlet stays importable.
+    """
+    blocked = "eventlet" not in sys.modules
+    if blocked:
+        sys.modules["eventlet"] = None  # type: ignore[assignment]  # NOTE: see above
+    try:
+        yield
+    finally:
+        if blocked and sys.modules.get("eventlet", False) is None:
+            del sys.modules["eventlet"]
 
 
 def normalize_mac(value: str) -> str:
@@ -156,40 +178,36 @@ def plug(
     devices: Devices | None = None,
 ) -> Plugged:
     """Create ``vif``'s device and add it to ``bridge`` with its external ids."""
-    from quantum.compute import switch  # NOTE: on use; see its docstring
-
+    with _eventlet_probe_fails():
+        from quantum.compute import switch  # NOTE: on use; see its docstring
     check_ovsdb(ovsdb)
     devices = devices or Devices()
     with switch.open_switch(ovsdb, timeout) as ovs:
-        if not ovs.bridge_exists(bridge):
+        exists, actual, interface = ovs.look(bridge, vif.device)
+        if not exists:
             raise BridgeNotFound(bridge=bridge)
-        actual = ovs.bridge_of(vif.device)
         if actual is not None and actual != bridge:
             raise PortOnOtherBridge(device=vif.device, actual=actual, bridge=bridge)
         # NOTE: derived names keep 11 characters of the id; two ids sharing them
         # must not take over each other's port.
-        other = None if actual is None else ovs.iface_id(vif.device)
+        ids = switch.map_values(interface["external_ids"]) if interface else {}
+        other = None if actual is None else ids.get("iface-id")
         if other not in (None, vif.iface_id):
             raise DeviceTaken(device=vif.device, other=other, iface_id=vif.iface_id)
         if vif.netns is None:
             created = devices.ensure_tap(vif.device)
         else:
             created = devices.ensure_veth(vif.device, vif.peer, vif.netns, vif.mac)
-        api = ovs.api
-        commands = [
-            api.add_port(bridge, vif.device, may_exist=True),
-            api.db_set("Interface", vif.device, ("external_ids", vif.external_ids)),
-        ]
         if actual is None:
             # NOTE: into the dead VLAN, so the port carries nothing (not even as a
             # trunk of every local VLAN) until the agent has wired it.
-            commands.append(api.db_set("Port", vif.device, ("tag", DEAD_VLAN)))
-        ovs.commit(*commands)
-        ofport = ovs.wait_for_ofport(vif.device, timeout)
-        if ofport == -1:
-            raise InterfaceFailed(
-                device=vif.device, reason=ovs.interface_error(vif.device)
-            )
+            ovs.add_port(bridge, vif.device, vif.external_ids, DEAD_VLAN)
+        elif interface is not None:
+            ovs.set_external_ids(interface["_uuid"][1], vif.external_ids)
+        assigned = ovs.wait_for_ofport(vif.device, timeout)
+        ofport = None if assigned is None else assigned[0]
+        if assigned is not None and ofport == -1:
+            raise InterfaceFailed(device=vif.device, reason=assigned[1])
     return Plugged(device=vif.device, bridge=bridge, ofport=ofport, created=created)
 
 
@@ -205,15 +223,15 @@ def unplug(
 
     Returns whether there was anything to remove.
     """
-    from quantum.compute import switch  # NOTE: on use; see its docstring
-
+    with _eventlet_probe_fails():
+        from quantum.compute import switch  # NOTE: on use; see its docstring
     check_ovsdb(ovsdb)
     devices = devices or Devices()
     with switch.open_switch(ovsdb, timeout) as ovs:
-        actual = ovs.bridge_of(device)
+        _, actual, _ = ovs.look(bridge or "", device)
         if actual is not None and bridge is not None and actual != bridge:
             raise PortOnOtherBridge(device=device, actual=actual, bridge=bridge)
         if actual is not None:
-            ovs.commit(ovs.api.del_port(device, bridge=actual, if_exists=True))
+            ovs.del_port(actual, device)
     removed = devices.remove(device)
     return actual is not None or removed

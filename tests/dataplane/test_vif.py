@@ -42,6 +42,8 @@ def test_plug_writes_the_interface_row_and_makes_the_device(
 
     assert device == "tap3b9b7c1e-5d"
     assert ports(hv) == [device]
+    # NOTE: in the dead VLAN until the agent wires it (never a trunk)
+    assert hv.vsctl("get", "Port", device, "tag") == "4095"
     assert hv.external_ids(device) == {
         "iface-id": PORT_1,
         "attached-mac": "fa:16:3e:00:01:01",
@@ -69,6 +71,7 @@ def test_plugging_twice_changes_nothing(lab: Lab, hv: Hypervisor) -> None:
     assert again.stdout.strip() == f"plugged {device} into br-int (ofport {ofport})"
     assert ports(hv) == [device]
     assert hv.ofport(device) == ofport
+    assert hv.vsctl("get", "Port", device, "tag") == "4095"
     assert nic(vm)["ifindex"] == ifindex
     assert hv.external_ids(device)["attached-mac"] == "fa:16:3e:00:01:01"
 
