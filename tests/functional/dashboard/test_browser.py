@@ -175,7 +175,7 @@ def test_api_errors_are_shown_as_worded(
     assert names == ["x"]
 
 
-def test_keyboard_and_labels(page: Any) -> None:
+def test_keyboard_and_labels(page: Any, quantum_server: ServerProcess) -> None:
     log_in(page)
     page.get_by_label("Network name").fill("kb")
     page.keyboard.press("Enter")
@@ -221,4 +221,16 @@ def test_keyboard_and_labels(page: Any) -> None:
     expect(page.get_by_label("New name")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
+
+    # A change polled in re-draws the row; keyboard focus stays on its button.
+    delete = page.get_by_role("button", name="Delete network kb")
+    delete.focus()
+    (network,) = call(quantum_server, "GET", "/v2.0/networks")[1]["networks"]
+    status, _ = call(
+        quantum_server, "POST", "/v2.0/ports", {"port": {"network_id": network["id"]}}
+    )
+    assert status == 201
+    ports = page.locator("#networks tbody .ports")
+    expect(ports).to_have_text("1 (0 used, 1 available)", timeout=LIVE)
+    expect(delete).to_be_focused()
     page.shots.take("keyboard")
