@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Fixtures of the data-plane tier (every test here carries the ``dataplane`` mark).
 
-* ``dataplane_session`` (session, automatic): checks the machine (root, ``ip netns``,
+* ``dataplane_session`` (package, automatic): checks the machine (root, ``ip netns``,
   the OVS binaries), holds the machine's data-plane lock ``/tmp/quantum-dataplane.lock``
-  for the whole run (waiting, and saying so, while another run holds it; a run
+  while the tier runs, released before the next tier of a full run starts
+  (waiting, and saying so, while another run holds it; a run
   started under ``flock /tmp/quantum-dataplane.lock ...`` already holds it), reaps
   what crashed runs left, and owns the ``q<pid>`` prefix and ``/tmp/q<pid>``.
   Locally a machine that cannot run the tier skips it with the reason; with
@@ -34,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.dataplane)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def dataplane_session(pytestconfig: pytest.Config) -> Iterator[harness.Session]:
     problem = harness.environment_problem()
     if problem:
