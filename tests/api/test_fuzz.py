@@ -401,7 +401,11 @@ class ApiMachine(RuleBasedStateMachine):
         ]  # fmt: skip
         kind = data.draw(st.sampled_from(kinds), label="body damage")
         if kind == "truncate" and body:
-            return body[: data.draw(st.integers(0, len(body) - 1), label="cut")]
+            # NOTE: the body's length may follow the server's answers (a port's
+            # state, say), so the draw must not: hypothesis replays a case and
+            # refuses a strategy whose bounds moved between runs.
+            cut = data.draw(st.floats(0, 1, exclude_max=True), label="cut")
+            return body[: int(cut * len(body))]
         if kind == "garbage":
             return data.draw(st.sampled_from(GARBAGE_BODIES), label="garbage body")
         if kind == "binary":
