@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A real quantum-server (noauth, SQL plugin on SQLite), quantum-dashboard in front of
-it, and headless Debian Chromium driven by Playwright.
+"""A real quantum-server (noauth, Open vSwitch plugin on SQLite), quantum-dashboard
+in front of it, and headless Debian Chromium driven by Playwright.
 
 Chromium is Debian's package (``scripts/test`` installs it); Playwright is only the
 driver, never asked to download a browser. Screenshots go to a temporary directory
@@ -40,17 +40,24 @@ CHROMIUM_FLAGS = [
 ]
 DASHBOARD = REPO / "bin" / "quantum-dashboard"
 ARTIFACTS = REPO / ".artifacts" / "dashboard"
+AGENT_SECRET = "dashboard-agents"
+OVS_INI = "[OVS]\ntenant_network_type = vxlan\ntunnel_id_ranges = 1:100\n"
 
 
 def start_server(directory: Path, strategy: str, extra: str = "") -> ServerProcess:
-    """quantum-server with the SQL plugin on SQLite; ``extra`` ends its config."""
+    """quantum-server with the Open vSwitch plugin (VXLAN tenant networks, agents
+    report port status) on SQLite; ``extra`` ends its config."""
     port = free_port(HOST)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "ovs.ini").write_text(OVS_INI)
     config = write_config(
         directory,
         bind_host=HOST,
         bind_port=port,
-        core_plugin="sql",
+        core_plugin="openvswitch",
+        core_plugin_config="ovs.ini",
         auth_strategy=strategy,
+        agent_secret=AGENT_SECRET,
         log_file=directory / "quantum.log",
     )
     with config.open("a") as conf:

@@ -8,7 +8,10 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from quantum.agentapi import messages as msg
+from quantum.agentapi.client import AgentClient
 from quantum.testing.server import ServerProcess
+from tests.functional.dashboard.conftest import AGENT_SECRET
 
 PROJECT = "project-a"
 LIVE = 2000
@@ -234,3 +237,38 @@ def test_keyboard_and_labels(page: Any, quantum_server: ServerProcess) -> None:
     expect(ports).to_have_text("1 (0 used, 1 available)", timeout=LIVE)
     expect(delete).to_be_focused()
     page.shots.take("keyboard")
+
+
+def test_a_status_an_agent_reports_shows_live(
+    page: Any, quantum_server: ServerProcess
+) -> None:
+    log_in(page)
+    page.get_by_label("Network name").fill("wired")
+    page.get_by_role("button", name="Create network").click()
+    expect(page.get_by_role("status")).to_have_text("Network wired created.")
+    (network,) = call(quantum_server, "GET", "/v2.0/networks")[1]["networks"]
+    status, body = call(
+        quantum_server,
+        "POST",
+        "/v2.0/ports",
+        {"port": {"network_id": network["id"], "name": "vm2"}},
+    )
+    assert status == 201, body
+    dot = page.locator(f'#topology [data-port="{body["port"]["id"]}"]')
+    expect(dot).to_have_attribute("data-status", "DOWN", timeout=LIVE)
+    expect(dot).to_have_class("port down")
+
+    # The agent of the host the port is wired on says UP; no reload.
+    agent = AgentClient(
+        f"http://127.0.0.1:{quantum_server.port}", host="h1", secret=AGENT_SECRET
+    )
+    try:
+        agent.register(msg.HostReport(tunnel_ip=None))
+        agent.report_status(
+            [msg.PortStatus(port_id=body["port"]["id"], status=msg.ReportedStatus.UP)]
+        )
+    finally:
+        agent.close()
+    expect(dot).to_have_attribute("data-status", "ACTIVE", timeout=LIVE)
+    expect(dot).to_have_class("port up")
+    page.shots.take("port-active-live")
