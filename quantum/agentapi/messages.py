@@ -11,7 +11,9 @@ Every message has ``to_json() -> dict`` and ``from_json(dict)``; ``from_json`` r
 * ``HostState`` (its answer): ``{"host": "h1", "revision": 7, "ports": [{"port_id",
   "iface_id", "network_id", "admin_state_up", "segment": {"network_type",
   "physical_network", "segmentation_id"}}], "endpoints": [{"host", "ip",
-  "tunnel_types"}]}``; ``endpoints`` are the other registered hosts, alive or not.
+  "tunnel_types"}], "macs": [{"network_id", "mac_address", "host"}]}``;
+  ``endpoints`` are the other registered hosts, alive or not; ``macs`` where the
+  other ports of the host's networks are bound (absent: unknown, flood).
 * ``Revision`` (answer of POST /hosts/{host} and GET /changes): ``{"revision": 7}``.
 * ``StatusReport`` (POST /hosts/{host}/status): ``{"ports": [{"port_id",
   "status": "UP" | "DOWN", "reason": "..."}]}``.
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any
 
+from quantum.core.mac import is_multicast, parse_mac
 from quantum.core.models import (
     NAME_MAX,
     TUNNEL_TYPES,
@@ -246,6 +249,34 @@ class Endpoint:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MacLocation:
+    """A MAC of one of the host's networks, on another host (where its port is
+    bound): known unicast to it goes to that host's tunnel only."""
+
+    network_id: str
+    mac_address: str
+    host: str
+
+    def to_json(self) -> Json:
+        return {
+            "network_id": self.network_id,
+            "mac_address": self.mac_address,
+            "host": self.host,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> MacLocation:
+        mac = parse_mac(_field(body, "mac_address", str))
+        if mac is None or is_multicast(mac):
+            raise MessageError("'mac_address' is not a unicast MAC address")
+        return cls(
+            network_id=_field(body, "network_id", str),
+            mac_address=mac,
+            host=_field(body, "host", str),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HostState:
     """The desired state of one host, as of ``revision`` (or a little later)."""
 
@@ -253,6 +284,7 @@ class HostState:
     revision: int
     ports: tuple[PortState, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    macs: tuple[MacLocation, ...] = ()
 
     def to_json(self) -> Json:
         return {
@@ -260,15 +292,19 @@ class HostState:
             "revision": self.revision,
             "ports": [p.to_json() for p in self.ports],
             "endpoints": [e.to_json() for e in self.endpoints],
+            "macs": [m.to_json() for m in self.macs],
         }
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> HostState:
+        # NOTE: "macs" is optional: a server without it makes the agent flood.
+        macs = _objects(body, "macs") if "macs" in body else []
         return cls(
             host=_field(body, "host", str),
             revision=_field(body, "revision", int),
             ports=tuple(PortState.from_json(p) for p in _objects(body, "ports")),
             endpoints=tuple(Endpoint.from_json(e) for e in _objects(body, "endpoints")),
+            macs=tuple(MacLocation.from_json(m) for m in macs),
         )
 
 

@@ -106,8 +106,16 @@ def host_state_message(state: HostState) -> msg.HostState:
         for h in state.peers
         if h.tunnel_ip is not None
     )
+    macs = tuple(
+        msg.MacLocation(network_id=m.network_id, mac_address=m.mac_address, host=m.host)
+        for m in state.macs
+    )
     return msg.HostState(
-        host=state.host, revision=state.revision, ports=ports, endpoints=endpoints
+        host=state.host,
+        revision=state.revision,
+        ports=ports,
+        endpoints=endpoints,
+        macs=macs,
     )
 
 

@@ -212,6 +212,18 @@ class HostState:
     revision: int
     ports: tuple[BoundPort, ...] = ()
     peers: tuple[AgentHost, ...] = ()
+    macs: tuple[MacLocation, ...] = ()
+    """Where the MACs of the other ports of the host's networks are: their bound
+    host's, so the agent sends known unicast to that host only."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MacLocation:
+    """A port's MAC on its network, and the host its port is bound to."""
+
+    network_id: str
+    mac_address: str
+    host: str
 
 
 # -- the v2 view of the store -----------------------------------------------------

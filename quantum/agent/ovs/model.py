@@ -96,6 +96,15 @@ class TunnelEndpoint:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RemoteMac:
+    """A MAC on one of the host's networks whose port is bound to another host."""
+
+    network_id: str
+    mac: str
+    host: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DesiredState:
     """The server's view of this host, and the agent's configuration.
 
@@ -110,6 +119,8 @@ class DesiredState:
     tunnel_types: frozenset[TunnelType] = frozenset()
     integration_bridge: str = "br-int"
     bridge_mappings: Mapping[str, str] = field(default_factory=_frozen_map)
+    remote_macs: tuple[RemoteMac, ...] = ()
+    """Where known unicast goes: to the tunnel of the MAC's host, not every peer."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

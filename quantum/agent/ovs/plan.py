@@ -21,6 +21,8 @@ Rules:
   status is DOWN with the reason.
 * br-tun has one tunnel port per remote endpoint and enabled tunnel type; a new port
   is planned with a requested ofport so its flows can be installed in the same pass.
+  A frame of a tunnelled network to a MAC the server places on another host goes to
+  that host's tunnel only; broadcast, multicast and unknown unicast go to every peer.
 """
 
 from __future__ import annotations
@@ -456,7 +458,21 @@ def _integration_flows(
     return flows
 
 
+def _host_tunnels(
+    desired: DesiredState, usable: list[TunnelPort]
+) -> dict[tuple[str, TunnelType], int]:
+    """(host, tunnel type) -> the ofport of the tunnel port to that host."""
+    by_name = {port.name: port.ofport for port in usable}
+    found: dict[tuple[str, TunnelType], int] = {}
+    for endpoint in desired.endpoints:
+        ofport = by_name.get(tunnel_port_name(endpoint.type, endpoint.ip))
+        if ofport is not None:
+            found.setdefault((endpoint.host, endpoint.type), ofport)
+    return found
+
+
 def _tunnel_flows(
+    desired: DesiredState,
     actual: ActualState,
     ports: list[TunnelPort],
     bound: Mapping[str, Segment],
@@ -466,6 +482,7 @@ def _tunnel_flows(
     patch = actual.tunnel_link.peer_ofport
     usable = [port for port in ports if port.ofport > 0]
     flows = set(tunnel.base(patch, ((port.ofport, port.type) for port in usable)))
+    to_host = _host_tunnels(desired, usable)
     for network, segment in bound.items():
         if not segment.type.is_tunnel:
             continue
@@ -476,6 +493,10 @@ def _tunnel_flows(
         peers = [port.ofport for port in usable if port.type is tunnel_type]
         if peers:
             flows.add(tunnel.outbound(vlan, key, peers))
+        for remote in desired.remote_macs:
+            ofport = to_host.get((remote.host, tunnel_type))
+            if remote.network_id == network and ofport is not None:
+                flows.add(tunnel.unicast(vlan, remote.mac, key, ofport))
     return flows
 
 
@@ -538,7 +559,7 @@ def plan(desired: DesiredState, actual: ActualState, *, sweep: bool = True) -> P
     tunnel_ports, add_ports, remove_ports = _tunnel_ports(desired, actual)
     if actual.tunnel_link is not None:
         flows[actual.tunnel_link.bridge] = frozenset(
-            _tunnel_flows(actual, tunnel_ports, bound, local_vlans)
+            _tunnel_flows(desired, actual, tunnel_ports, bound, local_vlans)
         )
     for physnet, link in sorted(actual.physical_links.items()):
         flows[link.bridge] = frozenset(

@@ -25,6 +25,7 @@ from quantum.agent.ovs.model import (
     ActualState,
     DesiredPort,
     DesiredState,
+    RemoteMac,
     TunnelEndpoint,
     TunnelPort,
     TunnelType,
@@ -150,6 +151,11 @@ def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredSta
         tunnel_types=config.tunnel_types,
         integration_bridge=config.bridges.integration_bridge,
         bridge_mappings=dict(config.bridges.bridge_mappings),
+        remote_macs=tuple(
+            RemoteMac(network_id=m.network_id, mac=m.mac_address, host=m.host)
+            for m in state.macs
+            if m.host != config.host
+        ),
     )
 
 

@@ -12,13 +12,16 @@ nothing until the agent wires it, and quantum-vif plugs into the dead VLAN)::
 
     (meter N on br-int: drop above the port's rate, kbit/s, bursts of its burst)
 
-br-tun (local VLAN <-> tunnel key = segmentation id, flood to every tunnel port)::
+br-tun (local VLAN <-> tunnel key = segmentation id; known unicast to the tunnel of
+the MAC's host, broadcast, multicast and unknown unicast flooded to every tunnel)::
 
     table 0  prio 1  in_port=<patch-int>   -> goto 1
              prio 1  in_port=<gre port>    -> goto 3
              prio 1  in_port=<vxlan port>  -> goto 4
              prio 0  any                   -> drop
-    table 1  prio 1  dl_vlan=<local VLAN>  -> pop_vlan, tun_id=<key>, output tunnels
+    table 1  prio 2  dl_vlan=<local VLAN>, dl_dst=<MAC on host H>
+                                          -> pop_vlan, tun_id=<key>, output H's tunnel
+             prio 1  dl_vlan=<local VLAN>  -> pop_vlan, tun_id=<key>, output tunnels
     table 3  prio 1  tun_id=<key>          -> push_vlan, local VLAN, output patch-int
     table 4  (as 3, for VXLAN: the same key may be used by a GRE and a VXLAN network)
 
@@ -60,6 +63,8 @@ GRE_INBOUND_TABLE: Final = 3
 VXLAN_INBOUND_TABLE: Final = 4
 TUN_DROP_PRIORITY: Final = 0
 TUN_FLOW_PRIORITY: Final = 1
+#: Known unicast (the MAC's host is known) goes to that host's tunnel only.
+TUN_UNICAST_PRIORITY: Final = 2
 
 # physical bridges
 PHYS_TABLE: Final = 0

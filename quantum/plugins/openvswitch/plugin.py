@@ -27,6 +27,7 @@ from quantum.core.models import (
     BoundPort,
     HostState,
     ListQuery,
+    MacLocation,
     Network,
     NetworkSegment,
     OpStatus,
@@ -54,6 +55,28 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 
 PORTSTATS = "portstats"
+
+
+def _mac_locations(
+    s: Session, host: str, network_ids: Collection[str]
+) -> tuple[MacLocation, ...]:
+    """The MACs of the ports of ``network_ids`` bound to another host."""
+    found: list[MacLocation] = []
+    for chunk in _chunks(sorted(network_ids), 500):
+        found += (
+            MacLocation(network_id=net, mac_address=str(mac), host=bound)
+            for net, mac, bound in s.execute(
+                select(PortRow.network_id, PortRow.mac_address, PortRow.binding_host_id)
+                .where(
+                    PortRow.network_id.in_(chunk),
+                    PortRow.mac_address.is_not(None),
+                    PortRow.binding_host_id != "",
+                    PortRow.binding_host_id != host,
+                )
+                .order_by(PortRow.network_id, PortRow.mac_address)
+            )
+        )
+    return tuple(found)
 
 
 class OpenVSwitchPlugin:
@@ -195,6 +218,7 @@ class OpenVSwitchPlugin:
                     if r.network_id in segments
                 ),
                 peers=tuple(hosts.peers(s, host)),
+                macs=_mac_locations(s, host, {r.network_id for r in rows}),
             )
 
         state = self.sql.db.run(work, write=False)

@@ -394,3 +394,32 @@ def test_only_the_bound_host_reports_a_port_up(app: Client) -> None:
     assert report("h2", "DOWN", wrong) == {"status": "ACTIVE", "status_reason": ""}
     gone = "no interface on the integration bridge"
     assert report("h1", "DOWN", gone) == {"status": "DOWN", "status_reason": gone}
+
+
+def test_state_places_the_macs_of_the_host_s_networks_on_their_bound_hosts(
+    app: Client,
+) -> None:
+    def port(net: str, host: str, mac: str) -> str:
+        body = {
+            "port": {"network_id": net, "binding:host_id": host, "mac_address": mac}
+        }
+        made = app.request("POST", "/v2.0/ports", body, V2_ADMIN)
+        assert made.status_int == 201, made.body
+        return str(json.loads(made.body)["port"]["id"])
+
+    def network() -> str:
+        body = {"network": {"tenant_id": "t"}}
+        made = app.request("POST", "/v2.0/networks", body, V2_ADMIN)
+        return str(json.loads(made.body)["network"]["id"])
+
+    here, elsewhere = network(), network()
+    mine = port(here, "h1", "fa:16:3e:00:00:01")
+    port(here, "h2", "fa:16:3e:00:00:02")
+    port(here, "h3", "fa:16:3e:00:00:03")
+    port(here, "", "fa:16:3e:00:00:04")  # bound nowhere: flooded
+    port(elsewhere, "h2", "fa:16:3e:00:00:05")  # a network h1 does not have
+    state = call(app, "POST", "/hosts/h1/state", {"iface_ids": [mine]})
+    assert state["macs"] == [
+        {"network_id": here, "mac_address": "fa:16:3e:00:00:02", "host": "h2"},
+        {"network_id": here, "mac_address": "fa:16:3e:00:00:03", "host": "h3"},
+    ]

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""br-tun: local VLAN <-> tunnel key (the segmentation id), flooded to every peer."""
+"""br-tun: local VLAN <-> tunnel key (the segmentation id); known unicast to the
+MAC's host, the rest flooded to every peer."""
 
 from __future__ import annotations
 
@@ -64,6 +65,16 @@ def outbound(local_vlan: int, key: int, tunnel_ofports: Iterable[int]) -> Flow:
         priority=tables.TUN_FLOW_PRIORITY,
         match=Match(vlan=local_vlan),
         actions=(PopVlan(), SetTunnel(key), *outputs),
+    )
+
+
+def unicast(local_vlan: int, mac: str, key: int, tunnel_ofport: int) -> Flow:
+    """A frame from br-int on ``local_vlan`` to ``mac`` goes to its host's tunnel."""
+    return Flow(
+        table=tables.TUN_OUTBOUND_TABLE,
+        priority=tables.TUN_UNICAST_PRIORITY,
+        match=Match(vlan=local_vlan, eth_dst=mac),
+        actions=(PopVlan(), SetTunnel(key), Output(tunnel_ofport)),
     )
 
 

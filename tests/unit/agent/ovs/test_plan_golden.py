@@ -8,6 +8,7 @@ read the diff.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -20,6 +21,7 @@ from quantum.agent.ovs.model import (
     Interface,
     NetworkType,
     PatchLink,
+    RemoteMac,
     Segment,
     TunnelEndpoint,
     TunnelType,
@@ -147,6 +149,32 @@ SCENARIOS = {
         frozenset(TunnelType),
     ),
 }
+
+
+def _unicast() -> tuple[DesiredState, ActualState]:
+    """A VXLAN and a GRE network whose other ports are on hv2 and hv3: known
+    unicast to one tunnel each; a MAC on a host without an endpoint (hv9), one on
+    this host and one of a network not here get no flow (flooded, or not ours)."""
+    desired, actual = _host(
+        (
+            _port(1, "net-a", Segment(type=NetworkType.VXLAN, segmentation_id=5001)),
+            _port(2, "net-b", Segment(type=NetworkType.GRE, segmentation_id=1002)),
+        ),
+        (_vif(1, 5), _vif(2, 6)),
+        frozenset(TunnelType),
+    )
+    macs = (
+        RemoteMac(network_id="net-a", mac="fa:16:3e:00:0a:02", host="hv2"),
+        RemoteMac(network_id="net-a", mac="fa:16:3e:00:0a:03", host="hv3"),
+        RemoteMac(network_id="net-b", mac="fa:16:3e:00:0b:03", host="hv3"),
+        RemoteMac(network_id="net-a", mac="fa:16:3e:00:0a:09", host="hv9"),
+        RemoteMac(network_id="net-a", mac="fa:16:3e:00:0a:01", host="hv1"),
+        RemoteMac(network_id="net-z", mac="fa:16:3e:00:0f:02", host="hv2"),
+    )
+    return replace(desired, remote_macs=macs), actual
+
+
+SCENARIOS["unicast"] = _unicast()
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

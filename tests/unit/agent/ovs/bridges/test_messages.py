@@ -34,6 +34,7 @@ FLOWS = [
     physical.outbound(1, 4, 101),
     *tunnel.base(1, [(10, TunnelType.GRE), (11, TunnelType.VXLAN)]),
     tunnel.outbound(3, 1001, [10, 11]),
+    tunnel.unicast(3, "fa:16:3e:00:0a:02", 1001, 11),
     tunnel.inbound(TunnelType.VXLAN, 5001, 3, 1),
     Flow(table=0, priority=9, match=Match(eth_dst="fa:16:3e:00:00:01")),
 ]
@@ -58,8 +59,15 @@ def test_flow_round_trips_through_os_ken(flow: Flow) -> None:
     assert messages.from_stats(_stats(mod, 7)) == InstalledFlow(cookie=7, flow=flow)
 
 
-def test_serialized_match_parses_back() -> None:
-    flow = integration.physnet_inbound(2, None, 3)
+@pytest.mark.parametrize(
+    "flow",
+    [
+        integration.physnet_inbound(2, None, 3),
+        tunnel.unicast(3, "fa:16:3e:00:0a:02", 1001, 11),
+    ],
+    ids=lambda f: f.render(),
+)
+def test_serialized_match_parses_back(flow: Flow) -> None:
     mod = messages.add_flow(DATAPATH, flow)
     mod.serialize()
     match = parser.OFPMatch.parser(bytes(mod.buf), ofp.OFP_HEADER_SIZE + 40)
@@ -67,7 +75,10 @@ def test_serialized_match_parses_back() -> None:
         messages.from_stats(
             _stats(
                 SimpleNamespace(
-                    table_id=0, priority=3, match=match, instructions=mod.instructions
+                    table_id=flow.table,
+                    priority=flow.priority,
+                    match=match,
+                    instructions=mod.instructions,
                 ),
                 1,
             )
