@@ -2,7 +2,8 @@
 """An agent killed with SIGKILL (its OVS and VMs healthy) never partitions its host:
 past ``agent_down_time``, and after a change that makes every other agent fetch its
 desired state again, the other hosts keep their tunnels to it and a ping stream
-across loses nothing, while ``/v2.0/agents`` says the agent is dead. The control:
+across loses nothing, while ``/v2.0/agents`` says the agent is dead; an admin-down
+of a port there, which nobody applies, is not reported DOWN. The control:
 an admin deleting that agent is what takes the tunnels down (the ping stops), and
 the agent's return brings them back."""
 
@@ -61,6 +62,11 @@ def test_a_killed_agent_leaves_its_host_reachable_until_an_admin_removes_it(
         assert _agents(world)["hv1"]["alive"]
         # NOTE: any write wakes every agent to fetch its desired state at once
         world.api.network("wake-up")
+        # an admin-down nobody can apply: the API must not claim DOWN
+        port = f"/ports/{world['a2'].port_id}"
+        down = world.api.v2("PUT", port, {"port": {"admin_state_up": False}})
+        assert down["port"]["status"] == "ACTIVE"
+        assert "hv2 is not alive" in down["port"]["status_reason"]
         time.sleep(3)
         assert _tunnels_to(hv1, str(hv2.underlay_ip)), world.dump()
         result = pings.stop()
@@ -71,6 +77,9 @@ def test_a_killed_agent_leaves_its_host_reachable_until_an_admin_removes_it(
         )
         assert result.kept_sending
         assert result.lost == []
+
+        assert world.api.v2("GET", port)["port"]["status"] == "ACTIVE"
+        world.api.v2("PUT", port, {"port": {"admin_state_up": True}})
 
         # control: deleting the agent removes the host, and only that
         world.api.v2("DELETE", f"/agents/{_agents(world)['hv2']['id']}")

@@ -48,7 +48,14 @@ from quantum.core.models import (
 from quantum.core.mtu import network_mtu
 from quantum.core.settings import Settings
 from quantum.core.text import storable
-from quantum.db.models import IpAllocationRow, NetworkRow, NetworkSegmentRow, PortRow
+from quantum.db.models import (
+    AgentHostRow,
+    IpAllocationRow,
+    NetworkRow,
+    NetworkSegmentRow,
+    PortRow,
+    utcnow,
+)
 from quantum.db.session import Database
 from quantum.ipam import store as ipam
 from quantum.ipam.requests import SubnetRequest, SubnetUpdate
@@ -230,6 +237,7 @@ class V2Store:
         self.base_mac = settings.base_mac
         self.mac_retries = settings.mac_generation_retries
         self.ip_hold = timedelta(seconds=settings.dhcp_lease_duration)
+        self.down_time = timedelta(seconds=settings.agent_down_time)
         self.max_fixed_ips = settings.max_fixed_ips_per_port
         self.physnet_mtu = settings.global_physnet_mtu
         self.subnets = Subnets(db, settings, self.quotas, self._network_row)
@@ -474,16 +482,51 @@ class V2Store:
                 self._ports_visible(scope),
             )
             ips = ipam.fixed_ips_of(s, [row.id for (row,) in rows])
-            return [row.to_domain(ips[row.id]) for (row,) in rows]
+            return self._ports(s, [(row, ips[row.id]) for (row,) in rows])
 
         return self.db.run(work, write=False)
 
     def get_port(self, scope: Scope, port_id: str) -> Port:
         def work(s: Session) -> Port:
-            row, ips = self._port_with_ips(s, scope, port_id)
-            return row.to_domain(ips)
+            return self._ports(s, [self._port_with_ips(s, scope, port_id)])[0]
 
         return self.db.run(work, write=False)
+
+    def _ports(
+        self, s: Session, rows: Sequence[tuple[PortRow, tuple[FixedIP, ...]]]
+    ) -> list[Port]:
+        """The domain ports, told apart when their bound host's agent is dead.
+
+        Such a port shows what that agent last reported, even administratively down
+        (nobody applied that), with a ``status_reason`` saying since when nobody
+        confirmed it: the host may well still forward.
+        """
+        hosts = {row.binding_host_id for row, _ in rows if row.binding_host_id}
+        dead: dict[str, Any] = {}
+        if hosts:
+            since = utcnow() - self.down_time
+            dead = {
+                host: seen
+                for host, seen in s.execute(
+                    select(AgentHostRow.host, AgentHostRow.last_seen).where(
+                        AgentHostRow.host.in_(hosts), AgentHostRow.last_seen < since
+                    )
+                )
+            }
+        ports = []
+        for row, ips in rows:
+            port = row.to_domain(ips)
+            last_seen = dead.get(row.binding_host_id)
+            if last_seen is not None:
+                port = replace(
+                    port,
+                    status=OpStatus(row.status),
+                    status_reason=f"the agent of host {row.binding_host_id} is not "
+                    f"alive (last report {last_seen:%Y-%m-%d %H:%M:%S} UTC): the "
+                    "status is its last report; later changes are not applied yet",
+                )
+            ports.append(port)
+        return ports
 
     def _check_owner(
         self, scope: Scope, network: NetworkRow, device_owner: str | None
@@ -621,7 +664,7 @@ class V2Store:
                     s, row.network_id, row.id, changes.fixed_ips, self.ip_hold
                 )
             s.flush()
-            return row.to_domain(ips)
+            return self._ports(s, [(row, ips)])[0]
 
         return self.db.run(work, write=True)
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from quantum.db.models import AgentHostRow
-from tests.api.agentapi.conftest import Store, call, migrated_store, register
+from tests.api.agentapi.conftest import AUTH, Store, call, migrated_store, register
 from tests.api.v2.client import ADMIN, V2, error
 
 MEMBER = {"X-Project-Id": "acme", "X-Roles": "member"}
@@ -152,3 +152,35 @@ def test_a_plugin_without_agents_has_no_agents_resource(sqlite_v2: V2) -> None:
     assert sqlite_v2.get("/agents", ADMIN).status_int == 404
     extensions = sqlite_v2.get("/extensions", ADMIN).json["extensions"]
     assert "agent" not in {e["alias"] for e in extensions}
+
+
+def test_a_port_on_a_dead_agent_s_host_says_so_and_is_not_shown_down_by_fiat(
+    store: Store, api: V2
+) -> None:
+    net = api.post("/networks", {"network": {"tenant_id": "acme"}}, ADMIN)
+    body = {"network_id": net.json["network"]["id"], "binding:host_id": "hv1"}
+    port = api.post("/ports", {"port": {**body, "tenant_id": "acme"}}, ADMIN).json
+    port_id = port["port"]["id"]
+    report = {"ports": [{"port_id": port_id, "status": "UP", "reason": ""}]}
+    reported = api.client.request("POST", "/agent/v1/hosts/hv1/status", report, AUTH)
+    assert reported.status_int == 204
+    shown = api.get(f"/ports/{port_id}", ADMIN).json["port"]
+    assert (shown["status"], shown["status_reason"]) == ("ACTIVE", "")
+
+    _kill(store, "hv1")
+    for seen in (
+        api.get(f"/ports/{port_id}", ADMIN).json["port"],
+        api.get(f"/ports?id={port_id}", ADMIN).json["ports"][0],
+    ):
+        assert seen["status"] == "ACTIVE"
+        assert "agent of host hv1 is not alive" in seen["status_reason"]
+    # an admin-down nobody applied: the host still forwards, so not DOWN
+    down = api.put(f"/ports/{port_id}", {"port": {"admin_state_up": False}}, ADMIN)
+    assert down.json["port"]["status"] == "ACTIVE"
+    assert "not applied" in down.json["port"]["status_reason"]
+    assert api.get(f"/ports/{port_id}").json["port"]["status"] == "ACTIVE"
+
+    # control: with its agent back, an admin-down port is DOWN
+    register(api.client, "hv1", "192.0.2.1")
+    back = api.get(f"/ports/{port_id}", ADMIN).json["port"]
+    assert (back["status"], back["status_reason"]) == ("DOWN", "administratively down")
