@@ -22,8 +22,8 @@ tunnel_id_ranges = 1:100
 """
 
 
-@pytest.fixture
-def ovs(tmp_path: Path) -> V2:
+def _ovs_api(tmp_path: Path, **options: object) -> V2:
+    """The Open vSwitch plugin on a fresh SQLite store, with extra options."""
     (tmp_path / "ovs.ini").write_text(INI)
     url = f"sqlite:///{tmp_path / 'q.sqlite'}"
     engine = make_engine(url)
@@ -34,8 +34,14 @@ def ovs(tmp_path: Path) -> V2:
         core_plugin="openvswitch",
         core_plugin_config="ovs.ini",
         sql_connection=url,
+        **options,
     )
     return V2(Client(load_app(load_settings(config))), "openvswitch")
+
+
+@pytest.fixture
+def ovs(tmp_path: Path) -> V2:
+    return _ovs_api(tmp_path)
 
 
 def _provider(kind: str, physnet: str | None = None, seg: int | None = None) -> dict:
@@ -202,19 +208,7 @@ def test_a_network_s_mtu_is_the_physnet_mtu_minus_its_encapsulation(
 
 
 def test_the_mtu_follows_global_physnet_mtu_and_is_read_only(tmp_path: Path) -> None:
-    (tmp_path / "ovs.ini").write_text(INI)
-    url = f"sqlite:///{tmp_path / 'q.sqlite'}"
-    engine = make_engine(url)
-    migration.upgrade(engine)
-    engine.dispose()
-    config = write_config(
-        tmp_path,
-        core_plugin="openvswitch",
-        core_plugin_config="ovs.ini",
-        sql_connection=url,
-        global_physnet_mtu=9000,
-    )
-    jumbo = V2(Client(load_app(load_settings(config))), "openvswitch")
+    jumbo = _ovs_api(tmp_path, global_physnet_mtu=9000)
     net = jumbo.post("/networks", _provider("vxlan", seg=77), ADMIN).json["network"]
     assert net["mtu"] == 8950
     refused = jumbo.post("/networks", {"network": {"mtu": 1400}})
