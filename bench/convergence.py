@@ -213,6 +213,15 @@ def neighbours(lab_vm: harness.VM, guests: Sequence[Guest]) -> None:
     harness.run(["ip", "-n", lab_vm.netns.name, "-batch", "-"], input=lines)
 
 
+def guest_address(guest: Guest) -> str:
+    """``ip -batch`` lines: the guest's address, and the anchor as a static
+    neighbour."""
+    return (
+        f"addr add {guest.ip}/{PREFIX} dev eth0\n"
+        f"neigh replace {ANCHOR_IP} lladdr {ANCHOR_MAC} dev eth0 nud permanent\n"
+    )
+
+
 def make_vms(
     lab: harness.Lab, hv: harness.Hypervisor, guests: Sequence[Guest], *, plug: bool
 ) -> None:
@@ -231,11 +240,8 @@ def make_vms(
         harness.run(
             ["ip", "-n", vm.netns.name, "-batch", "-"],
             input=(
-                f"link set eth0 address {guest.mac}\n"
-                f"addr add {guest.ip}/{PREFIX} dev eth0\n"
-                "link set eth0 up\n"
-                f"neigh replace {ANCHOR_IP} lladdr {ANCHOR_MAC} dev eth0 "
-                "nud permanent\n"
+                f"link set eth0 address {guest.mac}\nlink set eth0 up\n"
+                + guest_address(guest)
             ),
         )
     if plug:
@@ -439,12 +445,7 @@ def create_to_reply(
             )  # fmt: skip
             plugs.append(time.monotonic() - began)
             harness.run(
-                ["ip", "-n", vm.netns.name, "-batch", "-"],
-                input=(
-                    f"addr add {guest.ip}/{PREFIX} dev eth0\n"
-                    f"neigh replace {ANCHOR_IP} lladdr {ANCHOR_MAC} dev eth0 "
-                    "nud permanent\n"
-                ),
+                ["ip", "-n", vm.netns.name, "-batch", "-"], input=guest_address(guest)
             )
             _, stamp = prober.reply()
         finally:
