@@ -31,12 +31,13 @@ from api import (  # noqa: E402  # NOTE: the v1 benchmark's harness
     Request,
     Server,
     Target,
-    databases,
     print_table,
     run_phase,
     started_server,
     workload_rate,
 )
+
+from quantum.testing import databases  # noqa: E402  # NOTE: api put the repo on the path
 
 
 @dataclass(frozen=True)

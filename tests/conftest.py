@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -125,7 +126,7 @@ class ApiUnderTest:
     port_status: str
     """op-status of a freshly created port (UP for fake, DOWN until wired for sql)."""
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
 
 

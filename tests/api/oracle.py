@@ -144,7 +144,8 @@ class Call:
         return f"Call({self.method!r}, {self.path!r}, {headers=!r}, {body=!r})"
 
 
-Effect = Callable[[Model, Any], None]
+Effect = Callable[[Model, Any], object]
+"""Applies a success to the model; what it returns is ignored."""
 """Applies an outcome to the model; gets the decoded success payload (or None)."""
 BodyCheck = Callable[[Any, bool], None]
 """Asserts a decoded success payload is right; the flag says it came as XML."""
@@ -457,8 +458,12 @@ class Oracle:
             400, "B", f"Failed to parse request. Parameter: {key} not specified"
         )
         value = fields.get(key)
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if numbers and number and math.isfinite(value):
+        if (
+            numbers
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+        ):
             value = str(value) if value else ""
         if value is None:
             return ([missing] if required else None), [None]
@@ -756,7 +761,7 @@ class Oracle:
         if faults:
             return faults
         faults, ids = self._text(fields, "id", required=True)
-        ids = [i for i in ids if i]
+        present = [i for i in ids if i]
         outcomes = list(faults or [])
         if fields.get("id") == "":
             outcomes.append(
@@ -764,7 +769,7 @@ class Oracle:
                     400, "B", "Failed to parse request. Parameter: id not specified"
                 )
             )
-        for att in ids:
+        for att in present:
             outcomes += self._plug(tenant, net_id, port_id, att)
         return outcomes
 

@@ -109,7 +109,7 @@ CONTENT_TYPES = (
 )  # fmt: skip
 SUFFIXES = ("", "", "", "", ".json", ".xml", ".yaml", ".", ".JSON", ".json.xml")
 BAD_METHODS = ("PATCH", "HEAD", "OPTIONS", "TRACE", "get", "FOO", "CONNECT", "PROPFIND")
-STATES = (
+STATES: tuple[object, ...] = (
     "ACTIVE", "DOWN", "", None, "active", "up", "BAD", " ACTIVE", 1, True, [], {}, 0.5,
     "ACTIVE\n",
 )  # fmt: skip
@@ -171,7 +171,8 @@ def _xml_element(name: str, value: Any, attr_mask: int, xmlns: str | None) -> st
     head = f' xmlns="{xmlns}"' if xmlns else ""
     if not isinstance(value, dict):
         return f"<{name}{head}>{_xml_escape(str(value), False)}</{name}>"
-    attrs, children = [], []
+    attrs: list[str] = []
+    children: list[str] = []
     for i, (key, item) in enumerate(value.items()):
         if item is None:
             continue
@@ -274,7 +275,7 @@ class ApiMachine(RuleBasedStateMachine):
             )
         if kind == 8:
             return self.ns + data.draw(st.sampled_from(odd), label="tenant")
-        alphabet = st.characters(exclude_categories=("Cs",))
+        alphabet = st.characters(exclude_categories=["Cs"])
         return self.ns + data.draw(st.text(alphabet, max_size=8), label="tenant")
 
     def _garbage_id(self, data: st.DataObject) -> str:
@@ -287,7 +288,7 @@ class ApiMachine(RuleBasedStateMachine):
         mangled = [i.upper() for i in existing] + [i + " " for i in existing]
         mangled += [i[:-1] for i in existing] + [i + ".yaml" for i in existing]
         mangled += [i + "\n" for i in existing]
-        alphabet = st.characters(exclude_categories=("Cs",))
+        alphabet = st.characters(exclude_categories=["Cs"])
         options = [st.sampled_from(fixed), st.text(alphabet, min_size=1, max_size=10)]
         if mangled:
             options.append(st.sampled_from(mangled))

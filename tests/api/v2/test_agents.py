@@ -103,7 +103,9 @@ def test_everybody_else_gets_403_and_changes_nothing(api: V2) -> None:
         ("PUT", f"/agents/{hv1['id']}"),
         ("POST", "/agents"),
     ):
-        body = {"agent": {}} if method in ("PUT", "POST") else None
+        body: dict[str, object] | None = (
+            {"agent": {}} if method in ("PUT", "POST") else None
+        )
         refused = api.client.request(method, f"/v2.0{path}", body, MEMBER)
         assert error(refused) == (403, "PolicyNotAuthorized"), (method, path)
     assert len(api.get("/agents", ADMIN).json["agents"]) == 2

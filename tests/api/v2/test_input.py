@@ -4,6 +4,8 @@ query string, the body, the tenant of the request. 400, and nothing written."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.api.v2.client import ADMIN, V2, error, tenant
@@ -74,7 +76,7 @@ def test_a_tenant_id_over_255_characters_is_400_on_every_path(v2: V2) -> None:
     ):
         response = v2.request(method, path, body, long_tenant)
         assert error(response) == (400, "InvalidInput"), (method, path)
-    admin_paths = (
+    admin_paths: tuple[tuple[str, str, dict[str, Any] | None], ...] = (
         ("PUT", f"/quotas/{TOO_LONG}", {"quota": {"network": 3}}),
         ("GET", f"/quotas/{TOO_LONG}", None),
         ("DELETE", f"/quotas/{TOO_LONG}", None),

@@ -85,6 +85,7 @@ def test_bulk_create_is_all_or_nothing(v2: V2) -> None:
 
 
 def test_bad_input_is_400_never_500(v2: V2) -> None:
+    body: object
     for body in (
         {"network": {"name": 5}},
         {"network": {"name": "x" * 256}},
@@ -107,6 +108,7 @@ def test_bad_input_is_400_never_500(v2: V2) -> None:
 
 def test_update_refuses_read_only_and_unknown_attributes(v2: V2) -> None:
     net = v2.network()
+    body: object
     for body in (
         {"network": {"tenant_id": "x"}},
         {"network": {"id": str(uuid.uuid4())}},

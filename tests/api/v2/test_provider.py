@@ -44,7 +44,9 @@ def ovs(tmp_path: Path) -> V2:
     return _ovs_api(tmp_path)
 
 
-def _provider(kind: str, physnet: str | None = None, seg: int | None = None) -> dict:
+def _provider(
+    kind: str, physnet: str | None = None, seg: int | None = None
+) -> dict[str, object]:
     attrs: dict[str, object] = {"provider:network_type": kind, "tenant_id": "acme"}
     if physnet is not None:
         attrs["provider:physical_network"] = physnet
@@ -74,7 +76,9 @@ def test_admins_see_the_segment_of_tenant_networks(ovs: V2) -> None:
         (_provider("local"), ("local", None, None)),
     ],
 )
-def test_admins_create_provider_networks(ovs: V2, body: dict, shown: tuple) -> None:
+def test_admins_create_provider_networks(
+    ovs: V2, body: dict[str, object], shown: tuple[object, ...]
+) -> None:
     made = ovs.post("/networks", body, ADMIN)
     assert made.status_int == 201, made.body
     net = made.json["network"]
@@ -132,7 +136,9 @@ def test_a_segment_in_use_is_a_conflict(ovs: V2) -> None:
         {"network": {"provider:network_type": "vlan", "provider:segmentation_id": "x"}},
     ],
 )
-def test_invalid_segments_are_400_and_create_nothing(ovs: V2, body: dict) -> None:
+def test_invalid_segments_are_400_and_create_nothing(
+    ovs: V2, body: dict[str, object]
+) -> None:
     assert error(ovs.post("/networks", body, ADMIN)) == (400, "InvalidInput")
     assert ovs.get("/networks", ADMIN).json["networks"] == []
 
@@ -195,7 +201,7 @@ def test_flat_networks_are_one_per_physical_network(ovs: V2) -> None:
     ],
 )
 def test_a_network_s_mtu_is_the_physnet_mtu_minus_its_encapsulation(
-    ovs: V2, body: dict, mtu: int
+    ovs: V2, body: dict[str, object], mtu: int
 ) -> None:
     net = ovs.post("/networks", body, ADMIN).json["network"]
     assert net["mtu"] == mtu

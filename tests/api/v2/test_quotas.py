@@ -63,6 +63,7 @@ def test_who_may_do_what(v2: V2) -> None:
 
 
 def test_bad_quota_bodies_are_400(v2: V2) -> None:
+    body: object
     for body in (
         {"quota": {"routers": 1}},
         {"quota": {"network": "many"}},

@@ -44,7 +44,7 @@ def _tool(name: str) -> str:
 
 
 def _run(tool: str, *args: str, check: bool = True, **kwargs: Any) -> str:
-    done = subprocess.run(  # noqa: S603 - known tools, arguments made by the test
+    done: subprocess.CompletedProcess[str] = subprocess.run(  # noqa: S603 - known tools, arguments made by the test
         [_tool(tool), *args],
         check=check,
         capture_output=True,

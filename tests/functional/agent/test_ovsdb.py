@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from quantum.agent.ovs.model import PatchLink, TunnelPort, TunnelType
+from quantum.agent.ovs.model import Interface, PatchLink, TunnelPort, TunnelType
 from quantum.agent.ovs.ovsdb import BridgeConfig, Ovsdb
 from tests.conftest import unavailable
 from tests.dataplane import harness
@@ -121,11 +121,12 @@ def test_observe_sees_a_plugged_vif_and_its_change_wakes_the_agent(
     )  # fmt: skip
     assert host.changes.wait(10)
 
-    def seen() -> object:
+    def seen() -> Interface | None:
         found = [i for i in host.ovsdb.observe(CONFIG).interfaces if i.name == "vif-a"]
-        return found and found[0].ofport > 0 and found[0]
+        return found[0] if found and found[0].ofport > 0 else None
 
     vif = wait_until(seen, 10, message="vif-a with an ofport")
+    assert vif is not None
     assert vif.iface_id == "port-a"
     assert vif.attached_mac == "fa:16:3e:00:00:0a"
     assert vif.ofport == int(host.get("Interface", "vif-a", "ofport"))

@@ -141,7 +141,9 @@ class _Busy(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802  # NOTE: http.server's name
         self.seen.append(time.monotonic())
         if len(self.seen) <= self.busy:
-            body = {"NeutronError": {"type": "Busy", "message": "later", "detail": ""}}
+            body: dict[str, object] = {
+                "NeutronError": {"type": "Busy", "message": "later", "detail": ""}
+            }
             status = 503
         else:
             body, status = {"networks": []}, 200

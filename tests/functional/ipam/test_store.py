@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import FixedIP, IPAddress, Subnet
+from quantum.core.models import AllocationPool, FixedIP, IPAddress, Subnet
 from quantum.core.settings import Settings
 from quantum.db.models import PortRow, utcnow
 from quantum.db.session import Database
@@ -262,7 +262,7 @@ def test_eight_clients_on_a_small_subnet_never_share_an_address(
         subnet = make_subnet(plugins[0].db, net.id, "10.0.0.0/28")
         outcomes: list[object] = []
         for _ in range(2):
-            outcomes += race([lambda p=p: create_port(p.db, net.id) for p in plugins])
+            outcomes += race([partial(create_port, p.db, net.id) for p in plugins])
         made = [r for r in outcomes if isinstance(r, tuple)]
         exhausted = [
             r for r in outcomes if isinstance(r, exc.IpAddressGenerationFailure)
@@ -287,7 +287,7 @@ def test_eight_clients_asking_for_one_address_give_one_success(
         net = plugins[0].create_network(TENANT, "race")
         subnet = make_subnet(plugins[0].db, net.id, "10.0.0.0/24")
         want = [SpecificAddress(subnet_id=subnet.id, ip_address=ip("10.0.0.50"))]
-        results = race([lambda p=p: create_port(p.db, net.id, want) for p in plugins])
+        results = race([partial(create_port, p.db, net.id, want) for p in plugins])
         assert sum(isinstance(r, tuple) for r in results) == 1, results
         assert sum(isinstance(r, exc.IpAddressInUse) for r in results) == 7, results
     finally:
@@ -500,12 +500,11 @@ def test_subnet_delete_racing_port_creates_leaves_no_orphan(
         for round_ in range(5):
             net = plugins[0].create_network(TENANT, f"n{round_}")
             subnet = make_subnet(plugins[0].db, net.id, "10.0.0.0/24")
-            results = race(
-                [
-                    partial(delete_subnet, plugins[0].db, subnet.id),
-                    *[partial(create_port, p.db, net.id) for p in plugins[1:]],
-                ]
-            )
+            actions: list[Callable[[], object]] = [
+                partial(delete_subnet, plugins[0].db, subnet.id),
+                *[partial(create_port, p.db, net.id) for p in plugins[1:]],
+            ]
+            results = race(actions)
             ports = [r for r in results[1:] if isinstance(r, tuple)]
             assert len(ports) == 3, results
             if results[0] is None:
@@ -527,9 +526,7 @@ def test_subnet_delete_racing_port_creates_leaves_no_orphan(
 # -- helpers -------------------------------------------------------------------------
 
 
-def allocate_pools(*ranges: str) -> list[object]:
-    from quantum.core.models import AllocationPool
-
+def allocate_pools(*ranges: str) -> list[AllocationPool]:
     pools = []
     for text in ranges:
         start, end = text.split("-")

@@ -11,7 +11,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from quantum.core import exceptions as exc
-from quantum.core.models import AllocationPool, HostRoute, IPAddress, IPNetwork
+from quantum.core.models import (
+    AllocationPool,
+    HostRoute,
+    IPAddress,
+    IPNetwork,
+    Subnet,
+)
 from quantum.ipam import allocate
 from quantum.ipam.requests import (
     AddressOnNetwork,
@@ -387,7 +393,7 @@ def test_a_zero_hold_frees_at_once() -> None:
 # -- matching requests to subnets ----------------------------------------------------
 
 
-def _subnets():  # type: ignore[no-untyped-def]
+def _subnets() -> tuple[Subnet, Subnet]:
     v4 = allocate.plan_subnet(
         SubnetRequest(tenant_id="t", network_id="n", ip_version=4, cidr="10.0.0.0/24"),
         "s4",

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from ipaddress import ip_address, ip_network
+from typing import Any
 
 import pytest
 
@@ -82,6 +84,8 @@ def test_pools_nameservers_and_routes() -> None:
         (convert.to_host_routes, [{"destination": "10.9.0.0/16"}], "exactly the keys"),
     ],
 )
-def test_bad_subnet_lists_are_refused(convert_, value: object, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_subnet_lists_are_refused(
+    convert_: Callable[[Any], object], value: object, message: str
+) -> None:
     with pytest.raises(exc.InvalidInput, match=message):
         convert_(value)

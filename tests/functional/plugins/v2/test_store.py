@@ -12,6 +12,7 @@ import pytest
 from quantum.core import exceptions as exc
 from quantum.core.models import (
     ListQuery,
+    Network,
     NetworkCreate,
     PortCreate,
     QuotaResource,
@@ -116,7 +117,8 @@ def test_keyset_pages_cover_every_row_once_in_order(plugin: SqlPlugin) -> None:
     )
     expected = sorted(made, key=lambda n: (n.name or "", n.id))
     sorts = (SortKey(attribute="name"),)
-    seen, marker = [], None
+    seen: list[Network] = []
+    marker: str | None = None
     while True:
         page = plugin.v2.list_networks(
             ACME, ListQuery(sorts=sorts, limit=3, marker=marker)

@@ -38,6 +38,10 @@ class FakeDatapath:
         self.log: list[str] = []
         self.answer = answer
         self.connected = True
+        # os-ken's connection: its socket (none here) and its writer's queue, which
+        # os-ken sets to None when a send fails.
+        self.socket: socket.socket | None = None
+        self.send_q: object | None = object()
 
     def send_msg(self, msg: Any) -> bool:
         if not self.connected:

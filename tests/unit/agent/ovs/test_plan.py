@@ -588,7 +588,7 @@ def hosts(draw: st.DrawFn) -> tuple[DesiredState, ActualState]:
     tunnel_link = TUN_LINK if draw(MOSTLY) else None
     links = {"physnet1": ETH1_LINK, "physnet2": ETH2_LINK}
     physical_links = {k: v for k, v in links.items() if draw(MOSTLY)}
-    tunnel_ports = []
+    tunnel_ports: list[TunnelPort] = []
     if tunnel_link is not None:
         tun_ofports = draw(st.lists(st.integers(2, 14), unique=True, max_size=4))
         for ofport in tun_ofports:

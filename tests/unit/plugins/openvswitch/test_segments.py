@@ -4,6 +4,8 @@ make a configuration usable."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from quantum.core.models import NetworkType
@@ -135,6 +137,8 @@ def test_local_needs_no_pool() -> None:
         ),
     ],
 )
-def test_a_tenant_type_without_a_pool_is_refused(config: dict, says: str) -> None:
+def test_a_tenant_type_without_a_pool_is_refused(
+    config: dict[str, Any], says: str
+) -> None:
     with pytest.raises(ValueError, match=says):
         SegmentConfig(**config)
