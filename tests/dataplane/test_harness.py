@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,10 @@ def dead_pid() -> int:
     return child.pid
 
 
+def _pings(hv: Hypervisor, ip: str) -> bool:
+    return hv.exec("ping", "-c1", "-W1", ip, check=False).returncode == 0
+
+
 def test_two_hypervisors_reach_each_other_over_the_underlay(lab: Lab) -> None:
     underlay = lab.underlay()
     hv1 = lab.hypervisor("hv1", underlay=underlay, underlay_ip="192.168.50.1")
@@ -49,9 +54,7 @@ def test_two_hypervisors_reach_each_other_over_the_underlay(lab: Lab) -> None:
     for hv, other in ((hv1, hv2), (hv2, hv1)):
         assert other.underlay_ip is not None
         wait_until(
-            lambda hv=hv, ip=other.underlay_ip: (
-                hv.exec("ping", "-c1", "-W1", ip, check=False).returncode == 0
-            ),
+            partial(_pings, hv, other.underlay_ip),
             timeout=10,
             message=f"{hv.name} pings {other.name}'s br-phy",
         )

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -129,19 +130,22 @@ def world(
             host.start_agent()
             hosts[name] = host
         for host in hosts.values():
-            wait_until(
-                lambda host=host: _connected(host) == 3,
-                30,
-                message=lambda host=host: host.sh(
-                    block("Seeing the agent and its flows")
-                ),
-            )
+            _wait_connected(host)
         yield world, hosts
 
 
 def _connected(host: Host) -> int:
     out = host.sh("ovs-vsctl --columns=is_connected list Controller")
     return out.count("true")
+
+
+def _wait_connected(host: Host) -> None:
+    """Wait until the host's three bridges are connected to the agent."""
+    wait_until(
+        lambda: _connected(host) == 3,
+        30,
+        message=lambda: host.sh(block("Seeing the agent and its flows")),
+    )
 
 
 def _port(world: Cloud, net: dict[str, Any], host: str) -> dict[str, Any]:
@@ -178,6 +182,10 @@ def _status(world: Cloud, port: dict[str, Any]) -> str:
     return str(world.api.v2("GET", f"/ports/{port['id']}")["port"]["status"])
 
 
+def _all_active(world: Cloud, ports: list[dict[str, Any]]) -> bool:
+    return [_status(world, p) for p in ports] == ["ACTIVE", "ACTIVE"]
+
+
 def test_the_guides_hypervisors_carry_tunnel_and_flat_networks(
     world: tuple[Cloud, dict[str, Host]],
 ) -> None:
@@ -209,9 +217,7 @@ def test_the_guides_hypervisors_carry_tunnel_and_flat_networks(
         )
         assert big.returncode == 0, big.stdout
         wait_until(
-            lambda ports=ports: (
-                [_status(the_cloud, p) for p in ports] == ["ACTIVE", "ACTIVE"]
-            ),
+            partial(_all_active, the_cloud, ports),
             15,
             message="both ports ACTIVE",
         )

@@ -54,12 +54,12 @@ def world(
             )["port"]
             vms[name] = world.lab.vm(name, mac, ip)
             vms[name].plug(hvs[hv], port["id"])
-        for hv in hvs.values():
-            hv.ofctl(
+        for host in hvs.values():
+            host.ofctl(
                 "add-flow",
                 "br-phy",
                 f"cookie={COUNTER_COOKIE},priority=100,in_port=uplink,"
-                f"{TUNNEL_PACKETS[kind]},nw_dst={hv.underlay_ip},actions=NORMAL",
+                f"{TUNNEL_PACKETS[kind]},nw_dst={host.underlay_ip},actions=NORMAL",
                 protocol=None,
             )
         yield world, vms

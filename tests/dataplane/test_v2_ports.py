@@ -71,4 +71,8 @@ def test_two_v2_ports_with_ipam_addresses_ping_each_other(
                 for port_id in (first_id, second_id)
             ]
 
-        wait_until(lambda: statuses() == ["ACTIVE", "ACTIVE"], 15, message=statuses)
+        wait_until(
+            lambda: statuses() == ["ACTIVE", "ACTIVE"],
+            15,
+            message=lambda: str(statuses()),
+        )
