@@ -84,15 +84,18 @@ class Devices:
     def ensure_veth(self, name: str, peer: str, peer_netns: str, mac: str) -> bool:
         """Make veth ``name`` whose peer ``peer`` (with ``mac``) sits in
         ``peer_netns``; both ends up. Returns whether the pair was created."""
-        created = not self.exists(name)
-        if created:
-            self._ip(
-                "link", "add", name, "type", "veth",
-                "peer", "name", peer, "netns", peer_netns,
-            )  # fmt: skip
-        self._ip("link", "set", "dev", peer, "address", mac, netns=peer_netns)
+        # PERF: a plug waits for every ``ip`` it forks; a new pair takes two: the
+        # host end comes up and the peer gets its MAC as they are made (the kernel
+        # refuses "up" for a peer made straight into another namespace).
+        add = ("link", "add", name, "up", "type", "veth", "peer", "name", peer,
+               "address", mac, "netns", peer_netns)  # fmt: skip
+        created = self._ip(*add, check=False)
+        if not created and not self.exists(name):
+            created = self._ip(*add)  # NOTE: not an existing pair: again, to raise
+        if not created:
+            self._ip("link", "set", "dev", peer, "address", mac, netns=peer_netns)
+            self._ip("link", "set", "dev", name, "up")
         self._ip("link", "set", "dev", peer, "up", netns=peer_netns)
-        self._ip("link", "set", "dev", name, "up")
         return created
 
     def ensure_tap(self, name: str) -> bool:

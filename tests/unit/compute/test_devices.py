@@ -25,6 +25,8 @@ class FakeIp:
         if argv[-3:-1] == ["show", "dev"]:
             found = argv[-1] in self.links
             return subprocess.CompletedProcess(argv, 0 if found else 1, "", "")
+        if "add" in argv and argv[argv.index("add") + 1] in self.links:
+            return subprocess.CompletedProcess(argv, 2, "", "RTNETLINK: File exists\n")
         return subprocess.CompletedProcess(argv, 0, "", "")
 
     def changes(self) -> list[str]:
@@ -68,22 +70,29 @@ def test_new_veth_pair_goes_across_namespaces() -> None:
     ip = FakeIp()
     assert Devices(runner=ip).ensure_veth("tapx", "eth0", "vm1", "fa:16:3e:00:00:01")
     assert ip.changes() == [
-        "ip link add tapx type veth peer name eth0 netns vm1",
-        "ip -n vm1 link set dev eth0 address fa:16:3e:00:00:01",
+        "ip link add tapx up type veth peer name eth0 address fa:16:3e:00:00:01 "
+        "netns vm1",
         "ip -n vm1 link set dev eth0 up",
-        "ip link set dev tapx up",
     ]
+    assert len(ip.calls) == 2, "one ip for each step, none to look first"
 
 
 def test_existing_veth_is_only_brought_up() -> None:
     ip = FakeIp(frozenset({"tapx"}))
     devices = Devices(host_netns="hv1", runner=ip)
     assert not devices.ensure_veth("tapx", "eth0", "vm1", "fa:16:3e:00:00:01")
-    assert ip.changes() == [
+    assert ip.changes()[1:] == [
         "ip -n vm1 link set dev eth0 address fa:16:3e:00:00:01",
-        "ip -n vm1 link set dev eth0 up",
         "ip -n hv1 link set dev tapx up",
+        "ip -n vm1 link set dev eth0 up",
     ]
+
+
+def test_a_veth_that_cannot_be_made_reports_why() -> None:
+    ip = FakeIp(fail="add")
+    with pytest.raises(DeviceError, match="RTNETLINK answers: no"):
+        Devices(runner=ip).ensure_veth("tapx", "eth0", "vm1", "fa:16:3e:00:00:01")
+    assert [c[1] for c in ip.calls] == ["link", "link", "link"]  # add, show, add
 
 
 def test_tap_in_the_host_namespace() -> None:
