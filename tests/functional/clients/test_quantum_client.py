@@ -4,12 +4,13 @@ followed to the end, the server's errors as typed exceptions, retries bounded.""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-import time
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,59 +133,56 @@ def test_a_server_still_starting_is_waited_for(tmp_path: Path) -> None:
         server.stop(timeout=15)
 
 
-class _Busy(http.server.BaseHTTPRequestHandler):
-    """503 for the first ``busy`` requests, then an empty network list."""
+class BusyServer:
+    """The stand-in of ``busy_server.py``, in its own process."""
 
-    busy = 0
-    seen: list[float]
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603  # NOTE: our own script
+            [sys.executable, str(Path(__file__).with_name("busy_server.py")), HOST],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = f"http://{HOST}:{int(self.process.stdout.readline())}"
 
-    def do_GET(self) -> None:  # noqa: N802  # NOTE: http.server's name
-        self.seen.append(time.monotonic())
-        if len(self.seen) <= self.busy:
-            body: dict[str, object] = {
-                "NeutronError": {"type": "Busy", "message": "later", "detail": ""}
-            }
-            status = 503
-        else:
-            body, status = {"networks": []}, 200
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+    def _call(self, path: str, body: object = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            return json.load(answer)
 
-    def log_message(self, *args: object) -> None:
-        del args
+    def refuse(self, count: int) -> None:
+        """Forget what was seen; answer 503 to the next ``count`` lists."""
+        self._call("/control", {"busy": count})
+
+    def seen(self) -> list[float]:
+        return list(self._call("/seen")["seen"])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 @pytest.fixture
-def busy() -> Iterator[tuple[str, type[_Busy]]]:
-    handler = type("Handler", (_Busy,), {"seen": []})
-    httpd = http.server.ThreadingHTTPServer((HOST, 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{HOST}:{httpd.server_address[1]}", handler
-    httpd.shutdown()
-    httpd.server_close()
+def busy() -> Iterator[BusyServer]:
+    server = BusyServer()
+    yield server
+    server.stop()
 
 
-def test_503_is_retried_with_backoff_and_bounded(
-    busy: tuple[str, type[_Busy]],
-) -> None:
-    url, handler = busy
-    handler.busy = 2
-    client = _client(url)
+def test_503_is_retried_with_backoff_and_bounded(busy: BusyServer) -> None:
+    busy.refuse(2)
+    client = _client(busy.url)
     client.transport.retries = 3
     assert list(client.networks.list()) == []
-    assert len(handler.seen) == 3
-    waits = [b - a for a, b in zip(handler.seen, handler.seen[1:], strict=False)]
+    seen = busy.seen()
+    assert len(seen) == 3
+    waits = [b - a for a, b in zip(seen, seen[1:], strict=False)]
     assert waits[1] > waits[0] * 1.5  # NOTE: keystoneauth's 0.5 s, then 1 s
 
-    handler.seen.clear()
-    handler.busy = 10
+    busy.refuse(10)
     client.transport.retries = 1
     with pytest.raises(errors.ServiceUnavailable) as gave_up:
         list(client.networks.list())
     assert str(gave_up.value) == "later"
-    assert len(handler.seen) == 2
+    assert len(busy.seen()) == 2
