@@ -183,7 +183,7 @@ def subnet_round(server: ServerProcess, tally: Tally, net_id: str, n: int) -> No
 
 
 def test_v2_subnet_delete_never_takes_an_acknowledged_address(
-    server: ServerProcess,
+    server: ServerProcess, database_url: str
 ) -> None:
     status, body = call(server, "POST", "/v2.0/networks", {"network": {}})
     assert status == 201, body
@@ -195,7 +195,10 @@ def test_v2_subnet_delete_never_takes_an_acknowledged_address(
     assert tally.lost == []
     assert tally.server_errors() == 0
     assert tally.statuses["delete 409"] > 0
-    assert tally.statuses["delete 204"] > 0
+    # NOTE: SQLite serialises every write: on a quiet machine the creates won all
+    # 40 rounds of a CI run, so only the servers with row locks must show both orders.
+    if not database_url.startswith("sqlite"):
+        assert tally.statuses["delete 204"] > 0
 
 
 def v1_round(server: ServerProcess, tally: Tally, n: int) -> None:
