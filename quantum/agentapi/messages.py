@@ -2,7 +2,8 @@
 """The agent API's messages: frozen values, and their JSON shapes.
 
 Every message has ``to_json() -> dict`` and ``from_json(dict)``; ``from_json`` raises
-``MessageError`` (a ``ValueError``) saying which field is wrong. Shapes:
+``MessageError`` (a ``ValueError``, and a ``BadRequest`` at the agent API) saying
+which field is wrong. Shapes:
 
 * ``HostReport`` (POST /hosts/{host}): ``{"tunnel_ip": "192.0.2.1" | null,
   "tunnel_types": ["gre", "vxlan"], "agent_version": "1.0"}``
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any
 
+from quantum.core import exceptions as exc
 from quantum.core.mac import is_multicast, parse_mac
 from quantum.core.models import (
     NAME_MAX,
@@ -51,8 +53,13 @@ REASON_MAX = 255
 """Longest reason kept from a status report."""
 
 
-class MessageError(ValueError):
-    """A message body does not have the documented shape."""
+class MessageError(exc.BadRequest, ValueError):
+    """A message body does not have the documented shape (400 at the agent API)."""
+
+    template = "{reason}"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason=reason)
 
 
 def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:

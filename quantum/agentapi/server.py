@@ -12,7 +12,8 @@ Routes (bodies are ``quantum.agentapi.messages``, JSON only):
 The revision lives in the store, so any server process behind one address answers
 the feed alike: a long-poll ends at once on a write committed in its own process, and
 sees one through another process within ``quantum.db.session.REVISION_POLL``.
-Errors are ``{"error": "..."}`` with 400, 401, 403, 404, 405, 413 or 503.
+Errors are ``{"error": "..."}`` with 400, 401, 403, 404, 405, 413 or 503; an error
+raised below gets its family's status from the error registry (``quantum.api.faults``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from urllib.parse import unquote
 from webob import Request, Response
 
 from quantum.agentapi import messages as msg
+from quantum.api.faults import Dialect, payload
 from quantum.core import exceptions as exc
 from quantum.core.models import AgentHost, HostState, OpStatus
 from quantum.core.text import storable
@@ -40,12 +42,16 @@ WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 SECRET_HEADER = "X-Quantum-Agent-Secret"  # noqa: S105  # NOTE: a header name
 
 
-class BodyTooLarge(msg.MessageError):
-    """The body exceeds ``max_request_body_size``."""
-
-
 def _error(status: int, message: str) -> Response:
     response = Response(status=status, json_body={"error": message})
+    response.content_type = "application/json"
+    return response
+
+
+def fault(error: exc.QuantumError) -> Response:
+    """The agent API's fault of ``error``, as the error registry resolves it."""
+    found = payload(error, Dialect.AGENT)
+    response = Response(status=found.status, json_body=found.body)
     response.content_type = "application/json"
     return response
 
@@ -140,12 +146,8 @@ class AgentApi:
         request = Request(environ)
         try:
             response = self._dispatch(request)
-        except BodyTooLarge as error:
-            response = _error(413, str(error))
-        except msg.MessageError as error:
-            response = _error(400, str(error))
-        except exc.ServiceUnavailable as error:
-            response = _error(503, str(error))
+        except exc.QuantumError as error:
+            response = fault(error)
         return response(environ, start_response)  # type: ignore[no-any-return]
 
     def _dispatch(self, request: Request) -> Response:
@@ -180,10 +182,10 @@ class AgentApi:
 
     def _body(self, request: Request) -> Any:
         if (request.content_length or 0) > self.max_body:
-            raise BodyTooLarge("the body is too large")
+            raise exc.BodyTooLarge(limit=self.max_body)
         raw = request.body_file.read(self.max_body + 1)
         if len(raw) > self.max_body:
-            raise BodyTooLarge("the body is too large")
+            raise exc.BodyTooLarge(limit=self.max_body)
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError):

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """The one error hierarchy.
 
-Plugins, the store and agents raise these; only ``quantum.api`` turns them into HTTP
-faults (per API version). Each class carries a ``template`` formatted from its typed
-fields; that text is the fault's ``detail`` on the wire, so the v1 templates are wire
-literals and must not be reworded.
+Plugins, the store and agents raise these; only ``quantum.api.faults`` (the error
+registry) knows how each family shows in each fault dialect. Each class carries a
+``template`` formatted from its typed fields; that text is the fault's ``detail`` on
+the wire, so the v1 templates are wire literals and must not be reworded.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ class Conflict(QuantumError):
     """The request contradicts the current state of a resource."""
 
 
+class InUse(Conflict):
+    """The resource cannot change or go while something uses it."""
+
+
 class BadRequest(QuantumError):
     """The request itself is invalid, whatever the state."""
 
@@ -66,14 +70,14 @@ class StateInvalid(BadRequest):
     template = "Unsupported port state: {port_state}"
 
 
-class NetworkInUse(Conflict):
+class NetworkInUse(InUse):
     template = (
         "Unable to complete operation on network {net_id}. "
         "There is one or more attachments plugged into its ports."
     )
 
 
-class PortInUse(Conflict):
+class PortInUse(InUse):
     # NOTE: the missing closing quote after {att_id} is the original wire literal.
     template = (
         "Unable to complete operation on port {port_id} for network {net_id}. "
@@ -115,8 +119,6 @@ class InvalidInput(BadRequest):
 
 
 # -- v2 ---------------------------------------------------------------------------
-# NOTE: ``wire_type`` is the ``type`` the v2 error body shows, where the class name
-# differs from the name clients know.
 
 
 class NotAuthorized(QuantumError):
@@ -130,7 +132,6 @@ class PolicyNotAuthorized(NotAuthorized):
 
 
 class PortNotFoundV2(NotFound):
-    wire_type: ClassVar[str] = "PortNotFound"
     template = "Port {port_id} could not be found."
 
 
@@ -142,15 +143,14 @@ class MarkerNotFound(NotFound):
     template = "Marker {marker} could not be found."
 
 
-class NetworkHasPorts(Conflict):
-    wire_type: ClassVar[str] = "NetworkInUse"
+class NetworkHasPorts(InUse):
     template = (
         "Unable to complete operation on network {net_id}. "
         "There are one or more ports still in use on the network."
     )
 
 
-class MacAddressInUse(Conflict):
+class MacAddressInUse(InUse):
     template = (
         "Unable to complete operation for network {net_id}. "
         "The mac address {mac} is in use."
@@ -168,7 +168,7 @@ class InvalidSharedSetting(Conflict):
     )
 
 
-class SegmentInUse(Conflict):
+class SegmentInUse(InUse):
     template = (
         "Unable to create the network. The {network_type} segment {segment} is in use."
     )
@@ -199,21 +199,21 @@ class SubnetNotFound(NotFound):
     template = "Subnet {subnet_id} could not be found"
 
 
-class L3PortInUse(Conflict):
+class L3PortInUse(InUse):
     template = (
         "Port {port_id} has owner {device_owner} and therefore cannot be deleted "
         "directly via the port API."
     )
 
 
-class SubnetInUse(Conflict):
+class SubnetInUse(InUse):
     template = (
         "Unable to complete operation on subnet {subnet_id}. "
         "One or more ports have an IP allocation from this subnet."
     )
 
 
-class IpAddressInUse(Conflict):
+class IpAddressInUse(InUse):
     template = (
         "Unable to complete operation for network {net_id}. "
         "The IP address {ip_address} is in use."
@@ -270,7 +270,7 @@ class PortProfileNotFound(NotFound):
     template = "Port profile {profile_id} could not be found"
 
 
-class PortProfileInUse(Conflict):
+class PortProfileInUse(InUse):
     template = "Port profile {profile_id} is associated with ports"
 
 

@@ -1,19 +1,20 @@
 # SPDX-License-Identifier: Apache-2.0
 """What the five extensions of the original's Cisco plugin share on the wire (spec
-§15.2): their base URL, their fault bodies and how they read request bodies.
+§15.2): their base URL, their fault bodies (the error registry's Cisco dialect) and
+how they read request bodies.
 
 The leading underscore keeps the loader from taking this module for an extension.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from webob import Response
 
 from quantum.api.extensions import ExtensionCall, Parent
-from quantum.api.v1.faults import GENERIC_400, BodyFault
+from quantum.api.faults import Dialect, payload
+from quantum.api.v1.faults import BodyFault
 from quantum.api.wire import Format, XmlShape, encode_json
 from quantum.core import exceptions as exc
 from quantum.core.models import NAME_MAX
@@ -23,79 +24,24 @@ TENANT = Parent(member_name="tenant", collection_name="extensions/csco/tenants")
 """Every Cisco collection lives under ``/extensions/csco/tenants/{tenant_id}``."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Fault:
-    code: int
-    title: str
-    name: str
-    message: str
-
-
-_FAULTS: dict[type[exc.QuantumError], _Fault] = {
-    exc.QosNotFound: _Fault(
-        452, "QoS Not Found", "QoSNotFound",
-        "Unable to find a QoS with the specified identifier.",
-    ),
-    exc.PortProfileNotFound: _Fault(
-        450, "Portprofile Not Found", "PortprofileNotFound",
-        "Unable to find a Portprofile with the specified identifier.",
-    ),
-    exc.PortProfileInUse: _Fault(
-        421, "Portprofile In Use", "PortprofileInUse",
-        "Unable to complete operation on the Portprofile: ports are associated "
-        "with it.",
-    ),
-    exc.CredentialNotFound: _Fault(
-        451, "Credential Not Found", "CredentialNotFound",
-        "Unable to find a Credential with the specified identifier.",
-    ),
-    exc.InstancePortNotFound: _Fault(
-        453, "Nova tenant Not Found", "NovatenantNotFound",
-        "Unable to find a Novatenant with the specified identifier.",
-    ),
-    exc.NetworkNotFound: _Fault(
-        420, "Network not Found", "quantumServiceFault",
-        "Unable to find a network with the specified identifier.",
-    ),
-    exc.PortNotFound: _Fault(
-        430, "Port not Found", "quantumServiceFault",
-        "Unable to find a port with the specified identifier.",
-    ),
-    exc.StateInvalid: _Fault(
-        431, "Requested State Invalid", "quantumServiceFault",
-        "Unable to update port state with specified value.",
-    ),
-    exc.BadRequest: _Fault(400, "Bad Request", "malformedRequest", GENERIC_400),
-    exc.ServiceUnavailable: _Fault(
-        503, "Service Unavailable", "quantumServiceFault",
-        "The service is temporarily unavailable.",
-    ),
-}  # fmt: skip
-
-_INTERNAL = _Fault(
-    500,
-    "Internal Server Error",
-    "quantumServiceFault",
-    "The server has either erred or is incapable of performing the request.",
-)
-
 _FAULT_XML = XmlShape(attributes={}, plurals={})
 
 
 def fault(error: exc.QuantumError, fmt: Format) -> Response:
-    """The Cisco fault body: ``{name: {code, message}}``, no detail."""
-    entry = next(
-        (_FAULTS[cls] for cls in type(error).__mro__ if cls in _FAULTS), _INTERNAL
-    )
+    """The Cisco fault body: ``{name: {code, message}}``, no detail; which name,
+    code and message, the error registry (``quantum.api.faults``) says."""
+    found = payload(error, Dialect.CISCO)
+    ((name, fields),) = found.body.items()
     if fmt is Format.XML:
-        payload = {entry.name: {"message": entry.message, "code": entry.code}}
-        body = _FAULT_XML.encode(payload)
+        body = _FAULT_XML.encode(
+            {name: {"message": fields["message"], "code": fields["code"]}}
+        )
     else:
-        body = encode_json({entry.name: {"code": entry.code, "message": entry.message}})
-    response = Response(status=f"{entry.code} {entry.title}", body=body)
+        body = encode_json(found.body)
+    response = Response(status=found.status, body=body)
     response.content_type = fmt.value
     response.charset = "UTF-8"
-    if entry.code == 503:
+    if found.status.startswith("503"):
         response.headers["Retry-After"] = "1"
     return response
 

@@ -1,67 +1,30 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Errors to v1.0 / v1.1 faults: the only place that knows their codes and bodies.
+"""v1.0 / v1.1 faults: the request-body families, and rendering.
 
 Families, as the original service showed them to clients:
 
 * A, domain errors: v1.0 ``{"networkNotFound": {code, message, detail}}`` with codes
   420-440; v1.1 ``{"QuantumError": {type, message, detail}}`` with 404/409/400.
-* B, invalid body content: v1.0 keyed ``"Bad Request"``; v1.1 type QuantumServiceFault.
+  ``from_error`` takes them from the error registry (``quantum.api.faults``), as any
+  other ``QuantumError`` by its family.
+* B, invalid body content: v1.0 keyed ``"Bad Request"``; v1.1 type QuantumServiceFault
+  (the registry's ``BadRequest`` family, also built here by ``invalid_body``).
 * C, undecodable body, and D, missing body: ``{"Error": {code, message}}`` in both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from webob import Response
 
-from quantum.api.v1.versions import V1_0, ApiVersion
+from quantum.api.faults import GENERIC_400, Dialect, payload, shown
+from quantum.api.v1.versions import V1_0, V1_1, ApiVersion
 from quantum.api.wire import Format, XmlShape, encode_json
 from quantum.core import exceptions as exc
 
-GENERIC_400 = (
-    "The server could not comply with the request since it is either malformed "
-    "or otherwise incorrect."
-)
 MALFORMED = "Malformed request body"
-
-
-@dataclass(frozen=True, slots=True)
-class _Domain:
-    v10_code: int
-    v10_name: str
-    v11_status: str
-    v11_type: str
-    message: str
-
-
-_DOMAIN: dict[type[exc.QuantumError], _Domain] = {
-    exc.NetworkNotFound: _Domain(
-        420, "networkNotFound", "404 Not Found", "NetworkNotFound",
-        "Unable to find a network with the specified identifier.",
-    ),
-    exc.NetworkInUse: _Domain(
-        421, "networkInUse", "409 Conflict", "NetworkInUse",
-        "Unable to remove the network: attachments still plugged.",
-    ),
-    exc.PortNotFound: _Domain(
-        430, "portNotFound", "404 Not Found", "PortNotFound",
-        "Unable to find a port with the specified identifier.",
-    ),
-    exc.StateInvalid: _Domain(
-        431, "requestedStateInvalid", "400 Bad Request", "RequestedStateInvalid",
-        "Unable to update port state with specified value.",
-    ),
-    exc.PortInUse: _Domain(
-        432, "portInUse", "409 Conflict", "PortInUse",
-        "A resource is currently attached to the logical port",
-    ),
-    exc.AlreadyAttached: _Domain(
-        440, "alreadyAttached", "409 Conflict", "AlreadyAttached",
-        "The resource is already attached to another port",
-    ),
-}  # fmt: skip
+DIALECTS = {V1_0: Dialect.V1_0, V1_1: Dialect.V1_1}
 
 
 class BodyFault(Exception):
@@ -107,54 +70,20 @@ def over_limit(retry_after: int, version: ApiVersion) -> BodyFault:
 
 def invalid_body(detail: str, version: ApiVersion) -> BodyFault:
     """Family B: the body decodes but a key is missing or a value is unusable."""
-    if version is V1_0:
-        body = {"code": 400, "message": GENERIC_400, "detail": detail}
-        return BodyFault("400 Bad Request", {"Bad Request": body})
-    error = {"type": "QuantumServiceFault", "message": GENERIC_400, "detail": detail}
-    return BodyFault("400 Bad Request", {"QuantumError": error})
-
-
-def _domain_entry(error: exc.QuantumError) -> _Domain | None:
-    for cls in type(error).__mro__:
-        if cls in _DOMAIN:
-            return _DOMAIN[cls]
-    return None
+    found = shown(exc.BadRequest, detail, DIALECTS[version])
+    return BodyFault(found.status, found.body)
 
 
 def from_error(error: exc.QuantumError, version: ApiVersion) -> BodyFault:
-    """Map a domain error to the version's fault; unknown kinds by their base class."""
-    entry = _domain_entry(error)
-    if entry is not None:
-        if version is V1_0:
-            body = {
-                "code": entry.v10_code,
-                "message": entry.message,
-                "detail": error.detail,
-            }
-            return BodyFault(
-                f"{entry.v10_code} {entry.v10_name}", {entry.v10_name: body}
-            )
-        body = {
-            "type": entry.v11_type,
-            "message": entry.message,
-            "detail": error.detail,
-        }
-        return BodyFault(entry.v11_status, {"QuantumError": body})
-    if isinstance(error, exc.BadRequest):
-        return invalid_body(error.detail, version)
-    if isinstance(error, exc.ServiceUnavailable):
-        return BodyFault(
-            "503 Service Unavailable",
-            {"serviceUnavailable": {"code": 503, "message": error.detail}},
-        )
-    return internal_error()
+    """The version's fault for a domain error, as the error registry resolves it."""
+    found = payload(error, DIALECTS[version])
+    return BodyFault(found.status, found.body)
 
 
 def internal_error() -> BodyFault:
-    message = "The server has either erred or is incapable of performing the request."
-    return BodyFault(
-        "500 Internal Server Error", {"Error": {"code": 500, "message": message}}
-    )
+    """Anything unexpected (logged where it was caught)."""
+    found = shown(exc.QuantumError, "", Dialect.V1_0)
+    return BodyFault(found.status, found.body)
 
 
 def render(fault: BodyFault, fmt: Format, version: ApiVersion) -> Response:

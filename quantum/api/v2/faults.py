@@ -1,82 +1,55 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Errors to v2.0 responses: the status by exception family, a body for both
-generations of clients.
+"""v2.0 error responses: the status by exception family (from the error registry,
+``quantum.api.faults``), a body for both generations of clients.
 
 ``{"NeutronError": {"type": ..., "message": ..., "detail": ""}, "QuantumError": ...}``.
 ``NeutronError`` is what openstacksdk, the openstack CLI and python-neutronclient
 show to their users (spec §1.7, the later form). ``QuantumError`` is for the Grizzly
 client (python-quantumclient 2.x), which reads nothing else: the same object when
-the type is one it raises its own exception class for (``GRIZZLY_CLASSES``), else
-the message alone (the Grizzly server's own string form): given an object of any
-other type, that client shows its user the raw body instead of the message. The
+the type is one it raises its own exception class for (``faults.GRIZZLY_CLASSES``),
+else the message alone (the Grizzly server's own string form): given an object of
+any other type, that client shows its user the raw body instead of the message. The
 family is found by walking the exception's MRO, so new subclasses need no entry.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from typing import Any
 
 from webob import Request, Response
 
+from quantum.api.faults import INTERNAL_V2, Dialect, neutron_body, payload, shown
 from quantum.api.wire import encode_json
 from quantum.core import exceptions as exc
 
-LOG = logging.getLogger(__name__)
-
-STATUS: dict[type[exc.QuantumError], str] = {
-    exc.BodyTooLarge: "413 Request Entity Too Large",
-    exc.NotFound: "404 Not Found",
-    exc.Conflict: "409 Conflict",
-    exc.BadRequest: "400 Bad Request",
-    exc.NotAuthorized: "403 Forbidden",
-    exc.ServiceUnavailable: "503 Service Unavailable",
-}
-INTERNAL = "Request Failed: internal server error while processing your request."
-
-
-GRIZZLY_CLASSES = frozenset(
-    {
-        "NetworkNotFound",
-        "NetworkInUse",
-        "PortNotFound",
-        "RequestedStateInvalid",
-        "PortInUse",
-        "AlreadyAttached",
-    }
-)
-"""The error types python-quantumclient 2.x maps to its own exception classes."""
+INTERNAL = INTERNAL_V2
 
 
 def error_body(kind: str, message: str) -> dict[str, Any]:
-    error = {"type": kind, "message": message, "detail": ""}
-    grizzly = dict(error) if kind in GRIZZLY_CLASSES else message
-    return {"NeutronError": error, "QuantumError": grizzly}
+    return neutron_body(kind, message)
 
 
 def error_response(status: str, kind: str, message: str) -> Response:
-    body = error_body(kind, message)
+    return _response(status, error_body(kind, message))
+
+
+def _response(status: str, body: dict[str, Any]) -> Response:
     response = Response(status=status, body=encode_json(body))
     response.headers["Content-Type"] = "application/json"
     return response
 
 
 def fault(error: exc.QuantumError) -> Response:
-    for cls in type(error).__mro__:
-        status = STATUS.get(cls)
-        if status is not None:
-            kind = getattr(error, "wire_type", type(error).__name__)
-            return error_response(status, kind, str(error))
-    LOG.error("unexpected error", exc_info=error)
-    return internal()
+    """The v2.0 fault of ``error``, as the error registry resolves it."""
+    found = payload(error, Dialect.V2_0)
+    return _response(found.status, found.body)
 
 
 def internal() -> Response:
-    return error_response(
-        "500 Internal Server Error", "HTTPInternalServerError", INTERNAL
-    )
+    found = shown(exc.QuantumError, "", Dialect.V2_0)
+    return _response(found.status, found.body)
 
 
 def not_found(message: str = "The resource could not be found.") -> Response:
