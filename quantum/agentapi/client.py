@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from quantum.agentapi import messages as msg
 from quantum.agentapi.server import SECRET_HEADER
-from quantum.core.models import PortCounters
+from quantum.core.agents import PortCounters
 
 PREFIX = "/agent/v1"
 

@@ -29,22 +29,17 @@ absent: no limit), the ingress policing the agent sets on its interface, and
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any
 
 from quantum.core import exceptions as exc
+from quantum.core.agents import TUNNEL_TYPES, PortCounters, QosLimit
 from quantum.core.mac import is_multicast, parse_mac
-from quantum.core.models import (
-    NAME_MAX,
-    TUNNEL_TYPES,
-    NetworkSegment,
-    NetworkType,
-    PortCounters,
-    QosLimit,
-)
+from quantum.core.networks import NetworkSegment, NetworkType
+from quantum.core.status import ReportedStatus
+from quantum.core.text import NAME_MAX
 
 Json = dict[str, Any]
 IpAddress = IPv4Address | IPv6Address
@@ -327,13 +322,6 @@ class Revision:
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> Revision:
         return cls(revision=_field(body, "revision", int))
-
-
-class ReportedStatus(enum.StrEnum):
-    """What an agent may say of a port: wired (UP) or not (DOWN, with a reason)."""
-
-    UP = "UP"
-    DOWN = "DOWN"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,7 +30,8 @@ from webob import Request, Response
 from quantum.agentapi import messages as msg
 from quantum.api.faults import Dialect, payload
 from quantum.core import exceptions as exc
-from quantum.core.models import AgentHost, HostState, OpStatus
+from quantum.core.agents import AgentHost, HostState
+from quantum.core.status import ReportedStatus
 from quantum.core.text import storable
 from quantum.db.models import HOST_MAX
 from quantum.plugins.interface import AgentStateSource
@@ -214,11 +215,11 @@ class AgentApi:
     def _status(source: AgentStateSource, host: str, body: Any) -> Response:
         report = msg.StatusReport.from_json(body)
         for port in report.ports:
-            if port.status is msg.ReportedStatus.DOWN:
+            if port.status is ReportedStatus.DOWN:
                 LOG.info("port %s on %s is DOWN: %s", port.port_id, host, port.reason)
             source.set_port_status(
                 port.port_id,
-                OpStatus(port.status.value),
+                port.status.op_status,
                 host=host,
                 reason=port.reason,
             )

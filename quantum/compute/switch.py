@@ -24,7 +24,7 @@ import ovs.poller
 import ovs.stream
 import ovs.timeval
 
-from quantum.compute.vif import SwitchUnreachable
+from quantum.compute.errors import SwitchUnreachable
 from quantum.core.exceptions import QuantumError
 
 DATABASE = "Open_vSwitch"

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from quantum.agent.ovs import tables
 from quantum.compute.devices import Devices, check_name, check_netns
-from quantum.core.exceptions import Conflict, NotFound, QuantumError, ServiceUnavailable
+from quantum.core.exceptions import Conflict, NotFound, QuantumError
 
 DEFAULT_OVSDB = "unix:/var/run/openvswitch/db.sock"
 DEFAULT_BRIDGE = "br-int"
@@ -44,10 +44,6 @@ _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 _OVSDB_METHODS = ("unix:", "tcp:", "ssl:")
 DEAD_VLAN = tables.DEAD_VLAN
 """The access VLAN a new port is plugged into: the agent's isolation VLAN."""
-
-
-class SwitchUnreachable(ServiceUnavailable):
-    template = "cannot reach OVSDB at {remote}: {reason}"
 
 
 class BridgeNotFound(NotFound):

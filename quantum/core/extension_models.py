@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from quantum.core.models import QosLimit
+from quantum.core.agents import QosLimit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from quantum.core.models import NetworkType
+from quantum.core.networks import NetworkType
 
 ENCAPSULATION_OVERHEAD: Mapping[NetworkType, int] = MappingProxyType(
     {

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 
 from quantum.core import exceptions as exc
-from quantum.core.models import NAME_MAX
+
+NAME_MAX = 255
+"""Longest name, tenant id or attachment id the store accepts (column width)."""
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 TENANT_MAX = NAME_MAX

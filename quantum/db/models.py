@@ -22,15 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from quantum.core.models import (
-    ADMIN_DOWN_REASON,
-    FixedIP,
-    Network,
-    NetworkSegment,
-    NetworkType,
-    OpStatus,
-    Port,
-)
+from quantum.core.networks import Network, NetworkSegment, NetworkType
+from quantum.core.ports import ADMIN_DOWN_REASON, Port
+from quantum.core.status import OpStatus
+from quantum.core.subnets import FixedIP
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",

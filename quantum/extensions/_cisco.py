@@ -17,8 +17,7 @@ from quantum.api.faults import Dialect, payload
 from quantum.api.v1.faults import BodyFault
 from quantum.api.wire import Format, XmlShape, encode_json
 from quantum.core import exceptions as exc
-from quantum.core.models import NAME_MAX
-from quantum.core.text import storable
+from quantum.core.text import NAME_MAX, storable
 
 TENANT = Parent(member_name="tenant", collection_name="extensions/csco/tenants")
 """Every Cisco collection lives under ``/extensions/csco/tenants/{tenant_id}``."""

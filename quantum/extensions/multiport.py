@@ -10,7 +10,7 @@ from typing import Protocol
 from quantum.api.extensions import ExtensionCall, ResourceExtension, Result
 from quantum.api.wire import XmlShape
 from quantum.core import exceptions as exc
-from quantum.core.models import Port, PortState
+from quantum.core.ports import Port, PortState
 from quantum.extensions import _cisco
 
 XML = XmlShape(attributes={"port": ("id",)}, plurals={"ports": "port"})

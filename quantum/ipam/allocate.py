@@ -19,23 +19,10 @@ from datetime import datetime, timedelta
 from ipaddress import IPv6Address, ip_address, ip_network
 
 from quantum.core import exceptions as exc
-from quantum.core.models import (
-    AllocationPool,
-    HostRoute,
-    IPAddress,
-    IPNetwork,
-    Subnet,
-)
-from quantum.ipam.requests import (
-    UNSET,
-    AddressOnNetwork,
-    AnyAddress,
-    FixedIPRequest,
-    Limits,
-    SubnetRequest,
-    SubnetUpdate,
-    Unset,
-)
+from quantum.core.ports import AddressOnNetwork, AnyAddress, FixedIPRequest
+from quantum.core.subnets import AllocationPool, HostRoute, IPAddress, IPNetwork, Subnet
+from quantum.core.unset import UNSET, Unset
+from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
 
 
 def parse_cidr(text: object, version: int | None = None) -> IPNetwork:

@@ -11,15 +11,15 @@ import re
 import uuid
 
 from quantum.core import exceptions as exc
-from quantum.core.models import AllocationPool, HostRoute, IPAddress
-from quantum.ipam import allocate
-from quantum.ipam.requests import (
+from quantum.core.ports import (
     AddressOnNetwork,
     AnyAddress,
     FixedIPRequest,
-    Limits,
     SpecificAddress,
 )
+from quantum.core.subnets import AllocationPool, HostRoute, IPAddress
+from quantum.ipam import allocate
+from quantum.ipam.requests import Limits
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

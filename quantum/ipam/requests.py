@@ -1,53 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """What a client may ask IPAM for, as types built at the API edge.
 
-Each ``fixed_ips`` entry becomes one of three request types
+Each ``fixed_ips`` entry becomes a ``quantum.core.ports.FixedIPRequest``
 (``quantum.ipam.convert.to_fixed_ips``); a subnet create becomes a ``SubnetRequest``
 that ``quantum.ipam.allocate.plan_subnet`` turns into a checked ``Subnet``.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from quantum.core.models import AllocationPool, HostRoute, IPAddress
-
-
-class Unset(enum.Enum):
-    """A field the client left out (distinct from an explicit ``null``): the one
-    "not given" marker, also of the v2 API's attribute defaults."""
-
-    UNSET = "UNSET"
-
-
-UNSET = Unset.UNSET
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AnyAddress:
-    """The next free address of the subnet."""
-
-    subnet_id: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SpecificAddress:
-    """Exactly this address of the subnet (it may lie outside the pools)."""
-
-    subnet_id: str
-    ip_address: IPAddress
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AddressOnNetwork:
-    """Exactly this address, on whichever subnet of the port's network holds it."""
-
-    ip_address: IPAddress
-
-
-FixedIPRequest = AnyAddress | SpecificAddress | AddressOnNetwork
+from quantum.core.subnets import AllocationPool, HostRoute, IPAddress
+from quantum.core.unset import UNSET, Unset
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,13 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import (
-    AllocationPool,
-    FixedIP,
-    HostRoute,
-    IPAddress,
-    Subnet,
-)
+from quantum.core.ports import AddressOnNetwork, AnyAddress, FixedIPRequest
+from quantum.core.subnets import AllocationPool, FixedIP, HostRoute, IPAddress, Subnet
 from quantum.db.models import (
     REVISION_ROW_ID,
     AllocationPoolRow,
@@ -53,13 +48,7 @@ from quantum.db.models import (
     utcnow,
 )
 from quantum.ipam import allocate
-from quantum.ipam.requests import (
-    AddressOnNetwork,
-    AnyAddress,
-    FixedIPRequest,
-    Limits,
-    SubnetUpdate,
-)
+from quantum.ipam.requests import Limits, SubnetUpdate
 
 # -- subnets --------------------------------------------------------------------------
 

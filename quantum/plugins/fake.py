@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from quantum.core import exceptions as exc
-from quantum.core.models import Network, OpStatus, Port
+from quantum.core.networks import Network
+from quantum.core.ports import Port
 from quantum.core.settings import Settings
+from quantum.core.status import OpStatus
 
 
 class FakePlugin:

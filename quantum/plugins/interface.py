@@ -3,7 +3,7 @@
 
 A plugin owns the logical model: networks, their ports, and the attachment (the
 interface id of a VIF) plugged into each port. The API layer calls it with plain typed
-values and receives ``quantum.core.models`` dataclasses back; it never sees HTTP.
+values and receives the ``quantum.core`` domain dataclasses back; it never sees HTTP.
 
 Rules every implementation keeps:
 
@@ -20,7 +20,7 @@ Rules every implementation keeps:
   switches. Agent notification happens after the write is committed and a failure
   there never undoes the write (agents resynchronise from the store).
 * **Validation.** Values arrive validated for type and length by the API layer
-  (``quantum.core.models.NAME_MAX``); the plugin validates against state only.
+  (``quantum.core.text.NAME_MAX``); the plugin validates against state only.
 
 Names follow the v2 vocabulary (``admin_state_up``, ``status``): the v2 API is another
 view of the same store, served by plugins that offer ``V2Capable`` (one store for v1
@@ -32,23 +32,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from quantum.core.models import (
-    Agent,
-    AgentHost,
-    HostState,
-    ListQuery,
-    Network,
-    NetworkCreate,
-    NetworkUpdate,
-    OpStatus,
-    Port,
-    PortCounters,
-    PortCreate,
-    PortUpdate,
-    QuotaResource,
-    Scope,
-    Subnet,
-)
+from quantum.core.agents import Agent, AgentHost, HostState, PortCounters
+from quantum.core.listing import ListQuery
+from quantum.core.networks import Network, NetworkCreate, NetworkUpdate
+from quantum.core.ports import Port, PortCreate, PortUpdate
+from quantum.core.quotas import QuotaResource
+from quantum.core.scope import Scope
+from quantum.core.status import OpStatus
+from quantum.core.subnets import Subnet
 from quantum.ipam.requests import SubnetRequest, SubnetUpdate
 
 

@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
 from quantum.core.mac import random_mac
-from quantum.core.models import Network, OpStatus, Port
+from quantum.core.networks import Network
+from quantum.core.ports import Port
 from quantum.core.settings import Settings
+from quantum.core.status import OpStatus
 from quantum.core.text import storable
 from quantum.db import migration
 from quantum.db.models import NetworkRow, PortRow, utcnow

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from quantum.core.models import Network
+from quantum.core.networks import Network
 from quantum.core.settings import Settings
 from quantum.plugins.fake import FakePlugin
 

@@ -15,29 +15,11 @@ from types import MappingProxyType
 from typing import Any
 
 from quantum.agent.ovs.flows import InstalledFlow
-from quantum.core.models import NetworkSegment
+from quantum.core.networks import NetworkSegment, NetworkType
 
 
 def _frozen_map() -> Mapping[Any, Any]:
     return MappingProxyType({})
-
-
-class NetworkType(enum.StrEnum):
-    """The server's ``core.models.NetworkType`` values, plus ``flat``.
-
-    The agent can wire flat networks (untagged on a physical network) although the
-    server does not hand them out yet.
-    """
-
-    LOCAL = "local"
-    FLAT = "flat"
-    VLAN = "vlan"
-    GRE = "gre"
-    VXLAN = "vxlan"
-
-    @property
-    def is_tunnel(self) -> bool:
-        return self in (NetworkType.GRE, NetworkType.VXLAN)
 
 
 class TunnelType(enum.StrEnum):
@@ -61,7 +43,7 @@ class Segment:
 def segment_from_server(segment: NetworkSegment) -> Segment:
     """The agent's view of a segment the server allocated."""
     return Segment(
-        type=NetworkType(segment.network_type.value),
+        type=segment.network_type,
         physical_network=segment.physical_network,
         segmentation_id=segment.segmentation_id,
     )

@@ -27,7 +27,6 @@ Rules:
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
@@ -42,18 +41,14 @@ from quantum.agent.ovs.model import (
     DesiredPort,
     DesiredState,
     Interface,
-    NetworkType,
     Segment,
     TunnelPort,
     TunnelType,
 )
+from quantum.core.networks import NetworkType
+from quantum.core.status import ReportedStatus
 
 MAX_TUNNEL_KEY = {TunnelType.GRE: 2**32 - 1, TunnelType.VXLAN: 2**24 - 1}
-
-
-class PortState(enum.StrEnum):
-    UP = "UP"
-    DOWN = "DOWN"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +56,7 @@ class PortStatus:
     """What to report to the server for one of the host's ports."""
 
     port_id: str
-    state: PortState
+    state: ReportedStatus
     reason: str | None = None
 
 
@@ -326,7 +321,7 @@ def _wire_ports(
             wiring.statuses.append(
                 PortStatus(
                     port_id=port.port_id,
-                    state=PortState.DOWN,
+                    state=ReportedStatus.DOWN,
                     reason="no interface on the integration bridge",
                 )
             )
@@ -338,9 +333,11 @@ def _wire_ports(
             else:
                 wiring.isolate[interface.name] = interface
         wiring.statuses.append(
-            PortStatus(port_id=port.port_id, state=PortState.UP)
+            PortStatus(port_id=port.port_id, state=ReportedStatus.UP)
             if problem is None
-            else PortStatus(port_id=port.port_id, state=PortState.DOWN, reason=problem)
+            else PortStatus(
+                port_id=port.port_id, state=ReportedStatus.DOWN, reason=problem
+            )
         )
     for iface_id, interfaces in by_iface.items():
         if iface_id not in known:
@@ -604,7 +601,7 @@ def _starve(wiring: _Wiring, starved: set[str]) -> _Wiring:
     result.statuses = [
         PortStatus(
             port_id=status.port_id,
-            state=PortState.DOWN,
+            state=ReportedStatus.DOWN,
             reason="no free local VLAN on this host",
         )
         if status.port_id in down

@@ -34,8 +34,8 @@ from quantum.agent.ovs.model import (
 from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
 from quantum.agent.ovs.plan import Plan, PortStatus, plan, recover_local_vlans
 from quantum.agentapi import messages as msg
-from quantum.core.models import NetworkType as ServerNetworkType
-from quantum.core.models import PortCounters
+from quantum.core.agents import PortCounters
+from quantum.core.networks import NetworkType
 
 LOG = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class Agent:
         last = self.memory.registered_at
         if last is not None and now - last < self.config.heartbeat_interval:
             return False
-        types = frozenset(ServerNetworkType(t.value) for t in self.config.tunnel_types)
+        types = frozenset(NetworkType(t.value) for t in self.config.tunnel_types)
         ip = self.config.local_ip
         self.server.register(
             msg.HostReport(
@@ -361,7 +361,7 @@ class Agent:
             self.server.report_status(
                 msg.PortStatus(
                     port_id=status.port_id,
-                    status=msg.ReportedStatus(status.state.value),
+                    status=status.state,
                     reason=status.reason or "",
                 )
                 for status in changed

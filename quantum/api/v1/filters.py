@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 from urllib.parse import unquote_to_bytes
 
-from quantum.core.models import Network, Port
+from quantum.core.networks import Network
+from quantum.core.ports import Port
 
 PortTest = Callable[[Port, str], bool]
 NetworkTest = Callable[[Network, str], bool]

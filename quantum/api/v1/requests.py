@@ -30,7 +30,8 @@ from quantum.api.v1.faults import (
 from quantum.api.v1.versions import ApiVersion
 from quantum.api.wire import NOT_XML, Format, MalformedBody, decode
 from quantum.core.exceptions import BodyTooLarge, StateInvalid
-from quantum.core.models import NAME_MAX, PortState
+from quantum.core.ports import PortState
+from quantum.core.text import NAME_MAX
 
 
 class Null(enum.Enum):

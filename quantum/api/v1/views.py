@@ -7,7 +7,8 @@ from typing import Any
 
 from quantum.api.v1.versions import ApiVersion
 from quantum.api.wire import XmlShape
-from quantum.core.models import Network, Port
+from quantum.core.networks import Network
+from quantum.core.ports import Port
 
 XML = XmlShape(
     attributes={

@@ -16,9 +16,11 @@ from typing import Any
 
 from quantum.core import exceptions as exc
 from quantum.core import text
+from quantum.core.listing import ListQuery
 from quantum.core.mac import is_multicast, parse_mac
-from quantum.core.models import NAME_MAX, ListQuery, Scope
-from quantum.ipam.requests import UNSET
+from quantum.core.scope import Scope
+from quantum.core.text import NAME_MAX
+from quantum.core.unset import UNSET
 
 Convert = Callable[[str, Any], Any]
 """(attribute name, value) -> typed value; raises InvalidInput."""

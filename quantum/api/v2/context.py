@@ -18,7 +18,7 @@ from typing import Any
 
 from quantum.api.context import ANONYMOUS, RequestContext, from_environ
 from quantum.core import text
-from quantum.core.models import Scope
+from quantum.core.scope import Scope
 
 
 @dataclass(frozen=True, slots=True)

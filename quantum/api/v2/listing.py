@@ -17,7 +17,8 @@ from webob.multidict import MultiDict
 
 from quantum.api.v2.attributes import Resource
 from quantum.core import exceptions as exc
-from quantum.core.models import ListQuery, Scope, SortKey
+from quantum.core.listing import ListQuery, SortKey
+from quantum.core.scope import Scope
 
 RESERVED = frozenset(
     {"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"}

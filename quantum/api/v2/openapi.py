@@ -29,7 +29,7 @@ from quantum.api.v2.attributes import (
     to_uuid,
 )
 from quantum.api.v2.resources import RESOURCES
-from quantum.core.models import QuotaResource
+from quantum.core.quotas import QuotaResource
 from quantum.core.text import TENANT_MAX
 
 Schema = dict[str, Any]

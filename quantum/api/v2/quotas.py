@@ -18,7 +18,7 @@ from quantum.api.v2.context import Caller
 from quantum.api.wire import encode_json
 from quantum.core import exceptions as exc
 from quantum.core import text
-from quantum.core.models import QuotaResource
+from quantum.core.quotas import QuotaResource
 from quantum.plugins.interface import CorePluginV2
 
 ReadBody = Callable[[Request], Any]

@@ -30,8 +30,8 @@ from quantum.api.wire import MalformedBody, encode_json
 from quantum.api.wire import decode as wire_decode
 from quantum.core import exceptions as exc
 from quantum.core import text
-from quantum.core.models import Scope
-from quantum.ipam.requests import UNSET
+from quantum.core.scope import Scope
+from quantum.core.unset import UNSET
 from quantum.plugins.interface import CorePluginV2
 
 LOG = logging.getLogger(__name__)

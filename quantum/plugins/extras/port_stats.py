@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quantum.core.models import PortCounters
+from quantum.core.agents import PortCounters
 from quantum.core.text import storable
 from quantum.db.extension_models import PortStatisticsRow
 from quantum.db.models import PortRow, utcnow

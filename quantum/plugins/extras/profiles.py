@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.agents import QosLimit
 from quantum.core.extension_models import PortProfile, QosPolicy
-from quantum.core.models import QosLimit
 from quantum.core.text import storable
 from quantum.db.extension_models import (
     PortProfileBindingRow,

@@ -19,7 +19,7 @@ from typing import TypeVar
 from oslo_config import cfg
 
 from quantum.core.exceptions import ConfigError
-from quantum.core.models import NetworkType
+from quantum.core.networks import NetworkType
 from quantum.core.settings import Settings
 from quantum.plugins.openvswitch.segments import (
     GRE_KEYS,

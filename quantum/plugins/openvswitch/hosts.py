@@ -19,7 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import OVS_AGENT_TYPE, Agent, AgentHost, ListQuery, NetworkType
+from quantum.core.agents import OVS_AGENT_TYPE, Agent, AgentHost
+from quantum.core.listing import ListQuery
+from quantum.core.networks import NetworkType
 from quantum.db.models import AgentHostRow
 from quantum.plugins.v2.listing import Column, page
 

@@ -21,21 +21,20 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import (
+from quantum.core.agents import (
     Agent,
     AgentHost,
     BoundPort,
     HostState,
-    ListQuery,
     MacLocation,
-    Network,
-    NetworkSegment,
-    OpStatus,
-    Port,
     PortCounters,
 )
+from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
+from quantum.core.networks import Network, NetworkSegment
+from quantum.core.ports import Port
 from quantum.core.settings import Settings
+from quantum.core.status import OpStatus
 from quantum.db import revision
 from quantum.db.models import PortRow
 from quantum.plugins.extras.port_stats import PortStatsStore

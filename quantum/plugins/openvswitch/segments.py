@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import NetworkSegment, NetworkType
+from quantum.core.networks import NetworkSegment, NetworkType
 from quantum.core.text import storable
 from quantum.db.models import (
     PHYSNET_MAX,

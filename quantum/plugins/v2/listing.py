@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, false, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import ListQuery
+from quantum.core.listing import ListQuery
 from quantum.core.text import storable
 
 Expr = ColumnElement[Any] | InstrumentedAttribute[Any]

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import QuotaResource
+from quantum.core.quotas import QuotaResource
 from quantum.core.settings import Settings
 from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow, SubnetRow
 

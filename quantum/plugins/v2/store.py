@@ -28,25 +28,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.listing import ListQuery
 from quantum.core.mac import random_mac
-from quantum.core.models import (
-    FROM_V2_STATUS,
-    FixedIP,
-    ListQuery,
-    Network,
-    NetworkCreate,
-    NetworkSegment,
-    NetworkUpdate,
-    OpStatus,
-    Port,
-    PortCreate,
-    PortUpdate,
-    QuotaResource,
-    Scope,
-    Subnet,
-)
 from quantum.core.mtu import network_mtu
+from quantum.core.networks import Network, NetworkCreate, NetworkSegment, NetworkUpdate
+from quantum.core.ports import Port, PortCreate, PortUpdate
+from quantum.core.quotas import QuotaResource
+from quantum.core.scope import Scope
 from quantum.core.settings import Settings
+from quantum.core.status import OP_STATUS_BY_RESOURCE_STATUS, OpStatus
+from quantum.core.subnets import FixedIP, Subnet
 from quantum.core.text import storable
 from quantum.db.models import (
     AgentHostRow,
@@ -124,7 +115,7 @@ class SegmentProvider(Protocol):
 
 
 def _status(value: object) -> object | None:
-    status = FROM_V2_STATUS.get(str(value))
+    status = OP_STATUS_BY_RESOURCE_STATUS.get(str(value))
     return None if status is None else status.value
 
 

@@ -18,8 +18,11 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import ListQuery, QuotaResource, Scope, Subnet
+from quantum.core.listing import ListQuery
+from quantum.core.quotas import QuotaResource
+from quantum.core.scope import Scope
 from quantum.core.settings import Settings
+from quantum.core.subnets import Subnet
 from quantum.core.text import storable
 from quantum.db.models import NetworkRow, PortRow, SubnetRow
 from quantum.db.session import Database

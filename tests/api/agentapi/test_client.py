@@ -12,7 +12,8 @@ import pytest
 
 from quantum.agentapi import messages as msg
 from quantum.agentapi.client import AgentApiError, AgentClient
-from quantum.core.models import NetworkType
+from quantum.core.networks import NetworkType
+from quantum.core.status import ReportedStatus
 from tests.api.agentapi.conftest import SECRET, Store, plugged_port
 
 
@@ -51,7 +52,7 @@ def test_an_agent_round(served: tuple[str, Store]) -> None:
     assert state.ports[0].binding_host == "h1"
     assert [(e.host, str(e.ip)) for e in state.endpoints] == [("h2", "192.0.2.2")]
     assert agent.changes(state.revision, wait=0.2) == state.revision
-    agent.report_status([msg.PortStatus(port_id=port_id, status=msg.ReportedStatus.UP)])
+    agent.report_status([msg.PortStatus(port_id=port_id, status=ReportedStatus.UP)])
     shown = tenant.get(f"/v1.1/tenants/t/networks/{net}/ports/{port_id}.json")
     assert b'"op-status": "UP"' in shown.body
     agent.close()

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from quantum.core.models import AgentHost, NetworkType
+from quantum.core.agents import AgentHost
+from quantum.core.networks import NetworkType
 from quantum.core.settings import Settings
 from quantum.db import migration
 from quantum.db.session import make_engine

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import OpStatus
 from quantum.core.settings import Settings
+from quantum.core.status import OpStatus
 from quantum.db import revision, session
 from quantum.db.models import NetworkRow
 from quantum.plugins.sql import SqlPlugin

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from quantum.agentapi import messages as msg
 from quantum.agentapi.client import AgentClient
+from quantum.core.status import ReportedStatus
 from quantum.testing.server import ServerProcess
 from tests.functional.dashboard.conftest import AGENT_SECRET
 
@@ -265,7 +266,7 @@ def test_a_status_an_agent_reports_shows_live(
     try:
         agent.register(msg.HostReport(tunnel_ip=None))
         agent.report_status(
-            [msg.PortStatus(port_id=body["port"]["id"], status=msg.ReportedStatus.UP)]
+            [msg.PortStatus(port_id=body["port"]["id"], status=ReportedStatus.UP)]
         )
     finally:
         agent.close()

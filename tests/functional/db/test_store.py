@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from quantum.core import exceptions as exc
 from quantum.core.exceptions import ConfigError
-from quantum.core.models import OpStatus
 from quantum.core.settings import Settings
+from quantum.core.status import OpStatus
 from quantum.db import migration
 from quantum.db.session import make_engine
 from quantum.plugins.sql import SqlPlugin

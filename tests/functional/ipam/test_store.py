@@ -16,20 +16,18 @@ import pytest
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.models import AllocationPool, FixedIP, IPAddress, Subnet
-from quantum.core.settings import Settings
-from quantum.db.models import PortRow, utcnow
-from quantum.db.session import Database
-from quantum.ipam import allocate, store
-from quantum.ipam.requests import (
+from quantum.core.ports import (
     AddressOnNetwork,
     AnyAddress,
     FixedIPRequest,
-    Limits,
     SpecificAddress,
-    SubnetRequest,
-    SubnetUpdate,
 )
+from quantum.core.settings import Settings
+from quantum.core.subnets import AllocationPool, FixedIP, IPAddress, Subnet
+from quantum.db.models import PortRow, utcnow
+from quantum.db.session import Database
+from quantum.ipam import allocate, store
+from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
 from quantum.plugins.sql import SqlPlugin
 
 T = TypeVar("T")
@@ -537,7 +535,7 @@ def allocate_pools(*ranges: str) -> list[AllocationPool]:
 def convert_routes(*pairs: tuple[str, str]) -> list[object]:
     from ipaddress import ip_network
 
-    from quantum.core.models import HostRoute
+    from quantum.core.subnets import HostRoute
 
     return [HostRoute(destination=ip_network(d), nexthop=ip(n)) for d, n in pairs]
 

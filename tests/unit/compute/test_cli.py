@@ -7,6 +7,7 @@ import pytest
 
 from quantum.compute import cli, vif
 from quantum.compute.devices import DeviceError
+from quantum.compute.errors import SwitchUnreachable
 
 PLUG = [
     "plug",
@@ -126,7 +127,7 @@ def test_main_unplugs(
     "error",
     [
         vif.BridgeNotFound(bridge="br-int"),
-        vif.SwitchUnreachable(remote="unix:/x", reason="gone"),
+        SwitchUnreachable(remote="unix:/x", reason="gone"),
         DeviceError(command="ip link add", reason="exists"),
     ],
 )

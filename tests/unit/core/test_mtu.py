@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from quantum.core.models import NetworkType
 from quantum.core.mtu import network_mtu
+from quantum.core.networks import NetworkType
 
 
 @pytest.mark.parametrize(

@@ -11,22 +11,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from quantum.core import exceptions as exc
-from quantum.core.models import (
-    AllocationPool,
-    HostRoute,
-    IPAddress,
-    IPNetwork,
-    Subnet,
-)
+from quantum.core.ports import AddressOnNetwork, AnyAddress, SpecificAddress
+from quantum.core.subnets import AllocationPool, HostRoute, IPAddress, IPNetwork, Subnet
 from quantum.ipam import allocate
-from quantum.ipam.requests import (
-    AddressOnNetwork,
-    AnyAddress,
-    Limits,
-    SpecificAddress,
-    SubnetRequest,
-    SubnetUpdate,
-)
+from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
 
 LIMITS = Limits()
 

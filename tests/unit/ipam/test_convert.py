@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from quantum.core import exceptions as exc
-from quantum.core.models import AllocationPool, HostRoute
+from quantum.core.ports import AddressOnNetwork, AnyAddress, SpecificAddress
+from quantum.core.subnets import AllocationPool, HostRoute
 from quantum.ipam import convert
-from quantum.ipam.requests import AddressOnNetwork, AnyAddress, Limits, SpecificAddress
+from quantum.ipam.requests import Limits
 
 S = "2b1f0c52-7d39-4d0e-8c1a-0f4f3b2f6e01"
 

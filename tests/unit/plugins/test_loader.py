@@ -29,7 +29,7 @@ def test_bad_value_names_the_option_and_the_choices(name: str) -> None:
 
 def test_something_that_is_not_a_plugin_is_refused() -> None:
     with pytest.raises(ConfigError, match="does not implement the plugin contract"):
-        load_plugin(Settings(core_plugin="quantum.core.models:OpStatus"))
+        load_plugin(Settings(core_plugin="quantum.core.status:OpStatus"))
 
 
 def test_builtin_aliases_are_listed() -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from quantum.api.v2.attributes import Field, Operations, Resource, string, to_bool
 from quantum.core import exceptions as exc
-from quantum.core.models import Agent, Scope
+from quantum.core.agents import Agent
+from quantum.core.scope import Scope
 from quantum.plugins.interface import AgentAdmin
 
 BINARY = "quantum-openvswitch-agent"

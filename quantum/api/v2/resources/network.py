@@ -19,20 +19,20 @@ from quantum.api.v2.attributes import (
     to_uuid,
 )
 from quantum.core import exceptions as exc
-from quantum.core.models import (
-    V2_STATUS,
+from quantum.core.networks import (
     Network,
     NetworkCreate,
     NetworkSegment,
     NetworkType,
     NetworkUpdate,
-    Scope,
 )
-from quantum.ipam.requests import UNSET
+from quantum.core.scope import Scope
+from quantum.core.status import RESOURCE_STATUS
+from quantum.core.unset import UNSET
 from quantum.plugins.interface import CorePluginV2
 
 PROVIDER_TYPES = ("local", "flat", "vlan", "gre", "vxlan")
-STATUS = {"type": "string", "enum": sorted(set(V2_STATUS.values()))}
+STATUS = {"type": "string", "enum": sorted(set(RESOURCE_STATUS.values()))}
 """The ``status`` of a network or port, as shown."""
 
 NETWORK = Resource(
@@ -100,7 +100,7 @@ def view(network: Network) -> dict[str, Any]:
         "tenant_id": network.tenant_id,
         "project_id": network.tenant_id,
         "admin_state_up": network.admin_state_up,
-        "status": V2_STATUS[network.status],
+        "status": RESOURCE_STATUS[network.status],
         "shared": network.shared,
         "subnets": list(network.subnets),
         "router:external": network.router_external,

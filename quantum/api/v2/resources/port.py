@@ -27,9 +27,12 @@ from quantum.api.v2.attributes import (
 )
 from quantum.api.v2.resources.network import STATUS
 from quantum.core import exceptions as exc
-from quantum.core.models import V2_STATUS, Port, PortCreate, PortUpdate, Scope
+from quantum.core.ports import FixedIPRequest, Port, PortCreate, PortUpdate
+from quantum.core.scope import Scope
+from quantum.core.status import RESOURCE_STATUS
+from quantum.core.unset import UNSET
 from quantum.ipam.convert import to_fixed_ips
-from quantum.ipam.requests import UNSET, FixedIPRequest, Limits
+from quantum.ipam.requests import Limits
 from quantum.plugins.interface import UNBOUND, CorePluginV2
 
 PROFILE_MAX = 4096
@@ -140,7 +143,7 @@ def view(port: Port, vif_type: str = UNBOUND) -> dict[str, Any]:
         "tenant_id": port.tenant_id,
         "project_id": port.tenant_id,
         "admin_state_up": port.admin_state_up,
-        "status": V2_STATUS[port.status],
+        "status": RESOURCE_STATUS[port.status],
         "mac_address": port.mac_address,
         "fixed_ips": [
             {"subnet_id": ip.subnet_id, "ip_address": str(ip.ip_address)}

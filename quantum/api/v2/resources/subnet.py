@@ -17,9 +17,11 @@ from quantum.api.v2.attributes import (
     to_uuid,
 )
 from quantum.core import exceptions as exc
-from quantum.core.models import AllocationPool, HostRoute, IPAddress, Scope, Subnet
+from quantum.core.scope import Scope
+from quantum.core.subnets import AllocationPool, HostRoute, IPAddress, Subnet
+from quantum.core.unset import UNSET
 from quantum.ipam import allocate, convert
-from quantum.ipam.requests import UNSET, SubnetRequest, SubnetUpdate
+from quantum.ipam.requests import SubnetRequest, SubnetUpdate
 from quantum.plugins.interface import CorePluginV2
 
 

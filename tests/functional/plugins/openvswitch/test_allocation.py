@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from quantum.core import exceptions as exc
-from quantum.core.models import Network, NetworkSegment, NetworkType
+from quantum.core.networks import Network, NetworkSegment, NetworkType
 from quantum.core.settings import Settings
 from quantum.plugins.interface import CorePlugin
 from quantum.plugins.openvswitch.plugin import OpenVSwitchPlugin

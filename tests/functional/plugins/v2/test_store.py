@@ -10,15 +10,11 @@ from functools import partial
 import pytest
 
 from quantum.core import exceptions as exc
-from quantum.core.models import (
-    ListQuery,
-    Network,
-    NetworkCreate,
-    PortCreate,
-    QuotaResource,
-    Scope,
-    SortKey,
-)
+from quantum.core.listing import ListQuery, SortKey
+from quantum.core.networks import Network, NetworkCreate
+from quantum.core.ports import PortCreate
+from quantum.core.quotas import QuotaResource
+from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.plugins.sql import SqlPlugin
 from quantum.plugins.v2 import store

@@ -28,7 +28,6 @@ from quantum.agent.ovs.model import (
     DesiredPort,
     DesiredState,
     Interface,
-    NetworkType,
     PatchLink,
     Segment,
     TunnelEndpoint,
@@ -37,7 +36,6 @@ from quantum.agent.ovs.model import (
 )
 from quantum.agent.ovs.plan import (
     Plan,
-    PortState,
     PortStatus,
     SetTag,
     assign_local_vlans,
@@ -45,6 +43,8 @@ from quantum.agent.ovs.plan import (
     recover_local_vlans,
     tunnel_port_name,
 )
+from quantum.core.networks import NetworkType
+from quantum.core.status import ReportedStatus
 from quantum.testing.ovs_host import apply_plan
 
 HOST = "hv1"
@@ -161,10 +161,10 @@ def test_a_starved_network_isolates_its_ports() -> None:
     assert SetTag(interface="tap5000", tag=tables.DEAD_VLAN) in p.tags
     assert status(p, "port-5000") == PortStatus(
         port_id="port-5000",
-        state=PortState.DOWN,
+        state=ReportedStatus.DOWN,
         reason="no free local VLAN on this host",
     )
-    assert status(p, "port-1").state is PortState.UP
+    assert status(p, "port-1").state is ReportedStatus.UP
 
 
 def test_recover_local_vlans_from_tags_a_previous_run_left() -> None:
@@ -201,7 +201,7 @@ def test_restart_keeps_wired_ports_on_their_vlan() -> None:
 def test_bound_port_is_tagged_and_reported_up() -> None:
     p = plan(desired(port(1, "net-a", LOCAL)), actual(vif(1)))
     assert p.tags == (SetTag(interface="tap1", tag=1),)
-    assert p.statuses == (PortStatus(port_id="port-1", state=PortState.UP),)
+    assert p.statuses == (PortStatus(port_id="port-1", state=ReportedStatus.UP),)
     assert p.flows["br-int"] == frozenset(
         {
             integration.drop_by_default(),
@@ -266,7 +266,7 @@ def test_unwirable_port_is_isolated_with_its_reason(
     p = plan(desired(want), actual(interface))
     assert p.tags == (SetTag(interface="tap1", tag=tables.DEAD_VLAN),)
     (got,) = p.statuses
-    assert got.state is PortState.DOWN
+    assert got.state is ReportedStatus.DOWN
     assert reason in str(got.reason)
     drop = integration.isolate_port(interface.ofport)
     assert (drop in p.flows["br-int"]) is (interface.ofport > 0)
@@ -276,7 +276,7 @@ def test_unwirable_port_is_isolated_with_its_reason(
 def test_a_port_bound_here_or_to_no_host_is_wired() -> None:
     for bound_to in (HOST, ""):
         p = plan(desired(port(1, "net-a", LOCAL, bound_to=bound_to)), actual(vif(1)))
-        assert p.statuses == (PortStatus(port_id="port-1", state=PortState.UP),)
+        assert p.statuses == (PortStatus(port_id="port-1", state=ReportedStatus.UP),)
         assert integration.forward_port(1) in p.flows["br-int"]
 
 
@@ -315,7 +315,7 @@ def test_two_interfaces_with_one_iface_id_are_both_bound() -> None:
         SetTag(interface="tap2", tag=1),
         SetTag(interface="tap3", tag=tables.DEAD_VLAN),
     )
-    assert p.statuses[0].state is PortState.UP
+    assert p.statuses[0].state is ReportedStatus.UP
 
 
 def test_segment_conflicts_leave_the_first_network_wired() -> None:
@@ -326,7 +326,7 @@ def test_segment_conflicts_leave_the_first_network_wired() -> None:
         desired(port(1, "net-a", VLAN_101), port(2, "net-b", other)),
         actual(vif(1), vif(2)),
     )
-    assert status(p, "port-1").state is PortState.UP
+    assert status(p, "port-1").state is ReportedStatus.UP
     assert status(p, "port-2").reason == "segment already used by network net-a"
 
 
@@ -335,7 +335,7 @@ def test_port_disagreeing_with_its_network_segment_is_isolated() -> None:
         desired(port(1, "net-a", LOCAL), port(2, "net-a", GRE_7)),
         actual(vif(1), vif(2)),
     )
-    assert status(p, "port-1").state is PortState.UP
+    assert status(p, "port-1").state is ReportedStatus.UP
     assert status(p, "port-2").reason == "segment differs from the network's"
 
 
@@ -383,7 +383,7 @@ def test_gre_and_vxlan_share_a_key_in_separate_tables() -> None:
 
 def test_tunnel_network_without_peers_has_no_outbound_flow() -> None:
     p = plan(desired(port(1, "net-a", GRE_7)), actual(vif(1)))
-    assert p.statuses[0].state is PortState.UP
+    assert p.statuses[0].state is ReportedStatus.UP
     assert not [
         f
         for f in p.flows["br-tun"]
@@ -706,7 +706,7 @@ def test_every_vif_that_cannot_be_wired_is_isolated(
     p, after = converge(want, have)
     ports = {port.iface_id: port for port in want.ports}
     before = {interface.name: interface.tag for interface in have.interfaces}
-    up = {s.port_id for s in p.statuses if s.state is PortState.UP}
+    up = {s.port_id for s in p.statuses if s.state is ReportedStatus.UP}
     int_flows = p.flows["br-int"]
     for interface in after.interfaces:
         if interface.iface_id is None:
@@ -728,7 +728,7 @@ def test_every_vif_that_cannot_be_wired_is_isolated(
             if interface.ofport > 0:
                 assert integration.isolate_port(interface.ofport) in int_flows
     for status in p.statuses:
-        assert (status.state is PortState.UP) is (status.reason is None)
+        assert (status.state is ReportedStatus.UP) is (status.reason is None)
 
 
 @settings(max_examples=200, deadline=None)

@@ -19,7 +19,6 @@ from quantum.agent.ovs.model import (
     DesiredPort,
     DesiredState,
     Interface,
-    NetworkType,
     PatchLink,
     RemoteMac,
     Segment,
@@ -27,6 +26,7 @@ from quantum.agent.ovs.model import (
     TunnelType,
 )
 from quantum.agent.ovs.plan import plan, render_plan
+from quantum.core.networks import NetworkType
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "ovs"
 

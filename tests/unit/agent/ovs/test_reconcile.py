@@ -21,7 +21,9 @@ from quantum.agent.ovs.reconcile import (
     follow_changes,
 )
 from quantum.agentapi import messages as msg
-from quantum.core.models import NetworkSegment, NetworkType, PortCounters, QosLimit
+from quantum.core.agents import PortCounters, QosLimit
+from quantum.core.networks import NetworkSegment, NetworkType
+from quantum.core.status import ReportedStatus
 
 CONFIG = AgentConfig(
     host="hv1",
@@ -204,8 +206,8 @@ def test_a_round_wires_the_plugged_ports_and_reports_them_up() -> None:
     assert server.asked == [["if-p1", "if-p2"]]
     assert [r.tunnel_ip for r in server.registered] == [ip_address("192.0.2.1")]
     assert {(s.port_id, s.status) for s in server.reported[0]} == {
-        ("p1", msg.ReportedStatus.UP),
-        ("p2", msg.ReportedStatus.UP),
+        ("p1", ReportedStatus.UP),
+        ("p2", ReportedStatus.UP),
     }
     tags = {i.name: i.tag for i in host.interfaces}
     assert tags["tap1"] != tags["tap2"]
@@ -243,7 +245,7 @@ def test_a_port_set_down_is_isolated_and_reported_down() -> None:
     agent.round()
 
     assert [(s.port_id, s.status) for s in server.reported[-1]] == [
-        ("p1", msg.ReportedStatus.DOWN)
+        ("p1", ReportedStatus.DOWN)
     ]
     assert host.interfaces[0].tag == tables.DEAD_VLAN
     # NOTE: dropped before it leaves its VLAN; its forwarding goes last
@@ -261,7 +263,7 @@ def test_a_port_bound_to_another_host_is_isolated_and_says_why() -> None:
 
     (status,) = server.reported[-1]
     assert (status.status, status.reason) == (
-        msg.ReportedStatus.DOWN,
+        ReportedStatus.DOWN,
         f"bound to host hv9, plugged on {CONFIG.host}",
     )
     assert host.interfaces[0].tag == tables.DEAD_VLAN
@@ -323,7 +325,7 @@ def test_a_port_that_comes_back_is_reported_again() -> None:
 
     assert len(server.reported) == reports + 1
     assert [(s.port_id, s.status) for s in server.reported[-1]] == [
-        ("p1", msg.ReportedStatus.UP)
+        ("p1", ReportedStatus.UP)
     ]
 
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from quantum.api.v1 import filters
-from quantum.core.models import Network, OpStatus, Port
+from quantum.core.networks import Network
+from quantum.core.ports import Port
+from quantum.core.status import OpStatus
 
 
 def port(pid: str, up: bool, attachment: str | None = None) -> Port:

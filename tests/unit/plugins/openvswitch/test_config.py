@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from quantum.core.exceptions import ConfigError
-from quantum.core.models import NetworkType
+from quantum.core.networks import NetworkType
 from quantum.core.settings import Settings
 from quantum.plugins.openvswitch import config
 from quantum.plugins.openvswitch.segments import IdRange

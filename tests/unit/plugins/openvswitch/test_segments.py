@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from quantum.core.models import NetworkType
+from quantum.core.networks import NetworkType
 from quantum.plugins.openvswitch.segments import (
     GRE_KEYS,
     VLAN_IDS,

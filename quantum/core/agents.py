@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Agents and their hosts: what a host reports, and the desired state it is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from ipaddress import IPv4Address, IPv6Address
+
+from quantum.core.networks import NetworkSegment, NetworkType
+from quantum.core.ports import Port
+
+TUNNEL_TYPES = frozenset({NetworkType.GRE, NetworkType.VXLAN})
+"""The network types a host's tunnel endpoint may carry."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentHost:
+    """A host whose agent reports to the server: its tunnel endpoint and heartbeat.
+
+    ``tunnel_ip`` is ``None`` (and ``tunnel_types`` empty) when the host does not
+    tunnel; ``last_seen`` is naive UTC.
+    """
+
+    host: str
+    tunnel_ip: IPv4Address | IPv6Address | None
+    tunnel_types: frozenset[NetworkType] = frozenset()
+    agent_version: str = ""
+    last_seen: datetime | None = None
+
+
+OVS_AGENT_TYPE = "Open vSwitch agent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Agent:
+    """An agent as ``/v2.0/agents`` shows it (spec §5.8): the last report of its
+    host, and whether it is alive (it reported within ``agent_down_time``).
+
+    A dead agent's host keeps forwarding with what it was last told, and its peers
+    keep their tunnels to it: liveness is reported, never enforced. Deleting the
+    agent removes the host (its tunnel endpoint) until its agent reports again.
+    """
+
+    id: str
+    host: AgentHost
+    alive: bool
+    created_at: datetime
+    agent_type: str = OVS_AGENT_TYPE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoundPort:
+    """A port an agent sees on its host, with where its network lives on the wire,
+    and the ingress limit of its QoS policy (through its port profile), if any."""
+
+    port: Port
+    segment: NetworkSegment
+    qos: QosLimit | None = None
+    mtu: int | None = None
+    """Its network's MTU (``core.mtu``), for what configures the guest (DHCP)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QosLimit:
+    """Ingress policing of a port's interface (traffic the VM sends): ``rate_kbps``
+    kbit/s with bursts of ``burst_kb`` kbit (0: Open vSwitch's default burst)."""
+
+    rate_kbps: int
+    burst_kb: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortCounters:
+    """A port's interface counters as its agent last read them from the switch."""
+
+    port_id: str
+    rx_packets: int = 0
+    rx_bytes: int = 0
+    rx_errors: int = 0
+    tx_packets: int = 0
+    tx_bytes: int = 0
+    tx_errors: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostState:
+    """The desired state of one host, as of ``revision`` (or later).
+
+    ``peers`` are the other registered hosts (alive or not) with a tunnel endpoint.
+    """
+
+    host: str
+    revision: int
+    ports: tuple[BoundPort, ...] = ()
+    peers: tuple[AgentHost, ...] = ()
+    macs: tuple[MacLocation, ...] = ()
+    """Where the MACs of the other ports of the host's networks are: their bound
+    host's, so the agent sends known unicast to that host only."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MacLocation:
+    """A port's MAC on its network, and the host its port is bound to."""
+
+    network_id: str
+    mac_address: str
+    host: str

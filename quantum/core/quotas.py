@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What per-tenant quotas limit."""
+
+from __future__ import annotations
+
+import enum
+
+
+class QuotaResource(enum.StrEnum):
+    """What per-tenant quotas limit."""
+
+    NETWORK = "network"
+    SUBNET = "subnet"
+    PORT = "port"

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Subnets: a network's IP blocks, their pools and routes, and the addresses
+ports hold on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+
+IPAddress = IPv4Address | IPv6Address
+
+
+IPNetwork = IPv4Network | IPv6Network
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationPool:
+    """An inclusive range of a subnet's addresses that allocation hands out."""
+
+    start: IPAddress
+    end: IPAddress
+
+    def __contains__(self, address: object) -> bool:
+        return (
+            isinstance(address, IPv4Address | IPv6Address)
+            and address.version == self.start.version
+            and int(self.start) <= int(address) <= int(self.end)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostRoute:
+    """A static route DHCP hands out with the subnet's addresses."""
+
+    destination: IPNetwork
+    nexthop: IPAddress
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subnet:
+    """An IP block of a network. ``gateway_ip`` is ``None`` for "no gateway"."""
+
+    id: str
+    tenant_id: str
+    network_id: str
+    name: str
+    cidr: IPNetwork
+    gateway_ip: IPAddress | None
+    allocation_pools: tuple[AllocationPool, ...]
+    dns_nameservers: tuple[IPAddress, ...] = ()
+    host_routes: tuple[HostRoute, ...] = ()
+    enable_dhcp: bool = True
+    shared: bool = field(default=False, compare=False)
+    """Mirrors the network's ``shared`` (read by the v2 policy)."""
+
+    @property
+    def ip_version(self) -> int:
+        return self.cidr.version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FixedIP:
+    """An address a port holds on one of its network's subnets."""
+
+    subnet_id: str
+    ip_address: IPAddress
