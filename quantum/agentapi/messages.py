@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import ip_address
 from typing import Any
 
 from quantum.core import exceptions as exc
@@ -39,10 +39,10 @@ from quantum.core.agents import TUNNEL_TYPES, PortCounters, QosLimit
 from quantum.core.mac import is_multicast, parse_mac
 from quantum.core.networks import NetworkSegment, NetworkType
 from quantum.core.status import ReportedStatus
+from quantum.core.subnets import IPAddress
 from quantum.core.text import NAME_MAX
 
 Json = dict[str, Any]
-IpAddress = IPv4Address | IPv6Address
 
 REASON_MAX = 255
 """Longest reason kept from a status report."""
@@ -98,7 +98,7 @@ def _tunnel_types(body: Mapping[str, Any]) -> frozenset[NetworkType]:
     return frozenset(NetworkType(n) for n in names)
 
 
-def _ip(value: Any, name: str) -> IpAddress:
+def _ip(value: Any, name: str) -> IPAddress:
     try:
         return ip_address(value)
     except ValueError:
@@ -109,7 +109,7 @@ def _ip(value: Any, name: str) -> IpAddress:
 class HostReport:
     """An agent's registration and heartbeat: its host's tunnel endpoint."""
 
-    tunnel_ip: IpAddress | None
+    tunnel_ip: IPAddress | None
     tunnel_types: frozenset[NetworkType] = frozenset()
     agent_version: str = ""
 
@@ -231,7 +231,7 @@ class Endpoint:
     """Another registered host's tunnel endpoint (its agent may be dead)."""
 
     host: str
-    ip: IpAddress
+    ip: IPAddress
     tunnel_types: frozenset[NetworkType]
 
     def to_json(self) -> Json:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from ipaddress import IPv4Address, IPv6Address
 
 from quantum.core.networks import NetworkSegment, NetworkType
 from quantum.core.ports import Port
+from quantum.core.subnets import IPAddress
 
 TUNNEL_TYPES = frozenset({NetworkType.GRE, NetworkType.VXLAN})
 """The network types a host's tunnel endpoint may carry."""
@@ -23,7 +23,7 @@ class AgentHost:
     """
 
     host: str
-    tunnel_ip: IPv4Address | IPv6Address | None
+    tunnel_ip: IPAddress | None
     tunnel_types: frozenset[NetworkType] = frozenset()
     agent_version: str = ""
     last_seen: datetime | None = None
