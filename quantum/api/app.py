@@ -32,7 +32,6 @@ from quantum.api.extension_loader import load_registry
 from quantum.api.extensions import (
     TENANT_RULE,
     TENANT_WRITE_RULE,
-    ExtensionDescriptor,
     ExtensionRegistry,
     ExtensionsFilter,
 )
@@ -43,23 +42,18 @@ from quantum.api.v1.authorize import AuthorizeFilter
 from quantum.api.v1.override import MethodOverride
 from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1, VERSIONS, ApiVersion
+from quantum.api.v2 import catalog as v2_catalog
 from quantum.api.v2 import faults as v2_faults
 from quantum.api.v2 import policy as v2_policy
-from quantum.api.v2.resources import agent as v2_agent
-from quantum.api.v2.resources import network as v2_network
-from quantum.api.v2.resources import port as v2_port
-from quantum.api.v2.resources import subnet as v2_subnet
+from quantum.api.v2.backend import bind
 from quantum.api.v2.router import ApiV2, Served
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
 from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
 from quantum.plugins.interface import (
-    UNBOUND,
-    AgentAdmin,
     AgentStateSource,
     CorePlugin,
-    PortBinder,
     V2Capable,
 )
 from quantum.plugins.loader import load_plugin
@@ -190,55 +184,6 @@ def versions_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes
 
 V2_0_NAME = "v2.0"
 
-V2_EXTENSIONS: tuple[ExtensionDescriptor, ...] = (
-    ExtensionDescriptor(
-        alias="provider",
-        name="Provider Network",
-        description="Expose mapping of virtual networks to physical networks",
-        namespace="http://docs.openstack.org/ext/provider/api/v2.0",
-        updated="2013-02-03T10:00:00-00:00",
-    ),
-    ExtensionDescriptor(
-        alias="external-net",
-        name="Neutron external network",
-        description="Adds external network attribute to network resource.",
-        namespace="http://docs.openstack.org/ext/external-net/api/v2.0",
-        updated="2013-02-03T10:00:00-00:00",
-    ),
-    ExtensionDescriptor(
-        alias="binding",
-        name="Port Binding",
-        description="Expose port bindings of a virtual port to external application",
-        namespace="http://docs.openstack.org/ext/binding/api/v2.0",
-        updated="2013-02-03T10:00:00-00:00",
-    ),
-    ExtensionDescriptor(
-        alias="quotas",
-        name="Quota management support",
-        description="Expose functions for quotas management per tenant",
-        namespace="http://docs.openstack.org/ext/quotas/api/v2.0",
-        updated="2013-02-03T10:00:00-00:00",
-    ),
-    ExtensionDescriptor(
-        alias="agent",
-        name="agent",
-        description="The agent management extension.",
-        namespace="http://docs.openstack.org/ext/agent/api/v2.0",
-        updated="2013-02-03T10:00:00-00:00",
-    ),
-    ExtensionDescriptor(
-        alias="net-mtu",
-        name="Network MTU",
-        description="Provides MTU attribute for a network resource.",
-        namespace="http://docs.openstack.org/ext/net_mtu/api/v2.0",
-        updated="2015-03-25T10:00:00-00:00",
-    ),
-)
-"""Extensions the v2 API implements; ``provider`` only over a plugin listing it in
-``supported_extension_aliases`` (one with segments), ``agent`` over a plugin whose
-agents report to it (``AgentAdmin``), the others always."""
-ALWAYS_V2 = frozenset({"external-net", "binding", "quotas", "net-mtu"})
-
 
 def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
     """``/v2.0``, served by a plugin with a v2 view of its store (sql, openvswitch)."""
@@ -255,35 +200,18 @@ def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
             return response(environ, start_response)  # type: ignore[no-any-return]
 
         return unserved
-    aliases = set(plugin.supported_extension_aliases) | ALWAYS_V2
-    served = [
-        Served(
-            resource=v2_network.NETWORK, operations=v2_network.operations(plugin.v2)
-        ),
-        Served(resource=v2_subnet.SUBNET, operations=v2_subnet.operations(plugin.v2)),
-        Served(
-            resource=v2_port.PORT,
-            operations=v2_port.operations(
-                plugin.v2,
-                plugin.vif_type if isinstance(plugin, PortBinder) else UNBOUND,
-            ),
-        ),
-    ]
-    if isinstance(plugin, AgentAdmin):
-        served.append(
-            Served(resource=v2_agent.AGENT, operations=v2_agent.operations(plugin))
-        )
-        aliases.add("agent")
-    service.policy.register(v2_policy.rules(s.resource for s in served))
+    served = v2_catalog.catalog(v2_catalog.aliases_of(plugin))
+    own = {e.descriptor.alias for e in v2_catalog.EXTENSIONS}
+    service.policy.register(v2_policy.rules(served.resources))
     return ApiV2(
         plugin.v2,
         service.policy,
-        served,
-        [e for e in V2_EXTENSIONS if e.alias in aliases]
+        [Served(resource=r, operations=bind(r, plugin)) for r in served.resources],
+        [e.descriptor for e in served.extensions]
         + [
             e
             for e in service.extensions.descriptors_for(V2_0_NAME)
-            if e.alias not in {v.alias for v in V2_EXTENSIONS}
+            if e.alias not in own
         ],
         max_body=service.settings.max_request_body_size,
         max_limit=service.settings.pagination_max_limit,

@@ -8,12 +8,16 @@ filters, whose values arrive as strings (``query`` converts those).
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import operator
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from quantum.api.extensions import ExtensionDescriptor
 from quantum.core import exceptions as exc
 from quantum.core import text
 from quantum.core.listing import ListQuery
@@ -117,9 +121,54 @@ def any_value(name: str, value: Any) -> Any:
     return value
 
 
+OMIT: Any = object()
+"""What a render hook returns for an attribute the item does not show (a network
+without a segment has no ``provider:*``)."""
+
+SCALARS: frozenset[Any] = frozenset({to_bool, to_int, to_uuid, to_tenant, to_mac})
+"""Converters whose values are JSON scalars, shown as the item holds them."""
+
+UUID_TEXT = (
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+Render = Callable[[Any, Any], Any]
+"""(domain item, plugin) -> the attribute's value on the wire, or ``OMIT``."""
+
+Compose = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+"""The validated attributes of a create -> further keyword arguments of the
+resource's create type, for attributes that are no plain domain attribute
+(``provider:*`` -> ``segment``)."""
+
+PLAIN = (str, int, bool, float, type(None))
+
+
+def wire(value: Any) -> Any:
+    """A domain value as JSON: sequences as lists, mappings and dataclasses as
+    objects, enums as their values, anything else (addresses, CIDRs) as text."""
+    kind = type(value)
+    if kind in PLAIN:
+        return value
+    if isinstance(value, tuple | list):
+        return [wire(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value):
+        return {f.name: wire(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return str(value)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Field:
-    """One attribute of a resource.
+    """One attribute of a resource: how it is parsed, checked, shown and stored.
+
+    ``attr`` is the domain attribute it reads (the item's) and writes (the create
+    and update types'): by default the name with ``:`` as ``_``
+    (``binding:host_id`` -> ``binding_host_id``); None for an attribute that is
+    none (its ``render`` computes it, a ``Compose`` hook writes it). ``render``
+    computes a shown value the domain item does not hold as such (``status``).
 
     ``default`` applies to an omitted attribute on create (``UNSET``: the plugin
     computes it); ``required`` means it must be given. ``admin_only`` attributes are
@@ -129,6 +178,10 @@ class Field:
 
     name: str
     convert: Convert = any_value
+    attr: str | None = ""
+    render: Render | None = None
+    omittable: bool = False
+    """``render`` may return ``OMIT``: the key is then left out of the view."""
     default: Any = UNSET
     required: bool = False
     on_create: bool = True
@@ -137,6 +190,11 @@ class Field:
     admin_only: bool = False
     set_by_admin: bool = False
     """Everybody sees it, but only an admin may set it to a non-default value."""
+    policy: str | None = None
+    """A default rule for ``create_<resource>:<name>`` and
+    ``update_<resource>:<name>`` when the attribute is written (any value), e.g.
+    ``rule:admin_or_network_owner``; evaluated by the controller against the
+    item's target (``quantum.api.v2.policy``)."""
     sortable: bool = True
     filterable: bool = True
     query_convert: Convert | None = None
@@ -147,6 +205,10 @@ class Field:
     shown: Mapping[str, Any] | None = None
     """The schema of the value in responses, where it differs from ``schema``."""
 
+    def __post_init__(self) -> None:
+        if self.attr == "":
+            object.__setattr__(self, "attr", self.name.replace(":", "_"))
+
     def query(self, text: str) -> Any:
         """A filter value (always a string on the wire) as the attribute's type."""
         if self.query_convert is not None:
@@ -154,6 +216,43 @@ class Field:
         if self.convert in (to_bool, to_int):
             return self.convert(self.name, text)
         return text
+
+    def getter(self, plugin: Any) -> Callable[[Any], Any]:
+        """How the view reads this attribute from a domain item."""
+        render = self.render
+        if render is not None:
+            return lambda item: render(item, plugin)
+        if self.attr is None:
+            raise ValueError(f"{self.name}: neither a domain attribute nor a render")
+        read = operator.attrgetter(self.attr)
+        if isinstance(self.convert, String | OneOf) or self.convert in SCALARS:
+            # PERF: a scalar is shown as the item holds it; no walk over the value.
+            return read
+        return lambda item: wire(read(item))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """A member action, ``PUT /<collection>/<id>/<name>`` with a JSON object body
+    (``add_router_interface``): the backend's method of the same name is called
+    with (scope, id, body) and its answer is the response body. The policy rule is
+    ``<name>`` (default ``rule:admin_or_owner``, checked against the item);
+    whoever may not see the item gets its not-found."""
+
+    name: str
+    rule: str = "rule:admin_or_owner"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parent:
+    """Where a sub-resource lives: ``/<collection>/<id>/<child collection>``.
+
+    ``field`` is the child's attribute naming its parent (``network_id``): the
+    controller checks that the caller may see the parent, filters the list by it,
+    sets it on create and answers not-found for a child of another parent."""
+
+    collection: str
+    field: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,32 +262,145 @@ class Resource:
     ``admin_only``: the whole resource is for administrators; every verb's
     ``<verb>_<resource>`` rule is ``admin_only`` and is checked before anything is
     read, so anybody else gets 403 (agents), not a not-found.
+
+    ``service`` names the backend the controller calls (``quantum.api.v2.backend``);
+    ``create_type``/``update_type`` are the domain requests it takes, built from the
+    fields' ``attr`` (and ``compose`` hooks); ``not_found`` is the error for an id
+    nobody may see.
     """
 
     name: str
     collection: str
     fields: tuple[Field, ...]
     admin_only: bool = False
+    service: str = ""
+    """Default: the collection."""
+    create_type: Callable[..., Any] | None = None
+    update_type: Callable[..., Any] | None = None
+    compose: tuple[Compose, ...] = ()
+    not_found: Callable[[str], exc.QuantumError] | None = None
+    actions: tuple[Action, ...] = ()
+    parent: Parent | None = None
+    id_pattern: str = UUID_TEXT
+    """What a member id in the path must look like (else 404)."""
+    backend: Callable[[Any], Any] | None = None
+    """plugin -> the service, where it is neither ``plugin.<service>`` nor the
+    plugin's flat v2 methods (``quantum.api.v2.backend``)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
+    def action(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+    @property
+    def service_name(self) -> str:
+        return self.service or self.collection
+
+    def missing(self, item_id: str) -> exc.QuantumError:
+        if self.not_found is not None:
+            return self.not_found(item_id)
+        return exc.NotFound(message=f"{self.name} {item_id} could not be found")
+
+    def extended(self, fields: Sequence[Field], compose: Sequence[Compose]) -> Resource:
+        """This resource with an extension's attributes (``Extension.extends``)."""
+        clash = {f.name for f in fields} & {f.name for f in self.fields}
+        if clash:
+            raise ValueError(f"{self.name}: attributes declared twice: {sorted(clash)}")
+        return dataclasses.replace(
+            self,
+            fields=self.fields + tuple(fields),
+            compose=self.compose + tuple(compose),
+        )
+
+    def to_create(self, attrs: Mapping[str, Any]) -> Any:
+        """The domain create request of one validated item."""
+        kwargs: dict[str, Any] = {"tenant_id": attrs["tenant_id"]}
+        for field in self.fields:
+            if (
+                field.attr is not None
+                and field.on_create
+                and field.name in attrs
+                and field.name not in ("tenant_id", "project_id")
+            ):
+                kwargs[field.attr] = attrs[field.name]
+        for hook in self.compose:
+            kwargs.update(hook(attrs))
+        if self.create_type is None:
+            return kwargs
+        return self.create_type(**kwargs)
+
+    def to_update(self, changes: Mapping[str, Any]) -> Any:
+        """The domain update request of validated changes."""
+        kwargs = {}
+        for name, value in changes.items():
+            field = self.field(name)
+            if field is not None and field.attr is not None:
+                kwargs[field.attr] = value
+        if self.update_type is None:
+            return kwargs
+        return self.update_type(**kwargs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extend:
+    """What an extension adds to an existing resource."""
+
+    fields: tuple[Field, ...] = ()
+    compose: tuple[Compose, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extension:
+    """A v2 API extension: one module (``quantum.api.v2.extensions``).
+
+    Served only when its alias is enabled (``quantum.api.v2.catalog``: the plugin's
+    ``supported_extension_aliases``, plus the ones always on); it may add
+    ``resources`` and ``extends`` existing ones (by resource name) with fields. A
+    field of an extension that is not enabled is unknown: refused in a body (400),
+    ignored as a filter, never shown.
+    """
+
+    descriptor: ExtensionDescriptor
+    """What ``/v2.0/extensions`` lists; its alias enables it."""
+    resources: tuple[Resource, ...] = ()
+    extends: Mapping[str, Extend] = dataclasses.field(default_factory=dict)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Operations:
-    """What the controller calls for one resource, bound to the plugin at start.
+    """What the controller calls for one resource, bound to the backend at start
+    (``quantum.api.v2.backend``).
 
-    Request values are the validated attribute maps of ``Controller``; results are
-    the plugin's dataclasses, which ``view`` turns into the wire dict.
+    Request values are the domain requests of the resource (``Resource.to_create``,
+    ``to_update``); results are domain items, which ``view`` turns into the wire
+    dict.
     """
 
     list: Callable[[Scope, ListQuery], Sequence[Any]]
     show: Callable[[Scope, str], Any]
-    create: Callable[[Scope, Sequence[Mapping[str, Any]]], Sequence[Any]]
-    update: Callable[[Scope, str, Mapping[str, Any], Callable[[Any], None]], Any]
+    create: Callable[[Scope, Sequence[Any]], Sequence[Any]]
+    update: Callable[[Scope, str, Any, Callable[[Any], None]], Any]
     """(scope, id, changes, authorize): ``authorize`` is called with the item as
     it is, in the update's transaction, and raises to refuse it."""
     delete: Callable[[Scope, str], None]
     view: Callable[[Any], dict[str, Any]]
     not_found: Callable[[str], exc.QuantumError]
     """The error that says an id does not exist (also: may not be seen)."""
+    actions: Mapping[str, Callable[[Scope, str, Any], Any]] = dataclasses.field(
+        default_factory=dict
+    )
+    """Member actions by name: (scope, id, body) -> the response body."""
+
+
+def compile_view(resource: Resource, plugin: Any) -> Callable[[Any], dict[str, Any]]:
+    """The view of ``resource``: its visible attributes of a domain item."""
+    getters = tuple((f.name, f.getter(plugin)) for f in resource.fields if f.visible)
+    if not any(f.omittable for f in resource.fields):
+        return lambda item: {name: get(item) for name, get in getters}
+
+    def view(item: Any) -> dict[str, Any]:
+        found = {name: get(item) for name, get in getters}
+        return {k: v for k, v in found.items() if v is not OMIT}
+
+    return view

@@ -28,7 +28,7 @@ from quantum.api.v2.attributes import (
     to_tenant,
     to_uuid,
 )
-from quantum.api.v2.resources import RESOURCES
+from quantum.api.v2.catalog import EVERYTHING
 from quantum.core.quotas import QuotaResource
 from quantum.core.text import TENANT_MAX
 
@@ -74,7 +74,8 @@ FAULTS = {
 }
 
 DESCRIPTION = """\
-Generated from the resource specs of quantum/api/v2/resources by
+Generated from the resource specs of quantum/api/v2/resources and the
+extensions of quantum/api/v2/extensions (all of them on) by
 `python -m quantum.api.v2.openapi`; do not edit.
 
 **Who asks.** Under `auth_strategy = noauth` the tenant is `X-Project-Id` (else
@@ -606,7 +607,7 @@ def _components(resources: Sequence[Resource]) -> dict[str, Any]:
     }
 
 
-def document(resources: Sequence[Resource] = RESOURCES) -> dict[str, Any]:
+def document(resources: Sequence[Resource] = EVERYTHING.resources) -> dict[str, Any]:
     """The OpenAPI document of the v2.0 API serving ``resources``."""
     paths: dict[str, Any] = {}
     for resource in resources:
@@ -626,7 +627,7 @@ def document(resources: Sequence[Resource] = RESOURCES) -> dict[str, Any]:
     }
 
 
-def render(resources: Sequence[Resource] = RESOURCES) -> str:
+def render(resources: Sequence[Resource] = EVERYTHING.resources) -> str:
     """The document as etc/openapi/quantum-v2.0.json holds it."""
     return json.dumps(document(resources), indent=2, ensure_ascii=False) + "\n"
 

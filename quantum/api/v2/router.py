@@ -4,7 +4,8 @@
 Each request runs the same steps (``ApiV2.respond``): strip ``.json``, find the
 route, read who asks (``context.scope_of``), parse and validate the body against
 the resource's spec, check the attribute rules (admin-only attributes), call the
-plugin through the resource's ``Operations``, render the view and drop what the
+backend through the resource's ``Operations`` (``quantum.api.v2.backend``), render
+the view and drop what the
 caller may not see or did not ask for. Any ``QuantumError`` becomes its fault
 (``faults.fault``); anything else is a logged 500 with a generic body.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,7 +337,7 @@ class ApiV2:
                 raise exc.PolicyNotAuthorized(action=action)
             explicit = {k: attrs[k] for k in given if k in attrs}
             self._check_attributes(resource, "create", explicit, caller, item_target)
-            items.append(attrs)
+            items.append(resource.to_create(attrs))
         created = served.operations.create(caller.scope, items)
         hidden = self._hidden(resource, caller)
         views = [self._shown(served.operations.view(c), hidden, ()) for c in created]
@@ -366,7 +367,9 @@ class ApiV2:
             self._check_attributes(resource, "update", changes, caller, item_target)
 
         # PERF: the item is loaded, checked and changed in one transaction.
-        updated = served.operations.update(caller.scope, item_id, changes, authorize)
+        updated = served.operations.update(
+            caller.scope, item_id, resource.to_update(changes), authorize
+        )
         view = self._shown(
             served.operations.view(updated), self._hidden(resource, caller), ()
         )
@@ -478,6 +481,3 @@ def updating(resource: Resource, raw: Mapping[str, Any]) -> dict[str, Any]:
             raise exc.InvalidInput(reason=f"Cannot update read-only attribute {key}")
         changes[key] = field.convert(key, value)
     return changes
-
-
-Binder = Callable[[CorePluginV2], Operations]

@@ -11,7 +11,7 @@ import pytest
 
 from quantum.api.v2 import openapi
 from quantum.api.v2.attributes import Field, Resource, string
-from quantum.api.v2.resources import RESOURCES
+from quantum.api.v2.catalog import EVERYTHING
 from tests.api.v2.client import ADMIN, V2
 from tests.conftest import make_api
 
@@ -34,9 +34,9 @@ def test_every_served_resource_and_attribute_is_documented(
     api = make_api("openvswitch-sqlite", scratch_dir, tmp_path)
     v2 = V2(api.client, api.plugin)
     served = [r["collection"] for r in v2.get("/", ADMIN).json["resources"]]
-    assert served == [r.collection for r in RESOURCES]
+    assert served == [r.collection for r in EVERYTHING.resources]
     doc = openapi.document()
-    for resource in RESOURCES:
+    for resource in EVERYTHING.resources:
         assert {
             f"/{resource.collection}",
             f"/{resource.collection}/{{{resource.name}_id}}",

@@ -65,9 +65,9 @@ def test_a_missing_or_broken_policy_file_stops_the_start(tmp_path: Path) -> None
 def _all_defaults() -> dict[str, str]:
     from quantum.api.extensions import TENANT_RULE, TENANT_WRITE_RULE
     from quantum.api.v2 import policy as v2_policy
-    from quantum.api.v2.resources import network, port, subnet
+    from quantum.api.v2.catalog import EVERYTHING
 
-    resources = (network.NETWORK, port.PORT, subnet.SUBNET)
+    resources = EVERYTHING.resources
     rules = [
         *DEFAULT_RULES,
         TENANT_RULE,

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""One module per v2 resource: its attribute spec, its view, its plugin calls."""
+"""One module per core v2 resource: its declaration (``Resource``), which drives
+parsing, validation, policy, the view and the backend calls. Extensions add more
+(``quantum.api.v2.extensions``); ``quantum.api.v2.catalog`` puts them together."""
 
-from quantum.api.v2.resources import agent, network, port, subnet
+from quantum.api.v2.resources import network, port, subnet
 
-RESOURCES = (network.NETWORK, subnet.SUBNET, port.PORT, agent.AGENT)
-"""Every resource v2.0 serves, in the order of its index (``GET /v2.0``); agents
-only over a plugin whose agents report to it (Open vSwitch)."""
+CORE = (network.NETWORK, subnet.SUBNET, port.PORT)
+"""The core resources, in the order of the index (``GET /v2.0``)."""

@@ -10,13 +10,14 @@ other agents take their tunnels to it down (its next heartbeat registers it agai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from quantum.api.v2.attributes import Field, Operations, Resource, string, to_bool
+from quantum.api.v2.attributes import Field, Resource, string, to_bool
 from quantum.core import exceptions as exc
 from quantum.core.agents import Agent
+from quantum.core.listing import ListQuery
 from quantum.core.scope import Scope
 from quantum.plugins.interface import AgentAdmin
 
@@ -26,15 +27,58 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _STRING = {"type": "string"}
 _TIME = {"type": "string", "nullable": True, "description": TIME_FORMAT}
 
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime(TIME_FORMAT)
+
+
+def _configurations(agent: Agent, plugin: Any) -> dict[str, Any]:
+    host = agent.host
+    return {
+        "tunneling_ip": None if host.tunnel_ip is None else str(host.tunnel_ip),
+        "tunnel_types": sorted(t.value for t in host.tunnel_types),
+        "agent_version": host.agent_version,
+    }
+
+
+class AgentService:
+    """The agents of an ``AgentAdmin`` plugin, in the uniform service shape."""
+
+    def __init__(self, plugin: AgentAdmin) -> None:
+        self.plugin = plugin
+
+    def list(self, scope: Scope, query: ListQuery) -> Sequence[Agent]:
+        return self.plugin.list_agents(query)
+
+    def get(self, scope: Scope, agent_id: str) -> Agent:
+        return self.plugin.get_agent(agent_id)
+
+    def create(
+        self, scope: Scope, items: Sequence[Mapping[str, Any]]
+    ) -> Sequence[Agent]:
+        raise exc.InvalidInput(reason="agents register themselves by their heartbeat")
+
+    def update(
+        self, scope: Scope, agent_id: str, changes: Any, authorize: Any
+    ) -> Agent:
+        raise exc.InvalidInput(reason="agents are read-only")
+
+    def delete(self, scope: Scope, agent_id: str) -> None:
+        self.plugin.delete_agent(agent_id)
+
+
 AGENT = Resource(
     name="agent",
     collection="agents",
     admin_only=True,
+    backend=AgentService,
+    not_found=lambda i: exc.AgentNotFound(agent_id=i),
     fields=(
         Field(name="id", on_create=False, schema=_STRING),
         Field(name="agent_type", convert=string(), on_create=False, sortable=False),
         Field(
             name="binary",
+            render=lambda agent, plugin: BINARY,
             on_create=False,
             sortable=False,
             filterable=False,
@@ -42,33 +86,52 @@ AGENT = Resource(
         ),
         Field(
             name="topic",
+            render=lambda agent, plugin: "N/A",
             on_create=False,
             sortable=False,
             filterable=False,
             schema=_STRING,
         ),
-        Field(name="host", convert=string(), on_create=False),
+        Field(
+            name="host",
+            convert=string(),
+            render=lambda agent, plugin: agent.host.host,
+            on_create=False,
+        ),
         Field(
             name="admin_state_up",
+            render=lambda agent, plugin: True,
             on_create=False,
             sortable=False,
             filterable=False,
             schema={"type": "boolean"},
         ),
-        Field(name="created_at", on_create=False, filterable=False, schema=_TIME),
+        Field(
+            name="created_at",
+            render=lambda agent, plugin: _time(agent.created_at),
+            on_create=False,
+            filterable=False,
+            schema=_TIME,
+        ),
         Field(
             name="started_at",
+            render=lambda agent, plugin: _time(agent.created_at),
             on_create=False,
             sortable=False,
             filterable=False,
             schema=_TIME,
         ),
         Field(
-            name="heartbeat_timestamp", on_create=False, filterable=False, schema=_TIME
+            name="heartbeat_timestamp",
+            render=lambda agent, plugin: _time(agent.host.last_seen),
+            on_create=False,
+            filterable=False,
+            schema=_TIME,
         ),
         Field(name="alive", convert=to_bool, on_create=False, sortable=False),
         Field(
             name="configurations",
+            render=_configurations,
             on_create=False,
             sortable=False,
             filterable=False,
@@ -76,6 +139,7 @@ AGENT = Resource(
         ),
         Field(
             name="description",
+            render=lambda agent, plugin: "",
             on_create=False,
             sortable=False,
             filterable=False,
@@ -83,52 +147,3 @@ AGENT = Resource(
         ),
     ),
 )
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime(TIME_FORMAT)
-
-
-def view(agent: Agent) -> dict[str, Any]:
-    host = agent.host
-    return {
-        "id": agent.id,
-        "agent_type": agent.agent_type,
-        "binary": BINARY,
-        "topic": "N/A",
-        "host": host.host,
-        "admin_state_up": True,
-        "created_at": _time(agent.created_at),
-        "started_at": _time(agent.created_at),
-        "heartbeat_timestamp": _time(host.last_seen),
-        "alive": agent.alive,
-        "configurations": {
-            "tunneling_ip": None if host.tunnel_ip is None else str(host.tunnel_ip),
-            "tunnel_types": sorted(t.value for t in host.tunnel_types),
-            "agent_version": host.agent_version,
-        },
-        "description": "",
-    }
-
-
-def operations(plugin: AgentAdmin) -> Operations:
-    def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Agent]:
-        raise exc.InvalidInput(reason="agents register themselves by their heartbeat")
-
-    def update(
-        scope: Scope,
-        agent_id: str,
-        attrs: Mapping[str, Any],
-        authorize: Callable[[Agent], None],
-    ) -> Agent:
-        raise exc.InvalidInput(reason="agents are read-only")
-
-    return Operations(
-        list=lambda scope, query: plugin.list_agents(query),
-        show=lambda scope, agent_id: plugin.get_agent(agent_id),
-        create=create,
-        update=update,
-        delete=lambda scope, agent_id: plugin.delete_agent(agent_id),
-        view=view,
-        not_found=lambda i: exc.AgentNotFound(agent_id=i),
-    )

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from quantum.api.v2.attributes import (
     Field,
-    Operations,
     Resource,
     string,
     to_bool,
@@ -17,12 +15,9 @@ from quantum.api.v2.attributes import (
     to_uuid,
 )
 from quantum.core import exceptions as exc
-from quantum.core.scope import Scope
-from quantum.core.subnets import AllocationPool, HostRoute, IPAddress, Subnet
-from quantum.core.unset import UNSET
+from quantum.core.subnets import AllocationPool, HostRoute, IPAddress
 from quantum.ipam import allocate, convert
 from quantum.ipam.requests import SubnetRequest, SubnetUpdate
-from quantum.plugins.interface import CorePluginV2
 
 
 def _ip_version(name: str, value: Any) -> int:
@@ -68,11 +63,14 @@ def _list_of(*keys: str) -> dict[str, Any]:
 SUBNET = Resource(
     name="subnet",
     collection="subnets",
+    create_type=SubnetRequest,
+    update_type=SubnetUpdate,
+    not_found=lambda i: exc.SubnetNotFound(subnet_id=i),
     fields=(
         Field(name="id", convert=to_uuid, on_create=False),
         Field(name="name", convert=string(), default="", on_update=True),
         Field(name="tenant_id", convert=to_tenant),
-        Field(name="project_id", convert=to_tenant),
+        Field(name="project_id", convert=to_tenant, attr="tenant_id"),
         Field(name="network_id", convert=to_uuid, required=True),
         # NOTE: a filter value is an integer (?ip_version=abc is 400), as the
         # original converted it; ?ip_version=5 simply matches nothing.
@@ -127,74 +125,3 @@ SUBNET = Resource(
         ),
     ),
 )
-
-
-def view(subnet: Subnet) -> dict[str, Any]:
-    return {
-        "id": subnet.id,
-        "name": subnet.name,
-        "tenant_id": subnet.tenant_id,
-        "project_id": subnet.tenant_id,
-        "network_id": subnet.network_id,
-        "ip_version": subnet.ip_version,
-        "cidr": str(subnet.cidr),
-        "gateway_ip": str(subnet.gateway_ip) if subnet.gateway_ip else None,
-        "allocation_pools": [
-            {"start": str(p.start), "end": str(p.end)} for p in subnet.allocation_pools
-        ],
-        "dns_nameservers": [str(a) for a in subnet.dns_nameservers],
-        "host_routes": [
-            {"destination": str(r.destination), "nexthop": str(r.nexthop)}
-            for r in subnet.host_routes
-        ],
-        "enable_dhcp": subnet.enable_dhcp,
-        "shared": subnet.shared,
-    }
-
-
-def _create(attrs: Mapping[str, Any]) -> SubnetRequest:
-    return SubnetRequest(
-        tenant_id=attrs["tenant_id"],
-        network_id=attrs["network_id"],
-        ip_version=attrs["ip_version"],
-        cidr=attrs["cidr"],
-        name=attrs["name"],
-        gateway_ip=attrs.get("gateway_ip", UNSET),
-        allocation_pools=attrs.get("allocation_pools", UNSET),
-        dns_nameservers=attrs["dns_nameservers"],
-        host_routes=attrs["host_routes"],
-        enable_dhcp=attrs["enable_dhcp"],
-    )
-
-
-def _update(attrs: Mapping[str, Any]) -> SubnetUpdate:
-    return SubnetUpdate(
-        name=attrs.get("name", UNSET),
-        gateway_ip=attrs.get("gateway_ip", UNSET),
-        dns_nameservers=attrs.get("dns_nameservers", UNSET),
-        host_routes=attrs.get("host_routes", UNSET),
-        enable_dhcp=attrs.get("enable_dhcp", UNSET),
-    )
-
-
-def operations(plugin: CorePluginV2) -> Operations:
-    def create(scope: Scope, items: Sequence[Mapping[str, Any]]) -> Sequence[Subnet]:
-        return plugin.create_subnets(scope, [_create(i) for i in items])
-
-    def update(
-        scope: Scope,
-        subnet_id: str,
-        attrs: Mapping[str, Any],
-        authorize: Callable[[Subnet], None],
-    ) -> Subnet:
-        return plugin.update_subnet(scope, subnet_id, _update(attrs), authorize)
-
-    return Operations(
-        list=plugin.list_subnets,
-        show=plugin.get_subnet,
-        create=create,
-        update=update,
-        delete=plugin.delete_subnet,
-        view=view,
-        not_found=lambda i: exc.SubnetNotFound(subnet_id=i),
-    )

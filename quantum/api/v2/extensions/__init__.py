@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The v2 API extensions: one module each, declaring an ``Extension``
+(``quantum.api.v2.attributes``) named ``EXTENSION``.
+
+An extension adds resources (``resources``) and attributes of existing ones
+(``extends={"network": Extend(fields=(...), compose=(...))}``): the fields are
+appended to the resource's own wherever it is served, parsed, checked, shown and
+documented like them. It is served only when its alias is enabled
+(``quantum.api.v2.catalog``). Routers, security groups and the standard attributes
+go here next: write the module and list it in ``EXTENSIONS``.
+"""
+
+from quantum.api.v2.extensions import (
+    agent,
+    binding,
+    external_net,
+    net_mtu,
+    provider,
+    quotas,
+)
+
+EXTENSIONS = (
+    provider.EXTENSION,
+    external_net.EXTENSION,
+    binding.EXTENSION,
+    quotas.EXTENSION,
+    agent.EXTENSION,
+    net_mtu.EXTENSION,
+)
+"""Every v2 extension, in the order ``/v2.0/extensions`` lists them."""
