@@ -294,6 +294,12 @@ class Resource:
         return next((a for a in self.actions if a.name == name), None)
 
     @property
+    def parent_field(self) -> str:
+        if self.parent is None:
+            raise ValueError(f"{self.name} is no sub-resource")
+        return self.parent.field
+
+    @property
     def service_name(self) -> str:
         return self.service or self.collection
 

@@ -329,7 +329,47 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
         del paths[f"/{collection}"]["post"]
     if not any(f.on_update for f in resource.fields):
         del paths[f"/{collection}/{{{member_id}}}"]["put"]
+    for action in resource.actions:
+        paths[f"/{collection}/{{{member_id}}}/{action.name}"] = _action_path(
+            resource, action.name
+        )
+    if resource.parent is not None:
+        parent = {
+            "name": resource.parent.field,
+            "in": "path",
+            "required": True,
+            "schema": UUID,
+        }
+        prefix = f"/{resource.parent.collection}/{{{resource.parent.field}}}"
+        nested = {}
+        for path, item in paths.items():
+            item = dict(item)
+            item["parameters"] = [parent, *item.get("parameters", [])]
+            nested[prefix + path] = item
+        paths = nested
     return paths
+
+
+def _action_path(resource: Resource, action: str) -> dict[str, Any]:
+    member_id = f"{resource.name}_id"
+    return {
+        "parameters": [
+            {"name": member_id, "in": "path", "required": True, "schema": UUID}
+        ],
+        "put": {
+            "tags": [resource.collection],
+            "operationId": f"{action}_{resource.name}",
+            "description": f"The member action {action} (policy rule {action}).",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "responses": {
+                "200": _json({"type": "object"}, "Done."),
+                **_faults("400", "401", "403", "404", "409", "413", "503"),
+            },
+        },
+    }
 
 
 def _fixed_paths() -> dict[str, Any]:

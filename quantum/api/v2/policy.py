@@ -5,8 +5,10 @@ engine (``quantum.api.policy.Policy``) when the v2 app is built.
 Actions are ``<verb>_<resource>`` (``create_network``, ``get_port``...) and, for
 attributes that need more than the resource's rule, ``<verb>_<resource>:<attribute>``:
 ``admin_only`` attributes (provider, binding) for every verb including ``get``, and
-``set_by_admin`` ones (``shared``, ``router:external``) when they are written. The
-target is the resource as the view shows it, with ``project_id`` beside ``tenant_id``.
+``set_by_admin`` ones (``shared``, ``router:external``) when they are written. A
+member action's rule is its name (``add_router_interface``), checked against the
+item. The target is the resource as the view shows it, with ``project_id`` beside
+``tenant_id``.
 """
 
 from __future__ import annotations
@@ -65,6 +67,12 @@ def rules(resources: Iterable[Resource]) -> list[oslo_policy.RuleDefault]:
             oslo_policy.RuleDefault(
                 f"delete_{name}", admin or OWNER_WRITER, f"v2.0: delete a {name}."
             ),
+        ]
+        found += [
+            oslo_policy.RuleDefault(
+                action.name, action.rule, f"v2.0: {action.name} on a {name}."
+            )
+            for action in resource.actions
         ]
         for field in resource.fields:
             verbs: Sequence[str] = ()

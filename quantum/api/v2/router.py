@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from webob import Request, Response
@@ -39,9 +39,6 @@ LOG = logging.getLogger(__name__)
 
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}
 """The policy verb of each method (``<verb>_<resource>``)."""
-UUID_PATH = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +47,35 @@ class Served:
 
     resource: Resource
     operations: Operations
+
+    def id_match(self, item_id: str) -> bool:
+        # NOTE: re.match with "$", as ever: an id may end in one newline and then
+        # simply not be found (the resource's own not-found).
+        return re.match(f"^{self.resource.id_pattern}$", item_id) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Under:
+    """The parent of a sub-resource request: the child's attribute naming it, and
+    the parent's id from the path."""
+
+    field: str
+    parent_id: str
+
+    def fill(self, raw: Any) -> Any:
+        """A create item with its parent set (400 if it names another)."""
+        if not isinstance(raw, dict):
+            return raw
+        given = raw.get(self.field, self.parent_id)
+        if given != self.parent_id:
+            raise exc.InvalidInput(
+                reason=f"{self.field} is the parent's of the path, {self.parent_id}"
+            )
+        return {**raw, self.field: self.parent_id}
+
+
+class _NoRoute(Exception):
+    """A path that routes nowhere (WebOb-style plain 404 of the v2 body)."""
 
 
 def _json(status: str, payload: Any) -> Response:
@@ -73,7 +99,14 @@ class ApiV2:
     ) -> None:
         self.plugin = plugin
         self.policy = policy
-        self.served = {s.resource.collection: s for s in served}
+        self.served = {
+            s.resource.collection: s for s in served if s.resource.parent is None
+        }
+        self.children = {
+            (s.resource.parent.collection, s.resource.collection): s
+            for s in served
+            if s.resource.parent is not None
+        }
         self.extensions = {e.alias: e for e in extensions}
         self.max_body = max_body
         self.max_limit = max_limit
@@ -82,6 +115,8 @@ class ApiV2:
         request = Request(environ)
         try:
             response = self.respond(request)
+        except _NoRoute:
+            response = faults.not_found()
         except exc.QuantumError as error:
             response = faults.fault(error)
         except Exception:  # noqa: BLE001  # NOTE: never a traceback to the client
@@ -121,22 +156,48 @@ class ApiV2:
                 self.policy,
                 self._body,
             )
+        return self.route(request, method, parts, caller)
+
+    def route(
+        self, request: Request, method: str, parts: list[str], caller: Caller
+    ) -> Response:
+        """A resource's path: ``/<collection>[/<id>[/<action>]]``, or a
+        sub-resource's ``/<parent collection>/<id>/<collection>[/<id>]``."""
         served = self.served.get(parts[0])
-        if served is None or len(parts) > 2 or "" in parts:
+        if served is None or len(parts) > 4 or "" in parts:
             return faults.not_found()
         if served.resource.admin_only:
             self._check_admin(served.resource, method, caller)
         if len(parts) == 1:
             return self.collection(request, method, served, caller)
-        return self.member(request, method, served, caller, parts[1])
+        if len(parts) == 2:
+            return self.member(request, method, served, caller, parts[1])
+        if len(parts) == 3 and served.resource.action(parts[2]) is not None:
+            return self.action(request, method, served, caller, parts[1], parts[2])
+        child = self.children.get((parts[0], parts[2]))
+        if child is None:
+            return faults.not_found()
+        if child.resource.admin_only:
+            self._check_admin(child.resource, method, caller)
+        self._check_id(served, parts[1])
+        self._load(served, caller, "get", parts[1])
+        under = Under(child.resource.parent_field, parts[1])
+        if len(parts) == 3:
+            return self.collection(request, method, child, caller, under)
+        return self.member(request, method, child, caller, parts[3], under)
 
     def collection(
-        self, request: Request, method: str, served: Served, caller: Caller
+        self,
+        request: Request,
+        method: str,
+        served: Served,
+        caller: Caller,
+        under: Under | None = None,
     ) -> Response:
         if method == "GET":
-            return self.list(request, served, caller)
+            return self.list(request, served, caller, under)
         if method == "POST":
-            return self.create(request, served, caller)
+            return self.create(request, served, caller, under)
         return faults.method_not_allowed("GET, POST")
 
     def member(
@@ -146,18 +207,49 @@ class ApiV2:
         served: Served,
         caller: Caller,
         item_id: str,
+        under: Under | None = None,
     ) -> Response:
-        if not UUID_PATH.match(item_id):
-            return faults.not_found()
+        self._check_id(served, item_id)
         if method == "GET":
-            return self.show(request, served, caller, item_id)
+            return self.show(request, served, caller, item_id, under)
         if method == "PUT":
-            return self.update(request, served, caller, item_id)
+            return self.update(request, served, caller, item_id, under)
         if method == "DELETE":
-            self._load(served, caller, "delete", item_id)
+            self._load(served, caller, "delete", item_id, under)
             served.operations.delete(caller.scope, item_id)
             return Response(status="204 No Content")
         return faults.method_not_allowed("GET, PUT, DELETE")
+
+    def action(
+        self,
+        request: Request,
+        method: str,
+        served: Served,
+        caller: Caller,
+        item_id: str,
+        name: str,
+    ) -> Response:
+        """``PUT /<collection>/<id>/<action>``: the backend's answer as the body.
+        Whoever may not see the item gets its not-found; whoever may see it but not
+        act on it, 403."""
+        if method != "PUT":
+            return faults.method_not_allowed("PUT")
+        self._check_id(served, item_id)
+        item = self._load(served, caller, "get", item_id)
+        if not self._allows(caller, name, target(served.operations.view(item))):
+            raise exc.PolicyNotAuthorized(action=name)
+        body = self._body(request)
+        if not isinstance(body, dict):
+            raise exc.InvalidInput(reason="the body must be a JSON object")
+        answer = served.operations.actions[name](caller.scope, item_id, body)
+        return _json("200 OK", answer)
+
+    @staticmethod
+    def _check_id(served: Served, item_id: str) -> None:
+        """A member id of the resource's form, else the plain 404 of a path that
+        routes nowhere."""
+        if not served.id_match(item_id):
+            raise _NoRoute()
 
     def _check_admin(self, resource: Resource, method: str, caller: Caller) -> None:
         """403 for a resource only administrators may use (``Resource.admin_only``)."""
@@ -253,12 +345,23 @@ class ApiV2:
             if not self._allows(caller, action, target):
                 raise exc.PolicyNotAuthorized(action=action)
 
-    def _load(self, served: Served, caller: Caller, verb: str, item_id: str) -> Any:
-        """The item, if ``<verb>_<resource>`` allows the caller; else its not-found
-        error, so nobody learns what exists."""
+    def _load(
+        self,
+        served: Served,
+        caller: Caller,
+        verb: str,
+        item_id: str,
+        under: Under | None = None,
+    ) -> Any:
+        """The item, if ``<verb>_<resource>`` allows the caller (and it is a child
+        of ``under``'s parent); else its not-found error, so nobody learns what
+        exists."""
         item = served.operations.show(caller.scope, item_id)
+        view = served.operations.view(item)
+        if under is not None and view.get(under.field) != under.parent_id:
+            raise served.operations.not_found(item_id)
         action = f"{verb}_{served.resource.name}"
-        if not self._allows(caller, action, target(served.operations.view(item))):
+        if not self._allows(caller, action, target(view)):
             raise served.operations.not_found(item_id)
         return item
 
@@ -274,27 +377,42 @@ class ApiV2:
 
     # -- operations --------------------------------------------------------------------
 
-    def list(self, request: Request, served: Served, caller: Caller) -> Response:
+    def list(
+        self,
+        request: Request,
+        served: Served,
+        caller: Caller,
+        under: Under | None = None,
+    ) -> Response:
         params = request.GET
         resource = served.resource
         parsed = listing.parse(params, resource, caller.scope, self.max_limit)
-        items = served.operations.list(caller.scope, parsed.query)
+        query = parsed.query
+        if under is not None:
+            filters = {**query.filters, under.field: (under.parent_id,)}
+            query = replace(query, filters=filters)
+        items = served.operations.list(caller.scope, query)
         views = [served.operations.view(i) for i in items]
         hidden = self._hidden(resource, caller)
         body: dict[str, Any] = {
             resource.collection: [self._shown(v, hidden, parsed.fields) for v in views]
         }
         page_links = listing.links(
-            request.path_url, params, parsed.query, [v["id"] for v in views]
+            request.path_url, params, query, [v["id"] for v in views]
         )
         if page_links:
             body[f"{resource.collection}_links"] = page_links
         return _json("200 OK", body)
 
     def show(
-        self, request: Request, served: Served, caller: Caller, item_id: str
+        self,
+        request: Request,
+        served: Served,
+        caller: Caller,
+        item_id: str,
+        under: Under | None = None,
     ) -> Response:
-        item = self._load(served, caller, "get", item_id)
+        item = self._load(served, caller, "get", item_id, under)
         body = self._shown(
             served.operations.view(item),
             self._hidden(served.resource, caller),
@@ -302,7 +420,13 @@ class ApiV2:
         )
         return _json("200 OK", {served.resource.name: body})
 
-    def create(self, request: Request, served: Served, caller: Caller) -> Response:
+    def create(
+        self,
+        request: Request,
+        served: Served,
+        caller: Caller,
+        under: Under | None = None,
+    ) -> Response:
         resource = served.resource
         body = self._body(request)
         if not isinstance(body, dict):
@@ -330,6 +454,8 @@ class ApiV2:
             raise exc.InvalidInput(reason="unexpected keys beside the resource")
         items = []
         for raw in raw_items:
+            if under is not None:
+                raw = under.fill(raw)
             attrs, given = creating(resource, raw, caller.scope)
             item_target = target(attrs)
             action = f"create_{resource.name}"
@@ -346,7 +472,12 @@ class ApiV2:
         return _json("201 Created", {resource.name: views[0]})
 
     def update(
-        self, request: Request, served: Served, caller: Caller, item_id: str
+        self,
+        request: Request,
+        served: Served,
+        caller: Caller,
+        item_id: str,
+        under: Under | None = None,
     ) -> Response:
         resource = served.resource
         body = self._body(request)
@@ -361,7 +492,10 @@ class ApiV2:
         action = f"update_{resource.name}"
 
         def authorize(item: Any) -> None:
-            item_target = target(served.operations.view(item))
+            view = served.operations.view(item)
+            if under is not None and view.get(under.field) != under.parent_id:
+                raise served.operations.not_found(item_id)
+            item_target = target(view)
             if not self._allows(caller, action, item_target):
                 raise served.operations.not_found(item_id)
             self._check_attributes(resource, "update", changes, caller, item_target)
