@@ -191,10 +191,12 @@ class Field:
     set_by_admin: bool = False
     """Everybody sees it, but only an admin may set it to a non-default value."""
     policy: str | None = None
-    """A default rule for ``create_<resource>:<name>`` and
-    ``update_<resource>:<name>`` when the attribute is written (any value), e.g.
-    ``rule:admin_or_network_owner``; evaluated by the controller against the
-    item's target (``quantum.api.v2.policy``)."""
+    """The default rule of ``create_<resource>:<name>`` (and
+    ``update_<resource>:<name>`` when it is updatable), checked whenever a body
+    gives the attribute (``policy_when``: only for the values it accepts), e.g.
+    ``rule:admin_or_network_owner``; the controller evaluates it against the item
+    with its ``Resource.owner`` (``quantum.api.v2.policy``)."""
+    policy_when: Callable[[Any], bool] | None = None
     sortable: bool = True
     filterable: bool = True
     query_convert: Convert | None = None
@@ -256,6 +258,18 @@ class Parent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Owner:
+    """The owner of what an item belongs to, for policy targets: the target of an
+    item gets ``key`` = the ``tenant_id`` of the ``collection`` item its ``field``
+    names (a port's ``network_tenant_id``), read by the controller when a rule
+    needs it."""
+
+    field: str
+    collection: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Resource:
     """A v2 resource: body keys and URL collection, and its attributes.
 
@@ -283,6 +297,8 @@ class Resource:
     parent: Parent | None = None
     id_pattern: str = UUID_TEXT
     """What a member id in the path must look like (else 404)."""
+    owner: Owner | None = None
+    """What policy targets of its items are augmented with (``Owner``)."""
     backend: Callable[[Any], Any] | None = None
     """plugin -> the service, where it is neither ``plugin.<service>`` nor the
     plugin's flat v2 methods (``quantum.api.v2.backend``)."""

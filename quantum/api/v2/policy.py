@@ -5,7 +5,10 @@ engine (``quantum.api.policy.Policy``) when the v2 app is built.
 Actions are ``<verb>_<resource>`` (``create_network``, ``get_port``...) and, for
 attributes that need more than the resource's rule, ``<verb>_<resource>:<attribute>``:
 ``admin_only`` attributes (provider, binding) for every verb including ``get``, and
-``set_by_admin`` ones (``shared``, ``router:external``) when they are written. A
+``set_by_admin`` ones (``shared``, ``router:external``) when they are written, and
+attributes with their own ``policy`` (a port's ``mac_address``, ``fixed_ips`` and
+reserved ``device_owner``: ``admin_or_network_owner``, against a target the
+controller gives the network's owner as ``network_tenant_id``). A
 member action's rule is its name (``add_router_interface``), checked against the
 item. The target is the resource as the view shows it, with ``project_id`` beside
 ``tenant_id``.
@@ -32,6 +35,11 @@ BASE: tuple[oslo_policy.RuleDefault, ...] = (
         "external",
         "True:%(router:external)s",
         "v2.0: the target network is external.",
+    ),
+    oslo_policy.RuleDefault(
+        "admin_or_network_owner",
+        "rule:context_is_admin or project_id:%(network_tenant_id)s",
+        "v2.0: an administrator, or the owner of the target's network.",
     ),
     oslo_policy.RuleDefault("get_quotas", "rule:admin_only", "v2.0: list quotas."),
     oslo_policy.RuleDefault("get_quota", OWNER, "v2.0: show a tenant's quota."),
@@ -80,6 +88,17 @@ def rules(resources: Iterable[Resource]) -> list[oslo_policy.RuleDefault]:
                 verbs = ("create", "update", "get")
             elif field.set_by_admin:
                 verbs = ("create", "update")
+            if field.policy is not None:
+                verbs = ("create", "update") if field.on_update else ("create",)
+                for verb in verbs:
+                    found.append(
+                        oslo_policy.RuleDefault(
+                            f"{verb}_{name}:{field.name}",
+                            field.policy,
+                            f"v2.0: {verb} {name} giving {field.name}.",
+                        )
+                    )
+                continue
             for verb in verbs:
                 found.append(
                     oslo_policy.RuleDefault(

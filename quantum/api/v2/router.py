@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,6 +36,9 @@ from quantum.core.unset import UNSET
 from quantum.plugins.interface import CorePluginV2
 
 LOG = logging.getLogger(__name__)
+
+ANYBODY = Scope(tenant_id=None, is_admin=True)
+"""The scope of the controller's own reads for policy targets (never shown)."""
 
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}
 """The policy verb of each method (``<verb>_<resource>``)."""
@@ -332,10 +335,24 @@ class ApiV2:
         attrs: Mapping[str, Any],
         caller: Caller,
         target: dict[str, Any],
+        owner: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
+        """The attribute rules of a write: ``admin_only`` and ``set_by_admin``
+        attributes, and those with a ``policy`` of their own, whose target also
+        holds what ``owner`` says (the network's owner of a port)."""
         for name, value in attrs.items():
             field = resource.field(name)
-            if field is None or not (field.admin_only or field.set_by_admin):
+            if field is None:
+                continue
+            if field.policy is not None:
+                if field.policy_when is not None and not field.policy_when(value):
+                    continue
+                action = f"{verb}_{resource.name}:{name}"
+                full = target if owner is None else {**target, **owner()}
+                if not self._allows(caller, action, full):
+                    raise exc.PolicyNotAuthorized(action=action)
+                continue
+            if not (field.admin_only or field.set_by_admin):
                 continue
             # NOTE: spec §2.2: the rule applies to a value that differs from the
             # default, on update as on create (an owner may unshare, not share).
@@ -344,6 +361,20 @@ class ApiV2:
             action = f"{verb}_{resource.name}:{name}"
             if not self._allows(caller, action, target):
                 raise exc.PolicyNotAuthorized(action=action)
+
+    def _owner(
+        self, resource: Resource, item: Mapping[str, Any], scope: Scope
+    ) -> dict[str, Any]:
+        """The policy target ``resource.owner`` adds for ``item``: the owner of
+        what it belongs to, as ``scope`` may see it (its not-found otherwise)."""
+        owner = resource.owner
+        served = None if owner is None else self.served.get(owner.collection)
+        if owner is None or served is None or owner.field not in item:
+            return {}
+        parent = served.operations.view(
+            served.operations.show(scope, item[owner.field])
+        )
+        return {owner.key: parent.get("tenant_id")}
 
     def _load(
         self,
@@ -453,6 +484,7 @@ class ApiV2:
         if len(body) != 1:
             raise exc.InvalidInput(reason="unexpected keys beside the resource")
         items = []
+        owners: dict[Any, Mapping[str, Any]] = {}
         for raw in raw_items:
             if under is not None:
                 raw = under.fill(raw)
@@ -462,7 +494,18 @@ class ApiV2:
             if not self._allows(caller, action, item_target):
                 raise exc.PolicyNotAuthorized(action=action)
             explicit = {k: attrs[k] for k in given if k in attrs}
-            self._check_attributes(resource, "create", explicit, caller, item_target)
+
+            def owner(attrs: Mapping[str, Any] = attrs) -> Mapping[str, Any]:
+                # NOTE: as the caller sees it: what it may not see is not found,
+                # as the store would say.
+                key = attrs.get(resource.owner.field) if resource.owner else None
+                if key not in owners:
+                    owners[key] = self._owner(resource, attrs, caller.scope)
+                return owners[key]
+
+            self._check_attributes(
+                resource, "create", explicit, caller, item_target, owner
+            )
             items.append(resource.to_create(attrs))
         created = served.operations.create(caller.scope, items)
         hidden = self._hidden(resource, caller)
@@ -490,6 +533,16 @@ class ApiV2:
             raise exc.InvalidInput(reason=f"{resource.name} must be a JSON object")
         changes = updating(resource, raw)
         action = f"update_{resource.name}"
+        extra: Mapping[str, Any] = {}
+        if resource.owner is not None and any(
+            (f := resource.field(k)) is not None and f.policy is not None
+            for k in changes
+        ):
+            # NOTE: read before the update, only when a rule needs it: the owner
+            # of what the item belongs to, whoever may see that (a port's network
+            # never changes).
+            seen = served.operations.view(served.operations.show(caller.scope, item_id))
+            extra = self._owner(resource, seen, ANYBODY)
 
         def authorize(item: Any) -> None:
             view = served.operations.view(item)
@@ -498,7 +551,9 @@ class ApiV2:
             item_target = target(view)
             if not self._allows(caller, action, item_target):
                 raise served.operations.not_found(item_id)
-            self._check_attributes(resource, "update", changes, caller, item_target)
+            self._check_attributes(
+                resource, "update", changes, caller, item_target, lambda: extra
+            )
 
         # PERF: the item is loaded, checked and changed in one transaction.
         updated = served.operations.update(

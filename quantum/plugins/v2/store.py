@@ -56,7 +56,6 @@ from quantum.plugins.v2.quotas import Quotas
 from quantum.plugins.v2.subnets import Subnets
 
 DHCP_OWNER = "network:dhcp"
-RESERVED_OWNER_PREFIX = "network:"
 L3_OWNERS = frozenset(
     {"network:router_interface", "network:router_gateway", "network:floatingip"}
 )
@@ -519,21 +518,9 @@ class V2Store:
             ports.append(port)
         return ports
 
-    def _check_owner(
-        self, scope: Scope, network: NetworkRow, device_owner: str | None
-    ) -> None:
-        if (
-            device_owner
-            # NOTE: any case: agents and clients compare owners loosely, and
-            # ``NETWORK:dhcp`` must not pass for a tenant where ``network:dhcp`` won't.
-            and device_owner.lower().startswith(RESERVED_OWNER_PREFIX)
-            and not scope.owns(network.tenant_id)
-        ):
-            raise exc.PolicyNotAuthorized(action="device_owner " + device_owner)
-
     def create_ports(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
         """All or nothing. Raises NetworkNotFound, NotAuthorized (another tenant's
-        network that is not shared; a reserved device_owner), OverQuota,
+        network that is not shared), OverQuota,
         MacAddressInUse, MacAddressGenerationFailure."""
 
         def work(s: Session) -> list[Port]:
@@ -552,14 +539,9 @@ class V2Store:
                     raise exc.NotAuthorized(
                         reason=f"network {network.id} belongs to another tenant"
                     )
-                if item.mac_address and not scope.owns(network.tenant_id):
-                    # NOTE: spec §2.1 create_port:mac_address, admin_or_network_owner.
-                    raise exc.PolicyNotAuthorized(action="create_port:mac_address")
+                # NOTE: who may give mac_address, fixed_ips or a reserved
+                # device_owner is policy (create_port:<attribute>), the API's.
                 self._check_fixed_ips_count(item.fixed_ips)
-                if item.fixed_ips is not None and not scope.owns(network.tenant_id):
-                    # NOTE: spec §2.1 create_port:fixed_ips, admin_or_network_owner.
-                    raise exc.PolicyNotAuthorized(action="create_port:fixed_ips")
-                self._check_owner(scope, network, item.device_owner)
             self.quotas.check(
                 s, QuotaResource.PORT, Counter(i.tenant_id for i in items)
             )
@@ -629,11 +611,9 @@ class V2Store:
             row, ips = self._port_with_ips(s, scope, port_id)
             if authorize is not None:
                 authorize(row.to_domain(ips))
+            # NOTE: who may change fixed_ips or give a reserved device_owner is
+            # policy (update_port:<attribute>), the API's.
             if changes.device_owner is not None:
-                network = s.get(NetworkRow, row.network_id)
-                if network is None:  # pragma: no cover  # NOTE: the FK forbids it
-                    raise exc.PortNotFoundV2(port_id=port_id)
-                self._check_owner(scope, network, changes.device_owner)
                 row.device_owner = changes.device_owner
             if changes.name is not None:
                 row.name = changes.name
@@ -647,10 +627,6 @@ class V2Store:
                 row.binding_profile = _profile(changes.binding_profile)
             if changes.fixed_ips is not None:
                 self._check_fixed_ips_count(changes.fixed_ips)
-                network = s.get(NetworkRow, row.network_id)
-                if network is None or not scope.owns(network.tenant_id):
-                    # NOTE: spec §2.1 update_port:fixed_ips, admin_or_network_owner.
-                    raise exc.PolicyNotAuthorized(action="update_port:fixed_ips")
                 ips = ipam.replace_port_ips(
                     s, row.network_id, row.id, changes.fixed_ips, self.ip_hold
                 )

@@ -5,6 +5,7 @@ default, and a policy_file changes them without code."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from quantum.api.app import load_app
 from quantum.core.settings import load_settings
@@ -64,6 +65,47 @@ def test_an_update_the_policy_denies_reads_as_missing_and_writes_nothing(
     assert (shown["name"], shown["shared"]) == ("n", False)
     renamed = v2.put(f"/ports/{port['id']}", {"port": {"name": "x"}}, ADMIN)
     assert renamed.json["port"]["name"] == "x"
+
+
+def test_port_attribute_rules_are_policy_and_follow_the_policy_file(
+    tmp_path: Path,
+) -> None:
+    v2 = _client(tmp_path / "custom", "")
+    shared = v2.network(as_=ADMIN, tenant_id="ops", shared=True)
+    other = tenant("other")
+    mac = {"port": {"network_id": shared["id"], "mac_address": "fa:16:3e:00:01:02"}}
+    ips: dict[str, Any] = {"port": {"network_id": shared["id"], "fixed_ips": []}}
+    dhcp = {"port": {"network_id": shared["id"], "device_owner": "network:dhcp"}}
+    own = v2.network(name="mine")
+    router = {"port": {"network_id": own["id"], "device_owner": "Network:router"}}
+    # NOTE: the defaults (spec §2.1): the network's owner or an admin only.
+    for body in (mac, ips, dhcp):
+        assert error(v2.post("/ports", body, other)) == (403, "PolicyNotAuthorized")
+    assert v2.post("/ports", router).status_int == 201
+    port = v2.port(shared["id"], as_=other)
+    grab = {"port": {"device_owner": "network:dhcp"}}
+    assert error(v2.put(f"/ports/{port['id']}", grab, other)) == (
+        403,
+        "PolicyNotAuthorized",
+    )
+    move: dict[str, Any] = {"port": {"fixed_ips": []}}
+    assert error(v2.put(f"/ports/{port['id']}", move, other)) == (
+        403,
+        "PolicyNotAuthorized",
+    )
+    (tmp_path / "custom" / "policy.yaml").write_text(
+        '"create_port:mac_address": ""\n'
+        '"create_port:device_owner": "rule:admin_only"\n'
+        '"update_port:fixed_ips": "rule:admin_or_owner"\n'
+    )
+    made = v2.post("/ports", mac, other)
+    assert made.status_int == 201, made.body
+    assert made.json["port"]["mac_address"] == "fa:16:3e:00:01:02"
+    assert error(v2.post("/ports", router)) == (403, "PolicyNotAuthorized")
+    assert error(v2.post("/ports", ips, other)) == (403, "PolicyNotAuthorized")
+    moved = v2.put(f"/ports/{port['id']}", move, other)
+    assert moved.status_int == 200, moved.body
+    assert moved.json["port"]["fixed_ips"] == []
 
 
 def test_default_rules(sqlite_v2: V2) -> None:

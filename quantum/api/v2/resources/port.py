@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """``/v2.0/ports``: spec §3.3. ``status_reason`` (admin only: it may name hosts)
-says why a port is DOWN. The ``binding:*`` attributes are the ``binding``
-extension's (``quantum.api.v2.extensions.binding``)."""
+says why a port is DOWN. Only the network's owner (or an admin) may choose a port's
+``mac_address`` or ``fixed_ips``, or give it a reserved ``device_owner``
+(``network:*``): the rules ``create_port:<attribute>`` and
+``update_port:<attribute>``, ``admin_or_network_owner`` by default (spec §2.1).
+The ``binding:*`` attributes are the ``binding`` extension's
+(``quantum.api.v2.extensions.binding``)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from quantum.api.v2.attributes import (
     Field,
+    Owner,
     Resource,
     string,
     to_bool,
@@ -40,9 +45,22 @@ FIXED_IPS: dict[str, Any] = {
     },
 }
 
+NETWORK_OWNER = "rule:admin_or_network_owner"
+RESERVED_OWNER_PREFIX = "network:"
+
+
+def reserved_owner(device_owner: str) -> bool:
+    """A ``device_owner`` of the network's own ports (``network:dhcp``...).
+
+    NOTE: any case: agents and clients compare owners loosely, and ``NETWORK:dhcp``
+    must not pass for a tenant where ``network:dhcp`` won't."""
+    return device_owner.lower().startswith(RESERVED_OWNER_PREFIX)
+
+
 PORT = Resource(
     name="port",
     collection="ports",
+    owner=Owner(field="network_id", collection="networks", key="network_tenant_id"),
     create_type=PortCreate,
     update_type=PortUpdate,
     not_found=lambda i: exc.PortNotFoundV2(port_id=i),
@@ -54,11 +72,12 @@ PORT = Resource(
         Field(name="project_id", convert=to_tenant, attr="tenant_id"),
         Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
         Field(name="status", on_create=False, schema=STATUS, render=status),
-        Field(name="mac_address", convert=to_mac),
+        Field(name="mac_address", convert=to_mac, policy=NETWORK_OWNER),
         Field(
             name="fixed_ips",
             convert=fixed_ips,
             on_update=True,
+            policy=NETWORK_OWNER,
             sortable=False,
             schema=FIXED_IPS,
             shown={
@@ -70,7 +89,14 @@ PORT = Resource(
             },
         ),
         Field(name="device_id", convert=string(), default="", on_update=True),
-        Field(name="device_owner", convert=string(), default="", on_update=True),
+        Field(
+            name="device_owner",
+            convert=string(),
+            default="",
+            on_update=True,
+            policy=NETWORK_OWNER,
+            policy_when=reserved_owner,
+        ),
         Field(
             name="status_reason",
             on_create=False,
