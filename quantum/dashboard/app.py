@@ -6,9 +6,18 @@ It does two things and nothing else:
 * serves the single-page app under ``/`` (``static/``: plain ES modules and SVG, no
   build step);
 * proxies ``/v2.0/...`` to the configured API URL, passing the caller's
-  ``X-Auth-Token`` and ``X-Project-Id`` through untouched. The browser so talks to
-  one origin (no CORS on the server) and the dashboard holds no credentials and never
-  reads the database: every change is a public API call made with the user's token.
+  ``X-Auth-Token``, ``X-Project-Id`` and ``X-Roles`` through untouched (under
+  ``auth_strategy = keystone`` the server replaces the last two with what the token
+  says). The browser so talks to one origin (no CORS on the server) and the dashboard
+  holds no credentials and never reads the database: every change is a public API
+  call made with the user's token. One v1.1 resource is proxied too, a port's
+  ``attachment`` (the interface id plugged into it), which v2.0 does not have.
+
+A proxied ``GET`` answered 200 gets an ``ETag`` (a digest of the body) unless the
+server sent one, and a request whose ``If-None-Match`` names it is answered ``304``
+without a body: the page's once-a-second polls then carry nothing when nothing
+changed. ``Vary`` names the identity headers and ``Cache-Control: private,
+no-cache``, so no cache answers one user with another's data.
 
 ``GET /dashboard/config`` tells the page which login to show: with no identity
 service configured (the server's ``auth_strategy = noauth``) a project field, sent as
@@ -21,8 +30,10 @@ as ``X-Auth-Token``. The dashboard keeps neither token.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import mimetypes
+import re
 from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
@@ -36,9 +47,20 @@ from webob import Request, Response
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 STATIC = resources.files("quantum.dashboard") / "static"
-PASSED_REQUEST_HEADERS = ("Content-Type", "Accept", "X-Auth-Token", "X-Project-Id")
+PASSED_REQUEST_HEADERS = (
+    "Content-Type",
+    "Accept",
+    "X-Auth-Token",
+    "X-Project-Id",
+    "X-Roles",
+)
 PASSED_RESPONSE_HEADERS = ("Content-Type", "ETag", "Location")
+IDENTITY_HEADERS = "X-Auth-Token, X-Project-Id, X-Roles"
 API_PREFIX = "/v2.0/"
+V1_ATTACHMENT = re.compile(
+    r"^/v1\.1/tenants/[^/]+/networks/[^/]+/ports/[^/]+/attachment$"
+)
+"""The one v1.1 resource the page uses: plug an interface id into a port, unplug it."""
 
 
 def _error(status: int, kind: str, message: str) -> Response:
@@ -127,6 +149,7 @@ class KeystoneLogin:
                 "token": access.auth_token,
                 "project_id": access.project_id,
                 "project_name": access.project_name,
+                "roles": sorted(access.role_names or ()),
             }
         )
 
@@ -152,7 +175,7 @@ class DashboardApp:
 
     def handle(self, request: Request) -> Response:
         path = request.path_info
-        if path.startswith(API_PREFIX):
+        if path.startswith(API_PREFIX) or V1_ATTACHMENT.match(path):
             return self.proxy(request)
         if path == "/dashboard/config":
             auth = "keystone" if self.keystone else "noauth"
@@ -217,4 +240,25 @@ class DashboardApp:
             value = answer.getheader(name)
             if value is not None:
                 response.headers[name] = value
+        response.headers["Vary"] = IDENTITY_HEADERS
+        response.headers["Cache-Control"] = "private, no-cache"
+        if request.method == "GET" and answer.status == 200:
+            return _conditional(request, response)
         return response
+
+
+def _conditional(request: Request, response: Response) -> Response:
+    """An ETag on a 200 answer; 304 (no body) when the request names it."""
+    etag = response.headers.get("ETag")
+    if etag is None:
+        etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+        response.headers["ETag"] = etag
+    wanted = request.headers.get("If-None-Match", "")
+    tags = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}
+    if etag.removeprefix("W/") in tags or "*" in tags:
+        unchanged = Response(status=304)
+        for name in ("ETag", "Vary", "Cache-Control"):
+            unchanged.headers[name] = response.headers[name]
+        unchanged.headers.pop("Content-Type", None)
+        return unchanged
+    return response

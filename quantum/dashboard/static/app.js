@@ -1,5 +1,6 @@
 // The dashboard's single page: plain ES module, no build step. It talks only to the
-// public v2.0 API (proxied by quantum-dashboard under /v2.0/) with the user's project.
+// service's public API (proxied by quantum-dashboard under /v2.0/, and the v1.1 port
+// attachment) with the user's project.
 
 const POLL_MS = 1000;
 const SVG = "http://www.w3.org/2000/svg";
@@ -7,23 +8,46 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   project: sessionStorage.getItem("project"),
+  projectId: sessionStorage.getItem("projectId"),
   token: sessionStorage.getItem("token"),
-  network: null,
+  admin: sessionStorage.getItem("admin") === "yes",
+  agents: false, // whether /v2.0/agents answers this user (administrators only)
+  view: { page: "networks", id: null },
   shown: "",
+  pageSize: 20,
+  cursors: {}, // list page -> query string of the page shown ("" = the first)
+  links: {}, // list page -> {next, previous} query strings the API offered
+  etags: new Map(), // GET url -> {etag, data}: polls are conditional
+  notModified: 0,
 };
 
 // -- API -------------------------------------------------------------------------
 
-export async function api(method, path, body, prefix = "/v2.0/") {
-  const headers = { Accept: "application/json" };
+function identity(headers) {
   if (state.token) headers["X-Auth-Token"] = state.token;
-  else headers["X-Project-Id"] = state.project;
-  const init = { method, headers };
+  else {
+    headers["X-Project-Id"] = state.project;
+    if (state.admin) headers["X-Roles"] = "admin";
+  }
+}
+
+export async function api(method, path, body, prefix = "/v2.0/") {
+  const url = `${prefix}${path}`;
+  const headers = { Accept: "application/json" };
+  identity(headers);
+  const cached = method === "GET" ? state.etags.get(url) : undefined;
+  if (cached) headers["If-None-Match"] = cached.etag;
+  // NOTE: no-store: the browser's cache never answers; a 304 reaches this code.
+  const init = { method, headers, cache: "no-store" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(`${prefix}${path}`, init);
+  const response = await fetch(url, init);
+  if (response.status === 304 && cached) {
+    state.notModified += 1;
+    return cached.data;
+  }
   const text = await response.text();
   let data = null;
   try {
@@ -34,9 +58,11 @@ export async function api(method, path, body, prefix = "/v2.0/") {
   if (!response.ok) {
     // NOTE: the API's own words; only when it sent none, the HTTP status.
     const fault = data && (data.NeutronError || data.QuantumError);
-    const message = fault && (fault.message || fault.detail);
+    const message = fault && (fault.message || fault.detail || (typeof fault === "string" && fault));
     throw new Error(message || `${response.status} ${response.statusText}`);
   }
+  const etag = response.headers.get("ETag");
+  if (method === "GET" && etag) state.etags.set(url, { etag, data });
   return data;
 }
 
@@ -55,10 +81,12 @@ function fail(error) {
 async function act(work, done) {
   try {
     await work();
-    say(done);
+    say(typeof done === "function" ? done() : done);
     await refresh(true);
+    return true;
   } catch (error) {
     fail(error);
+    return false;
   }
 }
 
@@ -73,6 +101,11 @@ function el(tag, props = {}, ...children) {
 
 function button(label, id, onclick, className = "") {
   return el("button", { type: "button", id, className, textContent: label, onclick });
+}
+
+function named(control, name) {
+  control.setAttribute("aria-label", name);
+  return control;
 }
 
 function adminText(up) {
@@ -91,6 +124,83 @@ async function confirmDelete(what) {
   $("confirm-title").textContent = `Delete ${what}?`;
   $("confirm-text").textContent = `${what} will be deleted. This cannot be undone.`;
   return ask($("confirm-dialog"));
+}
+
+function lines(text) {
+  return text
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+function parsePools(text) {
+  return lines(text).map((line) => {
+    const [start, end, ...rest] = line.split("-").map((part) => part.trim());
+    if (!start || !end || rest.length) {
+      throw new Error(`Allocation pool "${line}" is not first-last (e.g. 10.0.0.10-10.0.0.99).`);
+    }
+    return { start, end };
+  });
+}
+
+function parseRoutes(text) {
+  return lines(text).map((line) => {
+    const parts = line.split(/\s+/).filter((part) => part !== "via");
+    if (parts.length !== 2) {
+      throw new Error(`Host route "${line}" is not "destination next-hop" (e.g. 10.9.0.0/16 10.0.0.2).`);
+    }
+    return { destination: parts[0], nexthop: parts[1] };
+  });
+}
+
+const poolsText = (pools) => pools.map((pool) => `${pool.start}-${pool.end}`).join("\n");
+const routesText = (routes) => routes.map((route) => `${route.destination} ${route.nexthop}`).join("\n");
+
+function networkOptions(select, networks) {
+  const chosen = select.value;
+  select.replaceChildren(
+    ...networks.map((network) => el("option", { value: network.id, textContent: network.name || network.id })),
+  );
+  if (networks.some((network) => network.id === chosen)) select.value = chosen;
+}
+
+function go(hash) {
+  if (location.hash === hash) refresh(true);
+  else location.hash = hash;
+}
+
+// -- pagination: the API's limit/marker links ------------------------------------------
+
+function queryOf(href) {
+  return href ? new URL(href, location.href).search.slice(1) : null;
+}
+
+async function paged(page, collection, filter = "") {
+  const cursor = state.cursors[page] || `limit=${state.pageSize}${filter}`;
+  const body = await api("GET", `${collection}?${cursor}`);
+  const links = body[`${collection}_links`] || [];
+  const next = queryOf(links.find((link) => link.rel === "next")?.href);
+  const previous = queryOf(links.find((link) => link.rel === "previous")?.href);
+  // NOTE: on the first page the API still offers "previous" (an empty page): hide it.
+  state.links[page] = { next, previous: state.cursors[page] ? previous : null };
+  return body[collection];
+}
+
+function renderPager(page) {
+  const pager = document.querySelector(`[data-pager="${page}"]`);
+  const { next, previous } = state.links[page] || {};
+  const move = (query) => () => {
+    state.cursors[page] = query;
+    state.shown = "";
+    refresh(true);
+  };
+  const controls = [];
+  if (state.cursors[page]) {
+    controls.push(named(button("First page", `${page}-first`, move("")), `First page of ${page}`));
+  }
+  if (previous) controls.push(named(button("Previous page", `${page}-previous`, move(previous)), `Previous page of ${page}`));
+  if (next) controls.push(named(button("Next page", `${page}-next`, move(next)), `Next page of ${page}`));
+  pager.replaceChildren(...controls);
 }
 
 // -- networks page -------------------------------------------------------------------
@@ -132,7 +242,7 @@ function renderNetworks(networks, ports) {
     const row = el(
       "tr",
       { id: `network-${network.id}` },
-      el("td", {}, button(network.name || network.id, `open-${network.id}`, () => openNetwork(network.id), "link")),
+      el("td", {}, button(network.name || network.id, `open-${network.id}`, () => go(`#/networks/${network.id}`), "link")),
       el("td", { className: "status", textContent: network.status }),
       el("td", { className: "admin", textContent: adminText(network.admin_state_up) }),
       el("td", { className: "ports", textContent: portsCount(mine) }),
@@ -157,6 +267,7 @@ function renderNetworks(networks, ports) {
     row.querySelector(".link").setAttribute("aria-label", `Open network ${network.name}`);
     body.append(row);
   }
+  renderPager("networks");
 }
 
 function renderTopology(networks, ports) {
@@ -205,9 +316,23 @@ function renderTopology(networks, ports) {
   });
 }
 
-// -- network detail page -------------------------------------------------------------
+// -- a network's detail ----------------------------------------------------------------
 
-function renderDetail(network, subnets, ports) {
+function portToggle(port, id) {
+  const flip = !port.admin_state_up;
+  const name = port.name || port.id;
+  return named(
+    button(`Set ${adminText(flip)}`, id, () =>
+      act(
+        () => api("PUT", `ports/${port.id}`, { port: { admin_state_up: flip } }),
+        `Port ${name} state is now ${adminText(flip)}.`,
+      ),
+    ),
+    `Set port ${name} ${adminText(flip)}`,
+  );
+}
+
+function renderNetwork(network, subnets, ports) {
   $("detail-title").textContent = `Network ${network.name}`;
   const fields = $("detail-fields");
   fields.replaceChildren();
@@ -218,8 +343,7 @@ function renderDetail(network, subnets, ports) {
   ]) {
     fields.append(el("dt", { textContent: term }), el("dd", { textContent: value }));
   }
-  const subnetBody = $("subnets").tBodies[0];
-  subnetBody.replaceChildren(
+  $("subnets").tBodies[0].replaceChildren(
     ...subnets.map((subnet) =>
       el(
         "tr",
@@ -230,48 +354,455 @@ function renderDetail(network, subnets, ports) {
       ),
     ),
   );
-  const portBody = $("ports").tBodies[0];
-  portBody.replaceChildren(
+  $("ports").tBodies[0].replaceChildren(
     ...ports.map((port) => {
-      const flip = !port.admin_state_up;
       const name = port.name || port.id;
-      const toggle = button(`Set ${adminText(flip)}`, `port-admin-${port.id}`, () =>
-        act(
-          () => api("PUT", `ports/${port.id}`, { port: { admin_state_up: flip } }),
-          `Port ${name} state is now ${adminText(flip)}.`,
-        ),
-      );
-      toggle.setAttribute("aria-label", `Set port ${name} ${adminText(flip)}`);
       return el(
         "tr",
         { id: `port-${port.id}` },
-        el("td", { textContent: name }),
+        el("td", {}, named(button(name, `open-port-${port.id}`, () => go(`#/ports/${port.id}`), "link"), `Open port ${name}`)),
         el("td", { textContent: port.fixed_ips.map((ip) => ip.ip_address).join(", ") }),
         el("td", { textContent: port.device_id || "(none)" }),
         el("td", { className: "state", textContent: adminText(port.admin_state_up) }),
         el("td", { className: "status", textContent: port.status }),
-        el("td", {}, toggle),
+        el("td", {}, portToggle(port, `port-admin-${port.id}`)),
       );
     }),
   );
 }
 
-async function openNetwork(id) {
-  state.network = id;
-  state.shown = "";
-  $("networks-page").hidden = true;
-  $("detail-page").hidden = false;
-  await refresh(true);
-  $("back").focus();
+// -- subnets -------------------------------------------------------------------------
+
+async function editSubnet(subnet) {
+  const label = subnet.name || subnet.cidr;
+  $("subnet-edit-title").textContent = `Edit subnet ${label}`;
+  $("edit-subnet-name").value = subnet.name;
+  $("edit-subnet-gateway").value = subnet.gateway_ip || "";
+  $("edit-subnet-dns").value = subnet.dns_nameservers.join("\n");
+  $("edit-subnet-routes").value = routesText(subnet.host_routes);
+  $("edit-subnet-dhcp").checked = subnet.enable_dhcp;
+  if (!(await ask($("subnet-dialog")))) {
+    say(`Subnet ${label} was not changed.`);
+    return;
+  }
+  await act(async () => {
+    // NOTE: only what was changed is sent.
+    const changes = {};
+    const newName = $("edit-subnet-name").value.trim();
+    if (newName !== subnet.name) changes.name = newName;
+    const gateway = $("edit-subnet-gateway").value.trim() || null;
+    if (gateway !== (subnet.gateway_ip || null)) changes.gateway_ip = gateway;
+    const dns = lines($("edit-subnet-dns").value);
+    if (dns.join() !== subnet.dns_nameservers.join()) changes.dns_nameservers = dns;
+    const routes = parseRoutes($("edit-subnet-routes").value);
+    if (routesText(routes) !== routesText(subnet.host_routes)) changes.host_routes = routes;
+    const dhcp = $("edit-subnet-dhcp").checked;
+    if (dhcp !== subnet.enable_dhcp) changes.enable_dhcp = dhcp;
+    if (Object.keys(changes).length === 0) throw new Error(`Nothing to change in subnet ${label}.`);
+    await api("PUT", `subnets/${subnet.id}`, { subnet: changes });
+  }, () => `Subnet ${name({ ...subnet, name: $("edit-subnet-name").value.trim() })} saved.`);
 }
 
-function closeNetwork() {
-  const id = state.network;
-  state.network = null;
+function name(item) {
+  return item.name || item.cidr || item.id;
+}
+
+async function deleteSubnet(subnet) {
+  if (!(await confirmDelete(`subnet ${name(subnet)}`))) {
+    say(`Subnet ${name(subnet)} was not deleted.`);
+    return;
+  }
+  await act(() => api("DELETE", `subnets/${subnet.id}`), `Subnet ${name(subnet)} deleted.`);
+}
+
+function renderSubnets(subnets, networks) {
+  const names = new Map(networks.map((network) => [network.id, network.name || network.id]));
+  networkOptions($("subnet-network"), networks);
+  $("subnet-list").tBodies[0].replaceChildren(
+    ...subnets.map((subnet) => {
+      const label = name(subnet);
+      return el(
+        "tr",
+        { id: `subnet-${subnet.id}` },
+        el("td", { textContent: subnet.name || "(no name)" }),
+        el("td", { textContent: names.get(subnet.network_id) || subnet.network_id }),
+        el("td", { textContent: subnet.cidr }),
+        el("td", { className: "gateway", textContent: subnet.gateway_ip || "(none)" }),
+        el("td", { className: "pools", textContent: poolsText(subnet.allocation_pools).replaceAll("\n", ", ") }),
+        el("td", { className: "dns", textContent: subnet.dns_nameservers.join(", ") }),
+        el("td", { className: "routes", textContent: routesText(subnet.host_routes).replaceAll("\n", ", ") }),
+        el("td", { className: "dhcp", textContent: subnet.enable_dhcp ? "on" : "off" }),
+        el(
+          "td",
+          {},
+          named(button("Edit", `edit-subnet-${subnet.id}`, () => editSubnet(subnet)), `Edit subnet ${label}`),
+          " ",
+          named(button("Delete", `delete-subnet-${subnet.id}`, () => deleteSubnet(subnet)), `Delete subnet ${label}`),
+        ),
+      );
+    }),
+  );
+  renderPager("subnets");
+}
+
+async function createSubnet(event) {
+  event.preventDefault();
+  const cidr = $("subnet-cidr").value.trim();
+  await act(async () => {
+    const subnet = {
+      network_id: $("subnet-network").value,
+      cidr,
+      ip_version: cidr.includes(":") ? 6 : 4,
+      enable_dhcp: $("subnet-dhcp").checked,
+    };
+    const label = $("subnet-name").value.trim();
+    if (label) subnet.name = label;
+    const gateway = $("subnet-gateway").value.trim();
+    if (gateway) subnet.gateway_ip = gateway;
+    const pools = parsePools($("subnet-pools").value);
+    if (pools.length) subnet.allocation_pools = pools;
+    const dns = lines($("subnet-dns").value);
+    if (dns.length) subnet.dns_nameservers = dns;
+    const routes = parseRoutes($("subnet-routes").value);
+    if (routes.length) subnet.host_routes = routes;
+    await api("POST", "subnets", { subnet });
+    const network = $("subnet-network").value;
+    event.target.reset();
+    $("subnet-network").value = network;
+  }, `Subnet ${cidr} created.`);
+}
+
+// -- ports -----------------------------------------------------------------------------
+
+async function deletePort(port, after) {
+  const label = port.name || port.id;
+  if (!(await confirmDelete(`port ${label}`))) {
+    say(`Port ${label} was not deleted.`);
+    return;
+  }
+  if (await act(() => api("DELETE", `ports/${port.id}`), `Port ${label} deleted.`)) after?.();
+}
+
+function attachedTo(port) {
+  if (!port.device_id) return "(nothing)";
+  return port.device_owner ? `${port.device_id} (${port.device_owner})` : port.device_id;
+}
+
+function renderPorts(ports, networks) {
+  const names = new Map(networks.map((network) => [network.id, network.name || network.id]));
+  networkOptions($("port-network"), networks);
+  $("port-list").tBodies[0].replaceChildren(
+    ...ports.map((port) => {
+      const label = port.name || port.id;
+      return el(
+        "tr",
+        { id: `port-row-${port.id}` },
+        el("td", {}, named(button(label, `show-port-${port.id}`, () => go(`#/ports/${port.id}`), "link"), `Open port ${label}`)),
+        el("td", { textContent: names.get(port.network_id) || port.network_id }),
+        el("td", { textContent: port.fixed_ips.map((ip) => ip.ip_address).join(", ") }),
+        el("td", { className: "device", textContent: attachedTo(port) }),
+        el("td", { className: "state", textContent: adminText(port.admin_state_up) }),
+        el("td", { className: "status", textContent: port.status }),
+        el(
+          "td",
+          {},
+          portToggle(port, `ports-admin-${port.id}`),
+          " ",
+          named(button("Delete", `delete-port-${port.id}`, () => deletePort(port)), `Delete port ${label}`),
+        ),
+      );
+    }),
+  );
+  renderPager("ports");
+}
+
+async function createPort(event) {
+  event.preventDefault();
+  const port = { network_id: $("port-network").value };
+  const label = $("port-name").value.trim();
+  if (label) port.name = label;
+  const device = $("port-device").value.trim();
+  if (device) port.device_id = device;
+  let made = null;
+  await act(async () => {
+    ({ port: made } = await api("POST", "ports", { port }));
+    const network = $("port-network").value;
+    event.target.reset();
+    $("port-network").value = network;
+  }, () => `Port ${made.name || made.id} created.`);
+}
+
+// The v1.1 attachment of a port: an interface id (a VIF's iface-id) plugged into it.
+function attachmentPath(port) {
+  const project = encodeURIComponent(state.projectId || state.project);
+  return `tenants/${project}/networks/${port.network_id}/ports/${port.id}/attachment`;
+}
+
+async function loadAttachment(port) {
+  const { attachment } = await api("GET", attachmentPath(port), undefined, "/v1.1/");
+  return attachment?.id || null;
+}
+
+function renderPort(port, networkName, attachment, extensions) {
+  const label = port.name || port.id;
+  $("port-title").textContent = `Port ${label}`;
+  const fields = $("port-fields");
+  fields.replaceChildren();
+  for (const [term, value] of [
+    ["ID", port.id],
+    ["Network", networkName],
+    ["MAC address", port.mac_address],
+    ["Status", port.status],
+    ["Admin state", adminText(port.admin_state_up)],
+    ["Attached to", attachedTo(port)],
+  ]) {
+    fields.append(el("dt", { textContent: term }), el("dd", { textContent: value, className: term.toLowerCase().replaceAll(" ", "-") }));
+  }
+  $("port-actions").replaceChildren(
+    portToggle(port, `port-page-admin-${port.id}`),
+    " ",
+    named(
+      button("Delete", `port-page-delete-${port.id}`, () => deletePort(port, () => go("#/ports"))),
+      `Delete port ${label}`,
+    ),
+  );
+  $("port-ips").tBodies[0].replaceChildren(
+    ...port.fixed_ips.map((ip) =>
+      el("tr", {}, el("td", { textContent: ip.ip_address }), el("td", { textContent: ip.subnet_id })),
+    ),
+  );
+  $("attachment").textContent = attachment ? `Interface ${attachment} is attached.` : "No interface is attached.";
+  $("detach").hidden = !attachment;
+  // The extensions' attributes the port carries ("alias:attribute"), by extension.
+  const carried = Object.keys(port).filter((key) => key.includes(":") || key === "status_reason");
+  const list = $("port-extensions");
+  list.replaceChildren();
+  if (carried.length === 0) {
+    list.append(el("dt", { textContent: "None" }), el("dd", { textContent: "this port shows you no extension attributes" }));
+  }
+  for (const key of carried) {
+    const extension = key.includes(":") ? extensions.get(key.split(":")[0]) : null;
+    const value = port[key];
+    list.append(
+      el("dt", { textContent: key }),
+      el("dd", {
+        textContent: `${typeof value === "object" ? JSON.stringify(value) : value || "(empty)"}${extension ? ` — ${extension}` : ""}`,
+      }),
+    );
+  }
+}
+
+async function attach(event) {
+  event.preventDefault();
+  const port = state.current;
+  const id = $("attach-id").value.trim();
+  const ok = await act(
+    () => api("PUT", attachmentPath(port), { attachment: { id } }, "/v1.1/"),
+    `Interface ${id} attached to port ${port.name || port.id}.`,
+  );
+  if (ok) event.target.reset();
+}
+
+async function detach() {
+  const port = state.current;
+  await act(
+    () => api("DELETE", attachmentPath(port), undefined, "/v1.1/"),
+    `Interface detached from port ${port.name || port.id}.`,
+  );
+}
+
+// -- quotas and agents -------------------------------------------------------------------
+
+function renderQuotas(quota) {
+  $("quota-save").hidden = !state.admin;
+  $("quotas").tBodies[0].replaceChildren(
+    ...Object.entries(quota).map(([resource, { used, limit }]) => {
+      const cell = state.admin
+        ? el("td", {}, el("input", { id: `quota-${resource}`, type: "number", min: -1, value: limit, className: "limit" }))
+        : el("td", { className: "limit", textContent: String(limit) });
+      const row = el(
+        "tr",
+        { id: `quota-row-${resource}` },
+        el("th", { scope: "row", textContent: resource }),
+        el("td", { className: "used", textContent: String(used) }),
+        cell,
+      );
+      row.querySelector("input")?.setAttribute("aria-label", `Limit of ${resource}`);
+      return row;
+    }),
+  );
+}
+
+async function saveQuotas(event) {
+  event.preventDefault();
+  const quota = {};
+  for (const input of $("quotas").querySelectorAll("input")) {
+    quota[input.id.slice("quota-".length)] = Number(input.value);
+  }
+  await act(
+    () => api("PUT", `quotas/${encodeURIComponent(state.projectId || state.project)}`, { quota }),
+    "Limits saved.",
+  );
+}
+
+function renderAgents(agents) {
+  const settable = agents.some((agent) => "admin_state_up" in agent);
+  $("agents").tBodies[0].replaceChildren(
+    ...agents.map((agent) => {
+      const label = `${agent.agent_type} on ${agent.host}`;
+      const actions = el("td", {});
+      if (settable) {
+        const flip = !agent.admin_state_up;
+        actions.append(
+          named(
+            button(`Set admin ${adminText(flip)}`, `agent-admin-${agent.id}`, () =>
+              act(
+                () => api("PUT", `agents/${agent.id}`, { agent: { admin_state_up: flip } }),
+                `Agent ${label} admin state is now ${adminText(flip)}.`,
+              ),
+            ),
+            `Set admin ${adminText(flip)} agent ${label}`,
+          ),
+          " ",
+        );
+      }
+      actions.append(
+        named(
+          button("Delete", `delete-agent-${agent.id}`, async () => {
+            if (!(await confirmDelete(`agent ${label}`))) {
+              say(`Agent ${label} was not deleted.`);
+              return;
+            }
+            await act(() => api("DELETE", `agents/${agent.id}`), `Agent ${label} deleted.`);
+          }),
+          `Delete agent ${label}`,
+        ),
+      );
+      return el(
+        "tr",
+        { id: `agent-${agent.id}` },
+        el("td", { textContent: agent.host }),
+        el("td", { textContent: agent.agent_type }),
+        el("td", { textContent: agent.binary }),
+        el("td", { className: `alive ${agent.alive ? "yes" : "no"}`, textContent: agent.alive ? "alive" : "dead" }),
+        el("td", { className: "admin", textContent: "admin_state_up" in agent ? adminText(agent.admin_state_up) : "(not settable)" }),
+        el("td", { textContent: agent.heartbeat_timestamp || "(never)" }),
+        actions,
+      );
+    }),
+  );
+  renderPager("agents");
+}
+
+// -- the pages ---------------------------------------------------------------------------
+
+const NAMES = "fields=id&fields=name";
+
+function mine() {
+  // NOTE: an administrator sees every project's items; these pages show the project's.
+  return state.admin ? `&tenant_id=${encodeURIComponent(state.projectId || state.project)}` : "";
+}
+
+const PAGES = {
+  networks: {
+    async load() {
+      const networks = await paged("networks", "networks", mine());
+      const filter = networks.map((network) => `network_id=${network.id}`).join("&");
+      const { ports } = networks.length ? await api("GET", `ports?${filter}`) : { ports: [] };
+      return [networks, ports];
+    },
+    render([networks, ports]) {
+      renderNetworks(networks, ports);
+      renderTopology(networks, ports);
+    },
+  },
+  network: {
+    async load(id) {
+      const [{ network }, { subnets }, { ports }] = await Promise.all([
+        api("GET", `networks/${id}`),
+        api("GET", `subnets?network_id=${id}`),
+        api("GET", `ports?network_id=${id}`),
+      ]);
+      return [network, subnets, ports];
+    },
+    render: (view) => renderNetwork(...view),
+  },
+  subnets: {
+    async load() {
+      const [subnets, { networks }] = await Promise.all([
+        paged("subnets", "subnets", mine()),
+        api("GET", `networks?${NAMES}${mine()}`),
+      ]);
+      return [subnets, networks];
+    },
+    render: (view) => renderSubnets(...view),
+  },
+  ports: {
+    async load() {
+      const [ports, { networks }] = await Promise.all([paged("ports", "ports", mine()), api("GET", `networks?${NAMES}${mine()}`)]);
+      return [ports, networks];
+    },
+    render: (view) => renderPorts(...view),
+  },
+  port: {
+    async load(id) {
+      const { port } = await api("GET", `ports/${id}`);
+      const [{ network }, attachment, { extensions }] = await Promise.all([
+        api("GET", `networks/${port.network_id}?fields=name`),
+        loadAttachment(port),
+        api("GET", "extensions"),
+      ]);
+      const names = new Map(extensions.map((extension) => [extension.alias, extension.name]));
+      return [port, network.name || port.network_id, attachment, [...names]];
+    },
+    render([port, networkName, attachment, extensions]) {
+      state.current = port;
+      renderPort(port, networkName, attachment, new Map(extensions));
+    },
+  },
+  quotas: {
+    async load() {
+      const { quota } = await api("GET", `quotas/${encodeURIComponent(state.projectId || state.project)}/details`);
+      return [quota];
+    },
+    render: ([quota]) => renderQuotas(quota),
+  },
+  agents: {
+    load: async () => [await paged("agents", "agents")],
+    render: ([agents]) => renderAgents(agents),
+  },
+};
+
+function parseHash() {
+  const [, page = "networks", id = null] = location.hash.split("/");
+  if (page === "networks" && id) return { page: "network", id };
+  if (page === "ports" && id) return { page: "port", id };
+  return { page: page in PAGES ? page : "networks", id: null };
+}
+
+function showPage() {
+  const { page } = state.view;
+  for (const name of Object.keys(PAGES)) $(`${name}-page`).hidden = name !== page;
+  for (const link of $("nav").querySelectorAll("a")) {
+    const current = link.dataset.page === page || `${link.dataset.page}` === `${page}s`;
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+async function navigate() {
+  const before = state.view;
+  state.view = parseHash();
   state.shown = "";
-  $("detail-page").hidden = true;
-  $("networks-page").hidden = false;
-  refresh(true).then(() => $(`open-${id}`)?.focus());
+  state.etags.clear();
+  showPage();
+  await refresh(true);
+  const { page } = state.view;
+  if (page === "network") $("back").focus();
+  else if (page === "port") $("port-back").focus();
+  else if (before.page === "network" && page === "networks") $(`open-${before.id}`)?.focus();
+  else if (before.page === "port" && page === "ports") $(`show-port-${before.id}`)?.focus();
+  else $(`${page}-title`)?.focus();
 }
 
 // -- refresh (polled) ------------------------------------------------------------------
@@ -281,33 +812,20 @@ let refreshing = false;
 export async function refresh(force = false) {
   if (!state.project || (refreshing && !force)) return;
   refreshing = true;
+  const view = state.view;
   try {
-    let view;
-    if (state.network) {
-      const [{ network }, { subnets }, { ports }] = await Promise.all([
-        api("GET", `networks/${state.network}`),
-        api("GET", `subnets?network_id=${state.network}`),
-        api("GET", `ports?network_id=${state.network}`),
-      ]);
-      view = ["detail", network, subnets, ports];
-    } else {
-      const [{ networks }, { ports }] = await Promise.all([api("GET", "networks"), api("GET", "ports")]);
-      view = ["networks", networks, ports];
-    }
-    const signature = JSON.stringify(view);
+    const data = await PAGES[view.page].load(view.id);
+    if (view !== state.view) return; // navigated away meanwhile
+    const signature = JSON.stringify([view.page, data, state.links[view.page]]);
     if (signature === state.shown) return;
     // NOTE: re-rendering replaces the buttons; keep keyboard focus where it was.
     const focused = document.activeElement?.id;
     state.shown = signature;
-    if (view[0] === "detail") renderDetail(view[1], view[2], view[3]);
-    else {
-      renderNetworks(view[1], view[2]);
-      renderTopology(view[1], view[2]);
-    }
+    PAGES[view.page].render(data);
     if (focused && document.activeElement === document.body) $(focused)?.focus();
   } catch (error) {
-    if (state.network && /not.*found|could not be found/i.test(error.message)) {
-      closeNetwork();
+    if (view.id && /not.*found|could not be found/i.test(error.message)) {
+      go(view.page === "port" ? "#/ports" : "#/networks");
     }
     fail(error);
   } finally {
@@ -317,23 +835,38 @@ export async function refresh(force = false) {
 
 // -- log in / out ------------------------------------------------------------------------
 
-function showLoggedIn() {
-  $("login-page").hidden = true;
-  $("networks-page").hidden = false;
-  $("who").hidden = false;
-  $("who").textContent = `Project ${state.project}`;
-  $("logout").hidden = false;
+async function probeAgents() {
+  // NOTE: the API decides who is an administrator; the link shows when it answers.
+  try {
+    await api("GET", "agents?limit=1");
+    state.agents = true;
+  } catch {
+    state.agents = false;
+  }
+  document.querySelector('#nav a[data-page="agents"]').hidden = !state.agents;
 }
 
-async function loggedIn(project, token) {
-  state.project = project;
-  state.token = token;
+function showLoggedIn() {
+  $("login-page").hidden = true;
+  $("nav").hidden = false;
+  $("who").hidden = false;
+  $("who").textContent = `Project ${state.project}${state.admin ? " (administrator)" : ""}`;
+  $("logout").hidden = false;
+  state.view = parseHash();
+  showPage();
+  probeAgents();
+}
+
+async function loggedIn(project, projectId, token, admin) {
+  Object.assign(state, { project, projectId, token, admin });
   sessionStorage.setItem("project", project);
+  sessionStorage.setItem("projectId", projectId);
   if (token) sessionStorage.setItem("token", token);
+  if (admin) sessionStorage.setItem("admin", "yes");
   showLoggedIn();
   say(`Logged in to project ${project}.`);
   await refresh(true);
-  $("create-name").focus();
+  if (state.view.page === "networks") $("create-name").focus();
 }
 
 async function keystoneLogin(event) {
@@ -369,7 +902,7 @@ async function chooseProject(event) {
       "/dashboard/",
     );
     state.unscoped = null;
-    await loggedIn(scoped.project_name, scoped.token);
+    await loggedIn(scoped.project_name, scoped.project_id, scoped.token, (scoped.roles || []).includes("admin"));
   } catch (error) {
     fail(error);
   }
@@ -380,16 +913,30 @@ async function start() {
   $(config.auth === "keystone" ? "keystone-form" : "login-form").hidden = false;
   $("login-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    loggedIn($("login-project").value.trim(), null);
+    const project = $("login-project").value.trim();
+    loggedIn(project, project, null, $("login-admin").checked);
   });
   $("keystone-form").addEventListener("submit", keystoneLogin);
   $("project-form").addEventListener("submit", chooseProject);
   $("logout").addEventListener("click", () => {
-    sessionStorage.removeItem("project");
-    sessionStorage.removeItem("token");
+    sessionStorage.clear();
+    location.hash = "";
     location.reload();
   });
-  $("back").addEventListener("click", closeNetwork);
+  $("back").addEventListener("click", () => go("#/networks"));
+  $("port-back").addEventListener("click", () => go("#/ports"));
+  $("subnet-form").addEventListener("submit", createSubnet);
+  $("port-form").addEventListener("submit", createPort);
+  $("attach-form").addEventListener("submit", attach);
+  $("detach").addEventListener("click", detach);
+  $("quota-form").addEventListener("submit", saveQuotas);
+  $("page-size").addEventListener("change", () => {
+    state.pageSize = Number($("page-size").value);
+    state.cursors = {};
+    state.shown = "";
+    refresh(true);
+  });
+  window.addEventListener("hashchange", navigate);
   $("create-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const name = $("create-name").value.trim();

@@ -128,9 +128,12 @@ def dashboard(quantum_server: ServerProcess, tmp_path: Path) -> Iterator[Dashboa
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         unavailable("Playwright for Python is not installed (requirements-test.txt)")
+    # NOTE: what the page shows after a click may wait on a busy machine (a shared
+    # CI runner); the 2 s of a live change are asserted with their own timeout.
+    expect.set_options(timeout=10_000)
     if not os.access(CHROMIUM, os.X_OK):
         unavailable(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium")
     with sync_playwright() as playwright:

@@ -202,7 +202,7 @@ def test_keyboard_and_labels(page: Any, quantum_server: ServerProcess) -> None:
     seen = []
     page.reload()  # still logged in (this tab's session); focus starts at the top
     expect(page.get_by_role("button", name="Open network kb")).to_be_visible()
-    for _ in range(8):
+    for _ in range(13):
         page.keyboard.press("Tab")
         seen.append(
             page.evaluate(
@@ -212,6 +212,11 @@ def test_keyboard_and_labels(page: Any, quantum_server: ServerProcess) -> None:
         )
     assert seen == [
         "logout",
+        "Networks",
+        "Subnets",
+        "Ports",
+        "Quotas",  # Agents: administrators only
+        "page-size",
         "Open network kb",
         "Rename network kb",
         "Set admin DOWN network kb",

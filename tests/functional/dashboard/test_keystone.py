@@ -102,7 +102,11 @@ def test_keystone_login_with_project_choice(
 
         page.get_by_label("Network name").fill("in-prod")
         page.get_by_role("button", name="Create network").click()
-        expect(page.get_by_role("status")).to_have_text("Network in-prod created.")
+        # NOTE: the server checks a token with Keystone on its first use, which
+        # takes seconds on a busy machine.
+        expect(page.get_by_role("status")).to_have_text(
+            "Network in-prod created.", timeout=20_000
+        )
         shots.take("created")
 
         # Made with dana's token scoped to prod, as the API saw it.

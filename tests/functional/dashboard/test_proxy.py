@@ -150,3 +150,60 @@ def test_unreachable_keystone_is_a_clear_502() -> None:
     assert json.loads(body)["NeutronError"]["message"] == (
         f"the identity service at {url} cannot be reached"
     )
+
+
+def test_unchanged_answers_are_304_and_never_shared(
+    quantum_server: ServerProcess,
+) -> None:
+    app = DashboardApp(f"http://127.0.0.1:{quantum_server.port}")
+    p1 = {"X-Project-Id": "p1"}
+    status, _, _ = send(app, "/v2.0/networks", "POST", {"network": {"name": "a"}}, **p1)
+    assert status == 201
+    status, headers, body = send(app, "/v2.0/networks", **p1)
+    assert status == 200
+    etag = headers["ETag"]
+    assert headers["Vary"] == "X-Auth-Token, X-Project-Id, X-Roles"
+    assert headers["Cache-Control"] == "private, no-cache"
+    # Nothing changed: 304, no body.
+    status, headers, body = send(app, "/v2.0/networks", **p1, **{"If-None-Match": etag})
+    assert (status, body, headers["ETag"]) == (304, b"", etag)
+    # Another project asking with that tag gets its own (empty) list, not a 304.
+    status, _, body = send(
+        app, "/v2.0/networks", **{"X-Project-Id": "p2", "If-None-Match": etag}
+    )
+    assert (status, json.loads(body)) == (200, {"networks": []})
+    # A change: a new tag and the new body.
+    send(app, "/v2.0/networks", "POST", {"network": {"name": "b"}}, **p1)
+    status, headers, body = send(app, "/v2.0/networks", **p1, **{"If-None-Match": etag})
+    assert status == 200
+    assert headers["ETag"] != etag
+    assert len(json.loads(body)["networks"]) == 2
+    # Errors and writes carry no tag.
+    status, headers, _ = send(app, "/v2.0/networks/nothing", **p1)
+    assert status == 404
+    assert "ETag" not in headers
+
+
+def test_roles_pass_and_only_the_v1_attachment_is_proxied(
+    quantum_server: ServerProcess,
+) -> None:
+    app = DashboardApp(f"http://127.0.0.1:{quantum_server.port}")
+    member = {"X-Project-Id": "p1"}
+    admin = {"X-Project-Id": "p1", "X-Roles": "admin"}
+    assert send(app, "/v2.0/agents", **member)[0] == 403
+    assert send(app, "/v2.0/agents", **admin)[0] == 200  # X-Roles reached the server
+    status, _, body = send(app, "/v2.0/networks", "POST", {"network": {}}, **member)
+    network = json.loads(body)["network"]["id"]
+    status, _, body = send(
+        app, "/v2.0/ports", "POST", {"port": {"network_id": network}}, **member
+    )
+    port = json.loads(body)["port"]["id"]
+    path = f"/v1.1/tenants/p1/networks/{network}/ports/{port}/attachment"
+    status, _, _ = send(app, path, "PUT", {"attachment": {"id": "vif-p"}})
+    assert status == 204
+    assert json.loads(send(app, path)[2]) == {"attachment": {"id": "vif-p"}}
+    # Nothing else of v1 is reachable through the dashboard.
+    for other in ("/v1.1/tenants/p1/networks", f"/v1.1/tenants/p1/networks/{network}"):
+        status, _, body = send(app, other)
+        assert status == 404
+        assert json.loads(body)["NeutronError"]["type"] == "NotFound"
