@@ -199,6 +199,8 @@ class Field:
     policy_when: Callable[[Any], bool] | None = None
     sortable: bool = True
     filterable: bool = True
+    in_member: bool = True
+    """Shown for one item (show, create, update); False: in lists only."""
     query_convert: Convert | None = None
     """How a filter value is typed, where ``convert`` (bool, int) does not say."""
     schema: Mapping[str, Any] | None = None
@@ -238,11 +240,17 @@ class Action:
     """A member action, ``PUT /<collection>/<id>/<name>`` with a JSON object body
     (``add_router_interface``): the backend's method of the same name is called
     with (scope, id, body) and its answer is the response body. The policy rule is
-    ``<name>`` (default ``rule:admin_or_owner``, checked against the item);
-    whoever may not see the item gets its not-found."""
+    ``<name>`` (default ``rule``, checked against the item; None: no rule of its
+    own); whoever may not see the item gets its not-found.
+
+    ``method``: GET for a read (no body). ``collection``: the action is
+    ``<method> /<collection>/<name>`` (the id passed is None), tried before a member
+    of that id."""
 
     name: str
-    rule: str = "rule:admin_or_owner"
+    rule: str | None = "rule:admin_or_owner"
+    method: str = "PUT"
+    collection: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -299,6 +307,23 @@ class Resource:
     """What a member id in the path must look like (else 404)."""
     owner: Owner | None = None
     """What policy targets of its items are augmented with (``Owner``)."""
+    id_check: Callable[[str], object] | None = None
+    """Raises InvalidInput (400) for a member id the store cannot keep."""
+    hide_denied: bool = True
+    """A denied show, update, delete or action reads as not found; False: 403."""
+    listed: bool = True
+    """In the index (``GET /v2.0``)."""
+    paged: bool = True
+    """Lists take sort keys, paging and ``fields``; False: all items, as they are."""
+    creatable: bool = True
+    """False: ``POST /<collection>`` is 501 and the collection allows GET only."""
+    rules: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Default rules of ``<verb>_<resource>`` by verb, where they are not the
+    usual ones (``quantum.api.v2.policy``)."""
+    list_rule: str | None = None
+    """A rule checked (403) before listing, beside the store's own scoping."""
+    unknown: str = "Unrecognized attribute(s) '{}'"
+    """The message for an attribute a body may not name."""
     backend: Callable[[Any], Any] | None = None
     """plugin -> the service, where it is neither ``plugin.<service>`` nor the
     plugin's flat v2 methods (``quantum.api.v2.backend``)."""
@@ -409,10 +434,10 @@ class Operations:
     view: Callable[[Any], dict[str, Any]]
     not_found: Callable[[str], exc.QuantumError]
     """The error that says an id does not exist (also: may not be seen)."""
-    actions: Mapping[str, Callable[[Scope, str, Any], Any]] = dataclasses.field(
+    actions: Mapping[str, Callable[[Scope, Any, Any], Any]] = dataclasses.field(
         default_factory=dict
     )
-    """Member actions by name: (scope, id, body) -> the response body."""
+    """Actions by name: (scope, id or None, body or None) -> the response body."""
 
 
 def compile_view(resource: Resource, plugin: Any) -> Callable[[Any], dict[str, Any]]:

@@ -372,6 +372,11 @@ def _action_path(resource: Resource, action: str) -> dict[str, Any]:
     }
 
 
+BY_HAND = frozenset({"quotas"})
+"""Resources whose paths ``_fixed_paths`` writes out (ids are tenant ids, reads
+beside the limits, limits keyed by resource)."""
+
+
 def _fixed_paths() -> dict[str, Any]:
     limits = {r.value: {"type": "integer", "minimum": -1} for r in QuotaResource}
     quota = _object(dict(limits))
@@ -632,7 +637,8 @@ def _components(resources: Sequence[Resource]) -> dict[str, Any]:
         ),
     }
     for resource in resources:
-        schemas.update(_item_schemas(resource))
+        if resource.collection not in BY_HAND:
+            schemas.update(_item_schemas(resource))
     return {
         "parameters": {
             "fields": _array_query(
@@ -651,7 +657,8 @@ def document(resources: Sequence[Resource] = EVERYTHING.resources) -> dict[str, 
     """The OpenAPI document of the v2.0 API serving ``resources``."""
     paths: dict[str, Any] = {}
     for resource in resources:
-        paths.update(_resource_paths(resource))
+        if resource.collection not in BY_HAND:
+            paths.update(_resource_paths(resource))
     paths.update(_fixed_paths())
     return {
         "openapi": "3.0.3",

@@ -42,9 +42,6 @@ BASE: tuple[oslo_policy.RuleDefault, ...] = (
         "v2.0: an administrator, or the owner of the target's network.",
     ),
     oslo_policy.RuleDefault("get_quotas", "rule:admin_only", "v2.0: list quotas."),
-    oslo_policy.RuleDefault("get_quota", OWNER, "v2.0: show a tenant's quota."),
-    oslo_policy.RuleDefault("update_quota", "rule:admin_only", "v2.0: set limits."),
-    oslo_policy.RuleDefault("delete_quota", "rule:admin_only", "v2.0: reset limits."),
 )
 
 READ_RULES = {
@@ -60,27 +57,25 @@ def rules(resources: Iterable[Resource]) -> list[oslo_policy.RuleDefault]:
     for resource in resources:
         name = resource.name
         admin = "rule:admin_only" if resource.admin_only else None
+        defaults = {
+            "create": admin or WRITER,
+            "get": admin or READ_RULES.get(name, OWNER),
+            "update": admin or OWNER_WRITER,
+            "delete": admin or OWNER_WRITER,
+            **resource.rules,
+        }
+        if not resource.creatable:
+            del defaults["create"]
         found += [
-            oslo_policy.RuleDefault(
-                f"create_{name}", admin or WRITER, f"v2.0: create a {name}."
-            ),
-            oslo_policy.RuleDefault(
-                f"get_{name}",
-                admin or READ_RULES.get(name, OWNER),
-                f"v2.0: show a {name}.",
-            ),
-            oslo_policy.RuleDefault(
-                f"update_{name}", admin or OWNER_WRITER, f"v2.0: update a {name}."
-            ),
-            oslo_policy.RuleDefault(
-                f"delete_{name}", admin or OWNER_WRITER, f"v2.0: delete a {name}."
-            ),
+            oslo_policy.RuleDefault(f"{verb}_{name}", rule, f"v2.0: {verb} a {name}.")
+            for verb, rule in defaults.items()
         ]
         found += [
             oslo_policy.RuleDefault(
                 action.name, action.rule, f"v2.0: {action.name} on a {name}."
             )
             for action in resource.actions
+            if action.rule is not None
         ]
         for field in resource.fields:
             verbs: Sequence[str] = ()

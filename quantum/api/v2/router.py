@@ -23,14 +23,15 @@ from webob import Request, Response
 from quantum.api.bodies import read_body
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.policy import Policy
-from quantum.api.v2 import faults, listing, quotas
-from quantum.api.v2.attributes import Operations, Resource
+from quantum.api.v2 import faults, listing
+from quantum.api.v2.attributes import Action, Operations, Resource
 from quantum.api.v2.context import Caller, caller_of
 from quantum.api.wire import Format as WireFormat
 from quantum.api.wire import MalformedBody, encode_json
 from quantum.api.wire import decode as wire_decode
 from quantum.core import exceptions as exc
 from quantum.core import text
+from quantum.core.listing import ListQuery
 from quantum.core.scope import Scope
 from quantum.core.unset import UNSET
 from quantum.plugins.interface import CorePluginV2
@@ -149,16 +150,6 @@ class ApiV2:
             return self._only(method, "GET") or self.index(request)
         if parts[0] == "extensions":
             return self._only(method, "GET") or self.extension(parts[1:])
-        if parts[0] == "quotas":
-            return quotas.handle(
-                self.plugin,
-                request,
-                method,
-                parts[1:],
-                caller,
-                self.policy,
-                self._body,
-            )
         return self.route(request, method, parts, caller)
 
     def route(
@@ -171,12 +162,17 @@ class ApiV2:
             return faults.not_found()
         if served.resource.admin_only:
             self._check_admin(served.resource, method, caller)
+        resource = served.resource
         if len(parts) == 1:
             return self.collection(request, method, served, caller)
         if len(parts) == 2:
+            found = resource.action(parts[1])
+            if found is not None and found.collection and found.method == method:
+                return self.action(request, method, served, caller, None, found)
             return self.member(request, method, served, caller, parts[1])
-        if len(parts) == 3 and served.resource.action(parts[2]) is not None:
-            return self.action(request, method, served, caller, parts[1], parts[2])
+        found = resource.action(parts[2]) if len(parts) == 3 else None
+        if found is not None and not found.collection:
+            return self.action(request, method, served, caller, parts[1], found)
         child = self.children.get((parts[0], parts[2]))
         if child is None:
             return faults.not_found()
@@ -199,6 +195,12 @@ class ApiV2:
     ) -> Response:
         if method == "GET":
             return self.list(request, served, caller, under)
+        if not served.resource.creatable:
+            if method == "POST":
+                return faults.error_response(
+                    "501 Not Implemented", "HTTPNotImplemented", "Not implemented"
+                )
+            return faults.method_not_allowed("GET")
         if method == "POST":
             return self.create(request, served, caller, under)
         return faults.method_not_allowed("GET, POST")
@@ -229,21 +231,28 @@ class ApiV2:
         method: str,
         served: Served,
         caller: Caller,
-        item_id: str,
-        name: str,
+        item_id: str | None,
+        action: Action,
     ) -> Response:
-        """``PUT /<collection>/<id>/<action>``: the backend's answer as the body.
-        Whoever may not see the item gets its not-found; whoever may see it but not
-        act on it, 403."""
-        if method != "PUT":
-            return faults.method_not_allowed("PUT")
-        self._check_id(served, item_id)
-        item = self._load(served, caller, "get", item_id)
-        if not self._allows(caller, name, target(served.operations.view(item))):
-            raise exc.PolicyNotAuthorized(action=name)
-        body = self._body(request)
-        if not isinstance(body, dict):
-            raise exc.InvalidInput(reason="the body must be a JSON object")
+        """``PUT /<collection>/<id>/<action>`` (or the action's method; a collection
+        action has no id): the backend's answer as the body. Whoever may not see
+        the item gets its not-found; whoever may see it but not act on it, 403."""
+        if method != action.method:
+            return faults.method_not_allowed(action.method)
+        name = action.name
+        if item_id is not None:
+            self._check_id(served, item_id)
+            item = self._load(served, caller, "get", item_id)
+            allowed = action.rule is None or self._allows(
+                caller, name, target(served.operations.view(item))
+            )
+            if not allowed:
+                raise exc.PolicyNotAuthorized(action=name)
+        body = None
+        if method != "GET":
+            body = self._body(request)
+            if not isinstance(body, dict):
+                raise exc.InvalidInput(reason="the body must be a JSON object")
         answer = served.operations.actions[name](caller.scope, item_id, body)
         return _json("200 OK", answer)
 
@@ -253,6 +262,8 @@ class ApiV2:
         routes nowhere."""
         if not served.id_match(item_id):
             raise _NoRoute()
+        if served.resource.id_check is not None:
+            served.resource.id_check(item_id)
 
     def _check_admin(self, resource: Resource, method: str, caller: Caller) -> None:
         """403 for a resource only administrators may use (``Resource.admin_only``)."""
@@ -281,6 +292,7 @@ class ApiV2:
                         ],
                     }
                     for s in self.served.values()
+                    if s.resource.listed
                 ]
             },
         )
@@ -327,6 +339,12 @@ class ApiV2:
             if f.admin_only
             and not self._allows(caller, f"get_{resource.name}:{f.name}", {})
         }
+
+    def _hidden_member(self, resource: Resource, caller: Caller) -> set[str]:
+        """``_hidden``, and what only lists show (``Field.in_member``)."""
+        hidden = self._hidden(resource, caller)
+        hidden.update(f.name for f in resource.fields if not f.in_member)
+        return hidden
 
     def _check_attributes(
         self,
@@ -393,7 +411,7 @@ class ApiV2:
             raise served.operations.not_found(item_id)
         action = f"{verb}_{served.resource.name}"
         if not self._allows(caller, action, target(view)):
-            raise served.operations.not_found(item_id)
+            raise _denied(served, action, item_id)
         return item
 
     @staticmethod
@@ -417,6 +435,16 @@ class ApiV2:
     ) -> Response:
         params = request.GET
         resource = served.resource
+        if resource.list_rule is not None and not self._allows(
+            caller, resource.list_rule, target({"tenant_id": ""})
+        ):
+            raise exc.PolicyNotAuthorized(action=resource.list_rule)
+        if not resource.paged:
+            everything = served.operations.list(caller.scope, ListQuery())
+            return _json(
+                "200 OK",
+                {resource.collection: [served.operations.view(i) for i in everything]},
+            )
         parsed = listing.parse(params, resource, caller.scope, self.max_limit)
         query = parsed.query
         if under is not None:
@@ -446,8 +474,8 @@ class ApiV2:
         item = self._load(served, caller, "get", item_id, under)
         body = self._shown(
             served.operations.view(item),
-            self._hidden(served.resource, caller),
-            listing.fields_of(request.GET),
+            self._hidden_member(served.resource, caller),
+            listing.fields_of(request.GET) if served.resource.paged else (),
         )
         return _json("200 OK", {served.resource.name: body})
 
@@ -508,7 +536,7 @@ class ApiV2:
             )
             items.append(resource.to_create(attrs))
         created = served.operations.create(caller.scope, items)
-        hidden = self._hidden(resource, caller)
+        hidden = self._hidden_member(resource, caller)
         views = [self._shown(served.operations.view(c), hidden, ()) for c in created]
         if bulk:
             return _json("201 Created", {resource.collection: views})
@@ -523,6 +551,9 @@ class ApiV2:
         under: Under | None = None,
     ) -> Response:
         resource = served.resource
+        if not resource.hide_denied:
+            # NOTE: nothing to hide: a refusal comes before any word on the body.
+            self._load(served, caller, "update", item_id, under)
         body = self._body(request)
         if not isinstance(body, dict) or set(body) != {resource.name}:
             raise exc.InvalidInput(
@@ -550,7 +581,7 @@ class ApiV2:
                 raise served.operations.not_found(item_id)
             item_target = target(view)
             if not self._allows(caller, action, item_target):
-                raise served.operations.not_found(item_id)
+                raise _denied(served, action, item_id)
             self._check_attributes(
                 resource, "update", changes, caller, item_target, lambda: extra
             )
@@ -560,9 +591,17 @@ class ApiV2:
             caller.scope, item_id, resource.to_update(changes), authorize
         )
         view = self._shown(
-            served.operations.view(updated), self._hidden(resource, caller), ()
+            served.operations.view(updated), self._hidden_member(resource, caller), ()
         )
         return _json("200 OK", {resource.name: view})
+
+
+def _denied(served: Served, action: str, item_id: str) -> exc.QuantumError:
+    """The refusal of ``action`` on an item: its not-found, so nobody learns what
+    exists (``Resource.hide_denied``), else 403."""
+    if served.resource.hide_denied:
+        return served.operations.not_found(item_id)
+    return exc.PolicyNotAuthorized(action=action)
 
 
 def _check_query(request: Request) -> None:
@@ -665,7 +704,7 @@ def updating(resource: Resource, raw: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in raw.items():
         field = resource.field(key)
         if field is None:
-            raise exc.InvalidInput(reason=f"Unrecognized attribute(s) '{key}'")
+            raise exc.InvalidInput(reason=resource.unknown.format(key))
         if not field.on_update:
             raise exc.InvalidInput(reason=f"Cannot update read-only attribute {key}")
         changes[key] = field.convert(key, value)

@@ -34,9 +34,13 @@ def test_every_served_resource_and_attribute_is_documented(
     api = make_api("openvswitch-sqlite", scratch_dir, tmp_path)
     v2 = V2(api.client, api.plugin)
     served = [r["collection"] for r in v2.get("/", ADMIN).json["resources"]]
-    assert served == [r.collection for r in EVERYTHING.resources]
+    assert served == [r.collection for r in EVERYTHING.resources if r.listed]
     doc = openapi.document()
+    # NOTE: quotas are written out by hand (tenant ids, reads beside the limits).
+    assert {"/quotas", "/quotas/{tenant_id}"} <= set(doc["paths"])
     for resource in EVERYTHING.resources:
+        if resource.collection in openapi.BY_HAND:
+            continue
         assert {
             f"/{resource.collection}",
             f"/{resource.collection}/{{{resource.name}_id}}",
