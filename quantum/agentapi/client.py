@@ -14,7 +14,7 @@ import http.client
 import json
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from quantum.agentapi import messages as msg
 from quantum.agentapi.server import SECRET_HEADER
@@ -72,6 +72,20 @@ class AgentClient:
         path = f"{self.base}/changes?since={since}&wait={wait:g}"
         body = self._call("GET", path, None, extra_timeout=wait)
         return msg.Revision.from_json(body).revision
+
+    def wait_for_ports(
+        self, port_ids: Iterable[str], until: str = "UP", wait: float = 0.0
+    ) -> dict[str, str]:
+        """Port id -> status (``UP``/``DOWN``...) of the ports that exist, once all
+        are ``until`` or one is gone, or after ``wait`` s (``GET /ports``)."""
+        query = urlencode(
+            [("id", p) for p in port_ids] + [("until", until), ("wait", f"{wait:g}")]
+        )
+        body = self._call("GET", f"{self.base}/ports?{query}", None, extra_timeout=wait)
+        try:
+            return {str(p["port_id"]): str(p["status"]) for p in body["ports"]}
+        except (KeyError, TypeError) as error:
+            raise AgentApiError(f"GET ports: unexpected answer {body!r}") from error
 
     def report_status(self, ports: Iterable[msg.PortStatus]) -> None:
         report = msg.StatusReport(ports=tuple(ports))

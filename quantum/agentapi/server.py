@@ -8,6 +8,11 @@ Routes (bodies are ``quantum.agentapi.messages``, JSON only):
 * ``GET /changes?since=N&wait=S``: -> ``Revision``, at once when the revision is
   greater than N, else after it grows or S seconds (cut to ``agent_max_wait``).
 * ``POST /hosts/{host}/status``: ``StatusReport`` -> 204.
+* ``GET /ports?id=P&id=Q&until=UP&wait=S``: -> ``{"ports": [{"port_id", "status"}]}``
+  (the ports that exist), at once when every one is ``until`` (UP or DOWN) or one is
+  gone, else when that happens or after S seconds (cut to ``agent_max_wait``). The
+  compute service's wait for its ports (``quantum.compute.network``): the event a
+  status report raises, not a polling loop.
 
 The revision lives in the store, so any server process behind one address answers
 the feed alike: a long-poll ends at once on a write committed in its own process, and
@@ -31,7 +36,7 @@ from quantum.agentapi import messages as msg
 from quantum.api.faults import Dialect, payload
 from quantum.core import exceptions as exc
 from quantum.core.agents import AgentHost, HostState
-from quantum.core.status import ReportedStatus
+from quantum.core.status import OpStatus, ReportedStatus
 from quantum.core.text import storable
 from quantum.db.models import HOST_MAX
 from quantum.plugins.interface import AgentStateSource
@@ -41,6 +46,8 @@ LOG = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 SECRET_HEADER = "X-Quantum-Agent-Secret"  # noqa: S105  # NOTE: a header name
+MAX_WAITED_PORTS = 100
+"""Ports one ``GET /ports`` long-poll may wait for (one instance's NICs)."""
 
 
 def _error(status: int, message: str) -> Response:
@@ -156,9 +163,11 @@ class AgentApi:
             return _error(404, "The core plugin does not serve the agent API.")
         source = self.source
         parts = [unquote(p) for p in request.path_info.strip("/").split("/")]
-        if parts == ["changes"]:
+        if parts in (["changes"], ["ports"]):
             if request.method != "GET":
                 return _error(405, "Use GET.")
+            if parts == ["ports"]:
+                return self._ports(source, request)
             return self._changes(source, request)
         if len(parts) in (2, 3) and parts[0] == "hosts":
             host = parts[1]
@@ -224,6 +233,26 @@ class AgentApi:
                 reason=port.reason,
             )
         return Response(status=204)
+
+    def _ports(self, source: AgentStateSource, request: Request) -> Response:
+        ids = request.GET.getall("id")
+        if not 0 < len(ids) <= MAX_WAITED_PORTS:
+            raise msg.MessageError(f"give 1 to {MAX_WAITED_PORTS} 'id' parameters")
+        if not all(0 < len(i) <= 255 and storable(i) for i in ids):
+            raise msg.MessageError("a port id has 1 to 255 characters")
+        try:
+            until = OpStatus(request.GET.get("until", OpStatus.UP.value))
+            wait = float(request.GET.get("wait", "0"))
+        except ValueError:
+            raise msg.MessageError(
+                "'until' must be UP or DOWN and 'wait' a number"
+            ) from None
+        if until not in (OpStatus.UP, OpStatus.DOWN) or not 0 <= wait < float("inf"):
+            raise msg.MessageError("'until' must be UP or DOWN, 'wait' not negative")
+        found = source.wait_for_port_status(ids, until, min(wait, self.max_wait))
+        return _ok(
+            {"ports": [{"port_id": i, "status": found[i].value} for i in sorted(found)]}
+        )
 
     def _changes(self, source: AgentStateSource, request: Request) -> Response:
         try:

@@ -9,11 +9,13 @@ message.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Sequence
 
 from quantum.core.exceptions import QuantumError
 
+NETNS_DIR = "/run/netns"
 IFNAMSIZ = 16
 """Linux interface names hold at most ``IFNAMSIZ - 1`` characters."""
 
@@ -112,3 +114,42 @@ class Devices:
             return False
         self._ip("link", "del", "dev", name)
         return True
+
+    # -- a guest's namespace (a "VM" on a simulated hypervisor) --------------------
+
+    def _netns(self, *args: str, check: bool = True) -> bool:
+        # NOTE: namespaces are named system-wide (/run/netns): never ``ip -n``.
+        argv = ["ip", "netns", *args]
+        done = self._run(argv)
+        if check and done.returncode != 0:
+            output = (done.stderr or done.stdout).strip()
+            raise DeviceError(
+                command=" ".join(argv), reason=output or f"exit {done.returncode}"
+            )
+        return done.returncode == 0
+
+    def netns_exists(self, name: str) -> bool:
+        return os.path.exists(os.path.join(NETNS_DIR, check_netns(name)))
+
+    def ensure_netns(self, name: str) -> bool:
+        """Make namespace ``name`` with its loopback up; whether it was created."""
+        if self.netns_exists(name):
+            return False
+        self._netns("add", name)
+        self._ip("link", "set", "dev", "lo", "up", netns=name)
+        return True
+
+    def delete_netns(self, name: str) -> bool:
+        """Delete namespace ``name`` (and what is left in it); whether it existed."""
+        if not self.netns_exists(name):
+            return False
+        self._netns("delete", name)
+        return True
+
+    def in_netns(self, netns: str, *argv: str, check: bool = True) -> bool:
+        """Run ``argv`` inside ``netns`` (``ip netns exec``)."""
+        return self._netns("exec", netns, *argv, check=check)
+
+    def ip_in(self, netns: str, *args: str) -> None:
+        """``ip -n netns args``; DeviceError when it fails."""
+        self._ip(*args, netns=netns)

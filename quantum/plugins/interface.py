@@ -182,6 +182,16 @@ class AgentStateSource(Protocol):
         unknown ports are ignored. Bumps no revision."""
         ...
 
+    def wait_for_port_status(
+        self, port_ids: Collection[str], until: OpStatus, timeout: float
+    ) -> Mapping[str, OpStatus]:
+        """Port id -> op-status (DOWN while admin-down) of those ports that exist,
+        once every one of them is ``until`` or one is gone, or as they are after
+        ``timeout`` seconds (the compute service's long-poll: a status report
+        committed in this process ends it at once, one through another process is
+        seen within ``quantum.db.session.REVISION_POLL``)."""
+        ...
+
 
 @runtime_checkable
 class AgentAdmin(Protocol):

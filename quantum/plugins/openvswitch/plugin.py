@@ -14,6 +14,7 @@ state and agents reconcile toward it, so nothing here runs after commit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -37,6 +38,7 @@ from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.db import revision
 from quantum.db.models import PortRow
+from quantum.db.session import REVISION_POLL
 from quantum.plugins.extras.port_stats import PortStatsStore
 from quantum.plugins.extras.profiles import limits_of_ports
 from quantum.plugins.openvswitch import config, hosts
@@ -300,6 +302,35 @@ class OpenVSwitchPlugin:
     def record_port_counters(self, host: str, counters: Sequence[PortCounters]) -> None:
         """Record the interface counters an agent read on ``host``."""
         self.port_stats.record(host, counters)
+
+    def wait_for_port_status(
+        self, port_ids: Collection[str], until: OpStatus, timeout: float
+    ) -> Mapping[str, OpStatus]:
+        wanted = sorted(set(port_ids))
+
+        def read(s: Session) -> dict[str, OpStatus]:
+            found: dict[str, OpStatus] = {}
+            for chunk in _chunks(wanted, 500):
+                rows = s.execute(
+                    select(PortRow.id, PortRow.status, PortRow.admin_state_up).where(
+                        PortRow.id.in_(chunk)
+                    )
+                )
+                for port_id, status, up in rows:
+                    found[port_id] = OpStatus(status) if up else OpStatus.DOWN
+            return found
+
+        db = self.sql.db
+        deadline = time.monotonic() + timeout
+        while True:
+            # NOTE: the generation first: a report committed after it ends the wait.
+            generation = db.commits.generation
+            found = db.run(read, write=False)
+            left = deadline - time.monotonic()
+            done = len(found) < len(wanted) or all(s is until for s in found.values())
+            if done or left <= 0:
+                return found
+            db.commits.wait(generation, min(REVISION_POLL, left))
 
     def create_ports(
         self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
