@@ -15,8 +15,8 @@ const state = {
   view: { page: "networks", id: null },
   shown: "",
   pageSize: 20,
-  cursors: {}, // list page -> query string of the page shown ("" = the first)
-  links: {}, // list page -> {next, previous} query strings the API offered
+  cursors: {}, // list page -> the API's next links followed to the page shown
+  links: {}, // list page -> {next: the API's next link or null, depth: pages walked}
   etags: new Map(), // GET url -> {etag, data}: polls are conditional
   notModified: 0,
 };
@@ -176,30 +176,39 @@ function queryOf(href) {
 }
 
 async function paged(page, collection, filter = "") {
-  const cursor = state.cursors[page] || `limit=${state.pageSize}${filter}`;
+  // NOTE: the pages walked so far, as the API's next links: Previous goes back one.
+  const walked = state.cursors[page] || [];
+  const cursor = walked.at(-1) || `limit=${state.pageSize}${filter}`;
   const body = await api("GET", `${collection}?${cursor}`);
+  const items = body[collection];
   const links = body[`${collection}_links`] || [];
-  const next = queryOf(links.find((link) => link.rel === "next")?.href);
-  const previous = queryOf(links.find((link) => link.rel === "previous")?.href);
-  // NOTE: on the first page the API still offers "previous" (an empty page): hide it.
-  state.links[page] = { next, previous: state.cursors[page] ? previous : null };
-  return body[collection];
+  let next = items.length ? queryOf(links.find((link) => link.rel === "next")?.href) : null;
+  if (next) {
+    // NOTE: the API offers "next" after every full page; one item past this page
+    // says whether there is one, so Next never leads to an empty page.
+    const probe = await api("GET", `${collection}?${next.replace(/(^|&)limit=\d+/, "$1limit=1")}`);
+    if (probe[collection].length === 0) next = null;
+  }
+  state.links[page] = { next, depth: walked.length };
+  return items;
 }
 
 function renderPager(page) {
   const pager = document.querySelector(`[data-pager="${page}"]`);
-  const { next, previous } = state.links[page] || {};
-  const move = (query) => () => {
-    state.cursors[page] = query;
+  const { next, depth } = state.links[page] || {};
+  const move = (walked) => () => {
+    state.cursors[page] = walked;
     state.shown = "";
     refresh(true);
   };
+  const walked = state.cursors[page] || [];
   const controls = [];
-  if (state.cursors[page]) {
-    controls.push(named(button("First page", `${page}-first`, move("")), `First page of ${page}`));
+  if (depth > 1) controls.push(named(button("First page", `${page}-first`, move([])), `First page of ${page}`));
+  if (depth > 0) {
+    controls.push(named(button("Previous page", `${page}-previous`, move(walked.slice(0, -1))), `Previous page of ${page}`));
   }
-  if (previous) controls.push(named(button("Previous page", `${page}-previous`, move(previous)), `Previous page of ${page}`));
-  if (next) controls.push(named(button("Next page", `${page}-next`, move(next)), `Next page of ${page}`));
+  if (next) controls.push(named(button("Next page", `${page}-next`, move([...walked, next])), `Next page of ${page}`));
+  if (controls.length) controls.unshift(el("span", { textContent: `Page ${depth + 1} ` }));
   pager.replaceChildren(...controls);
 }
 
@@ -233,6 +242,11 @@ function portsCount(ports) {
   return `${ports.length} (${used} used, ${ports.length - used} available)`;
 }
 
+function kinds(network) {
+  // NOTE: an external network (the external-net extension) is every project's.
+  return [network["router:external"] && "external", network.shared && "shared"].filter(Boolean);
+}
+
 function renderNetworks(networks, ports) {
   const body = $("networks").tBodies[0];
   body.replaceChildren();
@@ -242,7 +256,12 @@ function renderNetworks(networks, ports) {
     const row = el(
       "tr",
       { id: `network-${network.id}` },
-      el("td", {}, button(network.name || network.id, `open-${network.id}`, () => go(`#/networks/${network.id}`), "link")),
+      el(
+        "td",
+        {},
+        button(network.name || network.id, `open-${network.id}`, () => go(`#/networks/${network.id}`), "link"),
+        ...kinds(network).map((kind) => el("span", { className: `kind ${kind}`, textContent: ` ${kind}` })),
+      ),
       el("td", { className: "status", textContent: network.status }),
       el("td", { className: "admin", textContent: adminText(network.admin_state_up) }),
       el("td", { className: "ports", textContent: portsCount(mine) }),
@@ -278,14 +297,14 @@ function renderTopology(networks, ports) {
   networks.forEach((network, index) => {
     const y = 20 + index * rowHeight;
     const group = document.createElementNS(SVG, "g");
-    group.setAttribute("class", "network");
+    group.setAttribute("class", ["network", ...kinds(network)].join(" "));
     group.setAttribute("data-network", network.id);
     const bar = document.createElementNS(SVG, "rect");
     Object.entries({ x: 10, y, width: 700, height: 8, rx: 4 }).forEach(([k, v]) => bar.setAttribute(k, v));
     const label = document.createElementNS(SVG, "text");
     label.setAttribute("x", 10);
     label.setAttribute("y", y - 4);
-    label.textContent = `${network.name} (${network.status})`;
+    label.textContent = `${network.name} (${[network.status, ...kinds(network)].join(", ")})`;
     group.append(bar, label);
     ports
       .filter((port) => port.network_id === network.id)
@@ -480,7 +499,21 @@ async function deletePort(port, after) {
     say(`Port ${label} was not deleted.`);
     return;
   }
-  if (await act(() => api("DELETE", `ports/${port.id}`), `Port ${label} deleted.`)) after?.();
+  if (!after) {
+    await act(() => api("DELETE", `ports/${port.id}`), `Port ${label} deleted.`);
+    return;
+  }
+  // NOTE: from the port's own page: a poll of it that meets the 404 says nothing.
+  state.deleted = port.id;
+  try {
+    await api("DELETE", `ports/${port.id}`);
+  } catch (error) {
+    state.deleted = null;
+    fail(error);
+    return;
+  }
+  say(`Port ${label} deleted.`);
+  after();
 }
 
 function attachedTo(port) {
@@ -539,8 +572,13 @@ function attachmentPath(port) {
 }
 
 async function loadAttachment(port) {
-  const { attachment } = await api("GET", attachmentPath(port), undefined, "/v1.1/");
-  return attachment?.id || null;
+  // NOTE: a v1.1 refusal leaves the rest of the port's page readable.
+  try {
+    const { attachment } = await api("GET", attachmentPath(port), undefined, "/v1.1/");
+    return { id: attachment?.id || null };
+  } catch (error) {
+    return { id: null, error: error.message };
+  }
 }
 
 function renderPort(port, networkName, attachment, extensions) {
@@ -571,8 +609,12 @@ function renderPort(port, networkName, attachment, extensions) {
       el("tr", {}, el("td", { textContent: ip.ip_address }), el("td", { textContent: ip.subnet_id })),
     ),
   );
-  $("attachment").textContent = attachment ? `Interface ${attachment} is attached.` : "No interface is attached.";
-  $("detach").hidden = !attachment;
+  $("attachment").textContent = attachment.error
+    ? `The attachment cannot be read: ${attachment.error}`
+    : attachment.id
+      ? `Interface ${attachment.id} is attached.`
+      : "No interface is attached.";
+  $("detach").hidden = !attachment.id;
   // The extensions' attributes the port carries ("alias:attribute"), by extension.
   const carried = Object.keys(port).filter((key) => key.includes(":") || key === "status_reason");
   const list = $("port-extensions");
@@ -615,11 +657,18 @@ async function detach() {
 
 function renderQuotas(quota) {
   $("quota-save").hidden = !state.admin;
+  // NOTE: a poll that brings new usage keeps the limits being typed.
+  const typed = new Map(
+    [...$("quotas").querySelectorAll("input")]
+      .filter((input) => input.value !== input.dataset.limit)
+      .map((input) => [input.id, input.value]),
+  );
   $("quotas").tBodies[0].replaceChildren(
     ...Object.entries(quota).map(([resource, { used, limit }]) => {
-      const cell = state.admin
-        ? el("td", {}, el("input", { id: `quota-${resource}`, type: "number", min: -1, value: limit, className: "limit" }))
-        : el("td", { className: "limit", textContent: String(limit) });
+      const id = `quota-${resource}`;
+      const input = el("input", { id, type: "number", min: -1, value: typed.get(id) ?? limit, className: "limit" });
+      input.dataset.limit = String(limit);
+      const cell = state.admin ? el("td", {}, input) : el("td", { className: "limit", textContent: String(limit) });
       const row = el(
         "tr",
         { id: `quota-row-${resource}` },
@@ -646,26 +695,11 @@ async function saveQuotas(event) {
 }
 
 function renderAgents(agents) {
-  const settable = agents.some((agent) => "admin_state_up" in agent);
+  // NOTE: the API shows admin_state_up but does not yet take it in a PUT: no toggle.
   $("agents").tBodies[0].replaceChildren(
     ...agents.map((agent) => {
       const label = `${agent.agent_type} on ${agent.host}`;
       const actions = el("td", {});
-      if (settable) {
-        const flip = !agent.admin_state_up;
-        actions.append(
-          named(
-            button(`Set admin ${adminText(flip)}`, `agent-admin-${agent.id}`, () =>
-              act(
-                () => api("PUT", `agents/${agent.id}`, { agent: { admin_state_up: flip } }),
-                `Agent ${label} admin state is now ${adminText(flip)}.`,
-              ),
-            ),
-            `Set admin ${adminText(flip)} agent ${label}`,
-          ),
-          " ",
-        );
-      }
       actions.append(
         named(
           button("Delete", `delete-agent-${agent.id}`, async () => {
@@ -685,7 +719,7 @@ function renderAgents(agents) {
         el("td", { textContent: agent.agent_type }),
         el("td", { textContent: agent.binary }),
         el("td", { className: `alive ${agent.alive ? "yes" : "no"}`, textContent: agent.alive ? "alive" : "dead" }),
-        el("td", { className: "admin", textContent: "admin_state_up" in agent ? adminText(agent.admin_state_up) : "(not settable)" }),
+        el("td", { className: "admin", textContent: "admin_state_up" in agent ? adminText(agent.admin_state_up) : "" }),
         el("td", { textContent: agent.heartbeat_timestamp || "(never)" }),
         actions,
       );
@@ -824,6 +858,8 @@ export async function refresh(force = false) {
     PAGES[view.page].render(data);
     if (focused && document.activeElement === document.body) $(focused)?.focus();
   } catch (error) {
+    if (view !== state.view) return; // a page no longer shown
+    if (view.id && view.id === state.deleted) return; // deleted from its own page
     if (view.id && /not.*found|could not be found/i.test(error.message)) {
       go(view.page === "port" ? "#/ports" : "#/networks");
     }

@@ -375,36 +375,65 @@ def test_agents_for_admins(page: Any, quantum_server: ServerProcess) -> None:
     expect(row).to_contain_text("h9")
     expect(row).to_contain_text(listed["agent_type"])
     expect(row.locator(".alive")).to_have_text("alive")
+    expect(row.locator(".admin")).to_have_text("UP")
     page.shots.take("agents")
+    label = f"{listed['agent_type']} on h9"
+    row.get_by_role("button", name=f"Delete agent {label}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status")).to_have_text(f"Agent {label} deleted.")
+    expect(page.locator("#agents tbody tr")).to_have_count(0)
+    assert call(quantum_server, "GET", "/v2.0/agents", project="")[1] == {"agents": []}
 
 
 def test_lists_paginate_with_the_apis_links(
     page: Any, quantum_server: ServerProcess
 ) -> None:
-    names = [f"net-{i:02d}" for i in range(7)]
-    for name in names:
-        make_network(quantum_server, name)
+    quota = {"quota": {"network": 20}}
+    assert (
+        call(quantum_server, "PUT", f"/v2.0/quotas/{PROJECT}", quota, project="")[0]
+        == 200
+    )
+    names = [f"net-{i:02d}" for i in range(12)]
+    ids = [make_network(quantum_server, name) for name in names]
     log_in(page)
     page.get_by_label("Rows per page").select_option("5")
     rows = page.locator("#networks tbody tr")
+    pager = page.locator('[data-pager="networks"]')
     expect(rows).to_have_count(5)
-    first = rows.all_inner_texts()
+    expect(pager).to_contain_text("Page 1")
+    expect(pager.get_by_role("button")).to_have_count(1)  # Next only
+    shown = rows.all_inner_texts()
+    page.get_by_role("button", name="Next page of networks").click()
+    expect(pager).to_contain_text("Page 2")
+    expect(rows).to_have_count(5)
+    shown += rows.all_inner_texts()
+    page.get_by_role("button", name="Next page of networks").click()
+    expect(pager).to_contain_text("Page 3")
+    expect(rows).to_have_count(2)
+    shown += rows.all_inner_texts()
+    assert sorted(text.split("\t")[0].strip() for text in shown) == names
+    expect(page.get_by_role("button", name="Next page of networks")).to_have_count(0)
+    page.shots.take("page-3")
+    page.get_by_role("button", name="Previous page of networks").click()
+    expect(pager).to_contain_text("Page 2")
+    expect(rows).to_have_count(5)
+    assert rows.all_inner_texts() == shown[5:10]
+    page.get_by_role("button", name="Next page of networks").click()
+    expect(pager).to_contain_text("Page 3")
+    page.get_by_role("button", name="First page of networks").click()
+    expect(pager).to_contain_text("Page 1")
+    assert rows.all_inner_texts() == shown[:5]
     expect(page.get_by_role("button", name="Previous page of networks")).to_have_count(
         0
     )
+
+    # Ten networks fill two pages exactly: no Next on the second (no empty page).
+    for network_id in sorted(ids)[-2:]:
+        assert call(quantum_server, "DELETE", f"/v2.0/networks/{network_id}")[0] == 204
     page.get_by_role("button", name="Next page of networks").click()
-    expect(rows).to_have_count(2)
-    second = rows.all_inner_texts()
-    shown = {text.split("\t")[0].strip() for text in first + second}
-    assert shown == set(names)
+    expect(pager).to_contain_text("Page 2")
+    expect(rows).to_have_count(5)
     expect(page.get_by_role("button", name="Next page of networks")).to_have_count(0)
-    page.shots.take("page-2")
-    # A network made meanwhile shows on the page it belongs to, live.
-    page.get_by_role("button", name="Previous page of networks").click()
-    expect(rows).to_have_count(5)
-    page.get_by_role("button", name="First page of networks").click()
-    expect(rows).to_have_count(5)
-    expect(page.get_by_role("button", name="First page of networks")).to_have_count(0)
 
 
 def test_idle_polls_are_answered_304(page: Any, quantum_server: ServerProcess) -> None:
@@ -459,3 +488,30 @@ def test_every_page_is_labelled(page: Any, quantum_server: ServerProcess) -> Non
             "[aria-current=page]"
         )
         expect(current).to_have_count(1)
+
+
+def test_the_external_network_is_drawn_apart(
+    page: Any, quantum_server: ServerProcess
+) -> None:
+    status, body = call(
+        quantum_server,
+        "POST",
+        "/v2.0/networks",
+        {"network": {"name": "public", "router:external": True, "tenant_id": "ops"}},
+        project="",
+    )
+    assert status == 201, body
+    public = body["network"]["id"]
+    own = make_network(quantum_server, "own")
+    log_in(page)
+    expect(page.locator(f"#network-{public} .kind")).to_have_text(" external")
+    expect(page.locator(f"#network-{own} .kind")).to_have_count(0)
+    picture = page.locator("#topology")
+    expect(picture.locator(f'[data-network="{public}"]')).to_have_class(
+        "network external"
+    )
+    expect(picture.locator(f'[data-network="{public}"] text')).to_have_text(
+        "public (ACTIVE, external)"
+    )
+    expect(picture.locator(f'[data-network="{own}"]')).to_have_class("network")
+    page.shots.take("external")
