@@ -515,3 +515,61 @@ def test_the_external_network_is_drawn_apart(
     )
     expect(picture.locator(f'[data-network="{own}"]')).to_have_class("network")
     page.shots.take("external")
+
+
+def test_subnets_and_ports_by_keyboard_alone(
+    page: Any, quantum_server: ServerProcess
+) -> None:
+    network_id = make_network(quantum_server, "keys")
+    log_in(page)
+    expect(page.get_by_label("Network name")).to_be_focused()  # where a login lands
+    nav = page.get_by_role("navigation", name="Pages")
+    nav.get_by_role("link", name="Subnets").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Subnets", level=2)).to_be_focused()
+    expect(nav.get_by_role("link", name="Subnets")).to_have_attribute(
+        "aria-current", "page"
+    )
+    form = page.get_by_role("form", name="Create a subnet")
+    form.get_by_label("Network", exact=True).focus()
+    page.keyboard.press("Tab")
+    expect(form.get_by_label("Subnet name")).to_be_focused()
+    page.keyboard.type("kb-subnet")
+    page.keyboard.press("Tab")
+    page.keyboard.type("10.7.0.0/24")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Subnet 10.7.0.0/24 created.")
+    edit = page.get_by_role("button", name="Edit subnet kb-subnet")
+    edit.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog").get_by_label("Subnet name")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(page.get_by_role("status")).to_have_text("Subnet kb-subnet was not changed.")
+    expect(edit).to_be_focused()
+
+    # The ports list follows an agent's report within 2 s, without a reload.
+    status, body = call(
+        quantum_server,
+        "POST",
+        "/v2.0/ports",
+        {"port": {"network_id": network_id, "name": "live"}},
+    )
+    assert status == 201
+    port_id = body["port"]["id"]
+    nav.get_by_role("link", name="Ports").focus()
+    page.keyboard.press("Enter")
+    row = page.locator(f"#port-row-{port_id}")
+    expect(row.locator(".status")).to_have_text("DOWN")
+    agent = AgentClient(
+        f"http://127.0.0.1:{quantum_server.port}", host="h3", secret=AGENT_SECRET
+    )
+    try:
+        agent.register(msg.HostReport(tunnel_ip=None))
+        agent.report_status(
+            [msg.PortStatus(port_id=port_id, status=msg.ReportedStatus.UP)]
+        )
+    finally:
+        agent.close()
+    expect(row.locator(".status")).to_have_text("ACTIVE", timeout=LIVE)
+    page.shots.take("ports-live")
