@@ -271,3 +271,77 @@ def test_a_port_plugged_while_the_agent_is_down_shows_the_dead_vlan(
     wait_until(lambda: hv2.wired_tag(port["id"]) != DEAD_VLAN, 30, message="wired")
     assert vm.can_reach(reference.address, timeout=20)  # the control
     wait_until(lambda: _status(the_cloud, port) == "ACTIVE", 15, message="ACTIVE")
+
+
+BOOTING = "Booting an instance: `quantum-vif boot`"
+
+
+def _root_wrappers(directory: Path) -> Path:
+    """``quantum-vif`` as run in the host's own namespaces: here the root namespace,
+    with the host-side devices in the hypervisor's (``--host-netns``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "quantum-vif"
+    command = f'{sys.executable} {harness.REPO / "bin" / "quantum-vif"} "$@"'
+    script.write_text(f'#!/bin/sh\nexec {command} --host-netns "$HOST_NETNS"\n')
+    script.chmod(0o755)
+    return directory
+
+
+def _sh_root(world: Cloud, host: Host, bin_dir: Path, script: str, **env: str) -> str:
+    """A printed block as root runs it on the host; the server's printed URL is
+    the test server's address from the root namespace."""
+    text = host.place(
+        script.replace(
+            "http://controller:9696", f"http://127.0.0.1:{world.server.port}"
+        )
+    )
+    done = harness.run(
+        ["bash", "-e", "-u", "-o", "pipefail", "-c", text],
+        env={
+            **world.lab.session.env(**env),
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
+            "HOST_NETNS": host.hv.netns.name,
+        },
+        timeout=90,
+    )
+    return done.stdout
+
+
+def test_booting_and_deleting_instances_as_printed(
+    world: tuple[Cloud, dict[str, Host]], tmp_path: Path
+) -> None:
+    the_cloud, hosts = world
+    bin_dir = _root_wrappers(tmp_path / "bin")
+    net = _network(the_cloud, "10.11.0.0/24")
+    session = the_cloud.lab.session
+    booted = {}
+    for name, host in hosts.items():
+        vm = session.netns_name(f"boot-{name}")
+        out = _sh_root(
+            the_cloud, host, bin_dir, block(BOOTING, index=0),
+            VM=vm, PROJECT="t", NET=net["id"], ADMIN_TOKEN="ignored-under-noauth",
+        )  # fmt: skip
+        first, nic = out.strip().splitlines()
+        assert first.startswith(f"instance {vm} booted in {vm}: ACTIVE in "), out
+        fields = nic.split()
+        assert fields[0] == "eth0", out
+        assert fields[3:7] == ["gateway", "10.11.0.1", "mtu", "1450"], out
+        port = the_cloud.api.v2("GET", f"/ports/{fields[8]}")["port"]
+        assert port["status"] == "ACTIVE"
+        assert port["device_owner"] == "compute:nova"
+        booted[name] = (vm, fields[2].split("/")[0], fields[10])
+    (vm1, _, dev1), (vm2, ip2, _) = booted["hv1"], booted["hv2"]
+    ping = ("ip", "netns", "exec", vm1, "ping", "-n", "-c", "1", "-W", "2", ip2)
+    assert harness.run(ping, check=False).returncode == 0, the_cloud.dump()
+
+    # NOTE: the first block's export holds in the reader's shell
+    url = f"http://127.0.0.1:{the_cloud.server.port}"
+    delete = partial(_sh_root, the_cloud, script=block(BOOTING, index=1), OS_URL=url)
+    out = delete(host=hosts["hv1"], bin_dir=bin_dir, VM=vm1)
+    assert out.strip() == f"deleted 1 port(s) of instance {vm1}"
+    assert vm1 not in harness.netns_list()
+    assert dev1 not in hosts["hv1"].hv.vsctl("list-ports", "br-int").split()
+    listed = the_cloud.api.v2("GET", f"/ports?device_id={vm1}")["ports"]
+    assert listed == []
+    delete(host=hosts["hv2"], bin_dir=bin_dir, VM=vm2)
+    assert vm2 not in harness.netns_list()

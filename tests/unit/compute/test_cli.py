@@ -142,3 +142,76 @@ def test_main_reports_refusals_on_one_line_and_exits_1(
     monkeypatch.setattr(vif, "plug", refuse)
     assert cli.main([*PLUG, "--tap"]) == cli.FAILED
     assert capsys.readouterr().err == f"quantum-vif: {error}\n"
+
+
+BOOT = ["boot", "--netns", "vm1", "--project-id", "demo"]
+NET = "5b0e8a3e-6f3c-4bb7-8f0a-3a2b1c0d9e8f"
+
+
+def test_boot_takes_nova_style_nics_in_order() -> None:
+    args = cli.parse_args(
+        [
+            *BOOT, "--nic", f"net-id={NET}",
+            "--nic", f"net-id={NET},v4-fixed-ip=10.0.0.5",
+            "--nic", f"net-id={NET},v6-fixed-ip=2001:db8::5",
+        ]
+    )  # fmt: skip
+    assert args.nic == [
+        cli.NicRequest(NET),
+        cli.NicRequest(NET, "10.0.0.5"),
+        cli.NicRequest(NET, "2001:db8::5"),
+    ]
+    assert (args.netns, args.project_id, args.instance_id) == ("vm1", "demo", None)
+    assert args.agent_config == cli.DEFAULT_AGENT_INI
+    assert (args.wait, args.zone, args.json) == (60.0, "nova", False)
+
+
+def test_the_default_agent_config_is_the_agents() -> None:
+    from quantum.agent.ovs.main import DEFAULT_INI
+
+    assert cli.DEFAULT_AGENT_INI == DEFAULT_INI
+
+
+@pytest.mark.parametrize(
+    ("nic", "message"),
+    [
+        ("net=abc", "expected net-id=ID"),
+        ("v4-fixed-ip=10.0.0.5", "net-id is required"),
+        (f"net-id={NET},v4-fixed-ip=10.0.0.500", "does not appear to be an IPv4"),
+        (f"net-id={NET},v4-fixed-ip=2001:db8::5", "is not an IPv4 address"),
+        (f"net-id={NET},v6-fixed-ip=10.0.0.5", "is not an IPv6 address"),
+        (f"net-id={NET},net-id={NET}", "net-id given twice"),
+        (f"net-id={NET},v4-fixed-ip=10.0.0.5,v6-fixed-ip=::5", "given twice"),
+        ("net-id=a b", "must be non-empty, printable, without white space"),
+    ],
+)
+def test_bad_nics_are_usage_errors(
+    nic: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.parse_args([*BOOT, "--nic", nic])
+    assert done.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_boot_needs_a_project_and_a_nic(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OS_PROJECT_ID", raising=False)
+    with pytest.raises(SystemExit):
+        cli.parse_args(["boot", "--netns", "vm1", "--nic", f"net-id={NET}"])
+    assert "boot needs --project-id (or OS_PROJECT_ID)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.parse_args(BOOT)
+    assert "--nic" in capsys.readouterr().err
+
+
+def test_a_missing_agent_config_is_a_usage_error(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "agent.ini"
+    argv = [*BOOT, "--nic", f"net-id={NET}", "--agent-config", str(missing)]
+    assert cli.main(argv) == 2
+    assert f"cannot read {missing}" in capsys.readouterr().err
+    argv = ["delete", "--instance-id", "i-1", "--agent-config", str(missing)]
+    assert cli.main(argv) == 2

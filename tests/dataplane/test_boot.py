@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``quantum-vif boot``/``delete``: the compute service's whole flow on two simulated
+hypervisors (VXLAN, a real agent each). Each boot makes the instance's port, plugs
+it, configures the namespace "VM" from the network info and returns only once the
+port is ACTIVE; the two instances ping each other; a deleted instance leaves no
+port, OVS interface, flow or namespace; a boot that cannot finish leaves nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.dataplane import cloud, harness
+from tests.dataplane.harness import Hypervisor, wait_until
+
+
+def boot(
+    world: cloud.Cloud, hv: Hypervisor, netns: str, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``quantum-vif boot`` for ``hv`` with its agent's ini, from the root
+    namespace (the host-side devices go into ``hv``'s)."""
+    return _vif(world, hv, "boot", "--netns", netns, *args, check=check)
+
+
+def _vif(
+    world: cloud.Cloud, hv: Hypervisor, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    return harness.run(
+        [
+            sys.executable, str(harness.QUANTUM_VIF), args[0],
+            "--agent-config", str(hv.dir / "agent.ini"),
+            "--host-netns", hv.netns.name, *args[1:],
+        ],
+        check=check,
+        timeout=90,
+        env=world.lab.session.env(),
+    )  # fmt: skip
+
+
+def _mentions(flows: list[str], ofport: int) -> list[str]:
+    """The br-int flows that match or send to ``ofport`` (the VM's port)."""
+    port = re.compile(rf"(in_port=|output:){ofport}\b")
+    return [f for f in flows if f.startswith("br-int ") and port.search(f)]
+
+
+def test_boot_two_instances_they_ping_and_delete_leaves_nothing(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with cloud.deploy(dataplane_session, tmp_path, "vxlan") as world:
+        hv1, hv2 = world.hypervisors("hv1", "hv2")
+        api = world.api
+        net = api.v2("POST", "/networks", {"network": {"tenant_id": "t"}})["network"]
+        api.v2(
+            "POST",
+            "/subnets",
+            {
+                "subnet": {
+                    "tenant_id": "t",
+                    "network_id": net["id"],
+                    "ip_version": 4,
+                    "cidr": "10.9.0.0/24",
+                }
+            },
+        )
+        guests: dict[str, dict[str, Any]] = {}
+        for name, hv in (("b1", hv1), ("b2", hv2)):
+            netns = dataplane_session.netns_name(name)
+            done = boot(
+                world, hv, netns, "--project-id", "t", "--instance-id", f"i-{name}",
+                "--nic", f"net-id={net['id']}", "--json",
+            )  # fmt: skip
+            info = json.loads(done.stdout)
+            (vif,) = info["vifs"]
+            # NOTE: ACTIVE when the command returns, not some time later
+            port = api.v2("GET", f"/ports/{vif['port_id']}")["port"]
+            assert port["status"] == "ACTIVE"
+            assert port["device_id"] == f"i-{name}"
+            assert port["binding:host_id"] == hv.name
+            guests[name] = {"netns": harness.Netns(dataplane_session, name), **vif}
+        b1, b2 = guests["b1"], guests["b2"]
+        assert b1["mtu"] == 1450
+        link = json.loads(b1["netns"].ip("-j", "addr", "show", "dev", "eth0").stdout)
+        assert link[0]["mtu"] == 1450
+        assert link[0]["address"] == b1["mac_address"]
+        b2_ip = b2["fixed_ips"][0]["ip_address"]
+        b1_ip = b1["fixed_ips"][0]["ip_address"]
+        ping = ("ping", "-n", "-q", "-c", "1", "-W", "1")
+        assert b1["netns"].exec(*ping, b2_ip, check=False).returncode == 0, world.dump()
+        assert b2["netns"].exec(*ping, b1_ip, check=False).returncode == 0
+
+        device, mac = b1["device"], b1["mac_address"]
+        ofport = hv1.ofport(device)
+        # control: while booted, the agent's flows on both hosts know b1
+        assert _mentions(world.flows(hv1), ofport)
+        assert any(mac in f for f in world.flows(hv2))
+
+        done = _vif(
+            world, hv1, "delete", "--instance-id", "i-b1", "--netns", b1["netns"].name
+        )
+        assert done.stdout.strip() == "deleted 1 port(s) of instance i-b1"
+        ports = api.v2("GET", "/ports?device_id=i-b1")["ports"]
+        assert ports == []
+        assert device not in hv1.vsctl("list-ports", "br-int").split()
+        assert device not in hv1.links()
+        assert not b1["netns"].exists()
+        wait_until(
+            lambda: not _mentions(world.flows(hv1), ofport),
+            15,
+            message=lambda: "\n".join(_mentions(world.flows(hv1), ofport)),
+        )
+        wait_until(
+            lambda: not any(mac in f for f in world.flows(hv2)),
+            15,
+            message="hv2 forgets b1's MAC",
+        )
+        # b2 is untouched
+        assert api.v2("GET", f"/ports/{b2['port_id']}")["port"]["status"] == "ACTIVE"
+
+
+def test_a_boot_that_cannot_finish_leaves_nothing_behind(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with cloud.deploy(dataplane_session, tmp_path, "vxlan", agent_max_wait=2) as world:
+        (hv1,) = world.hypervisors("hv1")
+        api = world.api
+        net = api.v2("POST", "/networks", {"network": {"tenant_id": "t"}})["network"]
+        world.agents["hv1"].stop()  # NOTE: nobody will report the port ACTIVE
+        netns = harness.Netns(dataplane_session, "late")
+
+        failed = boot(
+            world, hv1, netns.name, "--project-id", "t", "--instance-id", "i-late",
+            "--nic", f"net-id={net['id']}", "--wait", "3", check=False,
+        )  # fmt: skip
+
+        assert failed.returncode == 1, failed
+        assert "not ACTIVE after 3 s" in failed.stderr
+        assert api.v2("GET", "/ports?device_id=i-late")["ports"] == []
+        assert hv1.vsctl("list-ports", "br-int").split() == ["patch-tun"]
+        assert not [link for link in hv1.links() if link.startswith("tap")]
+        assert not netns.exists()
+
+        # control: with the agent back, the same boot succeeds
+        world.start_agent("hv1")
+        done = boot(
+            world, hv1, netns.name, "--project-id", "t", "--instance-id", "i-late",
+            "--nic", f"net-id={net['id']}", "--wait", "30",
+        )  # fmt: skip
+        assert "ACTIVE in" in done.stdout
+        assert len(api.v2("GET", "/ports?device_id=i-late")["ports"]) == 1
+        assert netns.exists()
