@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from quantum.testing.keystone import Keystone, KeystoneUnavailable, User
+from quantum.testing.keystone import ADMIN_PASSWORD, Keystone, KeystoneUnavailable, User
 from quantum.testing.server import ServerProcess
 from tests.conftest import unavailable
 from tests.functional.dashboard.conftest import (
@@ -125,4 +125,52 @@ def test_keystone_login_with_project_choice(
         conn.close()
     finally:
         shots.keep("test_keystone_login_with_project_choice")
+        context.close()
+
+
+def test_keystone_roles_decide_the_admin_pages(
+    browser: Any, keystone_dashboard: tuple[Dashboard, ServerProcess]
+) -> None:
+    dashboard, _ = keystone_dashboard
+    context = browser.new_context(base_url=dashboard.url)
+    page = context.new_page()
+    shots = Screenshots(page, "test_keystone_roles_decide_the_admin_pages")
+    nav = page.get_by_role("navigation", name="Pages")
+    try:
+        # A member: no agents page, quotas read-only (the API's 403 decides).
+        page.goto("/")
+        page.get_by_label("User name").fill("dana")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("combobox", name="Project").select_option(label="lab")
+        page.get_by_role("button", name="Use project").click()
+        expect(page.get_by_role("status")).to_have_text("Logged in to project lab.")
+        expect(page.locator("#who")).to_have_text("Project lab")
+        expect(nav.get_by_role("link", name="Quotas")).to_be_visible()
+        nav.get_by_role("link", name="Quotas").click()
+        expect(page.locator("#quota-row-network .limit")).to_have_text(
+            "10", timeout=20_000
+        )
+        expect(page.get_by_role("button", name="Save limits")).to_be_hidden()
+        expect(nav.get_by_role("link", name="Agents")).to_be_hidden()
+
+        # Keystone's admin: the token's role shows the agents and quota editing.
+        page.get_by_role("button", name="Log out").click()
+        page.get_by_label("User name").fill("admin")
+        page.get_by_label("Password").fill(ADMIN_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("combobox", name="Project").select_option(label="admin")
+        page.get_by_role("button", name="Use project").click()
+        expect(page.locator("#who")).to_have_text("Project admin (administrator)")
+        expect(nav.get_by_role("link", name="Agents")).to_be_visible(timeout=20_000)
+        nav.get_by_role("link", name="Quotas").click()
+        expect(page.get_by_label("Limit of network")).to_have_value(
+            "10", timeout=20_000
+        )
+        nav.get_by_role("link", name="Agents").click()
+        expect(page.locator("#agents tbody tr")).to_have_count(0)
+        expect(page.get_by_role("alert")).to_be_empty()
+        shots.take("admin")
+    finally:
+        shots.keep("test_keystone_roles_decide_the_admin_pages")
         context.close()
