@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from quantum.agentapi import messages as msg
 from quantum.agentapi.client import AgentClient
+from quantum.core.status import ReportedStatus
 from quantum.testing.server import ServerProcess
 from tests.functional.dashboard.conftest import AGENT_SECRET
 from tests.functional.dashboard.test_browser import LIVE, PROJECT, call
@@ -566,9 +567,7 @@ def test_subnets_and_ports_by_keyboard_alone(
     )
     try:
         agent.register(msg.HostReport(tunnel_ip=None))
-        agent.report_status(
-            [msg.PortStatus(port_id=port_id, status=msg.ReportedStatus.UP)]
-        )
+        agent.report_status([msg.PortStatus(port_id=port_id, status=ReportedStatus.UP)])
     finally:
         agent.close()
     expect(row.locator(".status")).to_have_text("ACTIVE", timeout=LIVE)
