@@ -53,8 +53,11 @@ class MessageError(exc.BadRequest, ValueError):
 
     template = "{reason}"
 
+    reason: str
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason=reason)
+        self.reason = reason
+        self.__post_init__()
 
 
 def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:

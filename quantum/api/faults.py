@@ -281,8 +281,10 @@ REGISTRY: dict[type[exc.QuantumError], Entry] = {
         type="AlreadyAttached",
     ),
     # -- v2 names that differ from the class ---------------------------------------
-    exc.PortNotFoundV2: Entry(type="PortNotFound"),
     exc.NetworkHasPorts: Entry(type="NetworkInUse"),
+    exc.DependencyUnavailable: Entry(type="ServiceUnavailable"),
+    exc.NetworkNotOwned: Entry(type="NotAuthorized"),
+    exc.ResourceNotFound: Entry(type="NotFound"),
     # -- the Cisco extensions (v1 spec §15.2) ---------------------------------------
     exc.QosNotFound: Entry(
         cisco=_cisco(

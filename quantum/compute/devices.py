@@ -23,6 +23,9 @@ IFNAMSIZ = 16
 class DeviceError(QuantumError):
     template = "{command}: {reason}"
 
+    command: str
+    reason: str
+
 
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 """Runs an argv without raising on a non-zero exit (``subprocess.run`` shape)."""

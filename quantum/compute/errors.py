@@ -12,3 +12,6 @@ from quantum.core.exceptions import ServiceUnavailable
 
 class SwitchUnreachable(ServiceUnavailable):
     template = "cannot reach OVSDB at {remote}: {reason}"
+
+    remote: str
+    reason: str

@@ -54,27 +54,40 @@ DEFAULT_VIF_TYPE = "ovs"
 
 
 class ComputeError(QuantumError):
-    template = "{reason}"
+    """What the compute side could not do (its subclasses say what)."""
 
 
 class AllocationFailed(ComputeError):
     template = "cannot allocate networking for instance {instance}: {reason}"
 
+    instance: str
+    reason: str
+
 
 class PortsNotActive(ComputeError):
     template = "ports not ACTIVE after {timeout:g} s: {ports}"
+
+    timeout: float
+    ports: str
 
 
 class PortsGone(Conflict):
     template = "ports deleted while waiting for them: {ports}"
 
+    ports: str
+
 
 class EventsUnavailable(ServiceUnavailable):
     template = "cannot wait for port status through the agent API: {reason}"
 
+    reason: str
+
 
 class LeftBehind(ComputeError):
     template = "deallocating instance {instance} left behind: {what}"
+
+    instance: str
+    what: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,8 @@ Row = dict[str, Any]
 class TransactionFailed(QuantumError):
     template = "OVSDB refused the transaction: {reason}"
 
+    reason: str
+
 
 class WaitTimedOut(TransactionFailed):
     """A ``wait`` operation's condition did not come true in time."""

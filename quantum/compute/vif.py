@@ -49,17 +49,30 @@ DEAD_VLAN = tables.DEAD_VLAN
 class BridgeNotFound(NotFound):
     template = "bridge {bridge} does not exist"
 
+    bridge: str
+
 
 class PortOnOtherBridge(Conflict):
     template = "port {device} is on bridge {actual}, not {bridge}"
+
+    device: str
+    actual: str
+    bridge: str
 
 
 class DeviceTaken(Conflict):
     template = "device {device} already carries iface id {other}, not {iface_id}"
 
+    device: str
+    other: str | None
+    iface_id: str
+
 
 class InterfaceFailed(QuantumError):
     template = "Open vSwitch could not use {device}: {reason}"
+
+    device: str
+    reason: str
 
 
 @contextlib.contextmanager

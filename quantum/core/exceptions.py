@@ -9,25 +9,52 @@ the wire, so the v1 templates are wire literals and must not be reworded.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import dataclasses
+from typing import Any, ClassVar, dataclass_transform
 
 
+@dataclass_transform(kw_only_default=True, eq_default=False)
 class QuantumError(Exception):
-    """Base of every error Quantum raises on purpose."""
+    """Base of every error Quantum raises on purpose.
+
+    Every subclass is made a keyword-only dataclass as it is defined (the
+    ``dataclass_transform`` tells mypy so): its fields are the annotated names, and
+    ``template`` is formatted from them. A misspelled or missing field is a type error
+    at the raise site (and a ``TypeError`` when run).
+    """
 
     template: ClassVar[str] = "An unknown error occurred."
 
-    def __init__(self, **fields: object) -> None:
-        self.fields = fields
-        try:
-            message = self.template.format(**fields)
-        except (KeyError, IndexError):
-            message = self.template
-        super().__init__(message)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(eq=False, kw_only=True, repr=False)(cls)
+
+    def __init__(self) -> None:
+        self.__post_init__()
+
+    def __post_init__(self) -> None:
+        super().__init__(self.template.format(**self.values()))
+
+    def values(self) -> dict[str, Any]:
+        """The fields, by name."""
+        names = getattr(self, "__dataclass_fields__", {})
+        return {name: getattr(self, name) for name in names}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.values()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.values().items())
+        return f"{type(self).__name__}({shown})"
 
     @property
     def detail(self) -> str:
         return str(self)
+
+
+def _rebuild(kind: type[QuantumError], values: dict[str, Any]) -> QuantumError:
+    """Unpickling: the error made again from its fields."""
+    return kind(**values)
 
 
 class NotFound(QuantumError):
@@ -47,9 +74,17 @@ class BadRequest(QuantumError):
 
 
 class ServiceUnavailable(QuantumError):
-    """A dependency (the database) cannot be reached; retrying may succeed."""
+    """A dependency cannot be reached or used; retrying may succeed."""
+
+    template = "The service is temporarily unavailable."
+
+
+class DependencyUnavailable(ServiceUnavailable):
+    """The database (or another dependency) cannot be reached or used."""
 
     template = "The service is temporarily unavailable: {reason}"
+
+    reason: str
 
 
 class ConfigError(QuantumError):
@@ -57,39 +92,70 @@ class ConfigError(QuantumError):
 
     template = "{reason}"
 
+    reason: str
+
 
 class NetworkNotFound(NotFound):
-    template = "Network {net_id} could not be found"
+    template = "Network {network_id} could not be found"
+
+    network_id: str
 
 
 class PortNotFound(NotFound):
-    template = "Port {port_id} could not be found on network {net_id}"
+    """No port with this id (that the caller may see)."""
+
+    template = "Port {port_id} could not be found."
+
+    port_id: str
+
+
+class PortNotFoundOnNetwork(PortNotFound):
+    """No port with this id on the network the request named (v1's URLs)."""
+
+    template = "Port {port_id} could not be found on network {network_id}"
+
+    network_id: str
 
 
 class StateInvalid(BadRequest):
     template = "Unsupported port state: {port_state}"
 
+    port_state: object
+
 
 class NetworkInUse(InUse):
     template = (
-        "Unable to complete operation on network {net_id}. "
+        "Unable to complete operation on network {network_id}. "
         "There is one or more attachments plugged into its ports."
     )
 
+    network_id: str
+
 
 class PortInUse(InUse):
-    # NOTE: the missing closing quote after {att_id} is the original wire literal.
+    # NOTE: the missing closing quote after {attachment_id} is the original wire
+    # literal.
     template = (
-        "Unable to complete operation on port {port_id} for network {net_id}. "
-        "The attachment '{att_id}is plugged into the logical port."
+        "Unable to complete operation on port {port_id} for network {network_id}. "
+        "The attachment '{attachment_id}is plugged into the logical port."
     )
+
+    port_id: str
+    network_id: str
+    attachment_id: str | None
 
 
 class AlreadyAttached(Conflict):
     template = (
-        "Unable to plug the attachment {att_id} into port {port_id} for network "
-        "{net_id}. The attachment is already plugged into port {att_port_id}"
+        "Unable to plug the attachment {attachment_id} into port {port_id} for "
+        "network {network_id}. The attachment is already plugged into port "
+        "{attached_port_id}"
     )
+
+    attachment_id: str
+    port_id: str
+    network_id: str
+    attached_port_id: str
 
 
 class AttachedToAnotherTenant(AlreadyAttached):
@@ -97,9 +163,12 @@ class AttachedToAnotherTenant(AlreadyAttached):
     stands (attachment ids are unique service-wide), the holder is not named."""
 
     template = (
-        "Unable to plug the attachment {att_id} into port {port_id} for network "
-        "{net_id}. The attachment is already plugged into a port of another tenant"
+        "Unable to plug the attachment {attachment_id} into port {port_id} for network "
+        "{network_id}. The attachment is already plugged into a port of another tenant"
     )
+
+    attached_port_id: str = ""
+    """Never shown: another tenant's port is not named."""
 
 
 class NoNetworkAvailable(ServiceUnavailable):
@@ -111,11 +180,16 @@ class NoNetworkAvailable(ServiceUnavailable):
         "all ids in {ranges} are in use."
     )
 
+    network_type: str
+    ranges: str
+
 
 class InvalidInput(BadRequest):
     """A field has a wrong type, length or value."""
 
     template = "Invalid input: {reason}"
+
+    reason: str
 
 
 # -- v2 ---------------------------------------------------------------------------
@@ -124,48 +198,78 @@ class InvalidInput(BadRequest):
 class NotAuthorized(QuantumError):
     """The caller may not do this (403)."""
 
-    template = "Not authorized: {reason}"
+    template = "Not authorized."
+
+
+class NetworkNotOwned(NotAuthorized):
+    """A subnet or port on another tenant's private network (v2 wire type
+    ``NotAuthorized``)."""
+
+    template = "Not authorized: network {network_id} belongs to another tenant"
+
+    network_id: str
 
 
 class PolicyNotAuthorized(NotAuthorized):
     template = "Policy doesn't allow {action} to be performed."
 
+    action: str
 
-class PortNotFoundV2(NotFound):
-    template = "Port {port_id} could not be found."
+
+class ResourceNotFound(NotFound):
+    """An item of a resource with no not-found error of its own (v2 wire type
+    ``NotFound``)."""
+
+    template = "{resource} {resource_id} could not be found"
+
+    resource: str
+    resource_id: str
 
 
 class AgentNotFound(NotFound):
     template = "Agent {agent_id} could not be found"
 
+    agent_id: str
+
 
 class MarkerNotFound(NotFound):
     template = "Marker {marker} could not be found."
 
+    marker: str
+
 
 class NetworkHasPorts(InUse):
     template = (
-        "Unable to complete operation on network {net_id}. "
+        "Unable to complete operation on network {network_id}. "
         "There are one or more ports still in use on the network."
     )
+
+    network_id: str
 
 
 class MacAddressInUse(InUse):
     template = (
-        "Unable to complete operation for network {net_id}. "
-        "The mac address {mac} is in use."
+        "Unable to complete operation for network {network_id}. "
+        "The mac address {mac_address} is in use."
     )
+
+    network_id: str
+    mac_address: str
 
 
 class MacAddressGenerationFailure(ServiceUnavailable):
-    template = "Unable to generate unique mac on network {net_id}."
+    template = "Unable to generate unique mac on network {network_id}."
+
+    network_id: str
 
 
 class InvalidSharedSetting(Conflict):
     template = (
-        "Unable to reconfigure sharing settings for network {network}. "
+        "Unable to reconfigure sharing settings for network {network_id}. "
         "Multiple tenants are using it."
     )
+
+    network_id: str
 
 
 class SegmentInUse(InUse):
@@ -173,9 +277,14 @@ class SegmentInUse(InUse):
         "Unable to create the network. The {network_type} segment {segment} is in use."
     )
 
+    network_type: str
+    segment: str
+
 
 class OverQuota(Conflict):
-    template = "Quota exceeded for resources: {overs}."
+    template = "Quota exceeded for resources: {resources}."
+
+    resources: str
 
 
 class QuotaBelowUsage(BadRequest):
@@ -185,11 +294,17 @@ class QuotaBelowUsage(BadRequest):
         "Quota limit {limit} for {resource} is below its current usage of {used}."
     )
 
+    limit: int
+    resource: str
+    used: int
+
 
 class BodyTooLarge(BadRequest):
     """The request body is over ``max_request_body_size`` (413)."""
 
     template = "Request body is larger than {limit} bytes."
+
+    limit: int
 
 
 # -- subnets and IP address management (v2) -------------------------------------------
@@ -198,12 +313,17 @@ class BodyTooLarge(BadRequest):
 class SubnetNotFound(NotFound):
     template = "Subnet {subnet_id} could not be found"
 
+    subnet_id: str
+
 
 class L3PortInUse(InUse):
     template = (
         "Port {port_id} has owner {device_owner} and therefore cannot be deleted "
         "directly via the port API."
     )
+
+    port_id: str
+    device_owner: str
 
 
 class SubnetInUse(InUse):
@@ -212,20 +332,30 @@ class SubnetInUse(InUse):
         "One or more ports have an IP allocation from this subnet."
     )
 
+    subnet_id: str
+
 
 class IpAddressInUse(InUse):
     template = (
-        "Unable to complete operation for network {net_id}. "
+        "Unable to complete operation for network {network_id}. "
         "The IP address {ip_address} is in use."
     )
 
+    network_id: str
+    ip_address: str
+
 
 class IpAddressGenerationFailure(Conflict):
-    template = "No more IP addresses available on network {net_id}."
+    template = "No more IP addresses available on network {network_id}."
+
+    network_id: str
 
 
 class InvalidAllocationPool(BadRequest):
     template = "The allocation pool {pool} is not valid: {reason}"
+
+    pool: str
+    reason: str
 
 
 class OutOfBoundsAllocationPool(BadRequest):
@@ -234,15 +364,25 @@ class OutOfBoundsAllocationPool(BadRequest):
         "cidr {cidr}."
     )
 
+    pool: str
+    cidr: str
+
 
 class OverlappingAllocationPools(Conflict):
     template = (
         "Found overlapping allocation pools {pool_1} and {pool_2} for subnet {cidr}."
     )
 
+    pool_1: str
+    pool_2: str
+    cidr: str
+
 
 class GatewayConflictWithAllocationPools(Conflict):
     template = "Gateway ip {ip_address} conflicts with allocation pool {pool}"
+
+    ip_address: str
+    pool: str
 
 
 class DNSNameServersExhausted(BadRequest):
@@ -251,12 +391,18 @@ class DNSNameServersExhausted(BadRequest):
         "nameservers exceeds the limit {quota}."
     )
 
+    subnet_id: str
+    quota: int
+
 
 class HostRoutesExhausted(BadRequest):
     template = (
         "Unable to complete operation for {subnet_id}. The number of host routes "
         "exceeds the limit {quota}."
     )
+
+    subnet_id: str
+    quota: int
 
 
 # -- the original's extensions ----------------------------------------------------
@@ -265,18 +411,29 @@ class HostRoutesExhausted(BadRequest):
 class QosNotFound(NotFound):
     template = "QoS {qos_id} could not be found"
 
+    qos_id: str
+
 
 class PortProfileNotFound(NotFound):
     template = "Port profile {profile_id} could not be found"
+
+    profile_id: str
 
 
 class PortProfileInUse(InUse):
     template = "Port profile {profile_id} is associated with ports"
 
+    profile_id: str
+
 
 class CredentialNotFound(NotFound):
     template = "Credential {credential_id} could not be found"
 
+    credential_id: str
+
 
 class InstancePortNotFound(NotFound):
     template = "No port of instance {instance_id} is associated with {vif_id}"
+
+    instance_id: str
+    vif_id: str

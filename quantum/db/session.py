@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 
-from quantum.core.exceptions import ServiceUnavailable
+from quantum.core.exceptions import DependencyUnavailable
 from quantum.db import revision
 
 LOG = logging.getLogger(__name__)
@@ -276,7 +276,7 @@ class Database:
                     continue
                 if isinstance(error, exc.OperationalError | exc.InterfaceError):
                     LOG.error("database unavailable: %s", error.orig)
-                    raise ServiceUnavailable(
+                    raise DependencyUnavailable(
                         reason="the database cannot be reached"
                     ) from error
                 raise

@@ -254,7 +254,7 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
         )
         scope = select(SubnetRow.cidr)
     if network is None:
-        raise exc.NetworkNotFound(net_id=subnet.network_id)
+        raise exc.NetworkNotFound(network_id=subnet.network_id)
     others = (
         ip_network(text)
         for text in s.scalars(scope.where(SubnetRow.ip_version == subnet.ip_version))
@@ -283,7 +283,7 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
         s.flush()
     except IntegrityError:
         # NOTE: the network was deleted after we looked (its row lock made us wait).
-        raise exc.NetworkNotFound(net_id=subnet.network_id) from None
+        raise exc.NetworkNotFound(network_id=subnet.network_id) from None
     _write_children(s, subnet, pools=True)
     return subnet
 
@@ -450,7 +450,7 @@ def _claim_exactly(
 ) -> None:
     _recycle(s, subnet.id, [str(address)], now)
     if not _claim(s, subnet, address, port_id, position):
-        raise exc.IpAddressInUse(net_id=subnet.network_id, ip_address=str(address))
+        raise exc.IpAddressInUse(network_id=subnet.network_id, ip_address=str(address))
 
 
 def _allocate(
@@ -465,7 +465,7 @@ def _allocate(
         if address is None:
             address = _claim_any(s, subnet, port_id, position, now)
             if address is None:
-                raise exc.IpAddressGenerationFailure(net_id=subnet.network_id)
+                raise exc.IpAddressGenerationFailure(network_id=subnet.network_id)
         else:
             _claim_exactly(s, subnet, address, port_id, position, now)
         got.append(FixedIP(subnet_id=subnet.id, ip_address=address))
@@ -520,7 +520,7 @@ def allocate_port_ips(
                 break
         else:
             if family:
-                raise exc.IpAddressGenerationFailure(net_id=network_id)
+                raise exc.IpAddressGenerationFailure(network_id=network_id)
     return tuple(got)
 
 

@@ -31,14 +31,14 @@ class FakePlugin:
     def _network(self, tenant_id: str, network_id: str) -> Network:
         net = self._networks.get(network_id)
         if net is None or net.tenant_id != tenant_id:
-            raise exc.NetworkNotFound(net_id=network_id)
+            raise exc.NetworkNotFound(network_id=network_id)
         return net
 
     def _port(self, tenant_id: str, network_id: str, port_id: str) -> Port:
         self._network(tenant_id, network_id)
         port = self._ports[network_id].get(port_id)
         if port is None:
-            raise exc.PortNotFound(net_id=network_id, port_id=port_id)
+            raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
         return port
 
     def _with_ports(self, net: Network) -> Network:
@@ -79,7 +79,7 @@ class FakePlugin:
         with self._lock:
             self._network(tenant_id, network_id)
             if any(p.attachment for p in self._ports[network_id].values()):
-                raise exc.NetworkInUse(net_id=network_id)
+                raise exc.NetworkInUse(network_id=network_id)
             del self._networks[network_id]
             del self._ports[network_id]
 
@@ -121,7 +121,9 @@ class FakePlugin:
             port = self._port(tenant_id, network_id, port_id)
             if port.attachment:
                 raise exc.PortInUse(
-                    net_id=network_id, port_id=port_id, att_id=port.attachment
+                    network_id=network_id,
+                    port_id=port_id,
+                    attachment_id=port.attachment,
                 )
             del self._ports[network_id][port_id]
 
@@ -132,19 +134,21 @@ class FakePlugin:
             port = self._port(tenant_id, network_id, port_id)
             if port.attachment:
                 raise exc.PortInUse(
-                    net_id=network_id, port_id=port_id, att_id=port.attachment
+                    network_id=network_id,
+                    port_id=port_id,
+                    attachment_id=port.attachment,
                 )
             other = self._attached.get(attachment_id)
             if other is not None and other.tenant_id != tenant_id:
                 raise exc.AttachedToAnotherTenant(
-                    net_id=network_id, port_id=port_id, att_id=attachment_id
+                    network_id=network_id, port_id=port_id, attachment_id=attachment_id
                 )
             if other is not None:
                 raise exc.AlreadyAttached(
-                    net_id=network_id,
+                    network_id=network_id,
                     port_id=port_id,
-                    att_id=attachment_id,
-                    att_port_id=other.id,
+                    attachment_id=attachment_id,
+                    attached_port_id=other.id,
                 )
             port = replace(port, attachment=attachment_id)
             self._ports[network_id][port_id] = port

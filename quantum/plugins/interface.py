@@ -261,7 +261,7 @@ class CorePluginV2(Protocol):
     def list_ports(self, scope: Scope, query: ListQuery) -> Sequence[Port]: ...
 
     def get_port(self, scope: Scope, port_id: str) -> Port:
-        """Raises PortNotFoundV2."""
+        """Raises PortNotFound."""
         ...
 
     def create_ports(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
@@ -276,12 +276,12 @@ class CorePluginV2(Protocol):
         changes: PortUpdate,
         authorize: Callable[[Port], None] | None = None,
     ) -> Port:
-        """Raises PortNotFoundV2, NotAuthorized (a reserved device_owner); and
+        """Raises PortNotFound, NotAuthorized (a reserved device_owner); and
         whatever ``authorize`` raises (as for ``update_network``)."""
         ...
 
     def delete_port(self, scope: Scope, port_id: str) -> None:
-        """Raises PortNotFoundV2. Its pool addresses are held for
+        """Raises PortNotFound. Its pool addresses are held for
         ``dhcp_lease_duration`` (docs/architecture.md, "IP addresses")."""
         ...
 

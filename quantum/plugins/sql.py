@@ -43,14 +43,14 @@ raising rolls the whole create back (how a plugin holding this one adds segments
 
 def _network_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
     if not storable(tenant_id, network_id):
-        raise exc.NetworkNotFound(net_id=network_id)
+        raise exc.NetworkNotFound(network_id=network_id)
     row = s.scalars(
         select(NetworkRow).where(
             NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id
         )
     ).one_or_none()
     if row is None:
-        raise exc.NetworkNotFound(net_id=network_id)
+        raise exc.NetworkNotFound(network_id=network_id)
     return row
 
 
@@ -59,7 +59,7 @@ def _port_row(s: Session, tenant_id: str, network_id: str, port_id: str) -> Port
     # it); every port call, and every statement inside SQLite's write lock, counts.
     if not storable(tenant_id, network_id, port_id):
         _network_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
-        raise exc.PortNotFound(net_id=network_id, port_id=port_id)
+        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
     found = s.execute(
         select(NetworkRow.id, PortRow)
         .outerjoin(
@@ -68,9 +68,9 @@ def _port_row(s: Session, tenant_id: str, network_id: str, port_id: str) -> Port
         .where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
     ).one_or_none()
     if found is None:
-        raise exc.NetworkNotFound(net_id=network_id)
+        raise exc.NetworkNotFound(network_id=network_id)
     if found[1] is None:
-        raise exc.PortNotFound(net_id=network_id, port_id=port_id)
+        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
     row: PortRow = found[1]
     return row
 
@@ -210,7 +210,7 @@ class SqlPlugin:
                 s,
                 network_id,
                 PortRow.attachment.is_(None),
-                exc.NetworkInUse(net_id=network_id),
+                exc.NetworkInUse(network_id=network_id),
             )
 
         self.db.run(work, write=True)
@@ -243,7 +243,7 @@ class SqlPlugin:
     ) -> Port:
         def work(s: Session) -> Port:
             if not storable(tenant_id, network_id):
-                raise exc.NetworkNotFound(net_id=network_id)
+                raise exc.NetworkNotFound(network_id=network_id)
             port = Port(
                 id=str(uuid.uuid4()),
                 network_id=network_id,
@@ -277,7 +277,7 @@ class SqlPlugin:
                 )
             ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
             if not inserted:
-                raise exc.NetworkNotFound(net_id=network_id)
+                raise exc.NetworkNotFound(network_id=network_id)
             return port
 
         for _ in range(self.mac_retries):
@@ -290,8 +290,8 @@ class SqlPlugin:
                     lambda s: s.get(NetworkRow, network_id) is not None, write=False
                 )
                 if not exists:
-                    raise exc.NetworkNotFound(net_id=network_id) from error
-        raise exc.MacAddressGenerationFailure(net_id=network_id)
+                    raise exc.NetworkNotFound(network_id=network_id) from error
+        raise exc.MacAddressGenerationFailure(network_id=network_id)
 
     def create_ports(
         self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
@@ -325,7 +325,7 @@ class SqlPlugin:
                 # NOTE: a network deleted under us is found by the next attempt; a
                 # random MAC taken meanwhile is drawn again.
                 continue
-        raise exc.MacAddressGenerationFailure(net_id=",".join(network_ids))
+        raise exc.MacAddressGenerationFailure(network_id=",".join(network_ids))
 
     def update_port(
         self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
@@ -358,7 +358,9 @@ class SqlPlugin:
         as committed now (a concurrent delete shows as not found)."""
         s.expire_all()
         row = _port_row(s, tenant_id, network_id, port_id)
-        return exc.PortInUse(net_id=network_id, port_id=port_id, att_id=row.attachment)
+        return exc.PortInUse(
+            network_id=network_id, port_id=port_id, attachment_id=row.attachment
+        )
 
     def set_port_status(
         self,
@@ -404,7 +406,7 @@ class SqlPlugin:
             row = _port_row(s, tenant_id, network_id, port_id)
             if row.attachment is not None:
                 raise exc.PortInUse(
-                    net_id=network_id, port_id=port_id, att_id=row.attachment
+                    network_id=network_id, port_id=port_id, attachment_id=row.attachment
                 )
             plugged = s.execute(
                 update(PortRow)
@@ -423,13 +425,13 @@ class SqlPlugin:
             holder = self.db.run(lambda s: _port_holding(s, attachment_id), write=False)
             if holder is not None and holder.tenant_id != tenant_id:
                 raise exc.AttachedToAnotherTenant(
-                    net_id=network_id, port_id=port_id, att_id=attachment_id
+                    network_id=network_id, port_id=port_id, attachment_id=attachment_id
                 ) from None
             raise exc.AlreadyAttached(
-                net_id=network_id,
+                network_id=network_id,
                 port_id=port_id,
-                att_id=attachment_id,
-                att_port_id=holder.id if holder else "(unplugged since)",
+                attachment_id=attachment_id,
+                attached_port_id=holder.id if holder else "(unplugged since)",
             ) from None
 
     def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:

@@ -64,6 +64,8 @@ class AuthorizeFilter:
         if network_id is None or network_id == "detail":
             response = not_found(request)
         else:
-            fault = faults.from_error(NetworkNotFound(net_id=network_id), self.version)
+            fault = faults.from_error(
+                NetworkNotFound(network_id=network_id), self.version
+            )
             response = faults.render(fault, negotiate(request, suffix), self.version)
         return response(environ, start_response)  # type: ignore[no-any-return]

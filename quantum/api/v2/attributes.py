@@ -356,7 +356,7 @@ class Resource:
     def missing(self, item_id: str) -> exc.QuantumError:
         if self.not_found is not None:
             return self.not_found(item_id)
-        return exc.NotFound(message=f"{self.name} {item_id} could not be found")
+        return exc.ResourceNotFound(resource=self.name, resource_id=item_id)
 
     def extended(self, fields: Sequence[Field], compose: Sequence[Compose]) -> Resource:
         """This resource with an extension's attributes (``Extension.extends``)."""

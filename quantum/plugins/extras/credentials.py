@@ -49,7 +49,7 @@ class CredentialStore:
         try:
             password = self.keys.decrypt(row.password_token.encode()).decode()
         except InvalidToken as error:
-            raise exc.ServiceUnavailable(
+            raise exc.DependencyUnavailable(
                 reason="a stored credential does not decrypt with credential_key"
             ) from error
         return Credential(

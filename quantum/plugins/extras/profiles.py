@@ -299,7 +299,7 @@ class ProfileStore:
 
 def _tenant_port(s: Session, tenant_id: str, network_id: str, port_id: str) -> None:
     if not storable(tenant_id, network_id, port_id):
-        raise exc.NetworkNotFound(net_id=network_id)
+        raise exc.NetworkNotFound(network_id=network_id)
     found = s.execute(
         select(NetworkRow.id, PortRow.id)
         .outerjoin(
@@ -308,6 +308,6 @@ def _tenant_port(s: Session, tenant_id: str, network_id: str, port_id: str) -> N
         .where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
     ).one_or_none()
     if found is None:
-        raise exc.NetworkNotFound(net_id=network_id)
+        raise exc.NetworkNotFound(network_id=network_id)
     if found[1] is None:
-        raise exc.PortNotFound(net_id=network_id, port_id=port_id)
+        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)

@@ -148,7 +148,7 @@ class OpenVSwitchPlugin:
         def work(s: Session) -> NetworkSegment:
             segment = self.segments.get(s, network_id)
             if segment is None:
-                raise exc.NetworkNotFound(net_id=network_id)
+                raise exc.NetworkNotFound(network_id=network_id)
             return segment
 
         return self.sql.db.run(work, write=False)

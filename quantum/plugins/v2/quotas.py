@@ -80,7 +80,7 @@ class Quotas:
                 continue
             _lock(s, tenant_id)
             if self._used(s, column, tenant_id) + wanted[tenant_id] > limit:
-                raise exc.OverQuota(overs=resource.value)
+                raise exc.OverQuota(resources=resource.value)
 
     @staticmethod
     def _used(s: Session, column: InstrumentedAttribute[str], tenant_id: str) -> int:

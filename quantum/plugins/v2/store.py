@@ -256,31 +256,31 @@ class V2Store:
     def _network_row(self, s: Session, scope: Scope, network_id: str) -> NetworkRow:
         """A network the scope may see; NetworkNotFound otherwise."""
         if not storable(network_id):
-            raise exc.NetworkNotFound(net_id=network_id)
+            raise exc.NetworkNotFound(network_id=network_id)
         row = s.scalars(
             select(NetworkRow).where(
                 NetworkRow.id == network_id, *self._networks_visible(scope)
             )
         ).one_or_none()
         if row is None:
-            raise exc.NetworkNotFound(net_id=network_id)
+            raise exc.NetworkNotFound(network_id=network_id)
         return row
 
     def _owned_network(self, s: Session, scope: Scope, network_id: str) -> NetworkRow:
         """A network the scope may change: its own (any, for an admin)."""
         row = self._network_row(s, scope, network_id)
         if not scope.owns(row.tenant_id):
-            raise exc.NetworkNotFound(net_id=network_id)
+            raise exc.NetworkNotFound(network_id=network_id)
         return row
 
     def _port_row(self, s: Session, scope: Scope, port_id: str) -> PortRow:
         if not storable(port_id):
-            raise exc.PortNotFoundV2(port_id=port_id)
+            raise exc.PortNotFound(port_id=port_id)
         row = s.scalars(
             select(PortRow).where(PortRow.id == port_id, *self._ports_visible(scope))
         ).one_or_none()
         if row is None:
-            raise exc.PortNotFoundV2(port_id=port_id)
+            raise exc.PortNotFound(port_id=port_id)
         return row
 
     def _port_with_ips(
@@ -292,7 +292,7 @@ class V2Store:
         show and update are a round trip shorter on PostgreSQL and MariaDB.
         """
         if not storable(port_id):
-            raise exc.PortNotFoundV2(port_id=port_id)
+            raise exc.PortNotFound(port_id=port_id)
         found = s.execute(
             select(PortRow, IpAllocationRow.subnet_id, IpAllocationRow.ip_address)
             .outerjoin(IpAllocationRow, IpAllocationRow.port_id == PortRow.id)
@@ -300,7 +300,7 @@ class V2Store:
             .order_by(IpAllocationRow.position)
         ).all()
         if not found:
-            raise exc.PortNotFoundV2(port_id=port_id)
+            raise exc.PortNotFound(port_id=port_id)
         ips = tuple(
             FixedIP(subnet_id=subnet_id, ip_address=ipam.stored_address(text))
             for _, subnet_id, text in found
@@ -430,7 +430,7 @@ class V2Store:
                     )
                 )
                 if others:
-                    raise exc.InvalidSharedSetting(network=network_id)
+                    raise exc.InvalidSharedSetting(network_id=network_id)
             if changes.name is not None:
                 row.name = changes.name
             if changes.admin_state_up is not None:
@@ -454,7 +454,7 @@ class V2Store:
                 s,
                 network_id,
                 PortRow.device_owner == DHCP_OWNER,
-                exc.NetworkHasPorts(net_id=network_id),
+                exc.NetworkHasPorts(network_id=network_id),
             )
 
         self.db.run(work, write=True)
@@ -536,9 +536,7 @@ class V2Store:
                     and not network.shared
                     and not scope.is_admin
                 ):
-                    raise exc.NotAuthorized(
-                        reason=f"network {network.id} belongs to another tenant"
-                    )
+                    raise exc.NetworkNotOwned(network_id=network.id)
                 # NOTE: who may give mac_address, fixed_ips or a reserved
                 # device_owner is policy (create_port:<attribute>), the API's.
                 self._check_fixed_ips_count(item.fixed_ips)
@@ -584,14 +582,14 @@ class V2Store:
                 # NOTE: the unique index refused the MAC (or the network went away
                 # under us, which the next read tells).
                 if s.get(NetworkRow, item.network_id, populate_existing=True) is None:
-                    raise exc.NetworkNotFound(net_id=item.network_id) from None
+                    raise exc.NetworkNotFound(network_id=item.network_id) from None
                 if item.mac_address:
                     raise exc.MacAddressInUse(
-                        net_id=item.network_id, mac=item.mac_address
+                        network_id=item.network_id, mac_address=item.mac_address
                     ) from None
                 continue
             return row.to_domain()
-        raise exc.MacAddressGenerationFailure(net_id=item.network_id)
+        raise exc.MacAddressGenerationFailure(network_id=item.network_id)
 
     def update_port(
         self,
@@ -600,7 +598,7 @@ class V2Store:
         changes: PortUpdate,
         authorize: Callable[[Port], None] | None = None,
     ) -> Port:
-        """Raises PortNotFoundV2, NotAuthorized; and what ``authorize`` raises,
+        """Raises PortNotFound, NotAuthorized; and what ``authorize`` raises,
         called with the port before the change, in the transaction.
 
         PERF: read, check and write are one transaction; a rename is one read of
@@ -637,7 +635,7 @@ class V2Store:
 
     def delete_port(self, scope: Scope, port_id: str) -> None:
         """Deletes the port, plugged or not (the agent unwires it). Raises
-        PortNotFoundV2; L3PortInUse for a router or floating-IP port that still
+        PortNotFound; L3PortInUse for a router or floating-IP port that still
         holds an address."""
 
         def work(s: Session) -> None:

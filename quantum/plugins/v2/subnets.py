@@ -136,9 +136,7 @@ class Subnets:
                     and not network.shared
                     and not scope.is_admin
                 ):
-                    raise exc.NotAuthorized(
-                        reason=f"network {network.id} belongs to another tenant"
-                    )
+                    raise exc.NetworkNotOwned(network_id=network.id)
                 if not scope.owns(network.tenant_id):
                     # NOTE: spec §2.1 create_subnet: admin_or_network_owner, so a
                     # shared network's users may not add subnets to it.

@@ -24,29 +24,43 @@ from quantum.extensions import _cisco
 class GadgetNotFound(exc.NotFound):
     template = "Gadget {gadget} could not be found"
 
+    gadget: str
+
 
 class GadgetBusy(exc.Conflict):
     template = "Gadget {gadget} is busy"
+
+    gadget: str
 
 
 class GadgetInUse(exc.InUse):
     template = "Gadget {gadget} is in use"
 
+    gadget: str
+
 
 class GadgetInvalid(exc.BadRequest):
     template = "Gadget {gadget} is invalid"
+
+    gadget: str
 
 
 class GadgetForbidden(exc.NotAuthorized):
     template = "Gadget {gadget} is not yours"
 
+    gadget: str
+
 
 class GadgetDown(exc.ServiceUnavailable):
     template = "Gadget {gadget} is down"
 
+    gadget: str
+
 
 class GadgetBroken(exc.QuantumError):
     template = "Gadget {gadget} is broken"
+
+    gadget: str
 
 
 def _json(response: Response) -> Any:
@@ -90,7 +104,7 @@ FAMILY_FAULTS = [
 
 @pytest.mark.parametrize(("kind", "status", "message"), FAMILY_FAULTS)
 def test_a_new_subclass_gets_its_familys_fault_in_every_dialect(
-    kind: type[exc.QuantumError], status: str, message: str
+    kind: Any, status: str, message: str
 ) -> None:
     error = kind(gadget="g-1")
     detail = error.detail
@@ -191,13 +205,13 @@ def test_listed_classes_keep_their_own_literals_and_subclasses_inherit_them() ->
     class NetworkGone(exc.NetworkNotFound):
         pass
 
-    status, body = _v1(NetworkGone(net_id="N"), V1_0)
+    status, body = _v1(NetworkGone(network_id="N"), V1_0)
     assert status == "420 networkNotFound"
     assert body["networkNotFound"]["detail"] == "Network N could not be found"
-    status, body = _cisco_fault(NetworkGone(net_id="N"))
+    status, body = _cisco_fault(NetworkGone(network_id="N"))
     assert status == "420 Network not Found"
     # v2.0 and v1.1 know a class by its own name unless the registry renames it
-    assert _v2(NetworkGone(net_id="N"))[1]["NeutronError"]["type"] == "NetworkGone"
+    assert _v2(NetworkGone(network_id="N"))[1]["NeutronError"]["type"] == "NetworkGone"
     assert registry.wire_type(exc.NetworkHasPorts) == "NetworkInUse"
 
 

@@ -1,26 +1,43 @@
 # SPDX-License-Identifier: Apache-2.0
 from __future__ import annotations
 
+import pickle
+
+import pytest
+
 from quantum.core import exceptions as exc
 
 
 def test_details_are_the_original_wire_literals() -> None:
-    assert exc.NetworkNotFound(net_id="N").detail == "Network N could not be found"
+    assert exc.NetworkNotFound(network_id="N").detail == "Network N could not be found"
     assert (
-        exc.PortInUse(net_id="N", port_id="P", att_id="A").detail
+        exc.PortInUse(network_id="N", port_id="P", attachment_id="A").detail
         == "Unable to complete operation on port P for network N. "
         "The attachment 'Ais plugged into the logical port."
     )
     assert exc.AlreadyAttached(
-        net_id="N", port_id="P", att_id="A", att_port_id="O"
+        network_id="N", port_id="P", attachment_id="A", attached_port_id="O"
     ).detail == (
         "Unable to plug the attachment A into port P for network N. "
         "The attachment is already plugged into port O"
     )
 
 
-def test_a_missing_field_falls_back_to_the_template() -> None:
-    assert exc.NetworkNotFound().detail == exc.NetworkNotFound.template
+def test_fields_are_typed_keywords_and_a_missing_one_is_refused() -> None:
+    error = exc.NetworkNotFound(network_id="N")
+    assert error.network_id == "N"
+    assert repr(error) == "NetworkNotFound(network_id='N')"
+    with pytest.raises(TypeError):
+        exc.NetworkNotFound()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        exc.NetworkNotFound(net_id="N")  # type: ignore[call-arg]
+
+
+def test_an_error_survives_pickling_with_its_fields() -> None:
+    error = exc.PortNotFoundOnNetwork(port_id="P", network_id="N")
+    again = pickle.loads(pickle.dumps(error))  # noqa: S301  # NOTE: our own bytes
+    assert type(again) is exc.PortNotFoundOnNetwork
+    assert (again.port_id, again.network_id, again.detail) == ("P", "N", error.detail)
 
 
 def test_kinds_are_classified_by_base() -> None:

@@ -167,7 +167,7 @@ QUOTA = Resource(
     ),
     update_type=quota_change,
     backend=QuotaService,
-    not_found=lambda i: exc.NotFound(message=f"quota {i} could not be found"),
+    not_found=lambda i: exc.ResourceNotFound(resource="quota", resource_id=i),
     actions=(
         Action(name="default", method="GET", rule=None),
         Action(name="details", method="GET", rule=None),

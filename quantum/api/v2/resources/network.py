@@ -33,7 +33,7 @@ NETWORK = Resource(
     collection="networks",
     create_type=NetworkCreate,
     update_type=NetworkUpdate,
-    not_found=lambda i: exc.NetworkNotFound(net_id=i),
+    not_found=lambda i: exc.NetworkNotFound(network_id=i),
     fields=(
         Field(name="id", convert=to_uuid, on_create=False),
         Field(

@@ -63,7 +63,7 @@ PORT = Resource(
     owner=Owner(field="network_id", collection="networks", key="network_tenant_id"),
     create_type=PortCreate,
     update_type=PortUpdate,
-    not_found=lambda i: exc.PortNotFoundV2(port_id=i),
+    not_found=lambda i: exc.PortNotFound(port_id=i),
     fields=(
         Field(name="id", convert=to_uuid, on_create=False),
         Field(name="name", convert=string(), default="", on_update=True),

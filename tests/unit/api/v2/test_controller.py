@@ -64,7 +64,7 @@ class Store:
     def get(self, scope: Scope, item_id: str) -> Item:
         item = self.items.get(item_id)
         if item is None or not self._visible(scope, item):
-            raise exc.NotFound(message=f"{self.kind} {item_id} could not be found")
+            raise exc.ResourceNotFound(resource=self.kind, resource_id=item_id)
         return item
 
     def create(

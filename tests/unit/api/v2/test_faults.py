@@ -84,7 +84,7 @@ def test_a_401_below_gets_the_v2_body_and_keeps_the_challenge() -> None:
 
 
 def test_the_grizzly_client_gets_an_object_for_the_types_it_has_classes_for() -> None:
-    in_use = json.loads(faults.fault(exc.NetworkHasPorts(net_id=NET_ID)).body)
+    in_use = json.loads(faults.fault(exc.NetworkHasPorts(network_id=NET_ID)).body)
     message = (
         f"Unable to complete operation on network {NET_ID}. "
         "There are one or more ports still in use on the network."
