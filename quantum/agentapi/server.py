@@ -37,7 +37,7 @@ from quantum.api.faults import Dialect, payload
 from quantum.core import exceptions as exc
 from quantum.core.agents import AgentHost, HostState
 from quantum.core.status import OpStatus, ReportedStatus
-from quantum.core.text import storable
+from quantum.core.text import first_unstorable, storable
 from quantum.db.models import HOST_MAX
 from quantum.plugins.interface import AgentStateSource
 
@@ -197,9 +197,15 @@ class AgentApi:
         if len(raw) > self.max_body:
             raise exc.BodyTooLarge(limit=self.max_body)
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise msg.MessageError("the body is not JSON") from None
+        # NOTE: the agent API's one check of the store's text rule: nothing a
+        # message carries reaches the store unless every back-end can keep it.
+        bad = first_unstorable(body)
+        if bad is not None:
+            raise msg.MessageError(f"the body contains {bad}")
+        return body
 
     @staticmethod
     def _register(source: AgentStateSource, host: str, body: Any) -> Response:

@@ -10,6 +10,7 @@ stored in ``String(TENANT_MAX)`` columns, which PostgreSQL and MariaDB enforce.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from quantum.core import exceptions as exc
 
@@ -25,6 +26,30 @@ def unstorable(text: str) -> str | None:
     None."""
     found = UNSTORABLE.search(text)
     return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def first_unstorable(value: Any) -> str | None:
+    """The first character no back-end can store (``U+0000``) in any string of a
+    decoded JSON value, object keys included; None when every string is storable.
+
+    The doors (v2 bodies, agent API bodies) check a whole body with this once, so
+    nothing below them needs to ask again.
+    """
+    # NOTE: a loop, not recursion: a body nested as deep as the decoder allows
+    # must not exhaust the stack here.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            bad = unstorable(item)
+            if bad is not None:
+                return bad
+    return None
 
 
 def storable(*values: str) -> bool:

@@ -619,20 +619,9 @@ def _check_query(request: Request) -> None:
 def _check_strings(body: Any) -> None:
     """Every string of a decoded JSON body, keys too, as text the store could hold,
     so no converter needs to ask again. Raises InvalidInput."""
-    # NOTE: a loop, not recursion: a body nested as deep as the decoder allows
-    # must not exhaust the stack here.
-    pending = [body]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend(value)
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, str):
-            bad = text.unstorable(value)
-            if bad is not None:
-                raise exc.InvalidInput(reason=f"the body contains {bad}")
+    bad = text.first_unstorable(body)
+    if bad is not None:
+        raise exc.InvalidInput(reason=f"the body contains {bad}")
 
 
 def target(attrs: Mapping[str, Any]) -> dict[str, Any]:

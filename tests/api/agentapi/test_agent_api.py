@@ -111,6 +111,30 @@ def test_bad_requests(
     assert "error" in json.loads(response.body)
 
 
+def test_a_body_holding_what_no_store_can_keep_is_refused_by_name(app: Client) -> None:
+    """The agent API's one check of the store's text rule, over the whole body."""
+    counters = {
+        "port_id": "p",
+        "rx_packets": 1,
+        "rx_bytes": 1,
+        "rx_errors": 0,
+        "tx_packets": 1,
+        "tx_bytes": 1,
+        "tx_errors": 0,
+    }
+    good = app.request(
+        "POST", "/agent/v1/hosts/h1/counters", {"ports": [counters]}, AUTH
+    )
+    assert good.status_int == 204, good.body
+    for bad in ({**counters, "port_id": "p\x00"}, {**counters, "p\ud800": 1}):
+        refused = app.request(
+            "POST", "/agent/v1/hosts/h1/counters", {"ports": [bad]}, AUTH
+        )
+        assert refused.status_int == 400, refused.body
+        found = json.loads(refused.body)["error"]
+        assert found in ("the body contains U+0000", "the body contains U+D800")
+
+
 # -- register and state -------------------------------------------------------------
 
 
