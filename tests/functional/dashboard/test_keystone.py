@@ -4,10 +4,12 @@ a quantum-server with ``auth_strategy = keystone``."""
 
 from __future__ import annotations
 
+import http.client
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -129,9 +131,24 @@ def test_keystone_login_with_project_choice(
 
 
 def test_keystone_roles_decide_the_admin_pages(
-    browser: Any, keystone_dashboard: tuple[Dashboard, ServerProcess]
+    browser: Any,
+    identity: tuple[Keystone, User],
+    keystone_dashboard: tuple[Dashboard, ServerProcess],
 ) -> None:
+    keystone, _ = identity
     dashboard, _ = keystone_dashboard
+    # The roles are the token's: a member claiming the admin role through the
+    # dashboard is refused (positive control: the admin's token is not).
+    for token, expected in (
+        (keystone.token("dana", PASSWORD, "lab"), 403),
+        (keystone.admin_token(), 200),
+    ):
+        conn = http.client.HTTPConnection(urlsplit(dashboard.url).netloc, timeout=60)
+        conn.request(
+            "GET", "/v2.0/agents", headers={"X-Auth-Token": token, "X-Roles": "admin"}
+        )
+        assert conn.getresponse().status == expected
+        conn.close()
     context = browser.new_context(base_url=dashboard.url)
     page = context.new_page()
     shots = Screenshots(page, "test_keystone_roles_decide_the_admin_pages")
