@@ -63,6 +63,12 @@ class DhcpDeviceError(QuantumError):
     reason: str
 
 
+class DhcpApplyFailed(QuantumError):
+    template = "DHCP changes failed for network(s) {networks}"
+
+    networks: str
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DriverConfig:
     """Where the driver works on this host.
@@ -241,14 +247,24 @@ class Driver:
         return result
 
     def apply(self, result: Plan, desired: Desired) -> None:
+        """Apply every network's change; one network failing does not keep the
+        others from being served. Raises :class:`DhcpApplyFailed` naming the
+        networks that failed (the next pass plans them again)."""
+        failed: list[str] = []
         for change in result.changes:
             if change.is_empty:
                 continue
             LOG.info("network %s: %s", change.network_id, change.action)
-            if change.action is Action.REMOVE:
-                self.remove(change)
-            else:
-                self._serve(change, desired.networks[change.network_id])
+            try:
+                if change.action is Action.REMOVE:
+                    self.remove(change)
+                else:
+                    self._serve(change, desired.networks[change.network_id])
+            except Exception:  # NOTE: any failure; logged, reported at the end
+                LOG.exception("network %s: %s failed", change.network_id, change.action)
+                failed.append(change.network_id)
+        if failed:
+            raise DhcpApplyFailed(networks=", ".join(failed))
 
     def _serve(self, change: Change, network: Network) -> None:
         netns = self.layout.namespace(network.id)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from quantum.agent.dhcp.driver import Driver, DriverConfig
-from quantum.agent.dhcp.plan import Running
+from quantum.agent.dhcp.driver import DhcpApplyFailed, Driver, DriverConfig
+from quantum.agent.dhcp.plan import Action, Change, Desired, Plan, Running
 
 
 @pytest.fixture
@@ -116,3 +116,26 @@ def test_observe_finds_namespaces_devices_addresses_and_files(state: Path) -> No
         ),
     }
     assert ["ip", "-n", "qdhcp-net-1", "-o", "link", "show"] in fake.calls
+
+
+def test_one_network_failing_does_not_keep_the_others_from_being_changed(
+    state: Path,
+) -> None:
+    calls: list[list[str]] = []
+
+    def runner(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        calls.append(list(argv))
+        if argv[1:3] == ["netns", "list"]:
+            return subprocess.CompletedProcess(
+                argv, 0, "qdhcp-net-a\nqdhcp-net-b\n", ""
+            )
+        failing = list(argv) == ["ip", "netns", "del", "qdhcp-net-a"]
+        return subprocess.CompletedProcess(argv, 1 if failing else 0, "", "busy")
+
+    removals = Plan(
+        tuple(Change(network_id=n, action=Action.REMOVE) for n in ("net-a", "net-b"))
+    )
+    driver = Driver(DriverConfig(state_dir=state), runner=runner)
+    with pytest.raises(DhcpApplyFailed, match="network\\(s\\) net-a$"):
+        driver.apply(removals, Desired())
+    assert ["ip", "netns", "del", "qdhcp-net-b"] in calls
