@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from quantum.agentapi import messages as msg
-from quantum.agentapi.server import SECRET_HEADER
 from quantum.core.agents import PortCounters
 
 PREFIX = "/agent/v1"
@@ -126,7 +125,7 @@ class AgentClient:
         *,
         extra_timeout: float = 0.0,
     ) -> Any:
-        headers = {SECRET_HEADER: self.secret, "Accept": "application/json"}
+        headers = {msg.SECRET_HEADER: self.secret, "Accept": "application/json"}
         data = None
         if payload is not None:
             data = json.dumps(payload).encode()

@@ -42,6 +42,9 @@ from quantum.core.status import ReportedStatus
 from quantum.core.subnets import IPAddress
 from quantum.core.text import NAME_MAX
 
+SECRET_HEADER = "X-Quantum-Agent-Secret"  # noqa: S105  # NOTE: a header name
+"""Carries the shared secret on every request (``quantum.agentapi.server``)."""
+
 Json = dict[str, Any]
 
 REASON_MAX = 255

@@ -45,7 +45,7 @@ LOG = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
-SECRET_HEADER = "X-Quantum-Agent-Secret"  # noqa: S105  # NOTE: a header name
+SECRET_HEADER = msg.SECRET_HEADER
 MAX_WAITED_PORTS = 100
 """Ports one ``GET /ports`` long-poll may wait for (one instance's NICs)."""
 

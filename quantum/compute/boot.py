@@ -93,10 +93,24 @@ def _undo(net: ComputeNetwork, instance_id: str, netns: str | None) -> None:
             LOG.error("undoing the boot of %s: %s", instance_id, error)
 
 
-def delete(net: ComputeNetwork, instance_id: str, *, netns: str | None) -> list[str]:
-    """Unplug and delete the instance's ports, then delete ``netns``; the port ids."""
+def delete(
+    net: ComputeNetwork,
+    instance_id: str,
+    *,
+    netns: str | None,
+    timings: dict[str, float] | None = None,
+) -> list[str]:
+    """Unplug and delete the instance's ports, then delete ``netns``; the port ids.
+
+    ``timings`` (if given) gets the seconds of ``deallocate`` and ``netns``."""
+    clock = timings if timings is not None else {}
+    began = time.monotonic()
     try:
         return net.deallocate_for_instance(instance_id)
     finally:
+        deallocated = time.monotonic()
         if netns is not None:
             net.hypervisor.devices.delete_netns(netns)
+        clock.update(
+            deallocate=deallocated - began, netns=time.monotonic() - deallocated
+        )

@@ -268,6 +268,9 @@ def _add_flow_commands(sub: Any) -> None:
     delete.add_argument(
         "--netns", type=_checked(check_netns), help="the guest's namespace to delete"
     )
+    delete.add_argument(
+        "--json", action="store_true", help="print the deleted ports as JSON"
+    )
 
 
 def _compute(args: argparse.Namespace) -> ComputeNetwork:
@@ -308,14 +311,20 @@ def _flow(args: argparse.Namespace) -> int:
         return USAGE
     try:
         if args.command == "delete":
-            deleted = boot.delete(net, args.instance_id, netns=args.netns)
-            print(f"deleted {len(deleted)} port(s) of instance {args.instance_id}")
+            timings: dict[str, float] = {}
+            deleted = boot.delete(
+                net, args.instance_id, netns=args.netns, timings=timings
+            )
+            if args.json:
+                print(json.dumps({"deleted": deleted, "timings": timings}, indent=2))
+            else:
+                print(f"deleted {len(deleted)} port(s) of instance {args.instance_id}")
             return 0
         instance = network.Instance(
             args.instance_id or str(uuid.uuid4()), args.project_id, args.zone
         )
         nics = [network.Nic(n.network_id, n.fixed_ip) for n in args.nic]
-        timings: dict[str, float] = {}
+        timings = {}
         began = time.monotonic()
         vifs = boot.boot(
             net, instance, nics, netns=args.netns, timeout=args.wait, timings=timings
