@@ -45,6 +45,9 @@ def unavailable(reason: str) -> None:
 
 
 CLEARED = (
+    "network_tags",
+    "subnet_tags",
+    "port_tags",
     "port_statistics",
     "port_profile_bindings",
     "port_profiles",

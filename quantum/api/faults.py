@@ -285,6 +285,9 @@ REGISTRY: dict[type[exc.QuantumError], Entry] = {
     exc.DependencyUnavailable: Entry(type="ServiceUnavailable"),
     exc.NetworkNotOwned: Entry(type="NotAuthorized"),
     exc.ResourceNotFound: Entry(type="NotFound"),
+    exc.RevisionNumberConstraintFailed: Entry(
+        v2_0=Neutron(status="412 Precondition Failed")
+    ),
     # -- the Cisco extensions (v1 spec §15.2) ---------------------------------------
     exc.QosNotFound: Entry(
         cisco=_cisco(

@@ -272,6 +272,22 @@ class InvalidSharedSetting(Conflict):
     network_id: str
 
 
+class RevisionNumberConstraintFailed(Conflict):
+    """``If-Match: revision_number=N`` named another revision than the item's (v2:
+    412 Precondition Failed)."""
+
+    template = "Constrained to {expected}, but current revision is {current}"
+
+    expected: str
+    current: object
+
+
+class ChangedConcurrently(Conflict):
+    """Other writers kept changing a row this request updates (every retry lost)."""
+
+    template = "The resource kept changing while this request ran; retry it."
+
+
 class SegmentInUse(InUse):
     template = (
         "Unable to create the network. The {network_type} segment {segment} is in use."

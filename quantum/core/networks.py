@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from quantum.core.ports import Port
 from quantum.core.status import OpStatus
@@ -30,6 +31,14 @@ class Network:
     """Ids of the network's subnets, oldest first (v2)."""
     mtu: int | None = None
     """The largest packet its VMs may send (``core.mtu``), filled by the v2 store."""
+    description: str = ""
+    created_at: datetime | None = None
+    """None for an item that was never stored."""
+    updated_at: datetime | None = None
+    """When it last changed (its ``created_at`` until then)."""
+    revision_number: int = 0
+    """Bumped by every change of the stored item (``quantum.db.models``)."""
+    tags: tuple[str, ...] = ()
 
 
 class NetworkType(enum.StrEnum):
@@ -78,6 +87,7 @@ class NetworkCreate:
     router_external: bool = False
     segment: NetworkSegment | None = None
     """The requested provider segment (its ``network_id`` is ignored)."""
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,3 +98,4 @@ class NetworkUpdate:
     admin_state_up: bool | None = None
     shared: bool | None = None
     router_external: bool | None = None
+    description: str | None = None

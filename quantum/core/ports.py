@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from quantum.core.status import OpStatus
@@ -53,6 +54,14 @@ class Port:
     """Why the port is DOWN, as its agent last said ("" when UP or unknown)."""
     fixed_ips: tuple[FixedIP, ...] = ()
     """Its addresses (v2), in allocation order; filled by the v2 store."""
+    description: str = ""
+    created_at: datetime | None = None
+    """None for an item that was never stored."""
+    updated_at: datetime | None = None
+    """When it last changed (its ``created_at`` until then)."""
+    revision_number: int = 0
+    """Bumped by every change of the stored item (``quantum.db.models``)."""
+    tags: tuple[str, ...] = ()
 
     @property
     def state(self) -> PortState:
@@ -100,6 +109,7 @@ class PortCreate:
     binding_profile: Mapping[str, Any] = field(default_factory=dict, hash=False)
     fixed_ips: Sequence[FixedIPRequest] | None = None
     """None: one address from an IPv4 and one from an IPv6 subnet (spec §4.3)."""
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,3 +122,4 @@ class PortUpdate:
     binding_profile: Mapping[str, Any] | None = None
     fixed_ips: Sequence[FixedIPRequest] | None = None
     """The port's new addresses, replacing the list (spec §4.4)."""
+    description: str | None = None

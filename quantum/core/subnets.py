@@ -5,6 +5,7 @@ ports hold on them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 IPAddress = IPv4Address | IPv6Address
@@ -52,6 +53,14 @@ class Subnet:
     enable_dhcp: bool = True
     shared: bool = field(default=False, compare=False)
     """Mirrors the network's ``shared`` (read by the v2 policy)."""
+    description: str = ""
+    created_at: datetime | None = None
+    """None for an item that was never stored."""
+    updated_at: datetime | None = None
+    """When it last changed (its ``created_at`` until then)."""
+    revision_number: int = 0
+    """Bumped by every change of the stored item (``quantum.db.models``)."""
+    tags: tuple[str, ...] = ()
 
     @property
     def ip_version(self) -> int:

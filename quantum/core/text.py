@@ -20,6 +20,13 @@ NAME_MAX = 255
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 TENANT_MAX = NAME_MAX
 
+DESCRIPTION_MAX = 255
+"""Longest ``description`` of a network, subnet or port."""
+TAG_MAX = 60
+"""Longest tag of a network, subnet or port."""
+TAGS_MAX = 50
+"""Most tags one network, subnet or port may carry."""
+
 
 def unstorable(text: str) -> str | None:
     """The first character of ``text`` that no back-end can store (``U+0000``), or

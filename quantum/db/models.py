@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,12 +21,18 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    declared_attr,
+    mapped_column,
+)
 
 from quantum.core.networks import Network, NetworkSegment, NetworkType
 from quantum.core.ports import ADMIN_DOWN_REASON, Port
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP
+from quantum.core.text import DESCRIPTION_MAX, TAG_MAX
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -57,7 +64,81 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class NetworkRow(Base):
+class StandardAttributes:
+    """Columns every standard-attribute resource has (networks, subnets, ports):
+    ``description``, ``created_at``/``updated_at`` and ``revision_number``, which
+    the ORM bumps in the UPDATE of every change to the row (``version_id_col``:
+    ``UPDATE ... SET revision_number = N + 1 WHERE id = ... AND revision_number = N``,
+    so of two writers that read N, exactly one commits; ``Database.run`` runs the
+    other again), setting ``updated_at`` with it (``onupdate``). Tags are rows of
+    the resource's own tag table (``NetworkTagRow`` ...)."""
+
+    description: Mapped[str] = mapped_column(
+        String(DESCRIPTION_MAX), default="", server_default=""
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+    """None until the first change (then it shows ``created_at``)."""
+    revision_number: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0"
+    )
+    tags: Mapped[str | None] = mapped_column(Text)
+    """The tags, sorted, as a JSON list (NULL: none), written with the tag table's
+    rows in one transaction. PERF: so an item is still read in one statement; the
+    tag table is what filters and keeps a tag on an item once."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.revision_number}
+
+
+class _Tag:
+    """A tag on one resource: (``resource_id``, ``tag``) is the primary key, so a
+    tag is on a resource at most once however many write it; the tags go with
+    their resource (cascade). One table per resource type, so that cascade holds."""
+
+    tag: Mapped[str] = mapped_column(String(TAG_MAX), primary_key=True)
+
+
+class NetworkTagRow(_Tag, Base):
+    __tablename__ = "network_tags"
+    __table_args__ = (Index("ix_network_tags_tag", "tag"), MYSQL_TABLE_ARGS)
+
+    resource_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class SubnetTagRow(_Tag, Base):
+    __tablename__ = "subnet_tags"
+    __table_args__ = (Index("ix_subnet_tags_tag", "tag"), MYSQL_TABLE_ARGS)
+
+    resource_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class PortTagRow(_Tag, Base):
+    __tablename__ = "port_tags"
+    __table_args__ = (Index("ix_port_tags_tag", "tag"), MYSQL_TABLE_ARGS)
+
+    resource_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("ports.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+def standard(row: StandardAttributes) -> dict[str, Any]:
+    """The standard attributes of a row, as keyword arguments of its domain item."""
+    return {
+        "description": row.description,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at or row.created_at,
+        "revision_number": row.revision_number,
+        "tags": tuple(json.loads(row.tags)) if row.tags else (),
+    }
+
+
+class NetworkRow(StandardAttributes, Base):
     __tablename__ = "networks"
     __table_args__ = (
         # NOTE: keyset pages of one tenant's networks walk this index.
@@ -70,7 +151,6 @@ class NetworkRow(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16))
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     router_external: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
@@ -91,10 +171,11 @@ class NetworkRow(Base):
             shared=self.shared,
             router_external=self.router_external,
             segment=segment,
+            **standard(self),
         )
 
 
-class PortRow(Base):
+class PortRow(StandardAttributes, Base):
     __tablename__ = "ports"
     __table_args__ = (
         # NOTE: the unique index is what keeps MACs unique per network under
@@ -120,7 +201,6 @@ class PortRow(Base):
     # NOTE: UNIQUE is what makes "one port per attachment id, service-wide" hold under
     # concurrent plugs; NULL (unplugged) may repeat.
     attachment: Mapped[str | None] = mapped_column(String(255), unique=True)
-    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     name: Mapped[str] = mapped_column(String(255), default="", server_default="")
     mac_address: Mapped[str | None] = mapped_column(String(17))
     device_id: Mapped[str] = mapped_column(String(255), default="", server_default="")
@@ -158,6 +238,7 @@ class PortRow(Base):
                 self.status_reason if self.admin_state_up else ADMIN_DOWN_REASON
             ),
             fixed_ips=fixed_ips,
+            **standard(self),
         )
 
 
@@ -295,7 +376,7 @@ IP_MAX = 64
 """Widest IP address or CIDR text (IPv6 with prefix fits in 43)."""
 
 
-class SubnetRow(Base):
+class SubnetRow(StandardAttributes, Base):
     """A subnet; its pools, DNS servers and routes go with it (cascade)."""
 
     __tablename__ = "subnets"
@@ -311,7 +392,6 @@ class SubnetRow(Base):
     cidr: Mapped[str] = mapped_column(String(IP_MAX))
     gateway_ip: Mapped[str | None] = mapped_column(String(IP_MAX))
     enable_dhcp: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class AllocationPoolRow(Base):

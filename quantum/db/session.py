@@ -29,8 +29,9 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from quantum.core.exceptions import DependencyUnavailable
+from quantum.core.exceptions import ChangedConcurrently, DependencyUnavailable
 from quantum.db import revision
 
 LOG = logging.getLogger(__name__)
@@ -265,6 +266,16 @@ class Database:
                 if write:
                     self.commits.notify()
                 return result
+            except StaleDataError as error:
+                # NOTE: a row's revision moved between our read and our UPDATE
+                # (quantum.db.models.StandardAttributes): run again on what the
+                # other writer committed (an If-Match then fails, as it should).
+                if attempt < MAX_ATTEMPTS:
+                    LOG.info(
+                        "retrying transaction after %s (attempt %d)", error, attempt
+                    )
+                    continue
+                raise ChangedConcurrently() from error
             except exc.DBAPIError as error:
                 if _is_retryable(error) and attempt < MAX_ATTEMPTS:
                     LOG.info(

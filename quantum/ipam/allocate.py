@@ -338,6 +338,7 @@ def plan_subnet(request: SubnetRequest, subnet_id: str, limits: Limits) -> Subne
         dns_nameservers=tuple(request.dns_nameservers),
         host_routes=tuple(request.host_routes),
         enable_dhcp=request.enable_dhcp,
+        description=request.description,
     )
 
 
@@ -374,4 +375,6 @@ def apply_update(subnet: Subnet, update: SubnetUpdate, limits: Limits) -> Subnet
         changes["host_routes"] = tuple(update.host_routes)
     if not isinstance(update.enable_dhcp, Unset):
         changes["enable_dhcp"] = update.enable_dhcp
+    if not isinstance(update.description, Unset):
+        changes["description"] = update.description
     return replace(subnet, **changes)  # type: ignore[arg-type]  # NOTE: field names

@@ -38,6 +38,7 @@ class SubnetRequest:
     dns_nameservers: Sequence[IPAddress] = ()
     host_routes: Sequence[HostRoute] = ()
     enable_dhcp: bool = True
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,3 +50,4 @@ class SubnetUpdate:
     dns_nameservers: Sequence[IPAddress] | Unset = UNSET
     host_routes: Sequence[HostRoute] | Unset = UNSET
     enable_dhcp: bool | Unset = UNSET
+    description: str | Unset = UNSET

@@ -45,6 +45,7 @@ from quantum.db.models import (
     NetworkRow,
     StoreRevisionRow,
     SubnetRow,
+    standard,
     utcnow,
 )
 from quantum.ipam import allocate
@@ -106,6 +107,7 @@ def load_subnets(s: Session, rows: Sequence[SubnetRow]) -> list[Subnet]:
             host_routes=tuple(routes.get(row.id, ())),
             enable_dhcp=row.enable_dhcp,
             shared=bool(shared.get(row.network_id, False)),
+            **standard(row),
         )
         for row in rows
     ]
@@ -266,26 +268,26 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
             reason=f"Requested subnet with cidr: {subnet.cidr} for network: "
             f"{subnet.network_id} overlaps with another subnet"
         )
-    s.add(
-        SubnetRow(
-            id=subnet.id,
-            tenant_id=subnet.tenant_id,
-            network_id=subnet.network_id,
-            name=subnet.name,
-            ip_version=subnet.ip_version,
-            cidr=str(subnet.cidr),
-            gateway_ip=str(subnet.gateway_ip) if subnet.gateway_ip else None,
-            enable_dhcp=subnet.enable_dhcp,
-            created_at=utcnow(),
-        )
+    row = SubnetRow(
+        id=subnet.id,
+        tenant_id=subnet.tenant_id,
+        network_id=subnet.network_id,
+        name=subnet.name,
+        ip_version=subnet.ip_version,
+        cidr=str(subnet.cidr),
+        gateway_ip=str(subnet.gateway_ip) if subnet.gateway_ip else None,
+        enable_dhcp=subnet.enable_dhcp,
+        created_at=utcnow(),
+        description=subnet.description,
     )
+    s.add(row)
     try:
         s.flush()
     except IntegrityError:
         # NOTE: the network was deleted after we looked (its row lock made us wait).
         raise exc.NetworkNotFound(network_id=subnet.network_id) from None
     _write_children(s, subnet, pools=True)
-    return subnet
+    return replace(subnet, **standard(row))
 
 
 def update_subnet(
@@ -307,6 +309,11 @@ def update_subnet(
     row.name = after.name
     row.gateway_ip = str(after.gateway_ip) if after.gateway_ip else None
     row.enable_dhcp = after.enable_dhcp
+    row.description = after.description
+    if after != before:
+        # NOTE: also when only its DNS servers or routes change (other tables):
+        # the row's UPDATE is what bumps revision_number (quantum.db.models).
+        row.updated_at = utcnow()
     if after.dns_nameservers != before.dns_nameservers:
         s.execute(
             delete(DnsNameserverRow).where(DnsNameserverRow.subnet_id == subnet_id)
@@ -334,7 +341,8 @@ def update_subnet(
         ),
         pools=False,
     )
-    return after
+    s.flush()
+    return replace(after, **standard(row))
 
 
 def delete_subnet(

@@ -20,7 +20,18 @@ from quantum.api.v2.extensions import EXTENSIONS as EXTENSIONS
 from quantum.api.v2.resources import CORE
 from quantum.plugins.interface import AgentAdmin
 
-ALWAYS = frozenset({"external-net", "binding", "quotas", "net-mtu"})
+ALWAYS = frozenset(
+    {
+        "external-net",
+        "binding",
+        "quotas",
+        "net-mtu",
+        "standard-attr-description",
+        "standard-attr-timestamp",
+        "standard-attr-revisions",
+        "revision-if-match",
+    }
+)
 """Extensions every v2 plugin serves (the store implements them)."""
 
 

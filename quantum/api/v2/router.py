@@ -220,7 +220,11 @@ class ApiV2:
         if method == "PUT":
             return self.update(request, served, caller, item_id, under)
         if method == "DELETE":
-            self._load(served, caller, "delete", item_id, under)
+            expected = if_match(request, served.resource)
+            item = self._load(served, caller, "delete", item_id, under)
+            if expected:
+                # NOTE: on the item as read just before the delete.
+                check_revision(served.operations.view(item), expected)
             served.operations.delete(caller.scope, item_id)
             return Response(status="204 No Content")
         return faults.method_not_allowed("GET, PUT, DELETE")
@@ -563,6 +567,7 @@ class ApiV2:
         if not isinstance(raw, dict):
             raise exc.InvalidInput(reason=f"{resource.name} must be a JSON object")
         changes = updating(resource, raw)
+        expected = if_match(request, resource)
         action = f"update_{resource.name}"
         extra: Mapping[str, Any] = {}
         if resource.owner is not None and any(
@@ -585,6 +590,11 @@ class ApiV2:
             self._check_attributes(
                 resource, "update", changes, caller, item_target, lambda: extra
             )
+            if expected:
+                # NOTE: in the update's transaction; the store's UPDATE is
+                # conditional on the revision read here (quantum.db.models), so a
+                # concurrent change makes it run again and fail here.
+                check_revision(view, expected)
 
         # PERF: the item is loaded, checked and changed in one transaction.
         updated = served.operations.update(
@@ -602,6 +612,42 @@ def _denied(served: Served, action: str, item_id: str) -> exc.QuantumError:
     if served.resource.hide_denied:
         return served.operations.not_found(item_id)
     return exc.PolicyNotAuthorized(action=action)
+
+
+REVISION = "revision_number"
+"""The attribute ``If-Match: revision_number=N`` names (``standard-attr-revisions``)."""
+
+
+def if_match(request: Request, resource: Resource) -> tuple[int, ...]:
+    """The revisions an ``If-Match`` header allows (``revision_number=N``, several
+    comma-separated: any of them); empty when there is no such constraint, or the
+    resource has no revisions. Other entity tags are ignored. Raises InvalidInput
+    for a revision that is no number."""
+    header = request.headers.get("If-Match")
+    if not header or resource.field(REVISION) is None:
+        return ()
+    found = []
+    for entry in header.split(","):
+        key, sep, value = entry.strip().partition("=")
+        if not sep or key != REVISION:
+            continue
+        if not value.isdigit() or not value.isascii():
+            raise exc.InvalidInput(
+                reason=f"If-Match: {REVISION} must be a non-negative integer, "
+                f"not '{value}'"
+            )
+        found.append(int(value))
+    return tuple(found)
+
+
+def check_revision(view: Mapping[str, Any], expected: Sequence[int]) -> None:
+    """RevisionNumberConstraintFailed (412) unless the item is at a revision
+    ``expected`` names."""
+    current = view.get(REVISION)
+    if current not in expected:
+        raise exc.RevisionNumberConstraintFailed(
+            expected=" or ".join(map(str, expected)), current=current
+        )
 
 
 def _check_query(request: Request) -> None:

@@ -138,6 +138,7 @@ NETWORK_COLUMNS: Mapping[str, Column] = {
     "status": Column(expr=NetworkRow.status, convert=_status),
     "shared": Column(expr=NetworkRow.shared),
     "router:external": Column(expr=NetworkRow.router_external),
+    "description": Column(expr=NetworkRow.description),
     "provider:network_type": Column(
         expr=NetworkRow.id,
         sortable=False,
@@ -198,6 +199,7 @@ PORT_COLUMNS: Mapping[str, Column] = {
     "device_id": Column(expr=PortRow.device_id),
     "device_owner": Column(expr=PortRow.device_owner),
     "binding:host_id": Column(expr=PortRow.binding_host_id),
+    "description": Column(expr=PortRow.description),
     "fixed_ips": Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
 }
 """Port attributes the store filters and sorts on."""
@@ -385,6 +387,7 @@ class V2Store:
                     admin_state_up=item.admin_state_up,
                     shared=item.shared,
                     router_external=item.router_external,
+                    description=item.description,
                 )
                 s.add(row)
                 s.flush()
@@ -439,6 +442,8 @@ class V2Store:
                 row.shared = changes.shared
             if changes.router_external is not None:
                 row.router_external = changes.router_external
+            if changes.description is not None:
+                row.description = changes.description
             s.flush()
             return self._network(s, scope, row, segment, subnets)
 
@@ -573,6 +578,7 @@ class V2Store:
                 device_owner=item.device_owner,
                 binding_host_id=item.binding_host_id,
                 binding_profile=_profile(item.binding_profile),
+                description=item.description,
             )
             try:
                 with s.begin_nested():
@@ -623,11 +629,17 @@ class V2Store:
                 row.binding_host_id = changes.binding_host_id
             if changes.binding_profile is not None:
                 row.binding_profile = _profile(changes.binding_profile)
+            if changes.description is not None:
+                row.description = changes.description
             if changes.fixed_ips is not None:
                 self._check_fixed_ips_count(changes.fixed_ips)
+                before = ips
                 ips = ipam.replace_port_ips(
                     s, row.network_id, row.id, changes.fixed_ips, self.ip_hold
                 )
+                if ips != before:
+                    # NOTE: the port's UPDATE bumps its revision (db.models).
+                    row.updated_at = utcnow()
             s.flush()
             return self._ports(s, [(row, ips)])[0]
 

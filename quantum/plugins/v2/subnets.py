@@ -43,6 +43,7 @@ SUBNET_COLUMNS: Mapping[str, Column] = {
     "cidr": Column(expr=SubnetRow.cidr),
     "gateway_ip": Column(expr=func.coalesce(SubnetRow.gateway_ip, "")),
     "enable_dhcp": Column(expr=SubnetRow.enable_dhcp),
+    "description": Column(expr=SubnetRow.description),
 }
 """Subnet attributes the store filters and sorts on."""
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from webob import Response
@@ -65,3 +66,21 @@ def error(response: Response) -> tuple[int, str]:
     """The status and NeutronError type of a fault."""
     assert response.content_type == "application/json"
     return response.status_int, response.json["NeutronError"]["type"]
+
+
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+"""How ``created_at`` and ``updated_at`` look (``standard-attr-timestamp``)."""
+
+
+def pop_standard(item: dict[str, Any]) -> dict[str, Any]:
+    """Takes the standard attributes out of a new item (as created: no description
+    given, revision 1, updated when created) after checking them; returns them."""
+    found = {
+        k: item.pop(k)
+        for k in ("description", "created_at", "updated_at", "revision_number")
+    }
+    assert found["description"] == ""
+    assert STAMP.match(found["created_at"]), found
+    assert found["updated_at"] == found["created_at"]
+    assert found["revision_number"] == 1
+    return found

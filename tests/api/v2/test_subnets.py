@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.v2.client import ADMIN, V2, error, tenant
+from tests.api.v2.client import ADMIN, V2, error, pop_standard, tenant
 
 
 def subnet(v2: V2, network_id: str, cidr: str, **attrs: Any) -> dict[str, Any]:
@@ -28,7 +28,9 @@ def ips(port: dict[str, Any]) -> list[str]:
 def test_create_fills_in_gateway_pools_and_lists_under_the_network(v2: V2) -> None:
     net = v2.network(name="n")
     made = subnet(v2, net["id"], "10.0.0.0/24", name="s")
+    standard = pop_standard(dict(made))
     assert made == {
+        **standard,
         "id": made["id"],
         "name": "s",
         "tenant_id": "acme",

@@ -95,7 +95,16 @@ def test_unknown_paths_and_methods(sqlite_v2: V2) -> None:
 def test_extensions_listing(sqlite_v2: V2) -> None:
     listed = sqlite_v2.get("/extensions").json["extensions"]
     aliases = {e["alias"] for e in listed}
-    assert aliases == {"external-net", "binding", "quotas", "net-mtu"}
+    assert aliases == {
+        "external-net",
+        "binding",
+        "quotas",
+        "net-mtu",
+        "standard-attr-description",
+        "standard-attr-timestamp",
+        "standard-attr-revisions",
+        "revision-if-match",
+    }
     shown = sqlite_v2.get("/extensions/quotas")
     assert shown.json["extension"]["alias"] == "quotas"
     assert sqlite_v2.get("/extensions/provider").status_int == 404

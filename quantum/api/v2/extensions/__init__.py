@@ -6,17 +6,20 @@ An extension adds resources (``resources``) and attributes of existing ones
 (``extends={"network": Extend(fields=(...), compose=(...))}``): the fields are
 appended to the resource's own wherever it is served, parsed, checked, shown and
 documented like them. It is served only when its alias is enabled
-(``quantum.api.v2.catalog``). Routers, security groups and the standard attributes
-go here next: write the module and list it in ``EXTENSIONS``.
+(``quantum.api.v2.catalog``). Routers and security groups go here
+next: write the module and list it in ``EXTENSIONS``.
 """
 
 from quantum.api.v2.extensions import (
     agent,
     binding,
+    description,
     external_net,
     net_mtu,
     provider,
     quotas,
+    revisions,
+    timestamp,
 )
 
 EXTENSIONS = (
@@ -26,5 +29,9 @@ EXTENSIONS = (
     quotas.EXTENSION,
     agent.EXTENSION,
     net_mtu.EXTENSION,
+    description.EXTENSION,
+    timestamp.EXTENSION,
+    revisions.EXTENSION,
+    revisions.IF_MATCH,
 )
 """Every v2 extension, in the order ``/v2.0/extensions`` lists them."""

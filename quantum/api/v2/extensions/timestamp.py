@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``standard-attr-timestamp``: read-only ``created_at`` and ``updated_at`` of
+networks, subnets and ports, in UTC to the second (``2026-12-06T23:10:00Z``, as
+the clients parse it). ``updated_at`` is ``created_at`` until the first change;
+it moves with every change that bumps ``revision_number``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from quantum.api.extensions import ExtensionDescriptor
+from quantum.api.v2.attributes import Extension, Field
+from quantum.api.v2.extensions.standard import on_every_resource
+
+FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+SCHEMA = {"type": "string", "format": "date-time"}
+
+
+def stamp(value: datetime | None) -> str | None:
+    """A stored UTC time (naive) as the API shows it."""
+    # PERF: isoformat is C, and several times faster than strftime(FORMAT).
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
+def _field(name: str) -> Field:
+    def render(item: Any, plugin: Any) -> str | None:
+        return stamp(getattr(item, name))
+
+    return Field(
+        name=name,
+        on_create=False,
+        render=render,
+        sortable=False,
+        filterable=False,
+        schema=SCHEMA,
+    )
+
+
+EXTENSION = Extension(
+    descriptor=ExtensionDescriptor(
+        alias="standard-attr-timestamp",
+        name="Resource timestamps",
+        description="Adds created_at and updated_at fields to all Neutron "
+        "resources that have Neutron standard attributes.",
+        namespace="http://docs.openstack.org/ext/standard-attr-timestamp/api/v2.0",
+        updated="2016-09-12T10:00:00-00:00",
+    ),
+    extends=on_every_resource(_field("created_at"), _field("updated_at")),
+)

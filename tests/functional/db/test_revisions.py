@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``revision_number`` under concurrency, on PostgreSQL and MariaDB: the bump is the
+row's ``UPDATE ... WHERE revision_number = N``, so a write that read revision N
+after another committed N + 1 runs again on what was committed; a conditional one
+(``If-Match``) then fails. (SQLite has one writer at a time: nothing interleaves.)"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from quantum.api.v2.backend import service_of
+from quantum.api.v2.resources.network import NETWORK
+from quantum.api.v2.router import check_revision
+from quantum.core import exceptions as exc
+from quantum.core.listing import ListQuery
+from quantum.core.networks import Network, NetworkCreate, NetworkUpdate
+from quantum.core.scope import Scope
+from quantum.core.settings import Settings
+from quantum.plugins.sql import SqlPlugin
+
+SCOPE = Scope(tenant_id="tenant-a", is_admin=False)
+
+
+@pytest.fixture
+def plugin(database_url: str) -> Iterator[SqlPlugin]:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers: no write can come between two")
+    p = SqlPlugin(Settings(sql_connection=database_url, sql_pool_size=4))
+    yield p
+    p.close()
+
+
+def _update_racing_another(
+    plugin: SqlPlugin, if_revision: int | None
+) -> tuple[Network | BaseException, list[int]]:
+    """Our update of a new network reads revision 1; before it writes, another
+    update commits revision 2. Returns our result and the revisions we read."""
+    networks = service_of(NETWORK, plugin)
+    net = networks.create(SCOPE, [NetworkCreate(tenant_id="tenant-a", name="a")])[0]
+    seen: list[int] = []
+
+    def authorize(item: Network) -> None:
+        seen.append(item.revision_number)
+        if len(seen) == 1:
+            other = threading.Thread(
+                target=networks.update,
+                args=(SCOPE, net.id, NetworkUpdate(name="theirs")),
+            )
+            other.start()
+            other.join(timeout=30)
+            assert not other.is_alive()
+        if if_revision is not None:
+            check_revision({"revision_number": item.revision_number}, (if_revision,))
+
+    try:
+        result: Network | BaseException = networks.update(
+            SCOPE, net.id, NetworkUpdate(name="ours"), authorize
+        )
+    except exc.QuantumError as error:
+        result = error
+    return result, seen
+
+
+def test_a_conditional_update_that_lost_the_race_is_refused(plugin: SqlPlugin) -> None:
+    result, seen = _update_racing_another(plugin, if_revision=1)
+    assert isinstance(result, exc.RevisionNumberConstraintFailed)
+    assert seen == [1, 2]
+    networks = service_of(NETWORK, plugin)
+    (net,) = networks.list(SCOPE, ListQuery())
+    assert (net.name, net.revision_number) == ("theirs", 2)
+
+
+def test_an_unconditional_update_runs_again_and_wins(plugin: SqlPlugin) -> None:
+    result, seen = _update_racing_another(plugin, if_revision=None)
+    assert isinstance(result, Network), result
+    assert seen == [1, 2]
+    assert (result.name, result.revision_number) == ("ours", 3)
