@@ -9,11 +9,12 @@ import json
 from typing import Any
 
 import pytest
-from webob import Response
+from webob import Request, Response
 
 from quantum.agentapi import server as agent_server
 from quantum.api import faults as registry
 from quantum.api.v1 import faults as v1_faults
+from quantum.api.v1.router import ApiV1
 from quantum.api.v1.versions import V1_0, V1_1
 from quantum.api.v2 import faults as v2_faults
 from quantum.api.wire import Format
@@ -224,3 +225,47 @@ def test_every_family_has_a_fault_in_every_dialect(
         assert entry.form(dialect) is not None, (family, dialect)
     # and a family's fault is its own, not its base's (InUse is a Conflict)
     assert registry.resolve(family, registry.Dialect.V2_0)[0] is family
+
+
+class _Refusing:
+    """A v1 plugin whose network create is refused with a v2-era error."""
+
+    def create_network(self, tenant_id: str, name: str | None) -> Any:
+        raise exc.OverQuota(resources="network")
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        (
+            V1_0,
+            {
+                "overQuota": {
+                    "code": 409,
+                    "message": "The request conflicts with the state of the resource.",
+                    "detail": "Quota exceeded for resources: network.",
+                }
+            },
+        ),
+        (
+            V1_1,
+            {
+                "QuantumError": {
+                    "type": "OverQuota",
+                    "message": "The request conflicts with the state of the resource.",
+                    "detail": "Quota exceeded for resources: network.",
+                }
+            },
+        ),
+    ],
+)
+def test_a_refusal_new_to_v1_is_its_family_fault_through_the_v1_app(
+    version: Any, expected: Any
+) -> None:
+    app = ApiV1(_Refusing(), version, 1024)  # type: ignore[arg-type]
+    request = Request.blank(
+        "/tenants/acme/networks.json", method="POST", body=b'{"network": {"name": "n"}}'
+    )
+    request.content_type = "application/json"
+    response = request.get_response(app)
+    assert (response.status, json.loads(response.body)) == ("409 Conflict", expected)
