@@ -59,8 +59,9 @@ def test_the_wait_ends_when_the_agent_reports_the_last_port_up(
     reported = time.monotonic()
     poller.join(10)
     assert _statuses(answer["body"]) == {first: "UP", second: "UP"}
-    # NOTE: another process's report is seen within REVISION_POLL (0.2 s).
-    assert answer["at"] - reported < (0.3 if same_process else 1.0)
+    # NOTE: woken at once in the same process, within REVISION_POLL (0.2 s) through
+    # another; the bounds leave room for a loaded machine, far below the 20 s asked.
+    assert answer["at"] - reported < (1.0 if same_process else 2.0)
 
 
 def test_a_wait_answers_at_once_when_done_or_a_port_is_gone(app: Client) -> None:
@@ -71,7 +72,7 @@ def test_a_wait_answers_at_once_when_done_or_a_port_is_gone(app: Client) -> None
     gone = "0b8c3f7e-4a8b-4c7e-9d1e-2f3a4b5c6d7e"
     answer = call(app, "GET", f"/ports?id={port}&id={gone}&wait=20")
     assert _statuses(answer) == {port: "UP"}
-    assert time.monotonic() - began < 1
+    assert time.monotonic() - began < 2
 
 
 def test_a_wait_times_out_with_the_statuses_as_they_are(app: Client) -> None:
@@ -80,7 +81,7 @@ def test_a_wait_times_out_with_the_statuses_as_they_are(app: Client) -> None:
     _report(app, "h1", admin_down, "UP")
     began = time.monotonic()
     answer = call(app, "GET", f"/ports?id={port}&id={admin_down}&wait=0.5")
-    assert 0.5 <= time.monotonic() - began < 2
+    assert 0.5 <= time.monotonic() - began < 3
     # NOTE: admin-down reads DOWN whatever the agent said, as on v1 and v2.
     assert _statuses(answer) == {port: "DOWN", admin_down: "DOWN"}
     # and waiting for DOWN ends at once

@@ -172,7 +172,7 @@ def test_the_wait_returns_when_the_agent_reports_the_ports_up(
     _report(url, "hv1", dict.fromkeys(ids, "UP"))
     reported = time.monotonic()
     waiter.join(10)
-    assert done["at"] - reported < 0.5
+    assert done["at"] - reported < 1.5  # NOTE: a loaded machine; asked for 20 s
     assert [admin.ports.show(p)["status"] for p in ids] == ["ACTIVE", "ACTIVE"]
 
 
@@ -187,7 +187,7 @@ def test_the_wait_times_out_naming_the_ports_not_up(
     with pytest.raises(network.PortsNotActive) as late:
         compute.wait_until_active([vif.port_id], timeout=3)
     # NOTE: the server cuts a long-poll to agent_max_wait (2 s): two polls
-    assert 3 <= time.monotonic() - began < 5
+    assert 3 <= time.monotonic() - began < 8
     assert f"{vif.port_id} DOWN" in str(late.value)
     admin.ports.delete(vif.port_id)
     with pytest.raises(network.PortsGone):
