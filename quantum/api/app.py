@@ -54,7 +54,7 @@ from quantum.core.settings import Settings, load_settings
 from quantum.plugins.interface import (
     AgentStateSource,
     CorePlugin,
-    V2Capable,
+    CoreServices,
 )
 from quantum.plugins.loader import load_plugin
 
@@ -189,7 +189,7 @@ def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
     """``/v2.0``, served by a plugin with a v2 view of its store (sql, openvswitch)."""
     service = service_for(global_conf)
     plugin = service.plugin
-    if not isinstance(plugin, V2Capable):
+    if not isinstance(plugin, CoreServices):
         LOG.info(
             "core_plugin %s does not serve the v2 API", service.settings.core_plugin
         )
@@ -204,7 +204,7 @@ def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
     own = {e.descriptor.alias for e in v2_catalog.EXTENSIONS}
     service.policy.register(v2_policy.rules(served.resources))
     return ApiV2(
-        plugin.v2,
+        plugin,
         service.policy,
         [Served(resource=r, operations=bind(r, plugin)) for r in served.resources],
         [e.descriptor for e in served.extensions]

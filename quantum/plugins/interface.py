@@ -23,14 +23,14 @@ Rules every implementation keeps:
   (``quantum.core.text.NAME_MAX``); the plugin validates against state only.
 
 Names follow the v2 vocabulary (``admin_state_up``, ``status``): the v2 API is another
-view of the same store, served by plugins that offer ``V2Capable`` (one store for v1
-and v2, so each API sees what the other made).
+view of the same store, served by plugins that offer ``CoreServices`` (one store for
+v1 and v2, so each API sees what the other made).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from quantum.core.agents import Agent, AgentHost, HostState, PortCounters
 from quantum.core.listing import ListQuery
@@ -218,123 +218,93 @@ class AgentAdmin(Protocol):
         ...
 
 
-class CorePluginV2(Protocol):
-    """The v2 API's view of the store: every call names the caller's ``Scope``.
+Item = TypeVar("Item", covariant=True)
+Create = TypeVar("Create", contravariant=True)
+Change = TypeVar("Change", contravariant=True)
 
-    Tenancy: a non-admin scope sees its own resources and networks that are shared
-    or external; anything else is NotFound, as if it did not exist, and so is a
-    change to a shared network it does not own. Creates are all-or-nothing (a bulk
-    create is one transaction) and check quotas in that transaction.
-    Listing: ``ListQuery`` filters (unknown attributes ignored), sorts (InvalidInput
-    for a key that is not a column) and pages by keyset (MarkerNotFound).
+
+class Service(Protocol[Item, Create, Change]):
+    """The uniform shape of a per-domain service (``plugin.networks`` ...), which
+    the v2 controller calls; member actions are further methods of the service.
+
+    Every call names the caller's ``Scope``. Tenancy: a non-admin scope sees its own
+    resources and networks that are shared or external; anything else is NotFound,
+    as if it did not exist, and so is a change to a shared network it does not own.
+    Each call is one transaction: creates are all-or-nothing (a bulk create too) and
+    check quotas in that transaction. Listing: ``ListQuery`` filters (unknown
+    attributes ignored), sorts (InvalidInput for a key that is not a column) and
+    pages by keyset (MarkerNotFound).
     """
 
-    def list_networks(self, scope: Scope, query: ListQuery) -> Sequence[Network]: ...
+    def list(self, scope: Scope, query: ListQuery) -> Sequence[Item]: ...
 
-    def get_network(self, scope: Scope, network_id: str) -> Network:
-        """Raises NetworkNotFound."""
+    def get(self, scope: Scope, id: str) -> Item:
+        """Raises the domain's NotFound."""
         ...
 
-    def create_networks(
-        self, scope: Scope, items: Sequence[NetworkCreate]
-    ) -> Sequence[Network]:
-        """Raises OverQuota, InvalidInput (provider segment), SegmentInUse,
-        NoNetworkAvailable."""
-        ...
+    def create(self, scope: Scope, items: Sequence[Create]) -> Sequence[Item]: ...
 
-    def update_network(
+    def update(
         self,
         scope: Scope,
-        network_id: str,
-        changes: NetworkUpdate,
-        authorize: Callable[[Network], None] | None = None,
-    ) -> Network:
-        """Raises NetworkNotFound, InvalidSharedSetting; and whatever ``authorize``
-        raises: it is called with the network as it is, in the same transaction,
-        before anything changes (the update's policy check)."""
+        id: str,
+        changes: Change,
+        authorize: Callable[[Item], None] | None = None,
+    ) -> Item:
+        """Raises the domain's NotFound; and whatever ``authorize`` raises: it is
+        called with the item as it is, in the same transaction, before anything
+        changes (the update's policy check)."""
         ...
 
-    def delete_network(self, scope: Scope, network_id: str) -> None:
-        """Raises NetworkNotFound, NetworkHasPorts (a port other than DHCP)."""
+    def delete(self, scope: Scope, id: str) -> None:
+        """Raises the domain's NotFound."""
         ...
 
-    def list_ports(self, scope: Scope, query: ListQuery) -> Sequence[Port]: ...
 
-    def get_port(self, scope: Scope, port_id: str) -> Port:
-        """Raises PortNotFound."""
-        ...
+class NetworkService(Service[Network, NetworkCreate, NetworkUpdate], Protocol):
+    """Networks. create raises OverQuota, InvalidInput (provider segment),
+    SegmentInUse, NoNetworkAvailable; update NetworkNotFound,
+    InvalidSharedSetting; delete NetworkNotFound, NetworkHasPorts (a port other
+    than DHCP)."""
 
-    def create_ports(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
-        """Raises NetworkNotFound, NotAuthorized, OverQuota, MacAddressInUse,
-        MacAddressGenerationFailure."""
-        ...
 
-    def update_port(
-        self,
-        scope: Scope,
-        port_id: str,
-        changes: PortUpdate,
-        authorize: Callable[[Port], None] | None = None,
-    ) -> Port:
-        """Raises PortNotFound, NotAuthorized (a reserved device_owner); and
-        whatever ``authorize`` raises (as for ``update_network``)."""
-        ...
+class PortService(Service[Port, PortCreate, PortUpdate], Protocol):
+    """Ports. get, update, delete raise PortNotFound; create NetworkNotFound,
+    NotAuthorized, OverQuota, MacAddressInUse, MacAddressGenerationFailure;
+    update NotAuthorized (a reserved device_owner); delete L3PortInUse. A deleted
+    port's pool addresses are held for ``dhcp_lease_duration``
+    (docs/architecture.md, "IP addresses")."""
 
-    def delete_port(self, scope: Scope, port_id: str) -> None:
-        """Raises PortNotFound. Its pool addresses are held for
-        ``dhcp_lease_duration`` (docs/architecture.md, "IP addresses")."""
-        ...
 
-    def list_subnets(self, scope: Scope, query: ListQuery) -> Sequence[Subnet]:
-        """Own subnets and those of shared networks (all, for an admin)."""
-        ...
+class SubnetService(Service[Subnet, SubnetRequest, SubnetUpdate], Protocol):
+    """Subnets: own ones and those of shared networks (all, for an admin). create
+    is all or nothing and raises InvalidInput (CIDR, gateway, overlap...), the
+    allocation-pool errors, DNSNameServersExhausted, HostRoutesExhausted,
+    NetworkNotFound, NotAuthorized (another tenant's network), OverQuota; delete
+    SubnetNotFound, SubnetInUse (a port other than DHCP has an address from it;
+    held addresses do not count)."""
 
-    def get_subnet(self, scope: Scope, subnet_id: str) -> Subnet:
-        """Raises SubnetNotFound."""
-        ...
 
-    def create_subnets(
-        self, scope: Scope, items: Sequence[SubnetRequest]
-    ) -> Sequence[Subnet]:
-        """All or nothing. Raises InvalidInput (CIDR, gateway, overlap...), the
-        allocation-pool errors, DNSNameServersExhausted, HostRoutesExhausted,
-        NetworkNotFound, NotAuthorized (another tenant's network), OverQuota."""
-        ...
+class QuotaService(Protocol):
+    """Per-tenant limits (admin only at the API)."""
 
-    def update_subnet(
-        self,
-        scope: Scope,
-        subnet_id: str,
-        change: SubnetUpdate,
-        authorize: Callable[[Subnet], None] | None = None,
-    ) -> Subnet:
-        """Raises SubnetNotFound, InvalidInput, GatewayConflictWithAllocationPools,
-        DNSNameServersExhausted, HostRoutesExhausted; and whatever ``authorize``
-        raises (as for ``update_network``)."""
-        ...
-
-    def delete_subnet(self, scope: Scope, subnet_id: str) -> None:
-        """Raises SubnetNotFound, SubnetInUse (a port other than DHCP has an address
-        from it; held addresses do not count)."""
-        ...
-
-    def quota_limits(self, tenant_id: str) -> dict[QuotaResource, int]:
+    def limits(self, tenant_id: str) -> dict[QuotaResource, int]:
         """The tenant's limits: configured defaults merged with its overrides."""
         ...
 
-    def quota_overrides(self) -> dict[str, dict[QuotaResource, int]]:
+    def overrides(self) -> dict[str, dict[QuotaResource, int]]:
         """Every tenant with an override, with its limits."""
         ...
 
-    def quota_defaults(self) -> dict[QuotaResource, int]:
+    def defaults(self) -> dict[QuotaResource, int]:
         """The configured limits, which a tenant without overrides has."""
         ...
 
-    def quota_usage(self, tenant_id: str) -> dict[QuotaResource, int]:
+    def usage(self, tenant_id: str) -> dict[QuotaResource, int]:
         """What the tenant owns of each resource its quota limits."""
         ...
 
-    def update_quota(
+    def update(
         self,
         tenant_id: str,
         limits: Mapping[QuotaResource, int],
@@ -345,7 +315,19 @@ class CorePluginV2(Protocol):
         below what the tenant owns (nothing is then written)."""
         ...
 
-    def reset_quota(self, tenant_id: str) -> None: ...
+    def reset(self, tenant_id: str) -> None: ...
+
+
+@runtime_checkable
+class CoreServices(Protocol):
+    """A core plugin that serves the v2 API through per-domain services (the SQL
+    and Open vSwitch plugins). Service plugins add further services by name
+    (``service_plugins``)."""
+
+    networks: NetworkService
+    subnets: SubnetService
+    ports: PortService
+    quotas: QuotaService
 
 
 UNBOUND = "unbound"
@@ -358,10 +340,3 @@ class PortBinder(Protocol):
     (``binding:vif_type``, spec §5.7: ``ovs``, ``bridge``...)."""
 
     vif_type: str
-
-
-@runtime_checkable
-class V2Capable(Protocol):
-    """A plugin that serves the v2 API (the SQL and Open vSwitch plugins)."""
-
-    v2: CorePluginV2

@@ -29,10 +29,17 @@ from quantum.core.text import storable
 from quantum.db import migration
 from quantum.db.models import NetworkRow, PortRow, utcnow
 from quantum.db.session import Database
+from quantum.plugins.core.networks import (
+    NetworkStore,
+    SegmentProvider,
+    delete_unused_network,
+)
+from quantum.plugins.core.ports import PortStore
+from quantum.plugins.core.quotas import Quotas, QuotaStore
+from quantum.plugins.core.subnets import SubnetStore
 from quantum.plugins.extras.credentials import CredentialStore, load_keys
 from quantum.plugins.extras.instances import InstanceStore
 from quantum.plugins.extras.profiles import ProfileStore
-from quantum.plugins.v2.store import SegmentProvider, V2Store, delete_unused_network
 
 LOG = logging.getLogger(__name__)
 
@@ -111,8 +118,12 @@ class SqlPlugin:
             migration.require_current(self.db.engine, settings.config_file)
         self.base_mac = settings.base_mac
         self.mac_retries = settings.mac_generation_retries
-        self.v2 = V2Store(self.db, settings, segments=segments)
-        """The v2 view of this store (``plugins.interface.V2Capable``)."""
+        quotas = Quotas(settings)
+        self.networks = NetworkStore(self.db, settings, quotas, segments=segments)
+        self.subnets = SubnetStore(self.db, settings, quotas)
+        self.ports = PortStore(self.db, settings, quotas)
+        self.quotas = QuotaStore(self.db, quotas)
+        """The per-domain services (``plugins.interface.CoreServices``)."""
         self.profiles = ProfileStore(self.db)
         self.credentials = CredentialStore(self.db, keys) if keys else None
         self.instances = InstanceStore(

@@ -45,7 +45,7 @@ def service_of(resource: Resource, plugin: Any) -> Any:
         return found
     if resource.backend is not None:
         return resource.backend(plugin)
-    return Flat(plugin.v2, resource)
+    return Flat(plugin, resource)
 
 
 def bind(resource: Resource, plugin: Any) -> Operations:

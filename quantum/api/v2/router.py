@@ -34,7 +34,7 @@ from quantum.core import text
 from quantum.core.listing import ListQuery
 from quantum.core.scope import Scope
 from quantum.core.unset import UNSET
-from quantum.plugins.interface import CorePluginV2
+from quantum.plugins.interface import CoreServices
 
 LOG = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class ApiV2:
 
     def __init__(
         self,
-        plugin: CorePluginV2,
+        plugin: CoreServices,
         policy: Policy,
         served: Sequence[Served],
         extensions: Sequence[ExtensionDescriptor],

@@ -23,7 +23,7 @@ from quantum.core.agents import OVS_AGENT_TYPE, Agent, AgentHost
 from quantum.core.listing import ListQuery
 from quantum.core.networks import NetworkType
 from quantum.db.models import AgentHostRow
-from quantum.plugins.v2.listing import Column, page
+from quantum.plugins.core.listing import Column, page
 
 
 def _types_column(types: frozenset[NetworkType]) -> str:

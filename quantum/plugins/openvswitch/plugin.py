@@ -96,8 +96,11 @@ class OpenVSwitchPlugin:
             segments if segments is not None else config.load(settings)
         )
         self.sql = SqlPlugin(settings, segments=self.segments)
-        self.v2 = self.sql.v2
-        """The v2 view of the store; networks get segments, provider ones too."""
+        self.networks = self.sql.networks
+        """Networks get segments, provider ones too."""
+        self.subnets = self.sql.subnets
+        self.ports = self.sql.ports
+        self.quotas = self.sql.quotas
         self.down_time = settings.agent_down_time
         self.physnet_mtu = settings.global_physnet_mtu
         # NOTE: the extensions' stores are the SQL model's; held, not inherited.

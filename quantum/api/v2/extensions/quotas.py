@@ -73,17 +73,18 @@ def _wire(limits: Mapping[QuotaResource, int]) -> dict[str, int]:
 
 
 class QuotaService:
-    """The plugin's quota calls in the uniform service shape (and the actions)."""
+    """The plugin's quotas service (``plugin.quotas``) in the uniform service shape
+    (and the actions)."""
 
     def __init__(self, plugin: Any) -> None:
-        self.store = plugin.v2
+        self.quotas = plugin.quotas
 
     def list(self, scope: Scope, query: ListQuery) -> Sequence[QuotaSet]:
-        overrides = self.store.quota_overrides()
+        overrides = self.quotas.overrides()
         return [QuotaSet(tenant, limits) for tenant, limits in overrides.items()]
 
     def get(self, scope: Scope, tenant_id: str) -> QuotaSet:
-        return QuotaSet(tenant_id, self.store.quota_limits(tenant_id))
+        return QuotaSet(tenant_id, self.quotas.limits(tenant_id))
 
     def create(self, scope: Scope, items: Sequence[Any]) -> Sequence[QuotaSet]:
         raise exc.InvalidInput(reason="quotas are set with PUT")  # pragma: no cover
@@ -92,20 +93,20 @@ class QuotaService:
         self, scope: Scope, tenant_id: str, changes: QuotaChange, authorize: Any
     ) -> QuotaSet:
         authorize(self.get(scope, tenant_id))
-        updated = self.store.update_quota(
+        updated = self.quotas.update(
             tenant_id, changes.limits, check_limit=changes.check_limit
         )
         return QuotaSet(tenant_id, updated)
 
     def delete(self, scope: Scope, tenant_id: str) -> None:
-        self.store.reset_quota(tenant_id)
+        self.quotas.reset(tenant_id)
 
     def default(self, scope: Scope, tenant_id: str, body: Any) -> dict[str, Any]:
-        return {"quota": _wire(self.store.quota_defaults())}
+        return {"quota": _wire(self.quotas.defaults())}
 
     def details(self, scope: Scope, tenant_id: str, body: Any) -> dict[str, Any]:
-        limits = self.store.quota_limits(tenant_id)
-        used = self.store.quota_usage(tenant_id)
+        limits = self.quotas.limits(tenant_id)
+        used = self.quotas.usage(tenant_id)
         # NOTE: nothing is ever reserved: a create counts and writes in one
         # transaction.
         return {

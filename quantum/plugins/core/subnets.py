@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Subnets as the v2 API sees them, over ``quantum.ipam.store``.
+"""The subnets service (``plugin.subnets``), over ``quantum.ipam.store``.
 
-Held by ``V2Store`` (composition): it lends the network lookups and the quotas.
 Tenancy: a non-admin scope sees its own subnets and those of shared networks, and
 may change only its own (anything else is SubnetNotFound). Creating a subnet on
 another tenant's network needs an admin or a shared network (NotAuthorized).
@@ -28,10 +27,9 @@ from quantum.db.models import NetworkRow, PortRow, SubnetRow
 from quantum.db.session import Database
 from quantum.ipam import allocate, store
 from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
-from quantum.plugins.v2.listing import Column, page
-from quantum.plugins.v2.quotas import Quotas
-
-DHCP_OWNER = "network:dhcp"
+from quantum.plugins.core import access
+from quantum.plugins.core.listing import Column, page
+from quantum.plugins.core.quotas import Quotas
 
 SUBNET_COLUMNS: Mapping[str, Column] = {
     "id": Column(expr=SubnetRow.id),
@@ -47,8 +45,6 @@ SUBNET_COLUMNS: Mapping[str, Column] = {
 }
 """Subnet attributes the store filters and sorts on."""
 
-NetworkLookup = Callable[[Session, Scope, str], NetworkRow]
-
 
 def limits_of(settings: Settings) -> Limits:
     return Limits(
@@ -58,17 +54,12 @@ def limits_of(settings: Settings) -> Limits:
     )
 
 
-class Subnets:
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        quotas: Quotas,
-        network_row: NetworkLookup,
-    ) -> None:
+class SubnetStore:
+    """``SubnetService`` over the SQL store."""
+
+    def __init__(self, db: Database, settings: Settings, quotas: Quotas) -> None:
         self.db = db
         self.quotas = quotas
-        self.network_row = network_row
         self.limits = limits_of(settings)
         self.allow_overlapping_ips = settings.allow_overlapping_ips
         self.hold = timedelta(seconds=settings.dhcp_lease_duration)
@@ -131,7 +122,7 @@ class Subnets:
 
         def work(s: Session) -> list[Subnet]:
             for subnet in planned:
-                network = self.network_row(s, scope, subnet.network_id)
+                network = access.network_row(s, scope, subnet.network_id)
                 if (
                     network.tenant_id != subnet.tenant_id
                     and not network.shared
@@ -181,7 +172,7 @@ class Subnets:
             dhcp = s.scalars(
                 select(PortRow.id).where(
                     PortRow.network_id == row.network_id,
-                    PortRow.device_owner == DHCP_OWNER,
+                    PortRow.device_owner == access.DHCP_OWNER,
                 )
             ).all()
             store.delete_subnet(s, subnet_id, releasable_ports=dhcp)

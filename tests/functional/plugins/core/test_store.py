@@ -16,8 +16,8 @@ from quantum.core.ports import PortCreate
 from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
+from quantum.plugins.core import ports
 from quantum.plugins.sql import SqlPlugin
-from quantum.plugins.v2 import store
 from tests.functional.db.test_store import race
 
 ADMIN = Scope(tenant_id=None, is_admin=True)
@@ -36,51 +36,51 @@ def plugin(database_url: str) -> Iterator[SqlPlugin]:
 def test_eight_concurrent_network_creates_at_the_limit_never_overshoot(
     plugin: SqlPlugin,
 ) -> None:
-    plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme", name="old")])
+    plugin.networks.create(ACME, [NetworkCreate(tenant_id="acme", name="old")])
     make = partial(
-        plugin.v2.create_networks, ACME, [NetworkCreate(tenant_id="acme", name="new")]
+        plugin.networks.create, ACME, [NetworkCreate(tenant_id="acme", name="new")]
     )
     results = race([make] * 8)
     made = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, exc.OverQuota)]
     assert (len(made), len(refused)) == (3, 5), results
-    assert len(plugin.v2.list_networks(ACME, ListQuery())) == 4
+    assert len(plugin.networks.list(ACME, ListQuery())) == 4
 
 
 def test_eight_concurrent_port_creates_at_the_limit_never_overshoot(
     plugin: SqlPlugin,
 ) -> None:
-    plugin.v2.update_quota("acme", {QuotaResource.PORT: 5})
-    (net,) = plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme")])
+    plugin.quotas.update("acme", {QuotaResource.PORT: 5})
+    (net,) = plugin.networks.create(ACME, [NetworkCreate(tenant_id="acme")])
     item = PortCreate(tenant_id="acme", network_id=net.id)
-    results = race([partial(plugin.v2.create_ports, ACME, [item])] * 8)
+    results = race([partial(plugin.ports.create, ACME, [item])] * 8)
     refused = [r for r in results if isinstance(r, exc.OverQuota)]
     assert len(refused) == 3, results
-    assert len(plugin.v2.list_ports(ACME, ListQuery())) == 5
+    assert len(plugin.ports.list(ACME, ListQuery())) == 5
     # NOTE: the other tenant's quota is its own.
     other = Scope(tenant_id="other", is_admin=False)
-    shared = plugin.v2.create_networks(
+    shared = plugin.networks.create(
         ADMIN, [NetworkCreate(tenant_id="ops", shared=True)]
     )[0]
-    plugin.v2.create_ports(other, [PortCreate(tenant_id="other", network_id=shared.id)])
+    plugin.ports.create(other, [PortCreate(tenant_id="other", network_id=shared.id)])
 
 
 def test_a_bulk_create_counts_per_tenant(plugin: SqlPlugin) -> None:
     items = [NetworkCreate(tenant_id=t) for t in ("a", "a", "b", "b", "b", "b")]
-    plugin.v2.create_networks(ADMIN, items)
+    plugin.networks.create(ADMIN, items)
     with pytest.raises(exc.OverQuota):
-        plugin.v2.create_networks(ADMIN, [NetworkCreate(tenant_id="b")] * 1)
+        plugin.networks.create(ADMIN, [NetworkCreate(tenant_id="b")] * 1)
     with pytest.raises(exc.OverQuota):
-        plugin.v2.create_networks(ADMIN, [NetworkCreate(tenant_id="a")] * 3)
-    assert len(plugin.v2.list_networks(ADMIN, ListQuery())) == 6
+        plugin.networks.create(ADMIN, [NetworkCreate(tenant_id="a")] * 3)
+    assert len(plugin.networks.list(ADMIN, ListQuery())) == 6
 
 
 def test_concurrent_creates_of_one_mac_give_one_port(plugin: SqlPlugin) -> None:
-    (net,) = plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme")])
+    (net,) = plugin.networks.create(ACME, [NetworkCreate(tenant_id="acme")])
     item = PortCreate(
         tenant_id="acme", network_id=net.id, mac_address="fa:16:3e:aa:bb:cc"
     )
-    results = race([partial(plugin.v2.create_ports, ACME, [item])] * 8)
+    results = race([partial(plugin.ports.create, ACME, [item])] * 8)
     made = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, exc.MacAddressInUse)]
     assert (len(made), len(refused)) == (1, 7), results
@@ -89,26 +89,26 @@ def test_concurrent_creates_of_one_mac_give_one_port(plugin: SqlPlugin) -> None:
 def test_mac_collisions_are_retried_then_refused(
     plugin: SqlPlugin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (net,) = plugin.v2.create_networks(ACME, [NetworkCreate(tenant_id="acme")])
+    (net,) = plugin.networks.create(ACME, [NetworkCreate(tenant_id="acme")])
     item = PortCreate(tenant_id="acme", network_id=net.id)
     drawn = iter(["fa:16:3e:00:00:01", "fa:16:3e:00:00:01", "fa:16:3e:00:00:02"])
-    monkeypatch.setattr(store, "random_mac", lambda base: next(drawn))
-    first = plugin.v2.create_ports(ACME, [item])[0]
-    second = plugin.v2.create_ports(ACME, [item])[0]
+    monkeypatch.setattr(ports, "random_mac", lambda base: next(drawn))
+    first = plugin.ports.create(ACME, [item])[0]
+    second = plugin.ports.create(ACME, [item])[0]
     assert (first.mac_address, second.mac_address) == (
         "fa:16:3e:00:00:01",
         "fa:16:3e:00:00:02",
     )
-    monkeypatch.setattr(store, "random_mac", lambda base: "fa:16:3e:00:00:01")
+    monkeypatch.setattr(ports, "random_mac", lambda base: "fa:16:3e:00:00:01")
     with pytest.raises(exc.MacAddressGenerationFailure):
-        plugin.v2.create_ports(ACME, [item])
-    assert len(plugin.v2.list_ports(ACME, ListQuery())) == 2
+        plugin.ports.create(ACME, [item])
+    assert len(plugin.ports.list(ACME, ListQuery())) == 2
 
 
 def test_keyset_pages_cover_every_row_once_in_order(plugin: SqlPlugin) -> None:
     names = ["b", "a", "c", "a", "b", "c", "a"]
-    plugin.v2.update_quota("acme", {QuotaResource.NETWORK: -1})
-    made = plugin.v2.create_networks(
+    plugin.quotas.update("acme", {QuotaResource.NETWORK: -1})
+    made = plugin.networks.create(
         ACME, [NetworkCreate(tenant_id="acme", name=n) for n in names]
     )
     expected = sorted(made, key=lambda n: (n.name or "", n.id))
@@ -116,7 +116,7 @@ def test_keyset_pages_cover_every_row_once_in_order(plugin: SqlPlugin) -> None:
     seen: list[Network] = []
     marker: str | None = None
     while True:
-        page = plugin.v2.list_networks(
+        page = plugin.networks.list(
             ACME, ListQuery(sorts=sorts, limit=3, marker=marker)
         )
         seen.extend(page)
@@ -124,7 +124,7 @@ def test_keyset_pages_cover_every_row_once_in_order(plugin: SqlPlugin) -> None:
             break
         marker = page[-1].id
     assert [n.id for n in seen] == [n.id for n in expected]
-    back = plugin.v2.list_networks(
+    back = plugin.networks.list(
         ACME, ListQuery(sorts=sorts, limit=3, marker=expected[3].id, page_reverse=True)
     )
     assert [n.id for n in back] == [n.id for n in expected[:3]]

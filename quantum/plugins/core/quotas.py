@@ -21,6 +21,7 @@ from quantum.core import exceptions as exc
 from quantum.core.quotas import QuotaResource
 from quantum.core.settings import Settings
 from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow, SubnetRow
+from quantum.db.session import Database
 
 Counted = dict[QuotaResource, InstrumentedAttribute[str]]
 
@@ -153,3 +154,47 @@ class Quotas:
     @staticmethod
     def reset(s: Session, tenant_id: str) -> None:
         s.execute(delete(QuotaRow).where(QuotaRow.tenant_id == tenant_id))
+
+
+class QuotaStore:
+    """``QuotaService`` over the SQL store (``plugin.quotas``): the quotas API's
+    reads and writes, each one transaction. Changing a limit is not desired state
+    for agents, so it bumps no store revision."""
+
+    def __init__(self, db: Database, quotas: Quotas) -> None:
+        self.db = db
+        self.enforcer = quotas
+
+    def limits(self, tenant_id: str) -> dict[QuotaResource, int]:
+        return self.db.run(lambda s: self.enforcer.limits(s, tenant_id), write=False)
+
+    def overrides(self) -> dict[str, dict[QuotaResource, int]]:
+        return self.db.run(self.enforcer.overridden, write=False)
+
+    def defaults(self) -> dict[QuotaResource, int]:
+        return dict(self.enforcer.defaults)
+
+    def usage(self, tenant_id: str) -> dict[QuotaResource, int]:
+        return self.db.run(lambda s: self.enforcer.usage(s, tenant_id), write=False)
+
+    def update(
+        self,
+        tenant_id: str,
+        limits: Mapping[QuotaResource, int],
+        *,
+        check_limit: bool = False,
+    ) -> dict[QuotaResource, int]:
+        return self.db.run(
+            lambda s: self.enforcer.update(
+                s, tenant_id, limits, check_limit=check_limit
+            ),
+            write=True,
+            bump_revision=False,
+        )
+
+    def reset(self, tenant_id: str) -> None:
+        self.db.run(
+            lambda s: self.enforcer.reset(s, tenant_id),
+            write=True,
+            bump_revision=False,
+        )

@@ -1,0 +1,310 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The ports service over the SQL store (``plugin.ports``).
+
+Every method is one transaction (``Database.run``); the invariants are the
+schema's (unique MAC per network, one quota lock per tenant), so they hold with
+many server processes on every back-end. A port's addresses come from its
+network's subnets (``quantum.ipam.store``) and are held for
+``dhcp_lease_duration`` after it goes (docs/architecture.md, "IP addresses").
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import timedelta
+from ipaddress import ip_address
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, false, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quantum.core import exceptions as exc
+from quantum.core.listing import ListQuery
+from quantum.core.mac import random_mac
+from quantum.core.ports import Port, PortCreate, PortUpdate
+from quantum.core.quotas import QuotaResource
+from quantum.core.scope import Scope
+from quantum.core.settings import Settings
+from quantum.core.status import OpStatus
+from quantum.core.subnets import FixedIP
+from quantum.db.models import AgentHostRow, IpAllocationRow, NetworkRow, PortRow, utcnow
+from quantum.db.session import Database
+from quantum.ipam import store as ipam
+from quantum.plugins.core import access
+from quantum.plugins.core.listing import Column, page
+from quantum.plugins.core.networks import _status
+from quantum.plugins.core.quotas import Quotas
+
+L3_OWNERS = frozenset(
+    {"network:router_interface", "network:router_gateway", "network:floatingip"}
+)
+"""Ports the router and floating-IP APIs manage: not deleted through /ports while
+they hold an address (spec §3.3)."""
+
+
+def _fixed_ips_filter(values: Sequence[object]) -> ColumnElement[bool]:
+    """``?fixed_ips=ip_address=A&fixed_ips=subnet_id=S`` (spec §1.8): ports with an
+    allocation whose address is one of the As and whose subnet is one of the Ss."""
+    wanted: dict[str, set[str]] = {"ip_address": set(), "subnet_id": set()}
+    for value in values:
+        key, sep, text = str(value).partition("=")
+        if not sep or key not in wanted:
+            raise exc.InvalidInput(
+                reason=f"fixed_ips filter '{value}' is not ip_address=... or "
+                "subnet_id=..."
+            )
+        if key == "ip_address":
+            try:
+                text = str(ip_address(text))
+            except ValueError:
+                return false()
+        wanted[key].add(text)
+    allocations = select(IpAllocationRow.port_id)
+    if wanted["ip_address"]:
+        allocations = allocations.where(
+            IpAllocationRow.ip_address.in_(wanted["ip_address"])
+        )
+    if wanted["subnet_id"]:
+        allocations = allocations.where(
+            IpAllocationRow.subnet_id.in_(wanted["subnet_id"])
+        )
+    return PortRow.id.in_(allocations)
+
+
+PORT_COLUMNS: Mapping[str, Column] = {
+    "id": Column(expr=PortRow.id),
+    "name": Column(expr=PortRow.name),
+    "network_id": Column(expr=PortRow.network_id),
+    "tenant_id": Column(expr=PortRow.tenant_id),
+    "project_id": Column(expr=PortRow.tenant_id),
+    "admin_state_up": Column(expr=PortRow.admin_state_up),
+    "status": Column(expr=PortRow.status, convert=_status),
+    "mac_address": Column(expr=func.coalesce(PortRow.mac_address, "")),
+    "device_id": Column(expr=PortRow.device_id),
+    "device_owner": Column(expr=PortRow.device_owner),
+    "binding:host_id": Column(expr=PortRow.binding_host_id),
+    "description": Column(expr=PortRow.description),
+    "fixed_ips": Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
+}
+"""Port attributes the store filters and sorts on."""
+
+
+def _profile(profile: Mapping[str, Any]) -> str | None:
+    """A ``binding:profile`` as stored: JSON, NULL for the empty one."""
+    return json.dumps(dict(profile), sort_keys=True) if profile else None
+
+
+class PortStore:
+    """``PortService`` over the SQL store."""
+
+    def __init__(self, db: Database, settings: Settings, quotas: Quotas) -> None:
+        self.db = db
+        self.quotas = quotas
+        self.base_mac = settings.base_mac
+        self.mac_retries = settings.mac_generation_retries
+        self.ip_hold = timedelta(seconds=settings.dhcp_lease_duration)
+        self.down_time = timedelta(seconds=settings.agent_down_time)
+        self.max_fixed_ips = settings.max_fixed_ips_per_port
+
+    def list(self, scope: Scope, query: ListQuery) -> Sequence[Port]:
+        def work(s: Session) -> list[Port]:
+            rows = page(
+                s,
+                select(PortRow),
+                PORT_COLUMNS,
+                PortRow.id,
+                query,
+                access.ports_visible(scope),
+            )
+            ips = ipam.fixed_ips_of(s, [row.id for (row,) in rows])
+            return self._ports(s, [(row, ips[row.id]) for (row,) in rows])
+
+        return self.db.run(work, write=False)
+
+    def get(self, scope: Scope, port_id: str) -> Port:
+        def work(s: Session) -> Port:
+            return self._ports(s, [access.port_with_ips(s, scope, port_id)])[0]
+
+        return self.db.run(work, write=False)
+
+    def _ports(
+        self, s: Session, rows: Sequence[tuple[PortRow, tuple[FixedIP, ...]]]
+    ) -> builtins.list[Port]:
+        """The domain ports, told apart when their bound host's agent is dead.
+
+        Such a port shows what that agent last reported, even administratively down
+        (nobody applied that), with a ``status_reason`` saying since when nobody
+        confirmed it: the host may well still forward.
+        """
+        hosts = {row.binding_host_id for row, _ in rows if row.binding_host_id}
+        dead: dict[str, Any] = {}
+        if hosts:
+            since = utcnow() - self.down_time
+            dead = {
+                host: seen
+                for host, seen in s.execute(
+                    select(AgentHostRow.host, AgentHostRow.last_seen).where(
+                        AgentHostRow.host.in_(hosts), AgentHostRow.last_seen < since
+                    )
+                )
+            }
+        ports = []
+        for row, ips in rows:
+            port = row.to_domain(ips)
+            last_seen = dead.get(row.binding_host_id)
+            if last_seen is not None:
+                port = replace(
+                    port,
+                    status=OpStatus(row.status),
+                    status_reason=f"the agent of host {row.binding_host_id} is not "
+                    f"alive (last report {last_seen:%Y-%m-%d %H:%M:%S} UTC): the "
+                    "status is its last report; later changes are not applied yet",
+                )
+            ports.append(port)
+        return ports
+
+    def create(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
+        """All or nothing. Raises NetworkNotFound, NotAuthorized (another tenant's
+        network that is not shared), OverQuota, MacAddressInUse,
+        MacAddressGenerationFailure."""
+
+        def work(s: Session) -> list[Port]:
+            networks: dict[str, NetworkRow] = {}
+            for item in items:
+                if item.network_id not in networks:
+                    networks[item.network_id] = access.network_row(
+                        s, scope, item.network_id
+                    )
+                network = networks[item.network_id]
+                if (
+                    network.tenant_id != item.tenant_id
+                    and not network.shared
+                    and not scope.is_admin
+                ):
+                    raise exc.NetworkNotOwned(network_id=network.id)
+                # NOTE: who may give mac_address, fixed_ips or a reserved
+                # device_owner is policy (create_port:<attribute>), the API's.
+                self._check_fixed_ips_count(item.fixed_ips)
+            self.quotas.check(
+                s, QuotaResource.PORT, Counter(i.tenant_id for i in items)
+            )
+            return [self._insert_port(s, item) for item in items]
+
+        return self.db.run(work, write=True)
+
+    def _check_fixed_ips_count(self, requests: Sequence[object] | None) -> None:
+        if requests is not None and len(requests) > self.max_fixed_ips:
+            raise exc.InvalidInput(
+                reason=f"a port may have at most {self.max_fixed_ips} fixed IPs"
+            )
+
+    def _insert_port(self, s: Session, item: PortCreate) -> Port:
+        port = self._insert_port_row(s, item)
+        ips = ipam.allocate_port_ips(s, item.network_id, port.id, item.fixed_ips)
+        return replace(port, fixed_ips=ips)
+
+    def _insert_port_row(self, s: Session, item: PortCreate) -> Port:
+        attempts = 1 if item.mac_address else self.mac_retries
+        for _ in range(attempts):
+            row = PortRow(
+                id=access.new_id(),
+                network_id=item.network_id,
+                tenant_id=item.tenant_id,
+                admin_state_up=item.admin_state_up,
+                status=OpStatus.DOWN.value,
+                name=item.name,
+                mac_address=item.mac_address or random_mac(self.base_mac),
+                device_id=item.device_id,
+                device_owner=item.device_owner,
+                binding_host_id=item.binding_host_id,
+                binding_profile=_profile(item.binding_profile),
+                description=item.description,
+            )
+            try:
+                with s.begin_nested():
+                    s.add(row)
+                    s.flush()
+            except IntegrityError:
+                # NOTE: the unique index refused the MAC (or the network went away
+                # under us, which the next read tells).
+                if s.get(NetworkRow, item.network_id, populate_existing=True) is None:
+                    raise exc.NetworkNotFound(network_id=item.network_id) from None
+                if item.mac_address:
+                    raise exc.MacAddressInUse(
+                        network_id=item.network_id, mac_address=item.mac_address
+                    ) from None
+                continue
+            return row.to_domain()
+        raise exc.MacAddressGenerationFailure(network_id=item.network_id)
+
+    def update(
+        self,
+        scope: Scope,
+        port_id: str,
+        changes: PortUpdate,
+        authorize: Callable[[Port], None] | None = None,
+    ) -> Port:
+        """Raises PortNotFound, NotAuthorized; and what ``authorize`` raises,
+        called with the port before the change, in the transaction.
+
+        PERF: read, check and write are one transaction; a rename is one read of
+        the port with its addresses, its UPDATE and the revision's.
+        """
+
+        def work(s: Session) -> Port:
+            row, ips = access.port_with_ips(s, scope, port_id)
+            if authorize is not None:
+                authorize(row.to_domain(ips))
+            # NOTE: who may change fixed_ips or give a reserved device_owner is
+            # policy (update_port:<attribute>), the API's.
+            if changes.device_owner is not None:
+                row.device_owner = changes.device_owner
+            if changes.name is not None:
+                row.name = changes.name
+            if changes.admin_state_up is not None:
+                row.admin_state_up = changes.admin_state_up
+            if changes.device_id is not None:
+                row.device_id = changes.device_id
+            if changes.binding_host_id is not None:
+                row.binding_host_id = changes.binding_host_id
+            if changes.binding_profile is not None:
+                row.binding_profile = _profile(changes.binding_profile)
+            if changes.description is not None:
+                row.description = changes.description
+            if changes.fixed_ips is not None:
+                self._check_fixed_ips_count(changes.fixed_ips)
+                before = ips
+                ips = ipam.replace_port_ips(
+                    s, row.network_id, row.id, changes.fixed_ips, self.ip_hold
+                )
+                if ips != before:
+                    # NOTE: the port's UPDATE bumps its revision (db.models).
+                    row.updated_at = utcnow()
+            s.flush()
+            return self._ports(s, [(row, ips)])[0]
+
+        return self.db.run(work, write=True)
+
+    def delete(self, scope: Scope, port_id: str) -> None:
+        """Deletes the port, plugged or not (the agent unwires it). Raises
+        PortNotFound; L3PortInUse for a router or floating-IP port that still
+        holds an address."""
+
+        def work(s: Session) -> None:
+            row = access.port_row(s, scope, port_id)
+            if row.device_owner in L3_OWNERS and s.scalar(
+                select(IpAllocationRow.ip_address)
+                .where(IpAllocationRow.port_id == port_id)
+                .limit(1)
+            ):
+                raise exc.L3PortInUse(port_id=port_id, device_owner=row.device_owner)
+            # NOTE: before the delete, whose cascade would free them at once.
+            ipam.release_port_ips(s, port_id, self.ip_hold)
+            s.execute(delete(PortRow).where(PortRow.id == port_id))
+
+        self.db.run(work, write=True)
