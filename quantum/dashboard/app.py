@@ -6,7 +6,8 @@ It does two things and nothing else:
 * serves the single-page app under ``/`` (``static/``: plain ES modules and SVG, no
   build step);
 * proxies ``/v2.0/...`` to the configured API URL, passing the caller's
-  ``X-Auth-Token``, ``X-Project-Id`` and ``X-Roles`` through untouched (under
+  ``X-Auth-Token``, ``X-Project-Id`` and ``X-Roles`` through untouched, with
+  ``If-Match`` (the revision a change is meant for) (under
   ``auth_strategy = keystone`` the server replaces the last two with what the token
   says). The browser so talks to one origin (no CORS on the server) and the dashboard
   holds no credentials and never reads the database: every change is a public API
@@ -53,6 +54,7 @@ PASSED_REQUEST_HEADERS = (
     "X-Auth-Token",
     "X-Project-Id",
     "X-Roles",
+    "If-Match",
 )
 PASSED_RESPONSE_HEADERS = ("Content-Type", "ETag", "Location")
 IDENTITY_HEADERS = "X-Auth-Token, X-Project-Id, X-Roles"

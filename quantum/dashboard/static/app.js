@@ -31,10 +31,13 @@ function identity(headers) {
   }
 }
 
-export async function api(method, path, body, prefix = "/v2.0/") {
+export async function api(method, path, body, prefix = "/v2.0/", revision = undefined) {
   const url = `${prefix}${path}`;
   const headers = { Accept: "application/json" };
   identity(headers);
+  // NOTE: a change meant for the revision shown; the API refuses it (412) when the
+  // item changed meanwhile, so nobody's change is silently overwritten.
+  if (revision !== undefined && revision !== null) headers["If-Match"] = `revision_number=${revision}`;
   const cached = method === "GET" ? state.etags.get(url) : undefined;
   if (cached) headers["If-None-Match"] = cached.etag;
   // NOTE: no-store: the browser's cache never answers; a 304 reaches this code.
@@ -59,7 +62,8 @@ export async function api(method, path, body, prefix = "/v2.0/") {
     // NOTE: the API's own words; only when it sent none, the HTTP status.
     const fault = data && (data.NeutronError || data.QuantumError);
     const message = fault && (fault.message || fault.detail || (typeof fault === "string" && fault));
-    throw new Error(message || `${response.status} ${response.statusText}`);
+    const stale = response.status === 412 ? " (it was changed since this page showed it: look again and retry)" : "";
+    throw new Error(`${message || `${response.status} ${response.statusText}`}${stale}`);
   }
   const etag = response.headers.get("ETag");
   if (method === "GET" && etag) state.etags.set(url, { etag, data });
@@ -220,7 +224,7 @@ async function renameNetwork(network) {
   if (!(await ask($("rename-dialog")))) return;
   const name = $("rename-name").value;
   await act(
-    () => api("PUT", `networks/${network.id}`, { network: { name } }),
+    () => api("PUT", `networks/${network.id}`, { network: { name } }, undefined, network.revision_number),
     `Network ${network.name} renamed to ${name}.`,
   );
 }
@@ -272,7 +276,8 @@ function renderNetworks(networks, ports) {
         " ",
         button(`Set admin ${adminText(flip)}`, `admin-${network.id}`, () =>
           act(
-            () => api("PUT", `networks/${network.id}`, { network: { admin_state_up: flip } }),
+            () =>
+              api("PUT", `networks/${network.id}`, { network: { admin_state_up: flip } }, undefined, network.revision_number),
             `Network ${network.name} admin state is now ${adminText(flip)}.`,
           ),
         ),
@@ -343,7 +348,7 @@ function portToggle(port, id) {
   return named(
     button(`Set ${adminText(flip)}`, id, () =>
       act(
-        () => api("PUT", `ports/${port.id}`, { port: { admin_state_up: flip } }),
+        () => api("PUT", `ports/${port.id}`, { port: { admin_state_up: flip } }, undefined, port.revision_number),
         `Port ${name} state is now ${adminText(flip)}.`,
       ),
     ),
@@ -418,7 +423,7 @@ async function editSubnet(subnet) {
     const dhcp = $("edit-subnet-dhcp").checked;
     if (dhcp !== subnet.enable_dhcp) changes.enable_dhcp = dhcp;
     if (Object.keys(changes).length === 0) throw new Error(`Nothing to change in subnet ${label}.`);
-    await api("PUT", `subnets/${subnet.id}`, { subnet: changes });
+    await api("PUT", `subnets/${subnet.id}`, { subnet: changes }, undefined, subnet.revision_number);
   }, () => `Subnet ${name({ ...subnet, name: $("edit-subnet-name").value.trim() })} saved.`);
 }
 

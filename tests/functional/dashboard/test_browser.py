@@ -25,10 +25,15 @@ def call(
     path: str,
     body: object = None,
     project: str = PROJECT,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     conn = server.connection()
     try:
-        headers = {"X-Project-Id": project, "Content-Type": "application/json"}
+        headers = {
+            "X-Project-Id": project,
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
         conn.request(
             method, path, json.dumps(body) if body is not None else None, headers
         )

@@ -572,3 +572,44 @@ def test_subnets_and_ports_by_keyboard_alone(
         agent.close()
     expect(row.locator(".status")).to_have_text("ACTIVE", timeout=LIVE)
     page.shots.take("ports-live")
+
+
+def test_an_edit_never_overwrites_a_change_made_meanwhile(
+    page: Any, quantum_server: ServerProcess
+) -> None:
+    make_network(quantum_server, "race", "10.8.0.0/24")
+    (subnet,) = call(quantum_server, "GET", "/v2.0/subnets")[1]["subnets"]
+    log_in(page)
+    open_page(page, "Subnets")
+    row = page.locator(f"#subnet-{subnet['id']}")
+    row.get_by_role("button", name="Edit subnet 10.8.0.0/24").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("DNS servers (one per line)").fill("192.0.2.1")
+    # Meanwhile somebody else names it.
+    status, body = call(
+        quantum_server,
+        "PUT",
+        f"/v2.0/subnets/{subnet['id']}",
+        {"subnet": {"name": "theirs"}},
+    )
+    assert status == 200
+    dialog.get_by_role("button", name="Save subnet").click()
+    status, fault = call(
+        quantum_server,
+        "PUT",
+        f"/v2.0/subnets/{subnet['id']}",
+        {"subnet": {"dns_nameservers": ["192.0.2.1"]}},
+        headers={"If-Match": f"revision_number={subnet['revision_number']}"},
+    )
+    assert status == 412
+    expect(page.get_by_role("alert")).to_contain_text(fault["NeutronError"]["message"])
+    page.shots.take("edit-refused")
+    now = call(quantum_server, "GET", f"/v2.0/subnets/{subnet['id']}")[1]["subnet"]
+    assert (now["name"], now["dns_nameservers"]) == ("theirs", [])
+    # Looking again (the row shows their change) and retrying works.
+    row.get_by_role("button", name="Edit subnet theirs").click()
+    dialog.get_by_label("DNS servers (one per line)").fill("192.0.2.1")
+    dialog.get_by_role("button", name="Save subnet").click()
+    expect(page.get_by_role("status")).to_have_text("Subnet theirs saved.")
+    now = call(quantum_server, "GET", f"/v2.0/subnets/{subnet['id']}")[1]["subnet"]
+    assert (now["name"], now["dns_nameservers"]) == ("theirs", ["192.0.2.1"])

@@ -207,3 +207,19 @@ def test_roles_pass_and_only_the_v1_attachment_is_proxied(
         status, _, body = send(app, other)
         assert status == 404
         assert json.loads(body)["NeutronError"]["type"] == "NotFound"
+
+
+def test_if_match_reaches_the_server(quantum_server: ServerProcess) -> None:
+    app = DashboardApp(f"http://127.0.0.1:{quantum_server.port}")
+    p1 = {"X-Project-Id": "p1"}
+    status, _, body = send(app, "/v2.0/networks", "POST", {"network": {}}, **p1)
+    network = json.loads(body)["network"]
+    path = f"/v2.0/networks/{network['id']}"
+    stale = {"If-Match": f"revision_number={network['revision_number'] + 1}"}
+    status, _, body = send(app, path, "PUT", {"network": {"name": "x"}}, **p1, **stale)
+    assert status == 412, body
+    current = {"If-Match": f"revision_number={network['revision_number']}"}
+    status, _, body = send(
+        app, path, "PUT", {"network": {"name": "y"}}, **p1, **current
+    )
+    assert (status, json.loads(body)["network"]["name"]) == (200, "y")
