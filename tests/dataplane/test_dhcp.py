@@ -336,6 +336,8 @@ def test_a_changed_address_reaches_the_vm_at_renewal_by_reload_and_dnsmasq_resta
         # file and reloads dnsmasq (same process); at the VM's next renewal dnsmasq
         # refuses the old address and hands out the new one
         new = "10.32.0.77"
+        files = w.driver.layout.files(network_id)
+        reads = files.log.read_text().count(f"read {files.hosts}")
         w.api.v2(
             "PUT",
             f"/ports/{guest['id']}",
@@ -344,6 +346,13 @@ def test_a_changed_address_reaches_the_vm_at_renewal_by_reload_and_dnsmasq_resta
         result = w.driver.reconcile([w.describe(network_id, dhcp["id"])])
         assert [c.action for c in result.changes] == [Action.RELOAD]
         assert w.driver.running_pid(network_id) == pid
+        # NOTE: dnsmasq handles SIGHUP in its loop; a renewal that came first
+        # would still get the old address (and the next one the new address)
+        wait_until(
+            lambda: files.log.read_text().count(f"read {files.hosts}") > reads,
+            10,
+            message="dnsmasq re-read its hosts file",
+        )
         os.kill(client.pid, signal.SIGUSR1)  # NOTE: udhcpc: renew now
         wait_until(
             lambda: [e["ip"] for e in bound(vm)] == [first, new],
