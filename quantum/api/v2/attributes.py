@@ -334,8 +334,8 @@ class Resource:
     unknown: str = "Unrecognized attribute(s) '{}'"
     """The message for an attribute a body may not name."""
     backend: Callable[[Any], Any] | None = None
-    """plugin -> the service, where it is neither ``plugin.<service>`` nor the
-    plugin's flat v2 methods (``quantum.api.v2.backend``)."""
+    """plugin -> the service, where no service of that name serves it (the
+    quota and agent calls, ``quantum.api.v2.backend``)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

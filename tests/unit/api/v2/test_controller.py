@@ -251,3 +251,12 @@ def test_the_openapi_document_describes_actions_and_sub_resources() -> None:
     assert {"get", "post"} <= set(paths["/things/{thing_id}/leaves"])
     assert {"get", "put", "delete"} <= set(paths["/things/{thing_id}/leaves/{leaf_id}"])
     assert "/leaves" not in paths
+
+
+def test_a_resource_nothing_serves_stops_the_start(plugin: Plugin) -> None:
+    twig = Resource(name="twig", collection="twigs", fields=COMMON)
+    with pytest.raises(exc.ConfigError, match="no service twigs"):
+        bind(twig, plugin)
+    # NOTE: the positive control: a service plugin's service of that name serves it.
+    operations = bind(twig, plugin, {"twigs": Store("twig")})
+    assert operations.list(Scope(tenant_id="acme"), ListQuery()) == []
