@@ -101,6 +101,14 @@ class NetworkNotFound(NotFound):
     network_id: str
 
 
+class TagNotFound(NotFound):
+    template = "Tag {tag} could not be found for {resource} {resource_id}"
+
+    tag: str
+    resource: str
+    resource_id: str
+
+
 class PortNotFound(NotFound):
     """No port with this id (that the caller may see)."""
 

@@ -171,7 +171,12 @@ class NetworkRow(StandardAttributes, Base):
             shared=self.shared,
             router_external=self.router_external,
             segment=segment,
-            **standard(self),
+            # PERF: written out, not **standard(self): one dict less per row.
+            description=self.description,
+            created_at=self.created_at,
+            updated_at=self.updated_at or self.created_at,
+            revision_number=self.revision_number,
+            tags=tuple(json.loads(self.tags)) if self.tags else (),
         )
 
 
@@ -238,7 +243,12 @@ class PortRow(StandardAttributes, Base):
                 self.status_reason if self.admin_state_up else ADMIN_DOWN_REASON
             ),
             fixed_ips=fixed_ips,
-            **standard(self),
+            # PERF: written out, not **standard(self): one dict less per row.
+            description=self.description,
+            created_at=self.created_at,
+            updated_at=self.updated_at or self.created_at,
+            revision_number=self.revision_number,
+            tags=tuple(json.loads(self.tags)) if self.tags else (),
         )
 
 

@@ -37,6 +37,7 @@ from quantum.plugins.core.networks import (
 from quantum.plugins.core.ports import PortStore
 from quantum.plugins.core.quotas import Quotas, QuotaStore
 from quantum.plugins.core.subnets import SubnetStore
+from quantum.plugins.core.tags import Tags
 from quantum.plugins.extras.credentials import CredentialStore, load_keys
 from quantum.plugins.extras.instances import InstanceStore
 from quantum.plugins.extras.profiles import ProfileStore
@@ -124,6 +125,8 @@ class SqlPlugin:
         self.ports = PortStore(self.db, settings, quotas)
         self.quotas = QuotaStore(self.db, quotas)
         """The per-domain services (``plugins.interface.CoreServices``)."""
+        self.tags = Tags(self.db)
+        """Tags of networks, subnets and ports (``standard-attr-tag``)."""
         self.profiles = ProfileStore(self.db)
         self.credentials = CredentialStore(self.db, keys) if keys else None
         self.instances = InstanceStore(

@@ -99,6 +99,21 @@ def test_the_v2_walk_through(server: ServerProcess) -> None:
     assert "administrator" in text
 
 
+def test_the_standard_attributes_walk_through(server: ServerProcess) -> None:
+    (block,) = blocks(section("Descriptions, revisions and tags (v2.0)"), "sh")
+    lines = run(block, server)
+    assert json.loads(lines[0]) == {"tags": ["db", "prod"]}
+    assert lines[1] == "201"
+    listed = json.loads(lines[2])["networks"]
+    assert listed == [{"name": "db", "tags": ["db", "eu", "prod"]}]
+    assert lines[3] == "412"
+    (renamed,) = documents(lines[4:])
+    net = renamed["network"]  # type: ignore[index]
+    assert (net["name"], net["revision_number"]) == ("db-2", 4)
+    assert net["description"] == "the database tier"
+    assert net["updated_at"] >= net["created_at"]
+
+
 def test_the_paste_deploy_line_loads_the_app(tmp_path: Path) -> None:
     (block,) = blocks(section("Running it for real"), "python")
     write_config(tmp_path, core_plugin="fake")

@@ -225,6 +225,10 @@ class Field:
     does not say (``quantum.api.v2.openapi`` derives it from the converter)."""
     shown: Mapping[str, Any] | None = None
     """The schema of the value in responses, where it differs from ``schema``."""
+    filter_doc: str | None = None
+    """What filtering on it does, where it is not "equals one of the values"; a
+    field that is no attribute but a filter only (``tags-any``: ``visible=False``)
+    is documented by it."""
 
     def __post_init__(self) -> None:
         if self.attr == "":
@@ -260,6 +264,38 @@ class Action:
     rule: str | None = "rule:admin_or_owner"
     method: str = "PUT"
     collection: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubRequest:
+    """A request for a ``Subpath`` of an item the caller may see (and, for a write,
+    update): ``key`` is the fourth path segment, if any; ``body`` the JSON body of
+    a PUT to the subpath itself (None otherwise)."""
+
+    plugin: Any
+    resource: Resource
+    scope: Scope
+    method: str
+    item_id: str
+    key: str | None
+    body: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subpath:
+    """A path below an item, ``/<collection>/<id>/<name>[/<key>]`` (an item's
+    ``tags``), answered by ``serve`` with a status line and a JSON body (None: no
+    body). The controller first loads the item with the rule ``get_<resource>``
+    for a GET, ``update_<resource>`` for a write (not visible: its not-found),
+    and answers 405 for a method not in ``methods`` (``key_methods`` below a
+    key)."""
+
+    name: str
+    serve: Callable[[SubRequest], tuple[str, Any]]
+    methods: tuple[str, ...] = ("GET", "PUT", "DELETE")
+    key_methods: tuple[str, ...] = ("GET", "PUT", "DELETE")
+    doc: str = ""
+    """What it does, for the OpenAPI document."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -336,12 +372,17 @@ class Resource:
     backend: Callable[[Any], Any] | None = None
     """plugin -> the service, where no service of that name serves it (the
     quota and agent calls, ``quantum.api.v2.backend``)."""
+    subpaths: tuple[Subpath, ...] = ()
+    """Paths below an item that extensions serve (``Subpath``)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
+
+    def subpath(self, name: str) -> Subpath | None:
+        return next((p for p in self.subpaths if p.name == name), None)
 
     @property
     def parent_field(self) -> str:
@@ -358,15 +399,17 @@ class Resource:
             return self.not_found(item_id)
         return exc.ResourceNotFound(resource=self.name, resource_id=item_id)
 
-    def extended(self, fields: Sequence[Field], compose: Sequence[Compose]) -> Resource:
+    def extended(self, extend: Extend) -> Resource:
         """This resource with an extension's attributes (``Extension.extends``)."""
-        clash = {f.name for f in fields} & {f.name for f in self.fields}
+        clash = {f.name for f in extend.fields} & {f.name for f in self.fields}
+        clash |= {p.name for p in extend.subpaths} & {p.name for p in self.subpaths}
         if clash:
-            raise ValueError(f"{self.name}: attributes declared twice: {sorted(clash)}")
+            raise ValueError(f"{self.name}: declared twice: {sorted(clash)}")
         return dataclasses.replace(
             self,
-            fields=self.fields + tuple(fields),
-            compose=self.compose + tuple(compose),
+            fields=self.fields + extend.fields,
+            compose=self.compose + extend.compose,
+            subpaths=self.subpaths + extend.subpaths,
         )
 
     def to_create(self, attrs: Mapping[str, Any]) -> Any:
@@ -404,6 +447,7 @@ class Extend:
 
     fields: tuple[Field, ...] = ()
     compose: tuple[Compose, ...] = ()
+    subpaths: tuple[Subpath, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -447,6 +491,8 @@ class Operations:
         default_factory=dict
     )
     """Actions by name: (scope, id or None, body or None) -> the response body."""
+    plugin: Any = None
+    """The plugin they are bound to (where a ``Subpath`` finds its store)."""
 
 
 def compile_view(resource: Resource, plugin: Any) -> Callable[[Any], dict[str, Any]]:

@@ -51,4 +51,5 @@ def bind(
         view=compile_view(resource, plugin),
         not_found=resource.missing,
         actions={a.name: getattr(service, a.name) for a in resource.actions},
+        plugin=plugin,
     )

@@ -30,6 +30,9 @@ ALWAYS = frozenset(
         "standard-attr-timestamp",
         "standard-attr-revisions",
         "revision-if-match",
+        "standard-attr-tag",
+        "tag",
+        "tag-ext",
     }
 )
 """Extensions every v2 plugin serves (the store implements them)."""
@@ -58,7 +61,7 @@ def catalog(
             # off) adds nothing.
             if name in index:
                 i = index[name]
-                resources[i] = resources[i].extended(extend.fields, extend.compose)
+                resources[i] = resources[i].extended(extend)
     return Catalog(tuple(resources), enabled)
 
 

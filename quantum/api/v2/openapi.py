@@ -22,6 +22,7 @@ from quantum.api.v2.attributes import (
     OneOf,
     Resource,
     String,
+    Subpath,
     to_bool,
     to_int,
     to_mac,
@@ -244,12 +245,13 @@ def _list_parameters(resource: Resource) -> list[Schema]:
         },
     ]
     for field in resource.fields:
-        if field.filterable and field.visible:
+        if field.filterable and (field.visible or field.filter_doc):
             parameters.append(
                 _array_query(
                     field.name,
                     {"type": "string"},
-                    f"Filter: {field.name} equals one of the values.",
+                    field.filter_doc
+                    or f"Filter: {field.name} equals one of the values.",
                 )
             )
     return parameters
@@ -333,6 +335,8 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
         paths[f"/{collection}/{{{member_id}}}/{action.name}"] = _action_path(
             resource, action.name
         )
+    for below in resource.subpaths:
+        paths.update(_subpaths(resource, below))
     if resource.parent is not None:
         parent = {
             "name": resource.parent.field,
@@ -370,6 +374,46 @@ def _action_path(resource: Resource, action: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def _subpaths(resource: Resource, below: Subpath) -> dict[str, Any]:
+    """The paths of a ``Subpath`` (an item's ``tags``): each method documented by
+    the subpath's ``doc``."""
+    member = {
+        "name": f"{resource.name}_id",
+        "in": "path",
+        "required": True,
+        "schema": UUID,
+    }
+    key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    found: dict[str, Any] = {}
+    base = f"/{resource.collection}/{{{resource.name}_id}}/{below.name}"
+    for path, methods, params in (
+        (base, below.methods, [member]),
+        (base + "/{key}", below.key_methods, [member, key]),
+    ):
+        item: dict[str, Any] = {"parameters": params}
+        for method in methods:
+            operation: dict[str, Any] = {
+                "tags": [resource.collection],
+                "operationId": f"{method.lower()}_{resource.name}_{below.name}"
+                + ("_key" if path != base else ""),
+                "description": below.doc,
+                "responses": {
+                    "200": _json({"type": "object"}, "Done."),
+                    "201": {"description": "Added."},
+                    "204": {"description": "Done (no body)."},
+                    **_faults("400", "401", "403", "404", "503"),
+                },
+            }
+            if method in ("PUT", "POST") and path == base:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            item[method.lower()] = operation
+        found[path] = item
+    return found
 
 
 BY_HAND = frozenset({"quotas"})

@@ -24,7 +24,13 @@ from quantum.api.bodies import read_body
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.policy import Policy
 from quantum.api.v2 import faults, listing
-from quantum.api.v2.attributes import Action, Operations, Resource
+from quantum.api.v2.attributes import (
+    Action,
+    Operations,
+    Resource,
+    Subpath,
+    SubRequest,
+)
 from quantum.api.v2.context import Caller, caller_of
 from quantum.api.wire import Format as WireFormat
 from quantum.api.wire import MalformedBody, encode_json
@@ -173,6 +179,10 @@ class ApiV2:
         found = resource.action(parts[2]) if len(parts) == 3 else None
         if found is not None and not found.collection:
             return self.action(request, method, served, caller, parts[1], found)
+        below = resource.subpath(parts[2])
+        if below is not None:
+            key = parts[3] if len(parts) == 4 else None
+            return self.subpath(request, method, served, caller, parts[1], below, key)
         child = self.children.get((parts[0], parts[2]))
         if child is None:
             return faults.not_found()
@@ -259,6 +269,40 @@ class ApiV2:
                 raise exc.InvalidInput(reason="the body must be a JSON object")
         answer = served.operations.actions[name](caller.scope, item_id, body)
         return _json("200 OK", answer)
+
+    def subpath(
+        self,
+        request: Request,
+        method: str,
+        served: Served,
+        caller: Caller,
+        item_id: str,
+        below: Subpath,
+        key: str | None,
+    ) -> Response:
+        """``/<collection>/<id>/<subpath>[/<key>]`` (``Subpath``): the item must be
+        one the caller may see (GET) or update (a write), else its not-found."""
+        allowed = below.methods if key is None else below.key_methods
+        if method not in allowed:
+            return faults.method_not_allowed(", ".join(allowed))
+        self._check_id(served, item_id)
+        self._load(served, caller, "get" if method == "GET" else "update", item_id)
+        writes = method in ("PUT", "POST")
+        body = self._body(request) if writes and key is None else None
+        status, payload = below.serve(
+            SubRequest(
+                plugin=served.operations.plugin,
+                resource=served.resource,
+                scope=caller.scope,
+                method=method,
+                item_id=item_id,
+                key=key,
+                body=body,
+            )
+        )
+        if payload is None:
+            return Response(status=status)
+        return _json(status, payload)
 
     @staticmethod
     def _check_id(served: Served, item_id: str) -> None:

@@ -25,12 +25,13 @@ from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OP_STATUS_BY_RESOURCE_STATUS, OpStatus
-from quantum.db.models import NetworkRow, NetworkSegmentRow, PortRow
+from quantum.db.models import NetworkRow, NetworkSegmentRow, NetworkTagRow, PortRow
 from quantum.db.session import Database
 from quantum.ipam.store import subnet_ids_of
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page
 from quantum.plugins.core.quotas import Quotas
+from quantum.plugins.core.tags import tag_columns
 
 NETWORK_DELETE_ATTEMPTS = 3
 """How often a network delete looks again for ports committed while it ran."""
@@ -108,6 +109,7 @@ NETWORK_COLUMNS: Mapping[str, Column] = {
     "shared": Column(expr=NetworkRow.shared),
     "router:external": Column(expr=NetworkRow.router_external),
     "description": Column(expr=NetworkRow.description),
+    **tag_columns(NetworkRow.id, NetworkTagRow),
     "provider:network_type": Column(
         expr=NetworkRow.id,
         sortable=False,

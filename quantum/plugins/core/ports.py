@@ -32,13 +32,21 @@ from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP
-from quantum.db.models import AgentHostRow, IpAllocationRow, NetworkRow, PortRow, utcnow
+from quantum.db.models import (
+    AgentHostRow,
+    IpAllocationRow,
+    NetworkRow,
+    PortRow,
+    PortTagRow,
+    utcnow,
+)
 from quantum.db.session import Database
 from quantum.ipam import store as ipam
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page
 from quantum.plugins.core.networks import _status
 from quantum.plugins.core.quotas import Quotas
+from quantum.plugins.core.tags import tag_columns
 
 L3_OWNERS = frozenset(
     {"network:router_interface", "network:router_gateway", "network:floatingip"}
@@ -89,6 +97,7 @@ PORT_COLUMNS: Mapping[str, Column] = {
     "device_owner": Column(expr=PortRow.device_owner),
     "binding:host_id": Column(expr=PortRow.binding_host_id),
     "description": Column(expr=PortRow.description),
+    **tag_columns(PortRow.id, PortTagRow),
     "fixed_ips": Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
 }
 """Port attributes the store filters and sorts on."""

@@ -23,13 +23,14 @@ from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.subnets import Subnet
 from quantum.core.text import storable
-from quantum.db.models import NetworkRow, PortRow, SubnetRow
+from quantum.db.models import NetworkRow, PortRow, SubnetRow, SubnetTagRow
 from quantum.db.session import Database
 from quantum.ipam import allocate, store
 from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page
 from quantum.plugins.core.quotas import Quotas
+from quantum.plugins.core.tags import tag_columns
 
 SUBNET_COLUMNS: Mapping[str, Column] = {
     "id": Column(expr=SubnetRow.id),
@@ -42,6 +43,7 @@ SUBNET_COLUMNS: Mapping[str, Column] = {
     "gateway_ip": Column(expr=func.coalesce(SubnetRow.gateway_ip, "")),
     "enable_dhcp": Column(expr=SubnetRow.enable_dhcp),
     "description": Column(expr=SubnetRow.description),
+    **tag_columns(SubnetRow.id, SubnetTagRow),
 }
 """Subnet attributes the store filters and sorts on."""
 

@@ -101,6 +101,7 @@ class OpenVSwitchPlugin:
         self.subnets = self.sql.subnets
         self.ports = self.sql.ports
         self.quotas = self.sql.quotas
+        self.tags = self.sql.tags
         self.down_time = settings.agent_down_time
         self.physnet_mtu = settings.global_physnet_mtu
         # NOTE: the extensions' stores are the SQL model's; held, not inherited.

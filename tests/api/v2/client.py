@@ -83,4 +83,7 @@ def pop_standard(item: dict[str, Any]) -> dict[str, Any]:
     assert STAMP.match(found["created_at"]), found
     assert found["updated_at"] == found["created_at"]
     assert found["revision_number"] == 1
+    if "tags" in item:  # NOTE: standard-attr-tag
+        found["tags"] = item.pop("tags")
+        assert found["tags"] == []
     return found

@@ -104,6 +104,9 @@ def test_extensions_listing(sqlite_v2: V2) -> None:
         "standard-attr-timestamp",
         "standard-attr-revisions",
         "revision-if-match",
+        "standard-attr-tag",
+        "tag",
+        "tag-ext",
     }
     shown = sqlite_v2.get("/extensions/quotas")
     assert shown.json["extension"]["alias"] == "quotas"

@@ -19,6 +19,7 @@ from quantum.api.v2.extensions import (
     provider,
     quotas,
     revisions,
+    tags,
     timestamp,
 )
 
@@ -33,5 +34,7 @@ EXTENSIONS = (
     timestamp.EXTENSION,
     revisions.EXTENSION,
     revisions.IF_MATCH,
+    tags.EXTENSION,
+    *tags.ALIASES,
 )
 """Every v2 extension, in the order ``/v2.0/extensions`` lists them."""

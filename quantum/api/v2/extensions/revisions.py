@@ -15,7 +15,7 @@ of two conditional updates of one revision exactly one wins, on every back-end.
 from __future__ import annotations
 
 from quantum.api.extensions import ExtensionDescriptor
-from quantum.api.v2.attributes import Extension, Field
+from quantum.api.v2.attributes import Extension, Field, to_int
 from quantum.api.v2.extensions.standard import on_every_resource
 
 FIELD = "revision_number"
@@ -33,6 +33,8 @@ EXTENSION = Extension(
     extends=on_every_resource(
         Field(
             name=FIELD,
+            # NOTE: read-only; to_int makes it shown as the item holds it.
+            convert=to_int,
             on_create=False,
             sortable=False,
             filterable=False,

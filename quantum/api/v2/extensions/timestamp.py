@@ -23,10 +23,18 @@ def stamp(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
 
-def _field(name: str) -> Field:
-    def render(item: Any, plugin: Any) -> str | None:
-        return stamp(getattr(item, name))
+def _created(item: Any, plugin: Any) -> str | None:
+    # PERF: inline, not stamp(getattr(...)): two of these run for every item shown.
+    at = item.created_at
+    return None if at is None else at.isoformat(timespec="seconds") + "Z"
 
+
+def _updated(item: Any, plugin: Any) -> str | None:
+    at = item.updated_at
+    return None if at is None else at.isoformat(timespec="seconds") + "Z"
+
+
+def _field(name: str, render: Any) -> Field:
     return Field(
         name=name,
         on_create=False,
@@ -46,5 +54,7 @@ EXTENSION = Extension(
         namespace="http://docs.openstack.org/ext/standard-attr-timestamp/api/v2.0",
         updated="2016-09-12T10:00:00-00:00",
     ),
-    extends=on_every_resource(_field("created_at"), _field("updated_at")),
+    extends=on_every_resource(
+        _field("created_at", _created), _field("updated_at", _updated)
+    ),
 )
