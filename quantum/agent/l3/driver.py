@@ -1,0 +1,357 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The L3 agent's hands: observe what the host shows of routers, apply a plan.
+
+Per router hosted (``plan`` says what and when):
+
+* a network namespace ``<prefix><router id>`` (``qrouter-`` by default) with
+  forwarding on;
+* per interface a veth pair plugged by ``quantum.compute.vif`` exactly like a
+  VM's NIC: ``tap<port id[:11]>`` on the integration bridge with
+  ``external_ids:iface-id`` = the port id (the OVS agent wires it), and
+  ``qr-<port id[:11]>`` in the namespace with the port's MAC;
+* for the gateway the same on the external bridge, ``qg-<port id[:11]>`` in the
+  namespace; the bridge end carries no VLAN tag (the external bridge is the
+  external network itself, not switched by the OVS agent);
+* addresses (``ip addr``), routes (``ip route ... proto static``, so ``observe``
+  tells ours from the kernel's), the ``quantum-l3`` iptables chains
+  (``iptables-restore --noflush``) and gratuitous ARP (``arping -U``).
+
+Nothing runs on the host between passes: ``observe`` finds every router again
+after an agent restart from the namespaces alone. Every step of ``apply`` is
+idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from quantum.agent.dhcp.model import check_id
+from quantum.agent.l3 import render
+from quantum.agent.l3.model import Router
+from quantum.agent.l3.plan import (
+    DEVICE_PREFIXES,
+    NAMESPACE_PREFIX,
+    Action,
+    Bridge,
+    Change,
+    Desired,
+    Device,
+    Plan,
+    Plug,
+    Running,
+    plan,
+)
+from quantum.compute import vif
+from quantum.compute.devices import Devices, Runner
+from quantum.compute.devices import run as run_argv
+from quantum.core.exceptions import QuantumError
+
+LOG = logging.getLogger(__name__)
+
+ARPING = "arping"
+GARP_COUNT = 3
+
+
+class RouterDeviceError(QuantumError):
+    template = "{command}: {reason}"
+
+    command: str
+    reason: str
+
+
+class RouterApplyFailed(QuantumError):
+    template = "router changes failed for router(s) {routers}"
+
+    routers: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriverConfig:
+    """Where the driver works on this host.
+
+    ``host_netns``: the namespace that holds the bridge ends of the router
+    ports (None: the agent's own, as on a real host; a simulated hypervisor's
+    namespace in the data-plane tests).
+    """
+
+    namespace_prefix: str = NAMESPACE_PREFIX
+    ovsdb: str = vif.DEFAULT_OVSDB
+    integration_bridge: str = vif.DEFAULT_BRIDGE
+    external_bridge: str = "br-ex"
+    host_netns: str | None = None
+    garp_count: int = GARP_COUNT
+    """Gratuitous ARPs per added address (0: none)."""
+    state_dir: Path | None = None
+    """Where iptables-restore input is staged (None: the system's temp dir)."""
+
+
+def _device_name(line: str) -> str:
+    return line.split(":")[1].strip().split("@")[0]
+
+
+class Driver:
+    """Observes and changes one host's router namespaces."""
+
+    def __init__(self, config: DriverConfig, runner: Runner = run_argv) -> None:
+        self.config = config
+        self._run = runner
+        self._announcers: list[subprocess.Popen[bytes]] = []
+
+    # -- commands
+
+    def _cmd(self, argv: list[str], check: bool = True) -> str:
+        done = self._run(argv)
+        if check and done.returncode != 0:
+            raise RouterDeviceError(
+                command=" ".join(argv),
+                reason=(done.stderr or done.stdout).strip()
+                or f"exit {done.returncode}",
+            )
+        return done.stdout
+
+    def _ip(self, *args: str, netns: str | None = None, check: bool = True) -> str:
+        return self._cmd(["ip", *(("-n", netns) if netns else ()), *args], check)
+
+    def _in(self, netns: str, *argv: str, check: bool = True) -> str:
+        return self._cmd(["ip", "netns", "exec", netns, *argv], check)
+
+    def _namespaces(self) -> set[str]:
+        out = self._ip("netns", "list")
+        return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+    def namespace(self, router_id: str) -> str:
+        return self.config.namespace_prefix + router_id
+
+    # -- observe
+
+    def observe(self) -> dict[str, Running]:
+        """Every router the host shows a namespace of, by id."""
+        prefix = self.config.namespace_prefix
+        found: dict[str, Running] = {}
+        for name in sorted(self._namespaces()):
+            if not name.startswith(prefix):
+                continue
+            router_id = name.removeprefix(prefix)
+            try:
+                check_id(router_id, "router id")
+            except ValueError:
+                continue  # NOTE: not one of ours
+            found[router_id] = self._observe(router_id, name)
+        return found
+
+    def _observe(self, router_id: str, netns: str) -> Running:
+        devices: dict[str, Device] = {}
+        for line in self._ip("-o", "link", "show", netns=netns).splitlines():
+            name = _device_name(line)
+            if not name.startswith(DEVICE_PREFIXES):
+                continue
+            words = line.split()
+            mac = (
+                words[words.index("link/ether") + 1] if "link/ether" in words else None
+            )
+            devices[name] = Device(mac=mac)
+        out = self._ip("-o", "addr", "show", "scope", "global", netns=netns)
+        addresses: dict[str, set[str]] = {}
+        for line in out.splitlines():
+            words = line.split()
+            if words[2:3] in (["inet"], ["inet6"]):
+                addresses.setdefault(words[1].split("@")[0], set()).add(words[3])
+        devices = {
+            name: Device(mac=d.mac, addresses=frozenset(addresses.get(name, ())))
+            for name, d in devices.items()
+        }
+        routes: set[render.RouteEntry] = set()
+        for family in ("-4", "-6"):
+            out = self._ip(family, "route", "show", "proto", "static", netns=netns)
+            for line in out.splitlines():
+                words = line.split()
+                if "via" in words:
+                    routes.add(
+                        render.RouteEntry(words[0], words[words.index("via") + 1])
+                    )
+        forwarding = (
+            self._in(netns, "sysctl", "-n", "net.ipv4.ip_forward", check=False).strip()
+            == "1"
+        )
+        saved = self._in(netns, "iptables-save", check=False)
+        return Running(
+            router_id=router_id,
+            namespace=True,
+            forwarding=forwarding,
+            devices=MappingProxyType(devices),
+            routes=frozenset(routes),
+            iptables=render.parse_saved(saved),
+        )
+
+    # -- plan and apply
+
+    def reconcile(self, routers: Iterable[Router]) -> Plan:
+        """One observe-plan-apply pass for the routers this agent hosts."""
+        desired = Desired({router.id: router for router in routers})
+        result = plan(desired, self.observe())
+        self.apply(result)
+        return result
+
+    def apply(self, result: Plan) -> None:
+        """Apply every router's change; one router failing does not keep the
+        others from being served. Raises :class:`RouterApplyFailed` naming the
+        routers that failed (the next pass plans them again)."""
+        self._reap()
+        failed: list[str] = []
+        for change in result.changes:
+            if change.action is Action.KEEP:
+                continue
+            LOG.info("router %s: %s", change.router_id, change.action)
+            try:
+                if change.action is Action.REMOVE:
+                    self.remove(change.router_id, change.unplug)
+                else:
+                    self._apply(change)
+            except Exception:  # NOTE: any failure; logged, reported at the end
+                LOG.exception("router %s: %s failed", change.router_id, change.action)
+                failed.append(change.router_id)
+        if failed:
+            raise RouterApplyFailed(routers=", ".join(failed))
+
+    def _apply(self, change: Change) -> None:
+        netns = self.namespace(change.router_id)
+        if change.create_namespace and netns not in self._namespaces():
+            self._ip("netns", "add", netns)
+            self._ip("link", "set", "lo", "up", netns=netns)
+        if change.forwarding:
+            self._in(
+                netns, "sysctl", "-qw", "net.ipv4.ip_forward=1",
+                "net.ipv6.conf.all.forwarding=1",
+            )  # fmt: skip
+        for device in change.unplug:
+            self._unplug(device)
+        for plug in change.plug:
+            self._plug(change.router_id, netns, plug)
+        for device, address in change.remove_addresses:
+            self._ip("addr", "del", address, "dev", device, netns=netns, check=False)
+        for device, address in change.add_addresses:
+            extra = ("nodad",) if ":" in address else ()
+            self._ip("addr", "replace", address, "dev", device, *extra, netns=netns)
+        for route in change.remove_routes:
+            self._ip(
+                f"-{route.version}", "route", "del", route.destination,
+                "via", route.nexthop, "proto", "static", netns=netns, check=False,
+            )  # fmt: skip
+        for route in change.add_routes:
+            self._ip(
+                f"-{route.version}", "route", "replace", route.destination,
+                "via", route.nexthop, "proto", "static", netns=netns,
+            )  # fmt: skip
+        if change.iptables is not None:
+            self._restore(netns, change.iptables)
+        for device, address in change.announce:
+            self._announce(netns, device, address)
+
+    def _bridge(self, plug: Plug) -> str:
+        if plug.bridge is Bridge.EXTERNAL:
+            return self.config.external_bridge
+        return self.config.integration_bridge
+
+    def _plug(self, router_id: str, netns: str, plug: Plug) -> None:
+        bridge = self._bridge(plug)
+        host_device = render.bridge_device(plug.port_id)
+        vif.plug(
+            vif.Vif(
+                iface_id=plug.port_id,
+                mac=plug.mac,
+                instance_id=router_id,
+                device=host_device,
+                netns=netns,
+                peer=plug.device,
+            ),
+            ovsdb=self.config.ovsdb,
+            bridge=bridge,
+            devices=Devices(self.config.host_netns, self._run),
+        )
+        if plug.bridge is Bridge.EXTERNAL:
+            # NOTE: vif.plug parks a port in the dead VLAN until the OVS agent
+            # wires it; nobody wires the external bridge: untagged, it is the
+            # external network.
+            self._cmd(
+                ["ovs-vsctl", f"--db={self.config.ovsdb}", "--timeout=10",
+                 "clear", "Port", host_device, "tag"]
+            )  # fmt: skip
+        # NOTE: a veth on a userspace datapath leaves TCP/UDP checksums unfilled.
+        self._in(netns, "ethtool", "-K", plug.device, "tx", "off")
+
+    def _unplug(self, ns_device: str) -> None:
+        vif.unplug(
+            render.bridge_device_of(ns_device),
+            ovsdb=self.config.ovsdb,
+            bridge=None,
+            devices=Devices(self.config.host_netns, self._run),
+        )
+
+    def _restore(self, netns: str, text: str) -> None:
+        directory = self.config.state_dir
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="iptables-", dir=directory)
+        try:
+            with os.fdopen(fd, "w") as staged:
+                staged.write(text)
+            self._in(netns, "iptables-restore", "--noflush", name)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+
+    def _announce(self, netns: str, device: str, address: str) -> None:
+        """Gratuitous ARP for ``address`` on ``device``, in the background (it
+        takes ``garp_count`` seconds; the pass does not wait for it)."""
+        if self.config.garp_count <= 0:
+            return
+        argv = [
+            "ip", "netns", "exec", netns, ARPING, "-U", "-I", device,
+            "-c", str(self.config.garp_count), address,
+        ]  # fmt: skip
+        LOG.info("gratuitous ARP for %s on %s in %s", address, device, netns)
+        self._announcers.append(
+            subprocess.Popen(  # noqa: S603  # NOTE: argv list, no shell
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+
+    def _reap(self) -> None:
+        self._announcers = [p for p in self._announcers if p.poll() is None]
+
+    def wait_announcements(self, timeout: float = 10.0) -> None:
+        """Wait for the gratuitous ARPs sent so far (tests; an agent at exit)."""
+        for process in self._announcers:
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._announcers.clear()
+
+    def remove(self, router_id: str, devices: Iterable[str] = ()) -> None:
+        """Unplug the router's devices from their bridges, delete its namespace."""
+        netns = self.namespace(router_id)
+        names = set(devices)
+        if netns in self._namespaces():
+            out = self._ip("-o", "link", "show", netns=netns, check=False)
+            names |= {
+                _device_name(line)
+                for line in out.splitlines()
+                if _device_name(line).startswith(DEVICE_PREFIXES)
+            }
+        for name in sorted(names):
+            self._unplug(name)
+        if netns in self._namespaces():
+            self._ip("netns", "del", netns)
