@@ -241,7 +241,13 @@ class OpenVSwitchPlugin:
                 s.execute(
                     update(PortRow)
                     .where(PortRow.id.in_(chunk), PortRow.binding_host_id == "")
-                    .values(binding_host_id=host)
+                    # NOTE: binding:host_id is shown: a change of the port, so
+                    # its revision moves (atomically; db.models).
+                    .values(
+                        binding_host_id=host,
+                        revision_number=PortRow.revision_number + 1,
+                        updated_at=_utcnow(),
+                    )
                 )
 
         # NOTE: bumps the revision: a host that lost the race is told at once.

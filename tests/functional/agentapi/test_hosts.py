@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from quantum.core.agents import AgentHost
 from quantum.core.networks import NetworkType
+from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.db import migration
 from quantum.db.session import make_engine
@@ -73,6 +74,30 @@ def test_host_state_binds_ports_by_attachment(plugin: OpenVSwitchPlugin) -> None
     assert [(b.port.id, b.segment.segmentation_id) for b in state.ports] == [
         (port.id, 1)
     ]
+
+
+def test_binding_a_port_to_its_host_bumps_its_revision(
+    plugin: OpenVSwitchPlugin,
+) -> None:
+    net = plugin.create_network("t", "n")
+    port = plugin.create_port("t", net.id, admin_state_up=True)
+    plugin.plug_attachment("t", net.id, port.id, "vif-1")
+    admin = Scope(tenant_id=None, is_admin=True)
+    before = plugin.ports.get(admin, port.id)
+    plugin.host_state("h1", ["vif-1"])
+    bound = plugin.ports.get(admin, port.id)
+    assert bound.binding_host_id == "h1"
+    assert bound.revision_number == before.revision_number + 1
+    assert bound.updated_at is not None
+    assert before.created_at is not None
+    assert bound.updated_at >= before.created_at
+    # another host finding it changes nothing: no new revision
+    plugin.host_state("h2", ["vif-1"])
+    again = plugin.ports.get(admin, port.id)
+    assert (again.binding_host_id, again.revision_number) == (
+        "h1",
+        bound.revision_number,
+    )
 
 
 def test_migration_0008_gives_registered_hosts_an_id_and_a_creation_time(

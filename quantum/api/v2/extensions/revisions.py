@@ -5,10 +5,11 @@ subnets and ports, bumped by every change of the stored item; and
 an item makes it conditional (412 when the item is at another revision).
 
 What bumps it: any change a client makes through either API (attributes, a port's
-``fixed_ips``, a subnet's DNS servers or routes, tags); not ``status``, which is
-what agents observe rather than a change anybody asked for, nor what is computed
-when read (a network's ``subnets`` and ``mtu``). The bump is in the row's UPDATE,
-``... WHERE revision_number = N`` (``quantum.db.models.StandardAttributes``), so
+``fixed_ips``, a subnet's DNS servers or routes, tags), and the server binding a
+port to the first host whose agent finds it (``binding:host_id``); not ``status``,
+which is what agents observe rather than a change anybody asked for, nor what is
+computed when read (a network's ``subnets`` and ``mtu``). The bump is in the row's
+UPDATE, ``... WHERE revision_number = N`` (``quantum.db.models.StandardAttributes``), so
 of two conditional updates of one revision exactly one wins, on every back-end.
 """
 
