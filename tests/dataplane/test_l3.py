@@ -29,7 +29,7 @@ import pytest
 
 from quantum.agent.l3 import render
 from quantum.agent.l3.driver import Driver, DriverConfig
-from quantum.agent.l3.model import FloatingIp, Gateway, Interface, Router
+from quantum.agent.l3.model import FloatingIp, Gateway, Interface, Route, Router
 from quantum.agent.l3.plan import Action
 from tests.conftest import unavailable
 from tests.dataplane import cloud, harness
@@ -389,3 +389,40 @@ def test_a_floating_ip_lets_the_outside_in_and_disassociating_cuts_it(
         assert w.outside.cannot_reach(floating)
         assert w.outside.can_reach(gateway.ip)
         assert ask_until(a, OUTSIDE_IP)["seen_as"] == gateway.ip
+
+
+def test_an_extra_route_sends_traffic_to_a_next_hop_vm(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with world(dataplane_session, tmp_path) as w:
+        router_id = str(uuid.uuid4())
+        a_net, b_net = w.network("10.45.0.0/24"), w.network("10.46.0.0/24")
+        router = Router(
+            id=router_id,
+            interfaces=(w.interface(a_net, router_id), w.interface(b_net, router_id)),
+        )
+        w.driver.reconcile([router])
+        for interface in router.interfaces:
+            w.wired(interface.port_id)
+        hop, b = w.vm("hop", a_net), w.vm("b", b_net)
+        # the next hop holds a network of its own, behind it (on its loopback)
+        hop.netns.ip("addr", "add", "192.168.71.1/32", "dev", "lo")
+        assert b.can_reach(hop.address, timeout=15)  # NOTE: positive control
+        assert b.cannot_reach("192.168.71.1")
+
+        routed = replace(
+            router,
+            routes=(Route(destination="192.168.71.0/24", nexthop=hop.address),),
+        )
+        (change,) = w.driver.reconcile([routed]).changes
+        assert change.add_routes == (render.RouteEntry("192.168.71.0/24", hop.address),)
+        assert b.can_reach("192.168.71.1")
+        assert w.driver.reconcile([routed]).is_empty
+
+        # the route removed: the network behind the VM is out of reach again
+        (change,) = w.driver.reconcile([router]).changes
+        assert change.remove_routes == (
+            render.RouteEntry("192.168.71.0/24", hop.address),
+        )
+        assert b.cannot_reach("192.168.71.1")
+        assert b.can_reach(hop.address)
