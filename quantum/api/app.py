@@ -14,7 +14,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +54,9 @@ from quantum.core.settings import Settings, load_settings
 from quantum.plugins.interface import (
     AgentStateSource,
     CorePlugin,
-    CoreServices,
+    ServicePlugin,
 )
-from quantum.plugins.loader import load_plugin
+from quantum.plugins.loader import load_plugin, load_service_plugins
 
 LOG = logging.getLogger(__name__)
 
@@ -73,6 +73,10 @@ class Service:
     policy: Policy
     buckets: TokenBuckets | None
     """The rate limiter's buckets, shared by every API version; None when off."""
+    service_plugins: tuple[ServicePlugin, ...] = ()
+    services: Mapping[str, object] = field(default_factory=dict)
+    """Every service by name: the core plugin's (``networks``...) and those the
+    service plugins (``service_plugins``) contribute."""
 
     @classmethod
     def build(cls, settings: Settings) -> Service:
@@ -81,12 +85,32 @@ class Service:
         buckets = TokenBuckets(rates) if settings.rate_limit_enabled else None
         plugin = load_plugin(settings)
         try:
-            registry = load_registry(plugin, settings.api_extensions_path)
+            service_plugins, services = load_service_plugins(settings, plugin)
         except BaseException:
             plugin.close()
             raise
+        try:
+            registry = load_registry(plugin, settings.api_extensions_path)
+        except BaseException:
+            for extra in service_plugins:
+                extra.close()
+            plugin.close()
+            raise
         policy.register([TENANT_RULE, TENANT_WRITE_RULE])
-        return cls(settings, plugin, registry, policy, buckets)
+        return cls(
+            settings,
+            plugin,
+            registry,
+            policy,
+            buckets,
+            tuple(service_plugins),
+            services,
+        )
+
+    def close(self) -> None:
+        for extra in self.service_plugins:
+            extra.close()
+        self.plugin.close()
 
 
 _services: dict[str, Service] = {}
@@ -123,14 +147,14 @@ def close_service(config_file: str | Path) -> None:
     with _services_lock:
         service = _services.pop(key, None)
     if service is not None:
-        service.plugin.close()
+        service.close()
 
 
 def close_services() -> None:
     """Release every plugin's resources (worker shutdown, tests)."""
     with _services_lock:
         for service in _services.values():
-            service.plugin.close()
+            service.close()
         _services.clear()
 
 
@@ -186,27 +210,19 @@ V2_0_NAME = "v2.0"
 
 
 def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
-    """``/v2.0``, served by a plugin with a v2 view of its store (sql, openvswitch)."""
+    """``/v2.0``, served by the core plugin's services (every core plugin has them)."""
     service = service_for(global_conf)
     plugin = service.plugin
-    if not isinstance(plugin, CoreServices):
-        LOG.info(
-            "core_plugin %s does not serve the v2 API", service.settings.core_plugin
-        )
-        message = f"core_plugin {service.settings.core_plugin} does not serve v2.0"
-
-        def unserved(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-            response = v2_faults.not_found(message)
-            return response(environ, start_response)  # type: ignore[no-any-return]
-
-        return unserved
     served = v2_catalog.catalog(v2_catalog.aliases_of(plugin))
     own = {e.descriptor.alias for e in v2_catalog.EXTENSIONS}
     service.policy.register(v2_policy.rules(served.resources))
     return ApiV2(
         plugin,
         service.policy,
-        [Served(resource=r, operations=bind(r, plugin)) for r in served.resources],
+        [
+            Served(resource=r, operations=bind(r, plugin, service.services))
+            for r in served.resources
+        ],
         [e.descriptor for e in served.extensions]
         + [
             e

@@ -39,6 +39,13 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         "(fake, sql, openvswitch) or a dotted path 'package.module:Class'.",
     ),
     cfg.StrOpt(
+        "service_plugins",
+        default="",
+        help="Service plugins that add services beside the core plugin's "
+        "(routers, load balancers...): comma-separated aliases or dotted paths "
+        "'package.module:Class'.",
+    ),
+    cfg.StrOpt(
         "core_plugin_config",
         default="",
         help="The core plugin's own ini file; relative to the directory of "
@@ -274,6 +281,7 @@ class Settings:
     api_workers: int = 0
     core_plugin: str = "sql"
     core_plugin_config: str = ""
+    service_plugins: str = ""
     state_path: str = "/var/lib/quantum"
     sql_connection: str = ""
     sql_pool_size: int = 5

@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import StaticPool
 
 from quantum.core.exceptions import ChangedConcurrently, DependencyUnavailable
 from quantum.db import revision
@@ -63,7 +64,9 @@ def _use_wal(cur: Any) -> None:
     workers starting together on a fresh file retry instead of failing.
     """
     deadline = time.monotonic() + 10
-    while cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+    while (mode := cur.execute("PRAGMA journal_mode").fetchone()[0].lower()) != "wal":
+        if mode == "memory":
+            return  # NOTE: an in-memory database has no file to put in WAL mode
         try:
             cur.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError:
@@ -99,6 +102,9 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
     if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        if _in_memory(parsed):
+            # NOTE: one connection, so every session sees the one in-memory database.
+            kwargs["poolclass"] = StaticPool
         engine = create_engine(parsed, **kwargs)
         _sqlite_listeners(engine)
         return engine
@@ -162,8 +168,12 @@ class WriterLock:
         os.close(self._fd)
 
 
+def _in_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def _sqlite_file(url: URL) -> Path | None:
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    if url.get_backend_name() != "sqlite" or url.database is None or _in_memory(url):
         return None
     return Path(url.database)
 
@@ -232,6 +242,11 @@ class Database:
             if db_file is not None
             else contextlib.nullcontext()
         )
+        memory = _in_memory(self.engine.url)
+        self._one_at_a_time: threading.RLock | contextlib.nullcontext[None] = (
+            threading.RLock() if memory else contextlib.nullcontext()
+        )
+        """An in-memory database has one connection: one transaction at a time."""
 
     def run(
         self,
@@ -253,6 +268,7 @@ class Database:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with (
+                    self._one_at_a_time,
                     self._write_lock if write else contextlib.nullcontext(),
                     Session(bind=bind, expire_on_commit=False) as session,
                     session.begin(),

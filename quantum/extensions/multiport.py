@@ -10,17 +10,20 @@ from typing import Protocol
 from quantum.api.extensions import ExtensionCall, ResourceExtension, Result
 from quantum.api.wire import XmlShape
 from quantum.core import exceptions as exc
-from quantum.core.ports import Port, PortState
+from quantum.core.ports import PortState
 from quantum.extensions import _cisco
+from quantum.plugins.interface import PortService
 
 XML = XmlShape(attributes={"port": ("id",)}, plurals={"ports": "port"})
 FIELDS = ("net_id_list", "status", "ports_desc")
 
 
 class MultiportPlugin(Protocol):
-    def create_ports(
-        self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
-    ) -> Sequence[Port]: ...
+    @property
+    def ports(self) -> PortService:
+        """Its v1 door's ``create_on_networks``: all or none, quota and addresses
+        as any port."""
+        ...
 
 
 class Multiport:
@@ -54,7 +57,7 @@ class Multiport:
             status = params["status"]
             if status not in (PortState.ACTIVE, PortState.DOWN):
                 raise exc.StateInvalid(port_state=status)
-            ports = plugin.create_ports(
+            ports = plugin.ports.create_on_networks(
                 call.params["tenant_id"],
                 net_ids,
                 admin_state_up=status == PortState.ACTIVE,

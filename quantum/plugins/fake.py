@@ -1,168 +1,133 @@
 # SPDX-License-Identifier: Apache-2.0
-"""In-memory plugin for API development: nothing persists, nothing is wired.
+"""``core_plugin = fake``: the SQL model in memory, for API development.
 
-Every object reports op-status UP, as the original sample plugin did. State lives in
-one process; with ``api_workers > 1`` each worker has its own.
+The same services as the SQL plugin (the same contract, quotas and addresses
+included) over an in-memory SQLite database created at start-up: nothing persists,
+and with ``api_workers > 1`` each worker has its own. Its mechanism wires nothing,
+so every port reports op-status UP (whatever its administrative state), as the
+original sample plugin did, and it offers no API extensions.
+``sql_connection`` is ignored.
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
-from quantum.core import exceptions as exc
-from quantum.core.networks import Network
-from quantum.core.ports import Port
+from sqlalchemy.orm import Session
+
+from quantum.core.listing import ListQuery
+from quantum.core.networks import Network, NetworkSegment
+from quantum.core.ports import Port, PortCreate, PortUpdate
+from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
+from quantum.db.models import REVISION_ROW_ID, Base, StoreRevisionRow
+from quantum.plugins.core.networks import NetworkStore
+from quantum.plugins.core.ports import PortStore
+from quantum.plugins.sql import SqlPlugin
+
+IN_MEMORY = "sqlite://"
 
 
-class FakePlugin:
-    supported_extension_aliases: Sequence[str] = ()
+class NothingToWire:
+    """The fake's mechanism: no segments, no agents; ports are UP at once."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self._lock = threading.Lock()
-        self._networks: dict[str, Network] = {}
-        self._ports: dict[str, dict[str, Port]] = {}
-        self._attached: dict[str, Port] = {}
+    vif_type = "unbound"
+    extension_aliases: Sequence[str] = ()
+    initial_port_status = OpStatus.UP
 
-    def _network(self, tenant_id: str, network_id: str) -> Network:
-        net = self._networks.get(network_id)
-        if net is None or net.tenant_id != tenant_id:
-            raise exc.NetworkNotFound(network_id=network_id)
-        return net
+    def network_precommit(
+        self, s: Session, network_id: str, requested: NetworkSegment | None
+    ) -> None:
+        """No segments to give."""
 
-    def _port(self, tenant_id: str, network_id: str, port_id: str) -> Port:
-        self._network(tenant_id, network_id)
-        port = self._ports[network_id].get(port_id)
-        if port is None:
-            raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
-        return port
+    def port_precommit(self, s: Session, port: Port) -> None:
+        """Nothing to check."""
 
-    def _with_ports(self, net: Network) -> Network:
-        return replace(net, ports=tuple(self._ports[net.id].values()))
+    def segments(
+        self, s: Session, network_ids: Collection[str] | None
+    ) -> Mapping[str, NetworkSegment]:
+        return {}
 
-    def list_networks(
+
+def _up(port: Port) -> Port:
+    return replace(port, status=OpStatus.UP, status_reason="")
+
+
+def _with_ports_up(network: Network) -> Network:
+    if network.ports is None:
+        return network
+    return replace(network, ports=tuple(_up(p) for p in network.ports))
+
+
+class FakeNetworks(NetworkStore):
+    """The networks service; a network's ports report UP (v1's detail views)."""
+
+    def list_owned(
         self, tenant_id: str, *, with_ports: bool = False
     ) -> Sequence[Network]:
-        with self._lock:
-            nets = [n for n in self._networks.values() if n.tenant_id == tenant_id]
-            return [self._with_ports(n) for n in nets] if with_ports else nets
+        found = super().list_owned(tenant_id, with_ports=with_ports)
+        return [_with_ports_up(n) for n in found]
 
-    def get_network(
+    def get_owned(
         self, tenant_id: str, network_id: str, *, with_ports: bool = False
     ) -> Network:
-        with self._lock:
-            net = self._network(tenant_id, network_id)
-            return self._with_ports(net) if with_ports else net
+        found = super().get_owned(tenant_id, network_id, with_ports=with_ports)
+        return _with_ports_up(found)
 
-    def create_network(self, tenant_id: str, name: str | None) -> Network:
-        net = Network(
-            id=str(uuid.uuid4()), tenant_id=tenant_id, name=name, status=OpStatus.UP
+
+class FakePorts(PortStore):
+    """The ports service; every port reports UP, whatever its administrative
+    state: nothing is wired, nothing can be down (the original sample plugin)."""
+
+    def list(self, scope: Scope, query: ListQuery) -> Sequence[Port]:
+        return [_up(p) for p in super().list(scope, query)]
+
+    def get(self, scope: Scope, port_id: str) -> Port:
+        return _up(super().get(scope, port_id))
+
+    def create(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
+        return [_up(p) for p in super().create(scope, items)]
+
+    def update(
+        self,
+        scope: Scope,
+        port_id: str,
+        changes: PortUpdate,
+        authorize: Callable[[Port], None] | None = None,
+    ) -> Port:
+        return _up(super().update(scope, port_id, changes, authorize))
+
+    def list_on_network(self, tenant_id: str, network_id: str) -> Sequence[Port]:
+        return [_up(p) for p in super().list_on_network(tenant_id, network_id)]
+
+    def get_on_network(self, tenant_id: str, network_id: str, port_id: str) -> Port:
+        return _up(super().get_on_network(tenant_id, network_id, port_id))
+
+    def create_on_networks(
+        self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
+    ) -> Sequence[Port]:
+        made = super().create_on_networks(
+            tenant_id, network_ids, admin_state_up=admin_state_up
         )
-        with self._lock:
-            self._networks[net.id] = net
-            self._ports[net.id] = {}
-        return net
+        return [_up(p) for p in made]
 
-    def update_network(
-        self, tenant_id: str, network_id: str, name: str | None
-    ) -> Network:
-        with self._lock:
-            net = replace(self._network(tenant_id, network_id), name=name)
-            self._networks[net.id] = net
-            return net
 
-    def delete_network(self, tenant_id: str, network_id: str) -> None:
-        with self._lock:
-            self._network(tenant_id, network_id)
-            if any(p.attachment for p in self._ports[network_id].values()):
-                raise exc.NetworkInUse(network_id=network_id)
-            del self._networks[network_id]
-            del self._ports[network_id]
+class FakePlugin(SqlPlugin):
+    supported_extension_aliases: Sequence[str] = ()
+    network_store = FakeNetworks
+    port_store = FakePorts
 
-    def list_ports(self, tenant_id: str, network_id: str) -> Sequence[Port]:
-        with self._lock:
-            self._network(tenant_id, network_id)
-            return list(self._ports[network_id].values())
-
-    def get_port(self, tenant_id: str, network_id: str, port_id: str) -> Port:
-        with self._lock:
-            return self._port(tenant_id, network_id, port_id)
-
-    def create_port(
-        self, tenant_id: str, network_id: str, *, admin_state_up: bool
-    ) -> Port:
-        with self._lock:
-            self._network(tenant_id, network_id)
-            port = Port(
-                id=str(uuid.uuid4()),
-                network_id=network_id,
-                tenant_id=tenant_id,
-                admin_state_up=admin_state_up,
-                status=OpStatus.UP,
-            )
-            self._ports[network_id][port.id] = port
-            return port
-
-    def update_port(
-        self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
-    ) -> Port:
-        with self._lock:
-            port = self._port(tenant_id, network_id, port_id)
-            port = replace(port, admin_state_up=admin_state_up)
-            self._ports[network_id][port_id] = port
-            return port
-
-    def delete_port(self, tenant_id: str, network_id: str, port_id: str) -> None:
-        with self._lock:
-            port = self._port(tenant_id, network_id, port_id)
-            if port.attachment:
-                raise exc.PortInUse(
-                    network_id=network_id,
-                    port_id=port_id,
-                    attachment_id=port.attachment,
-                )
-            del self._ports[network_id][port_id]
-
-    def plug_attachment(
-        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
-    ) -> None:
-        with self._lock:
-            port = self._port(tenant_id, network_id, port_id)
-            if port.attachment:
-                raise exc.PortInUse(
-                    network_id=network_id,
-                    port_id=port_id,
-                    attachment_id=port.attachment,
-                )
-            other = self._attached.get(attachment_id)
-            if other is not None and other.tenant_id != tenant_id:
-                raise exc.AttachedToAnotherTenant(
-                    network_id=network_id, port_id=port_id, attachment_id=attachment_id
-                )
-            if other is not None:
-                raise exc.AlreadyAttached(
-                    network_id=network_id,
-                    port_id=port_id,
-                    attachment_id=attachment_id,
-                    attached_port_id=other.id,
-                )
-            port = replace(port, attachment=attachment_id)
-            self._ports[network_id][port_id] = port
-            self._attached[attachment_id] = port
-
-    def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:
-        with self._lock:
-            port = self._port(tenant_id, network_id, port_id)
-            if port.attachment:
-                del self._attached[port.attachment]
-                self._ports[network_id][port_id] = replace(port, attachment=None)
-
-    def check_health(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
+    def __init__(self, settings: Settings | None = None) -> None:
+        memory = replace(settings or Settings(), sql_connection=IN_MEMORY)
+        super().__init__(memory, check_schema=False, mechanism=NothingToWire())
+        # NOTE: as before: an API-development plugin offers no extensions (but
+        # the class's, which tests set).
+        self.supported_extension_aliases = type(self).supported_extension_aliases
+        Base.metadata.create_all(self.db.engine)
+        self.db.run(
+            lambda s: s.add(StoreRevisionRow(id=REVISION_ROW_ID, revision=0)),
+            write=True,
+            bump_revision=False,
+        )

@@ -1,30 +1,34 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The core plugin contract.
+"""The core plugin contract: per-domain services.
 
-A plugin owns the logical model: networks, their ports, and the attachment (the
-interface id of a VIF) plugged into each port. The API layer calls it with plain typed
-values and receives the ``quantum.core`` domain dataclasses back; it never sees HTTP.
+A core plugin owns the logical model (networks, their subnets and ports, the
+attachment plugged into a port, quotas) and offers it as services, one per domain:
+``plugin.networks``, ``plugin.subnets``, ``plugin.ports``, ``plugin.quotas``. Both
+API doors call the same services, so each invariant has one write path: v2.0 through
+the uniform ``Service`` shape, v1 through each service's "v1 door" calls, which take
+the tenant of the URL and see only that tenant's networks. The API layer calls them
+with plain typed values and receives the ``quantum.core`` domain dataclasses back; it
+never sees HTTP. Service plugins (``service_plugins``, ``quantum.plugins.services``)
+add further services by name; back-ends plug in below the services as one
+``quantum.plugins.mechanism.Mechanism``.
 
 Rules every implementation keeps:
 
-* **Tenancy.** Every call names the tenant. A network of another tenant is reported as
-  ``NetworkNotFound``, exactly like a network that does not exist. For port calls the
-  network is checked first: a bad network wins over a bad port.
+* **Tenancy.** Every call names the tenant (v1) or the caller's ``Scope`` (v2.0). A
+  network the caller may not see is ``NetworkNotFound``, exactly like a network that
+  does not exist. For v1 port calls the network is checked first: a bad network wins
+  over a bad port.
 * **Errors.** Only ``quantum.core.exceptions`` errors are raised on purpose; each method
   lists the ones it may raise. Anything else is a bug and becomes a 500.
 * **Atomicity.** A call either does all it says or nothing. Invariants that concurrent
-  calls could break (an attachment id is plugged into at most one port in the whole
-  service; a port holds at most one attachment; a network with a plugged port cannot
-  be deleted) are enforced by the store, not by read-then-write in Python.
+  calls could break (quotas; an attachment id is plugged into at most one port in the
+  whole service; a port holds at most one attachment; a network with a plugged port
+  cannot be deleted; an address belongs to one port) are enforced by the store, not
+  by read-then-write in Python.
 * **Blocking.** Calls may block on the store; they must not block on agents or
-  switches. Agent notification happens after the write is committed and a failure
-  there never undoes the write (agents resynchronise from the store).
+  switches. Agents reconcile toward the store; nothing runs after commit.
 * **Validation.** Values arrive validated for type and length by the API layer
   (``quantum.core.text.NAME_MAX``); the plugin validates against state only.
-
-Names follow the v2 vocabulary (``admin_state_up``, ``status``): the v2 API is another
-view of the same store, served by plugins that offer ``CoreServices`` (one store for
-v1 and v2, so each API sees what the other made).
 """
 
 from __future__ import annotations
@@ -42,67 +46,129 @@ from quantum.core.status import OpStatus
 from quantum.core.subnets import Subnet
 from quantum.ipam.requests import SubnetRequest, SubnetUpdate
 
+Item = TypeVar("Item", covariant=True)
+Create = TypeVar("Create", contravariant=True)
+Change = TypeVar("Change", contravariant=True)
 
-@runtime_checkable
-class CorePlugin(Protocol):
-    supported_extension_aliases: Sequence[str]
-    """Aliases of the API extensions this plugin implements; only these are exposed."""
 
-    def list_networks(
+class Service(Protocol[Item, Create, Change]):
+    """The uniform shape of a per-domain service (``plugin.networks`` ...), which
+    the v2 controller calls; member actions are further methods of the service.
+
+    Every call names the caller's ``Scope``. Tenancy: a non-admin scope sees its own
+    resources and networks that are shared or external; anything else is NotFound,
+    as if it did not exist, and so is a change to a shared network it does not own.
+    Each call is one transaction: creates are all-or-nothing (a bulk create too) and
+    check quotas in that transaction. Listing: ``ListQuery`` filters (unknown
+    attributes ignored), sorts (InvalidInput for a key that is not a column) and
+    pages by keyset (MarkerNotFound).
+    """
+
+    def list(self, scope: Scope, query: ListQuery) -> Sequence[Item]: ...
+
+    def get(self, scope: Scope, id: str) -> Item:
+        """Raises the domain's NotFound."""
+        ...
+
+    def create(self, scope: Scope, items: Sequence[Create]) -> Sequence[Item]: ...
+
+    def update(
+        self,
+        scope: Scope,
+        id: str,
+        changes: Change,
+        authorize: Callable[[Item], None] | None = None,
+    ) -> Item:
+        """Raises the domain's NotFound; and whatever ``authorize`` raises: it is
+        called with the item as it is, in the same transaction, before anything
+        changes (the update's policy check)."""
+        ...
+
+    def delete(self, scope: Scope, id: str) -> None:
+        """Raises the domain's NotFound."""
+        ...
+
+
+class NetworkService(Service[Network, NetworkCreate, NetworkUpdate], Protocol):
+    """Networks. create raises OverQuota, InvalidInput (provider segment),
+    SegmentInUse, NoNetworkAvailable; update NetworkNotFound,
+    InvalidSharedSetting; delete NetworkNotFound, NetworkHasPorts (a port other
+    than DHCP)."""
+
+    # -- the v1 door: the tenant's own networks, never another's (shared or not) --
+
+    def create_owned(self, tenant_id: str, name: str | None) -> Network:
+        """Through ``create`` (quota, segment): raises OverQuota,
+        NoNetworkAvailable."""
+        ...
+
+    def list_owned(
         self, tenant_id: str, *, with_ports: bool = False
     ) -> Sequence[Network]:
         """The tenant's networks, oldest first; ``ports`` filled when asked."""
         ...
 
-    def get_network(
+    def get_owned(
         self, tenant_id: str, network_id: str, *, with_ports: bool = False
     ) -> Network:
-        """One network. Raises NetworkNotFound."""
+        """Raises NetworkNotFound."""
         ...
 
-    def create_network(self, tenant_id: str, name: str | None) -> Network:
-        """Create a network (status UP once the plugin has realised it)."""
+    def rename_owned(self, tenant_id: str, network_id: str, name: str | None) -> None:
+        """Raises NetworkNotFound."""
         ...
 
-    def update_network(
-        self, tenant_id: str, network_id: str, name: str | None
-    ) -> Network:
-        """Rename. Raises NetworkNotFound."""
+    def delete_owned(self, tenant_id: str, network_id: str) -> None:
+        """Delete the network and its unplugged ports. Raises NetworkNotFound, or
+        NetworkInUse (and deletes nothing) when any port has an attachment."""
         ...
 
-    def delete_network(self, tenant_id: str, network_id: str) -> None:
-        """Delete the network and its unplugged ports.
 
-        Raises NetworkNotFound, or NetworkInUse (and deletes nothing) when any port has
-        an attachment.
-        """
-        ...
+class PortService(Service[Port, PortCreate, PortUpdate], Protocol):
+    """Ports. get, update, delete raise PortNotFound; create NetworkNotFound,
+    NotAuthorized, OverQuota, MacAddressInUse, MacAddressGenerationFailure;
+    delete L3PortInUse (the owner guard). Who may set which attribute is policy,
+    the API's. A deleted
+    port's pool addresses are held for ``dhcp_lease_duration``
+    (docs/architecture.md, "IP addresses")."""
 
-    def list_ports(self, tenant_id: str, network_id: str) -> Sequence[Port]:
+    # -- the v1 door: ports on the tenant's own network, and their attachment ------
+
+    def list_on_network(self, tenant_id: str, network_id: str) -> Sequence[Port]:
         """The network's ports, oldest first. Raises NetworkNotFound."""
         ...
 
-    def get_port(self, tenant_id: str, network_id: str, port_id: str) -> Port:
-        """One port of the network. Raises NetworkNotFound, PortNotFound."""
+    def get_on_network(self, tenant_id: str, network_id: str, port_id: str) -> Port:
+        """Raises NetworkNotFound, PortNotFound."""
         ...
 
-    def create_port(
+    def create_on_network(
         self, tenant_id: str, network_id: str, *, admin_state_up: bool
     ) -> Port:
-        """Create an unplugged port. Raises NetworkNotFound."""
+        """As ``create_on_networks`` for one network."""
         ...
 
-    def update_port(
+    def create_on_networks(
+        self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
+    ) -> Sequence[Port]:
+        """One unplugged port on each network, all or none, through ``create``
+        (quota, addresses). Raises NetworkNotFound (the first network that is not
+        the tenant's), OverQuota, MacAddressGenerationFailure."""
+        ...
+
+    def set_state_on_network(
         self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
-    ) -> Port:
-        """Set the administrative state. Raises NetworkNotFound, PortNotFound."""
+    ) -> None:
+        """Raises NetworkNotFound, PortNotFound."""
         ...
 
-    def delete_port(self, tenant_id: str, network_id: str, port_id: str) -> None:
-        """Raises NetworkNotFound, PortNotFound, PortInUse (port has an attachment)."""
+    def delete_on_network(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        """Through the one delete path (owner guard, addresses held). Raises
+        NetworkNotFound, PortNotFound, PortInUse (the port has an attachment),
+        L3PortInUse."""
         ...
 
-    def plug_attachment(
+    def plug(
         self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
     ) -> None:
         """Plug an interface id into the port.
@@ -114,9 +180,77 @@ class CorePlugin(Protocol):
         """
         ...
 
-    def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:
+    def unplug(self, tenant_id: str, network_id: str, port_id: str) -> None:
         """Unplug; a no-op on an empty port. Raises NetworkNotFound, PortNotFound."""
         ...
+
+
+class SubnetService(Service[Subnet, SubnetRequest, SubnetUpdate], Protocol):
+    """Subnets: own ones and those of shared networks (all, for an admin). create
+    is all or nothing and raises InvalidInput (CIDR, gateway, overlap...), the
+    allocation-pool errors, DNSNameServersExhausted, HostRoutesExhausted,
+    NetworkNotFound, NotAuthorized (another tenant's network), OverQuota; delete
+    SubnetNotFound, SubnetInUse (a port other than DHCP has an address from it;
+    held addresses do not count)."""
+
+
+class QuotaService(Protocol):
+    """Per-tenant limits (admin only at the API)."""
+
+    def limits(self, tenant_id: str) -> dict[QuotaResource, int]:
+        """The tenant's limits: configured defaults merged with its overrides."""
+        ...
+
+    def overrides(self) -> dict[str, dict[QuotaResource, int]]:
+        """Every tenant with an override, with its limits."""
+        ...
+
+    def defaults(self) -> dict[QuotaResource, int]:
+        """The configured limits, which a tenant without overrides has."""
+        ...
+
+    def usage(self, tenant_id: str) -> dict[QuotaResource, int]:
+        """What the tenant owns of each resource its quota limits."""
+        ...
+
+    def update(
+        self,
+        tenant_id: str,
+        limits: Mapping[QuotaResource, int],
+        *,
+        check_limit: bool = False,
+    ) -> dict[QuotaResource, int]:
+        """Raises QuotaBelowUsage when ``check_limit`` and a non-negative limit is
+        below what the tenant owns (nothing is then written)."""
+        ...
+
+    def reset(self, tenant_id: str) -> None: ...
+
+
+@runtime_checkable
+class CoreServices(Protocol):
+    """The per-domain services of a core plugin (read-only: each is one object for
+    the plugin's life)."""
+
+    @property
+    def networks(self) -> NetworkService: ...
+
+    @property
+    def subnets(self) -> SubnetService: ...
+
+    @property
+    def ports(self) -> PortService: ...
+
+    @property
+    def quotas(self) -> QuotaService: ...
+
+
+@runtime_checkable
+class CorePlugin(CoreServices, Protocol):
+    """What ``core_plugin`` names: the services, and the service around them."""
+
+    supported_extension_aliases: Sequence[str]
+    """Aliases of the API extensions this plugin implements; only these are exposed."""
 
     def check_health(self) -> None:
         """One cheap indexed read of the store. Raises ServiceUnavailable."""
@@ -124,6 +258,27 @@ class CorePlugin(Protocol):
 
     def close(self) -> None:
         """Release connections; the plugin is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class ServicePlugin(Protocol):
+    """What ``service_plugins`` names (L3 routers and load balancing will be such):
+    ``factory(settings, core)`` builds it with the core plugin, whose services it may
+    call, and it contributes further services by name, each in the shape of
+    ``Service`` plus its member actions. It writes its own tables through its own
+    ``Database`` or the core's; the core's invariants stay the core services'."""
+
+    supported_extension_aliases: Sequence[str]
+    """Aliases of the API extensions its services implement."""
+
+    def services(self) -> Mapping[str, object]:
+        """Service name (the collection it serves, e.g. ``routers``) -> service.
+        A name the core or another service plugin already gives stops the start."""
+        ...
+
+    def close(self) -> None:
+        """Release what it holds; it is not used afterwards."""
         ...
 
 
@@ -216,118 +371,6 @@ class AgentAdmin(Protocol):
         their tunnels to it down); its next heartbeat registers it again. Raises
         AgentNotFound."""
         ...
-
-
-Item = TypeVar("Item", covariant=True)
-Create = TypeVar("Create", contravariant=True)
-Change = TypeVar("Change", contravariant=True)
-
-
-class Service(Protocol[Item, Create, Change]):
-    """The uniform shape of a per-domain service (``plugin.networks`` ...), which
-    the v2 controller calls; member actions are further methods of the service.
-
-    Every call names the caller's ``Scope``. Tenancy: a non-admin scope sees its own
-    resources and networks that are shared or external; anything else is NotFound,
-    as if it did not exist, and so is a change to a shared network it does not own.
-    Each call is one transaction: creates are all-or-nothing (a bulk create too) and
-    check quotas in that transaction. Listing: ``ListQuery`` filters (unknown
-    attributes ignored), sorts (InvalidInput for a key that is not a column) and
-    pages by keyset (MarkerNotFound).
-    """
-
-    def list(self, scope: Scope, query: ListQuery) -> Sequence[Item]: ...
-
-    def get(self, scope: Scope, id: str) -> Item:
-        """Raises the domain's NotFound."""
-        ...
-
-    def create(self, scope: Scope, items: Sequence[Create]) -> Sequence[Item]: ...
-
-    def update(
-        self,
-        scope: Scope,
-        id: str,
-        changes: Change,
-        authorize: Callable[[Item], None] | None = None,
-    ) -> Item:
-        """Raises the domain's NotFound; and whatever ``authorize`` raises: it is
-        called with the item as it is, in the same transaction, before anything
-        changes (the update's policy check)."""
-        ...
-
-    def delete(self, scope: Scope, id: str) -> None:
-        """Raises the domain's NotFound."""
-        ...
-
-
-class NetworkService(Service[Network, NetworkCreate, NetworkUpdate], Protocol):
-    """Networks. create raises OverQuota, InvalidInput (provider segment),
-    SegmentInUse, NoNetworkAvailable; update NetworkNotFound,
-    InvalidSharedSetting; delete NetworkNotFound, NetworkHasPorts (a port other
-    than DHCP)."""
-
-
-class PortService(Service[Port, PortCreate, PortUpdate], Protocol):
-    """Ports. get, update, delete raise PortNotFound; create NetworkNotFound,
-    NotAuthorized, OverQuota, MacAddressInUse, MacAddressGenerationFailure;
-    update NotAuthorized (a reserved device_owner); delete L3PortInUse. A deleted
-    port's pool addresses are held for ``dhcp_lease_duration``
-    (docs/architecture.md, "IP addresses")."""
-
-
-class SubnetService(Service[Subnet, SubnetRequest, SubnetUpdate], Protocol):
-    """Subnets: own ones and those of shared networks (all, for an admin). create
-    is all or nothing and raises InvalidInput (CIDR, gateway, overlap...), the
-    allocation-pool errors, DNSNameServersExhausted, HostRoutesExhausted,
-    NetworkNotFound, NotAuthorized (another tenant's network), OverQuota; delete
-    SubnetNotFound, SubnetInUse (a port other than DHCP has an address from it;
-    held addresses do not count)."""
-
-
-class QuotaService(Protocol):
-    """Per-tenant limits (admin only at the API)."""
-
-    def limits(self, tenant_id: str) -> dict[QuotaResource, int]:
-        """The tenant's limits: configured defaults merged with its overrides."""
-        ...
-
-    def overrides(self) -> dict[str, dict[QuotaResource, int]]:
-        """Every tenant with an override, with its limits."""
-        ...
-
-    def defaults(self) -> dict[QuotaResource, int]:
-        """The configured limits, which a tenant without overrides has."""
-        ...
-
-    def usage(self, tenant_id: str) -> dict[QuotaResource, int]:
-        """What the tenant owns of each resource its quota limits."""
-        ...
-
-    def update(
-        self,
-        tenant_id: str,
-        limits: Mapping[QuotaResource, int],
-        *,
-        check_limit: bool = False,
-    ) -> dict[QuotaResource, int]:
-        """Raises QuotaBelowUsage when ``check_limit`` and a non-negative limit is
-        below what the tenant owns (nothing is then written)."""
-        ...
-
-    def reset(self, tenant_id: str) -> None: ...
-
-
-@runtime_checkable
-class CoreServices(Protocol):
-    """A core plugin that serves the v2 API through per-domain services (the SQL
-    and Open vSwitch plugins). Service plugins add further services by name
-    (``service_plugins``)."""
-
-    networks: NetworkService
-    subnets: SubnetService
-    ports: PortService
-    quotas: QuotaService
 
 
 UNBOUND = "unbound"

@@ -1,39 +1,30 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The SQL-backed reference model: networks, ports and attachments in the store.
+"""The SQL-backed reference model: the core services over one store.
 
 Usable on its own (nothing is wired; a port's op-status stays DOWN until something
-reports it UP through ``set_port_status``) and the base the Open vSwitch plugin holds.
-Each public method is one transaction; the invariants of the contract are kept by the
-schema and by conditional writes, so they hold with many workers on any back-end.
+reports it UP through ``set_port_status``) and the base of the Open vSwitch plugin,
+which adds its mechanism (segments) and its agents' state. The services
+(``quantum.plugins.core``) are the only write path, for v1 and v2.0 alike; each call
+is one transaction, and the invariants of the contract are kept by the schema and by
+conditional writes, so they hold with many workers on any back-end.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, literal, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
 
-from quantum.core import exceptions as exc
-from quantum.core.mac import random_mac
 from quantum.core.networks import Network
 from quantum.core.ports import Port
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
-from quantum.core.text import storable
 from quantum.db import migration
-from quantum.db.models import NetworkRow, PortRow, utcnow
+from quantum.db.models import NetworkRow, PortRow
 from quantum.db.session import Database
-from quantum.plugins.core.networks import (
-    NetworkStore,
-    SegmentProvider,
-    delete_unused_network,
-)
+from quantum.plugins.core.networks import NetworkStore
 from quantum.plugins.core.ports import PortStore
 from quantum.plugins.core.quotas import Quotas, QuotaStore
 from quantum.plugins.core.subnets import SubnetStore
@@ -41,53 +32,9 @@ from quantum.plugins.core.tags import Tags
 from quantum.plugins.extras.credentials import CredentialStore, load_keys
 from quantum.plugins.extras.instances import InstanceStore
 from quantum.plugins.extras.profiles import ProfileStore
+from quantum.plugins.mechanism import Mechanism
 
 LOG = logging.getLogger(__name__)
-
-NetworkPrecommit = Callable[[Session, Network], None]
-"""Extra work inside a network's create transaction, after its row is written;
-raising rolls the whole create back (how a plugin holding this one adds segments)."""
-
-
-def _network_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
-    if not storable(tenant_id, network_id):
-        raise exc.NetworkNotFound(network_id=network_id)
-    row = s.scalars(
-        select(NetworkRow).where(
-            NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id
-        )
-    ).one_or_none()
-    if row is None:
-        raise exc.NetworkNotFound(network_id=network_id)
-    return row
-
-
-def _port_row(s: Session, tenant_id: str, network_id: str, port_id: str) -> PortRow:
-    # PERF: one statement for both checks (the network is the tenant's, the port is on
-    # it); every port call, and every statement inside SQLite's write lock, counts.
-    if not storable(tenant_id, network_id, port_id):
-        _network_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
-        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
-    found = s.execute(
-        select(NetworkRow.id, PortRow)
-        .outerjoin(
-            PortRow, (PortRow.network_id == NetworkRow.id) & (PortRow.id == port_id)
-        )
-        .where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
-    ).one_or_none()
-    if found is None:
-        raise exc.NetworkNotFound(network_id=network_id)
-    if found[1] is None:
-        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
-    row: PortRow = found[1]
-    return row
-
-
-def _port_holding(s: Session, attachment_id: str) -> PortRow | None:
-    return s.scalars(
-        select(PortRow).where(PortRow.attachment == attachment_id)
-    ).one_or_none()
-
 
 QOS = "Cisco qos"
 PORT_PROFILE = "Cisco Port Profile"
@@ -101,6 +48,11 @@ class SqlPlugin:
     """QoS, port profiles, multiport and the compute helper always; credentials
     when ``credential_key`` is set (passwords are never stored in the clear)."""
 
+    network_store = NetworkStore
+    port_store = PortStore
+    """The classes of the networks and ports services (a subclass may refine how
+    they report, never how they write)."""
+
     profiles: ProfileStore
     credentials: CredentialStore | None
     instances: InstanceStore
@@ -110,19 +62,21 @@ class SqlPlugin:
         settings: Settings,
         *,
         check_schema: bool = True,
-        segments: SegmentProvider | None = None,
+        mechanism: Mechanism | None = None,
     ) -> None:
+        """``mechanism``: the back-end below the services (None: nothing is
+        wired, networks get no segment)."""
         # NOTE: the key first, so a malformed one fails before a pool is opened.
         keys = load_keys(settings.credential_key)
         self.db = Database(settings.database_url, settings.sql_pool_size)
         if check_schema:
             migration.require_current(self.db.engine, settings.config_file)
-        self.base_mac = settings.base_mac
-        self.mac_retries = settings.mac_generation_retries
         quotas = Quotas(settings)
-        self.networks = NetworkStore(self.db, settings, quotas, segments=segments)
+        self.networks = self.network_store(
+            self.db, settings, quotas, mechanism=mechanism
+        )
         self.subnets = SubnetStore(self.db, settings, quotas)
-        self.ports = PortStore(self.db, settings, quotas)
+        self.ports = self.port_store(self.db, settings, quotas, mechanism=mechanism)
         self.quotas = QuotaStore(self.db, quotas)
         """The per-domain services (``plugins.interface.CoreServices``)."""
         self.tags = Tags(self.db)
@@ -137,244 +91,71 @@ class SqlPlugin:
             aliases.append(CREDENTIAL)
         else:
             LOG.info("credential_key is not set: the credentials extension is off")
+        if mechanism is not None:
+            aliases += mechanism.extension_aliases
         self.supported_extension_aliases = tuple(aliases)
 
-    # -- networks ---------------------------------------------------------------------
+    # -- the v1 calls by name, one line each over the services' v1 door -----------
+    # NOTE: for in-process callers (tests, embedding); ApiV1 calls the services.
 
     def list_networks(
         self, tenant_id: str, *, with_ports: bool = False
     ) -> Sequence[Network]:
-        def work(s: Session) -> list[Network]:
-            if not storable(tenant_id):
-                return []
-            rows = s.scalars(
-                select(NetworkRow)
-                .where(NetworkRow.tenant_id == tenant_id)
-                .order_by(NetworkRow.created_at, NetworkRow.id)
-            ).all()
-            if not with_ports:
-                return [r.to_domain() for r in rows]
-            by_net: dict[str, list[Port]] = defaultdict(list)
-            ports = s.scalars(
-                select(PortRow)
-                .join(NetworkRow, PortRow.network_id == NetworkRow.id)
-                .where(NetworkRow.tenant_id == tenant_id)
-                .order_by(PortRow.created_at, PortRow.id)
-            )
-            for p in ports:
-                by_net[p.network_id].append(p.to_domain())
-            return [r.to_domain(tuple(by_net.get(r.id, ()))) for r in rows]
-
-        return self.db.run(work, write=False)
+        return self.networks.list_owned(tenant_id, with_ports=with_ports)
 
     def get_network(
         self, tenant_id: str, network_id: str, *, with_ports: bool = False
     ) -> Network:
-        def work(s: Session) -> Network:
-            row = _network_row(s, tenant_id, network_id)
-            if not with_ports:
-                return row.to_domain()
-            return row.to_domain(
-                tuple(p.to_domain() for p in self._ports_of(s, row.id))
-            )
+        return self.networks.get_owned(tenant_id, network_id, with_ports=with_ports)
 
-        return self.db.run(work, write=False)
+    def create_network(self, tenant_id: str, name: str | None) -> Network:
+        return self.networks.create_owned(tenant_id, name)
 
-    def create_network(
-        self,
-        tenant_id: str,
-        name: str | None,
-        *,
-        precommit: NetworkPrecommit | None = None,
-    ) -> Network:
-        def work(s: Session) -> Network:
-            row = NetworkRow(
-                id=str(uuid.uuid4()),
-                tenant_id=tenant_id,
-                name=name,
-                status=OpStatus.UP,
-                admin_state_up=True,
-            )
-            s.add(row)
-            s.flush()
-            network = row.to_domain()
-            if precommit is not None:
-                precommit(s, network)
-            return network
-
-        return self.db.run(work, write=True)
-
-    def update_network(
-        self, tenant_id: str, network_id: str, name: str | None
-    ) -> Network:
-        def work(s: Session) -> Network:
-            row = _network_row(s, tenant_id, network_id)
-            row.name = name
-            return row.to_domain()
-
-        return self.db.run(work, write=True)
+    def update_network(self, tenant_id: str, network_id: str, name: str | None) -> None:
+        self.networks.rename_owned(tenant_id, network_id, name)
 
     def delete_network(self, tenant_id: str, network_id: str) -> None:
-        def work(s: Session) -> None:
-            _network_row(s, tenant_id, network_id)
-            # NOTE: the unplugged ports go with the network; a plug racing with us
-            # either lands first (its port survives, we refuse) or finds its port
-            # gone. Reading "no attachments" first would let it slip in.
-            delete_unused_network(
-                s,
-                network_id,
-                PortRow.attachment.is_(None),
-                exc.NetworkInUse(network_id=network_id),
-            )
-
-        self.db.run(work, write=True)
-
-    # -- ports ------------------------------------------------------------------------
-
-    @staticmethod
-    def _ports_of(s: Session, network_id: str) -> Sequence[PortRow]:
-        return s.scalars(
-            select(PortRow)
-            .where(PortRow.network_id == network_id)
-            .order_by(PortRow.created_at, PortRow.id)
-        ).all()
+        self.networks.delete_owned(tenant_id, network_id)
 
     def list_ports(self, tenant_id: str, network_id: str) -> Sequence[Port]:
-        def work(s: Session) -> list[Port]:
-            _network_row(s, tenant_id, network_id)
-            return [p.to_domain() for p in self._ports_of(s, network_id)]
-
-        return self.db.run(work, write=False)
+        return self.ports.list_on_network(tenant_id, network_id)
 
     def get_port(self, tenant_id: str, network_id: str, port_id: str) -> Port:
-        return self.db.run(
-            lambda s: _port_row(s, tenant_id, network_id, port_id).to_domain(),
-            write=False,
-        )
+        return self.ports.get_on_network(tenant_id, network_id, port_id)
 
     def create_port(
         self, tenant_id: str, network_id: str, *, admin_state_up: bool
     ) -> Port:
-        def work(s: Session) -> Port:
-            if not storable(tenant_id, network_id):
-                raise exc.NetworkNotFound(network_id=network_id)
-            port = Port(
-                id=str(uuid.uuid4()),
-                network_id=network_id,
-                tenant_id=tenant_id,
-                admin_state_up=admin_state_up,
-                status=OpStatus.DOWN,
-                mac_address=random_mac(self.base_mac),
-            )
-            # PERF: the tenant check and the insert in one statement.
-            owned = select(
-                literal(port.id),
-                NetworkRow.id,
-                NetworkRow.tenant_id,
-                literal(admin_state_up),
-                literal(port.status.value),
-                literal(utcnow()),
-                literal(port.mac_address),
-            ).where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
-            inserted = s.execute(
-                insert(PortRow).from_select(
-                    [
-                        "id",
-                        "network_id",
-                        "tenant_id",
-                        "admin_state_up",
-                        "status",
-                        "created_at",
-                        "mac_address",
-                    ],
-                    owned,
-                )
-            ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
-            if not inserted:
-                raise exc.NetworkNotFound(network_id=network_id)
-            return port
-
-        for _ in range(self.mac_retries):
-            try:
-                return self.db.run(work, write=True)
-            except IntegrityError as error:
-                # NOTE: either the network was deleted under us, or the unique index
-                # refused the random MAC (then another one is tried).
-                exists = self.db.run(
-                    lambda s: s.get(NetworkRow, network_id) is not None, write=False
-                )
-                if not exists:
-                    raise exc.NetworkNotFound(network_id=network_id) from error
-        raise exc.MacAddressGenerationFailure(network_id=network_id)
+        return self.ports.create_on_network(
+            tenant_id, network_id, admin_state_up=admin_state_up
+        )
 
     def create_ports(
         self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
     ) -> Sequence[Port]:
-        """One unplugged port on each listed network, all or none (multiport).
-        Raises NetworkNotFound naming the first network that is not the tenant's,
-        MacAddressGenerationFailure."""
-
-        def work(s: Session) -> list[Port]:
-            ports = []
-            for network_id in network_ids:
-                _network_row(s, tenant_id, network_id)
-                row = PortRow(
-                    id=str(uuid.uuid4()),
-                    network_id=network_id,
-                    tenant_id=tenant_id,
-                    admin_state_up=admin_state_up,
-                    status=OpStatus.DOWN.value,
-                    created_at=utcnow(),
-                    mac_address=random_mac(self.base_mac),
-                )
-                s.add(row)
-                ports.append(row)
-            s.flush()
-            return [r.to_domain() for r in ports]
-
-        for _ in range(self.mac_retries):
-            try:
-                return self.db.run(work, write=True)
-            except IntegrityError:
-                # NOTE: a network deleted under us is found by the next attempt; a
-                # random MAC taken meanwhile is drawn again.
-                continue
-        raise exc.MacAddressGenerationFailure(network_id=",".join(network_ids))
+        return self.ports.create_on_networks(
+            tenant_id, network_ids, admin_state_up=admin_state_up
+        )
 
     def update_port(
         self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
-    ) -> Port:
-        def work(s: Session) -> Port:
-            row = _port_row(s, tenant_id, network_id, port_id)
-            row.admin_state_up = admin_state_up
-            return row.to_domain()
-
-        return self.db.run(work, write=True)
+    ) -> None:
+        self.ports.set_state_on_network(
+            tenant_id, network_id, port_id, admin_state_up=admin_state_up
+        )
 
     def delete_port(self, tenant_id: str, network_id: str, port_id: str) -> None:
-        def work(s: Session) -> None:
-            _port_row(s, tenant_id, network_id, port_id)
-            gone = s.execute(
-                delete(PortRow).where(
-                    PortRow.id == port_id, PortRow.attachment.is_(None)
-                )
-            ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
-            if not gone:
-                raise self._in_use(s, tenant_id, network_id, port_id)
+        self.ports.delete_on_network(tenant_id, network_id, port_id)
 
-        self.db.run(work, write=True)
+    def plug_attachment(
+        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
+    ) -> None:
+        self.ports.plug(tenant_id, network_id, port_id, attachment_id)
 
-    @staticmethod
-    def _in_use(
-        s: Session, tenant_id: str, network_id: str, port_id: str
-    ) -> exc.QuantumError:
-        """Why a conditional write on an unplugged port matched nothing: re-read it
-        as committed now (a concurrent delete shows as not found)."""
-        s.expire_all()
-        row = _port_row(s, tenant_id, network_id, port_id)
-        return exc.PortInUse(
-            network_id=network_id, port_id=port_id, attachment_id=row.attachment
-        )
+    def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        self.ports.unplug(tenant_id, network_id, port_id)
+
+    # -- agents' reports --------------------------------------------------------------
 
     def set_port_status(
         self,
@@ -410,53 +191,6 @@ class SqlPlugin:
             # NOTE: op-status is what agents report, not what they are told to do.
             bump_revision=False,
         )
-
-    # -- attachments ------------------------------------------------------------------
-
-    def plug_attachment(
-        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
-    ) -> None:
-        def work(s: Session) -> None:
-            row = _port_row(s, tenant_id, network_id, port_id)
-            if row.attachment is not None:
-                raise exc.PortInUse(
-                    network_id=network_id, port_id=port_id, attachment_id=row.attachment
-                )
-            plugged = s.execute(
-                update(PortRow)
-                .where(PortRow.id == port_id, PortRow.attachment.is_(None))
-                .values(attachment=attachment_id)
-            ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
-            if not plugged:
-                raise self._in_use(s, tenant_id, network_id, port_id)
-
-        try:
-            self.db.run(work, write=True)
-        except IntegrityError:
-            # NOTE: the unique index refused the id: another port holds it, plugged
-            # before us or concurrently. Name that port, unless it is another
-            # tenant's (PERF: no pre-check query).
-            holder = self.db.run(lambda s: _port_holding(s, attachment_id), write=False)
-            if holder is not None and holder.tenant_id != tenant_id:
-                raise exc.AttachedToAnotherTenant(
-                    network_id=network_id, port_id=port_id, attachment_id=attachment_id
-                ) from None
-            raise exc.AlreadyAttached(
-                network_id=network_id,
-                port_id=port_id,
-                attachment_id=attachment_id,
-                attached_port_id=holder.id if holder else "(unplugged since)",
-            ) from None
-
-    def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:
-        def work(s: Session) -> None:
-            row = _port_row(s, tenant_id, network_id, port_id)
-            row.attachment = None
-            row.status = OpStatus.DOWN
-            # NOTE: the VIF is gone; wherever it is plugged next may wire the port.
-            row.binding_host_id = ""
-
-        self.db.run(work, write=True)
 
     # -- service ----------------------------------------------------------------------
 

@@ -13,18 +13,25 @@ from pathlib import Path
 
 from quantum.core.networks import Network
 from quantum.core.settings import Settings
-from quantum.plugins.fake import FakePlugin
+from quantum.plugins.fake import FakeNetworks, FakePlugin
 
 SLOW_SECONDS = 1.0
 
 
-class SlowPlugin(FakePlugin):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.state_path = Path(settings.state_path)
+class SlowNetworks(FakeNetworks):
+    state_path = Path()
 
-    def create_network(self, tenant_id: str, name: str | None) -> Network:
+    def create_owned(self, tenant_id: str, name: str | None) -> Network:
         if name and name.startswith("slow"):
             (self.state_path / name).touch()
             time.sleep(SLOW_SECONDS)  # NOTE: green under quantum-server's monkey_patch
-        return super().create_network(tenant_id, name)
+        return super().create_owned(tenant_id, name)
+
+
+class SlowPlugin(FakePlugin):
+    network_store = SlowNetworks
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        assert isinstance(self.networks, SlowNetworks)  # NOTE: for mypy
+        self.networks.state_path = Path(settings.state_path)

@@ -147,12 +147,15 @@ class Call:
 
 
 class ApiV1:
-    """WSGI app for one v1 version over one plugin."""
+    """WSGI app for one v1 version over one plugin: a door onto its networks and
+    ports services (the v1 calls of each, which see only the URL's tenant's
+    networks), so v1 writes keep the same invariants as v2.0's."""
 
     def __init__(
         self, plugin: CorePlugin, version: ApiVersion, body_limit: int
     ) -> None:
-        self.plugin = plugin
+        self.networks = plugin.networks
+        self.ports = plugin.ports
         self.version = version
         self.body_limit = body_limit
         self.mapper = build_mapper(ROUTES)
@@ -230,7 +233,7 @@ class ApiV1:
     def _networks(self, call: Call) -> list[Any]:
         query = call.query()
         with_ports = any(key in filters.NEEDS_PORTS for key in query)
-        nets = self.plugin.list_networks(call.tenant_id, with_ports=with_ports)
+        nets = self.networks.list_owned(call.tenant_id, with_ports=with_ports)
         return filters.networks(nets, query)
 
     def list_networks(self, call: Call) -> Reply:
@@ -246,30 +249,30 @@ class ApiV1:
     def create_network(self, call: Call) -> Reply:
         tenant = requests.tenant_id(call.tenant_id, self.version)
         name = requests.network_name(call.body(), self.version)
-        net = self.plugin.create_network(tenant, name)
+        net = self.networks.create_owned(tenant, name)
         return Reply(self.version.create_status, {"network": views.network_ref(net)})
 
     def show_network(self, call: Call) -> Reply:
-        net = self.plugin.get_network(call.tenant_id, call.network_id)
+        net = self.networks.get_owned(call.tenant_id, call.network_id)
         return Reply("200 OK", {"network": views.network(net, self.version)})
 
     def show_network_detail(self, call: Call) -> Reply:
-        net = self.plugin.get_network(call.tenant_id, call.network_id, with_ports=True)
+        net = self.networks.get_owned(call.tenant_id, call.network_id, with_ports=True)
         return Reply("200 OK", {"network": views.network_with_ports(net, self.version)})
 
     def update_network(self, call: Call) -> Reply:
         name = requests.network_name(call.body(), self.version)
-        self.plugin.update_network(call.tenant_id, call.network_id, name)
+        self.networks.rename_owned(call.tenant_id, call.network_id, name)
         return NO_CONTENT
 
     def delete_network(self, call: Call) -> Reply:
-        self.plugin.delete_network(call.tenant_id, call.network_id)
+        self.networks.delete_owned(call.tenant_id, call.network_id)
         return NO_CONTENT
 
     # -- ports ------------------------------------------------------------------------
 
     def _ports(self, call: Call) -> list[Any]:
-        ports = self.plugin.list_ports(call.tenant_id, call.network_id)
+        ports = self.ports.list_on_network(call.tenant_id, call.network_id)
         return filters.ports(ports, call.query())
 
     def list_ports(self, call: Call) -> Reply:
@@ -285,51 +288,49 @@ class ApiV1:
         try:
             up = requests.new_port_state(call.body(), self.version)
         except StateInvalid:
-            self.plugin.get_network(call.tenant_id, call.network_id)  # NOTE: 404 wins
+            self.networks.get_owned(call.tenant_id, call.network_id)  # NOTE: 404 wins
             raise
-        port = self.plugin.create_port(
+        port = self.ports.create_on_network(
             call.tenant_id, call.network_id, admin_state_up=up
         )
         return Reply(self.version.create_status, {"port": views.port_ref(port)})
 
     def show_port(self, call: Call) -> Reply:
-        port = self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+        port = self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
         return Reply("200 OK", {"port": views.port(port, self.version)})
 
     def show_port_detail(self, call: Call) -> Reply:
-        port = self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+        port = self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
         return Reply("200 OK", {"port": views.port_with_attachment(port, self.version)})
 
     def update_port(self, call: Call) -> Reply:
         try:
             up = requests.port_state(call.body(), self.version)
         except StateInvalid:
-            self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+            self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
             raise
-        self.plugin.update_port(
+        self.ports.set_state_on_network(
             call.tenant_id, call.network_id, call.port_id, admin_state_up=up
         )
         return NO_CONTENT
 
     def delete_port(self, call: Call) -> Reply:
-        self.plugin.delete_port(call.tenant_id, call.network_id, call.port_id)
+        self.ports.delete_on_network(call.tenant_id, call.network_id, call.port_id)
         return NO_CONTENT
 
     # -- attachment -------------------------------------------------------------------
 
     def show_attachment(self, call: Call) -> Reply:
-        port = self.plugin.get_port(call.tenant_id, call.network_id, call.port_id)
+        port = self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
         return Reply(
             "200 OK", {"attachment": views.attachment(port)}, views.ATTACHMENT_XML
         )
 
     def plug_attachment(self, call: Call) -> Reply:
         attachment = requests.attachment_id(call.body(), self.version)
-        self.plugin.plug_attachment(
-            call.tenant_id, call.network_id, call.port_id, attachment
-        )
+        self.ports.plug(call.tenant_id, call.network_id, call.port_id, attachment)
         return NO_CONTENT
 
     def unplug_attachment(self, call: Call) -> Reply:
-        self.plugin.unplug_attachment(call.tenant_id, call.network_id, call.port_id)
+        self.ports.unplug(call.tenant_id, call.network_id, call.port_id)
         return NO_CONTENT

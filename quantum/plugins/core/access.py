@@ -3,8 +3,8 @@
 
 A ``Scope`` that is not admin sees its own rows, plus networks that are shared or
 external (read-only: changing one it does not own is NetworkNotFound, as for a
-network that does not exist). The v1 door asks with ``own_only``: v1 never showed
-another tenant's network, shared or not.
+network that does not exist). The v1 door looks up with ``owned_row`` and
+``port_on_network``: v1 never showed another tenant's network, shared or not.
 """
 
 from __future__ import annotations
@@ -28,13 +28,9 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def networks_visible(
-    scope: Scope, *, own_only: bool = False
-) -> list[ColumnElement[bool]]:
+def networks_visible(scope: Scope) -> list[ColumnElement[bool]]:
     if scope.is_admin:
         return []
-    if own_only:
-        return [NetworkRow.tenant_id == (scope.tenant_id or "")]
     return [
         or_(
             NetworkRow.tenant_id == (scope.tenant_id or ""),
@@ -50,16 +46,12 @@ def ports_visible(scope: Scope) -> list[ColumnElement[bool]]:
     return [PortRow.tenant_id == (scope.tenant_id or "")]
 
 
-def network_row(
-    s: Session, scope: Scope, network_id: str, *, own_only: bool = False
-) -> NetworkRow:
+def network_row(s: Session, scope: Scope, network_id: str) -> NetworkRow:
     """A network the scope may see; NetworkNotFound otherwise."""
-    if not storable(network_id) or (own_only and not storable(scope.tenant_id or "")):
+    if not storable(network_id):
         raise exc.NetworkNotFound(network_id=network_id)
     row = s.scalars(
-        select(NetworkRow).where(
-            NetworkRow.id == network_id, *networks_visible(scope, own_only=own_only)
-        )
+        select(NetworkRow).where(NetworkRow.id == network_id, *networks_visible(scope))
     ).one_or_none()
     if row is None:
         raise exc.NetworkNotFound(network_id=network_id)
@@ -71,6 +63,46 @@ def owned_network(s: Session, scope: Scope, network_id: str) -> NetworkRow:
     row = network_row(s, scope, network_id)
     if not scope.owns(row.tenant_id):
         raise exc.NetworkNotFound(network_id=network_id)
+    return row
+
+
+def owned_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
+    """The v1 door's lookup: the tenant's own network, never another's (shared or
+    not). Raises NetworkNotFound."""
+    if not storable(tenant_id, network_id):
+        raise exc.NetworkNotFound(network_id=network_id)
+    row = s.scalars(
+        select(NetworkRow).where(
+            NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id
+        )
+    ).one_or_none()
+    if row is None:
+        raise exc.NetworkNotFound(network_id=network_id)
+    return row
+
+
+def port_on_network(
+    s: Session, tenant_id: str, network_id: str, port_id: str
+) -> PortRow:
+    """The v1 door's lookup: a port on the tenant's own network (whoever's port it
+    is). Raises NetworkNotFound first, then PortNotFound."""
+    # PERF: one statement for both checks (the network is the tenant's, the port is
+    # on it); every port call, and every statement inside SQLite's write lock, counts.
+    if not storable(tenant_id, network_id, port_id):
+        owned_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
+        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
+    found = s.execute(
+        select(NetworkRow.id, PortRow)
+        .outerjoin(
+            PortRow, (PortRow.network_id == NetworkRow.id) & (PortRow.id == port_id)
+        )
+        .where(NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id)
+    ).one_or_none()
+    if found is None:
+        raise exc.NetworkNotFound(network_id=network_id)
+    if found[1] is None:
+        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
+    row: PortRow = found[1]
     return row
 
 

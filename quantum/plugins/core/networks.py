@@ -8,10 +8,11 @@ mechanism inside the create's transaction (``quantum.plugins.mechanism``).
 
 from __future__ import annotations
 
-from collections import Counter
+import builtins
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,10 +22,12 @@ from quantum.core import exceptions as exc
 from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
 from quantum.core.networks import Network, NetworkCreate, NetworkSegment, NetworkUpdate
+from quantum.core.ports import Port
 from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OP_STATUS_BY_RESOURCE_STATUS, OpStatus
+from quantum.core.text import storable
 from quantum.db.models import NetworkRow, NetworkSegmentRow, NetworkTagRow, PortRow
 from quantum.db.session import Database
 from quantum.ipam.store import subnet_ids_of
@@ -32,6 +35,7 @@ from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
+from quantum.plugins.mechanism import PROVIDER, Mechanism
 
 NETWORK_DELETE_ATTEMPTS = 3
 """How often a network delete looks again for ports committed while it ran."""
@@ -69,18 +73,6 @@ def delete_unused_network(
             continue
         return
     raise in_use
-
-
-class SegmentProvider(Protocol):
-    """What a plugin with segments lends the store (the Open vSwitch plugin)."""
-
-    def allocate(self, s: Session, network_id: str) -> NetworkSegment:
-        """A segment of the tenant network type; raises NoNetworkAvailable."""
-        ...
-
-    def claim(self, s: Session, network_id: str, segment: NetworkSegment) -> None:
-        """The provider segment asked for; raises InvalidInput, SegmentInUse."""
-        ...
 
 
 def _status(value: object) -> object | None:
@@ -132,8 +124,9 @@ PROVIDER_ATTRIBUTES = frozenset(k for k in NETWORK_COLUMNS if k.startswith("prov
 
 
 class NetworkStore:
-    """``NetworkService`` over the SQL store; ``segments`` is None for a plugin
-    without segments (provider attributes are then refused)."""
+    """``NetworkService`` over the SQL store. ``mechanism`` (None: a plugin
+    without a back-end) gives each new network its segment; provider attributes
+    are refused unless it offers the ``provider`` extension."""
 
     def __init__(
         self,
@@ -141,11 +134,14 @@ class NetworkStore:
         settings: Settings,
         quotas: Quotas,
         *,
-        segments: SegmentProvider | None = None,
+        mechanism: Mechanism | None = None,
     ) -> None:
         self.db = db
         self.quotas = quotas
-        self.segments = segments
+        self.mechanism = mechanism
+        self.provider = mechanism is not None and (
+            PROVIDER in mechanism.extension_aliases
+        )
         self.physnet_mtu = settings.global_physnet_mtu
 
     def _network(
@@ -202,7 +198,17 @@ class NetworkStore:
     def create(self, scope: Scope, items: Sequence[NetworkCreate]) -> Sequence[Network]:
         """All or nothing, in one transaction. Raises OverQuota, InvalidInput,
         SegmentInUse, NoNetworkAvailable."""
-        if self.segments is None and any(i.segment for i in items):
+        return self._create(scope, items, [item.name for item in items])
+
+    def _create(
+        self,
+        scope: Scope,
+        items: Sequence[NetworkCreate],
+        names: Sequence[str | None],
+    ) -> Sequence[Network]:
+        """``names``: each item's name as stored (v1 stores an empty name as
+        null)."""
+        if not self.provider and any(i.segment for i in items):
             raise exc.InvalidInput(
                 reason="this core plugin does not support provider networks"
             )
@@ -212,11 +218,11 @@ class NetworkStore:
                 s, QuotaResource.NETWORK, Counter(i.tenant_id for i in items)
             )
             created = []
-            for item in items:
+            for item, name in zip(items, names, strict=True):
                 row = NetworkRow(
                     id=access.new_id(),
                     tenant_id=item.tenant_id,
-                    name=item.name,
+                    name=name,
                     status=OpStatus.UP,
                     admin_state_up=item.admin_state_up,
                     shared=item.shared,
@@ -226,13 +232,11 @@ class NetworkStore:
                 s.add(row)
                 s.flush()
                 segment = None
-                if self.segments is not None:
-                    if item.segment is not None:
-                        self.segments.claim(s, row.id, item.segment)
-                    else:
-                        self.segments.allocate(s, row.id)
+                if self.mechanism is not None:
+                    self.mechanism.network_precommit(s, row.id, item.segment)
                     segment = self._segment(s, row.id)
-                created.append(self._network(s, scope, row, segment))
+                # PERF: a new network has no subnets yet; no need to read them.
+                created.append(self._network(s, scope, row, segment, ()))
             return created
 
         return self.db.run(work, write=True)
@@ -294,6 +298,87 @@ class NetworkStore:
                 network_id,
                 PortRow.device_owner == access.DHCP_OWNER,
                 exc.NetworkHasPorts(network_id=network_id),
+            )
+
+        self.db.run(work, write=True)
+
+    # -- the v1 door: the tenant's own networks (never another's, shared or not) --
+
+    def create_owned(self, tenant_id: str, name: str | None) -> Network:
+        """A network of the tenant, through ``create`` (quota, segment). Raises
+        OverQuota, NoNetworkAvailable."""
+        item = NetworkCreate(tenant_id=tenant_id, name=name or "")
+        return self._create(Scope(tenant_id=tenant_id), [item], [name])[0]
+
+    def list_owned(
+        self, tenant_id: str, *, with_ports: bool = False
+    ) -> Sequence[Network]:
+        """The tenant's networks, oldest first; ``ports`` filled when asked."""
+
+        def work(s: Session) -> builtins.list[Network]:
+            if not storable(tenant_id):
+                return []
+            rows = s.scalars(
+                select(NetworkRow)
+                .where(NetworkRow.tenant_id == tenant_id)
+                .order_by(NetworkRow.created_at, NetworkRow.id)
+            ).all()
+            if not with_ports:
+                return [r.to_domain() for r in rows]
+            by_net: dict[str, builtins.list[Port]] = defaultdict(builtins.list)
+            ports = s.scalars(
+                select(PortRow)
+                .join(NetworkRow, PortRow.network_id == NetworkRow.id)
+                .where(NetworkRow.tenant_id == tenant_id)
+                .order_by(PortRow.created_at, PortRow.id)
+            )
+            for p in ports:
+                by_net[p.network_id].append(p.to_domain())
+            return [r.to_domain(tuple(by_net.get(r.id, ()))) for r in rows]
+
+        return self.db.run(work, write=False)
+
+    def get_owned(
+        self, tenant_id: str, network_id: str, *, with_ports: bool = False
+    ) -> Network:
+        """Raises NetworkNotFound."""
+
+        def work(s: Session) -> Network:
+            row = access.owned_row(s, tenant_id, network_id)
+            if not with_ports:
+                return row.to_domain()
+            ports = s.scalars(
+                select(PortRow)
+                .where(PortRow.network_id == row.id)
+                .order_by(PortRow.created_at, PortRow.id)
+            )
+            return row.to_domain(tuple(p.to_domain() for p in ports))
+
+        return self.db.run(work, write=False)
+
+    def rename_owned(self, tenant_id: str, network_id: str, name: str | None) -> None:
+        """Raises NetworkNotFound."""
+
+        def work(s: Session) -> None:
+            access.owned_row(s, tenant_id, network_id).name = name
+
+        self.db.run(work, write=True)
+
+    def delete_owned(self, tenant_id: str, network_id: str) -> None:
+        """Delete the network with its unplugged ports (their addresses go with
+        the network's subnets). Raises NetworkNotFound, or NetworkInUse (deleting
+        nothing) when any port has an attachment."""
+
+        def work(s: Session) -> None:
+            access.owned_row(s, tenant_id, network_id)
+            # NOTE: a plug racing with us either lands first (its port survives, we
+            # refuse) or finds its port gone. Reading "no attachments" first would
+            # let it slip in.
+            delete_unused_network(
+                s,
+                network_id,
+                PortRow.attachment.is_(None),
+                exc.NetworkInUse(network_id=network_id),
             )
 
         self.db.run(work, write=True)

@@ -19,7 +19,7 @@ from datetime import timedelta
 from ipaddress import ip_address
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, select
+from sqlalchemy import ColumnElement, delete, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,7 @@ from quantum.plugins.core.listing import Column, page
 from quantum.plugins.core.networks import _status
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
+from quantum.plugins.mechanism import Mechanism
 
 L3_OWNERS = frozenset(
     {"network:router_interface", "network:router_gateway", "network:floatingip"}
@@ -111,9 +112,20 @@ def _profile(profile: Mapping[str, Any]) -> str | None:
 class PortStore:
     """``PortService`` over the SQL store."""
 
-    def __init__(self, db: Database, settings: Settings, quotas: Quotas) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        quotas: Quotas,
+        *,
+        mechanism: Mechanism | None = None,
+    ) -> None:
         self.db = db
         self.quotas = quotas
+        self.mechanism = mechanism
+        self.initial_status = (
+            OpStatus.DOWN if mechanism is None else mechanism.initial_port_status
+        )
         self.base_mac = settings.base_mac
         self.mac_retries = settings.mac_generation_retries
         self.ip_hold = timedelta(seconds=settings.dhcp_lease_duration)
@@ -181,14 +193,25 @@ class PortStore:
         """All or nothing. Raises NetworkNotFound, NotAuthorized (another tenant's
         network that is not shared), OverQuota, MacAddressInUse,
         MacAddressGenerationFailure."""
+        return self._create(
+            scope, items, lambda s, net_id: access.network_row(s, scope, net_id)
+        )
 
-        def work(s: Session) -> list[Port]:
+    def _create(
+        self,
+        scope: Scope,
+        items: Sequence[PortCreate],
+        network_of: Callable[[Session, str], NetworkRow],
+    ) -> Sequence[Port]:
+        """The one write path of a new port: owner checks, quota, MAC, addresses.
+        ``network_of`` looks a network up (raising NetworkNotFound) as the door
+        the call came through sees it."""
+
+        def work(s: Session) -> builtins.list[Port]:
             networks: dict[str, NetworkRow] = {}
             for item in items:
                 if item.network_id not in networks:
-                    networks[item.network_id] = access.network_row(
-                        s, scope, item.network_id
-                    )
+                    networks[item.network_id] = network_of(s, item.network_id)
                 network = networks[item.network_id]
                 if (
                     network.tenant_id != item.tenant_id
@@ -215,7 +238,10 @@ class PortStore:
     def _insert_port(self, s: Session, item: PortCreate) -> Port:
         port = self._insert_port_row(s, item)
         ips = ipam.allocate_port_ips(s, item.network_id, port.id, item.fixed_ips)
-        return replace(port, fixed_ips=ips)
+        port = replace(port, fixed_ips=ips)
+        if self.mechanism is not None:
+            self.mechanism.port_precommit(s, port)
+        return port
 
     def _insert_port_row(self, s: Session, item: PortCreate) -> Port:
         attempts = 1 if item.mac_address else self.mac_retries
@@ -225,7 +251,7 @@ class PortStore:
                 network_id=item.network_id,
                 tenant_id=item.tenant_id,
                 admin_state_up=item.admin_state_up,
-                status=OpStatus.DOWN.value,
+                status=self.initial_status.value,
                 name=item.name,
                 mac_address=item.mac_address or random_mac(self.base_mac),
                 device_id=item.device_id,
@@ -305,15 +331,177 @@ class PortStore:
         holds an address."""
 
         def work(s: Session) -> None:
-            row = access.port_row(s, scope, port_id)
-            if row.device_owner in L3_OWNERS and s.scalar(
-                select(IpAllocationRow.ip_address)
-                .where(IpAllocationRow.port_id == port_id)
-                .limit(1)
+            self._delete_row(s, access.port_row(s, scope, port_id), plugged_too=True)
+
+        self.db.run(work, write=True)
+
+    def _delete_row(self, s: Session, row: PortRow, *, plugged_too: bool) -> int:
+        """The one delete path of a port: the owner guard, its addresses held,
+        the row gone; how many rows went (0: not ``plugged_too`` and a v1
+        attachment is plugged, maybe since ``row`` was read)."""
+        if row.device_owner in L3_OWNERS and s.scalar(
+            select(IpAllocationRow.ip_address)
+            .where(IpAllocationRow.port_id == row.id)
+            .limit(1)
+        ):
+            raise exc.L3PortInUse(port_id=row.id, device_owner=row.device_owner)
+        # NOTE: before the delete, whose cascade would free them at once.
+        ipam.release_port_ips(s, row.id, self.ip_hold)
+        query = delete(PortRow).where(PortRow.id == row.id)
+        if not plugged_too:
+            # NOTE: v1 refuses a plugged port; one plugged since we read it stays.
+            query = query.where(PortRow.attachment.is_(None))
+        gone: int = s.execute(query).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
+        return gone
+
+    # -- the v1 door: ports on the tenant's own network, and their attachment -----
+
+    def list_on_network(self, tenant_id: str, network_id: str) -> Sequence[Port]:
+        """The network's ports, oldest first. Raises NetworkNotFound."""
+
+        def work(s: Session) -> builtins.list[Port]:
+            access.owned_row(s, tenant_id, network_id)
+            return [
+                p.to_domain()
+                for p in s.scalars(
+                    select(PortRow)
+                    .where(PortRow.network_id == network_id)
+                    .order_by(PortRow.created_at, PortRow.id)
+                )
+            ]
+
+        return self.db.run(work, write=False)
+
+    def get_on_network(self, tenant_id: str, network_id: str, port_id: str) -> Port:
+        """Raises NetworkNotFound, PortNotFound."""
+        return self.db.run(
+            lambda s: access.port_on_network(
+                s, tenant_id, network_id, port_id
+            ).to_domain(),
+            write=False,
+        )
+
+    def create_on_network(
+        self, tenant_id: str, network_id: str, *, admin_state_up: bool
+    ) -> Port:
+        """An unplugged port on the tenant's network (``create_on_networks``)."""
+        (port,) = self.create_on_networks(
+            tenant_id, [network_id], admin_state_up=admin_state_up
+        )
+        return port
+
+    def create_on_networks(
+        self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
+    ) -> Sequence[Port]:
+        """One unplugged port on each listed network of the tenant, all or none,
+        through ``create`` (quota, addresses on the network's subnets). Raises
+        NetworkNotFound naming the first network that is not the tenant's,
+        OverQuota, MacAddressGenerationFailure."""
+        items = [
+            PortCreate(
+                tenant_id=tenant_id, network_id=net_id, admin_state_up=admin_state_up
+            )
+            for net_id in network_ids
+        ]
+        return self._create(
+            Scope(tenant_id=tenant_id),
+            items,
+            lambda s, net_id: access.owned_row(s, tenant_id, net_id),
+        )
+
+    def set_state_on_network(
+        self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
+    ) -> None:
+        """Raises NetworkNotFound, PortNotFound."""
+
+        def work(s: Session) -> None:
+            row = access.port_on_network(s, tenant_id, network_id, port_id)
+            row.admin_state_up = admin_state_up
+
+        self.db.run(work, write=True)
+
+    def delete_on_network(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        """Through the one delete path (owner guard, addresses held). Raises
+        NetworkNotFound, PortNotFound, PortInUse (the port has an attachment),
+        L3PortInUse."""
+
+        def work(s: Session) -> None:
+            row = access.port_on_network(s, tenant_id, network_id, port_id)
+            if row.attachment is not None or not self._delete_row(
+                s, row, plugged_too=False
             ):
-                raise exc.L3PortInUse(port_id=port_id, device_owner=row.device_owner)
-            # NOTE: before the delete, whose cascade would free them at once.
-            ipam.release_port_ips(s, port_id, self.ip_hold)
-            s.execute(delete(PortRow).where(PortRow.id == port_id))
+                raise self._in_use(s, tenant_id, network_id, port_id)
+
+        self.db.run(work, write=True)
+
+    @staticmethod
+    def _in_use(
+        s: Session, tenant_id: str, network_id: str, port_id: str
+    ) -> exc.QuantumError:
+        """Why a conditional write on an unplugged port matched nothing: re-read it
+        as committed now (a concurrent delete shows as not found)."""
+        s.expire_all()
+        row = access.port_on_network(s, tenant_id, network_id, port_id)
+        return exc.PortInUse(
+            network_id=network_id, port_id=port_id, attachment_id=row.attachment
+        )
+
+    def plug(
+        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
+    ) -> None:
+        """Plug an interface id into the port.
+
+        Raises NetworkNotFound, PortNotFound, PortInUse (the port already holds an
+        attachment, whichever), AlreadyAttached (the id is plugged into another port
+        anywhere in the service; AttachedToAnotherTenant, which names no port, when
+        that port is another tenant's), checked in that order.
+        """
+
+        def work(s: Session) -> None:
+            row = access.port_on_network(s, tenant_id, network_id, port_id)
+            if row.attachment is not None:
+                raise exc.PortInUse(
+                    network_id=network_id, port_id=port_id, attachment_id=row.attachment
+                )
+            plugged = s.execute(
+                update(PortRow)
+                .where(PortRow.id == port_id, PortRow.attachment.is_(None))
+                .values(attachment=attachment_id)
+            ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
+            if not plugged:
+                raise self._in_use(s, tenant_id, network_id, port_id)
+
+        try:
+            self.db.run(work, write=True)
+        except IntegrityError:
+            # NOTE: the unique index refused the id: another port holds it, plugged
+            # before us or concurrently. Name that port, unless it is another
+            # tenant's (PERF: no pre-check query).
+            holder = self.db.run(
+                lambda s: s.scalars(
+                    select(PortRow).where(PortRow.attachment == attachment_id)
+                ).one_or_none(),
+                write=False,
+            )
+            if holder is not None and holder.tenant_id != tenant_id:
+                raise exc.AttachedToAnotherTenant(
+                    network_id=network_id, port_id=port_id, attachment_id=attachment_id
+                ) from None
+            raise exc.AlreadyAttached(
+                network_id=network_id,
+                port_id=port_id,
+                attachment_id=attachment_id,
+                attached_port_id=holder.id if holder else "(unplugged since)",
+            ) from None
+
+    def unplug(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        """Unplug; a no-op on an empty port. Raises NetworkNotFound, PortNotFound."""
+
+        def work(s: Session) -> None:
+            row = access.port_on_network(s, tenant_id, network_id, port_id)
+            row.attachment = None
+            row.status = OpStatus.DOWN
+            # NOTE: the VIF is gone; wherever it is plugged next may wire the port.
+            row.binding_host_id = ""
 
         self.db.run(work, write=True)

@@ -32,7 +32,7 @@ class PortStatsStore:
     def get(self, tenant_id: str, network_id: str, port_id: str) -> PortCounters:
         """The counters last reported (zeros before the first report).
         Raises NetworkNotFound, PortNotFound."""
-        self.sql.get_port(tenant_id, network_id, port_id)
+        self.sql.ports.get_on_network(tenant_id, network_id, port_id)
         row = self.db.run(lambda s: s.get(PortStatisticsRow, port_id), write=False)
         if row is None:
             return PortCounters(port_id=port_id)

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``core_plugin = openvswitch``: the SQL model, plus a segment for every network.
+"""``core_plugin = openvswitch``: the SQL model with the Open vSwitch mechanism.
 
-The plugin holds a ``SqlPlugin`` (networks, ports, attachments) and a
-``SegmentAllocator`` (which VLAN id or tunnel key each network gets) and adds nothing
-but the wiring: a network and its segment are created in one transaction, and the
-segment's id is freed by the cascade in the network delete's transaction. v1 has no
-provider attributes, so every network gets the configured tenant network type.
+The plugin is the ``SqlPlugin`` (its services are the one write path) given an
+``OpenVSwitchMechanism`` (which VLAN id or tunnel key each network gets, in the
+network's create transaction; the segment's id is freed by the cascade in the
+network delete's transaction), plus what its agents read and report over the agent
+API. v1 has no provider attributes, so every v1 network gets the configured tenant
+network type.
 
 Agents learn the segments through ``get_network_segment(s)``, over the agent API; they
 never read the store. The plugin talks to no agent itself: the store is the desired
@@ -32,8 +33,7 @@ from quantum.core.agents import (
 )
 from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
-from quantum.core.networks import Network, NetworkSegment
-from quantum.core.ports import Port
+from quantum.core.networks import NetworkSegment
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.db import revision
@@ -42,7 +42,8 @@ from quantum.db.session import REVISION_POLL
 from quantum.plugins.extras.port_stats import PortStatsStore
 from quantum.plugins.extras.profiles import limits_of_ports
 from quantum.plugins.openvswitch import config, hosts
-from quantum.plugins.openvswitch.segments import SegmentAllocator, SegmentConfig
+from quantum.plugins.openvswitch.mechanism import OpenVSwitchMechanism
+from quantum.plugins.openvswitch.segments import SegmentConfig
 from quantum.plugins.sql import SqlPlugin
 
 
@@ -53,9 +54,6 @@ def _utcnow() -> datetime:
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-PORTSTATS = "portstats"
 
 
 def _mac_locations(
@@ -80,11 +78,10 @@ def _mac_locations(
     return tuple(found)
 
 
-class OpenVSwitchPlugin:
-    supported_extension_aliases: Sequence[str]
-    """The SQL model's extensions, port statistics (the agents report them) and
-    v2.0's provider networks (segments)."""
-    vif_type = "ovs"
+class OpenVSwitchPlugin(SqlPlugin):
+    """The SQL model with the Open vSwitch mechanism, and its agents' state."""
+
+    vif_type = OpenVSwitchMechanism.vif_type
     """What its agents plug: Open vSwitch ports (``binding:vif_type``)."""
 
     def __init__(
@@ -92,56 +89,13 @@ class OpenVSwitchPlugin:
     ) -> None:
         """``segments`` overrides the ini file (tests, embedding)."""
         # NOTE: read the ini before connecting, so a bad file fails without a pool.
-        self.segments = SegmentAllocator(
+        self.mechanism = OpenVSwitchMechanism(
             segments if segments is not None else config.load(settings)
         )
-        self.sql = SqlPlugin(settings, segments=self.segments)
-        self.networks = self.sql.networks
-        """Networks get segments, provider ones too."""
-        self.subnets = self.sql.subnets
-        self.ports = self.sql.ports
-        self.quotas = self.sql.quotas
-        self.tags = self.sql.tags
+        super().__init__(settings, mechanism=self.mechanism)
         self.down_time = settings.agent_down_time
         self.physnet_mtu = settings.global_physnet_mtu
-        # NOTE: the extensions' stores are the SQL model's; held, not inherited.
-        self.profiles = self.sql.profiles
-        self.credentials = self.sql.credentials
-        self.instances = self.sql.instances
-        self.port_stats = PortStatsStore(self.sql)
-        self.supported_extension_aliases = (
-            *self.sql.supported_extension_aliases,
-            PORTSTATS,
-            "provider",
-        )
-
-    # -- networks ---------------------------------------------------------------------
-
-    def list_networks(
-        self, tenant_id: str, *, with_ports: bool = False
-    ) -> Sequence[Network]:
-        return self.sql.list_networks(tenant_id, with_ports=with_ports)
-
-    def get_network(
-        self, tenant_id: str, network_id: str, *, with_ports: bool = False
-    ) -> Network:
-        return self.sql.get_network(tenant_id, network_id, with_ports=with_ports)
-
-    def create_network(self, tenant_id: str, name: str | None) -> Network:
-        """Raises NoNetworkAvailable (and creates nothing) when the tenant network
-        type has no free id."""
-        return self.sql.create_network(tenant_id, name, precommit=self._add_segment)
-
-    def _add_segment(self, s: Session, network: Network) -> None:
-        self.segments.allocate(s, network.id)
-
-    def update_network(
-        self, tenant_id: str, network_id: str, name: str | None
-    ) -> Network:
-        return self.sql.update_network(tenant_id, network_id, name)
-
-    def delete_network(self, tenant_id: str, network_id: str) -> None:
-        self.sql.delete_network(tenant_id, network_id)
+        self.port_stats = PortStatsStore(self)
 
     # -- segments (for the agent API; agents are trusted, so no tenant) --------------
 
@@ -150,29 +104,29 @@ class OpenVSwitchPlugin:
         while another plugin served the store (it has no segment)."""
 
         def work(s: Session) -> NetworkSegment:
-            segment = self.segments.get(s, network_id)
+            segment = self.mechanism.allocator.get(s, network_id)
             if segment is None:
                 raise exc.NetworkNotFound(network_id=network_id)
             return segment
 
-        return self.sql.db.run(work, write=False)
+        return self.db.run(work, write=False)
 
     def get_network_segments(
         self, network_ids: Collection[str] | None = None
     ) -> Mapping[str, NetworkSegment]:
         """Network id -> segment, for the given networks (all when None), in one read;
         networks without a segment are left out."""
-        return self.sql.db.run(
-            lambda s: self.segments.get_many(s, network_ids), write=False
+        return self.db.run(
+            lambda s: self.mechanism.segments(s, network_ids), write=False
         )
 
     # -- the agent API (plugins.interface.AgentStateSource) ------------------------
 
     def current_revision(self) -> int:
-        return self.sql.db.run(revision.current, write=False)
+        return self.db.run(revision.current, write=False)
 
     def wait_for_revision(self, since: int, timeout: float) -> int:
-        return self.sql.db.wait_for_revision(since, timeout)
+        return self.db.wait_for_revision(since, timeout)
 
     def report_host(self, host: AgentHost) -> int:
         def work(s: Session) -> int:
@@ -180,7 +134,7 @@ class OpenVSwitchPlugin:
                 revision.bump(s)
             return revision.current(s)
 
-        return self.sql.db.run(work, write=True, bump_revision=False)
+        return self.db.run(work, write=True, bump_revision=False)
 
     def host_state(self, host: str, iface_ids: Collection[str]) -> HostState:
         wanted = sorted(set(iface_ids))
@@ -205,7 +159,7 @@ class OpenVSwitchPlugin:
                     if row.attachment is not None or iface not in found:
                         found[iface] = row
             rows = [found[i] for i in sorted(found)]
-            segments = self.segments.get_many(s, {r.network_id for r in rows})
+            segments = self.mechanism.segments(s, {r.network_id for r in rows})
             limits = limits_of_ports(s, [r.id for r in rows])
             return HostState(
                 host=host,
@@ -226,12 +180,12 @@ class OpenVSwitchPlugin:
                 macs=_mac_locations(s, host, {r.network_id for r in rows}),
             )
 
-        state = self.sql.db.run(work, write=False)
+        state = self.db.run(work, write=False)
         unbound = [b.port.id for b in state.ports if not b.port.binding_host_id]
         if not unbound:
             return state
         self._bind(host, unbound)
-        return self.sql.db.run(work, write=False)
+        return self.db.run(work, write=False)
 
     def _bind(self, host: str, port_ids: Sequence[str]) -> None:
         """Bind to ``host`` those of the ports that are bound to no host yet."""
@@ -251,7 +205,7 @@ class OpenVSwitchPlugin:
                 )
 
         # NOTE: bumps the revision: a host that lost the race is told at once.
-        self.sql.db.run(work, write=True)
+        self.db.run(work, write=True)
 
     # -- agents (plugins.interface.AgentAdmin, /v2.0/agents) -------------------------
 
@@ -260,54 +214,16 @@ class OpenVSwitchPlugin:
 
     def list_agents(self, query: ListQuery) -> Sequence[Agent]:
         since = self._alive_since()
-        return self.sql.db.run(
-            lambda s: hosts.list_agents(s, query, since), write=False
-        )
+        return self.db.run(lambda s: hosts.list_agents(s, query, since), write=False)
 
     def get_agent(self, agent_id: str) -> Agent:
         since = self._alive_since()
-        return self.sql.db.run(
-            lambda s: hosts.get_agent(s, agent_id, since), write=False
-        )
+        return self.db.run(lambda s: hosts.get_agent(s, agent_id, since), write=False)
 
     def delete_agent(self, agent_id: str) -> None:
-        self.sql.db.run(lambda s: hosts.delete_agent(s, agent_id), write=True)
+        self.db.run(lambda s: hosts.delete_agent(s, agent_id), write=True)
 
-    # -- ports and attachments --------------------------------------------------------
-
-    def list_ports(self, tenant_id: str, network_id: str) -> Sequence[Port]:
-        return self.sql.list_ports(tenant_id, network_id)
-
-    def get_port(self, tenant_id: str, network_id: str, port_id: str) -> Port:
-        return self.sql.get_port(tenant_id, network_id, port_id)
-
-    def create_port(
-        self, tenant_id: str, network_id: str, *, admin_state_up: bool
-    ) -> Port:
-        return self.sql.create_port(
-            tenant_id, network_id, admin_state_up=admin_state_up
-        )
-
-    def update_port(
-        self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
-    ) -> Port:
-        return self.sql.update_port(
-            tenant_id, network_id, port_id, admin_state_up=admin_state_up
-        )
-
-    def delete_port(self, tenant_id: str, network_id: str, port_id: str) -> None:
-        self.sql.delete_port(tenant_id, network_id, port_id)
-
-    def set_port_status(
-        self,
-        port_id: str,
-        status: OpStatus,
-        *,
-        host: str | None = None,
-        reason: str = "",
-    ) -> None:
-        """Record the op-status an agent observed."""
-        self.sql.set_port_status(port_id, status, host=host, reason=reason)
+    # -- agents' reports -------------------------------------------------------------
 
     def record_port_counters(self, host: str, counters: Sequence[PortCounters]) -> None:
         """Record the interface counters an agent read on ``host``."""
@@ -330,7 +246,7 @@ class OpenVSwitchPlugin:
                     found[port_id] = OpStatus(status) if up else OpStatus.DOWN
             return found
 
-        db = self.sql.db
+        db = self.db
         deadline = time.monotonic() + timeout
         while True:
             # NOTE: the generation first: a report committed after it ends the wait.
@@ -341,26 +257,3 @@ class OpenVSwitchPlugin:
             if done or left <= 0:
                 return found
             db.commits.wait(generation, min(REVISION_POLL, left))
-
-    def create_ports(
-        self, tenant_id: str, network_ids: Sequence[str], *, admin_state_up: bool
-    ) -> Sequence[Port]:
-        return self.sql.create_ports(
-            tenant_id, network_ids, admin_state_up=admin_state_up
-        )
-
-    def plug_attachment(
-        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
-    ) -> None:
-        self.sql.plug_attachment(tenant_id, network_id, port_id, attachment_id)
-
-    def unplug_attachment(self, tenant_id: str, network_id: str, port_id: str) -> None:
-        self.sql.unplug_attachment(tenant_id, network_id, port_id)
-
-    # -- service ----------------------------------------------------------------------
-
-    def check_health(self) -> None:
-        self.sql.check_health()
-
-    def close(self) -> None:
-        self.sql.close()

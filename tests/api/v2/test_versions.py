@@ -113,13 +113,26 @@ def test_extensions_listing(sqlite_v2: V2) -> None:
     assert sqlite_v2.get("/extensions/provider").status_int == 404
 
 
-def test_the_fake_plugin_does_not_serve_v2(tmp_path: Path) -> None:
-    app = load_app(load_settings(write_config(tmp_path, core_plugin="fake")))
+def test_the_fake_plugin_serves_v2_from_its_memory(tmp_path: Path) -> None:
+    """The fake is the SQL model in memory: the same services behind both doors,
+    and nothing outlives its process's plugin (another configuration starts empty)."""
     from quantum.testing.client import Client
 
-    response = Client(app).get("/v2.0/networks")
-    assert response.status_int == 404
-    assert "fake" in response.json["NeutronError"]["message"]
+    app = Client(load_app(load_settings(write_config(tmp_path, core_plugin="fake"))))
+    made = app.post(
+        "/v1.1/tenants/acme/networks.json", {"network": {"name": "from-v1"}}
+    )
+    listed = app.request(
+        "GET", "/v2.0/networks", headers={"X-Project-Id": "acme", "X-Roles": "member"}
+    )
+    other = write_config(tmp_path / "other", core_plugin="fake")
+    fresh = Client(load_app(load_settings(other))).request(
+        "GET", "/v2.0/networks", headers={"X-Project-Id": "acme", "X-Roles": "member"}
+    )
+
+    assert made.status_int == 202, made.body
+    assert [n["name"] for n in listed.json["networks"]] == ["from-v1"]
+    assert fresh.json == {"networks": []}
 
 
 def test_the_app_loads_twice_in_one_process(tmp_path: Path) -> None:

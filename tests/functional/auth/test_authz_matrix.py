@@ -96,7 +96,7 @@ def test_the_matrix_covers_every_v1_route() -> None:
 def _snapshot(plugin: CorePlugin, tenants: list[str]) -> Any:
     state = []
     for tenant in tenants:
-        nets = plugin.list_networks(tenant, with_ports=True)
+        nets = plugin.networks.list_owned(tenant, with_ports=True)
         for net in sorted(nets, key=lambda n: n.id):
             ports = sorted(
                 (p.id, p.admin_state_up, p.attachment) for p in net.ports or ()
@@ -127,11 +127,11 @@ def test_route_by_caller(
     plugin = keystone_api.service.plugin
     owner = keystone.project("demo")
     n = next(_counter)
-    net = plugin.create_network(owner, f"net-{n}")
-    empty = plugin.create_network(owner, f"empty-{n}")
-    idle = plugin.create_port(owner, net.id, admin_state_up=True)
-    plugged = plugin.create_port(owner, net.id, admin_state_up=True)
-    plugin.plug_attachment(owner, net.id, plugged.id, f"vif-old-{n}")
+    net = plugin.networks.create_owned(owner, f"net-{n}")
+    empty = plugin.networks.create_owned(owner, f"empty-{n}")
+    idle = plugin.ports.create_on_network(owner, net.id, admin_state_up=True)
+    plugged = plugin.ports.create_on_network(owner, net.id, admin_state_up=True)
+    plugin.ports.plug(owner, net.id, plugged.id, f"vif-old-{n}")
     ids = {"net": net.id, "empty": empty.id, "idle": idle.id, "plugged": plugged.id}
     path = route.path.format(**ids)
     body = None
@@ -199,11 +199,11 @@ def test_own_url_with_another_tenants_ids_finds_nothing(
     plugin = keystone_api.service.plugin
     owner, intruder = keystone.project("demo"), keystone.project("alt")
     n = next(_counter)
-    net = plugin.create_network(owner, f"net-{n}")
-    empty = plugin.create_network(owner, f"empty-{n}")
-    idle = plugin.create_port(owner, net.id, admin_state_up=True)
-    plugged = plugin.create_port(owner, net.id, admin_state_up=True)
-    plugin.plug_attachment(owner, net.id, plugged.id, f"vif-old-{n}")
+    net = plugin.networks.create_owned(owner, f"net-{n}")
+    empty = plugin.networks.create_owned(owner, f"empty-{n}")
+    idle = plugin.ports.create_on_network(owner, net.id, admin_state_up=True)
+    plugged = plugin.ports.create_on_network(owner, net.id, admin_state_up=True)
+    plugin.ports.plug(owner, net.id, plugged.id, f"vif-old-{n}")
     ids = {"net": net.id, "empty": empty.id, "idle": idle.id, "plugged": plugged.id}
     before = _snapshot(plugin, [owner, intruder])
     body = None

@@ -20,7 +20,7 @@ def _networks(api: KeystoneApi, tenant: str, token: str | None) -> tuple[int, ob
 
 def _refused(response_status: int, api: KeystoneApi, tenant: str) -> None:
     assert response_status == 401
-    assert api.service.plugin.list_networks(tenant) == []
+    assert api.service.plugin.networks.list_owned(tenant) == []
 
 
 def test_a_valid_token_acts_for_its_project(
@@ -39,7 +39,8 @@ def test_a_valid_token_acts_for_its_project(
         200,
         {"networks": [{"id": net_id}]},
     )
-    assert [n.id for n in keystone_api.service.plugin.list_networks(demo)] == [net_id]
+    networks = keystone_api.service.plugin.networks
+    assert [n.id for n in networks.list_owned(demo)] == [net_id]
 
 
 def test_a_missing_token_gets_401_and_changes_nothing(

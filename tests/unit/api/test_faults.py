@@ -227,11 +227,16 @@ def test_every_family_has_a_fault_in_every_dialect(
     assert registry.resolve(family, registry.Dialect.V2_0)[0] is family
 
 
-class _Refusing:
-    """A v1 plugin whose network create is refused with a v2-era error."""
-
-    def create_network(self, tenant_id: str, name: str | None) -> Any:
+class _RefusingNetworks:
+    def create_owned(self, tenant_id: str, name: str | None) -> Any:
         raise exc.OverQuota(resources="network")
+
+
+class _Refusing:
+    """A plugin whose v1 network create is refused with a v2-era error."""
+
+    networks = _RefusingNetworks()
+    ports = None
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def _wrong_calls(namespace: Any, source: str) -> list[str]:
 
 
 def test_the_scan_sees_a_wrong_field_in_code_mypy_skips() -> None:
-    namespace = importlib.import_module("quantum.plugins.sql")
+    namespace = importlib.import_module("quantum.plugins.core.networks")
     source = (
         "def f(found):\n"
         "    if found is None:\n"

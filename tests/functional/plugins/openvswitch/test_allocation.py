@@ -17,6 +17,7 @@ from quantum.core.settings import Settings
 from quantum.plugins.interface import CorePlugin
 from quantum.plugins.openvswitch.plugin import OpenVSwitchPlugin
 from quantum.plugins.openvswitch.segments import IdRange, SegmentConfig
+from quantum.plugins.sql import SqlPlugin
 from tests.functional.db.test_store import race
 
 TENANT = "tenant-a"
@@ -248,7 +249,9 @@ def test_a_network_without_a_segment_is_not_found(
     vlan_plugin: OpenVSwitchPlugin,
 ) -> None:
     # A network made while the plain SQL plugin served the store has no segment.
-    plain = vlan_plugin.sql.create_network(TENANT, "plain")
+    sql = SqlPlugin(Settings(sql_connection=vlan_plugin.db.url))
+    plain = sql.create_network(TENANT, "plain")
+    sql.close()
     for missing in (plain.id, "no-such-network", "a\x00b"):
         with pytest.raises(exc.NetworkNotFound):
             vlan_plugin.get_network_segment(missing)
@@ -260,7 +263,7 @@ def test_segments_are_freed_by_the_store_itself(
 ) -> None:
     net = vlan_plugin.create_network(TENANT, "n")
     vlan_plugin.delete_network(TENANT, net.id)
-    counts = vlan_plugin.sql.db.run(
+    counts = vlan_plugin.db.run(
         lambda s: [
             s.execute(text(f"SELECT count(*) FROM {t}")).scalar()  # noqa: S608
             for t in ("network_segments", "vlan_allocations")
