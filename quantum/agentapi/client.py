@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The agent side of the agent API: one keep-alive HTTP connection to the server.
 
-Plain ``http.client``; one ``AgentClient`` per agent thread (a connection is not
+``AgentClient`` is what every kind shares (the wire, the change feed); a kind's calls
+are a subclass in its module (``quantum.agentapi.ovs.client.OvsClient``).
+Plain ``http.client``; one client per agent thread (a connection is not
 shared between threads). Every call either returns a message or raises
 ``AgentApiError``; a broken connection is reopened once on the next call, and a
 request that failed on the wire is never silently retried (the caller's loop does
@@ -17,9 +19,9 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from quantum.agentapi import messages as msg
-from quantum.core.agents import PortCounters
 
 PREFIX = "/agent/v1"
+SECRET_HEADER = msg.SECRET_HEADER
 
 
 class AgentApiError(Exception):
@@ -34,10 +36,14 @@ class AgentApiError(Exception):
 
 
 class AgentClient:
-    """Calls the agent API of ``url`` (e.g. ``http://controller:9696``) for ``host``.
+    """Calls the agent API of ``url`` (e.g. ``http://controller:9696``) for ``host``,
+    as an agent of ``KIND`` (the routes under ``/agent/v1/{KIND}``).
 
     ``timeout`` bounds connecting and every read; a long-poll adds its wait to it.
     """
+
+    KIND = ""
+    """The kind's name in the agent API's table (``quantum.agentapi.kinds``)."""
 
     def __init__(
         self, url: str, *, host: str, secret: str, timeout: float = 10.0
@@ -47,7 +53,8 @@ class AgentClient:
             raise ValueError(f"{url!r} is not an http(s) URL")
         self.scheme = parts.scheme
         self.netloc = parts.netloc
-        self.base = parts.path.rstrip("/") + PREFIX
+        self.root = parts.path.rstrip("/") + PREFIX
+        self.base = f"{self.root}/{self.KIND}" if self.KIND else self.root
         self.host = host
         self.secret = secret
         self.timeout = timeout
@@ -55,19 +62,9 @@ class AgentClient:
 
     # -- calls ----------------------------------------------------------------------
 
-    def register(self, report: msg.HostReport) -> int:
-        """Register (or heartbeat) this host; returns the current revision."""
-        body = self._call("POST", self._host_path(""), report.to_json())
-        return msg.Revision.from_json(body).revision
-
-    def desired_state(self, iface_ids: Iterable[str]) -> msg.HostState:
-        """The desired state of this host, for the interface ids it sees."""
-        request = msg.StateRequest(iface_ids=tuple(iface_ids))
-        body = self._call("POST", self._host_path("/state"), request.to_json())
-        return msg.HostState.from_json(body)
-
     def changes(self, since: int, wait: float = 0.0) -> int:
-        """The revision once it is greater than ``since``, or after ``wait`` s."""
+        """The revision once it is greater than ``since``, or after ``wait`` s: of
+        what the kind follows (its topics), or of everything for a bare client."""
         path = f"{self.base}/changes?since={since}&wait={wait:g}"
         body = self._call("GET", path, None, extra_timeout=wait)
         return msg.Revision.from_json(body).revision
@@ -80,19 +77,11 @@ class AgentClient:
         query = urlencode(
             [("id", p) for p in port_ids] + [("until", until), ("wait", f"{wait:g}")]
         )
-        body = self._call("GET", f"{self.base}/ports?{query}", None, extra_timeout=wait)
+        body = self._call("GET", f"{self.root}/ports?{query}", None, extra_timeout=wait)
         try:
             return {str(p["port_id"]): str(p["status"]) for p in body["ports"]}
         except (KeyError, TypeError) as error:
             raise AgentApiError(f"GET ports: unexpected answer {body!r}") from error
-
-    def report_status(self, ports: Iterable[msg.PortStatus]) -> None:
-        report = msg.StatusReport(ports=tuple(ports))
-        self._call("POST", self._host_path("/status"), report.to_json())
-
-    def report_counters(self, ports: Iterable[PortCounters]) -> None:
-        report = msg.CountersReport(ports=tuple(ports))
-        self._call("POST", self._host_path("/counters"), report.to_json())
 
     def close(self) -> None:
         if self._conn is not None:
@@ -116,6 +105,11 @@ class AgentClient:
         if self._conn.sock is not None:
             self._conn.sock.settimeout(timeout)
         return self._conn
+
+    def call(self, method: str, suffix: str, payload: msg.Json | None) -> Any:
+        """``method`` on this host's route ``suffix`` ("" registers); the JSON
+        answer, ``None`` for 204."""
+        return self._call(method, self._host_path(suffix), payload)
 
     def _call(
         self,

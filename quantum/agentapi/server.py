@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """The agent API: the WSGI app mounted at ``/agent/v1``, and its shared-secret filter.
 
-Routes (bodies are ``quantum.agentapi.messages``, JSON only):
+Routes, by agent kind from the table ``quantum.agentapi.kinds.KINDS`` (JSON only):
 
-* ``POST /hosts/{host}``: ``HostReport`` -> ``Revision``. Registration and heartbeat.
-* ``POST /hosts/{host}/state``: ``StateRequest`` -> ``HostState``.
-* ``GET /changes?since=N&wait=S``: -> ``Revision``, at once when the revision is
-  greater than N, else after it grows or S seconds (cut to ``agent_max_wait``).
-* ``POST /hosts/{host}/status``: ``StatusReport`` -> 204.
+* ``POST /{kind}/hosts/{host}[/{action}]``: the kind's host routes (its module
+  ``quantum.agentapi.{kind}.routes`` documents them; its bodies are
+  ``quantum.agentapi.{kind}.messages``). The first release's ``/hosts/...``
+  (no kind) are the OVS agent's.
+* ``GET /changes?since=N&wait=S`` (and ``/{kind}/changes``): -> ``Revision``, at
+  once when the revision is greater than N, else after it grows or S seconds (cut
+  to ``agent_max_wait``).
 * ``GET /ports?id=P&id=Q&until=UP&wait=S``: -> ``{"ports": [{"port_id", "status"}]}``
   (the ports that exist), at once when every one is ``until`` (UP or DOWN) or one is
   gone, else when that happens or after S seconds (cut to ``agent_max_wait``). The
@@ -26,19 +28,20 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from webob import Request, Response
 
 from quantum.agentapi import messages as msg
+from quantum.agentapi.kind import Handler, Kind
+from quantum.agentapi.kinds import KINDS, LEGACY
 from quantum.api.faults import Dialect, payload
 from quantum.core import exceptions as exc
-from quantum.core.agents import AgentHost, HostState
-from quantum.core.status import OpStatus, ReportedStatus
+from quantum.core.agents import HOST_MAX
+from quantum.core.status import OpStatus
 from quantum.core.text import first_unstorable, storable
-from quantum.db.models import HOST_MAX
 from quantum.plugins.interface import AgentStateSource
 
 LOG = logging.getLogger(__name__)
@@ -46,6 +49,8 @@ LOG = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 SECRET_HEADER = msg.SECRET_HEADER
+
+__all__ = ["SECRET_HEADER", "AgentApi", "AgentSecretFilter"]
 MAX_WAITED_PORTS = 100
 """Ports one ``GET /ports`` long-poll may wait for (one instance's NICs)."""
 
@@ -101,38 +106,6 @@ class AgentSecretFilter:
         return self.app(environ, start_response)
 
 
-def host_state_message(state: HostState) -> msg.HostState:
-    ports = tuple(
-        msg.PortState(
-            port_id=b.port.id,
-            iface_id=b.port.attachment or b.port.id,
-            network_id=b.port.network_id,
-            admin_state_up=b.port.admin_state_up,
-            segment=b.segment,
-            qos=b.qos,
-            mtu=b.mtu,
-            binding_host=b.port.binding_host_id,
-        )
-        for b in state.ports
-    )
-    endpoints = tuple(
-        msg.Endpoint(host=h.host, ip=h.tunnel_ip, tunnel_types=h.tunnel_types)
-        for h in state.peers
-        if h.tunnel_ip is not None
-    )
-    macs = tuple(
-        msg.MacLocation(network_id=m.network_id, mac_address=m.mac_address, host=m.host)
-        for m in state.macs
-    )
-    return msg.HostState(
-        host=state.host,
-        revision=state.revision,
-        ports=ports,
-        endpoints=endpoints,
-        macs=macs,
-    )
-
-
 class AgentApi:
     """The routes of ``/agent/v1`` over a plugin that can serve them.
 
@@ -149,6 +122,7 @@ class AgentApi:
         self.source = source
         self.max_wait = max_wait
         self.max_body = max_body
+        self._bound: dict[str, Mapping[str, Handler]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -163,32 +137,38 @@ class AgentApi:
             return _error(404, "The core plugin does not serve the agent API.")
         source = self.source
         parts = [unquote(p) for p in request.path_info.strip("/").split("/")]
-        if parts in (["changes"], ["ports"]):
+        kind = LEGACY
+        if parts and parts[0] in KINDS:
+            kind = KINDS[parts[0]]
+            parts = parts[1:]
+        if parts == ["ports"] and kind is LEGACY:
             if request.method != "GET":
                 return _error(405, "Use GET.")
-            if parts == ["ports"]:
-                return self._ports(source, request)
+            return self._ports(source, request)
+        if parts == ["changes"]:
+            if request.method != "GET":
+                return _error(405, "Use GET.")
             return self._changes(source, request)
         if len(parts) in (2, 3) and parts[0] == "hosts":
             host = parts[1]
             action = parts[2] if len(parts) == 3 else ""
-            if action not in ("", "state", "status", "counters"):
+            handler = self._routes(kind).get(action)
+            if handler is None:
                 return _error(404, "No such resource.")
             if request.method != "POST":
                 return _error(405, "Use POST.")
             if not 0 < len(host) <= HOST_MAX or not storable(host):
                 return _error(400, f"A host name has 1 to {HOST_MAX} characters.")
-            body = self._body(request)
-            if action == "state":
-                return self._state(source, host, body)
-            if action == "status":
-                return self._status(source, host, body)
-            if action == "counters":
-                report = msg.CountersReport.from_json(body)
-                source.record_port_counters(host, report.ports)
-                return Response(status=204)
-            return self._register(source, host, body)
+            answer = handler(host, self._body(request))
+            return Response(status=204) if answer is None else _ok(answer)
         return _error(404, "No such resource.")
+
+    def _routes(self, kind: Kind) -> Mapping[str, Handler]:
+        routes = self._bound.get(kind.name)
+        if routes is None:
+            routes = kind.routes(self.source) or {}
+            self._bound[kind.name] = routes
+        return routes
 
     def _body(self, request: Request) -> Any:
         if (request.content_length or 0) > self.max_body:
@@ -206,39 +186,6 @@ class AgentApi:
         if bad is not None:
             raise msg.MessageError(f"the body contains {bad}")
         return body
-
-    @staticmethod
-    def _register(source: AgentStateSource, host: str, body: Any) -> Response:
-        report = msg.HostReport.from_json(body)
-        rev = source.report_host(
-            AgentHost(
-                host=host,
-                tunnel_ip=report.tunnel_ip,
-                tunnel_types=report.tunnel_types,
-                agent_version=report.agent_version,
-            )
-        )
-        return _ok(msg.Revision(revision=rev).to_json())
-
-    @staticmethod
-    def _state(source: AgentStateSource, host: str, body: Any) -> Response:
-        wanted = msg.StateRequest.from_json(body)
-        state = source.host_state(host, wanted.iface_ids)
-        return _ok(host_state_message(state).to_json())
-
-    @staticmethod
-    def _status(source: AgentStateSource, host: str, body: Any) -> Response:
-        report = msg.StatusReport.from_json(body)
-        for port in report.ports:
-            if port.status is ReportedStatus.DOWN:
-                LOG.info("port %s on %s is DOWN: %s", port.port_id, host, port.reason)
-            source.set_port_status(
-                port.port_id,
-                port.status.op_status,
-                host=host,
-                reason=port.reason,
-            )
-        return Response(status=204)
 
     def _ports(self, source: AgentStateSource, request: Request) -> Response:
         ids = request.GET.getall("id")

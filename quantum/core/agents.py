@@ -31,6 +31,9 @@ class AgentHost:
 
 OVS_AGENT_TYPE = "Open vSwitch agent"
 
+HOST_MAX = 255
+"""Longest host name an agent may register."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Agent:

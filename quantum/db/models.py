@@ -28,6 +28,7 @@ from sqlalchemy.orm import (
     mapped_column,
 )
 
+from quantum.core.agents import HOST_MAX
 from quantum.core.networks import Network, NetworkSegment, NetworkType
 from quantum.core.ports import ADMIN_DOWN_REASON, Port
 from quantum.core.status import OpStatus
@@ -331,10 +332,6 @@ class StoreRevisionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(BigInteger)
-
-
-HOST_MAX = 255
-"""Longest host name an agent may register."""
 
 
 class AgentHostRow(Base):

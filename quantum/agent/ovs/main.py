@@ -168,10 +168,11 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
     # NOTE: the ovs library probes for eventlet (installed for the server), whose
     # import warns about its maintenance mode; the agent does not use eventlet.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    from quantum.agent.loop import follow_changes
     from quantum.agent.ovs import openflow
     from quantum.agent.ovs.ovsdb import Ovsdb
-    from quantum.agent.ovs.reconcile import Agent, AgentConfig, follow_changes
-    from quantum.agentapi.client import AgentClient
+    from quantum.agent.ovs.reconcile import Agent, AgentConfig
+    from quantum.agentapi.ovs.client import OvsClient
 
     stop = threading.Event()
 
@@ -200,8 +201,8 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
         options.ovsdb_connection, timeout=options.ovsdb_timeout, on_change=changed
     )
 
-    def client() -> AgentClient:
-        return AgentClient(
+    def client() -> OvsClient:
+        return OvsClient(
             options.server_url, host=options.host, secret=options.agent_secret
         )
 

@@ -1,24 +1,22 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The OVS agent's loop: desired (agent API), actual (OVSDB, OpenFlow), plan, apply,
-report.
+"""The OVS agent's kind of the agent skeleton (``quantum.agent.loop``): observe
+(OVSDB, OpenFlow), desired (agent API), plan, apply, report.
 
 Events only wake the loop: the server's change feed (a long-poll thread), OVSDB
-changes to interfaces (the IDL thread), or the periodic full resync. Every round
-observes and plans from scratch, so a lost event costs at most one resync interval;
-any error makes the next round a full resync (flows with foreign cookies swept, every
-status reported again).
+changes to interfaces (the IDL thread), a bridge (re)connecting to the controller, or
+the periodic full resync. A full round sweeps flows with foreign cookies and reports
+every status again.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from typing import Protocol
 
+from quantum.agent.loop import AgentLoop, Timing
 from quantum.agent.ovs import tables
 from quantum.agent.ovs.flows import FlowDiff, InstalledFlow
 from quantum.agent.ovs.model import (
@@ -33,18 +31,11 @@ from quantum.agent.ovs.model import (
 )
 from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
 from quantum.agent.ovs.plan import Plan, PortStatus, plan, recover_local_vlans
-from quantum.agentapi import messages as msg
+from quantum.agentapi.ovs import messages as msg
 from quantum.core.agents import PortCounters
 from quantum.core.networks import NetworkType
 
 LOG = logging.getLogger(__name__)
-
-#: How often an idle loop checks which bridges are connected to the controller.
-BRIDGE_POLL_INTERVAL = 0.2
-#: After a failed round (the server or OVSDB away) the next one waits this long,
-#: doubling with every failure up to ``RETRY_MAX``, unless an event wakes the loop.
-RETRY_MIN = 0.5
-RETRY_MAX = 4.0
 
 
 class Switch(Protocol):
@@ -111,15 +102,21 @@ class AgentConfig:
 
 @dataclass(slots=True)
 class _Memory:
-    """What the loop keeps between rounds."""
+    """What the OVS kind keeps between rounds."""
 
     local_vlans: Mapping[str, int] | None = None
     reported: dict[str, PortStatus] = field(default_factory=dict)
-    registered_at: float | None = None
-    full: bool = True
-    last_full: float = 0.0
-    failures: int = 0
-    retry_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """The host as a round found it: OVSDB, and the bridges connected to the
+    controller with their flows and br-int's meters."""
+
+    switch: Observed
+    managed: tuple[str, ...]
+    flows: Mapping[str, frozenset[InstalledFlow]]
+    meters: Mapping[int, tuple[int, int]]
 
 
 def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredState:
@@ -159,8 +156,8 @@ def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredSta
     )
 
 
-class Agent:
-    """Runs rounds of the loop; ``wake()`` asks for one soon."""
+class OvsKind:
+    """The OVS agent's part of the loop (``quantum.agent.loop.Kind``)."""
 
     def __init__(
         self,
@@ -174,71 +171,8 @@ class Agent:
         self.switch = switch
         self.flows = flows
         self.memory = _Memory()
-        self._wake = threading.Event()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def resync(self) -> None:
-        """Make the next round a full resync, and wake the loop."""
-        self.memory.full = True
-        self._wake.set()
-
-    def run(self, stop: threading.Event) -> None:
-        """Rounds until ``stop`` is set; waits for a wake-up between rounds."""
-        while not stop.is_set():
-            self.round()
-            self.idle(stop)
-
-    def idle(self, stop: threading.Event) -> None:
-        """Wait for a wake-up, a heartbeat or resync falling due, or a bridge
-        (re)connecting to the controller (after an OVS restart its flows are gone).
-        After a failed round, nothing falls due before its retry time.
-        """
-        seen = self.flows.bridges()
-        while not stop.is_set():
-            due = min(
-                self.memory.last_full + self.config.resync_interval,
-                (self.memory.registered_at or 0) + self.config.heartbeat_interval,
-            )
-            due = max(due, self.memory.retry_at)
-            left = due - time.monotonic()
-            if left <= 0 or self._wake.wait(min(left, BRIDGE_POLL_INTERVAL)):
-                return
-            if self.flows.bridges() != seen:
-                return
-
-    def round(self) -> Plan | None:
-        """One pass; any error makes the next one a full resync."""
-        full = self.memory.full
-        now = time.monotonic()
-        if now - self.memory.last_full >= self.config.resync_interval:
-            full = True
-        self._wake.clear()
-        try:
-            beat = self._heartbeat(now)
-            result = self._reconcile(full, counters=beat)
-        except Exception:
-            memory = self.memory
-            memory.failures += 1
-            delay = min(RETRY_MAX, RETRY_MIN * 2 ** (memory.failures - 1))
-            memory.retry_at = time.monotonic() + delay
-            memory.full = True
-            LOG.exception("reconcile failed; full resync in %.1f s or sooner", delay)
-            return None
-        self.memory.failures = 0
-        self.memory.retry_at = 0.0
-        if full:
-            self.memory.full = False
-            self.memory.last_full = now
-            LOG.info("full resync done in %.3f s", time.monotonic() - now)
-        return result
-
-    def _heartbeat(self, now: float) -> bool:
-        """Register (the heartbeat) when due; whether it was."""
-        last = self.memory.registered_at
-        if last is not None and now - last < self.config.heartbeat_interval:
-            return False
+    def heartbeat(self) -> None:
         types = frozenset(NetworkType(t.value) for t in self.config.tunnel_types)
         ip = self.config.local_ip
         self.server.register(
@@ -248,47 +182,105 @@ class Agent:
                 agent_version="quantum-openvswitch-agent",
             )
         )
-        self.memory.registered_at = now
-        return True
 
-    def _reconcile(self, full: bool, *, counters: bool = False) -> Plan:
-        """One observe-plan-apply-report pass; ``counters``: also report the
-        interface counters of the host's ports (with every heartbeat)."""
+    def local_token(self) -> frozenset[str]:
+        """The bridges connected to the controller: after an OVS restart one
+        reconnects with no flows, and nothing else tells the loop."""
+        return self.flows.bridges()
+
+    def observe(self) -> Observation:
         bridges = self.config.bridges
         observed = self.switch.observe(bridges)
-        iface_ids = sorted({i.iface_id for i in observed.interfaces if i.iface_id})
-        desired = desired_from_server(self.config, self.server.desired_state(iface_ids))
-        local_vlans = self.memory.local_vlans
-        if local_vlans is None:
-            local_vlans = recover_local_vlans(desired, observed.interfaces)
         connected = self.flows.bridges()
-        managed = [b for b in bridges.names if b in connected]
+        managed = tuple(b for b in bridges.names if b in connected)
         integration = bridges.integration_bridge
         meters = self.flows.dump_meters(integration) if integration in managed else {}
-        actual = ActualState(
-            interfaces=observed.interfaces,
-            local_vlans=local_vlans,
-            tunnel_ports=observed.tunnel_ports,
-            tunnel_link=observed.tunnel_link,
-            physical_links=observed.physical_links,
+        return Observation(
+            switch=observed,
+            managed=managed,
             flows={b: frozenset(self.flows.dump_flows(b)) for b in managed},
             meters=meters,
+        )
+
+    def desired(self, observed: Observation) -> DesiredState:
+        interfaces = observed.switch.interfaces
+        iface_ids = sorted({i.iface_id for i in interfaces if i.iface_id})
+        return desired_from_server(self.config, self.server.desired_state(iface_ids))
+
+    def plan(self, desired: DesiredState, observed: Observation, *, full: bool) -> Plan:
+        switch = observed.switch
+        local_vlans = self.memory.local_vlans
+        if local_vlans is None:
+            local_vlans = recover_local_vlans(desired, switch.interfaces)
+        actual = ActualState(
+            interfaces=switch.interfaces,
+            local_vlans=local_vlans,
+            tunnel_ports=switch.tunnel_ports,
+            tunnel_link=switch.tunnel_link,
+            physical_links=switch.physical_links,
+            flows=dict(observed.flows),
+            meters=observed.meters,
         )
         result = plan(desired, actual, sweep=full)
         LOG.debug(
             "round (full=%s): %d interfaces, %d ports, bridges %s, empty plan: %s",
             full,
-            len(observed.interfaces),
+            len(switch.interfaces),
             len(desired.ports),
-            managed,
+            list(observed.managed),
             result.is_empty,
         )
-        self._apply(result, managed, meters)
-        self.memory.local_vlans = dict(result.local_vlans)
-        self._report(result.statuses, full)
-        if counters:
-            self._report_counters(desired, observed)
         return result
+
+    def apply(self, result: Plan, observed: Observation) -> None:
+        """In the order ``Plan`` documents: no frame slips through in between."""
+        managed = observed.managed
+        tunnel_bridge = self.config.bridges.tunnel_bridge
+        integration = self.config.bridges.integration_bridge
+        if tunnel_bridge and result.add_tunnel_ports:
+            self.switch.add_tunnel_ports(
+                tunnel_bridge, result.add_tunnel_ports, self.config.local_ip or ""
+            )
+        if integration in managed and result.set_meters:
+            self.flows.set_meters(
+                integration, result.set_meters, existing=set(observed.meters)
+            )
+        diffs = {b: d for b, d in result.flow_diffs.items() if b in managed and d}
+        for bridge, diff in diffs.items():
+            drops = tuple(flow for flow in diff.add if not flow.actions)
+            if drops:
+                self.flows.apply(bridge, FlowDiff(add=drops))
+        self.switch.set_tags((tag.interface, tag.tag) for tag in result.tags)
+        for bridge, diff in diffs.items():
+            forwards = tuple(flow for flow in diff.add if flow.actions)
+            if forwards:
+                self.flows.apply(bridge, FlowDiff(add=forwards))
+        for bridge, diff in diffs.items():
+            if diff.delete:
+                self.flows.apply(bridge, FlowDiff(delete=diff.delete))
+        if integration in managed and result.remove_meters:
+            self.flows.remove_meters(integration, result.remove_meters)
+        self.switch.set_policing(
+            (p.interface, p.rate, p.burst) for p in result.policing
+        )
+        if tunnel_bridge and result.remove_tunnel_ports:
+            self.switch.remove_tunnel_ports(tunnel_bridge, result.remove_tunnel_ports)
+        self.memory.local_vlans = dict(result.local_vlans)
+
+    def report(
+        self,
+        result: Plan,
+        desired: DesiredState,
+        observed: Observation,
+        *,
+        full: bool,
+        heartbeat: bool,
+    ) -> None:
+        """Changed port statuses (all of them when ``full``); with a heartbeat,
+        the interface counters of the host's ports too."""
+        self._report_statuses(result.statuses, full)
+        if heartbeat:
+            self._report_counters(desired, observed.switch)
 
     def _report_counters(self, desired: DesiredState, observed: Observed) -> None:
         """Each port's interface counters, as OVS counts them on br-int (``rx``:
@@ -312,45 +304,7 @@ class Agent:
         if report:
             self.server.report_counters(report)
 
-    def _apply(
-        self,
-        result: Plan,
-        managed: list[str],
-        meters: Mapping[int, tuple[int, int]] | None = None,
-    ) -> None:
-        """In the order ``Plan`` documents: no frame slips through in between."""
-        tunnel_bridge = self.config.bridges.tunnel_bridge
-        integration = self.config.bridges.integration_bridge
-        if tunnel_bridge and result.add_tunnel_ports:
-            self.switch.add_tunnel_ports(
-                tunnel_bridge, result.add_tunnel_ports, self.config.local_ip or ""
-            )
-        if integration in managed and result.set_meters:
-            self.flows.set_meters(
-                integration, result.set_meters, existing=set(meters or {})
-            )
-        diffs = {b: d for b, d in result.flow_diffs.items() if b in managed and d}
-        for bridge, diff in diffs.items():
-            drops = tuple(flow for flow in diff.add if not flow.actions)
-            if drops:
-                self.flows.apply(bridge, FlowDiff(add=drops))
-        self.switch.set_tags((tag.interface, tag.tag) for tag in result.tags)
-        for bridge, diff in diffs.items():
-            forwards = tuple(flow for flow in diff.add if flow.actions)
-            if forwards:
-                self.flows.apply(bridge, FlowDiff(add=forwards))
-        for bridge, diff in diffs.items():
-            if diff.delete:
-                self.flows.apply(bridge, FlowDiff(delete=diff.delete))
-        if integration in managed and result.remove_meters:
-            self.flows.remove_meters(integration, result.remove_meters)
-        self.switch.set_policing(
-            (p.interface, p.rate, p.burst) for p in result.policing
-        )
-        if tunnel_bridge and result.remove_tunnel_ports:
-            self.switch.remove_tunnel_ports(tunnel_bridge, result.remove_tunnel_ports)
-
-    def _report(self, statuses: Iterable[PortStatus], full: bool) -> None:
+    def _report_statuses(self, statuses: Iterable[PortStatus], full: bool) -> None:
         statuses = list(statuses)
         changed = [
             status
@@ -371,35 +325,21 @@ class Agent:
         self.memory.reported = {status.port_id: status for status in statuses}
 
 
-class ChangeFeed(Protocol):
-    def changes(self, since: int, wait: float = 0.0) -> int: ...
+class Agent(AgentLoop[Observation, DesiredState, Plan]):
+    """The OVS agent: the skeleton's loop over ``OvsKind``."""
 
-
-def follow_changes(
-    feed: ChangeFeed, agent: Agent, stop: threading.Event, *, wait: float
-) -> None:
-    """Long-poll the server's change feed; wake the agent on every new revision.
-
-    The first answer (``wait=0``) is only the starting point; errors back off a
-    second and ask for a full resync, since changes may have been missed, and the
-    first answer after errors (the server is back) asks for one at once.
-    """
-    since: int | None = None
-    failed = False
-    while not stop.is_set():
-        try:
-            revision = feed.changes(since or 0, wait=0.0 if since is None else wait)
-        except Exception as error:  # NOTE: any failure: resync, retry later
-            LOG.warning("change feed: %s", error)
-            since = None
-            failed = True
-            agent.resync()
-            stop.wait(1.0)
-            continue
-        if failed:
-            LOG.info("change feed: the server answers again")
-            agent.resync()
-            failed = False
-        elif since is not None and revision > since:
-            agent.wake()
-        since = revision
+    def __init__(
+        self,
+        config: AgentConfig,
+        server: Server,
+        switch: Switch,
+        flows: FlowTables,
+    ) -> None:
+        self.config = config
+        super().__init__(
+            OvsKind(config, server, switch, flows),
+            Timing(
+                heartbeat_interval=config.heartbeat_interval,
+                resync_interval=config.resync_interval,
+            ),
+        )

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, update
 
+from quantum.agentapi import kinds, server
+from quantum.agentapi.kind import Kind
 from quantum.api.app import load_app
 from quantum.core.settings import load_settings
 from quantum.db.models import AgentHostRow
@@ -133,6 +135,36 @@ def test_a_body_holding_what_no_store_can_keep_is_refused_by_name(app: Client) -
         assert refused.status_int == 400, refused.body
         found = json.loads(refused.body)["error"]
         assert found in ("the body contains U+0000", "the body contains U+D800")
+
+
+# -- routing by agent kind ------------------------------------------------------------
+
+
+def test_routes_go_to_the_kind_named_in_the_path(
+    app: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"tunnel_ip": "192.0.2.1", "tunnel_types": ["gre"], "agent_version": ""}
+    assert call(app, "POST", "/ovs/hosts/h1", body)["revision"] > 0
+    # NOTE: the first release's paths are the OVS kind's: the same host, no bump
+    assert (
+        call(app, "POST", "/hosts/h1", body)["revision"]
+        == call(app, "GET", "/ovs/changes")["revision"]
+    )
+    assert app.request("POST", "/agent/v1/dhcp/hosts/h1", {}, AUTH).status_int == 404
+
+    seen: list[tuple[str, Any]] = []
+    echo = Kind(
+        name="echo",
+        agent_type="Echo agent",
+        binary="quantum-echo-agent",
+        routes=lambda plugin: {"": lambda host, body: seen.append((host, body))},
+    )
+    monkeypatch.setattr(server, "KINDS", {**kinds.KINDS, "echo": echo})
+    answer = app.request("POST", "/agent/v1/echo/hosts/h9", {"hello": 1}, AUTH)
+    assert answer.status_int == 204
+    assert seen == [("h9", {"hello": 1})]
+    unknown = app.request("POST", "/agent/v1/echo/hosts/h9/state", {}, AUTH)
+    assert unknown.status_int == 404
 
 
 # -- register and state -------------------------------------------------------------

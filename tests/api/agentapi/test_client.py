@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``AgentClient`` over real HTTP against the Paste app (wsgiref in a thread)."""
+"""``OvsClient`` over real HTTP against the Paste app (wsgiref in a thread)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
-from quantum.agentapi import messages as msg
-from quantum.agentapi.client import AgentApiError, AgentClient
+from quantum.agentapi.client import AgentApiError
+from quantum.agentapi.ovs import messages as msg
+from quantum.agentapi.ovs.client import OvsClient
 from quantum.core.networks import NetworkType
 from quantum.core.status import ReportedStatus
 from tests.api.agentapi.conftest import SECRET, Store, plugged_port
@@ -37,13 +38,13 @@ def test_an_agent_round(served: tuple[str, Store]) -> None:
     url, store = served
     tenant = store.app("tenant")
     net, port_id = plugged_port(tenant, "vif-1")
-    peer = AgentClient(url, host="h2", secret=SECRET)
+    peer = OvsClient(url, host="h2", secret=SECRET)
     peer.register(
         msg.HostReport(
             tunnel_ip=ip_address("192.0.2.2"), tunnel_types=frozenset({NetworkType.GRE})
         )
     )
-    agent = AgentClient(url, host="h1", secret=SECRET, timeout=5)
+    agent = OvsClient(url, host="h1", secret=SECRET, timeout=5)
     start = agent.register(msg.HostReport(tunnel_ip=ip_address("192.0.2.1")))
     state = agent.desired_state(["vif-1", "vif-9"])
     assert state.revision >= start
@@ -62,10 +63,8 @@ def test_an_agent_round(served: tuple[str, Store]) -> None:
 def test_errors_carry_the_status(served: tuple[str, Store]) -> None:
     url, _ = served
     with pytest.raises(AgentApiError) as refused:
-        AgentClient(url, host="h1", secret="wrong").changes(0)
+        OvsClient(url, host="h1", secret="wrong").changes(0)
     assert refused.value.status == 401
     with pytest.raises(AgentApiError) as unreachable:
-        AgentClient("http://127.0.0.1:9", host="h1", secret=SECRET, timeout=1).changes(
-            0
-        )
+        OvsClient("http://127.0.0.1:9", host="h1", secret=SECRET, timeout=1).changes(0)
     assert unreachable.value.status is None

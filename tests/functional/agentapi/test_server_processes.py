@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from quantum.agentapi import messages as msg
-from quantum.agentapi.client import AgentClient
+from quantum.agentapi.ovs import messages as msg
+from quantum.agentapi.ovs.client import OvsClient
 from quantum.testing.client import write_config
 from quantum.testing.server import ServerProcess, db_manage, free_port
 
@@ -57,7 +57,7 @@ def test_a_write_through_one_server_wakes_a_long_poll_on_the_other(
     servers: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = servers
-    agent = AgentClient(f"http://{HOST}:{a.port}", host="h1", secret=SECRET)
+    agent = OvsClient(f"http://{HOST}:{a.port}", host="h1", secret=SECRET)
     start = agent.register(msg.HostReport(tunnel_ip=ip_address("192.0.2.1")))
     woke: dict[str, float] = {}
 
@@ -83,7 +83,7 @@ def test_a_write_through_one_server_wakes_a_long_poll_on_the_other(
     assert woke["revision"] > start
     assert woke["at"] - written < 1
     # NOTE: the same keep-alive client goes on: the other server sees this host.
-    other = AgentClient(f"http://{HOST}:{b.port}", host="h2", secret=SECRET)
+    other = OvsClient(f"http://{HOST}:{b.port}", host="h2", secret=SECRET)
     other.register(msg.HostReport(tunnel_ip=ip_address("192.0.2.2")))
     assert [e.host for e in other.desired_state([]).endpoints] == ["h1"]
     assert [e.host for e in agent.desired_state([]).endpoints] == ["h2"]

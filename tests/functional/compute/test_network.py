@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from quantum.agentapi import messages as msg
 from quantum.agentapi.client import AgentClient
+from quantum.agentapi.ovs import messages as msg
+from quantum.agentapi.ovs.client import OvsClient
 from quantum.client import errors, transport, v2
 from quantum.compute import network
 from quantum.compute.network import ComputeNetwork, Hypervisor, Instance, Nic
@@ -80,7 +81,7 @@ def _network(admin: v2.Client, cidr: str, **subnet: Any) -> tuple[str, str]:
 
 
 def _report(url: str, host: str, ports: dict[str, str]) -> None:
-    agent = AgentClient(url, host=host, secret=SECRET)
+    agent = OvsClient(url, host=host, secret=SECRET)
     agent.report_status(
         msg.PortStatus(port_id=p, status=ReportedStatus(s), reason="")
         for p, s in ports.items()

@@ -8,8 +8,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from quantum.agentapi import messages as msg
-from quantum.agentapi.client import AgentClient
+from quantum.agentapi.ovs import messages as msg
+from quantum.agentapi.ovs.client import OvsClient
 from quantum.core.status import ReportedStatus
 from quantum.testing.server import ServerProcess
 from tests.functional.dashboard.conftest import AGENT_SECRET
@@ -270,7 +270,7 @@ def test_a_status_an_agent_reports_shows_live(
     expect(dot).to_have_class("port down")
 
     # The agent of the host the port is wired on says UP; no reload.
-    agent = AgentClient(
+    agent = OvsClient(
         f"http://127.0.0.1:{quantum_server.port}", host="h1", secret=AGENT_SECRET
     )
     try:

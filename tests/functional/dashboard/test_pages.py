@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from quantum.agentapi import messages as msg
-from quantum.agentapi.client import AgentClient
+from quantum.agentapi.ovs import messages as msg
+from quantum.agentapi.ovs.client import OvsClient
 from quantum.core.status import ReportedStatus
 from quantum.testing.server import ServerProcess
 from tests.functional.dashboard.conftest import AGENT_SECRET
@@ -348,7 +348,7 @@ def test_quotas_usage_and_admin_edit(page: Any, quantum_server: ServerProcess) -
 
 
 def test_agents_for_admins(page: Any, quantum_server: ServerProcess) -> None:
-    agent = AgentClient(
+    agent = OvsClient(
         f"http://127.0.0.1:{quantum_server.port}", host="h9", secret=AGENT_SECRET
     )
     try:
@@ -562,7 +562,7 @@ def test_subnets_and_ports_by_keyboard_alone(
     page.keyboard.press("Enter")
     row = page.locator(f"#port-row-{port_id}")
     expect(row.locator(".status")).to_have_text("DOWN")
-    agent = AgentClient(
+    agent = OvsClient(
         f"http://127.0.0.1:{quantum_server.port}", host="h3", secret=AGENT_SECRET
     )
     try:

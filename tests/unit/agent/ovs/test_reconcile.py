@@ -9,18 +9,15 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 
-from quantum.agent.ovs import reconcile, tables
+from quantum.agent import loop
+from quantum.agent.loop import follow_changes
+from quantum.agent.ovs import tables
 from quantum.agent.ovs.bridges import integration
 from quantum.agent.ovs.flows import FlowDiff, InstalledFlow
 from quantum.agent.ovs.model import Interface, PatchLink, TunnelPort, TunnelType
 from quantum.agent.ovs.ovsdb import BridgeConfig, Observed
-from quantum.agent.ovs.reconcile import (
-    Agent,
-    AgentConfig,
-    desired_from_server,
-    follow_changes,
-)
-from quantum.agentapi import messages as msg
+from quantum.agent.ovs.reconcile import Agent, AgentConfig, desired_from_server
+from quantum.agentapi.ovs import messages as msg
 from quantum.core.agents import PortCounters, QosLimit
 from quantum.core.networks import NetworkSegment, NetworkType
 from quantum.core.status import ReportedStatus
@@ -339,9 +336,9 @@ def test_a_failed_round_is_retried_later_not_at_once() -> None:
     started = time.monotonic()
     agent.idle(stop)
 
-    assert time.monotonic() - started >= reconcile.RETRY_MIN * 0.9
+    assert time.monotonic() - started >= loop.RETRY_MIN * 0.9
     assert agent.round() is None
-    assert agent.memory.retry_at - time.monotonic() > reconcile.RETRY_MIN
+    assert agent.memory.retry_at - time.monotonic() > loop.RETRY_MIN
     server.fail = False
     assert agent.round() is not None
     assert agent.memory.retry_at == 0.0

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: Apache-2.0
+"""An agent kind as the agent API serves it: its name in the URL, what
+``/v2.0/agents`` calls it, and its host routes over the core plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from quantum.agentapi.messages import Json
+
+Handler = Callable[[str, Any], Json | None]
+"""A host route: ``(host, JSON body) -> JSON answer`` (``None``: 204 No Content).
+Raises ``MessageError`` (400) for a body of the wrong shape."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kind:
+    """One row of the agent API's table (``quantum.agentapi.kinds.KINDS``).
+
+    ``routes(plugin)``: the host routes by action (``""`` is the registration and
+    heartbeat, ``POST /agent/v1/{name}/hosts/{host}``; ``"state"`` is
+    ``POST .../hosts/{host}/state``, ...), or ``None`` when the core plugin cannot
+    serve this kind (its routes then answer 404).
+    """
+
+    name: str
+    agent_type: str
+    binary: str
+    routes: Callable[[object], Mapping[str, Handler] | None]
