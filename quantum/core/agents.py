@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from quantum.core.networks import NetworkSegment, NetworkType
 from quantum.core.ports import Port
@@ -19,7 +21,9 @@ class AgentHost:
     """A host whose agent reports to the server: its tunnel endpoint and heartbeat.
 
     ``tunnel_ip`` is ``None`` (and ``tunnel_types`` empty) when the host does not
-    tunnel; ``last_seen`` is naive UTC.
+    tunnel; ``last_seen`` is naive UTC. ``configurations``: what the agent reports
+    of its configuration (the OVS agent: bridge mappings, tunnel types, devices),
+    shown as it is by ``/v2.0/agents``.
     """
 
     host: str
@@ -27,9 +31,11 @@ class AgentHost:
     tunnel_types: frozenset[NetworkType] = frozenset()
     agent_version: str = ""
     last_seen: datetime | None = None
+    configurations: Mapping[str, Any] = field(default_factory=dict)
 
 
 OVS_AGENT_TYPE = "Open vSwitch agent"
+OVS_AGENT_BINARY = "quantum-openvswitch-agent"
 
 HOST_MAX = 255
 """Longest host name an agent may register."""
@@ -43,6 +49,9 @@ class Agent:
     A dead agent's host keeps forwarding with what it was last told, and its peers
     keep their tunnels to it: liveness is reported, never enforced. Deleting the
     agent removes the host (its tunnel endpoint) until its agent reports again.
+
+    ``admin_state_up`` false: an administrator took the host out of scheduling
+    (nothing new is placed there); its agent is told, and keeps forwarding.
     """
 
     id: str
@@ -50,6 +59,17 @@ class Agent:
     alive: bool
     created_at: datetime
     agent_type: str = OVS_AGENT_TYPE
+    binary: str = OVS_AGENT_BINARY
+    admin_state_up: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentUpdate:
+    """What an administrator may change of an agent; ``None``: unchanged."""
+
+    admin_state_up: bool | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +120,8 @@ class HostState:
     macs: tuple[MacLocation, ...] = ()
     """Where the MACs of the other ports of the host's networks are: their bound
     host's, so the agent sends known unicast to that host only."""
+    admin_state_up: bool = True
+    """The host's agent's ``admin_state_up`` (``/v2.0/agents``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

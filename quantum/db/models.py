@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    true,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import (
@@ -349,6 +350,13 @@ class AgentHostRow(Base):
     """Comma-separated ``gre``/``vxlan``, sorted; empty when tunnelling is off."""
     agent_version: Mapped[str] = mapped_column(String(64))
     last_seen: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    admin_state_up: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    """Off: an administrator took the host out of scheduling (migration 0011)."""
+    description: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    configurations: Mapped[str | None] = mapped_column(Text)
+    """What the agent last reported of its configuration, a JSON object."""
 
 
 # -- quotas (v2) ------------------------------------------------------------------

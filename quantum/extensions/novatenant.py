@@ -3,7 +3,8 @@
 ``/extensions/csco/tenants/{tenant_id}/novatenants/{id}/{action}`` (spec §15.6);
 the ``{id}`` segment is ignored, as it was.
 
-* ``schedule_host`` answers the hosts whose agent is alive, least loaded first:
+* ``schedule_host`` answers the hosts whose agent is alive and enabled
+  (``admin_state_up``), least loaded first:
   ``{"host_list": {"host_1": "h1", "host_2": "h2"}}``;
 * ``associate_port`` records the instance's interface (``instance_desc.vif_id``) and
   answers ``{"vif_desc": {"vif_id", "instance_id", "port_id", "network_id"}}`` (the

@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
-from quantum.core.agents import Agent, AgentHost, HostState, PortCounters
+from quantum.core.agents import Agent, AgentHost, AgentUpdate, HostState, PortCounters
 from quantum.core.listing import ListQuery
 from quantum.core.networks import Network, NetworkCreate, NetworkUpdate
 from quantum.core.ports import Port, PortCreate, PortUpdate
@@ -364,6 +364,18 @@ class AgentAdmin(Protocol):
 
     def get_agent(self, agent_id: str) -> Agent:
         """Raises AgentNotFound."""
+        ...
+
+    def update_agent(
+        self,
+        agent_id: str,
+        changes: AgentUpdate,
+        authorize: Callable[[Agent], None],
+    ) -> Agent:
+        """Change ``admin_state_up`` and ``description``, after ``authorize`` saw
+        the agent (in the transaction; it raises to refuse). Turning
+        ``admin_state_up`` off takes the host out of scheduling and tells its agent
+        (the revision is bumped); it never stops forwarding. Raises AgentNotFound."""
         ...
 
     def delete_agent(self, agent_id: str) -> None:

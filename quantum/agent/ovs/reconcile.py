@@ -106,6 +106,9 @@ class _Memory:
 
     local_vlans: Mapping[str, int] | None = None
     reported: dict[str, PortStatus] = field(default_factory=dict)
+    devices: int = 0
+    """Ports the last round found desired here (``configurations.devices``)."""
+    admin_state_up: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +178,18 @@ class OvsKind:
     def heartbeat(self) -> None:
         types = frozenset(NetworkType(t.value) for t in self.config.tunnel_types)
         ip = self.config.local_ip
+        bridges = self.config.bridges
         self.server.register(
             msg.HostReport(
                 tunnel_ip=ip_address(ip) if ip and types else None,
                 tunnel_types=types if ip else frozenset(),
                 agent_version="quantum-openvswitch-agent",
+                configurations={
+                    "bridge_mappings": dict(sorted(bridges.bridge_mappings.items())),
+                    "tunnel_types": sorted(t.value for t in self.config.tunnel_types),
+                    "integration_bridge": bridges.integration_bridge,
+                    "devices": self.memory.devices,
+                },
             )
         )
 
@@ -205,7 +215,17 @@ class OvsKind:
     def desired(self, observed: Observation) -> DesiredState:
         interfaces = observed.switch.interfaces
         iface_ids = sorted({i.iface_id for i in interfaces if i.iface_id})
-        return desired_from_server(self.config, self.server.desired_state(iface_ids))
+        state = self.server.desired_state(iface_ids)
+        if state.admin_state_up != self.memory.admin_state_up:
+            # NOTE: disabled means "schedule nothing new here"; forwarding goes on.
+            LOG.warning(
+                "an administrator %s this host's agent; forwarding is unchanged",
+                "enabled" if state.admin_state_up else "disabled",
+            )
+            self.memory.admin_state_up = state.admin_state_up
+        desired = desired_from_server(self.config, state)
+        self.memory.devices = len(desired.ports)
+        return desired
 
     def plan(self, desired: DesiredState, observed: Observation, *, full: bool) -> Plan:
         switch = observed.switch

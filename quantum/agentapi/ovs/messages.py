@@ -4,7 +4,9 @@ shapes. The shared checks, ``MessageError`` and ``Revision`` are in
 ``quantum.agentapi.messages``. Shapes:
 
 * ``HostReport`` (POST /hosts/{host}): ``{"tunnel_ip": "192.0.2.1" | null,
-  "tunnel_types": ["gre", "vxlan"], "agent_version": "1.0"}``
+  "tunnel_types": ["gre", "vxlan"], "agent_version": "1.0", "configurations": {...}}``;
+  ``configurations`` (optional) is what ``/v2.0/agents`` shows: the OVS agent sends
+  ``bridge_mappings``, ``tunnel_types``, ``integration_bridge``, ``devices``.
 * ``StateRequest`` (POST /hosts/{host}/state): ``{"iface_ids": ["vif-1", ...]}``,
   the interface ids the agent sees on its host (v1: port attachments).
 * ``HostState`` (its answer): ``{"host": "h1", "revision": 7, "ports": [{"port_id",
@@ -12,7 +14,9 @@ shapes. The shared checks, ``MessageError`` and ``Revision`` are in
   "physical_network", "segmentation_id"}}], "endpoints": [{"host", "ip",
   "tunnel_types"}], "macs": [{"network_id", "mac_address", "host"}]}``;
   ``endpoints`` are the other registered hosts, alive or not; ``macs`` where the
-  other ports of the host's networks are bound (absent: unknown, flood).
+  other ports of the host's networks are bound (absent: unknown, flood);
+  ``"admin_state_up": false`` (absent: true) when an administrator disabled the
+  host's agent (``/v2.0/agents``).
 * ``Revision`` (answer of POST /hosts/{host}): ``{"revision": 7}``.
 * ``StatusReport`` (POST /hosts/{host}/status): ``{"ports": [{"port_id",
   "status": "UP" | "DOWN", "reason": "..."}]}``.
@@ -27,8 +31,10 @@ absent: no limit), the ingress policing the agent sets on its interface, and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from quantum.agentapi.messages import (
@@ -56,6 +62,8 @@ __all__ = [  # NOTE: the OVS kind's callers use the shared ones through this mod
 
 REASON_MAX = 255
 """Longest reason kept from a status report."""
+CONFIGURATIONS_MAX = 4096
+"""Longest ``configurations`` of a host report, as JSON."""
 
 
 def _tunnel_types(body: Mapping[str, Any]) -> frozenset[NetworkType]:
@@ -73,12 +81,14 @@ class HostReport:
     tunnel_ip: IPAddress | None
     tunnel_types: frozenset[NetworkType] = frozenset()
     agent_version: str = ""
+    configurations: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
     def to_json(self) -> Json:
         return {
             "tunnel_ip": str(self.tunnel_ip) if self.tunnel_ip else None,
             "tunnel_types": sorted(t.value for t in self.tunnel_types),
             "agent_version": self.agent_version,
+            "configurations": dict(self.configurations),
         }
 
     @classmethod
@@ -91,7 +101,19 @@ class HostReport:
         tunnel_ip = None if raw_ip is None else ip(raw_ip, "tunnel_ip")
         if types and tunnel_ip is None:
             raise MessageError("'tunnel_types' needs a 'tunnel_ip'")
-        return cls(tunnel_ip=tunnel_ip, tunnel_types=types, agent_version=version)
+        configurations: Mapping[str, Any] = {}
+        if "configurations" in body:
+            configurations = field(body, "configurations", Mapping)
+            if len(json.dumps(configurations)) > CONFIGURATIONS_MAX:
+                raise MessageError(
+                    f"'configurations' is longer than {CONFIGURATIONS_MAX} as JSON"
+                )
+        return cls(
+            tunnel_ip=tunnel_ip,
+            tunnel_types=types,
+            agent_version=version,
+            configurations=dict(configurations),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,6 +270,7 @@ class HostState:
     ports: tuple[PortState, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
     macs: tuple[MacLocation, ...] = ()
+    admin_state_up: bool = True
 
     def to_json(self) -> Json:
         return {
@@ -256,6 +279,7 @@ class HostState:
             "ports": [p.to_json() for p in self.ports],
             "endpoints": [e.to_json() for e in self.endpoints],
             "macs": [m.to_json() for m in self.macs],
+            "admin_state_up": self.admin_state_up,
         }
 
     @classmethod
@@ -268,6 +292,11 @@ class HostState:
             ports=tuple(PortState.from_json(p) for p in objects(body, "ports")),
             endpoints=tuple(Endpoint.from_json(e) for e in objects(body, "endpoints")),
             macs=tuple(MacLocation.from_json(m) for m in macs),
+            admin_state_up=(
+                field(body, "admin_state_up", bool)
+                if "admin_state_up" in body
+                else True
+            ),
         )
 
 

@@ -52,6 +52,7 @@ def host_state_message(state: HostState) -> msg.HostState:
         ports=ports,
         endpoints=endpoints,
         macs=macs,
+        admin_state_up=state.admin_state_up,
     )
 
 
@@ -68,6 +69,7 @@ def routes(plugin: object) -> Mapping[str, Handler] | None:
                 tunnel_ip=report.tunnel_ip,
                 tunnel_types=report.tunnel_types,
                 agent_version=report.agent_version,
+                configurations=report.configurations,
             )
         )
         return msg.Revision(revision=rev).to_json()

@@ -2,10 +2,10 @@
 """The compute service's helper (``novatenant``): where to start an instance, and
 which port an instance's interface is plugged into.
 
-``schedule_host`` offers the hosts whose agent is alive, the least loaded first
-(fewest ports whose counters that host reported); ``associate_port`` records an
-instance's interface (``vif_id``) and answers the port plugged with it, if any;
-``detach_port`` forgets the record.
+``schedule_host`` offers the hosts whose agent is alive and enabled, the least
+loaded first (fewest ports whose counters that host reported); ``associate_port``
+records an instance's interface (``vif_id``) and answers the port plugged with it, if
+any; ``detach_port`` forgets the record.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ class InstanceStore:
         self.down_time = down_time
 
     def live_hosts(self) -> list[str]:
-        """Hosts whose agent reported within ``agent_down_time``, least loaded
-        first, then by name."""
+        """Hosts whose agent reported within ``agent_down_time`` and that an
+        administrator has not disabled (``admin_state_up``), least loaded first,
+        then by name."""
         since = _utcnow() - self.down_time
 
         def work(s: Session) -> list[str]:
@@ -46,7 +47,7 @@ class InstanceStore:
             rows = s.execute(
                 select(AgentHostRow.host)
                 .outerjoin(load, load.c.host == AgentHostRow.host)
-                .where(AgentHostRow.last_seen >= since)
+                .where(AgentHostRow.last_seen >= since, AgentHostRow.admin_state_up)
                 .order_by(func.coalesce(load.c.ports, 0), AgentHostRow.host)
             )
             return [str(r[0]) for r in rows]

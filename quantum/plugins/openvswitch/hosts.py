@@ -10,16 +10,18 @@ A host is *alive* while its last heartbeat is newer than ``agent_down_time``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from ipaddress import ip_address
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
-from quantum.core.agents import OVS_AGENT_TYPE, Agent, AgentHost
+from quantum.core.agents import OVS_AGENT_TYPE, Agent, AgentHost, AgentUpdate
 from quantum.core.listing import ListQuery
 from quantum.core.networks import NetworkType
 from quantum.db.models import AgentHostRow
@@ -28,6 +30,11 @@ from quantum.plugins.core.listing import Column, page
 
 def _types_column(types: frozenset[NetworkType]) -> str:
     return ",".join(sorted(t.value for t in types))
+
+
+def _configurations(text: str | None) -> dict[str, Any]:
+    value = json.loads(text) if text else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _to_domain(row: AgentHostRow) -> AgentHost:
@@ -39,6 +46,7 @@ def _to_domain(row: AgentHostRow) -> AgentHost:
         ),
         agent_version=row.agent_version,
         last_seen=row.last_seen,
+        configurations=_configurations(row.configurations),
     )
 
 
@@ -47,6 +55,7 @@ def record(s: Session, host: AgentHost, now: datetime) -> bool:
     view changed: a new host, or a moved endpoint."""
     tunnel_ip = str(host.tunnel_ip) if host.tunnel_ip is not None else None
     types = _types_column(host.tunnel_types)
+    configurations = json.dumps(dict(host.configurations), sort_keys=True)
     row = s.get(AgentHostRow, host.host, with_for_update=True)
     if row is None:
         try:
@@ -59,6 +68,7 @@ def record(s: Session, host: AgentHost, now: datetime) -> bool:
                         agent_version=host.agent_version,
                         last_seen=now,
                         created_at=now,
+                        configurations=configurations,
                     )
                 )
             return True
@@ -75,7 +85,16 @@ def record(s: Session, host: AgentHost, now: datetime) -> bool:
     row.tunnel_types = types
     row.agent_version = host.agent_version
     row.last_seen = now
+    row.configurations = configurations
     return changed
+
+
+def admin_state_up(s: Session, host: str) -> bool:
+    """Whether an administrator leaves ``host`` in service (an unknown one is)."""
+    value = s.scalar(
+        select(AgentHostRow.admin_state_up).where(AgentHostRow.host == host)
+    )
+    return value is not False
 
 
 def peers(s: Session, host: str) -> list[AgentHost]:
@@ -94,6 +113,8 @@ def _agent(row: AgentHostRow, since: datetime) -> Agent:
         host=_to_domain(row),
         alive=row.last_seen >= since,
         created_at=row.created_at,
+        admin_state_up=row.admin_state_up,
+        description=row.description,
     )
 
 
@@ -114,6 +135,7 @@ def _columns(since: datetime) -> Mapping[str, Column]:
         "heartbeat_timestamp": Column(expr=AgentHostRow.last_seen),
         "created_at": Column(expr=AgentHostRow.created_at),
         "alive": _alive_filter(since),
+        "admin_state_up": Column(expr=AgentHostRow.admin_state_up, sortable=False),
     }
 
 
@@ -131,6 +153,32 @@ def get_agent(s: Session, agent_id: str, since: datetime) -> Agent:
     if row is None:
         raise exc.AgentNotFound(agent_id=agent_id)
     return _agent(row, since)
+
+
+def update_agent(
+    s: Session,
+    agent_id: str,
+    changes: AgentUpdate,
+    since: datetime,
+    authorize: Callable[[Agent], None],
+) -> tuple[Agent, bool]:
+    """Change what an administrator may; ``authorize`` sees the agent first. The
+    agent, and whether its agent must be told (``admin_state_up`` changed).
+    Raises AgentNotFound."""
+    row = s.scalars(
+        select(AgentHostRow).where(AgentHostRow.id == agent_id).with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise exc.AgentNotFound(agent_id=agent_id)
+    authorize(_agent(row, since))
+    told = False
+    if changes.admin_state_up is not None:
+        told = row.admin_state_up != changes.admin_state_up
+        row.admin_state_up = changes.admin_state_up
+    if changes.description is not None:
+        row.description = changes.description
+    s.flush()
+    return _agent(row, since), told
 
 
 def delete_agent(s: Session, agent_id: str) -> None:

@@ -16,7 +16,7 @@ state and agents reconcile toward it, so nothing here runs after commit.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -26,6 +26,7 @@ from quantum.core import exceptions as exc
 from quantum.core.agents import (
     Agent,
     AgentHost,
+    AgentUpdate,
     BoundPort,
     HostState,
     MacLocation,
@@ -178,6 +179,7 @@ class OpenVSwitchPlugin(SqlPlugin):
                 ),
                 peers=tuple(hosts.peers(s, host)),
                 macs=_mac_locations(s, host, {r.network_id for r in rows}),
+                admin_state_up=hosts.admin_state_up(s, host),
             )
 
         state = self.db.run(work, write=False)
@@ -219,6 +221,22 @@ class OpenVSwitchPlugin(SqlPlugin):
     def get_agent(self, agent_id: str) -> Agent:
         since = self._alive_since()
         return self.db.run(lambda s: hosts.get_agent(s, agent_id, since), write=False)
+
+    def update_agent(
+        self,
+        agent_id: str,
+        changes: AgentUpdate,
+        authorize: Callable[[Agent], None],
+    ) -> Agent:
+        since = self._alive_since()
+
+        def work(s: Session) -> Agent:
+            agent, told = hosts.update_agent(s, agent_id, changes, since, authorize)
+            if told:  # NOTE: its agent hears of it on the change feed
+                revision.bump(s)
+            return agent
+
+        return self.db.run(work, write=True, bump_revision=False)
 
     def delete_agent(self, agent_id: str) -> None:
         self.db.run(lambda s: hosts.delete_agent(s, agent_id), write=True)

@@ -91,6 +91,28 @@ def test_an_unset_secret_is_warned_about_only_where_the_api_is_served(
             {"tunnel_ip": None, "tunnel_types": ["gre"], "agent_version": ""},
             400,
         ),
+        (
+            "POST",
+            "/ovs/hosts/h1",
+            {
+                "tunnel_ip": None,
+                "tunnel_types": [],
+                "agent_version": "",
+                "configurations": ["not", "an", "object"],
+            },
+            400,
+        ),
+        (
+            "POST",
+            "/ovs/hosts/h1",
+            {
+                "tunnel_ip": None,
+                "tunnel_types": [],
+                "agent_version": "",
+                "configurations": {"devices": "x" * 5000},
+            },
+            400,
+        ),
         ("POST", "/hosts/h1/state", {"iface_ids": "vif"}, 400),
         ("POST", "/hosts/h1/state", "not json", 400),
         (

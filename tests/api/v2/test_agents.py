@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """``/v2.0/agents`` (spec §5.8) over the Open vSwitch plugin: administrators only,
-read-only, ``alive`` from the heartbeat, and delete removes a host."""
+``alive`` from the heartbeat, ``configurations`` from the agent's report, an admin
+may disable an agent (its host leaves scheduling; its agent is told) or describe it,
+and delete removes a host."""
 
 from __future__ import annotations
 
@@ -111,7 +113,19 @@ def test_everybody_else_gets_403_and_changes_nothing(api: V2) -> None:
     assert len(api.get("/agents", ADMIN).json["agents"]) == 2
 
 
-def test_agents_are_read_only_and_unknown_ones_are_404(api: V2) -> None:
+def test_a_non_admin_gets_403_even_for_an_agent_that_does_not_exist(api: V2) -> None:
+    missing = "00000000-0000-4000-8000-000000000000"
+    for method in ("GET", "PUT", "DELETE"):
+        body = {"agent": {"admin_state_up": False}} if method == "PUT" else None
+        refused = api.client.request(method, f"/v2.0/agents/{missing}", body, MEMBER)
+        assert error(refused) == (403, "PolicyNotAuthorized"), method
+    # positive control: the same paths say 404 to an admin
+    assert error(api.get(f"/agents/{missing}", ADMIN)) == (404, "AgentNotFound")
+    put = api.put(f"/agents/{missing}", {"agent": {"admin_state_up": False}}, ADMIN)
+    assert error(put) == (404, "AgentNotFound")
+
+
+def test_agents_are_made_by_heartbeats_only_and_unknown_ones_are_404(api: V2) -> None:
     (hv1,) = [a for a in api.get("/agents", ADMIN).json["agents"] if a["host"] == "hv1"]
     made = api.post("/agents", {"agent": {"host": "hv9"}}, ADMIN)
     assert error(made) == (400, "InvalidInput")
@@ -186,3 +200,95 @@ def test_a_port_on_a_dead_agent_s_host_says_so_and_is_not_shown_down_by_fiat(
     register(api.client, "hv1", "192.0.2.1")
     back = api.get(f"/ports/{port_id}", ADMIN).json["port"]
     assert (back["status"], back["status_reason"]) == ("DOWN", "administratively down")
+
+
+def test_configurations_are_what_the_agent_reported(api: V2) -> None:
+    body = {
+        "tunnel_ip": "192.0.2.7",
+        "tunnel_types": ["gre"],
+        "agent_version": "quantum-openvswitch-agent",
+        "configurations": {
+            "bridge_mappings": {"physnet1": "br-eth1"},
+            "tunnel_types": ["gre"],
+            "integration_bridge": "br-int",
+            "devices": 3,
+        },
+    }
+    call(api.client, "POST", "/ovs/hosts/hv7", body)
+    (hv7,) = api.get("/agents?host=hv7", ADMIN).json["agents"]
+    assert hv7["configurations"] == {
+        "bridge_mappings": {"physnet1": "br-eth1"},
+        "tunnel_types": ["gre"],
+        "integration_bridge": "br-int",
+        "devices": 3,
+        "tunneling_ip": "192.0.2.7",
+        "agent_version": "quantum-openvswitch-agent",
+    }
+    body["configurations"] = {"devices": 4}
+    call(api.client, "POST", "/ovs/hosts/hv7", body)
+    shown = api.get(f"/agents/{hv7['id']}", ADMIN).json["agent"]
+    assert shown["configurations"]["devices"] == 4
+    assert "bridge_mappings" not in shown["configurations"]  # the last report's
+
+
+def test_an_admin_disables_an_agent_its_agent_is_told_and_forwarding_stays(
+    api: V2,
+) -> None:
+    agents = {a["host"]: a for a in api.get("/agents", ADMIN).json["agents"]}
+    hv1 = agents["hv1"]["id"]
+    before = call(api.client, "GET", "/changes")["revision"]
+    state = call(api.client, "POST", "/hosts/hv2/state", {"iface_ids": []})
+    assert state["admin_state_up"] is True
+
+    done = api.put(
+        f"/agents/{hv1}",
+        {"agent": {"admin_state_up": False, "description": "rack 4, failing fan"}},
+        ADMIN,
+    )
+
+    assert done.status_int == 200
+    assert (
+        done.json["agent"]["admin_state_up"],
+        done.json["agent"]["description"],
+    ) == (
+        False,
+        "rack 4, failing fan",
+    )
+    assert api.get(f"/agents/{hv1}", ADMIN).json["agent"] == done.json["agent"]
+    told = call(api.client, "GET", "/changes")["revision"]
+    assert told > before  # the agents hear of it at once
+    assert (
+        call(api.client, "POST", "/hosts/hv1/state", {"iface_ids": []})[
+            "admin_state_up"
+        ]
+        is False
+    )
+    # its peers keep their tunnels to it: disabling is not a teardown
+    hv2 = call(api.client, "POST", "/hosts/hv2/state", {"iface_ids": []})
+    assert [e["host"] for e in hv2["endpoints"]] == ["hv1"]
+    assert [
+        a["host"] for a in api.get("/agents?admin_state_up=false", ADMIN).json["agents"]
+    ] == ["hv1"]
+    # a description alone tells no agent
+    api.put(f"/agents/{hv1}", {"agent": {"description": ""}}, ADMIN)
+    assert call(api.client, "GET", "/changes")["revision"] == told
+    again = api.put(f"/agents/{hv1}", {"agent": {"admin_state_up": "true"}}, ADMIN)
+    assert again.json["agent"]["admin_state_up"] is True
+    bad = api.put(f"/agents/{hv1}", {"agent": {"admin_state_up": "maybe"}}, ADMIN)
+    assert error(bad) == (400, "InvalidInput")
+    assert api.get(f"/agents/{hv1}", ADMIN).json["agent"]["admin_state_up"] is True
+
+
+def test_a_disabled_agents_host_is_not_offered_for_new_instances(api: V2) -> None:
+    path = "/v1.1/extensions/csco/tenants/t1/novatenants/any/schedule_host"
+    body = {"novatenant": {"instance_id": 1, "instance_desc": {"vif_id": "v"}}}
+
+    def offered() -> list[str]:
+        answer = api.client.request("PUT", path, body, ADMIN)
+        assert answer.status_int == 200, answer.body
+        return sorted(answer.json["host_list"].values())
+
+    assert offered() == ["hv1", "hv2"]
+    agents = {a["host"]: a["id"] for a in api.get("/agents", ADMIN).json["agents"]}
+    api.put(f"/agents/{agents['hv2']}", {"agent": {"admin_state_up": False}}, ADMIN)
+    assert offered() == ["hv1"]

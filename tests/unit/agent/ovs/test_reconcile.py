@@ -9,6 +9,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 
+import pytest
+
 from quantum.agent import loop
 from quantum.agent.loop import follow_changes
 from quantum.agent.ovs import tables
@@ -56,6 +58,7 @@ class FakeServer:
     reported: list[list[msg.PortStatus]] = field(default_factory=list)
     counted: list[list[PortCounters]] = field(default_factory=list)
     fail: bool = False
+    admin_state_up: bool = True
 
     def register(self, report: msg.HostReport) -> int:
         self.registered.append(report)
@@ -71,6 +74,7 @@ class FakeServer:
             revision=1,
             ports=tuple(p for p in self.ports if p.iface_id in ids),
             endpoints=tuple(self.endpoints),
+            admin_state_up=self.admin_state_up,
         )
 
     def report_status(self, ports: Iterable[msg.PortStatus]) -> None:
@@ -529,3 +533,45 @@ def test_counters_are_reported_with_each_heartbeat() -> None:
     quiet.round()
     quiet.round()  # no heartbeat due: nothing more
     assert len(quiet_server.counted) == 1
+
+
+def test_the_heartbeat_reports_the_configuration_and_the_device_count() -> None:
+    config = replace(
+        CONFIG,
+        heartbeat_interval=0.0,
+        bridges=BridgeConfig(bridge_mappings={"physnet1": "br-eth1"}),
+    )
+    server = FakeServer(ports=[_port("p1", "net-a", 5), _port("p2", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1"), _vif("tap2", 6, "p2")])
+    agent = Agent(config, server, host, host)
+
+    agent.round()
+    agent.round()
+
+    first, second = (r.configurations for r in server.registered)
+    assert first == {
+        "bridge_mappings": {"physnet1": "br-eth1"},
+        "tunnel_types": ["vxlan"],
+        "integration_bridge": "br-int",
+        "devices": 0,  # nothing seen yet
+    }
+    assert second["devices"] == 2
+
+
+def test_a_disabled_agent_says_so_and_keeps_forwarding(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = FakeServer(ports=[_port("p1", "net-a", 5)])
+    host = FakeHost(interfaces=[_vif("tap1", 5, "p1")])
+    agent = _agent(server, host)
+    agent.round()
+    forwarding = set(host.flows["br-int"])
+    server.admin_state_up = False
+    host.calls.clear()
+
+    assert agent.round() is not None
+    agent.round()
+
+    assert host.calls == []  # nothing torn down
+    assert host.flows["br-int"] == forwarding
+    assert caplog.text.count("an administrator disabled this host's agent") == 1
