@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quantum.agentapi.messages import Json
+from quantum.core.feed import Topic
 
 Handler = Callable[[str, Any], Json | None]
 """A host route: ``(host, JSON body) -> JSON answer`` (``None``: 204 No Content).
@@ -22,10 +23,13 @@ class Kind:
     ``routes(plugin)``: the host routes by action (``""`` is the registration and
     heartbeat, ``POST /agent/v1/{name}/hosts/{host}``; ``"state"`` is
     ``POST .../hosts/{host}/state``, ...), or ``None`` when the core plugin cannot
-    serve this kind (its routes then answer 404).
+    serve this kind (its routes then answer 404). ``topics``: what its agents are
+    told about; a write to none of them does not wake them
+    (``GET /agent/v1/{name}/changes``).
     """
 
     name: str
     agent_type: str
     binary: str
+    topics: frozenset[Topic]
     routes: Callable[[object], Mapping[str, Handler] | None]

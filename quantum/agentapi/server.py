@@ -7,9 +7,11 @@ Routes, by agent kind from the table ``quantum.agentapi.kinds.KINDS`` (JSON only
   ``quantum.agentapi.{kind}.routes`` documents them; its bodies are
   ``quantum.agentapi.{kind}.messages``). The first release's ``/hosts/...``
   (no kind) are the OVS agent's.
-* ``GET /changes?since=N&wait=S`` (and ``/{kind}/changes``): -> ``Revision``, at
-  once when the revision is greater than N, else after it grows or S seconds (cut
-  to ``agent_max_wait``).
+* ``GET /{kind}/changes?since=N&wait=S``: -> ``Revision``, the revision of the last
+  write to one of the kind's topics (``Kind.topics``), at once when it is greater
+  than N, else after it grows or S seconds (cut to ``agent_max_wait``).
+  ``GET /changes`` (no kind) follows every write (the store revision), or the
+  topics named by ``&topics=ports,subnets``.
 * ``GET /ports?id=P&id=Q&until=UP&wait=S``: -> ``{"ports": [{"port_id", "status"}]}``
   (the ports that exist), at once when every one is ``until`` (UP or DOWN) or one is
   gone, else when that happens or after S seconds (cut to ``agent_max_wait``). The
@@ -40,6 +42,7 @@ from quantum.agentapi.kinds import KINDS, LEGACY
 from quantum.api.faults import Dialect, payload
 from quantum.core import exceptions as exc
 from quantum.core.agents import HOST_MAX
+from quantum.core.feed import ALL_TOPICS, Topic
 from quantum.core.status import OpStatus
 from quantum.core.text import first_unstorable, storable
 from quantum.plugins.interface import AgentStateSource
@@ -138,17 +141,20 @@ class AgentApi:
         source = self.source
         parts = [unquote(p) for p in request.path_info.strip("/").split("/")]
         kind = LEGACY
-        if parts and parts[0] in KINDS:
+        topics: frozenset[Topic] | None = None  # NOTE: no kind named: every write
+        named = bool(parts) and parts[0] in KINDS
+        if named:
             kind = KINDS[parts[0]]
+            topics = kind.topics
             parts = parts[1:]
-        if parts == ["ports"] and kind is LEGACY:
+        if parts == ["ports"] and not named:  # NOTE: the compute service's
             if request.method != "GET":
                 return _error(405, "Use GET.")
             return self._ports(source, request)
         if parts == ["changes"]:
             if request.method != "GET":
                 return _error(405, "Use GET.")
-            return self._changes(source, request)
+            return self._changes(source, request, topics)
         if len(parts) in (2, 3) and parts[0] == "hosts":
             host = parts[1]
             action = parts[2] if len(parts) == 3 else ""
@@ -207,7 +213,12 @@ class AgentApi:
             {"ports": [{"port_id": i, "status": found[i].value} for i in sorted(found)]}
         )
 
-    def _changes(self, source: AgentStateSource, request: Request) -> Response:
+    def _changes(
+        self,
+        source: AgentStateSource,
+        request: Request,
+        topics: frozenset[Topic] | None,
+    ) -> Response:
         try:
             since = int(request.GET.get("since", "0"))
             wait = float(request.GET.get("wait", "0"))
@@ -215,5 +226,12 @@ class AgentApi:
             raise msg.MessageError("'since' and 'wait' must be numbers") from None
         if since < 0 or not 0 <= wait < float("inf"):
             raise msg.MessageError("'since' and 'wait' must not be negative")
-        rev = source.wait_for_revision(since, min(wait, self.max_wait))
+        named = request.GET.get("topics")
+        if named is not None:
+            try:
+                topics = frozenset(Topic(t) for t in named.split(","))
+            except ValueError:
+                known = ", ".join(sorted(ALL_TOPICS))
+                raise msg.MessageError(f"'topics' are some of {known}") from None
+        rev = source.wait_for_revision(since, min(wait, self.max_wait), topics)
         return _ok(msg.Revision(revision=rev).to_json())

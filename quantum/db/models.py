@@ -335,6 +335,18 @@ class StoreRevisionRow(Base):
     revision: Mapped[int] = mapped_column(BigInteger)
 
 
+class StoreTopicRow(Base):
+    """The revision of the last write to each change-feed topic
+    (``quantum.core.feed.Topic``; migration 0012): an agent kind waits for the
+    greatest of its topics' to pass the revision it knows."""
+
+    __tablename__ = "store_topics"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class AgentHostRow(Base):
     """A host whose agent has phoned home: its tunnel endpoint and last heartbeat."""
 

@@ -1,32 +1,103 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The store revision: a counter every desired-state write bumps in its transaction.
+"""The store revision: a counter every desired-state write bumps in its transaction,
+and the revision of the last write of each change-feed topic.
 
 ``bump`` runs last in a write transaction (``Database.run`` calls it), so the row
-lock is held only until commit and is always taken after the rows the work touched:
-writers queue on it instead of deadlocking. A reader that sees revision N sees every
-write of the transactions that produced revisions up to N.
+locks are held only until commit and are always taken after the rows the work
+touched, the revision row first, then the topics' rows in order: writers queue on
+them instead of deadlocking. A reader that sees revision N sees every write of the
+transactions that produced revisions up to N.
+
+A write stamps the topics of the tables it wrote (``TABLE_TOPICS``) with its new
+revision, so ``current(s, topics)`` (the greatest stamp of those topics) grows only
+when one of them changes. A table missing from the map counts as every topic: a
+new table wakes every agent until it is placed (a test keeps the map complete).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Collection, Iterable, Mapping
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from quantum.db.models import REVISION_ROW_ID, StoreRevisionRow
+from quantum.core.feed import ALL_TOPICS, Topic
+from quantum.db.models import REVISION_ROW_ID, StoreRevisionRow, StoreTopicRow
+
+_NONE: frozenset[Topic] = frozenset()
+
+TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
+    "networks": frozenset({Topic.NETWORKS}),
+    "network_segments": frozenset({Topic.NETWORKS}),
+    "vlan_allocations": frozenset({Topic.NETWORKS}),
+    "tunnel_allocations": frozenset({Topic.NETWORKS}),
+    "subnets": frozenset({Topic.SUBNETS}),
+    "subnet_allocation_pools": frozenset({Topic.SUBNETS}),
+    "subnet_dns_nameservers": frozenset({Topic.SUBNETS}),
+    "subnet_host_routes": frozenset({Topic.SUBNETS}),
+    "ports": frozenset({Topic.PORTS}),
+    "ip_allocations": frozenset({Topic.PORTS}),
+    "agent_hosts": frozenset({Topic.HOSTS}),
+    "qos_policies": frozenset({Topic.QOS}),
+    "port_profiles": frozenset({Topic.QOS}),
+    "port_profile_bindings": frozenset({Topic.QOS}),
+    # NOTE: nothing an agent is told
+    "quotas": _NONE,
+    "quota_locks": _NONE,
+    "credentials": _NONE,
+    "instance_ports": _NONE,
+    "port_statistics": _NONE,
+    "network_tags": _NONE,
+    "subnet_tags": _NONE,
+    "port_tags": _NONE,
+    "store_revision": _NONE,
+    "store_topics": _NONE,
+}
+"""What each table's writes change, as agents follow it."""
 
 
-def bump(s: Session) -> None:
-    """Add one to the revision, inside ``s``'s transaction."""
+def topics_of(tables: Iterable[str]) -> frozenset[Topic]:
+    """The topics of a write that touched ``tables`` (all, for an unknown one)."""
+    found: set[Topic] = set()
+    for table in tables:
+        found |= TABLE_TOPICS.get(table, ALL_TOPICS)
+    return frozenset(found)
+
+
+def bump(s: Session, topics: Collection[Topic] = ALL_TOPICS) -> None:
+    """Add one to the revision and stamp ``topics`` with it, inside ``s``'s
+    transaction."""
     s.execute(
         update(StoreRevisionRow)
         .where(StoreRevisionRow.id == REVISION_ROW_ID)
         .values(revision=StoreRevisionRow.revision + 1)
     )
+    if topics:
+        now = (
+            select(StoreRevisionRow.revision)
+            .where(StoreRevisionRow.id == REVISION_ROW_ID)
+            .scalar_subquery()
+        )
+        s.execute(
+            update(StoreTopicRow)
+            .where(StoreTopicRow.topic.in_(sorted(t.value for t in topics)))
+            .values(revision=now)
+        )
 
 
-def current(s: Session) -> int:
-    """The revision as committed now (0 before the first write)."""
-    value = s.scalar(
-        select(StoreRevisionRow.revision).where(StoreRevisionRow.id == REVISION_ROW_ID)
-    )
+def current(s: Session, topics: Collection[Topic] | None = None) -> int:
+    """The revision as committed now (0 before the first write); with ``topics``,
+    the revision of the last write to any of them."""
+    if topics is None:
+        value = s.scalar(
+            select(StoreRevisionRow.revision).where(
+                StoreRevisionRow.id == REVISION_ROW_ID
+            )
+        )
+    else:
+        value = s.scalar(
+            select(func.max(StoreTopicRow.revision)).where(
+                StoreTopicRow.topic.in_(sorted(t.value for t in topics))
+            )
+        )
     return int(value or 0)

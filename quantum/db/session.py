@@ -22,7 +22,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
 from quantum.core.exceptions import ChangedConcurrently, DependencyUnavailable
+from quantum.core.feed import ALL_TOPICS, Topic
 from quantum.db import revision
 
 LOG = logging.getLogger(__name__)
@@ -206,6 +207,27 @@ class CommitSignal:
             return self._generation
 
 
+_TOUCHED = "quantum_touched"
+"""``Session.info`` key: the tables a write transaction wrote (``Database.run``)."""
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, context: Any) -> None:
+    touched = session.info.get(_TOUCHED)
+    if touched is None:
+        return
+    for row in (*session.new, *session.dirty, *session.deleted):
+        touched.add(getattr(type(row), "__tablename__", "*"))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: Any) -> None:
+    touched = state.session.info.get(_TOUCHED)
+    if touched is None or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    touched.add(getattr(getattr(state.statement, "table", None), "name", "*"))
+
+
 def _autocommitted(session: Session, work: Callable[[Session], T]) -> T:
     """``work`` with each statement its own transaction (PostgreSQL reads).
 
@@ -259,7 +281,10 @@ class Database:
         raises); retried on deadlocks. Connection failures become ServiceUnavailable.
 
         A write transaction also bumps the store revision (``quantum.db.revision``)
-        after ``work`` returns, so agents following the change feed see it; pass
+        after ``work`` returns, so agents following the change feed see it, and
+        stamps the topics of the tables it wrote (all of them if it wrote none it
+        could tell: the session's flushes and its INSERT/UPDATE/DELETE statements
+        are watched); pass
         ``bump_revision=False`` for writes that change no desired state (status
         reports, heartbeats), which may bump it themselves when they do. Every
         committed write notifies ``commits``."""
@@ -273,12 +298,19 @@ class Database:
                     Session(bind=bind, expire_on_commit=False) as session,
                     session.begin(),
                 ):
+                    if bump:
+                        session.info[_TOUCHED] = set()
                     if write or not self._autocommit_reads:
                         result = work(session)
                     else:
                         result = _autocommitted(session, work)
                     if bump:
-                        revision.bump(session)
+                        session.flush()
+                        touched = session.info.pop(_TOUCHED)
+                        revision.bump(
+                            session,
+                            revision.topics_of(touched) if touched else ALL_TOPICS,
+                        )
                 if write:
                     self.commits.notify()
                 return result
@@ -309,14 +341,17 @@ class Database:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def wait_for_revision(self, since: int, timeout: float) -> int:
-        """The store revision once it is greater than ``since``, or as it is after
-        ``timeout`` seconds. A write committed in this process ends the wait at once;
-        one through another process is seen within ``REVISION_POLL`` seconds."""
+    def wait_for_revision(
+        self, since: int, timeout: float, topics: Collection[Topic] | None = None
+    ) -> int:
+        """The store revision (with ``topics``: that of the last write to one of
+        them) once it is greater than ``since``, or as it is after ``timeout``
+        seconds. A write committed in this process ends the wait at once; one
+        through another process is seen within ``REVISION_POLL`` seconds."""
         deadline = time.monotonic() + timeout
         while True:
             generation = self.commits.generation
-            current = self.run(revision.current, write=False)
+            current = self.run(lambda s: revision.current(s, topics), write=False)
             left = deadline - time.monotonic()
             if current > since or left <= 0:
                 return current

@@ -37,6 +37,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
 from quantum.core.agents import Agent, AgentHost, AgentUpdate, HostState, PortCounters
+from quantum.core.feed import Topic
 from quantum.core.listing import ListQuery
 from quantum.core.networks import Network, NetworkCreate, NetworkUpdate
 from quantum.core.ports import Port, PortCreate, PortUpdate
@@ -297,10 +298,13 @@ class AgentStateSource(Protocol):
         committed change of desired state leaves it greater than before."""
         ...
 
-    def wait_for_revision(self, since: int, timeout: float) -> int:
-        """The store revision once it is greater than ``since``, or as it is after
-        ``timeout`` seconds (the change feed's long-poll). Blocks on the store and
-        on a wake-up from writes committed in this process."""
+    def wait_for_revision(
+        self, since: int, timeout: float, topics: Collection[Topic] | None = None
+    ) -> int:
+        """The store revision (with ``topics``: that of the last write to one of
+        them) once it is greater than ``since``, or as it is after ``timeout``
+        seconds (the change feed's long-poll). Blocks on the store and on a
+        wake-up from writes committed in this process."""
         ...
 
     def report_host(self, host: AgentHost) -> int:

@@ -16,7 +16,8 @@ from typing import Any
 
 from quantum.agentapi.kind import Handler, Kind
 from quantum.agentapi.ovs import messages as msg
-from quantum.core.agents import OVS_AGENT_TYPE, AgentHost, HostState
+from quantum.core.agents import OVS_AGENT_BINARY, OVS_AGENT_TYPE, AgentHost, HostState
+from quantum.core.feed import Topic
 from quantum.core.status import ReportedStatus
 from quantum.plugins.interface import AgentStateSource
 
@@ -100,6 +101,8 @@ def routes(plugin: object) -> Mapping[str, Handler] | None:
 KIND = Kind(
     name="ovs",
     agent_type=OVS_AGENT_TYPE,
-    binary="quantum-openvswitch-agent",
+    binary=OVS_AGENT_BINARY,
+    # NOTE: not subnets: the OVS agent is told no address
+    topics=frozenset({Topic.NETWORKS, Topic.PORTS, Topic.HOSTS, Topic.QOS}),
     routes=routes,
 )

@@ -32,6 +32,7 @@ from quantum.core.agents import (
     MacLocation,
     PortCounters,
 )
+from quantum.core.feed import Topic
 from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
 from quantum.core.networks import NetworkSegment
@@ -126,13 +127,15 @@ class OpenVSwitchPlugin(SqlPlugin):
     def current_revision(self) -> int:
         return self.db.run(revision.current, write=False)
 
-    def wait_for_revision(self, since: int, timeout: float) -> int:
-        return self.db.wait_for_revision(since, timeout)
+    def wait_for_revision(
+        self, since: int, timeout: float, topics: Collection[Topic] | None = None
+    ) -> int:
+        return self.db.wait_for_revision(since, timeout, topics)
 
     def report_host(self, host: AgentHost) -> int:
         def work(s: Session) -> int:
             if hosts.record(s, host, _utcnow()):
-                revision.bump(s)
+                revision.bump(s, {Topic.HOSTS})
             return revision.current(s)
 
         return self.db.run(work, write=True, bump_revision=False)
@@ -233,7 +236,7 @@ class OpenVSwitchPlugin(SqlPlugin):
         def work(s: Session) -> Agent:
             agent, told = hosts.update_agent(s, agent_id, changes, since, authorize)
             if told:  # NOTE: its agent hears of it on the change feed
-                revision.bump(s)
+                revision.bump(s, {Topic.HOSTS})
             return agent
 
         return self.db.run(work, write=True, bump_revision=False)

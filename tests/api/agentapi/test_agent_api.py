@@ -179,6 +179,7 @@ def test_routes_go_to_the_kind_named_in_the_path(
         name="echo",
         agent_type="Echo agent",
         binary="quantum-echo-agent",
+        topics=frozenset(),
         routes=lambda plugin: {"": lambda host, body: seen.append((host, body))},
     )
     monkeypatch.setattr(server, "KINDS", {**kinds.KINDS, "echo": echo})
@@ -279,6 +280,46 @@ def test_changes_answers_at_once_when_the_agent_is_behind(app: Client) -> None:
     now = call(app, "GET", f"/changes?since={start}&wait=20")["revision"]
     assert now > start
     assert time.monotonic() - began < 1
+
+
+def test_a_kind_is_woken_only_by_writes_to_its_topics(app: Client) -> None:
+    net, _ = plugged_port(app, "vif-1")
+    subnet = {"network_id": net, "tenant_id": "t", "ip_version": 4}
+    made = app.request(
+        "POST",
+        "/v2.0/subnets",
+        {"subnet": {**subnet, "cidr": "10.0.0.0/24"}},
+        V2_ADMIN,
+    )
+    subnet_id = json.loads(made.body)["subnet"]["id"]
+    ovs = call(app, "GET", "/ovs/changes")["revision"]
+    everything = call(app, "GET", "/changes")["revision"]
+    addresses = call(app, "GET", "/changes?topics=subnets,ports")["revision"]
+    assert ovs <= everything
+
+    dns = {"subnet": {"dns_nameservers": ["192.0.2.53"]}}
+    changed = app.request("PUT", f"/v2.0/subnets/{subnet_id}", dns, V2_ADMIN)
+    assert changed.status_int == 200, changed.body
+
+    # the OVS agent is told no address: its long-poll runs out, unchanged ...
+    assert call(app, "GET", f"/ovs/changes?since={ovs}&wait=0.3")["revision"] == ovs
+    # ... while the store revision and whoever follows subnets have moved
+    now = call(app, "GET", f"/changes?since={everything}&wait=5")["revision"]
+    assert now > everything
+    follows = call(app, "GET", f"/changes?since={addresses}&wait=5&topics=subnets")
+    assert follows["revision"] == now
+    # positive control: a port (on another host) wakes the OVS agent at once
+    plugged_port(app, "vif-2")
+    began = time.monotonic()
+    assert call(app, "GET", f"/ovs/changes?since={ovs}&wait=20")["revision"] > now
+    assert time.monotonic() - began < 1
+    # and so does another host's endpoint
+    woken = call(app, "GET", "/ovs/changes")["revision"]
+    register(app, "h7", "192.0.2.7")
+    assert call(app, "GET", f"/ovs/changes?since={woken}&wait=5")["revision"] > woken
+    bad = app.request("GET", "/agent/v1/changes?topics=ports,nope", headers=AUTH)
+    assert bad.status_int == 400
+    assert "topics" in json.loads(bad.body)["error"]
 
 
 def test_long_poll_times_out_with_the_same_revision(app: Client) -> None:
