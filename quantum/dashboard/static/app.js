@@ -700,11 +700,24 @@ async function saveQuotas(event) {
 }
 
 function renderAgents(agents) {
-  // NOTE: the API shows admin_state_up but does not yet take it in a PUT: no toggle.
   $("agents").tBodies[0].replaceChildren(
     ...agents.map((agent) => {
       const label = `${agent.agent_type} on ${agent.host}`;
-      const actions = el("td", {});
+      const flip = !agent.admin_state_up;
+      const actions = el(
+        "td",
+        {},
+        named(
+          button(`Set admin ${adminText(flip)}`, `agent-admin-${agent.id}`, () =>
+            act(
+              () => api("PUT", `agents/${agent.id}`, { agent: { admin_state_up: flip } }),
+              `Agent ${label} admin state is now ${adminText(flip)}.`,
+            ),
+          ),
+          `Set admin ${adminText(flip)} agent ${label}`,
+        ),
+        " ",
+      );
       actions.append(
         named(
           button("Delete", `delete-agent-${agent.id}`, async () => {
@@ -724,7 +737,7 @@ function renderAgents(agents) {
         el("td", { textContent: agent.agent_type }),
         el("td", { textContent: agent.binary }),
         el("td", { className: `alive ${agent.alive ? "yes" : "no"}`, textContent: agent.alive ? "alive" : "dead" }),
-        el("td", { className: "admin", textContent: "admin_state_up" in agent ? adminText(agent.admin_state_up) : "" }),
+        el("td", { className: "admin", textContent: adminText(agent.admin_state_up) }),
         el("td", { textContent: agent.heartbeat_timestamp || "(never)" }),
         actions,
       );

@@ -377,8 +377,18 @@ def test_agents_for_admins(page: Any, quantum_server: ServerProcess) -> None:
     expect(row).to_contain_text(listed["agent_type"])
     expect(row.locator(".alive")).to_have_text("alive")
     expect(row.locator(".admin")).to_have_text("UP")
-    page.shots.take("agents")
     label = f"{listed['agent_type']} on h9"
+    # Disabling an agent takes its host out of scheduling.
+    row.get_by_role("button", name=f"Set admin DOWN agent {label}").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"Agent {label} admin state is now DOWN."
+    )
+    expect(row.locator(".admin")).to_have_text("DOWN")
+    shown = call(quantum_server, "GET", f"/v2.0/agents/{listed['id']}", project="")
+    assert shown[1]["agent"]["admin_state_up"] is False
+    page.shots.take("agents")
+    row.get_by_role("button", name=f"Set admin UP agent {label}").click()
+    expect(row.locator(".admin")).to_have_text("UP")
     row.get_by_role("button", name=f"Delete agent {label}").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_role("status")).to_have_text(f"Agent {label} deleted.")
