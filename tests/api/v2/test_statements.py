@@ -81,9 +81,10 @@ def test_rename_port_is_one_transaction(v2: V2, count: Any) -> None:
     assert answers[0].status_int == 200, answers[0].body
     assert answers[0].json["port"]["name"] == "new"
     assert answers[0].json["port"]["fixed_ips"] == port["fixed_ips"]
-    # NOTE: the port with its addresses, its UPDATE, the store revision's UPDATE.
+    # NOTE: the port with its addresses, its UPDATE, the store revision's UPDATE,
+    # and the feed topics' (quantum.db.revision.bump).
     assert counted.transactions == 1
-    assert counted.statements == ["SELECT", "UPDATE", "UPDATE"]
+    assert counted.statements == ["SELECT", "UPDATE", "UPDATE", "UPDATE"]
     assert v2.get(f"/ports/{port['id']}").json["port"]["name"] == "new"
 
 
@@ -97,9 +98,17 @@ def test_rename_network_is_one_transaction(v2: V2, count: Any) -> None:
     )
     assert answers[0].status_int == 200, answers[0].body
     assert answers[0].json["network"]["name"] == "new"
-    # NOTE: the network, its segment, its subnets, its UPDATE, the revision's.
+    # NOTE: the network, its segment, its subnets, its UPDATE, the revision's and
+    # the feed topics'.
     assert counted.transactions == 1
-    assert counted.statements == ["SELECT", "SELECT", "SELECT", "UPDATE", "UPDATE"]
+    assert counted.statements == [
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "UPDATE",
+        "UPDATE",
+        "UPDATE",
+    ]
 
 
 def test_rename_subnet_is_one_transaction(v2: V2, count: Any) -> None:
