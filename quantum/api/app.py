@@ -21,7 +21,6 @@ from typing import Any
 from paste.deploy import loadapp
 from webob import Request, Response
 
-from quantum.agentapi.server import AgentApi, AgentSecretFilter
 from quantum.api.auth import (
     KeystoneContextFilter,
     NoAuthFilter,
@@ -52,7 +51,6 @@ from quantum.core.exceptions import ConfigError, QuantumError
 from quantum.core.log import REQUEST_ID
 from quantum.core.settings import Settings, load_settings
 from quantum.plugins.interface import (
-    AgentStateSource,
     CorePlugin,
     ServicePlugin,
 )
@@ -268,22 +266,6 @@ def healthcheck_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp
     return app
 
 
-def agent_api_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
-    """``/agent/v1``: served only by a plugin with segments (else every route 404s)."""
-    service = service_for(global_conf)
-    plugin = service.plugin
-    source = plugin if isinstance(plugin, AgentStateSource) else None
-    if source is None:
-        LOG.info(
-            "core_plugin %s does not serve the agent API", service.settings.core_plugin
-        )
-    return AgentApi(
-        source,
-        max_wait=service.settings.agent_max_wait,
-        max_body=service.settings.max_request_body_size,
-    )
-
-
 # -- pipelines by auth_strategy ------------------------------------------------------
 
 
@@ -464,15 +446,6 @@ def request_target_factory(
     global_conf: Mapping[str, Any], **local: str
 ) -> Callable[[WsgiApp], WsgiApp]:
     return RequestTargetFilter
-
-
-def agent_secret_factory(
-    global_conf: Mapping[str, Any], **local: str
-) -> Callable[[WsgiApp], WsgiApp]:
-    service = service_for(global_conf)
-    secret = service.settings.agent_secret
-    served = isinstance(service.plugin, AgentStateSource)
-    return lambda app: AgentSecretFilter(app, secret, served=served)
 
 
 def request_id_factory(
