@@ -10,6 +10,7 @@ network that does not exist). The v1 door looks up with ``owned_row`` and
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -91,8 +92,32 @@ def port_on_network(
     if not storable(tenant_id, network_id, port_id):
         owned_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
         raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
+    return _port_on_network(s, tenant_id, network_id, port_id, with_ips=False)[0]
+
+
+def port_on_network_holding(
+    s: Session, tenant_id: str, network_id: str, port_id: str
+) -> tuple[PortRow, bool]:
+    """``port_on_network`` and whether the port holds any address, in the same
+    statement (PERF: a v1 delete reads nothing more for a port without one)."""
+    if not storable(tenant_id, network_id, port_id):
+        owned_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
+        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
+    return _port_on_network(s, tenant_id, network_id, port_id, with_ips=True)
+
+
+def _port_on_network(
+    s: Session, tenant_id: str, network_id: str, port_id: str, *, with_ips: bool
+) -> tuple[PortRow, bool]:
+    columns: list[Any] = [NetworkRow.id, PortRow]
+    if with_ips:
+        columns.append(
+            select(IpAllocationRow.port_id)
+            .where(IpAllocationRow.port_id == PortRow.id)
+            .exists()
+        )
     found = s.execute(
-        select(NetworkRow.id, PortRow)
+        select(*columns)
         .outerjoin(
             PortRow, (PortRow.network_id == NetworkRow.id) & (PortRow.id == port_id)
         )
@@ -103,7 +128,7 @@ def port_on_network(
     if found[1] is None:
         raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
     row: PortRow = found[1]
-    return row
+    return row, bool(found[2]) if with_ips else True
 
 
 def port_row(s: Session, scope: Scope, port_id: str) -> PortRow:

@@ -19,7 +19,7 @@ from datetime import timedelta
 from ipaddress import ip_address
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, select, update
+from sqlalchemy import ColumnElement, delete, false, func, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,12 +32,14 @@ from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP
+from quantum.core.text import storable
 from quantum.db.models import (
     AgentHostRow,
     IpAllocationRow,
     NetworkRow,
     PortRow,
     PortTagRow,
+    SubnetRow,
     utcnow,
 )
 from quantum.db.session import Database
@@ -102,6 +104,10 @@ PORT_COLUMNS: Mapping[str, Column] = {
     "fixed_ips": Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
 }
 """Port attributes the store filters and sorts on."""
+
+
+class _MacTaken(Exception):
+    """A generated MAC met the unique index: the create runs again, new draw."""
 
 
 def _profile(profile: Mapping[str, Any]) -> str | None:
@@ -193,26 +199,39 @@ class PortStore:
         """All or nothing. Raises NetworkNotFound, NotAuthorized (another tenant's
         network that is not shared), OverQuota, MacAddressInUse,
         MacAddressGenerationFailure."""
-        return self._create(
-            scope, items, lambda s, net_id: access.network_row(s, scope, net_id)
-        )
+        return self._create(scope, items, lambda: access.networks_visible(scope))
 
     def _create(
         self,
         scope: Scope,
         items: Sequence[PortCreate],
-        network_of: Callable[[Session, str], NetworkRow],
+        visible: Callable[[], builtins.list[ColumnElement[bool]]],
     ) -> Sequence[Port]:
         """The one write path of a new port: owner checks, quota, MAC, addresses.
-        ``network_of`` looks a network up (raising NetworkNotFound) as the door
-        the call came through sees it."""
+        ``visible`` is which networks the door the call came through sees (a
+        network it does not see is NetworkNotFound).
+
+        PERF: the network, the tenant's port limit and whether the network has
+        subnets are one SELECT; a port on a network without subnets reads no
+        subnets; a generated MAC is inserted without a SAVEPOINT, and the rare
+        collision on the unique index retries the whole transaction with a new
+        draw (``mac_generation_retries`` times in all).
+        """
+        tenants = {item.tenant_id for item in items}
+        one_tenant = next(iter(tenants)) if len(tenants) == 1 else None
 
         def work(s: Session) -> builtins.list[Port]:
-            networks: dict[str, NetworkRow] = {}
+            networks: dict[str, tuple[NetworkRow, bool]] = {}
+            limits: dict[str, int | None] = {}
             for item in items:
                 if item.network_id not in networks:
-                    networks[item.network_id] = network_of(s, item.network_id)
-                network = networks[item.network_id]
+                    network, has_subnets, limit = self._network(
+                        s, item.network_id, visible(), one_tenant
+                    )
+                    networks[item.network_id] = (network, has_subnets)
+                    if one_tenant is not None:
+                        limits[one_tenant] = limit
+                network = networks[item.network_id][0]
                 if (
                     network.tenant_id != item.tenant_id
                     and not network.shared
@@ -223,11 +242,51 @@ class PortStore:
                 # device_owner is policy (create_port:<attribute>), the API's.
                 self._check_fixed_ips_count(item.fixed_ips)
             self.quotas.check(
-                s, QuotaResource.PORT, Counter(i.tenant_id for i in items)
+                s,
+                QuotaResource.PORT,
+                Counter(i.tenant_id for i in items),
+                overrides=limits,
             )
-            return [self._insert_port(s, item) for item in items]
+            return [
+                self._insert_port(s, item, networks[item.network_id][1])
+                for item in items
+            ]
 
-        return self.db.run(work, write=True)
+        for _ in range(self.mac_retries):
+            try:
+                return self.db.run(work, write=True)
+            except _MacTaken:
+                continue
+        raise exc.MacAddressGenerationFailure(network_id=items[0].network_id)
+
+    def _network(
+        self,
+        s: Session,
+        network_id: str,
+        visible: builtins.list[ColumnElement[bool]],
+        tenant_id: str | None,
+    ) -> tuple[NetworkRow, bool, int | None]:
+        """The network (NetworkNotFound unless visible), whether it has subnets,
+        and ``tenant_id``'s port limit override (None: the default, or not asked)."""
+        if not storable(network_id):
+            raise exc.NetworkNotFound(network_id=network_id)
+        has_subnets = (
+            select(SubnetRow.id).where(SubnetRow.network_id == NetworkRow.id).exists()
+        )
+        limit: Any = (
+            null()
+            if tenant_id is None
+            else self.quotas.override_of(tenant_id, QuotaResource.PORT)
+        )
+        found = s.execute(
+            select(NetworkRow, has_subnets, limit).where(
+                NetworkRow.id == network_id, *visible
+            )
+        ).one_or_none()
+        if found is None:
+            raise exc.NetworkNotFound(network_id=network_id)
+        row: NetworkRow = found[0]
+        return row, bool(found[1]), None if found[2] is None else int(found[2])
 
     def _check_fixed_ips_count(self, requests: Sequence[object] | None) -> None:
         if requests is not None and len(requests) > self.max_fixed_ips:
@@ -235,47 +294,52 @@ class PortStore:
                 reason=f"a port may have at most {self.max_fixed_ips} fixed IPs"
             )
 
-    def _insert_port(self, s: Session, item: PortCreate) -> Port:
+    def _insert_port(self, s: Session, item: PortCreate, has_subnets: bool) -> Port:
         port = self._insert_port_row(s, item)
-        ips = ipam.allocate_port_ips(s, item.network_id, port.id, item.fixed_ips)
-        port = replace(port, fixed_ips=ips)
+        if item.fixed_ips is not None or has_subnets:
+            ips = ipam.allocate_port_ips(s, item.network_id, port.id, item.fixed_ips)
+            port = replace(port, fixed_ips=ips)
         if self.mechanism is not None:
             self.mechanism.port_precommit(s, port)
         return port
 
     def _insert_port_row(self, s: Session, item: PortCreate) -> Port:
-        attempts = 1 if item.mac_address else self.mac_retries
-        for _ in range(attempts):
-            row = PortRow(
-                id=access.new_id(),
-                network_id=item.network_id,
-                tenant_id=item.tenant_id,
-                admin_state_up=item.admin_state_up,
-                status=self.initial_status.value,
-                name=item.name,
-                mac_address=item.mac_address or random_mac(self.base_mac),
-                device_id=item.device_id,
-                device_owner=item.device_owner,
-                binding_host_id=item.binding_host_id,
-                binding_profile=_profile(item.binding_profile),
-                description=item.description,
-            )
+        row = PortRow(
+            id=access.new_id(),
+            network_id=item.network_id,
+            tenant_id=item.tenant_id,
+            admin_state_up=item.admin_state_up,
+            status=self.initial_status.value,
+            name=item.name,
+            mac_address=item.mac_address or random_mac(self.base_mac),
+            device_id=item.device_id,
+            device_owner=item.device_owner,
+            binding_host_id=item.binding_host_id,
+            binding_profile=_profile(item.binding_profile),
+            description=item.description,
+        )
+        if not item.mac_address:
             try:
-                with s.begin_nested():
-                    s.add(row)
-                    s.flush()
+                s.add(row)
+                s.flush()
             except IntegrityError:
-                # NOTE: the unique index refused the MAC (or the network went away
-                # under us, which the next read tells).
-                if s.get(NetworkRow, item.network_id, populate_existing=True) is None:
-                    raise exc.NetworkNotFound(network_id=item.network_id) from None
-                if item.mac_address:
-                    raise exc.MacAddressInUse(
-                        network_id=item.network_id, mac_address=item.mac_address
-                    ) from None
-                continue
+                # NOTE: the unique index refused the drawn MAC (or the network
+                # went away under us, which the next attempt's lookup tells).
+                raise _MacTaken() from None
             return row.to_domain()
-        raise exc.MacAddressGenerationFailure(network_id=item.network_id)
+        try:
+            with s.begin_nested():
+                s.add(row)
+                s.flush()
+        except IntegrityError:
+            # NOTE: the unique index refused the MAC (or the network went away
+            # under us, which the next read tells).
+            if s.get(NetworkRow, item.network_id, populate_existing=True) is None:
+                raise exc.NetworkNotFound(network_id=item.network_id) from None
+            raise exc.MacAddressInUse(
+                network_id=item.network_id, mac_address=item.mac_address
+            ) from None
+        return row.to_domain()
 
     def update(
         self,
@@ -335,18 +399,23 @@ class PortStore:
 
         self.db.run(work, write=True)
 
-    def _delete_row(self, s: Session, row: PortRow, *, plugged_too: bool) -> int:
+    def _delete_row(
+        self, s: Session, row: PortRow, *, plugged_too: bool, holds_ips: bool = True
+    ) -> int:
         """The one delete path of a port: the owner guard, its addresses held,
         the row gone; how many rows went (0: not ``plugged_too`` and a v1
-        attachment is plugged, maybe since ``row`` was read)."""
-        if row.device_owner in L3_OWNERS and s.scalar(
-            select(IpAllocationRow.ip_address)
-            .where(IpAllocationRow.port_id == row.id)
-            .limit(1)
-        ):
-            raise exc.L3PortInUse(port_id=row.id, device_owner=row.device_owner)
-        # NOTE: before the delete, whose cascade would free them at once.
-        ipam.release_port_ips(s, row.id, self.ip_hold)
+        attachment is plugged, maybe since ``row`` was read). ``holds_ips`` False:
+        the caller read, with ``row``, that the port holds no address (PERF: then
+        neither the guard nor the hold has anything to read)."""
+        if holds_ips:
+            if row.device_owner in L3_OWNERS and s.scalar(
+                select(IpAllocationRow.ip_address)
+                .where(IpAllocationRow.port_id == row.id)
+                .limit(1)
+            ):
+                raise exc.L3PortInUse(port_id=row.id, device_owner=row.device_owner)
+            # NOTE: before the delete, whose cascade would free them at once.
+            ipam.release_port_ips(s, row.id, self.ip_hold)
         query = delete(PortRow).where(PortRow.id == row.id)
         if not plugged_too:
             # NOTE: v1 refuses a plugged port; one plugged since we read it stays.
@@ -403,10 +472,12 @@ class PortStore:
             )
             for net_id in network_ids
         ]
+        if network_ids and not storable(tenant_id):
+            raise exc.NetworkNotFound(network_id=network_ids[0])
         return self._create(
             Scope(tenant_id=tenant_id),
             items,
-            lambda s, net_id: access.owned_row(s, tenant_id, net_id),
+            lambda: [NetworkRow.tenant_id == tenant_id],
         )
 
     def set_state_on_network(
@@ -426,9 +497,11 @@ class PortStore:
         L3PortInUse."""
 
         def work(s: Session) -> None:
-            row = access.port_on_network(s, tenant_id, network_id, port_id)
+            row, holds_ips = access.port_on_network_holding(
+                s, tenant_id, network_id, port_id
+            )
             if row.attachment is not None or not self._delete_row(
-                s, row, plugged_too=False
+                s, row, plugged_too=False, holds_ips=holds_ips
             ):
                 raise self._in_use(s, tenant_id, network_id, port_id)
 

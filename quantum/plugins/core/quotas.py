@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -68,15 +68,27 @@ class Quotas:
     # -- enforcement (inside the caller's transaction) --------------------------------
 
     def check(
-        self, s: Session, resource: QuotaResource, wanted: Mapping[str, int]
+        self,
+        s: Session,
+        resource: QuotaResource,
+        wanted: Mapping[str, int],
+        *,
+        overrides: Mapping[str, int | None] | None = None,
     ) -> None:
         """Raise OverQuota unless every tenant in ``wanted`` may own that many more
-        of ``resource``. Locks each tenant's quota row until the transaction ends."""
+        of ``resource``. Locks each tenant's quota row until the transaction ends.
+        ``overrides``: tenants whose override the caller read already in this
+        transaction (``override_of``; None: none, the default applies)."""
         column = self.counted.get(resource)
         if column is None:
             return
+        known = overrides or {}
         for tenant_id in sorted(wanted):  # NOTE: one lock order: no deadlocks
-            limit = self.limit(s, tenant_id, resource)
+            if tenant_id in known:
+                override = known[tenant_id]
+                limit = self.defaults[resource] if override is None else override
+            else:
+                limit = self.limit(s, tenant_id, resource)
             if limit < 0:
                 continue
             _lock(s, tenant_id)
@@ -90,12 +102,18 @@ class Quotas:
         )
         return int(used or 0)
 
-    def limit(self, s: Session, tenant_id: str, resource: QuotaResource) -> int:
-        override = s.scalar(
-            select(QuotaRow.hard_limit).where(
-                QuotaRow.tenant_id == tenant_id, QuotaRow.resource == resource.value
-            )
+    @staticmethod
+    def override_of(tenant_id: str, resource: QuotaResource) -> ScalarSelect[int]:
+        """The tenant's override of ``resource`` as a scalar subquery (NULL: none),
+        for a caller to read with its own first statement."""
+        return (
+            select(QuotaRow.hard_limit)
+            .where(QuotaRow.tenant_id == tenant_id, QuotaRow.resource == resource.value)
+            .scalar_subquery()
         )
+
+    def limit(self, s: Session, tenant_id: str, resource: QuotaResource) -> int:
+        override = s.scalar(select(self.override_of(tenant_id, resource)))
         return self.defaults[resource] if override is None else int(override)
 
     # -- the quotas API (admin) -------------------------------------------------------

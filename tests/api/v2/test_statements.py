@@ -140,3 +140,54 @@ def test_denied_rename_reads_as_missing_and_changes_nothing(v2: V2, count: Any) 
     assert counted.transactions == 1
     assert "UPDATE" not in counted.statements
     assert v2.get(f"/ports/{port['id']}").json["port"]["name"] == "mine"
+
+
+# NOTE: a port create, either door: the network with the tenant's port limit and
+# whether it has subnets (one SELECT), the tenant's quota lock, its port count, the
+# port, the store revision and the feed topics; with a subnet, also the subnets with
+# their pools, the used addresses and the allocation. No SAVEPOINT for a generated
+# MAC.
+BUMP = ["UPDATE", "UPDATE"]
+CREATE_PORT = ["SELECT", "INSERT", "SELECT", "INSERT", *BUMP]
+CREATE_PORT_ON_SUBNET = [*CREATE_PORT[:-2], "SELECT", "SELECT", "INSERT", *BUMP]
+
+
+def test_create_port_statements(sqlite_v2: V2, count: Any) -> None:
+    v2 = sqlite_v2
+    bare = v2.network(name="bare")
+    net = v2.network(name="n")
+    subnet(v2, net["id"], "10.0.0.0/24")
+    made: list[Any] = []
+    counted = count(lambda: made.append(v2.port(bare["id"])))
+    assert made[0]["fixed_ips"] == []
+    assert (counted.transactions, counted.statements) == (1, CREATE_PORT)
+    counted = count(lambda: made.append(v2.port(net["id"])))
+    assert made[1]["fixed_ips"][0]["ip_address"].startswith("10.0.0.")
+    assert (counted.transactions, counted.statements) == (1, CREATE_PORT_ON_SUBNET)
+
+
+def test_v1_create_and_delete_port_statements(sqlite_v2: V2, count: Any) -> None:
+    client = sqlite_v2.client
+    net = sqlite_v2.network(name="n")
+    base = f"/v1.1/tenants/acme/networks/{net['id']}/ports"
+    answers: list[Any] = []
+    counted = count(
+        lambda: answers.append(
+            client.request("POST", base + ".json", {"port": {"state": "ACTIVE"}}, {})
+        )
+    )
+    assert answers[0].status_int == 202, answers[0].body
+    assert (counted.transactions, counted.statements) == (1, CREATE_PORT)
+    port_id = answers[0].json["port"]["id"]
+    # NOTE: the port on the tenant's network and whether it holds an address (one
+    # SELECT; it holds none, so no hold to write), its DELETE, the revision and the
+    # feed topics.
+    counted = count(
+        lambda: answers.append(client.request("DELETE", f"{base}/{port_id}.json"))
+    )
+    assert answers[1].status_int == 204, answers[1].body
+    assert (counted.transactions, counted.statements) == (
+        1,
+        ["SELECT", "DELETE", *BUMP],
+    )
+    assert client.request("GET", f"{base}/{port_id}.json").status_int == 404
