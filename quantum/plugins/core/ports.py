@@ -11,15 +11,25 @@ network's subnets (``quantum.ipam.store``) and are held for
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from ipaddress import ip_address
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, null, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    false,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +49,7 @@ from quantum.db.models import (
     NetworkRow,
     PortRow,
     PortTagRow,
+    QuotaRow,
     SubnetRow,
     utcnow,
 )
@@ -104,6 +115,40 @@ PORT_COLUMNS: Mapping[str, Column] = {
     "fixed_ips": Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
 }
 """Port attributes the store filters and sorts on."""
+
+
+@dataclass(frozen=True)
+class _NetworkKey:
+    """What a port create checks of its network."""
+
+    id: str
+    tenant_id: str
+    shared: bool
+
+
+@functools.cache
+def _network_query(door: str) -> Select[Any]:
+    """What a port create reads of its network, built once per door: "owned"
+    (the v1 door: the owner's own), "scope" (v2: the owner's, shared or external),
+    "admin" (any); its tenant, whether it is shared, whether it has subnets and
+    the quota tenant's port limit override (NULL: none)."""
+    has_subnets = (
+        select(SubnetRow.id).where(SubnetRow.network_id == NetworkRow.id).exists()
+    )
+    override = (
+        select(QuotaRow.hard_limit)
+        .where(
+            QuotaRow.tenant_id == bindparam("quota_tenant"),
+            QuotaRow.resource == QuotaResource.PORT.value,
+        )
+        .scalar_subquery()
+    )
+    query = select(
+        NetworkRow.tenant_id, NetworkRow.shared, has_subnets, override
+    ).where(NetworkRow.id == bindparam("network_id"))
+    if door != "admin":
+        query = query.where(access.network_seen(door))
+    return query
 
 
 class _MacTaken(Exception):
@@ -199,17 +244,19 @@ class PortStore:
         """All or nothing. Raises NetworkNotFound, NotAuthorized (another tenant's
         network that is not shared), OverQuota, MacAddressInUse,
         MacAddressGenerationFailure."""
-        return self._create(scope, items, lambda: access.networks_visible(scope))
+        door = "admin" if scope.is_admin else "scope"
+        return self._create(scope, items, door, scope.tenant_id or "")
 
     def _create(
         self,
         scope: Scope,
         items: Sequence[PortCreate],
-        visible: Callable[[], builtins.list[ColumnElement[bool]]],
+        door: str,
+        owner: str,
     ) -> Sequence[Port]:
         """The one write path of a new port: owner checks, quota, MAC, addresses.
-        ``visible`` is which networks the door the call came through sees (a
-        network it does not see is NetworkNotFound).
+        ``door`` and ``owner`` say which networks the door the call came through
+        shows (``_network_query``; a network it does not show is NetworkNotFound).
 
         PERF: the network, the tenant's port limit and whether the network has
         subnets are one SELECT; a port on a network without subnets reads no
@@ -221,12 +268,12 @@ class PortStore:
         one_tenant = next(iter(tenants)) if len(tenants) == 1 else None
 
         def work(s: Session) -> builtins.list[Port]:
-            networks: dict[str, tuple[NetworkRow, bool]] = {}
+            networks: dict[str, tuple[_NetworkKey, bool]] = {}
             limits: dict[str, int | None] = {}
             for item in items:
                 if item.network_id not in networks:
                     network, has_subnets, limit = self._network(
-                        s, item.network_id, visible(), one_tenant
+                        s, item.network_id, door, owner, one_tenant
                     )
                     networks[item.network_id] = (network, has_subnets)
                     if one_tenant is not None:
@@ -259,34 +306,27 @@ class PortStore:
                 continue
         raise exc.MacAddressGenerationFailure(network_id=items[0].network_id)
 
+    @staticmethod
     def _network(
-        self,
-        s: Session,
-        network_id: str,
-        visible: builtins.list[ColumnElement[bool]],
-        tenant_id: str | None,
-    ) -> tuple[NetworkRow, bool, int | None]:
-        """The network (NetworkNotFound unless visible), whether it has subnets,
-        and ``tenant_id``'s port limit override (None: the default, or not asked)."""
+        s: Session, network_id: str, door: str, owner: str, quota_tenant: str | None
+    ) -> tuple[_NetworkKey, bool, int | None]:
+        """The network (NetworkNotFound unless the door shows it to ``owner``),
+        whether it has subnets, and ``quota_tenant``'s port limit override (None:
+        the default, or not asked)."""
         if not storable(network_id):
             raise exc.NetworkNotFound(network_id=network_id)
-        has_subnets = (
-            select(SubnetRow.id).where(SubnetRow.network_id == NetworkRow.id).exists()
-        )
-        limit: Any = (
-            null()
-            if tenant_id is None
-            else self.quotas.override_of(tenant_id, QuotaResource.PORT)
-        )
         found = s.execute(
-            select(NetworkRow, has_subnets, limit).where(
-                NetworkRow.id == network_id, *visible
-            )
+            _network_query(door),
+            {"network_id": network_id, "owner": owner, "quota_tenant": quota_tenant},
         ).one_or_none()
         if found is None:
             raise exc.NetworkNotFound(network_id=network_id)
-        row: NetworkRow = found[0]
-        return row, bool(found[1]), None if found[2] is None else int(found[2])
+        tenant_id, shared, subnets, override = found[0], found[1], found[2], found[3]
+        return (
+            _NetworkKey(id=network_id, tenant_id=tenant_id, shared=bool(shared)),
+            bool(subnets),
+            None if override is None else int(override),
+        )
 
     def _check_fixed_ips_count(self, requests: Sequence[object] | None) -> None:
         if requests is not None and len(requests) > self.max_fixed_ips:
@@ -474,11 +514,7 @@ class PortStore:
         ]
         if network_ids and not storable(tenant_id):
             raise exc.NetworkNotFound(network_id=network_ids[0])
-        return self._create(
-            Scope(tenant_id=tenant_id),
-            items,
-            lambda: [NetworkRow.tenant_id == tenant_id],
-        )
+        return self._create(Scope(tenant_id=tenant_id), items, "owned", tenant_id)
 
     def set_state_on_network(
         self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
