@@ -148,21 +148,35 @@ def api(
     return make_api(request.param, scratch_dir, tmp_path)
 
 
-def make_api(kind: str, scratch_dir: Path, tmp_path: Path) -> ApiUnderTest:
-    """The app over plugin ``kind`` (one of PLUGINS), its store emptied."""
+UNLIMITED = "\n[QUOTAS]\nquota_network = -1\nquota_subnet = -1\nquota_port = -1\n"
+"""A ``[QUOTAS]`` section lifting every default limit."""
+
+
+def make_api(
+    kind: str, scratch_dir: Path, tmp_path: Path, *, unlimited: bool = False
+) -> ApiUnderTest:
+    """The app over plugin ``kind`` (one of PLUGINS), its store emptied; with
+    ``unlimited``, its tenants have no quotas."""
     if kind == "fake":
         config = write_config(tmp_path / "fake", core_plugin="fake")
+        if unlimited:
+            with config.open("a") as conf:
+                conf.write(UNLIMITED)
         return ApiUnderTest(Client(load_app(load_settings(config))), "fake", "UP")
     plugin, _, backend_name = kind.partition("-")
     backend = _backend(backend_name, scratch_dir)
     backend.clear()
-    if kind not in _apps:
+    key = f"{kind}-unlimited" if unlimited else kind
+    if key not in _apps:
         options: dict[str, object] = {"sql_connection": backend.url}
         if plugin == "openvswitch":
-            ini = scratch_dir / kind / "ovs.ini"
+            ini = scratch_dir / key / "ovs.ini"
             ini.parent.mkdir(parents=True, exist_ok=True)
             ini.write_text(OVS_INI)
             options["core_plugin_config"] = ini
-        config = write_config(scratch_dir / kind, core_plugin=plugin, **options)
-        _apps[kind] = Client(load_app(load_settings(config)))
-    return ApiUnderTest(_apps[kind], plugin, "DOWN")
+        config = write_config(scratch_dir / key, core_plugin=plugin, **options)
+        if unlimited:
+            with config.open("a") as conf:
+                conf.write(UNLIMITED)
+        _apps[key] = Client(load_app(load_settings(config)))
+    return ApiUnderTest(_apps[key], plugin, "DOWN")

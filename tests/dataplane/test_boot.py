@@ -119,6 +119,10 @@ def test_boot_two_instances_they_ping_and_delete_leaves_nothing(
         )
         # b2 is untouched
         assert api.v2("GET", f"/ports/{b2['port_id']}")["port"]["status"] == "ACTIVE"
+        # NOTE: leave no guest namespace for the session's next tests (they name
+        # their own VMs b2 too)
+        _vif(world, hv2, "delete", "--instance-id", "i-b2", "--netns", b2["netns"].name)
+        assert not b2["netns"].exists()
 
 
 def test_a_boot_that_cannot_finish_leaves_nothing_behind(
@@ -152,3 +156,5 @@ def test_a_boot_that_cannot_finish_leaves_nothing_behind(
         assert "ACTIVE in" in done.stdout
         assert len(api.v2("GET", "/ports?device_id=i-late")["ports"]) == 1
         assert netns.exists()
+        _vif(world, hv1, "delete", "--instance-id", "i-late", "--netns", netns.name)
+        assert not netns.exists()

@@ -14,6 +14,7 @@ import pytest
 from quantum.testing.client import write_config
 from quantum.testing.flood import fairness
 from quantum.testing.server import ServerProcess, db_manage, free_port
+from tests.conftest import UNLIMITED
 
 HOST = "127.0.0.1"
 RATE, BURST = 50.0, 50
@@ -33,6 +34,8 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         rate_limit_enabled="true",
         rate_limits=f"GET:{RATE}:{BURST},POST:1000:1000",
     )
+    with config.open("a") as conf:
+        conf.write(UNLIMITED)  # NOTE: the tenants seed more networks than [QUOTAS]
     assert db_manage(config, "upgrade", "head").returncode == 0
     found = ServerProcess(config, HOST, port)
     found.start()
