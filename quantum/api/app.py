@@ -208,11 +208,16 @@ V2_0_NAME = "v2.0"
 
 
 def api_v20_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
-    """``/v2.0``, served by the core plugin's services (every core plugin has them)."""
+    """``/v2.0``: the core resources, served by the core plugin's services, and the
+    extensions the core plugin and the service plugins enable (built-in ones and
+    those of ``api_extensions_path``), served by whichever service has their name."""
     service = service_for(global_conf)
     plugin = service.plugin
-    served = v2_catalog.catalog(v2_catalog.aliases_of(plugin))
-    own = {e.descriptor.alias for e in v2_catalog.EXTENSIONS}
+    extensions = (*v2_catalog.EXTENSIONS, *service.extensions.v2)
+    served = v2_catalog.catalog(
+        v2_catalog.aliases_of(plugin, service.service_plugins), extensions
+    )
+    own = {e.descriptor.alias for e in extensions}
     service.policy.register(v2_policy.rules(served.resources))
     return ApiV2(
         plugin,

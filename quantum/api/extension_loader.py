@@ -4,9 +4,12 @@
 Search order: each directory of ``api_extensions_path`` (colon-separated; relative
 paths are relative to the working directory), then the built-in ``quantum/extensions``
 package. In each directory every ``*.py`` file whose name does not start with ``_`` is
-an extension module and must define a class named like the file with its first letter
-upper-cased (``qos.py`` -> ``Qos``) having the five descriptor methods; the class is
-instantiated without arguments.
+an extension module. A v2 one declares ``EXTENSION``, a v2 ``Extension``
+(``quantum.api.v2.attributes``: resources and fields added to existing resources),
+exactly as the modules of ``quantum/api/v2/extensions/`` do; v2.0 serves it when its
+alias is enabled (``quantum.api.v2.catalog``). Any other must define a class named
+like the file with its first letter upper-cased (``qos.py`` -> ``Qos``) having the
+five descriptor methods; the class is instantiated without arguments.
 
 A module that does not import, lacks that class or those methods, or repeats an alias
 another module already has stops the start-up with a ``ConfigError`` naming the file
@@ -37,6 +40,8 @@ from quantum.api.extensions import (
     ResourceExtension,
     describe,
 )
+from quantum.api.v2.attributes import Extension as V2Extension
+from quantum.api.v2.extensions import EXTENSIONS as V2_BUILTIN
 from quantum.core.exceptions import ConfigError
 
 LOG = logging.getLogger(__name__)
@@ -58,8 +63,11 @@ class Found:
     """One extension module loaded from disk."""
 
     source: Path
-    extension: Extension
+    extension: Extension | None
+    """The v1 extension (None for a v2 module)."""
     descriptor: ExtensionDescriptor
+    v2: V2Extension | None = None
+    """The module's ``EXTENSION``, for a v2 module."""
 
 
 def search_path(api_extensions_path: str, builtin: str = BUILTIN_PACKAGE) -> list[Path]:
@@ -107,6 +115,9 @@ def _load_file(path: Path, builtin_dirs: dict[Path, str]) -> Found:
             reason=f"API extension {path} cannot be imported ({_one_line(error)}); "
             f"{hint}"
         ) from error
+    declared = getattr(module, "EXTENSION", None)
+    if isinstance(declared, V2Extension):
+        return Found(path, None, declared.descriptor, declared)
     class_name = path.stem[:1].upper() + path.stem[1:]
     factory = getattr(module, class_name, None)
     if factory is None or not callable(factory):
@@ -145,6 +156,7 @@ def discover(dirs: Sequence[Path], builtin: str = BUILTIN_PACKAGE) -> list[Found
     builtin_dirs = {Path(p).resolve(): builtin for p in package.__path__}
     found: list[Found] = []
     by_alias: dict[str, Path] = {}
+    builtin_v2 = {e.descriptor.alias for e in V2_BUILTIN}
     seen: set[Path] = set()
     for directory in dirs:
         if not directory.is_dir():
@@ -162,6 +174,11 @@ def discover(dirs: Sequence[Path], builtin: str = BUILTIN_PACKAGE) -> list[Found
                 raise ConfigError(
                     reason=f"API extensions {by_alias[alias]} and {path} both have "
                     f"the alias {alias!r}; remove one of them"
+                )
+            if item.v2 is not None and alias in builtin_v2:
+                raise ConfigError(
+                    reason=f"API extension {path} has the alias {alias!r}, which a "
+                    "built-in v2 extension has; rename it"
                 )
             by_alias[alias] = path
             found.append(item)
@@ -194,7 +211,7 @@ def build_registry(plugin: Any, found: Sequence[Found]) -> ExtensionRegistry:
     apis: dict[str, frozenset[str]] = {}
     for item in found:
         alias = item.descriptor.alias
-        if alias not in wanted:
+        if item.extension is None or alias not in wanted:
             continue
         interface_of = getattr(item.extension, "get_plugin_interface", None)
         interface = interface_of() if callable(interface_of) else None
@@ -222,6 +239,7 @@ def build_registry(plugin: Any, found: Sequence[Found]) -> ExtensionRegistry:
         request_extensions=tuple(request_exts),
         sources=sources,
         apis=apis,
+        v2=tuple(item.v2 for item in found if item.v2 is not None),
     )
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from oslo_policy import policy as oslo_policy
 from routes import Mapper
@@ -41,6 +41,9 @@ from quantum.api.v1.router import not_found
 from quantum.api.v1.versions import ApiVersion
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
 from quantum.core.exceptions import QuantumError
+
+if TYPE_CHECKING:
+    from quantum.api.v2.attributes import Extension as V2Extension
 
 LOG = logging.getLogger(__name__)
 
@@ -204,6 +207,10 @@ class ExtensionRegistry:
     """Alias -> the file it was loaded from (for logs)."""
     apis: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Alias -> the APIs that list it (``get_apis``); absent means ``{"v1"}``."""
+    v2: tuple[V2Extension, ...] = ()
+    """The v2 extensions (``EXTENSION = Extension(...)``) of the modules found on
+    ``api_extensions_path``, every one: v2.0 enables those whose alias the core or
+    a service plugin supports (``quantum.api.v2.catalog``)."""
 
     def get(self, alias: str, api: str = "v1") -> ExtensionDescriptor | None:
         for descriptor in self.descriptors_for(api):

@@ -3,15 +3,17 @@
 (``quantum.api.v2.resources``) plus the enabled extensions
 (``quantum.api.v2.extensions``) with their resources and the attributes they add.
 
-An extension is enabled when its alias is one the plugin supports
-(``supported_extension_aliases``), one that is always on (``ALWAYS``), or ``agent``
-over a plugin whose agents report to it. ``EVERYTHING`` is the catalog with every
-extension on: what the OpenAPI document describes.
+An extension is enabled when its alias is one the core plugin or a loaded service
+plugin supports (``supported_extension_aliases``), one that is always on
+(``ALWAYS``), or ``agent`` over a plugin whose agents report to it. The extensions
+are the built-in ones (``quantum.api.v2.extensions``) and those of modules on
+``api_extensions_path`` (``quantum.api.extension_loader``). ``EVERYTHING`` is the
+catalog with every built-in extension on: what the OpenAPI document describes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,9 +67,12 @@ def catalog(
     return Catalog(tuple(resources), enabled)
 
 
-def aliases_of(plugin: Any) -> frozenset[str]:
-    """The extension aliases ``plugin`` enables."""
-    found = set(getattr(plugin, "supported_extension_aliases", ()) or ()) | ALWAYS
+def aliases_of(plugin: Any, service_plugins: Iterable[Any] = ()) -> frozenset[str]:
+    """The extension aliases ``plugin`` (the core plugin) and the loaded
+    ``service_plugins`` enable."""
+    found = set(ALWAYS)
+    for each in (plugin, *service_plugins):
+        found.update(getattr(each, "supported_extension_aliases", ()) or ())
     if isinstance(plugin, AgentAdmin):
         found.add("agent")
     return frozenset(found)
