@@ -45,6 +45,12 @@ def unavailable(reason: str) -> None:
 
 
 CLEARED = (
+    "floatingip_tags",
+    "floatingips",
+    "router_routes",
+    "router_interfaces",
+    "router_tags",
+    "routers",
     "network_tags",
     "subnet_tags",
     "port_tags",
@@ -148,7 +154,10 @@ def api(
     return make_api(request.param, scratch_dir, tmp_path)
 
 
-UNLIMITED = "\n[QUOTAS]\nquota_network = -1\nquota_subnet = -1\nquota_port = -1\n"
+UNLIMITED = (
+    "\n[QUOTAS]\nquota_network = -1\nquota_subnet = -1\nquota_port = -1\n"
+    "quota_router = -1\nquota_floatingip = -1\n"
+)
 """A ``[QUOTAS]`` section lifting every default limit."""
 
 

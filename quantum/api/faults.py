@@ -282,6 +282,8 @@ REGISTRY: dict[type[exc.QuantumError], Entry] = {
     ),
     # -- v2 names that differ from the class ---------------------------------------
     exc.NetworkHasPorts: Entry(type="NetworkInUse"),
+    exc.RouterInUseByFloatingIP: Entry(type="RouterInUse"),
+    exc.PortDeviceInUse: Entry(type="PortInUse"),
     exc.DependencyUnavailable: Entry(type="ServiceUnavailable"),
     exc.NetworkNotOwned: Entry(type="NotAuthorized"),
     exc.ResourceNotFound: Entry(type="NotFound"),

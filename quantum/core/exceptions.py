@@ -461,3 +461,143 @@ class InstancePortNotFound(NotFound):
 
     instance_id: str
     vif_id: str
+
+
+# -- routers and floating IPs (spec §5.2, §5.3) -----------------------------------
+
+
+class RouterNotFound(NotFound):
+    template = "Router {router_id} could not be found"
+
+    router_id: str
+
+
+class RouterInUse(InUse):
+    template = "Router {router_id} still has ports"
+
+    router_id: str
+
+
+class RouterInUseByFloatingIP(RouterInUse):
+    """A floating IP is associated through the router (v2 wire type
+    ``RouterInUse``)."""
+
+    template = "Router {router_id} still has floating IPs associated through it"
+
+
+class RouterInterfaceNotFound(NotFound):
+    template = "Router {router_id} does not have an interface with id {port_id}"
+
+    router_id: str
+    port_id: str
+
+
+class RouterInterfaceNotFoundForSubnet(NotFound):
+    template = "Router {router_id} has no interface on subnet {subnet_id}"
+
+    router_id: str
+    subnet_id: str
+
+
+class RouterInterfaceInUseByFloatingIP(InUse):
+    template = (
+        "Router interface for subnet {subnet_id} on router {router_id} cannot be "
+        "deleted, as it is required by one or more floating IPs."
+    )
+
+    router_id: str
+    subnet_id: str
+
+
+class RouterInterfaceInUseByRoute(InUse):
+    template = (
+        "Router interface for subnet {subnet_id} on router {router_id} cannot be "
+        "deleted, as it is required by one or more routes."
+    )
+
+    router_id: str
+    subnet_id: str
+
+
+class RouterExternalGatewayInUseByFloatingIp(InUse):
+    template = (
+        "Gateway cannot be updated for router {router_id}, since a gateway to "
+        "external network {net_id} is required by one or more floating IPs."
+    )
+
+    router_id: str
+    net_id: str
+
+
+class PortDeviceInUse(InUse):
+    """A port given to a router already belongs to a device (v2 wire type
+    ``PortInUse``)."""
+
+    template = (
+        "Unable to complete operation on port {port_id} for network {network_id}. "
+        "Port already has an attached device {device_id}."
+    )
+
+    port_id: str
+    network_id: str
+    device_id: str
+
+
+class SubnetMismatchForPort(Conflict):
+    template = (
+        "Subnet on port {port_id} does not match the requested subnet {subnet_id}"
+    )
+
+    port_id: str
+    subnet_id: str
+
+
+class ExternalNetworkInUse(InUse):
+    template = (
+        "External network {net_id} cannot be updated to be no longer external, "
+        "since it has existing gateway ports"
+    )
+
+    net_id: str
+
+
+class FloatingIPNotFound(NotFound):
+    template = "Floating IP {floatingip_id} could not be found"
+
+    floatingip_id: str
+
+
+class ExternalGatewayForFloatingIPNotFound(NotFound):
+    template = (
+        "External network {external_network_id} is not reachable from subnet "
+        "{subnet_id}.  Therefore, cannot associate Port {port_id} with a "
+        "Floating IP."
+    )
+
+    external_network_id: str
+    subnet_id: str
+    port_id: str
+
+
+class FloatingIPPortAlreadyAssociated(InUse):
+    template = (
+        "Cannot associate floating IP {floating_ip_address} ({fip_id}) with port "
+        "{port_id} using fixed IP {fixed_ip}, as that fixed IP already has a "
+        "floating IP on external network {net_id}."
+    )
+
+    floating_ip_address: str
+    fip_id: str
+    port_id: str
+    fixed_ip: str
+    net_id: str
+
+
+class RoutesExhausted(BadRequest):
+    template = (
+        "Unable to complete operation for {router_id}. The number of routes "
+        "exceeds the maximum {quota}."
+    )
+
+    router_id: str
+    quota: int

@@ -23,6 +23,8 @@ class Topic(enum.StrEnum):
     """The agents' hosts: tunnel endpoints, ``admin_state_up``."""
     QOS = "qos"
     """QoS policies and the port profiles that apply them."""
+    ROUTERS = "routers"
+    """Routers, their interfaces and extra routes, floating IPs (migration 0013)."""
 
 
 ALL_TOPICS = frozenset(Topic)

@@ -12,3 +12,5 @@ class QuotaResource(enum.StrEnum):
     NETWORK = "network"
     SUBNET = "subnet"
     PORT = "port"
+    ROUTER = "router"
+    FLOATINGIP = "floatingip"

@@ -174,6 +174,12 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         help="Most host routes a subnet may carry.",
     ),
     cfg.IntOpt(
+        "max_routes",
+        default=30,
+        min=0,
+        help="Most extra routes a router may carry (the extraroute extension).",
+    ),
+    cfg.IntOpt(
         "max_fixed_ips_per_port",
         default=5,
         min=1,
@@ -266,6 +272,16 @@ QUOTA_OPTIONS: tuple[cfg.Opt, ...] = (
         default=50,
         help="Ports a tenant may own (likewise); negative: unlimited.",
     ),
+    cfg.IntOpt(
+        "quota_router",
+        default=10,
+        help="Routers a tenant may own (likewise); negative: unlimited.",
+    ),
+    cfg.IntOpt(
+        "quota_floatingip",
+        default=50,
+        help="Floating IPs a tenant may own (likewise); negative: unlimited.",
+    ),
 )
 """``[QUOTAS]``: the default per-tenant limits of the v2 API."""
 
@@ -303,9 +319,12 @@ class Settings:
     quota_network: int = 10
     quota_subnet: int = 10
     quota_port: int = 50
+    quota_router: int = 10
+    quota_floatingip: int = 50
     allow_overlapping_ips: bool = False
     max_dns_nameservers: int = 5
     max_subnet_host_routes: int = 20
+    max_routes: int = 30
     max_fixed_ips_per_port: int = 5
     dhcp_lease_duration: int = 120
     auth_strategy: str = "noauth"

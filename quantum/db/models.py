@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from ipaddress import ip_address
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +33,13 @@ from sqlalchemy.orm import (
 from quantum.core.agents import HOST_MAX
 from quantum.core.networks import Network, NetworkSegment, NetworkType
 from quantum.core.ports import ADMIN_DOWN_REASON, Port
+from quantum.core.routers import (
+    ExternalGatewayInfo,
+    FloatingIP,
+    Route,
+    Router,
+    RouterStatus,
+)
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP
 from quantum.core.text import DESCRIPTION_MAX, TAG_MAX
@@ -477,3 +485,168 @@ class IpAllocationRow(Base):
     """Order of the address among its port's fixed IPs."""
     expiration: Mapped[datetime | None] = mapped_column(Timestamp)
     """When a held address (no port) may be handed out again."""
+
+
+# -- routers and floating IPs (the L3 service plugin, migration 0013) ---------------
+
+
+class RouterRow(StandardAttributes, Base):
+    """A router. Its gateway port (``gw_port_id``) cannot be deleted under it, nor
+    can the router while an interface or a floating IP names it (no cascades):
+    whatever commits first, the other side's write fails instead of vanishing."""
+
+    __tablename__ = "routers"
+    __table_args__ = (
+        Index("ix_routers_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16))
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    gw_port_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("ports.id"), unique=True
+    )
+    enable_snat: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+
+    def to_domain(
+        self, gw_network_id: str | None, routes: tuple[Route, ...] = ()
+    ) -> Router:
+        return Router(
+            id=self.id,
+            tenant_id=self.tenant_id,
+            name=self.name,
+            status=RouterStatus(self.status),
+            admin_state_up=self.admin_state_up,
+            external_gateway_info=(
+                None
+                if gw_network_id is None
+                else ExternalGatewayInfo(
+                    network_id=gw_network_id, enable_snat=self.enable_snat
+                )
+            ),
+            gw_port_id=self.gw_port_id,
+            routes=routes,
+            **standard(self),
+        )
+
+
+class RouterTagRow(_Tag, Base):
+    __tablename__ = "router_tags"
+    __table_args__ = (Index("ix_router_tags_tag", "tag"), MYSQL_TABLE_ARGS)
+
+    resource_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("routers.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class RouterInterfaceRow(Base):
+    """A router's interface: its port (owned ``network:router_interface``) on one
+    of its subnets. ``(router_id, subnet_id)`` is unique, so a router has one
+    interface per subnet however many add one at once; neither the port, the
+    subnet nor the router can go while the row is there (no cascades)."""
+
+    __tablename__ = "router_interfaces"
+    __table_args__ = (
+        Index(
+            "uq_router_interfaces_router_id_subnet_id",
+            "router_id",
+            "subnet_id",
+            unique=True,
+        ),
+        MYSQL_TABLE_ARGS,
+    )
+
+    port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("ports.id"), primary_key=True
+    )
+    router_id: Mapped[str] = mapped_column(String(36), ForeignKey("routers.id"))
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id"), index=True
+    )
+
+
+class RouterRouteRow(Base):
+    """An extra route of a router (``extraroute``); gone with it."""
+
+    __tablename__ = "router_routes"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    router_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("routers.id", ondelete="CASCADE"), primary_key=True
+    )
+    destination: Mapped[str] = mapped_column(String(IP_MAX), primary_key=True)
+    nexthop: Mapped[str] = mapped_column(String(IP_MAX), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class FloatingIpRow(StandardAttributes, Base):
+    """A floating IP: its own port on the external network (``floating_port_id``,
+    owned ``network:floatingip``) and, when associated, the internal port, its
+    fixed IP and the router between them.
+
+    Deleting the internal port sets ``fixed_port_id`` NULL (the association is gone
+    with it; ``fixed_ip_address`` and ``router_id`` then mean nothing and are not
+    shown). One (external network, port, fixed IP) has one floating IP: a unique
+    key, so of two concurrent associations one fails."""
+
+    __tablename__ = "floatingips"
+    __table_args__ = (
+        Index("ix_floatingips_tenant_id_id", "tenant_id", "id"),
+        Index(
+            "uq_floatingips_floating_network_id_fixed_port_id",
+            "floating_network_id",
+            "fixed_port_id",
+            "fixed_ip_address",
+            unique=True,
+        ),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    floating_network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id")
+    )
+    floating_port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("ports.id"), unique=True
+    )
+    floating_ip_address: Mapped[str] = mapped_column(String(IP_MAX))
+    fixed_port_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("ports.id", ondelete="SET NULL"), index=True
+    )
+    fixed_ip_address: Mapped[str | None] = mapped_column(String(IP_MAX))
+    router_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("routers.id"), index=True
+    )
+
+    def to_domain(self) -> FloatingIP:
+        associated = self.fixed_port_id is not None
+        return FloatingIP(
+            id=self.id,
+            tenant_id=self.tenant_id,
+            floating_network_id=self.floating_network_id,
+            floating_ip_address=ip_address(self.floating_ip_address),
+            floating_port_id=self.floating_port_id,
+            port_id=self.fixed_port_id,
+            fixed_ip_address=(
+                ip_address(self.fixed_ip_address)
+                if associated and self.fixed_ip_address
+                else None
+            ),
+            router_id=self.router_id if associated else None,
+            **standard(self),
+        )
+
+
+class FloatingIpTagRow(_Tag, Base):
+    __tablename__ = "floatingip_tags"
+    __table_args__ = (Index("ix_floatingip_tags_tag", "tag"), MYSQL_TABLE_ARGS)
+
+    resource_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("floatingips.id", ondelete="CASCADE"), primary_key=True
+    )

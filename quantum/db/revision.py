@@ -42,6 +42,10 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "qos_policies": frozenset({Topic.QOS}),
     "port_profiles": frozenset({Topic.QOS}),
     "port_profile_bindings": frozenset({Topic.QOS}),
+    "routers": frozenset({Topic.ROUTERS}),
+    "router_interfaces": frozenset({Topic.ROUTERS}),
+    "router_routes": frozenset({Topic.ROUTERS}),
+    "floatingips": frozenset({Topic.ROUTERS}),
     # NOTE: nothing an agent is told
     "quotas": _NONE,
     "quota_locks": _NONE,
@@ -51,6 +55,8 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "network_tags": _NONE,
     "subnet_tags": _NONE,
     "port_tags": _NONE,
+    "router_tags": _NONE,
+    "floatingip_tags": _NONE,
     "store_revision": _NONE,
     "store_topics": _NONE,
 }

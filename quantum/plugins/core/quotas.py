@@ -20,7 +20,15 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from quantum.core import exceptions as exc
 from quantum.core.quotas import QuotaResource
 from quantum.core.settings import Settings
-from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow, SubnetRow
+from quantum.db.models import (
+    FloatingIpRow,
+    NetworkRow,
+    PortRow,
+    QuotaLockRow,
+    QuotaRow,
+    RouterRow,
+    SubnetRow,
+)
 from quantum.db.session import Database
 
 Counted = dict[QuotaResource, InstrumentedAttribute[str]]
@@ -57,11 +65,15 @@ class Quotas:
             QuotaResource.NETWORK: settings.quota_network,
             QuotaResource.SUBNET: settings.quota_subnet,
             QuotaResource.PORT: settings.quota_port,
+            QuotaResource.ROUTER: settings.quota_router,
+            QuotaResource.FLOATINGIP: settings.quota_floatingip,
         }
         self.counted: Counted = {
             QuotaResource.NETWORK: NetworkRow.tenant_id,
             QuotaResource.SUBNET: SubnetRow.tenant_id,
             QuotaResource.PORT: PortRow.tenant_id,
+            QuotaResource.ROUTER: RouterRow.tenant_id,
+            QuotaResource.FLOATINGIP: FloatingIpRow.tenant_id,
         }
         """What counts toward each resource: its tenant column."""
 

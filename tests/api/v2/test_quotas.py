@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from tests.api.v2.client import ADMIN, V2, error, tenant
 
-DEFAULTS = {"network": 10, "subnet": 10, "port": 50}
+DEFAULTS = {"network": 10, "subnet": 10, "port": 50, "router": 10, "floatingip": 50}
 
 
 def test_defaults_update_and_reset(v2: V2) -> None:
     assert v2.get("/quotas/acme", ADMIN).json == {"quota": DEFAULTS}
     assert v2.get("/quotas", ADMIN).json == {"quotas": []}
     updated = v2.put("/quotas/acme", {"quota": {"network": 1, "port": "3"}}, ADMIN)
-    assert updated.json == {"quota": {"network": 1, "subnet": 10, "port": 3}}
+    assert updated.json == {
+        "quota": {"network": 1, "subnet": 10, "port": 3, "router": 10, "floatingip": 50}
+    }
     assert v2.get("/quotas/acme").json["quota"]["network"] == 1
     listed = v2.get("/quotas", ADMIN).json["quotas"]
     assert listed == [
@@ -23,6 +25,8 @@ def test_defaults_update_and_reset(v2: V2) -> None:
             "network": 1,
             "subnet": 10,
             "port": 3,
+            "router": 10,
+            "floatingip": 50,
         }
     ]
     assert v2.delete("/quotas/acme", ADMIN).status_int == 204
@@ -89,7 +93,7 @@ def test_check_limit_refuses_a_limit_below_usage_and_force_sets_it(v2: V2) -> No
     assert v2.get("/quotas/acme", ADMIN).json == {"quota": DEFAULTS}  # nothing written
     at = {"quota": {"network": 4, "port": 1, "subnet": 0, "check_limit": "true"}}
     assert v2.put("/quotas/acme", at, ADMIN).json == {
-        "quota": {"network": 4, "subnet": 0, "port": 1}
+        "quota": {**DEFAULTS, "network": 4, "subnet": 0, "port": 1}
     }
     unlimited = {"quota": {"network": -1, "check_limit": True}}
     assert v2.put("/quotas/acme", unlimited, ADMIN).status_int == 200
@@ -118,6 +122,8 @@ def test_defaults_and_details_as_todays_clients_ask(v2: V2) -> None:
             "network": {"used": 1, "limit": 7, "reserved": 0},
             "subnet": {"used": 0, "limit": 10, "reserved": 0},
             "port": {"used": 2, "limit": 50, "reserved": 0},
+            "router": {"used": 0, "limit": 10, "reserved": 0},
+            "floatingip": {"used": 0, "limit": 50, "reserved": 0},
         }
     }
     assert v2.get("/quotas/other/details", ADMIN).json["quota"]["network"] == {

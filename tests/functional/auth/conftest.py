@@ -104,6 +104,7 @@ def _api(directory: Path, keystone: Keystone, **authtoken: object) -> KeystoneAp
         # about who may do what, so the default quotas (which v1 now obeys) are off.
         conf.write(
             "\n[QUOTAS]\nquota_network = -1\nquota_subnet = -1\nquota_port = -1\n"
+            "quota_router = -1\nquota_floatingip = -1\n"
         )
     engine = make_engine(url)
     migration.upgrade(engine)
