@@ -203,12 +203,14 @@ def test_the_guides_hypervisors_carry_tunnel_and_flat_networks(
             "provider:physical_network": cloud.PHYSNET,
         },
     )
+    made: dict[str, list[VM]] = {}
     for net, label in ((tunnelled, "t"), (flat, "f")):
         ports = [_port(the_cloud, net, name) for name in hosts]
         vms = [
             _vm(the_cloud, host, port, f"{label}-{name}")
             for (name, host), port in zip(hosts.items(), ports, strict=True)
         ]
+        made[label] = vms
         assert vms[0].can_reach(vms[1].address, timeout=20), the_cloud.dump()
         # a full-size frame crosses (the underlay has room for the tunnel)
         assert vms[0].ping(vms[1].address, count=1, wait=2)
@@ -221,8 +223,18 @@ def test_the_guides_hypervisors_carry_tunnel_and_flat_networks(
             15,
             message="both ports ACTIVE",
         )
-        if net is flat:  # the control: the two networks do not meet
-            assert vms[0].cannot_reach("10.8.0.3")
+    # the two networks do not meet: the flat VMs get addresses in the tunnelled
+    # subnet too; the flat VM on hv1 then reaches the flat VM on hv2 by one of them
+    # and the tunnelled VM on hv1 reaches the tunnelled VM on hv2 (the positive
+    # controls), but the flat VM on hv1 ARPs for the tunnelled VM on hv2 unheard
+    (t_hv1, t_hv2), (f_hv1, f_hv2) = made["t"], made["f"]
+    for vm, address in ((f_hv1, "10.8.0.99/24"), (f_hv2, "10.8.0.98/24")):
+        vm.netns.ip("addr", "add", address, "dev", VM.NIC)
+    assert f_hv1.can_reach("10.8.0.98", timeout=5)
+    assert t_hv1.can_reach(t_hv2.address, timeout=5)
+    assert f_hv1.cannot_reach(t_hv2.address)
+    neighbour = f_hv1.netns.ip("neigh", "show", t_hv2.address).stdout
+    assert "lladdr" not in neighbour, neighbour
 
 
 def test_seeing_the_agent_and_its_flows(world: tuple[Cloud, dict[str, Host]]) -> None:
