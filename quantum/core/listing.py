@@ -3,8 +3,19 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Final
+
+
+class NoMatch(enum.Enum):
+    NO_MATCH = "NO_MATCH"
+
+
+NO_MATCH: Final = NoMatch.NO_MATCH
+"""A filter value no item has (``status=BOGUS``: a wire value with no domain value;
+``tenant_id=a&project_id=b``: two filters on one attribute that share no value)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -18,8 +29,11 @@ class ListQuery:
     """One page of a collection, as the store computes it (keyset pagination).
 
     ``filters`` maps an attribute to the values it may take (OR); different
-    attributes AND. Items come in ``sorts`` order with ``id`` ascending appended as
-    the tie-breaker; ``marker`` is the id of the item the page starts after (before,
+    attributes AND. An attribute is the domain item's (``binding_host_id``), or a
+    name the store gives a filter of its own (``segment.network_type``,
+    ``tags-any``); the v2 API names them from its fields (``Field.column``).
+    Items come in ``sorts`` order with ``id`` ascending appended as the
+    tie-breaker; ``marker`` is the id of the item the page starts after (before,
     with ``page_reverse``); ``limit`` None means every item.
     """
 

@@ -189,8 +189,8 @@ class Field:
 
     ``default`` applies to an omitted attribute on create (``UNSET``: the plugin
     computes it); ``required`` means it must be given. ``admin_only`` attributes are
-    set and seen by admins only (provider, binding). ``sortable`` attributes are
-    plain columns of the store.
+    set and seen by admins only (provider, binding). ``filterable`` and
+    ``sortable`` attributes are filtered and sorted by the store on ``column``.
     """
 
     name: str
@@ -216,6 +216,12 @@ class Field:
     policy_when: Callable[[Any], bool] | None = None
     sortable: bool = True
     filterable: bool = True
+    column: str | None = ""
+    """What the store filters and sorts it by, the key of the ``ListQuery``: by
+    default ``attr``, a domain attribute, which the store finds as its row's column
+    of that name; else the name of a filter the store has of its own
+    (``segment.network_type``: the network's segment; ``tags-any``: the tag
+    table). A filterable or sortable field without ``attr`` must name one."""
     in_member: bool = True
     """Shown for one item (show, create, update); False: in lists only."""
     query_convert: Convert | None = None
@@ -233,6 +239,12 @@ class Field:
     def __post_init__(self) -> None:
         if self.attr == "":
             object.__setattr__(self, "attr", self.name.replace(":", "_"))
+        if self.column == "":
+            object.__setattr__(self, "column", self.attr)
+        if self.column is None and (self.filterable or self.sortable):
+            raise ValueError(
+                f"{self.name}: filterable or sortable, but no column names it"
+            )
 
     def query(self, text: str) -> Any:
         """A filter value (always a string on the wire) as the attribute's type."""
@@ -377,6 +389,14 @@ class Resource:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def column(self, name: str) -> str:
+        """What the store filters and sorts the field ``name`` by (``Field.column``;
+        a name no field has, as it is)."""
+        field = self.field(name)
+        if field is None or field.column is None:
+            return name
+        return field.column
 
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Query strings of v2 list requests (spec §1.8): filters, fields, sort, paging.
 
-``parse`` turns the query into the store's ``ListQuery`` plus the fields to show;
+``parse`` turns the query into the store's ``ListQuery`` plus the fields to show,
+naming each attribute as the store does (``Field.column``);
 ``links`` builds the ``<collection>_links`` of a page. Paging is always on: an
 absent or zero ``limit`` (or one above it) is ``pagination_max_limit``.
 """
@@ -17,7 +18,7 @@ from webob.multidict import MultiDict
 
 from quantum.api.v2.attributes import Resource
 from quantum.core import exceptions as exc
-from quantum.core.listing import ListQuery, SortKey
+from quantum.core.listing import NO_MATCH, ListQuery, SortKey
 from quantum.core.scope import Scope
 
 RESERVED = frozenset(
@@ -39,6 +40,9 @@ def fields_of(params: MultiDict[str, str]) -> tuple[str, ...]:
 def _filters(
     params: MultiDict[str, str], resource: Resource, scope: Scope
 ) -> dict[str, tuple[Any, ...]]:
+    """The filters by the store's name of each attribute (``Field.column``): the
+    values of one attribute OR; two attributes on one column (``tenant_id`` and
+    ``project_id``) AND, so the column takes the values they share."""
     found: dict[str, list[Any]] = {}
     for key, value in params.items():
         if key in RESERVED or value == "":
@@ -53,7 +57,15 @@ def _filters(
         ):
             continue
         found.setdefault(key, []).append(field.query(value))
-    return {k: tuple(v) for k, v in found.items()}
+    filters: dict[str, tuple[Any, ...]] = {}
+    for key, values in found.items():
+        column = resource.column(key)
+        if column in filters:
+            shared = tuple(v for v in filters[column] if v in values)
+            filters[column] = shared or (NO_MATCH,)
+        else:
+            filters[column] = tuple(values)
+    return filters
 
 
 def _sorts(params: MultiDict[str, str], resource: Resource) -> tuple[SortKey, ...]:
@@ -73,7 +85,9 @@ def _sorts(params: MultiDict[str, str], resource: Resource) -> tuple[SortKey, ..
             raise exc.InvalidInput(
                 reason=f"sort_dir must be asc or desc, not {direction}"
             )
-        sorts.append(SortKey(attribute=key, ascending=direction == "asc"))
+        sorts.append(
+            SortKey(attribute=resource.column(key), ascending=direction == "asc")
+        )
     return tuple(sorts)
 
 

@@ -496,7 +496,8 @@ class ApiV2:
         parsed = listing.parse(params, resource, caller.scope, self.max_limit)
         query = parsed.query
         if under is not None:
-            filters = {**query.filters, under.field: (under.parent_id,)}
+            column = resource.column(under.field)
+            filters = {**query.filters, column: (under.parent_id,)}
             query = replace(query, filters=filters)
         items = served.operations.list(caller.scope, query)
         views = [served.operations.view(i) for i in items]

@@ -11,15 +11,26 @@ grow with the number of rows before it, unlike ``OFFSET``.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, literal, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    false,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import ColumnProperty, InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
-from quantum.core.listing import ListQuery
+from quantum.core.listing import NO_MATCH, ListQuery
 
 Expr = ColumnElement[Any] | InstrumentedAttribute[Any]
 """A column, or an expression over columns, of the listed table."""
@@ -46,8 +57,39 @@ class Column:
     """A custom filter for attributes that are not a plain column."""
 
 
+class Columns(Protocol):
+    """What a listing filters and sorts on, by the query's attribute names."""
+
+    def get(self, attribute: str, /) -> Column | None: ...
+
+
+def _stored(value: object) -> object:
+    """A domain value as a column holds it (an enum: its value)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def row_columns(row: type, **own: Column) -> Mapping[str, Column]:
+    """The columns of a listing of ``row``, derived from the row: a domain
+    attribute (``ListQuery`` names them: the v2 API from ``Field.column``) is the
+    row's column of the same name, a nullable text column coalesced to ``""`` so
+    keyset comparisons never meet NULL, an enum value compared as the value it
+    stores. ``own`` adds the store's filters that are no column of the row
+    (``tags-any``, ``fixed_ips``, ``segment.network_type``); they take precedence.
+    Built once per store, at import."""
+    found: dict[str, Column] = {}
+    props: Sequence[ColumnProperty[Any]] = inspect(row).column_attrs
+    for prop in props:
+        (column,) = prop.columns
+        expr: Expr = getattr(row, prop.key)
+        if column.nullable and isinstance(column.type, String):
+            expr = func.coalesce(expr, "")
+        found[prop.key] = Column(expr=expr, convert=_stored)
+    found.update(own)
+    return found
+
+
 def where_filters(
-    columns: Mapping[str, Column], filters: Mapping[str, Sequence[object]]
+    columns: Columns, filters: Mapping[str, Sequence[object]]
 ) -> list[ColumnElement[bool]]:
     """One condition per filtered attribute; unknown attributes are ignored."""
     conditions = []
@@ -60,13 +102,17 @@ def where_filters(
             continue
         # NOTE: the v2 API refuses a query string holding what no back-end can
         # store (core/text.py), so every value here can be compared.
-        stored = [v for v in (column.convert(v) for v in values) if v is not None]
+        stored = [
+            v
+            for v in (column.convert(v) for v in values if v is not NO_MATCH)
+            if v is not None
+        ]
         conditions.append(column.expr.in_(stored) if stored else false())
     return conditions
 
 
 def sort_keys(
-    columns: Mapping[str, Column], query: ListQuery, id_expr: Expr
+    columns: Columns, query: ListQuery, id_expr: Expr
 ) -> list[tuple[Expr, bool]]:
     """(expression, ascending) in order, ``id`` last; flipped for page_reverse."""
     keys: list[tuple[Expr, bool]] = []
@@ -103,7 +149,7 @@ def after(
 def page(
     s: Session,
     base: Any,
-    columns: Mapping[str, Column],
+    columns: Columns,
     id_expr: Expr,
     query: ListQuery,
     visible: Sequence[ColumnElement[bool]] = (),

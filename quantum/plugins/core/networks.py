@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,13 +26,13 @@ from quantum.core.ports import Port
 from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
-from quantum.core.status import OP_STATUS_BY_RESOURCE_STATUS, OpStatus
+from quantum.core.status import OpStatus
 from quantum.core.text import storable
 from quantum.db.models import NetworkRow, NetworkSegmentRow, NetworkTagRow, PortRow
 from quantum.db.session import Database
 from quantum.ipam.store import subnet_ids_of
 from quantum.plugins.core import access
-from quantum.plugins.core.listing import Column, page
+from quantum.plugins.core.listing import Column, page, row_columns
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import PROVIDER, Mechanism
@@ -75,11 +75,6 @@ def delete_unused_network(
     raise in_use
 
 
-def _status(value: object) -> object | None:
-    status = OP_STATUS_BY_RESOURCE_STATUS.get(str(value))
-    return None if status is None else status.value
-
-
 def _segment_filter(
     column: Any,
 ) -> Callable[[Sequence[object]], ColumnElement[bool]]:
@@ -91,36 +86,20 @@ def _segment_filter(
     return matches
 
 
-NETWORK_COLUMNS: Mapping[str, Column] = {
-    "id": Column(expr=NetworkRow.id),
-    "name": Column(expr=func.coalesce(NetworkRow.name, "")),
-    "tenant_id": Column(expr=NetworkRow.tenant_id),
-    "project_id": Column(expr=NetworkRow.tenant_id),
-    "admin_state_up": Column(expr=NetworkRow.admin_state_up),
-    "status": Column(expr=NetworkRow.status, convert=_status),
-    "shared": Column(expr=NetworkRow.shared),
-    "router:external": Column(expr=NetworkRow.router_external),
-    "description": Column(expr=NetworkRow.description),
+NETWORK_COLUMNS = row_columns(
+    NetworkRow,
     **tag_columns(NetworkRow.id, NetworkTagRow),
-    "provider:network_type": Column(
-        expr=NetworkRow.id,
-        sortable=False,
-        matches=_segment_filter(NetworkSegmentRow.network_type),
-    ),
-    "provider:physical_network": Column(
-        expr=NetworkRow.id,
-        sortable=False,
-        matches=_segment_filter(NetworkSegmentRow.physical_network),
-    ),
-    "provider:segmentation_id": Column(
-        expr=NetworkRow.id,
-        sortable=False,
-        matches=_segment_filter(NetworkSegmentRow.segmentation_id),
-    ),
-}
-"""Network attributes the store filters and sorts on (others are ignored)."""
-
-PROVIDER_ATTRIBUTES = frozenset(k for k in NETWORK_COLUMNS if k.startswith("provider:"))
+    **{
+        f"segment.{name}": Column(
+            expr=NetworkRow.id,
+            sortable=False,
+            matches=_segment_filter(getattr(NetworkSegmentRow, name)),
+        )
+        for name in ("network_type", "physical_network", "segmentation_id")
+    },
+)
+"""What networks are filtered and sorted on: their row's columns, their tags and
+their segment's attributes (``segment.network_type``...)."""
 
 
 class NetworkStore:

@@ -26,7 +26,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
-    func,
     select,
     update,
 )
@@ -56,8 +55,7 @@ from quantum.db.models import (
 from quantum.db.session import Database
 from quantum.ipam import store as ipam
 from quantum.plugins.core import access
-from quantum.plugins.core.listing import Column, page
-from quantum.plugins.core.networks import _status
+from quantum.plugins.core.listing import Column, page, row_columns
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import Mechanism
@@ -98,23 +96,13 @@ def _fixed_ips_filter(values: Sequence[object]) -> ColumnElement[bool]:
     return PortRow.id.in_(allocations)
 
 
-PORT_COLUMNS: Mapping[str, Column] = {
-    "id": Column(expr=PortRow.id),
-    "name": Column(expr=PortRow.name),
-    "network_id": Column(expr=PortRow.network_id),
-    "tenant_id": Column(expr=PortRow.tenant_id),
-    "project_id": Column(expr=PortRow.tenant_id),
-    "admin_state_up": Column(expr=PortRow.admin_state_up),
-    "status": Column(expr=PortRow.status, convert=_status),
-    "mac_address": Column(expr=func.coalesce(PortRow.mac_address, "")),
-    "device_id": Column(expr=PortRow.device_id),
-    "device_owner": Column(expr=PortRow.device_owner),
-    "binding:host_id": Column(expr=PortRow.binding_host_id),
-    "description": Column(expr=PortRow.description),
+PORT_COLUMNS = row_columns(
+    PortRow,
     **tag_columns(PortRow.id, PortTagRow),
-    "fixed_ips": Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
-}
-"""Port attributes the store filters and sorts on."""
+    fixed_ips=Column(expr=PortRow.id, sortable=False, matches=_fixed_ips_filter),
+)
+"""What ports are filtered and sorted on: their row's columns, their tags and their
+addresses (``fixed_ips``)."""
 
 
 @dataclass(frozen=True)

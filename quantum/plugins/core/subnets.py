@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
@@ -28,24 +28,12 @@ from quantum.db.session import Database
 from quantum.ipam import allocate, store
 from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
 from quantum.plugins.core import access
-from quantum.plugins.core.listing import Column, page
+from quantum.plugins.core.listing import page, row_columns
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
 
-SUBNET_COLUMNS: Mapping[str, Column] = {
-    "id": Column(expr=SubnetRow.id),
-    "name": Column(expr=SubnetRow.name),
-    "tenant_id": Column(expr=SubnetRow.tenant_id),
-    "project_id": Column(expr=SubnetRow.tenant_id),
-    "network_id": Column(expr=SubnetRow.network_id),
-    "ip_version": Column(expr=SubnetRow.ip_version),
-    "cidr": Column(expr=SubnetRow.cidr),
-    "gateway_ip": Column(expr=func.coalesce(SubnetRow.gateway_ip, "")),
-    "enable_dhcp": Column(expr=SubnetRow.enable_dhcp),
-    "description": Column(expr=SubnetRow.description),
-    **tag_columns(SubnetRow.id, SubnetTagRow),
-}
-"""Subnet attributes the store filters and sorts on."""
+SUBNET_COLUMNS = row_columns(SubnetRow, **tag_columns(SubnetRow.id, SubnetTagRow))
+"""What subnets are filtered and sorted on: their row's columns and their tags."""
 
 
 def limits_of(settings: Settings) -> Limits:

@@ -78,6 +78,7 @@ EXTENSION = Extension(
             fields=(
                 Field(
                     name="provider:network_type",
+                    column="segment.network_type",
                     convert=one_of(*PROVIDER_TYPES),
                     attr=None,
                     render=_network_type,
@@ -87,6 +88,7 @@ EXTENSION = Extension(
                 ),
                 Field(
                     name="provider:physical_network",
+                    column="segment.physical_network",
                     convert=string(64),
                     attr=None,
                     render=_physical_network,
@@ -97,6 +99,7 @@ EXTENSION = Extension(
                 ),
                 Field(
                     name="provider:segmentation_id",
+                    column="segment.segmentation_id",
                     convert=to_int,
                     attr=None,
                     render=_segmentation_id,

@@ -116,6 +116,7 @@ def _filter(name: str, doc: str) -> Field:
     return Field(
         name=name,
         attr=None,
+        column=name,
         visible=False,
         on_create=False,
         sortable=False,

@@ -16,8 +16,13 @@ from quantum.api.v2.attributes import (
     to_uuid,
 )
 from quantum.core import exceptions as exc
+from quantum.core.listing import NO_MATCH, NoMatch
 from quantum.core.networks import NetworkCreate, NetworkUpdate
-from quantum.core.status import RESOURCE_STATUS
+from quantum.core.status import (
+    OP_STATUS_BY_RESOURCE_STATUS,
+    RESOURCE_STATUS,
+    OpStatus,
+)
 
 STATUS = {"type": "string", "enum": sorted(set(RESOURCE_STATUS.values()))}
 """The ``status`` of a network or port, as shown."""
@@ -26,6 +31,12 @@ STATUS = {"type": "string", "enum": sorted(set(RESOURCE_STATUS.values()))}
 def status(item: Any, plugin: Any) -> str:
     """The v2 name of a network's or port's operational status."""
     return RESOURCE_STATUS[item.status]
+
+
+def status_filter(name: str, text: str) -> OpStatus | NoMatch:
+    """A ``status`` filter value as the operational status it names (``ACTIVE``
+    is ``UP``); a name no status has matches nothing."""
+    return OP_STATUS_BY_RESOURCE_STATUS.get(text, NO_MATCH)
 
 
 NETWORK = Resource(
@@ -47,7 +58,13 @@ NETWORK = Resource(
         Field(name="tenant_id", convert=to_tenant),
         Field(name="project_id", convert=to_tenant, attr="tenant_id"),
         Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
-        Field(name="status", on_create=False, schema=STATUS, render=status),
+        Field(
+            name="status",
+            on_create=False,
+            schema=STATUS,
+            render=status,
+            query_convert=status_filter,
+        ),
         Field(
             name="shared",
             convert=to_bool,

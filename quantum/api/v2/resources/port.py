@@ -21,7 +21,7 @@ from quantum.api.v2.attributes import (
     to_tenant,
     to_uuid,
 )
-from quantum.api.v2.resources.network import STATUS, status
+from quantum.api.v2.resources.network import STATUS, status, status_filter
 from quantum.core import exceptions as exc
 from quantum.core.ports import FixedIPRequest, PortCreate, PortUpdate
 from quantum.ipam.convert import to_fixed_ips
@@ -71,7 +71,13 @@ PORT = Resource(
         Field(name="tenant_id", convert=to_tenant),
         Field(name="project_id", convert=to_tenant, attr="tenant_id"),
         Field(name="admin_state_up", convert=to_bool, default=True, on_update=True),
-        Field(name="status", on_create=False, schema=STATUS, render=status),
+        Field(
+            name="status",
+            on_create=False,
+            schema=STATUS,
+            render=status,
+            query_convert=status_filter,
+        ),
         Field(name="mac_address", convert=to_mac, policy=NETWORK_OWNER),
         Field(
             name="fixed_ips",
