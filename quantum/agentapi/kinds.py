@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from quantum.agentapi.dhcp import routes as dhcp
 from quantum.agentapi.kind import Kind
 from quantum.agentapi.ovs import routes as ovs
 
-KINDS: Mapping[str, Kind] = {kind.name: kind for kind in (ovs.KIND,)}
+KINDS: Mapping[str, Kind] = {kind.name: kind for kind in (ovs.KIND, dhcp.KIND)}
 
 LEGACY = ovs.KIND
 """The kind of the unprefixed routes (``/agent/v1/hosts/...``): the OVS agent's

@@ -32,10 +32,21 @@ class AgentHost:
     agent_version: str = ""
     last_seen: datetime | None = None
     configurations: Mapping[str, Any] = field(default_factory=dict)
+    agent_type: str = "Open vSwitch agent"
+    """Which agent of the host this is: one host runs one agent of each type
+    (``agent_hosts`` is keyed by type and host)."""
+    binary: str = "quantum-openvswitch-agent"
 
 
 OVS_AGENT_TYPE = "Open vSwitch agent"
 OVS_AGENT_BINARY = "quantum-openvswitch-agent"
+DHCP_AGENT_TYPE = "DHCP agent"
+DHCP_AGENT_BINARY = "quantum-dhcp-agent"
+AGENT_TYPE_MAX = 64
+"""Longest ``agent_type`` (and ``binary``) an agent kind may have."""
+
+TOPICS: Mapping[str, str] = {DHCP_AGENT_TYPE: "dhcp_agent", "L3 agent": "l3_agent"}
+"""``/v2.0/agents``' ``topic`` of an agent type (spec §5.8); others show ``N/A``."""
 
 HOST_MAX = 255
 """Longest host name an agent may register."""
@@ -58,10 +69,20 @@ class Agent:
     host: AgentHost
     alive: bool
     created_at: datetime
-    agent_type: str = OVS_AGENT_TYPE
-    binary: str = OVS_AGENT_BINARY
     admin_state_up: bool = True
     description: str = ""
+
+    @property
+    def agent_type(self) -> str:
+        return self.host.agent_type
+
+    @property
+    def binary(self) -> str:
+        return self.host.binary
+
+    @property
+    def topic(self) -> str:
+        return TOPICS.get(self.host.agent_type, "N/A")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import (
     mapped_column,
 )
 
-from quantum.core.agents import HOST_MAX
+from quantum.core.agents import AGENT_TYPE_MAX, HOST_MAX
 from quantum.core.networks import Network, NetworkSegment, NetworkType
 from quantum.core.ports import ADMIN_DOWN_REASON, Port
 from quantum.core.routers import (
@@ -356,12 +356,15 @@ class StoreTopicRow(Base):
 
 
 class AgentHostRow(Base):
-    """A host whose agent has phoned home: its tunnel endpoint and last heartbeat."""
+    """An agent that has phoned home: its host, its type (one host runs one agent
+    of each type, migration 0014), its tunnel endpoint and last heartbeat."""
 
     __tablename__ = "agent_hosts"
     __table_args__ = MYSQL_TABLE_ARGS
 
+    agent_type: Mapped[str] = mapped_column(String(AGENT_TYPE_MAX), primary_key=True)
     host: Mapped[str] = mapped_column(String(HOST_MAX), primary_key=True)
+    binary: Mapped[str] = mapped_column(String(AGENT_TYPE_MAX))
     id: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     """The agent's id in ``/v2.0/agents`` (migration 0008)."""
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -67,6 +67,8 @@ def routes(plugin: object) -> Mapping[str, Handler] | None:
         rev = source.report_host(
             AgentHost(
                 host=host,
+                agent_type=OVS_AGENT_TYPE,
+                binary=OVS_AGENT_BINARY,
                 tunnel_ip=report.tunnel_ip,
                 tunnel_types=report.tunnel_types,
                 agent_version=report.agent_version,

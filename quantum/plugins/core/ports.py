@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.agents import OVS_AGENT_TYPE
 from quantum.core.listing import ListQuery
 from quantum.core.mac import random_mac
 from quantum.core.ports import Port, PortCreate, PortUpdate
@@ -209,7 +210,9 @@ class PortStore:
                 host: seen
                 for host, seen in s.execute(
                     select(AgentHostRow.host, AgentHostRow.last_seen).where(
-                        AgentHostRow.host.in_(hosts), AgentHostRow.last_seen < since
+                        AgentHostRow.agent_type == OVS_AGENT_TYPE,
+                        AgentHostRow.host.in_(hosts),
+                        AgentHostRow.last_seen < since,
                     )
                 )
             }

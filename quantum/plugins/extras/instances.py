@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.agents import OVS_AGENT_TYPE
 from quantum.core.extension_models import InstancePort
 from quantum.core.text import storable
 from quantum.db.extension_models import InstancePortRow, PortStatisticsRow
@@ -47,7 +48,11 @@ class InstanceStore:
             rows = s.execute(
                 select(AgentHostRow.host)
                 .outerjoin(load, load.c.host == AgentHostRow.host)
-                .where(AgentHostRow.last_seen >= since, AgentHostRow.admin_state_up)
+                .where(
+                    AgentHostRow.agent_type == OVS_AGENT_TYPE,
+                    AgentHostRow.last_seen >= since,
+                    AgentHostRow.admin_state_up,
+                )
                 .order_by(func.coalesce(load.c.ports, 0), AgentHostRow.host)
             )
             return [str(r[0]) for r in rows]

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """The agents' hosts: tunnel endpoints and heartbeats, kept in ``agent_hosts``.
 
+One row per agent, keyed by its type and host (one host runs an Open vSwitch agent
+and a DHCP agent, say); what concerns forwarding (tunnel peers, a host taken out of
+service) reads the Open vSwitch agents' rows.
+
 Functions over a session, run inside the plugin's transactions. Every registered
 host with a tunnel endpoint is offered to the other agents as a tunnel peer, alive
 or not: a missed heartbeat never tears down forwarding. A host leaves when an admin
@@ -16,7 +20,7 @@ from datetime import datetime
 from ipaddress import ip_address
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, literal, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +44,8 @@ def _configurations(text: str | None) -> dict[str, Any]:
 def _to_domain(row: AgentHostRow) -> AgentHost:
     return AgentHost(
         host=row.host,
+        agent_type=row.agent_type,
+        binary=row.binary,
         tunnel_ip=ip_address(row.tunnel_ip) if row.tunnel_ip else None,
         tunnel_types=frozenset(
             NetworkType(t) for t in row.tunnel_types.split(",") if t
@@ -56,13 +62,16 @@ def record(s: Session, host: AgentHost, now: datetime) -> bool:
     tunnel_ip = str(host.tunnel_ip) if host.tunnel_ip is not None else None
     types = _types_column(host.tunnel_types)
     configurations = json.dumps(dict(host.configurations), sort_keys=True)
-    row = s.get(AgentHostRow, host.host, with_for_update=True)
+    key = (host.agent_type, host.host)
+    row = s.get(AgentHostRow, key, with_for_update=True)
     if row is None:
         try:
             with s.begin_nested():
                 s.add(
                     AgentHostRow(
+                        agent_type=host.agent_type,
                         host=host.host,
+                        binary=host.binary,
                         tunnel_ip=tunnel_ip,
                         tunnel_types=types,
                         agent_version=host.agent_version,
@@ -75,33 +84,39 @@ def record(s: Session, host: AgentHost, now: datetime) -> bool:
         except IntegrityError:
             # NOTE: the same host registered concurrently (two requests of one
             # agent); theirs committed first, so update it like any heartbeat.
-            row = s.get(
-                AgentHostRow, host.host, with_for_update=True, populate_existing=True
-            )
+            row = s.get(AgentHostRow, key, with_for_update=True, populate_existing=True)
             if row is None:  # NOTE: and an admin deleted it already: next beat
                 return False
     changed = row.tunnel_ip != tunnel_ip or row.tunnel_types != types
     row.tunnel_ip = tunnel_ip
     row.tunnel_types = types
     row.agent_version = host.agent_version
+    row.binary = host.binary
     row.last_seen = now
     row.configurations = configurations
     return changed
 
 
-def admin_state_up(s: Session, host: str) -> bool:
-    """Whether an administrator leaves ``host`` in service (an unknown one is)."""
+def admin_state_up(s: Session, host: str, agent_type: str = OVS_AGENT_TYPE) -> bool:
+    """Whether an administrator leaves the ``agent_type`` agent of ``host`` in
+    service (an unknown one is)."""
     value = s.scalar(
-        select(AgentHostRow.admin_state_up).where(AgentHostRow.host == host)
+        select(AgentHostRow.admin_state_up).where(
+            AgentHostRow.agent_type == agent_type, AgentHostRow.host == host
+        )
     )
     return value is not False
 
 
 def peers(s: Session, host: str) -> list[AgentHost]:
-    """The other registered hosts that have a tunnel endpoint, by name."""
+    """The other hosts whose Open vSwitch agent has a tunnel endpoint, by name."""
     rows = s.scalars(
         select(AgentHostRow)
-        .where(AgentHostRow.host != host, AgentHostRow.tunnel_ip.is_not(None))
+        .where(
+            AgentHostRow.agent_type == OVS_AGENT_TYPE,
+            AgentHostRow.host != host,
+            AgentHostRow.tunnel_ip.is_not(None),
+        )
         .order_by(AgentHostRow.host)
     )
     return [_to_domain(r) for r in rows]
@@ -131,7 +146,8 @@ def _columns(since: datetime) -> Mapping[str, Column]:
     return {
         "id": Column(expr=AgentHostRow.id),
         "host": Column(expr=AgentHostRow.host),
-        "agent_type": Column(expr=literal(OVS_AGENT_TYPE), sortable=False),
+        "binary": Column(expr=AgentHostRow.binary, sortable=False),
+        "agent_type": Column(expr=AgentHostRow.agent_type, sortable=False),
         "heartbeat_timestamp": Column(expr=AgentHostRow.last_seen),
         "created_at": Column(expr=AgentHostRow.created_at),
         "alive": _alive_filter(since),

@@ -172,7 +172,7 @@ def test_routes_go_to_the_kind_named_in_the_path(
         call(app, "POST", "/hosts/h1", body)["revision"]
         == call(app, "GET", "/ovs/changes")["revision"]
     )
-    assert app.request("POST", "/agent/v1/dhcp/hosts/h1", {}, AUTH).status_int == 404
+    assert app.request("POST", "/agent/v1/nope/hosts/h1", {}, AUTH).status_int == 404
 
     seen: list[tuple[str, Any]] = []
     echo = Kind(

@@ -292,3 +292,43 @@ def test_a_disabled_agents_host_is_not_offered_for_new_instances(api: V2) -> Non
     agents = {a["host"]: a["id"] for a in api.get("/agents", ADMIN).json["agents"]}
     api.put(f"/agents/{agents['hv2']}", {"agent": {"admin_state_up": False}}, ADMIN)
     assert offered() == ["hv1"]
+
+
+def test_one_host_runs_an_ovs_agent_and_a_dhcp_agent_listed_apart(
+    store: Store, api: V2
+) -> None:
+    body = {"agent_version": "1", "configurations": {"networks": 0}}
+    assert call(api.client, "POST", "/dhcp/hosts/hv1", body)["revision"] > 0
+    agents = api.get("/agents?host=hv1", ADMIN).json["agents"]
+    by_type = {a["agent_type"]: a for a in agents}
+    assert set(by_type) == {"Open vSwitch agent", "DHCP agent"}
+    dhcp, ovs = by_type["DHCP agent"], by_type["Open vSwitch agent"]
+    assert (dhcp["binary"], dhcp["topic"]) == ("quantum-dhcp-agent", "dhcp_agent")
+    assert (ovs["binary"], ovs["topic"]) == ("quantum-openvswitch-agent", "N/A")
+    assert dhcp["configurations"]["networks"] == 0
+    assert dhcp["id"] != ovs["id"]
+    assert dhcp["alive"] is True
+    # NOTE: the first release's path still registers the OVS agent, no third row
+    register(api.client, "hv1", "192.0.2.1")
+    assert len(api.get("/agents?host=hv1", ADMIN).json["agents"]) == 2
+    only = api.get("/agents?agent_type=DHCP%20agent", ADMIN).json["agents"]
+    assert [a["id"] for a in only] == [dhcp["id"]]
+    by_binary = api.get("/agents?binary=quantum-dhcp-agent&host=hv1", ADMIN)
+    assert [a["id"] for a in by_binary.json["agents"]] == [dhcp["id"]]
+    # NOTE: disabling or deleting the DHCP agent leaves the host's OVS agent be
+    off = api.put(f"/agents/{dhcp['id']}", {"agent": {"admin_state_up": False}}, ADMIN)
+    assert off.status_int == 200
+    state = call(api.client, "POST", "/hosts/hv1/state", {"iface_ids": []})
+    assert state["admin_state_up"] is True
+    assert api.delete(f"/agents/{dhcp['id']}", ADMIN).status_int == 204
+    assert [a["id"] for a in api.get("/agents?host=hv1", ADMIN).json["agents"]] == [
+        ovs["id"]
+    ]
+
+
+def test_a_dhcp_agent_is_no_tunnel_peer_and_no_host_for_instances(
+    store: Store, api: V2
+) -> None:
+    call(api.client, "POST", "/dhcp/hosts/net1", {"agent_version": "1"})
+    state = call(api.client, "POST", "/hosts/hv2/state", {"iface_ids": []})
+    assert [e["host"] for e in state["endpoints"]] == ["hv1"]

@@ -125,3 +125,47 @@ def test_migration_0008_gives_registered_hosts_an_id_and_a_creation_time(
     assert all(str(r.created_at).startswith("2026-01-02 03:04:05") for r in rows)
     migration.downgrade(engine, "0007")
     engine.dispose()
+
+
+def test_migration_0014_keeps_registered_hosts_as_their_ovs_agents(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'q.sqlite'}")
+    migration.upgrade(engine, "0013")
+    seen = datetime(2026, 1, 2, 3, 4, 5)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO agent_hosts (host, id, created_at, tunnel_ip, "
+                "tunnel_types, agent_version, last_seen) "
+                "VALUES ('hv1', 'a1', :t, '192.0.2.1', 'gre', '1', :t)"
+            ),
+            {"t": seen},
+        )
+    migration.upgrade(engine)
+    with engine.begin() as conn:
+        row = conn.execute(
+            text("SELECT agent_type, binary, id, host, tunnel_ip FROM agent_hosts")
+        ).one()
+        assert tuple(row) == (
+            "Open vSwitch agent",
+            "quantum-openvswitch-agent",
+            "a1",
+            "hv1",
+            "192.0.2.1",
+        )
+        # NOTE: the same host, another type: a second agent
+        conn.execute(
+            text(
+                "INSERT INTO agent_hosts (agent_type, binary, host, id, created_at, "
+                "tunnel_types, agent_version, last_seen) "
+                "VALUES ('DHCP agent', 'quantum-dhcp-agent', 'hv1', 'a2', :t, '', "
+                "'1', :t)"
+            ),
+            {"t": seen},
+        )
+    migration.downgrade(engine, "0013")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, host FROM agent_hosts")).all()
+    assert [tuple(r) for r in rows] == [("a1", "hv1")]
+    engine.dispose()

@@ -91,12 +91,11 @@ AGENT = Resource(
             render=lambda agent, plugin: agent.binary,
             on_create=False,
             sortable=False,
-            filterable=False,
             schema=_STRING,
         ),
         Field(
             name="topic",
-            render=lambda agent, plugin: "N/A",
+            render=lambda agent, plugin: agent.topic,
             on_create=False,
             sortable=False,
             filterable=False,
