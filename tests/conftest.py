@@ -67,6 +67,7 @@ CLEARED = (
     "subnet_dns_nameservers",
     "subnet_allocation_pools",
     "subnets",
+    "network_dhcp_agents",
     "agent_hosts",
     "tunnel_allocations",
     "vlan_allocations",

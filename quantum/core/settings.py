@@ -193,6 +193,15 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         "after its port is deleted or its fixed_ips no longer list it: the DHCP lease "
         "the VM may still use. 0 frees addresses at once.",
     ),
+    cfg.IntOpt(
+        "dhcp_agents_per_network",
+        default=1,
+        min=1,
+        help="DHCP agents serving each network that has a DHCP-enabled subnet, "
+        "chosen among the live, enabled ones, least loaded first. Two give two "
+        "dnsmasq handing out the same leases. A network whose agent is dead for "
+        "agent_down_time moves to another live agent.",
+    ),
     cfg.StrOpt(
         "auth_strategy",
         default="noauth",
@@ -327,6 +336,7 @@ class Settings:
     max_routes: int = 30
     max_fixed_ips_per_port: int = 5
     dhcp_lease_duration: int = 120
+    dhcp_agents_per_network: int = 1
     auth_strategy: str = "noauth"
     policy_file: str = ""
     rate_limit_enabled: bool = False

@@ -382,6 +382,24 @@ class AgentHostRow(Base):
     """What the agent last reported of its configuration, a JSON object."""
 
 
+class NetworkDhcpAgentRow(Base):
+    """A network scheduled to a DHCP agent (migration 0015): the agent serves it.
+    Goes with its network and with its agent (cascade)."""
+
+    __tablename__ = "network_dhcp_agents"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[str] = mapped_column(
+        String(36),
+        ForeignKey("agent_hosts.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+
+
 # -- quotas (v2) ------------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "ports": frozenset({Topic.PORTS}),
     "ip_allocations": frozenset({Topic.PORTS}),
     "agent_hosts": frozenset({Topic.HOSTS}),
+    "network_dhcp_agents": frozenset({Topic.HOSTS}),
     "qos_policies": frozenset({Topic.QOS}),
     "port_profiles": frozenset({Topic.QOS}),
     "port_profile_bindings": frozenset({Topic.QOS}),

@@ -37,6 +37,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
 from quantum.core.agents import Agent, AgentHost, AgentUpdate, HostState, PortCounters
+from quantum.core.dhcp import DhcpHostState
 from quantum.core.feed import Topic
 from quantum.core.listing import ListQuery
 from quantum.core.networks import Network, NetworkCreate, NetworkUpdate
@@ -349,6 +350,20 @@ class AgentStateSource(Protocol):
         ``timeout`` seconds (the compute service's long-poll: a status report
         committed in this process ends it at once, one through another process is
         seen within ``quantum.db.session.REVISION_POLL``)."""
+        ...
+
+
+@runtime_checkable
+class DhcpStateSource(Protocol):
+    """What a plugin offers the DHCP agents over the agent API (optional, like
+    ``AgentStateSource``; today the Open vSwitch plugin's)."""
+
+    def dhcp_state(self, host: str) -> DhcpHostState:
+        """What the DHCP agent of ``host`` serves (``core.dhcp``). Schedules first
+        (networks needing DHCP to live, enabled DHCP agents; networks off agents
+        dead for ``agent_down_time``), then creates, mends or deletes the agent's
+        DHCP ports (writes through the ports service, so they bump the revision),
+        then reads the state, revision first."""
         ...
 
 

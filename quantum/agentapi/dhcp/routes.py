@@ -4,6 +4,10 @@
 
 * ``POST /dhcp/hosts/{host}``: ``AgentReport`` -> ``Revision``. Registration and
   heartbeat, as agent type ``DHCP agent`` of the host.
+* ``POST /dhcp/hosts/{host}/state``: ``StateRequest`` -> ``DhcpState``: the
+  networks scheduled to the agent, with their subnets, ports and the agent's DHCP
+  port, which the server creates, mends or deletes first
+  (``plugins.interface.DhcpStateSource``; 404 under a plugin without it).
 """
 
 from __future__ import annotations
@@ -14,8 +18,61 @@ from typing import Any
 from quantum.agentapi.dhcp import messages as msg
 from quantum.agentapi.kind import Handler, Kind
 from quantum.core.agents import DHCP_AGENT_BINARY, DHCP_AGENT_TYPE, AgentHost
+from quantum.core.dhcp import DhcpHostState, DhcpNetwork
 from quantum.core.feed import Topic
-from quantum.plugins.interface import AgentStateSource
+from quantum.core.ports import Port
+from quantum.core.subnets import Subnet
+from quantum.plugins.interface import AgentStateSource, DhcpStateSource
+
+
+def _subnet(subnet: Subnet) -> msg.SubnetInfo:
+    return msg.SubnetInfo(
+        id=subnet.id,
+        cidr=str(subnet.cidr),
+        gateway_ip=None if subnet.gateway_ip is None else str(subnet.gateway_ip),
+        enable_dhcp=subnet.enable_dhcp,
+        dns_nameservers=tuple(str(a) for a in subnet.dns_nameservers),
+        host_routes=tuple(
+            msg.HostRouteInfo(destination=str(r.destination), nexthop=str(r.nexthop))
+            for r in subnet.host_routes
+        ),
+        ipv6_ra_mode=getattr(subnet, "ipv6_ra_mode", None),
+        ipv6_address_mode=getattr(subnet, "ipv6_address_mode", None),
+    )
+
+
+def _port(port: Port) -> msg.PortInfo:
+    return msg.PortInfo(
+        id=port.id,
+        mac_address=port.mac_address or "",
+        device_id=port.device_id,
+        device_owner=port.device_owner,
+        admin_state_up=port.admin_state_up,
+        fixed_ips=tuple(
+            msg.FixedIpInfo(subnet_id=i.subnet_id, ip_address=str(i.ip_address))
+            for i in port.fixed_ips
+        ),
+    )
+
+
+def _network(served: DhcpNetwork) -> msg.NetworkInfo:
+    return msg.NetworkInfo(
+        id=served.network.id,
+        admin_state_up=served.network.admin_state_up,
+        mtu=served.mtu,
+        subnets=tuple(_subnet(s) for s in served.subnets),
+        ports=tuple(_port(p) for p in served.ports if p.mac_address),
+        dhcp_port=None if served.dhcp_port is None else _port(served.dhcp_port),
+    )
+
+
+def dhcp_state_message(state: DhcpHostState) -> msg.DhcpState:
+    return msg.DhcpState(
+        host=state.host,
+        revision=state.revision,
+        admin_state_up=state.admin_state_up,
+        networks=tuple(_network(n) for n in state.networks),
+    )
 
 
 def routes(plugin: object) -> Mapping[str, Handler] | None:
@@ -37,7 +94,15 @@ def routes(plugin: object) -> Mapping[str, Handler] | None:
         )
         return msg.Revision(revision=rev).to_json()
 
-    return {"": register}
+    if not isinstance(plugin, DhcpStateSource):
+        return {"": register}
+    dhcp: DhcpStateSource = plugin
+
+    def state(host: str, body: Any) -> msg.Json:
+        msg.StateRequest.from_json(body)
+        return dhcp_state_message(dhcp.dhcp_state(host)).to_json()
+
+    return {"": register, "state": state}
 
 
 KIND = Kind(

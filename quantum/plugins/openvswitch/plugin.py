@@ -32,6 +32,7 @@ from quantum.core.agents import (
     MacLocation,
     PortCounters,
 )
+from quantum.core.dhcp import DhcpHostState
 from quantum.core.feed import Topic
 from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
@@ -41,6 +42,7 @@ from quantum.core.status import OpStatus
 from quantum.db import revision
 from quantum.db.models import PortRow
 from quantum.db.session import REVISION_POLL
+from quantum.plugins.dhcp.service import DhcpAgents
 from quantum.plugins.extras.port_stats import PortStatsStore
 from quantum.plugins.extras.profiles import limits_of_ports
 from quantum.plugins.openvswitch import config, hosts
@@ -98,6 +100,20 @@ class OpenVSwitchPlugin(SqlPlugin):
         self.down_time = settings.agent_down_time
         self.physnet_mtu = settings.global_physnet_mtu
         self.port_stats = PortStatsStore(self)
+        self.dhcp = DhcpAgents(
+            self.db,
+            self.ports,
+            down_time=timedelta(seconds=settings.agent_down_time),
+            per_network=settings.dhcp_agents_per_network,
+            mtu_of=self._mtus,
+        )
+        """The DHCP agents' state and scheduling (``interface.DhcpStateSource``)."""
+
+    def _mtus(self, s: Session, network_ids: Collection[str]) -> dict[str, int | None]:
+        return {
+            network_id: network_mtu(self.physnet_mtu, segment.network_type)
+            for network_id, segment in self.mechanism.segments(s, network_ids).items()
+        }
 
     # -- segments (for the agent API; agents are trusted, so no tenant) --------------
 
@@ -211,6 +227,11 @@ class OpenVSwitchPlugin(SqlPlugin):
 
         # NOTE: bumps the revision: a host that lost the race is told at once.
         self.db.run(work, write=True)
+
+    # -- DHCP agents (plugins.interface.DhcpStateSource) ------------------------------
+
+    def dhcp_state(self, host: str) -> DhcpHostState:
+        return self.dhcp.state(host)
 
     # -- agents (plugins.interface.AgentAdmin, /v2.0/agents) -------------------------
 
