@@ -46,6 +46,7 @@ setup(
             "quantum-db-manage = quantum.db.manage:main",
             "quantum-vif = quantum.compute.cli:main",
             "quantum-openvswitch-agent = quantum.agent.ovs.main:main",
+            "quantum-dhcp-agent = quantum.agent.dhcp.main:main",
             "quantum-l3-agent = quantum.agent.l3.main:main",
         ],
         "paste.app_factory": [

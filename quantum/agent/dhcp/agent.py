@@ -1,0 +1,262 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The DHCP agent's kind of the agent skeleton (``quantum.agent.loop``).
+
+* **heartbeat**: ``POST /agent/v1/dhcp/hosts/{host}`` with the agent's
+  configuration and counts of what it serves (``/v2.0/agents`` shows them).
+* **observe**: the driver's view of every ``qdhcp-`` namespace and state directory.
+* **desired**: the networks the server scheduled to this agent (``POST .../state``;
+  the server makes their DHCP ports first), each turned into a ``model.Network``.
+  A network told without a DHCP port (none can be made yet, or no subnet has DHCP)
+  is not served, so its namespace goes. One the model refuses (the server sent
+  something inconsistent) is *left as it runs*, neither changed nor removed, and
+  logged.
+* **plan**: the device layer's pure planner (``plan.plan``): a change of ports,
+  addresses, gateway, routes or DNS reaches dnsmasq by a reload (SIGHUP), never a
+  restart; a network no longer told loses its dnsmasq, port device and namespace.
+* **apply**: the driver; one network failing does not stop the others (the round
+  then fails and the next is a full resync).
+* **report**: nothing per round: the DHCP ports are reported UP by the OVS agent
+  that wires them; the heartbeat carries the counts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Protocol
+
+from quantum.agent.dhcp import plan as planner
+from quantum.agent.dhcp.model import (
+    DEFAULT_DOMAIN,
+    DEFAULT_LEASE_TIME,
+    DhcpPort,
+    FixedIp,
+    HostRoute,
+    Ipv6Mode,
+    Network,
+    Port,
+    Subnet,
+)
+from quantum.agent.dhcp.plan import Desired, Layout, Plan, Running
+from quantum.agent.loop import AgentLoop, Timing
+from quantum.agentapi.dhcp import messages as msg
+
+LOG = logging.getLogger(__name__)
+
+AGENT_VERSION = "quantum-dhcp-agent"
+
+
+class Server(Protocol):
+    """The agent API calls the kind needs (``agentapi.dhcp.client.DhcpClient``)."""
+
+    def register(self, report: msg.AgentReport) -> int: ...
+    def desired_state(self) -> msg.DhcpState: ...
+
+
+class Devices(Protocol):
+    """The device layer (``driver.Driver``)."""
+
+    layout: Layout
+
+    def observe(self) -> dict[str, Running]: ...
+    def apply(self, result: Plan, desired: Desired) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DhcpConfig:
+    host: str
+    dhcp_domain: str = DEFAULT_DOMAIN
+    dhcp_lease_time: int = DEFAULT_LEASE_TIME
+    heartbeat_interval: float = 10.0
+    resync_interval: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class DhcpDesired:
+    """The networks to plan, and those left as they run (``kept``)."""
+
+    networks: Desired
+    kept: frozenset[str] = frozenset()
+    admin_state_up: bool = True
+
+
+@dataclass(slots=True)
+class _Memory:
+    counts: Mapping[str, int] = field(default_factory=dict)
+    admin_state_up: bool = True
+    planned: Desired = field(default_factory=Desired)
+    """The networks the last plan was made for (``apply`` serves them)."""
+
+
+def _fixed(given: msg.PortInfo) -> tuple[FixedIp, ...]:
+    return tuple(
+        FixedIp(subnet_id=i.subnet_id, ip_address=i.ip_address) for i in given.fixed_ips
+    )
+
+
+def _mode(value: str | None) -> Ipv6Mode | None:
+    return None if value is None else Ipv6Mode(value)  # NOTE: ValueError if unknown
+
+
+def network_from_server(given: msg.NetworkInfo, config: DhcpConfig) -> Network | None:
+    """The device layer's network, None when it has no DHCP port to serve from;
+    raises ``ValueError`` when it is inconsistent."""
+    if given.dhcp_port is None:
+        return None
+    subnets = tuple(
+        Subnet(
+            id=s.id,
+            cidr=s.cidr,
+            gateway_ip=s.gateway_ip,
+            enable_dhcp=s.enable_dhcp,
+            dns_nameservers=s.dns_nameservers,
+            host_routes=tuple(
+                HostRoute(destination=r.destination, nexthop=r.nexthop)
+                for r in s.host_routes
+            ),
+            ipv6_ra_mode=_mode(s.ipv6_ra_mode),
+            ipv6_address_mode=_mode(s.ipv6_address_mode),
+        )
+        for s in given.subnets
+    )
+    dhcp = given.dhcp_port
+    return Network(
+        id=given.id,
+        subnets=subnets,
+        ports=tuple(
+            Port(
+                id=p.id,
+                mac_address=p.mac_address,
+                fixed_ips=_fixed(p),
+                device_owner=p.device_owner,
+            )
+            for p in given.ports
+        ),
+        dhcp_port=DhcpPort(
+            id=dhcp.id,
+            mac_address=dhcp.mac_address,
+            fixed_ips=_fixed(dhcp),
+            device_id=dhcp.device_id,
+        ),
+        domain=config.dhcp_domain,
+        mtu=given.mtu,
+        lease_time=config.dhcp_lease_time,
+        admin_state_up=given.admin_state_up,
+    )
+
+
+def desired_from_server(config: DhcpConfig, answer: msg.DhcpState) -> DhcpDesired:
+    networks: dict[str, Network] = {}
+    kept: set[str] = set()
+    for given in answer.networks:
+        try:
+            network = network_from_server(given, config)
+        except ValueError as error:
+            LOG.error("network %s left as it runs: %s", given.id, error)
+            kept.add(given.id)
+            continue
+        if network is None:
+            LOG.info("network %s: no DHCP port (yet): not served", given.id)
+            continue
+        networks[given.id] = network
+    return DhcpDesired(
+        networks=Desired(MappingProxyType(networks)),
+        kept=frozenset(kept),
+        admin_state_up=answer.admin_state_up,
+    )
+
+
+def counts(desired: Desired) -> dict[str, int]:
+    """What ``/v2.0/agents`` shows in ``configurations`` (Grizzly's names)."""
+    served = [n for n in desired.networks.values() if n.serves]
+    return {
+        "networks": len(served),
+        "subnets": sum(len(n.dhcp_subnets) for n in served),
+        "ports": sum(len(n.ports) for n in served),
+    }
+
+
+class DhcpKind:
+    """The DHCP agent's part of the loop (``quantum.agent.loop.Kind``)."""
+
+    def __init__(self, config: DhcpConfig, server: Server, devices: Devices) -> None:
+        self.config = config
+        self.server = server
+        self.devices = devices
+        self.memory = _Memory()
+
+    def heartbeat(self) -> None:
+        config = self.config
+        self.server.register(
+            msg.AgentReport(
+                agent_version=AGENT_VERSION,
+                configurations={
+                    "dhcp_driver": "dnsmasq",
+                    "use_namespaces": True,
+                    "dhcp_lease_time": config.dhcp_lease_time,
+                    "dhcp_domain": config.dhcp_domain,
+                    "networks": 0,
+                    "subnets": 0,
+                    "ports": 0,
+                    **self.memory.counts,
+                },
+            )
+        )
+
+    def local_token(self) -> int:
+        """A dnsmasq that dies is found by the next full resync (or round)."""
+        return 0
+
+    def observe(self) -> dict[str, Running]:
+        return self.devices.observe()
+
+    def desired(self, observed: Mapping[str, Running]) -> DhcpDesired:
+        desired = desired_from_server(self.config, self.server.desired_state())
+        if desired.admin_state_up != self.memory.admin_state_up:
+            LOG.warning(
+                "an administrator %s this host's DHCP agent",
+                "enabled" if desired.admin_state_up else "disabled",
+            )
+            self.memory.admin_state_up = desired.admin_state_up
+        self.memory.counts = counts(desired.networks)
+        return desired
+
+    def plan(
+        self, desired: DhcpDesired, observed: Mapping[str, Running], *, full: bool
+    ) -> Plan:
+        actual = {k: v for k, v in observed.items() if k not in desired.kept}
+        self.memory.planned = desired.networks
+        return planner.plan(desired.networks, actual, self.devices.layout)
+
+    def apply(self, plan: Plan, observed: Mapping[str, Running]) -> None:
+        if not plan.is_empty:
+            self.devices.apply(plan, self.memory.planned)
+
+    def report(
+        self,
+        plan: Plan,
+        desired: DhcpDesired,
+        observed: Mapping[str, Running],
+        *,
+        full: bool,
+        heartbeat: bool,
+    ) -> None:
+        changed = [f"{c.network_id} {c.action}" for c in plan.changes if not c.is_empty]
+        if changed:
+            LOG.info("networks changed: %s", ", ".join(changed))
+
+
+class DhcpAgent(AgentLoop[Mapping[str, Running], DhcpDesired, Plan]):
+    """The DHCP agent: the skeleton's loop over ``DhcpKind``."""
+
+    def __init__(self, config: DhcpConfig, server: Server, devices: Devices) -> None:
+        self.config = config
+        super().__init__(
+            DhcpKind(config, server, devices),
+            Timing(
+                heartbeat_interval=config.heartbeat_interval,
+                resync_interval=config.resync_interval,
+            ),
+        )
