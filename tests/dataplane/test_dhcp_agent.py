@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``quantum-dhcp-agent`` end to end: a real quantum-server, two hypervisors with a
+real ``quantum-openvswitch-agent`` each, and a real ``quantum-dhcp-agent`` on the
+first. Everything goes through the REST API: the network, its subnet and the VMs'
+ports are made with /v2.0, the server schedules the network to the DHCP agent and
+makes its DHCP port, the agent runs dnsmasq behind it, the OVS agent wires it, and
+VMs on both hypervisors ask with busybox ``udhcpc``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quantum.agent.dhcp.driver import Driver, DriverConfig
+from quantum.agent.dhcp.render import Files
+from tests.conftest import unavailable
+from tests.dataplane import cloud, harness
+from tests.dataplane.harness import VM, Hypervisor, Process, wait_until
+from tests.dataplane.test_dhcp import addresses, bound, events, leases, udhcpc
+
+DHCP_AGENT = harness.REPO / "bin" / "quantum-dhcp-agent"
+TENANT = "t"
+
+
+@pytest.fixture(autouse=True)
+def _dhcp_tools() -> None:
+    missing = [b for b in ("dnsmasq", "busybox") if shutil.which(b) is None]
+    if missing:
+        unavailable(
+            f"missing {', '.join(missing)} (apt-get install dnsmasq-base busybox; "
+            "scripts/test does it)"
+        )
+
+
+@dataclass
+class Stack:
+    cloud: cloud.Cloud
+    hv1: Hypervisor
+    hv2: Hypervisor
+    state_dir: Path
+    prefix: str
+    ini: Path
+    agent: Process | None = None
+
+    @property
+    def api(self) -> cloud.Api:
+        return self.cloud.api
+
+    def start_dhcp_agent(self) -> Process:
+        self.agent = self.hv1.spawn(
+            "dhcp-agent", sys.executable, str(DHCP_AGENT),
+            "--config-file", str(self.ini), "--debug",
+        )  # fmt: skip
+        return self.agent
+
+    def agent_log(self) -> str:
+        log = self.cloud.lab.session.root / f"{self.hv1.name}-dhcp-agent.log"
+        return log.read_text() if log.exists() else ""
+
+    def files(self, network_id: str) -> Files:
+        return Files(self.state_dir / "dhcp" / network_id)
+
+    def driver(self) -> Driver:
+        return Driver(
+            DriverConfig(
+                state_dir=self.state_dir / "dhcp",
+                namespace_prefix=self.prefix,
+                ovsdb=self.hv1.db,
+                host_netns=self.hv1.netns.name,
+            )
+        )
+
+    def dhcp_agents(self) -> list[dict[str, Any]]:
+        listed = self.api.v2("GET", "/agents?agent_type=DHCP%20agent")["agents"]
+        return list(listed)
+
+    def port(self, network_id: str, hv: Hypervisor, **extra: Any) -> dict[str, Any]:
+        body = {
+            "tenant_id": TENANT,
+            "network_id": network_id,
+            "binding:host_id": hv.name,
+            **extra,
+        }
+        port: dict[str, Any] = self.api.v2("POST", "/ports", {"port": body})["port"]
+        return port
+
+    def status(self, port_id: str) -> str:
+        return str(self.api.v2("GET", f"/ports/{port_id}")["port"]["status"])
+
+    def wired(self, port_id: str) -> None:
+        wait_until(
+            lambda: self.status(port_id) == "ACTIVE",
+            20,
+            message=lambda: f"port {port_id} ACTIVE\n{self.cloud.dump()}",
+        )
+
+    def vm(self, name: str, hv: Hypervisor, port: dict[str, Any], mac: str = "") -> VM:
+        vm = self.cloud.lab.vm(name, mac or port["mac_address"])
+        leases(vm).unlink(missing_ok=True)
+        vm.plug(hv, port["id"])
+        self.wired(port["id"])
+        return vm
+
+    def dhcp_port(self, network_id: str) -> dict[str, Any]:
+        found: list[dict[str, Any]] = []
+
+        def made() -> bool:
+            found[:] = self.api.v2(
+                "GET", f"/ports?network_id={network_id}&device_owner=network:dhcp"
+            )["ports"]
+            return len(found) == 1
+
+        wait_until(made, 20, message=lambda: f"a DHCP port\n{self.agent_log()}")
+        return found[0]
+
+    def serving(self, network_id: str, *addresses: str) -> None:
+        """Wait until the network's dnsmasq hands out ``addresses``."""
+        hosts = self.files(network_id).hosts
+
+        def listed() -> bool:
+            text = hosts.read_text() if hosts.exists() else ""
+            return all(f",{a}\n" in text or text.endswith(f",{a}") for a in addresses)
+
+        wait_until(
+            listed, 20, message=lambda: f"{addresses} in {hosts}\n{self.agent_log()}"
+        )
+
+
+@contextlib.contextmanager
+def stack(session: harness.Session, tmp_path: Path) -> Iterator[Stack]:
+    with cloud.deploy(session, tmp_path, "vxlan") as the_cloud:
+        hv1, hv2 = the_cloud.hypervisors("hv1", "hv2")
+        state = session.root / f"dhcp-agent-{tmp_path.name}"
+        prefix = f"{session.prefix}-qdhcp-"
+        ini = tmp_path / "dhcp_agent.ini"
+        ini.write_text(
+            "[DEFAULT]\n"
+            f"server_url = http://127.0.0.1:{the_cloud.server.port}\n"
+            f"agent_secret = {cloud.SECRET}\n"
+            f"host = {hv1.name}\n"
+            f"ovsdb_connection = {hv1.db}\n"
+            f"namespace_prefix = {prefix}\n"
+            f"state_path = {state}\n"
+            "dhcp_lease_time = 120\n"
+            "heartbeat_interval = 2\n"
+            "resync_interval = 30\n"
+            "poll_wait = 10\n"
+        )
+        s = Stack(the_cloud, hv1, hv2, state, prefix, ini)
+        try:
+            yield s
+        finally:
+            if s.agent is not None:
+                s.agent.stop()
+            print(f"--- DHCP agent\n{s.agent_log()[-20000:]}")
+            s.driver().reconcile([])  # NOTE: nothing hosted: everything removed
+
+
+def test_vms_on_two_hosts_get_the_api_addresses_from_the_dhcp_agent(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with stack(dataplane_session, tmp_path) as s:
+        agent = s.start_dhcp_agent()
+        wait_until(
+            lambda: [a["alive"] for a in s.dhcp_agents()] == [True],
+            20,
+            message=lambda: f"the DHCP agent registers\n{s.agent_log()}",
+        )
+        assert agent.alive()
+        (registered,) = s.dhcp_agents()
+        assert (registered["host"], registered["binary"]) == (
+            "hv1",
+            "quantum-dhcp-agent",
+        )
+        net = s.api.v2("POST", "/networks", {"network": {"tenant_id": TENANT}})
+        network_id = net["network"]["id"]
+        subnet = s.api.v2(
+            "POST",
+            "/subnets",
+            {
+                "subnet": {
+                    "tenant_id": TENANT,
+                    "network_id": network_id,
+                    "ip_version": 4,
+                    "cidr": "10.41.0.0/24",
+                    "dns_nameservers": ["10.41.0.53", "192.0.2.53"],
+                    "host_routes": [
+                        {"destination": "198.51.100.0/24", "nexthop": "10.41.0.254"}
+                    ],
+                }
+            },
+        )["subnet"]
+        p1 = s.port(network_id, s.hv1)
+        p2 = s.port(network_id, s.hv2)
+        stranger = s.port(network_id, s.hv1)
+        a1 = p1["fixed_ips"][0]["ip_address"]
+        a2 = p2["fixed_ips"][0]["ip_address"]
+
+        # the server scheduled the network and made the DHCP port, bound to hv1;
+        # the agent plugged it and the OVS agent of hv1 wired it
+        dhcp = s.dhcp_port(network_id)
+        assert dhcp["binding:host_id"] == "hv1"
+        assert dhcp["tenant_id"] == TENANT
+        s.wired(dhcp["id"])
+        s.serving(network_id, a1, a2)
+        hosting = s.api.v2("GET", "/agents?agent_type=DHCP%20agent&host=hv1")
+        assert hosting["agents"][0]["configurations"]["dhcp_lease_time"] == 120
+
+        vm1 = s.vm("dvm1", s.hv1, p1)
+        vm2 = s.vm("dvm2", s.hv2, p2)
+        mtu = s.api.v2("GET", f"/networks/{network_id}")["network"]["mtu"]
+        for vm, address in ((vm1, a1), (vm2, a2)):
+            done = udhcpc(vm)
+            assert done.returncode == 0, done.stdout + done.stderr
+            (lease,) = bound(vm)
+            assert lease["ip"] == address
+            assert lease["mask"] == "24"
+            assert lease["router"] == subnet["gateway_ip"] == "10.41.0.1"
+            assert lease["dns"].split() == ["10.41.0.53", "192.0.2.53"]
+            assert lease["domain"] == "openstacklocal"
+            routes = "198.51.100.0/24 10.41.0.254 0.0.0.0/0 10.41.0.1"
+            assert lease["staticroutes"] == routes
+            assert lease["mtu"] == str(mtu)
+            assert f"inet {address}/24 " in addresses(vm)
+        assert vm1.can_reach(a2, timeout=10)
+        assert vm2.can_reach(a1, timeout=10)
+
+        # a MAC that no port has gets no lease (vm1 and vm2 are the positive
+        # control): its NIC is wired (the port exists) but dnsmasq does not know it
+        vm3 = s.vm("dvm3", s.hv1, stranger, mac="fa:16:3e:7e:57:02")
+        refused = udhcpc(vm3, tries=3)
+        assert refused.returncode != 0
+        assert bound(vm3) == []
+        log = s.files(network_id).log.read_text()
+        assert "fa:16:3e:7e:57:02 no address" in log
+
+        # an address changed through the API reaches the VM at its renewal, by a
+        # reload of the same dnsmasq
+        pid = s.driver().running_pid(network_id)
+        assert pid is not None
+        client: Process = udhcpc(vm1, once=False)
+        wait_until(lambda: [e["ip"] for e in bound(vm1)] == [a1, a1], 20)
+        new = "10.41.0.77"
+        files = s.files(network_id)
+        reads = files.log.read_text().count(f"read {files.hosts}")
+        s.api.v2(
+            "PUT",
+            f"/ports/{p1['id']}",
+            {"port": {"fixed_ips": [{"subnet_id": subnet["id"], "ip_address": new}]}},
+        )
+        s.serving(network_id, new)
+        wait_until(
+            lambda: files.log.read_text().count(f"read {files.hosts}") > reads,
+            10,
+            message="dnsmasq re-read its hosts file",
+        )
+        os.kill(client.pid, signal.SIGUSR1)  # NOTE: udhcpc: renew now
+        wait_until(
+            lambda: [e["ip"] for e in bound(vm1)][-1:] == [new],
+            20,
+            message=lambda: f"{events(vm1)}\n{files.log.read_text()}",
+        )
+        assert f"inet {new}/24 " in addresses(vm1)
+        assert s.driver().running_pid(network_id) == pid
+
+        # the agent stopped: dnsmasq keeps answering renewals; restarted, the
+        # agent adopts it (same process) and reports its network
+        agent.stop()
+        os.kill(client.pid, signal.SIGUSR1)
+        renewals = len(events(vm1))
+        wait_until(lambda: len(events(vm1)) > renewals, 20)
+        assert events(vm1)[-1].get("event") in ("renew", "bound")
+        assert events(vm1)[-1].get("ip") == new
+        s.start_dhcp_agent()
+        wait_until(
+            lambda: s.dhcp_agents()[0]["configurations"].get("networks") == 1,
+            20,
+            message=lambda: f"the agent reports its network\n{s.agent_log()}",
+        )
+        assert s.driver().running_pid(network_id) == pid
+
+        # DHCP off: the agent removes its dnsmasq, port device and namespace, and
+        # the server deletes the DHCP port
+        s.api.v2("PUT", f"/subnets/{subnet['id']}", {"subnet": {"enable_dhcp": False}})
+        wait_until(
+            lambda: (
+                s.driver().running_pid(network_id) is None
+                and f"{s.prefix}{network_id}" not in harness.netns_list()
+            ),
+            20,
+            message=lambda: s.agent_log(),
+        )
+        ports = s.api.v2("GET", "/ports?device_owner=network:dhcp")["ports"]
+        assert ports == []
