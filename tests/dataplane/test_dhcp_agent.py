@@ -25,6 +25,7 @@ from quantum.agent.dhcp.driver import Driver, DriverConfig
 from quantum.agent.dhcp.render import Files
 from tests.conftest import unavailable
 from tests.dataplane import cloud, harness
+from tests.dataplane.cloud import Api
 from tests.dataplane.harness import VM, Hypervisor, Process, wait_until
 from tests.dataplane.test_dhcp import addresses, bound, events, leases, udhcpc
 
@@ -53,7 +54,7 @@ class Stack:
     agent: Process | None = None
 
     @property
-    def api(self) -> cloud.Api:
+    def api(self) -> Api:
         return self.cloud.api
 
     def start_dhcp_agent(self) -> Process:
