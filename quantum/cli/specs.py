@@ -277,11 +277,27 @@ EXTENSION = Spec(
     commands=("list", "show"),
 )
 
+
+def _agent_update_args(parser: argparse.ArgumentParser) -> None:
+    _admin_state_up(parser)
+    parser.add_argument("--description", help="a new description")
+
+
+def _agent_update(args: argparse.Namespace, client: Client) -> dict[str, Any]:
+    del client
+    body: dict[str, Any] = {}
+    _set(body, "admin_state_up", args.admin_state_up)
+    _set(body, "description", args.description)
+    return body
+
+
 AGENT = Spec(
     prefix="agent",
     kind=resources.AGENT,
     list_columns=("id", "agent_type", "host", "alive", "admin_state_up"),
-    commands=("list", "show", "delete"),
+    update_args=_agent_update_args,
+    update_body=_agent_update,
+    commands=("list", "show", "update", "delete"),
 )
 
 SPECS: tuple[Spec, ...] = (NETWORK, SUBNET, PORT, EXTENSION, AGENT)

@@ -60,7 +60,7 @@ AGENT = Kind(
     singular="agent",
     collection="agents",
     path="agents",
-    ops=frozenset({Op.LIST, Op.SHOW, Op.DELETE}),
+    ops=frozenset({Op.LIST, Op.SHOW, Op.UPDATE, Op.DELETE}),
     name_attr=None,
 )
 

@@ -317,7 +317,7 @@ def ovs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop(timeout=15)
 
 
-def test_agents_list_show_and_delete(ovs_endpoint: str) -> None:
+def test_agents_list_show_update_and_delete(ovs_endpoint: str) -> None:
     admin = Cli(ovs_endpoint, None)
     listed = admin.json("agent-list")
     assert sorted((a["host"], a["alive"]) for a in listed) == [
@@ -336,6 +336,28 @@ def test_agents_list_show_and_delete(ovs_endpoint: str) -> None:
     assert member.returncode == 1
     assert member.stderr.strip()
     assert "Traceback" not in member.stderr
+    # Grizzly's spelling (--admin_state_up=False) and ours
+    assert admin.ok("agent-update", hv2, "--admin_state_up=False") == (
+        f"Updated agent: {hv2}\n"
+    )
+    admin.ok("agent-update", hv2, "--description", "rack 4")
+    shown = admin.json("agent-show", hv2)
+    assert (shown["admin_state_up"], shown["description"]) == (False, "rack 4")
+    listed = {a["host"]: a["admin_state_up"] for a in admin.json("agent-list")}
+    assert listed == {"hv1": True, "hv2": False}
+    admin.ok("agent-update", hv2, "--admin-state-up", "True")
+    assert admin.json("agent-show", hv2)["admin_state_up"] is True
+    nothing = admin.run("agent-update", hv2)
+    assert (nothing.returncode, nothing.stderr) == (
+        1,
+        "Must specify new values to update\n",
+    )
+    refused = Cli(ovs_endpoint, "cli-agents").run(
+        "agent-update", hv2, "--admin-state-up", "False"
+    )
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    assert admin.json("agent-show", hv2)["admin_state_up"] is True
     assert admin.ok("agent-delete", hv2) == f"Deleted agent: {hv2}\n"
     assert [a["host"] for a in admin.json("agent-list")] == ["hv1"]
     again = admin.run("agent-show", hv2)
