@@ -235,3 +235,30 @@ def test_headers_and_bodies_that_crawl_are_cut_off(make_server: MakeServer) -> N
     assert status == 200
     for sock in (silent, partial, body):
         sock.close()
+
+
+def _get_on(conn: http.client.HTTPConnection) -> int:
+    conn.request("GET", "/v2.0/networks", headers={"X-Project-Id": "victim"})
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def test_an_idle_kept_alive_connection_is_closed(make_server: MakeServer) -> None:
+    """``client_idle_timeout`` alone (the header timeout is far longer): a kept-alive
+    connection serves its next request while inside it, and is closed once idle
+    past it."""
+    server = make_server(client_idle_timeout=1, client_header_timeout=60)
+    conn = http.client.HTTPConnection(HOST, server.port, timeout=10)
+    try:
+        assert _get_on(conn) == 200
+        # NOTE: the positive control: the same connection, kept alive, serves again.
+        sock = conn.sock
+        assert _get_on(conn) == 200
+        assert conn.sock is sock
+        started = time.monotonic()
+        assert sock is not None
+        assert sock.recv(100) == b""  # NOTE: the server closed it, unasked
+        assert 0.5 < time.monotonic() - started < 5
+    finally:
+        conn.close()
