@@ -5,6 +5,11 @@ quantum-server with two API workers, on SQLite, PostgreSQL and MariaDB.
 Whatever the interleaving, the answers must describe a serial order: either the
 delete refuses (409, the children are there) or the creates fail (404, the parent
 is gone). An acknowledged create is never undone behind the client's back.
+
+The pairs: network and port (v2, and v1 with its plug), subnet and port address (a
+port create or an update adding one), network and subnet (which the network's
+delete takes with it, as the original did: there a serial order may also be the
+create, then the delete).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,27 +119,35 @@ def report(name: str, tally: Tally) -> None:
 
 
 def race_round(
-    server: ServerProcess, tally: Tally, delete_path: str, create: tuple[str, Any]
+    server: ServerProcess,
+    tally: Tally,
+    delete_path: str,
+    writes: Sequence[tuple[str, str, Any]],
 ) -> tuple[list[Any], int]:
-    """One DELETE of ``delete_path`` raced by ``CREATORS`` POSTs of ``create``
-    (path, body): the bodies of the creates that succeeded, the delete's status."""
+    """One DELETE of ``delete_path`` raced by ``writes`` (method, path, body; a
+    POST counts as a create, a PUT as an update), each in its own thread: the
+    bodies of the writes that succeeded, the delete's status."""
     made: list[Any] = []
     deleted: list[int] = []
 
-    def post() -> None:
-        status, body = call(server, "POST", *create)
-        tally.statuses[f"create {status}"] += 1
-        if status == 201:
-            made.append(body)
+    def write(method: str, path: str, body: Any) -> None:
+        status, answer = call(server, method, path, body)
+        tally.statuses[f"{WRITE_KIND[method]} {status}"] += 1
+        if status in (200, 201):
+            made.append(answer)
 
     def delete() -> None:
         status, _ = call(server, "DELETE", delete_path)
         tally.statuses[f"delete {status}"] += 1
         deleted.append(status)
 
-    race(delete, *[post] * CREATORS, lag=STAGGER[tally.rounds % len(STAGGER)])
+    writers = [functools.partial(write, *w) for w in writes]
+    race(delete, *writers, lag=STAGGER[tally.rounds % len(STAGGER)])
     tally.rounds += 1
     return made, deleted[0]
+
+
+WRITE_KIND = {"POST": "create", "PUT": "update"}
 
 
 def network_round(server: ServerProcess, tally: Tally) -> None:
@@ -145,7 +158,7 @@ def network_round(server: ServerProcess, tally: Tally) -> None:
         server,
         tally,
         f"/v2.0/networks/{net_id}",
-        ("/v2.0/ports", {"port": {"network_id": net_id}}),
+        [("POST", "/v2.0/ports", {"port": {"network_id": net_id}})] * CREATORS,
     )
     ports = [port["port"]["id"] for port in made]
     for port_id in ports:
@@ -182,7 +195,7 @@ def subnet_round(server: ServerProcess, tally: Tally, net_id: str, n: int) -> No
         server,
         tally,
         f"/v2.0/subnets/{subnet_id}",
-        ("/v2.0/ports", {"port": {"network_id": net_id}}),
+        [("POST", "/v2.0/ports", {"port": {"network_id": net_id}})] * CREATORS,
     )
     for port in made:
         port_id, fixed_ips = port["port"]["id"], port["port"]["fixed_ips"]
@@ -204,6 +217,109 @@ def test_v2_subnet_delete_never_takes_an_acknowledged_address(
         subnet_round(server, tally, body["network"]["id"], n)
 
     report("v2 subnet delete vs port create", tally)
+    assert tally.lost == []
+    assert tally.server_errors() == 0
+    assert tally.statuses["delete 409"] > 0
+    assert tally.statuses["delete 204"] > 0
+
+
+def network_subnet_round(server: ServerProcess, tally: Tally, n: int) -> list[str]:
+    """A network's DELETE raced by subnet creates on it: the ids of subnets that
+    outlived their network (none may: the delete takes its subnets, as in a serial
+    order where the creates came first)."""
+    status, body = call(server, "POST", "/v2.0/networks", {"network": {}})
+    assert status == 201, body
+    net_id = body["network"]["id"]
+    creates = [
+        (
+            "POST",
+            "/v2.0/subnets",
+            {"subnet": {"network_id": net_id, "ip_version": 4, "cidr": cidr}},
+        )
+        for cidr in (f"10.{n}.{k}.0/24" for k in range(CREATORS))
+    ]
+    made, deleted = race_round(server, tally, f"/v2.0/networks/{net_id}", creates)
+    network_left = call(server, "GET", f"/v2.0/networks/{net_id}")[0] == 200
+    orphans = []
+    for subnet in made:
+        subnet_id = subnet["subnet"]["id"]
+        there = call(server, "GET", f"/v2.0/subnets/{subnet_id}")[0] == 200
+        if network_left and not there:
+            tally.lost.append(subnet_id)
+        if there and not network_left:
+            orphans.append(subnet_id)
+    if deleted != 204 and network_left:
+        assert call(server, "DELETE", f"/v2.0/networks/{net_id}")[0] == 204
+    return orphans
+
+
+def test_v2_network_delete_racing_subnet_creates_is_a_serial_order(
+    server: ServerProcess,
+) -> None:
+    """Subnets are not in use the way ports are: a network's DELETE takes them
+    with it (no port holds an address), so an acknowledged subnet create followed
+    by the delete is a serial order. What must not happen: a 5xx, a subnet left
+    on a deleted network, or a subnet gone from a network that is still there."""
+    tally = Tally()
+    orphans = []
+    for n in range(ROUNDS):
+        orphans += network_subnet_round(server, tally, n)
+
+    report("v2 network delete vs subnet create", tally)
+    assert orphans == []
+    assert tally.lost == []
+    assert tally.server_errors() == 0
+    assert tally.statuses["delete 204"] == ROUNDS
+    # NOTE: the positive control: creates landed both before and after the delete.
+    assert tally.statuses["create 201"] > 0
+    assert tally.statuses["create 404"] > 0
+
+
+def update_round(
+    server: ServerProcess, tally: Tally, net_id: str, kept: str, n: int
+) -> None:
+    """A subnet's DELETE raced by port updates asking for an address on it."""
+    subnet = {"network_id": net_id, "ip_version": 4, "cidr": f"10.{n}.0.0/24"}
+    status, body = call(server, "POST", "/v2.0/subnets", {"subnet": subnet})
+    assert status == 201, body
+    subnet_id = body["subnet"]["id"]
+    ports = []
+    for _ in range(CREATORS):
+        only_kept = {"network_id": net_id, "fixed_ips": [{"subnet_id": kept}]}
+        status, body = call(server, "POST", "/v2.0/ports", {"port": only_kept})
+        assert status == 201, body
+        ports.append(body["port"]["id"])
+    both = {"fixed_ips": [{"subnet_id": kept}, {"subnet_id": subnet_id}]}
+    updates = [("PUT", f"/v2.0/ports/{p}", {"port": both}) for p in ports]
+    made, deleted = race_round(server, tally, f"/v2.0/subnets/{subnet_id}", updates)
+    for port in made:
+        port_id, fixed_ips = port["port"]["id"], port["port"]["fixed_ips"]
+        assert subnet_id in {ip["subnet_id"] for ip in fixed_ips}, port
+        status, body = call(server, "GET", f"/v2.0/ports/{port_id}")
+        if status != 200 or body["port"]["fixed_ips"] != fixed_ips:
+            tally.lost.append(port_id)
+    for port_id in ports:
+        assert call(server, "DELETE", f"/v2.0/ports/{port_id}")[0] == 204
+    if deleted != 204:
+        assert call(server, "DELETE", f"/v2.0/subnets/{subnet_id}")[0] == 204
+
+
+def test_v2_subnet_delete_never_takes_an_acknowledged_update(
+    server: ServerProcess,
+) -> None:
+    """The other way a port takes an address: an update adding one on the subnet
+    being deleted (the subnet-delete round above creates ports instead)."""
+    status, body = call(server, "POST", "/v2.0/networks", {"network": {}})
+    assert status == 201, body
+    net_id = body["network"]["id"]
+    kept = {"network_id": net_id, "ip_version": 4, "cidr": "10.250.0.0/16"}
+    status, made = call(server, "POST", "/v2.0/subnets", {"subnet": kept})
+    assert status == 201, made
+    tally = Tally()
+    for n in range(ROUNDS):
+        update_round(server, tally, net_id, made["subnet"]["id"], n)
+
+    report("v2 subnet delete vs port update", tally)
     assert tally.lost == []
     assert tally.server_errors() == 0
     assert tally.statuses["delete 409"] > 0
