@@ -10,7 +10,8 @@ attributes with their own ``policy`` (a port's ``mac_address``, ``fixed_ips`` an
 reserved ``device_owner``: ``admin_or_network_owner``, against a target the
 controller gives the network's owner as ``network_tenant_id``). A
 member action's rule is its name (``add_router_interface``), checked against the
-item. The target is the resource as the view shows it, with ``project_id`` beside
+item; one that is not a GET also needs ``not rule:read_only`` (it is a write). The
+target is the resource as the view shows it, with ``project_id`` beside
 ``tenant_id``.
 """
 
@@ -72,7 +73,13 @@ def rules(resources: Iterable[Resource]) -> list[oslo_policy.RuleDefault]:
         ]
         found += [
             oslo_policy.RuleDefault(
-                action.name, action.rule, f"v2.0: {action.name} on a {name}."
+                action.name,
+                # NOTE: readers read and nothing else: a member action that is
+                # not a GET is a write, whatever rule its resource declared.
+                action.rule
+                if action.method == "GET"
+                else f"({action.rule}) and {WRITER}",
+                f"v2.0: {action.name} on a {name}.",
             )
             for action in resource.actions
             if action.rule is not None

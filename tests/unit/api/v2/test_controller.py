@@ -260,3 +260,26 @@ def test_a_resource_nothing_serves_stops_the_start(plugin: Plugin) -> None:
     # NOTE: the positive control: a service plugin's service of that name serves it.
     operations = bind(twig, plugin, {"twigs": Store("twig")})
     assert operations.list(Scope(tenant_id="acme"), ListQuery()) == []
+
+
+def test_a_reader_may_see_the_item_but_not_act_on_it(
+    app: ApiV2, plugin: Plugin
+) -> None:
+    # NOTE: a member action other than a GET is a write: readers read, nothing else
+    # (issue 11 item 4), whatever rule the resource declared for the action.
+    thing = _thing(app)
+    reader = Request.blank(f"/things/{thing}/poke", method="PUT")
+    reader.environ[ENVIRON_KEY] = RequestContext(
+        project_id="acme", roles=frozenset({"reader"})
+    )
+    reader.body = b"{}"
+    reader.content_type = "application/json"
+    shown = Request.blank(f"/things/{thing}")
+    shown.environ[ENVIRON_KEY] = reader.environ[ENVIRON_KEY]
+    assert shown.get_response(app).status_int == 200
+    refused = reader.get_response(app)
+    assert refused.status_int == 403
+    assert refused.json["NeutronError"]["type"] == "PolicyNotAuthorized"
+    assert plugin.things.pokes == []
+    # NOTE: the positive control: a member of the same project may.
+    assert call(app, "PUT", f"/things/{thing}/poke", {}).status_int == 200
