@@ -601,3 +601,28 @@ class RoutesExhausted(BadRequest):
 
     router_id: str
     quota: int
+
+
+# -- DHCP agent scheduler (spec §5.9) ------------------------------------------------
+
+
+class InvalidDHCPAgent(NotFound):
+    template = "Agent {agent_id} is not a valid DHCP Agent or has been disabled"
+
+    agent_id: str
+
+
+class NetworkHostedByDHCPAgent(Conflict):
+    template = (
+        "The network {network_id} has been already hosted by the DHCP Agent {agent_id}."
+    )
+
+    network_id: str
+    agent_id: str
+
+
+class NetworkNotHostedByDhcpAgent(Conflict):
+    template = "The network {network_id} is not hosted by the DHCP agent {agent_id}."
+
+    network_id: str
+    agent_id: str

@@ -368,6 +368,29 @@ class DhcpStateSource(Protocol):
 
 
 @runtime_checkable
+class DhcpAgentScheduler(Protocol):
+    """What a plugin with DHCP agents offers the ``dhcp_agent_scheduler``
+    extension (spec §5.9, admin only). Each call is one transaction."""
+
+    def dhcp_networks_of_agent(self, agent_id: str) -> Sequence[str]:
+        """Ids of the networks the agent serves. Raises AgentNotFound."""
+        ...
+
+    def dhcp_agents_of_network(self, network_id: str) -> Sequence[str]:
+        """Ids of the DHCP agents serving the network. Raises NetworkNotFound."""
+        ...
+
+    def add_network_to_dhcp_agent(self, agent_id: str, network_id: str) -> None:
+        """Raises AgentNotFound, InvalidDHCPAgent, NetworkNotFound,
+        NetworkHostedByDHCPAgent."""
+        ...
+
+    def remove_network_from_dhcp_agent(self, agent_id: str, network_id: str) -> None:
+        """Raises AgentNotFound, NetworkNotHostedByDhcpAgent."""
+        ...
+
+
+@runtime_checkable
 class AgentAdmin(Protocol):
     """What a plugin whose agents report to it offers ``/v2.0/agents`` (admin only).
 

@@ -5,7 +5,8 @@
 
 An extension is enabled when its alias is one the core plugin or a loaded service
 plugin supports (``supported_extension_aliases``), one that is always on
-(``ALWAYS``), or ``agent`` over a plugin whose agents report to it. The extensions
+(``ALWAYS``), or ``agent`` over a plugin whose agents report to it (and
+``agent_scheduler`` over one with DHCP agents). The extensions
 are the built-in ones (``quantum.api.v2.extensions``) and those of modules on
 ``api_extensions_path`` (``quantum.api.extension_loader``). ``EVERYTHING`` is the
 catalog with every built-in extension on: what the OpenAPI document describes.
@@ -20,7 +21,7 @@ from typing import Any
 from quantum.api.v2.attributes import Extension, Resource
 from quantum.api.v2.extensions import EXTENSIONS as EXTENSIONS
 from quantum.api.v2.resources import CORE
-from quantum.plugins.interface import AgentAdmin
+from quantum.plugins.interface import AgentAdmin, DhcpAgentScheduler
 
 ALWAYS = frozenset(
     {
@@ -75,6 +76,8 @@ def aliases_of(plugin: Any, service_plugins: Iterable[Any] = ()) -> frozenset[st
         found.update(getattr(each, "supported_extension_aliases", ()) or ())
     if isinstance(plugin, AgentAdmin):
         found.add("agent")
+    if isinstance(plugin, DhcpAgentScheduler):
+        found.add("agent_scheduler")
     return frozenset(found)
 
 

@@ -168,6 +168,77 @@ class DhcpAgents:
             LOG.info("network %s moved off DHCP agent %s", network_id, agent_id)
         return changes
 
+    # -- the scheduler's admin calls (spec §5.9) --------------------------------------
+
+    def networks_of_agent(self, agent_id: str) -> list[str]:
+        """The networks the agent serves, by id. Raises AgentNotFound."""
+
+        def work(s: Session) -> list[str]:
+            _agent(s, agent_id)
+            return sorted(
+                s.scalars(
+                    select(NetworkDhcpAgentRow.network_id).where(
+                        NetworkDhcpAgentRow.agent_id == agent_id
+                    )
+                )
+            )
+
+        return self.db.run(work, write=False)
+
+    def agents_of_network(self, network_id: str) -> list[str]:
+        """The DHCP agents serving the network, by id. Raises NetworkNotFound."""
+
+        def work(s: Session) -> list[str]:
+            if s.get(NetworkRow, network_id) is None:
+                raise exc.NetworkNotFound(network_id=network_id)
+            return sorted(
+                s.scalars(
+                    select(NetworkDhcpAgentRow.agent_id).where(
+                        NetworkDhcpAgentRow.network_id == network_id
+                    )
+                )
+            )
+
+        return self.db.run(work, write=False)
+
+    def add_network(self, agent_id: str, network_id: str) -> None:
+        """Schedule the network to the agent. Raises AgentNotFound,
+        InvalidDHCPAgent (not a DHCP agent, or disabled), NetworkNotFound,
+        NetworkHostedByDHCPAgent."""
+
+        def work(s: Session) -> None:
+            agent = _agent(s, agent_id)
+            if agent.agent_type != DHCP_AGENT_TYPE or not agent.admin_state_up:
+                raise exc.InvalidDHCPAgent(agent_id=agent_id)
+            if s.get(NetworkRow, network_id, with_for_update=True) is None:
+                raise exc.NetworkNotFound(network_id=network_id)
+            if s.get(NetworkDhcpAgentRow, (network_id, agent_id)) is not None:
+                raise exc.NetworkHostedByDHCPAgent(
+                    network_id=network_id, agent_id=agent_id
+                )
+            s.add(NetworkDhcpAgentRow(network_id=network_id, agent_id=agent_id))
+
+        self.db.run(work, write=True)
+
+    def remove_network(self, agent_id: str, network_id: str) -> None:
+        """Take the network off the agent (the scheduler may give it another).
+        Raises AgentNotFound, NetworkNotHostedByDhcpAgent."""
+
+        def work(s: Session) -> None:
+            _agent(s, agent_id)
+            gone = s.execute(
+                delete(NetworkDhcpAgentRow).where(
+                    NetworkDhcpAgentRow.network_id == network_id,
+                    NetworkDhcpAgentRow.agent_id == agent_id,
+                )
+            )
+            if not gone.rowcount:  # type: ignore[attr-defined]  # NOTE: CursorResult
+                raise exc.NetworkNotHostedByDhcpAgent(
+                    network_id=network_id, agent_id=agent_id
+                )
+
+        self.db.run(work, write=True)
+
     # -- an agent's state ------------------------------------------------------------
 
     def state(self, host: str) -> DhcpHostState:
@@ -333,6 +404,15 @@ class DhcpAgents:
             LOG.warning("could not %s: %s", what, error)
             return False
         return True
+
+
+def _agent(s: Session, agent_id: str) -> AgentHostRow:
+    row = s.scalars(
+        select(AgentHostRow).where(AgentHostRow.id == agent_id)
+    ).one_or_none()
+    if row is None:
+        raise exc.AgentNotFound(agent_id=agent_id)
+    return row
 
 
 def _mended(port: Port, wanted: Sequence[str], host: str) -> PortUpdate | None:

@@ -233,6 +233,18 @@ class OpenVSwitchPlugin(SqlPlugin):
     def dhcp_state(self, host: str) -> DhcpHostState:
         return self.dhcp.state(host)
 
+    def dhcp_networks_of_agent(self, agent_id: str) -> Sequence[str]:
+        return self.dhcp.networks_of_agent(agent_id)
+
+    def dhcp_agents_of_network(self, network_id: str) -> Sequence[str]:
+        return self.dhcp.agents_of_network(network_id)
+
+    def add_network_to_dhcp_agent(self, agent_id: str, network_id: str) -> None:
+        self.dhcp.add_network(agent_id, network_id)
+
+    def remove_network_from_dhcp_agent(self, agent_id: str, network_id: str) -> None:
+        self.dhcp.remove_network(agent_id, network_id)
+
     # -- agents (plugins.interface.AgentAdmin, /v2.0/agents) -------------------------
 
     def _alive_since(self) -> datetime:

@@ -12,6 +12,7 @@ next: write the module and list it in ``EXTENSIONS``.
 
 from quantum.api.v2.extensions import (
     agent,
+    agent_scheduler,
     binding,
     description,
     external_net,
@@ -29,6 +30,7 @@ EXTENSIONS = (
     binding.EXTENSION,
     quotas.EXTENSION,
     agent.EXTENSION,
+    agent_scheduler.EXTENSION,
     net_mtu.EXTENSION,
     description.EXTENSION,
     timestamp.EXTENSION,
