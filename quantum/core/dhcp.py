@@ -57,3 +57,7 @@ class DhcpHostState:
     revision: int
     admin_state_up: bool = True
     networks: tuple[DhcpNetwork, ...] = ()
+    lease_duration: int = 120
+    """Seconds a lease lasts: the server's ``dhcp_lease_duration``, for which a
+    released address stays held (spec §4.5), so no address is handed to another
+    port while a VM may still hold its lease."""

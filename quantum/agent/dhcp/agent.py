@@ -31,6 +31,7 @@ from quantum.agent.dhcp import plan as planner
 from quantum.agent.dhcp.model import (
     DEFAULT_DOMAIN,
     DEFAULT_LEASE_TIME,
+    MIN_LEASE_TIME,
     DhcpPort,
     FixedIp,
     HostRoute,
@@ -86,6 +87,7 @@ class DhcpDesired:
 class _Memory:
     counts: Mapping[str, int] = field(default_factory=dict)
     admin_state_up: bool = True
+    lease_time: int | None = None
     planned: Desired = field(default_factory=Desired)
     """The networks the last plan was made for (``apply`` serves them)."""
 
@@ -100,7 +102,18 @@ def _mode(value: str | None) -> Ipv6Mode | None:
     return None if value is None else Ipv6Mode(value)  # NOTE: ValueError if unknown
 
 
-def network_from_server(given: msg.NetworkInfo, config: DhcpConfig) -> Network | None:
+def lease_time(config: DhcpConfig, answer: msg.DhcpState) -> int:
+    """How long leases last: the server's hold of released addresses
+    (``dhcp_lease_duration``) when it says, so that no address is given to another
+    port while a VM may hold it; never under dnsmasq's minimum."""
+    if answer.lease_duration is None:
+        return config.dhcp_lease_time
+    return max(MIN_LEASE_TIME, answer.lease_duration)
+
+
+def network_from_server(
+    given: msg.NetworkInfo, config: DhcpConfig, lease: int | None = None
+) -> Network | None:
     """The device layer's network, None when it has no DHCP port to serve from;
     raises ``ValueError`` when it is inconsistent."""
     if given.dhcp_port is None:
@@ -142,7 +155,7 @@ def network_from_server(given: msg.NetworkInfo, config: DhcpConfig) -> Network |
         ),
         domain=config.dhcp_domain,
         mtu=given.mtu,
-        lease_time=config.dhcp_lease_time,
+        lease_time=config.dhcp_lease_time if lease is None else lease,
         admin_state_up=given.admin_state_up,
     )
 
@@ -150,9 +163,10 @@ def network_from_server(given: msg.NetworkInfo, config: DhcpConfig) -> Network |
 def desired_from_server(config: DhcpConfig, answer: msg.DhcpState) -> DhcpDesired:
     networks: dict[str, Network] = {}
     kept: set[str] = set()
+    lease = lease_time(config, answer)
     for given in answer.networks:
         try:
-            network = network_from_server(given, config)
+            network = network_from_server(given, config, lease)
         except ValueError as error:
             LOG.error("network %s left as it runs: %s", given.id, error)
             kept.add(given.id)
@@ -195,7 +209,7 @@ class DhcpKind:
                 configurations={
                     "dhcp_driver": "dnsmasq",
                     "use_namespaces": True,
-                    "dhcp_lease_time": config.dhcp_lease_time,
+                    "dhcp_lease_time": self.memory.lease_time or config.dhcp_lease_time,
                     "dhcp_domain": config.dhcp_domain,
                     "networks": 0,
                     "subnets": 0,
@@ -213,7 +227,9 @@ class DhcpKind:
         return self.devices.observe()
 
     def desired(self, observed: Mapping[str, Running]) -> DhcpDesired:
-        desired = desired_from_server(self.config, self.server.desired_state())
+        answer = self.server.desired_state()
+        desired = desired_from_server(self.config, answer)
+        self.memory.lease_time = lease_time(self.config, answer)
         if desired.admin_state_up != self.memory.admin_state_up:
             LOG.warning(
                 "an administrator %s this host's DHCP agent",

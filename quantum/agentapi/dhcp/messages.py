@@ -10,8 +10,11 @@ shapes. The shared checks, ``MessageError`` and ``Revision`` are in
 * ``Revision`` (its answer): ``{"revision": 7}``.
 * ``StateRequest`` (POST /dhcp/hosts/{host}/state): ``{}``.
 * ``DhcpState`` (its answer): ``{"host": "h1", "revision": 7, "admin_state_up":
-  true, "networks": [NetworkInfo]}``, the networks scheduled to this agent (none
-  while an administrator disabled it). ``NetworkInfo``: ``{"id", "admin_state_up",
+  true, "lease_duration": 120, "networks": [NetworkInfo]}``, the networks
+  scheduled to this agent (none while an administrator disabled it), and how long
+  its leases last: the server's ``dhcp_lease_duration``, for which a released
+  address stays held (absent: the agent's own choice).
+  ``NetworkInfo``: ``{"id", "admin_state_up",
   "mtu": 1450 | null, "subnets": [SubnetInfo], "ports": [PortInfo], "dhcp_port":
   PortInfo | null}``, every subnet in creation order (DHCP-enabled or not: dnsmasq
   tags count them all), every port of the network with its addresses (the DHCP
@@ -268,12 +271,14 @@ class DhcpState:
     revision: int
     networks: tuple[NetworkInfo, ...] = ()
     admin_state_up: bool = True
+    lease_duration: int | None = None
 
     def to_json(self) -> Json:
         return {
             "host": self.host,
             "revision": self.revision,
             "admin_state_up": self.admin_state_up,
+            "lease_duration": self.lease_duration,
             "networks": [n.to_json() for n in self.networks],
         }
 
@@ -284,4 +289,9 @@ class DhcpState:
             revision=field(body, "revision", int),
             admin_state_up=field(body, "admin_state_up", bool),
             networks=tuple(NetworkInfo.from_json(n) for n in objects(body, "networks")),
+            lease_duration=(
+                None
+                if body.get("lease_duration") is None
+                else count(body, "lease_duration")
+            ),
         )

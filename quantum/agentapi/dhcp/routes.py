@@ -72,6 +72,7 @@ def dhcp_state_message(state: DhcpHostState) -> msg.DhcpState:
         revision=state.revision,
         admin_state_up=state.admin_state_up,
         networks=tuple(_network(n) for n in state.networks),
+        lease_duration=state.lease_duration,
     )
 
 

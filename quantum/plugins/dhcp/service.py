@@ -94,12 +94,14 @@ class DhcpAgents:
         down_time: timedelta,
         per_network: int,
         mtu_of: MtuOf,
+        lease_duration: int = 120,
     ) -> None:
         self.db = db
         self.ports = ports
         self.down_time = down_time
         self.per_network = per_network
         self.mtu_of = mtu_of
+        self.lease_duration = lease_duration
 
     # -- scheduling ------------------------------------------------------------------
 
@@ -280,7 +282,11 @@ class DhcpAgents:
         admin_up = agent is None or agent.admin_state_up
         return (
             DhcpHostState(
-                host=host, revision=rev, admin_state_up=admin_up, networks=networks
+                host=host,
+                revision=rev,
+                admin_state_up=admin_up,
+                networks=networks,
+                lease_duration=self.lease_duration,
             ),
             strays,
         )

@@ -106,6 +106,7 @@ class OpenVSwitchPlugin(SqlPlugin):
             down_time=timedelta(seconds=settings.agent_down_time),
             per_network=settings.dhcp_agents_per_network,
             mtu_of=self._mtus,
+            lease_duration=settings.dhcp_lease_duration,
         )
         """The DHCP agents' state and scheduling (``interface.DhcpStateSource``)."""
 

@@ -72,6 +72,7 @@ def test_an_agent_is_told_its_network_with_a_dhcp_port_made_for_it(
     vm = api.port(net, ACME)
     told = state(app, "net1")
     assert told["admin_state_up"] is True
+    assert told["lease_duration"] == 120  # NOTE: dhcp_lease_duration, the hold
     assert told["revision"] == call(app, "GET", "/dhcp/changes")["revision"]
     (info,) = told["networks"]
     assert info["id"] == net

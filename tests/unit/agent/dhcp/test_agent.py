@@ -118,3 +118,20 @@ def test_an_inconsistent_network_is_left_as_it_runs() -> None:
     DhcpAgent(CONFIG, server, devices).round()
     assert devices.applied == []
     assert set(devices.running) == {"n1"}
+
+
+def test_leases_last_as_long_as_the_server_holds_a_released_address() -> None:
+    def argv_lease(lease_duration: int | None) -> str:
+        state = msg.DhcpState(
+            host="net1", revision=1, networks=(NET,), lease_duration=lease_duration
+        )
+        server = FakeServer(state)
+        devices = FakeDevices()
+        DhcpAgent(CONFIG, server, devices).round()
+        (change,) = devices.applied[0].changes
+        (dhcp_range,) = [a for a in change.argv if a.startswith("--dhcp-range")]
+        return dhcp_range.rsplit(",", 1)[1]
+
+    assert argv_lease(300) == "300s"
+    assert argv_lease(None) == "600s"  # NOTE: an older server: the agent's option
+    assert argv_lease(0) == "120s"  # NOTE: no hold: dnsmasq's shortest lease
