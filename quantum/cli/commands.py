@@ -22,7 +22,8 @@ from quantum.client.v2 import Client, Collection, Record
 
 AddArgs = Callable[[argparse.ArgumentParser], None]
 Body = Callable[[argparse.Namespace, Client], dict[str, Any]]
-Decorate = Callable[[list[Record], Client], None]
+Decorate = Callable[[list[Record], Client, argparse.Namespace], None]
+Columns = Callable[[argparse.Namespace], tuple[str, ...]]
 
 
 def _no_args(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +35,8 @@ def _no_body(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     return {}
 
 
-def _as_is(records: list[Record], client: Client) -> None:
-    del records, client
+def _as_is(records: list[Record], client: Client, args: argparse.Namespace) -> None:
+    del records, client, args
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +46,12 @@ class Spec:
     prefix: str
     kind: Kind
     list_columns: tuple[str, ...]
+    list_args: AddArgs = _no_args
+    """list's own options (security-group-rule-list's ``--no-nameconv``)."""
+    columns: Columns | None = None
+    """The default list columns for these options, when not ``list_columns``."""
+    list_filters: tuple[tuple[str, Any], ...] = ()
+    """Filters every list sends (net-external-list: ``router:external=True``)."""
     create_args: AddArgs = _no_args
     create_body: Body = _no_body
     update_args: AddArgs = _no_args
@@ -63,8 +70,12 @@ class HasClient(Protocol):
     def client(self) -> Client: ...
 
 
-def _client(command: Command) -> Client:
+def client_of(command: Command) -> Client:
+    """The client of the application running ``command``."""
     return cast(HasClient, command.app).client
+
+
+_client = client_of
 
 
 def _collection(command: Command, spec: Spec) -> Collection:
@@ -107,11 +118,12 @@ class ListCommand(Lister):
         parser.add_argument(
             "--sort-dir", action="append", default=[], choices=("asc", "desc")
         )
+        self.spec.list_args(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         spec = self.spec
-        filters: dict[str, Any] = {}
+        filters: dict[str, Any] = dict(spec.list_filters)
         if parsed_args.sort_key:
             filters["sort_key"] = parsed_args.sort_key
         if parsed_args.sort_dir:
@@ -122,13 +134,15 @@ class ListCommand(Lister):
                 fields=fields, page_size=parsed_args.page_size, **filters
             )
         )
+        spec.decorate(records, _client(self), parsed_args)
         if fields:
             shown: Sequence[str] = fields
         elif parsed_args.show_details:
             shown = cols.all_columns(records) or spec.list_columns
+        elif spec.columns is not None:
+            shown = spec.columns(parsed_args)
         else:
             shown = spec.list_columns
-        spec.decorate(records, _client(self))
         return shown, (cols.row(r, shown) for r in records)
 
 
@@ -279,9 +293,9 @@ def commands(specs: Iterable[Spec]) -> Iterable[tuple[str, type[Command]]]:
     for spec in specs:
         for verb in spec.commands:
             base = BASES[verb]
-            doc = f"{verb.capitalize()} {spec.kind.singular}s."
+            doc = f"{verb.capitalize()} {spec.kind.singular.replace('_', ' ')}s."
             if verb != "list":
-                doc = f"{verb.capitalize()} a {spec.kind.singular}."
+                doc = f"{verb.capitalize()} a {spec.kind.singular.replace('_', ' ')}."
             title = "".join(p.capitalize() for p in (spec.prefix, verb))
             made = type(title, (base,), {"spec": spec, "__doc__": doc})
             yield f"{spec.prefix}-{verb}", made

@@ -17,7 +17,7 @@ from quantum.client.v2 import Client, Record
 BOOL = {"true": True, "false": False}
 
 
-def _bool(text: str) -> bool:
+def boolean(text: str) -> bool:
     try:
         return BOOL[text.lower()]
     except KeyError:
@@ -26,7 +26,7 @@ def _bool(text: str) -> bool:
         ) from None
 
 
-def _pairs(text: str) -> dict[str, str]:
+def pairs(text: str) -> dict[str, str]:
     """``key=value,key=value`` (``--fixed-ip subnet_id=X,ip_address=Y``)."""
     found: dict[str, str] = {}
     for part in text.split(","):
@@ -37,21 +37,21 @@ def _pairs(text: str) -> dict[str, str]:
     return found
 
 
-def _set(body: dict[str, Any], key: str, value: Any) -> None:
+def put(body: dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
         body[key] = value
 
 
-def _name(parser: argparse.ArgumentParser) -> None:
+def name_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="a new name")
 
 
-def _admin_state_up(parser: argparse.ArgumentParser) -> None:
+def admin_state_up_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--admin-state-up",
         "--admin_state_up",
         dest="admin_state_up",
-        type=_bool,
+        type=boolean,
         metavar="{True,False}",
     )
 
@@ -67,7 +67,20 @@ def _net_create_args(parser: argparse.ArgumentParser) -> None:
         help="set the administrative state down",
     )
     parser.add_argument("--shared", action="store_true", help="share with all tenants")
+    _external(parser)
     parser.add_argument("NAME", help="name of the network")
+
+
+def _external(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--router:external",
+        dest="router_external",
+        nargs="?",
+        const=True,
+        type=boolean,
+        metavar="{True,False}",
+        help="an external network, for router gateways and floating IPs (admins)",
+    )
 
 
 def _net_create(args: argparse.Namespace, client: Client) -> dict[str, Any]:
@@ -75,26 +88,32 @@ def _net_create(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     body: dict[str, Any] = {"name": args.NAME, "admin_state_up": args.admin_state}
     if args.shared:
         body["shared"] = True
+    put(body, "router:external", args.router_external)
     return body
 
 
 def _net_update_args(parser: argparse.ArgumentParser) -> None:
-    _name(parser)
-    _admin_state_up(parser)
-    parser.add_argument("--shared", type=_bool, metavar="{True,False}")
+    name_option(parser)
+    admin_state_up_option(parser)
+    parser.add_argument("--shared", type=boolean, metavar="{True,False}")
+    _external(parser)
 
 
 def _net_update(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     del client
     body: dict[str, Any] = {}
-    _set(body, "name", args.name)
-    _set(body, "admin_state_up", args.admin_state_up)
-    _set(body, "shared", args.shared)
+    put(body, "name", args.name)
+    put(body, "admin_state_up", args.admin_state_up)
+    put(body, "shared", args.shared)
+    put(body, "router:external", args.router_external)
     return body
 
 
-def _net_subnets(records: list[Record], client: Client) -> None:
+def _net_subnets(
+    records: list[Record], client: Client, args: argparse.Namespace | None = None
+) -> None:
     """Each network's subnets as ``<id> <cidr>``, as the Grizzly CLI listed them."""
+    del args
     if not any(r.get("subnets") for r in records):
         return
     cidrs = {s["id"]: s["cidr"] for s in client.subnets.list(fields=("id", "cidr"))}
@@ -127,20 +146,20 @@ def _subnet_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host-route",
         action="append",
-        type=_pairs,
+        type=pairs,
         metavar="destination=CIDR,nexthop=IP_ADDR",
     )
     parser.add_argument("--dns-nameserver", action="append", metavar="DNS_NAMESERVER")
 
 
 def _subnet_create_args(parser: argparse.ArgumentParser) -> None:
-    _name(parser)
+    name_option(parser)
     parser.add_argument("--ip-version", type=int, default=4, choices=(4, 6))
     _subnet_common(parser)
     parser.add_argument(
         "--allocation-pool",
         action="append",
-        type=_pairs,
+        type=pairs,
         metavar="start=IP_ADDR,end=IP_ADDR",
     )
     parser.add_argument("--disable-dhcp", action="store_true")
@@ -151,12 +170,12 @@ def _subnet_create_args(parser: argparse.ArgumentParser) -> None:
 def _subnet_fields(args: argparse.Namespace, body: dict[str, Any]) -> None:
     if args.gateway and args.no_gateway:
         raise errors.BadRequest("--gateway and --no-gateway cannot be used together")
-    _set(body, "name", args.name)
-    _set(body, "gateway_ip", args.gateway)
+    put(body, "name", args.name)
+    put(body, "gateway_ip", args.gateway)
     if args.no_gateway:
         body["gateway_ip"] = None
-    _set(body, "host_routes", args.host_route)
-    _set(body, "dns_nameservers", args.dns_nameserver)
+    put(body, "host_routes", args.host_route)
+    put(body, "dns_nameservers", args.dns_nameserver)
 
 
 def _subnet_create(args: argparse.Namespace, client: Client) -> dict[str, Any]:
@@ -166,17 +185,17 @@ def _subnet_create(args: argparse.Namespace, client: Client) -> dict[str, Any]:
         "ip_version": args.ip_version,
     }
     _subnet_fields(args, body)
-    _set(body, "allocation_pools", args.allocation_pool)
+    put(body, "allocation_pools", args.allocation_pool)
     if args.disable_dhcp:
         body["enable_dhcp"] = False
     return body
 
 
 def _subnet_update_args(parser: argparse.ArgumentParser) -> None:
-    _name(parser)
+    name_option(parser)
     _subnet_common(parser)
     parser.add_argument(
-        "--enable-dhcp", "--enable_dhcp", type=_bool, metavar="{True,False}"
+        "--enable-dhcp", "--enable_dhcp", type=boolean, metavar="{True,False}"
     )
 
 
@@ -184,7 +203,7 @@ def _subnet_update(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     del client
     body: dict[str, Any] = {}
     _subnet_fields(args, body)
-    _set(body, "enable_dhcp", args.enable_dhcp)
+    put(body, "enable_dhcp", args.enable_dhcp)
     return body
 
 
@@ -203,13 +222,13 @@ SUBNET = Spec(
 
 
 def _port_common(parser: argparse.ArgumentParser) -> None:
-    _name(parser)
+    name_option(parser)
     parser.add_argument("--device-id", metavar="DEVICE_ID")
     parser.add_argument("--device-owner", metavar="DEVICE_OWNER")
     parser.add_argument(
         "--fixed-ip",
         action="append",
-        type=_pairs,
+        type=pairs,
         metavar="subnet_id=SUBNET,ip_address=IP_ADDR",
         help="subnet by id or name; repeatable",
     )
@@ -218,9 +237,9 @@ def _port_common(parser: argparse.ArgumentParser) -> None:
 def _port_fields(
     args: argparse.Namespace, client: Client, body: dict[str, Any]
 ) -> None:
-    _set(body, "name", args.name)
-    _set(body, "device_id", args.device_id)
-    _set(body, "device_owner", args.device_owner)
+    put(body, "name", args.name)
+    put(body, "device_id", args.device_id)
+    put(body, "device_owner", args.device_owner)
     if args.fixed_ip:
         ips = []
         for wanted in args.fixed_ip:
@@ -244,19 +263,19 @@ def _port_create(args: argparse.Namespace, client: Client) -> dict[str, Any]:
         "admin_state_up": args.admin_state,
     }
     _port_fields(args, client, body)
-    _set(body, "mac_address", args.mac_address)
+    put(body, "mac_address", args.mac_address)
     return body
 
 
 def _port_update_args(parser: argparse.ArgumentParser) -> None:
     _port_common(parser)
-    _admin_state_up(parser)
+    admin_state_up_option(parser)
 
 
 def _port_update(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     body: dict[str, Any] = {}
     _port_fields(args, client, body)
-    _set(body, "admin_state_up", args.admin_state_up)
+    put(body, "admin_state_up", args.admin_state_up)
     return body
 
 
@@ -279,15 +298,15 @@ EXTENSION = Spec(
 
 
 def _agent_update_args(parser: argparse.ArgumentParser) -> None:
-    _admin_state_up(parser)
+    admin_state_up_option(parser)
     parser.add_argument("--description", help="a new description")
 
 
 def _agent_update(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     del client
     body: dict[str, Any] = {}
-    _set(body, "admin_state_up", args.admin_state_up)
-    _set(body, "description", args.description)
+    put(body, "admin_state_up", args.admin_state_up)
+    put(body, "description", args.description)
     return body
 
 

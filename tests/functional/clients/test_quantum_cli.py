@@ -247,6 +247,23 @@ def test_quotas(admin: Cli, endpoint: str) -> None:
     assert unknown.stderr == "Tenant not known: give --tenant-id (or --os-project-id)\n"
 
 
+def test_external_networks(admin: Cli, endpoint: str) -> None:
+    made = admin.json(
+        "net-create", "--tenant-id", "cli-ext", "outside", "--router:external"
+    )
+    assert made["router:external"] is True
+    admin.ok("net-update", made["id"], "--router:external", "False")
+    assert admin.json("net-show", made["id"])["router:external"] is False
+    admin.ok("net-update", made["id"], "--router:external=True")
+    # a member of another project sees it, and may not make one
+    member = Cli(endpoint, "cli-ext-member")
+    assert member.json("net-show", made["id"])["router:external"] is True
+    refused = member.run("net-create", "mine", "--router:external")
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    admin.ok("net-delete", made["id"])
+
+
 def test_extensions(cli: Cli) -> None:
     aliases = [e["alias"] for e in cli.json("ext-list")]
     assert "binding" in aliases
