@@ -25,7 +25,7 @@ from typing import Any
 from cliff.app import App
 from cliff.commandmanager import CommandManager
 
-from quantum.cli import commands, quotas, specs
+from quantum.cli import commands, quotas, scheduler, specs
 from quantum.client import errors, transport, v2
 
 VERSION = "0.1.0"
@@ -41,7 +41,12 @@ def _env(*names: str, default: str | None = None) -> str | None:
 class QuantumApp(App):
     def __init__(self) -> None:
         manager = CommandManager("quantum.cli.commands")
-        for name, command in (*commands.commands(specs.SPECS), *quotas.COMMANDS):
+        made = (
+            *commands.commands(specs.SPECS),
+            *quotas.COMMANDS,
+            *scheduler.DHCP_COMMANDS,
+        )
+        for name, command in made:
             manager.add_command(name, command)
         super().__init__(
             description="Command-line interface to the Quantum v2.0 API",

@@ -196,17 +196,52 @@ def _relative(href: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _members(body: Any, key: str) -> Records:
+    return [dict(r) for r in (body or {}).get(key, [])]
+
+
+class Networks(Collection):
+    """Networks, and the DHCP agents that serve one (agent scheduler, admins)."""
+
+    def dhcp_agents(self, network: str) -> Records:
+        """``GET /v2.0/networks/<id>/dhcp-agents``."""
+        body = self.transport.request("GET", self._url(network) + "/dhcp-agents")
+        return _members(body, "agents")
+
+
+class Agents(Collection):
+    """Agents (admins), and what the scheduler gave them (spec §5.9)."""
+
+    def _under(self, agent: str, what: str, member: str | None = None) -> str:
+        url = f"{self._url(agent)}/{what}"
+        return url if member is None else f"{url}/{member}"
+
+    def dhcp_networks(self, agent: str) -> Records:
+        body = self.transport.request("GET", self._under(agent, "dhcp-networks"))
+        return _members(body, "networks")
+
+    def add_dhcp_network(self, agent: str, network_id: str) -> None:
+        self.transport.request(
+            "POST", self._under(agent, "dhcp-networks"), {"network_id": network_id}
+        )
+
+    def remove_dhcp_network(self, agent: str, network_id: str) -> None:
+        self.transport.request(
+            "DELETE", self._under(agent, "dhcp-networks", network_id)
+        )
+
+
 class Client:
     """The v2.0 API over a ``Transport`` (see ``quantum.client.transport``)."""
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
-        self.networks = Collection(transport, NETWORK)
+        self.networks = Networks(transport, NETWORK)
         self.subnets = Collection(transport, SUBNET)
         self.ports = Collection(transport, PORT)
         self.quotas = Collection(transport, QUOTA)
         self.extensions = Collection(transport, EXTENSION)
-        self.agents = Collection(transport, AGENT)
+        self.agents = Agents(transport, AGENT)
 
     def collection(self, kind: Kind) -> Collection:
         return Collection(self.transport, kind)
