@@ -37,6 +37,16 @@ class HostRoute:
     nexthop: IPAddress
 
 
+SLAAC = "slaac"
+DHCPV6_STATEFUL = "dhcpv6-stateful"
+DHCPV6_STATELESS = "dhcpv6-stateless"
+IPV6_MODES = (SLAAC, DHCPV6_STATEFUL, DHCPV6_STATELESS)
+"""The values of ``ipv6_ra_mode`` and ``ipv6_address_mode``."""
+AUTOCONFIGURED = (SLAAC, DHCPV6_STATELESS)
+"""Address modes in which hosts form their address from the prefix and their MAC
+(EUI-64), so IPAM gives a port exactly that address."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Subnet:
     """An IP block of a network. ``gateway_ip`` is ``None`` for "no gateway"."""
@@ -51,6 +61,11 @@ class Subnet:
     dns_nameservers: tuple[IPAddress, ...] = ()
     host_routes: tuple[HostRoute, ...] = ()
     enable_dhcp: bool = True
+    ipv6_ra_mode: str | None = None
+    """IPv6: who sends router advertisements and how (``IPV6_MODES``; None: not the
+    DHCP namespace)."""
+    ipv6_address_mode: str | None = None
+    """IPv6: how hosts get their address (``IPV6_MODES``; None: DHCPv6-stateful)."""
     shared: bool = field(default=False, compare=False)
     """Mirrors the network's ``shared`` (read by the v2 policy)."""
     description: str = ""
@@ -65,6 +80,11 @@ class Subnet:
     @property
     def ip_version(self) -> int:
         return self.cidr.version
+
+    @property
+    def autoconfigured(self) -> bool:
+        """Whether hosts form their own address (SLAAC): a port gets its EUI-64."""
+        return (self.ipv6_address_mode or self.ipv6_ra_mode) in AUTOCONFIGURED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

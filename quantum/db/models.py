@@ -448,6 +448,9 @@ class SubnetRow(StandardAttributes, Base):
     cidr: Mapped[str] = mapped_column(String(IP_MAX))
     gateway_ip: Mapped[str | None] = mapped_column(String(IP_MAX))
     enable_dhcp: Mapped[bool] = mapped_column(Boolean)
+    ipv6_ra_mode: Mapped[str | None] = mapped_column(String(16))
+    """``core.subnets.IPV6_MODES`` or NULL (migration 0016)."""
+    ipv6_address_mode: Mapped[str | None] = mapped_column(String(16))
 
 
 class AllocationPoolRow(Base):

@@ -20,7 +20,15 @@ from ipaddress import IPv6Address, ip_address, ip_network
 
 from quantum.core import exceptions as exc
 from quantum.core.ports import AddressOnNetwork, AnyAddress, FixedIPRequest
-from quantum.core.subnets import AllocationPool, HostRoute, IPAddress, IPNetwork, Subnet
+from quantum.core.subnets import (
+    AUTOCONFIGURED,
+    IPV6_MODES,
+    AllocationPool,
+    HostRoute,
+    IPAddress,
+    IPNetwork,
+    Subnet,
+)
 from quantum.core.unset import UNSET, Unset
 from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
 
@@ -299,6 +307,49 @@ def resolve(
     return wanted
 
 
+def check_ipv6_modes(
+    cidr: IPNetwork, ra_mode: str | None, address_mode: str | None, enable_dhcp: bool
+) -> None:
+    """The spec's rules for ``ipv6_ra_mode``/``ipv6_address_mode`` (InvalidInput):
+    IPv6 only; each one of ``IPV6_MODES``; both set means equal; not with DHCP off;
+    an autoconfigured (SLAAC) subnet is a /64, as EUI-64 needs."""
+    if ra_mode is None and address_mode is None:
+        return
+    for name, mode in (("ipv6_ra_mode", ra_mode), ("ipv6_address_mode", address_mode)):
+        if mode is not None and mode not in IPV6_MODES:
+            raise exc.InvalidInput(
+                reason=f"'{mode}' is not one of {', '.join(IPV6_MODES)} for {name}"
+            )
+    if cidr.version != 6:
+        raise exc.InvalidInput(
+            reason="ipv6_ra_mode and ipv6_address_mode are for IPv6 subnets only"
+        )
+    if ra_mode is not None and address_mode is not None and ra_mode != address_mode:
+        raise exc.InvalidInput(
+            reason=f"ipv6_ra_mode set to '{ra_mode}' with ipv6_address_mode set to "
+            f"'{address_mode}' is not valid. If both attributes are set, they must "
+            "be the same value"
+        )
+    if not enable_dhcp:
+        raise exc.InvalidInput(
+            reason="ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp "
+            "is set to False"
+        )
+    if (address_mode or ra_mode) in AUTOCONFIGURED and cidr.prefixlen != 64:
+        raise exc.InvalidInput(
+            reason=f"Invalid CIDR {cidr} for IPv6 address mode. OpenStack uses the "
+            "EUI-64 address format, which requires the prefix to be /64"
+        )
+
+
+def eui64(cidr: IPNetwork, mac: str) -> IPAddress:
+    """The address a host with ``mac`` forms by SLAAC in the /64 ``cidr`` (RFC 4291
+    appendix A: the MAC with ``ff:fe`` in the middle, the U/L bit flipped)."""
+    octets = bytes.fromhex(mac.replace(":", ""))
+    interface = bytes([octets[0] ^ 0x02, *octets[1:3], 0xFF, 0xFE, *octets[3:]])
+    return ip_address(int(cidr.network_address) | int.from_bytes(interface, "big"))
+
+
 def plan_subnet(request: SubnetRequest, subnet_id: str, limits: Limits) -> Subnet:
     """The subnet to store: gateway and pools defaulted, everything checked that does
     not need the store (the network and CIDR overlap are the store's)."""
@@ -327,6 +378,9 @@ def plan_subnet(request: SubnetRequest, subnet_id: str, limits: Limits) -> Subne
     check_host_routes(
         cidr.version, request.host_routes, limits.max_subnet_host_routes, subnet_id
     )
+    check_ipv6_modes(
+        cidr, request.ipv6_ra_mode, request.ipv6_address_mode, request.enable_dhcp
+    )
     return Subnet(
         id=subnet_id,
         tenant_id=request.tenant_id,
@@ -338,6 +392,8 @@ def plan_subnet(request: SubnetRequest, subnet_id: str, limits: Limits) -> Subne
         dns_nameservers=tuple(request.dns_nameservers),
         host_routes=tuple(request.host_routes),
         enable_dhcp=request.enable_dhcp,
+        ipv6_ra_mode=request.ipv6_ra_mode,
+        ipv6_address_mode=request.ipv6_address_mode,
         description=request.description,
     )
 

@@ -38,6 +38,8 @@ class SubnetRequest:
     dns_nameservers: Sequence[IPAddress] = ()
     host_routes: Sequence[HostRoute] = ()
     enable_dhcp: bool = True
+    ipv6_ra_mode: str | None = None
+    ipv6_address_mode: str | None = None
     description: str = ""
 
 

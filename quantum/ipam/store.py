@@ -43,6 +43,7 @@ from quantum.db.models import (
     HostRouteRow,
     IpAllocationRow,
     NetworkRow,
+    PortRow,
     StoreRevisionRow,
     SubnetRow,
     standard,
@@ -106,6 +107,8 @@ def load_subnets(s: Session, rows: Sequence[SubnetRow]) -> list[Subnet]:
             dns_nameservers=tuple(dns.get(row.id, ())),
             host_routes=tuple(routes.get(row.id, ())),
             enable_dhcp=row.enable_dhcp,
+            ipv6_ra_mode=row.ipv6_ra_mode,
+            ipv6_address_mode=row.ipv6_address_mode,
             shared=bool(shared.get(row.network_id, False)),
             **standard(row),
         )
@@ -157,6 +160,8 @@ def _network_subnets(s: Session, network_id: str) -> list[Subnet]:
             SubnetRow.cidr,
             SubnetRow.gateway_ip,
             SubnetRow.enable_dhcp,
+            SubnetRow.ipv6_ra_mode,
+            SubnetRow.ipv6_address_mode,
             AllocationPoolRow.first_ip,
             AllocationPoolRow.last_ip,
         )
@@ -167,7 +172,7 @@ def _network_subnets(s: Session, network_id: str) -> list[Subnet]:
     ).all()
     found: dict[str, Subnet] = {}
     pools: dict[str, list[AllocationPool]] = defaultdict(list)
-    for subnet_id, tenant_id, name, cidr, gateway, dhcp, first, last in rows:
+    for subnet_id, tenant_id, name, cidr, gateway, dhcp, ra, mode, first, last in rows:
         if subnet_id not in found:
             found[subnet_id] = Subnet(
                 id=subnet_id,
@@ -178,6 +183,8 @@ def _network_subnets(s: Session, network_id: str) -> list[Subnet]:
                 gateway_ip=ip_address(gateway) if gateway else None,
                 allocation_pools=(),
                 enable_dhcp=dhcp,
+                ipv6_ra_mode=ra,
+                ipv6_address_mode=mode,
             )
         if first is not None:
             pools[subnet_id].append(
@@ -277,6 +284,8 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
         cidr=str(subnet.cidr),
         gateway_ip=str(subnet.gateway_ip) if subnet.gateway_ip else None,
         enable_dhcp=subnet.enable_dhcp,
+        ipv6_ra_mode=subnet.ipv6_ra_mode,
+        ipv6_address_mode=subnet.ipv6_address_mode,
         created_at=utcnow(),
         description=subnet.description,
     )
@@ -436,9 +445,32 @@ def _claim(
     return True
 
 
+def _claim_eui64(
+    s: Session, subnet: Subnet, port_id: str, position: int
+) -> IPAddress | None:
+    """An autoconfigured (SLAAC) subnet: the address the port's MAC forms there.
+    Its own earlier hold goes (a MAC is one port's on its network)."""
+    mac = s.scalar(select(PortRow.mac_address).where(PortRow.id == port_id))
+    if not mac:
+        return None
+    address = allocate.eui64(subnet.cidr, mac)
+    s.execute(
+        delete(IpAllocationRow).where(
+            IpAllocationRow.subnet_id == subnet.id,
+            IpAllocationRow.ip_address == str(address),
+            IpAllocationRow.port_id.is_(None),
+        )
+    )
+    if not _claim(s, subnet, address, port_id, position):
+        raise exc.IpAddressInUse(network_id=subnet.network_id, ip_address=str(address))
+    return address
+
+
 def _claim_any(
     s: Session, subnet: Subnet, port_id: str, position: int, now: datetime
 ) -> IPAddress | None:
+    if subnet.autoconfigured:
+        return _claim_eui64(s, subnet, port_id, position)
     used = _used(s, subnet.id, now)
     while (address := allocate.next_free(subnet.allocation_pools, used)) is not None:
         if _claim(s, subnet, address, port_id, position):

@@ -36,8 +36,8 @@ def _subnet(subnet: Subnet) -> msg.SubnetInfo:
             msg.HostRouteInfo(destination=str(r.destination), nexthop=str(r.nexthop))
             for r in subnet.host_routes
         ),
-        ipv6_ra_mode=getattr(subnet, "ipv6_ra_mode", None),
-        ipv6_address_mode=getattr(subnet, "ipv6_address_mode", None),
+        ipv6_ra_mode=subnet.ipv6_ra_mode,
+        ipv6_address_mode=subnet.ipv6_address_mode,
     )
 
 

@@ -43,6 +43,8 @@ def test_create_fills_in_gateway_pools_and_lists_under_the_network(v2: V2) -> No
         "dns_nameservers": [],
         "host_routes": [],
         "enable_dhcp": True,
+        "ipv6_ra_mode": None,
+        "ipv6_address_mode": None,
     }
     assert v2.get(f"/subnets/{made['id']}").json["subnet"] == made
     assert v2.get(f"/networks/{net['id']}").json["network"]["subnets"] == [made["id"]]

@@ -15,7 +15,7 @@ from quantum.api.v2.attributes import (
     to_uuid,
 )
 from quantum.core import exceptions as exc
-from quantum.core.subnets import AllocationPool, HostRoute, IPAddress
+from quantum.core.subnets import IPV6_MODES, AllocationPool, HostRoute, IPAddress
 from quantum.ipam import allocate, convert
 from quantum.ipam.requests import SubnetRequest, SubnetUpdate
 
@@ -41,6 +41,16 @@ def _nameservers(name: str, value: Any) -> list[IPAddress]:
 
 def _routes(name: str, value: Any) -> list[HostRoute]:
     return convert.to_host_routes(value)
+
+
+def _ipv6_mode(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in IPV6_MODES:
+        raise exc.InvalidInput(
+            reason=f"'{value}' is not one of {', '.join(IPV6_MODES)} for {name}"
+        )
+    return value
 
 
 def _gateway(name: str, value: Any) -> IPAddress | None:
@@ -114,6 +124,20 @@ SUBNET = Resource(
             schema=_list_of("destination", "nexthop"),
         ),
         Field(name="enable_dhcp", convert=to_bool, default=True, on_update=True),
+        Field(
+            name="ipv6_ra_mode",
+            convert=_ipv6_mode,
+            default=None,
+            sortable=False,
+            schema={"type": "string", "nullable": True, "enum": [*IPV6_MODES, None]},
+        ),
+        Field(
+            name="ipv6_address_mode",
+            convert=_ipv6_mode,
+            default=None,
+            sortable=False,
+            schema={"type": "string", "nullable": True, "enum": [*IPV6_MODES, None]},
+        ),
         # NOTE: the network's, for the policy's "shared" rule; never settable, and
         # shown to administrators only (the original hid it from everybody).
         Field(
