@@ -163,10 +163,18 @@ UNLIMITED = (
 
 
 def make_api(
-    kind: str, scratch_dir: Path, tmp_path: Path, *, unlimited: bool = False
+    kind: str,
+    scratch_dir: Path,
+    tmp_path: Path,
+    *,
+    unlimited: bool = False,
+    service_plugins: str = "",
+    overlapping_ips: bool = False,
 ) -> ApiUnderTest:
     """The app over plugin ``kind`` (one of PLUGINS), its store emptied; with
-    ``unlimited``, its tenants have no quotas."""
+    ``unlimited``, its tenants have no quotas; with ``service_plugins``, those
+    beside it; with ``overlapping_ips``, subnets of different networks may
+    overlap."""
     if kind == "fake":
         config = write_config(tmp_path / "fake", core_plugin="fake")
         if unlimited:
@@ -177,8 +185,16 @@ def make_api(
     backend = _backend(backend_name, scratch_dir)
     backend.clear()
     key = f"{kind}-unlimited" if unlimited else kind
+    if service_plugins:
+        key += "-" + service_plugins.replace(",", "-")
+    if overlapping_ips:
+        key += "-overlapping"
     if key not in _apps:
         options: dict[str, object] = {"sql_connection": backend.url}
+        if service_plugins:
+            options["service_plugins"] = service_plugins
+        if overlapping_ips:
+            options["allow_overlapping_ips"] = True
         if plugin == "openvswitch":
             ini = scratch_dir / key / "ovs.ini"
             ini.parent.mkdir(parents=True, exist_ok=True)

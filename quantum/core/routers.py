@@ -108,11 +108,19 @@ class RouterUpdate:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouterInterface:
     """One interface of a router: its port and that port's subnet (the answer of
-    ``add_router_interface`` and ``remove_router_interface``)."""
+    ``add_router_interface`` and ``remove_router_interface``, spec §5.2)."""
 
-    router_id: str
     port_id: str
     subnet_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterfaceRequest:
+    """What ``add_router_interface``/``remove_router_interface`` name: a subnet
+    or a port (remove: both, the subnet then checked against the port's)."""
+
+    subnet_id: str | None = None
+    port_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

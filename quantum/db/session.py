@@ -40,7 +40,10 @@ LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
-_MYSQL_RETRYABLE = (1205, 1213)  # lock wait timeout, deadlock
+# NOTE: lock wait timeout, deadlock, and "SAVEPOINT does not exist": InnoDB rolls
+# the whole transaction back on a deadlock met inside a savepoint, so rolling back
+# to the savepoint then fails with 1305 instead of the deadlock's 1213.
+_MYSQL_RETRYABLE = (1205, 1213, 1305)
 MAX_ATTEMPTS = 5
 REVISION_POLL = 0.2
 """Seconds between two reads of the store revision while a wait for it holds: how

@@ -35,9 +35,11 @@ CONTRACT = tuple(
 """Methods a plugin class must define (its aliases may be set per instance)."""
 
 
-SERVICE_BUILTIN: dict[str, str] = {}
-"""Service plugins shipped with Quantum (none yet: L3 routers and load balancing
-come next); installed packages add more through ``quantum.service_plugins``."""
+SERVICE_BUILTIN: dict[str, str] = {
+    "router": "quantum.plugins.l3.plugin:L3Plugin",
+}
+"""Service plugins shipped with Quantum (``router``: routers and floating IPs);
+installed packages add more through ``quantum.service_plugins``."""
 
 SERVICE_ENTRY_POINT_GROUP = "quantum.service_plugins"
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The docs name what is there: README links every page, and docs/extending.md's
-files and modules exist (its "you touch now" list is what a new resource edits)."""
+files and modules exist (its touch list is what a new resource edits, as routers did)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from quantum.testing import markdown
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENDING = (REPO / "docs" / "extending.md").read_text()
-TOUCH_LIST = "For a new resource (e.g. routers) you touch now"
+TOUCH_LIST = "For a new resource: what routers touched"
 
 ROOTS = ("quantum/", "etc/", "tests/", "bin/", "docs/", "bench/")
 ROOT_PATTERN = "|".join(map(re.escape, ROOTS))

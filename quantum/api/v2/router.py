@@ -30,6 +30,7 @@ from quantum.api.v2.attributes import (
     Resource,
     Subpath,
     SubRequest,
+    wire,
 )
 from quantum.api.v2.context import Caller, caller_of
 from quantum.api.wire import Format as WireFormat
@@ -268,7 +269,8 @@ class ApiV2:
             if not isinstance(body, dict):
                 raise exc.InvalidInput(reason="the body must be a JSON object")
         answer = served.operations.actions[name](caller.scope, item_id, body)
-        return _json("200 OK", answer)
+        # NOTE: a domain value (a dataclass) shows as its fields.
+        return _json("200 OK", wire(answer))
 
     def subpath(
         self,

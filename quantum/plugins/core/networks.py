@@ -24,6 +24,7 @@ from quantum.core.mtu import network_mtu
 from quantum.core.networks import Network, NetworkCreate, NetworkSegment, NetworkUpdate
 from quantum.core.ports import Port
 from quantum.core.quotas import QuotaResource
+from quantum.core.routers import L3_OWNERS, ROUTER_GATEWAY_OWNER
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
@@ -227,7 +228,8 @@ class NetworkStore:
         changes: NetworkUpdate,
         authorize: Callable[[Network], None] | None = None,
     ) -> Network:
-        """Raises NetworkNotFound, InvalidSharedSetting; and what ``authorize``
+        """Raises NetworkNotFound, InvalidSharedSetting, ExternalNetworkInUse; and
+        what ``authorize``
         raises, called with the network before the change, in the transaction.
 
         PERF: the segment and the subnets are read once, for the check and the
@@ -251,6 +253,8 @@ class NetworkStore:
                 )
                 if others:
                     raise exc.InvalidSharedSetting(network_id=network_id)
+            if changes.router_external is False and row.router_external:
+                self._check_no_gateways(s, network_id)
             if changes.name is not None:
                 row.name = changes.name
             if changes.admin_state_up is not None:
@@ -265,6 +269,26 @@ class NetworkStore:
             return self._network(s, scope, row, segment, subnets)
 
         return self.db.run(work, write=True)
+
+    @staticmethod
+    def _check_no_gateways(s: Session, network_id: str) -> None:
+        """Raise ExternalNetworkInUse while a router has its gateway on the
+        network. The row lock orders this against a gateway being set, which
+        reads the network with a shared lock (``quantum.plugins.l3``): whichever
+        commits first, the other sees it."""
+        s.execute(
+            select(NetworkRow.id).where(NetworkRow.id == network_id).with_for_update()
+        )
+        gateways = s.scalar(
+            select(func.count())
+            .select_from(PortRow)
+            .where(
+                PortRow.network_id == network_id,
+                PortRow.device_owner == ROUTER_GATEWAY_OWNER,
+            )
+        )
+        if gateways:
+            raise exc.ExternalNetworkInUse(net_id=network_id)
 
     def delete(self, scope: Scope, network_id: str) -> None:
         """Deletes the network's DHCP ports with it. Raises NetworkNotFound, or
@@ -356,7 +380,9 @@ class NetworkStore:
             delete_unused_network(
                 s,
                 network_id,
-                PortRow.attachment.is_(None),
+                # NOTE: a router's or a floating IP's port is not the tenant's
+                # to reclaim: it keeps the network (NetworkInUse).
+                PortRow.attachment.is_(None) & PortRow.device_owner.not_in(L3_OWNERS),
                 exc.NetworkInUse(network_id=network_id),
             )
 

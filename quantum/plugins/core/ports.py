@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core import routers
 from quantum.core.agents import OVS_AGENT_TYPE
 from quantum.core.listing import ListQuery
 from quantum.core.mac import random_mac
@@ -61,11 +62,9 @@ from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import Mechanism
 
-L3_OWNERS = frozenset(
-    {"network:router_interface", "network:router_gateway", "network:floatingip"}
-)
-"""Ports the router and floating-IP APIs manage: not deleted through /ports while
-they hold an address (spec §3.3)."""
+# NOTE: ports the router and floating-IP APIs manage are not deleted through
+# /ports while they hold an address (spec §3.3).
+L3_OWNERS = routers.L3_OWNERS
 
 
 def _fixed_ips_filter(values: Sequence[object]) -> ColumnElement[bool]:
@@ -430,8 +429,61 @@ class PortStore:
 
         self.db.run(work, write=True)
 
+    # -- for service plugins: ports they own, inside their own transaction --------
+
+    def create_in(self, s: Session, item: PortCreate) -> Port:
+        """A port a service plugin's transaction makes for itself (a router's
+        interface or gateway, a floating IP's address): no quota and no owner
+        check, its network must exist (any tenant's). A drawn MAC that collides is
+        drawn again under a savepoint, so the caller's transaction goes on. Raises
+        NetworkNotFound, InvalidInput, IpAddressInUse, IpAddressGenerationFailure,
+        MacAddressGenerationFailure."""
+        _, has_subnets, _ = self._network(s, item.network_id, "admin", "", None)
+        self._check_fixed_ips_count(item.fixed_ips)
+        for _ in range(self.mac_retries):
+            mac = item.mac_address or random_mac(self.base_mac)
+            try:
+                return self._insert_port(s, replace(item, mac_address=mac), has_subnets)
+            except exc.MacAddressInUse:
+                if item.mac_address:
+                    raise
+        raise exc.MacAddressGenerationFailure(network_id=item.network_id)
+
+    def set_device_in(
+        self, s: Session, port_id: str, *, device_id: str, device_owner: str
+    ) -> bool:
+        """Give the port to a device if it has none (``device_id`` empty), in the
+        caller's transaction: a conditional write, so of two callers one wins.
+        False: the port holds a device (or is gone)."""
+        changed = s.execute(
+            update(PortRow)
+            .where(PortRow.id == port_id, PortRow.device_id == "")
+            .values(
+                device_id=device_id,
+                device_owner=device_owner,
+                revision_number=PortRow.revision_number + 1,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
+        return bool(changed)
+
+    def delete_in(self, s: Session, port_id: str) -> None:
+        """Delete a port the caller's service owns (a router's, a floating IP's),
+        in its transaction: its addresses are released as any port's, the owner
+        guard of ``/ports`` does not apply. A port already gone is no error."""
+        row = s.get(PortRow, port_id)
+        if row is not None:
+            self._delete_row(s, row, plugged_too=True, guard=False)
+
     def _delete_row(
-        self, s: Session, row: PortRow, *, plugged_too: bool, holds_ips: bool = True
+        self,
+        s: Session,
+        row: PortRow,
+        *,
+        plugged_too: bool,
+        holds_ips: bool = True,
+        guard: bool = True,
     ) -> int:
         """The one delete path of a port: the owner guard, its addresses held,
         the row gone; how many rows went (0: not ``plugged_too`` and a v1
@@ -439,10 +491,14 @@ class PortStore:
         the caller read, with ``row``, that the port holds no address (PERF: then
         neither the guard nor the hold has anything to read)."""
         if holds_ips:
-            if row.device_owner in L3_OWNERS and s.scalar(
-                select(IpAllocationRow.ip_address)
-                .where(IpAllocationRow.port_id == row.id)
-                .limit(1)
+            if (
+                guard
+                and row.device_owner in L3_OWNERS
+                and s.scalar(
+                    select(IpAllocationRow.ip_address)
+                    .where(IpAllocationRow.port_id == row.id)
+                    .limit(1)
+                )
             ):
                 raise exc.L3PortInUse(port_id=row.id, device_owner=row.device_owner)
             # NOTE: before the delete, whose cascade would free them at once.

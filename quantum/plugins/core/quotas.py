@@ -20,15 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from quantum.core import exceptions as exc
 from quantum.core.quotas import QuotaResource
 from quantum.core.settings import Settings
-from quantum.db.models import (
-    FloatingIpRow,
-    NetworkRow,
-    PortRow,
-    QuotaLockRow,
-    QuotaRow,
-    RouterRow,
-    SubnetRow,
-)
+from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow, SubnetRow
 from quantum.db.session import Database
 
 Counted = dict[QuotaResource, InstrumentedAttribute[str]]
@@ -65,17 +57,25 @@ class Quotas:
             QuotaResource.NETWORK: settings.quota_network,
             QuotaResource.SUBNET: settings.quota_subnet,
             QuotaResource.PORT: settings.quota_port,
-            QuotaResource.ROUTER: settings.quota_router,
-            QuotaResource.FLOATINGIP: settings.quota_floatingip,
         }
         self.counted: Counted = {
             QuotaResource.NETWORK: NetworkRow.tenant_id,
             QuotaResource.SUBNET: SubnetRow.tenant_id,
             QuotaResource.PORT: PortRow.tenant_id,
-            QuotaResource.ROUTER: RouterRow.tenant_id,
-            QuotaResource.FLOATINGIP: FloatingIpRow.tenant_id,
         }
         """What counts toward each resource: its tenant column."""
+
+    def register(
+        self,
+        resource: QuotaResource,
+        default: int,
+        column: InstrumentedAttribute[str],
+    ) -> None:
+        """Limit one more resource, counted by its tenant ``column``: a service
+        plugin's (L3: ``router``, ``floatingip``), as it is built at start. Until
+        then the quotas API does not know it (spec §5.6)."""
+        self.defaults[resource] = default
+        self.counted[resource] = column
 
     # -- enforcement (inside the caller's transaction) --------------------------------
 
@@ -134,7 +134,10 @@ class Quotas:
         """The tenant's limits: defaults merged with its overrides."""
         found = dict(self.defaults)
         for row in s.scalars(select(QuotaRow).where(QuotaRow.tenant_id == tenant_id)):
-            found[QuotaResource(row.resource)] = row.hard_limit
+            # NOTE: an override of a resource nobody registers now (its service
+            # plugin was unloaded) is kept, not shown.
+            if row.resource in found:
+                found[QuotaResource(row.resource)] = row.hard_limit
         return found
 
     def overridden(self, s: Session) -> dict[str, dict[QuotaResource, int]]:
@@ -156,7 +159,13 @@ class Quotas:
     ) -> dict[QuotaResource, int]:
         """Set the tenant's limits; with ``check_limit``, raise QuotaBelowUsage for
         a limit below what it owns (counted under its quota lock, so no create of
-        the tenant slips in between)."""
+        the tenant slips in between). Raises InvalidInput for a resource not
+        registered."""
+        for resource in limits:
+            if resource not in self.defaults:
+                raise exc.InvalidInput(
+                    reason=f"Unrecognized quota resource '{resource.value}'"
+                )
         if check_limit:
             _lock(s, tenant_id)
             for resource, value in sorted(limits.items()):

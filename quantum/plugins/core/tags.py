@@ -20,10 +20,14 @@ from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
 from quantum.db.models import (
+    FloatingIpRow,
+    FloatingIpTagRow,
     NetworkRow,
     NetworkTagRow,
     PortRow,
     PortTagRow,
+    RouterRow,
+    RouterTagRow,
     SubnetRow,
     SubnetTagRow,
 )
@@ -34,6 +38,8 @@ TABLES: Mapping[str, tuple[Any, Any]] = {
     "network": (NetworkRow, NetworkTagRow),
     "subnet": (SubnetRow, SubnetTagRow),
     "port": (PortRow, PortTagRow),
+    "router": (RouterRow, RouterTagRow),
+    "floatingip": (FloatingIpRow, FloatingIpTagRow),
 }
 """Resource -> (its row, its tag row)."""
 

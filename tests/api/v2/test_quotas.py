@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from tests.api.v2.client import ADMIN, V2, error, tenant
 
-DEFAULTS = {"network": 10, "subnet": 10, "port": 50, "router": 10, "floatingip": 50}
+DEFAULTS = {"network": 10, "subnet": 10, "port": 50}
 
 
 def test_defaults_update_and_reset(v2: V2) -> None:
     assert v2.get("/quotas/acme", ADMIN).json == {"quota": DEFAULTS}
     assert v2.get("/quotas", ADMIN).json == {"quotas": []}
     updated = v2.put("/quotas/acme", {"quota": {"network": 1, "port": "3"}}, ADMIN)
-    assert updated.json == {
-        "quota": {"network": 1, "subnet": 10, "port": 3, "router": 10, "floatingip": 50}
-    }
+    assert updated.json == {"quota": {"network": 1, "subnet": 10, "port": 3}}
     assert v2.get("/quotas/acme").json["quota"]["network"] == 1
     listed = v2.get("/quotas", ADMIN).json["quotas"]
     assert listed == [
@@ -25,8 +23,6 @@ def test_defaults_update_and_reset(v2: V2) -> None:
             "network": 1,
             "subnet": 10,
             "port": 3,
-            "router": 10,
-            "floatingip": 50,
         }
     ]
     assert v2.delete("/quotas/acme", ADMIN).status_int == 204
@@ -122,8 +118,6 @@ def test_defaults_and_details_as_todays_clients_ask(v2: V2) -> None:
             "network": {"used": 1, "limit": 7, "reserved": 0},
             "subnet": {"used": 0, "limit": 10, "reserved": 0},
             "port": {"used": 2, "limit": 50, "reserved": 0},
-            "router": {"used": 0, "limit": 10, "reserved": 0},
-            "floatingip": {"used": 0, "limit": 50, "reserved": 0},
         }
     }
     assert v2.get("/quotas/other/details", ADMIN).json["quota"]["network"] == {

@@ -114,7 +114,8 @@ def endpoint(server: ServerProcess) -> str:
 def cloud(
     keystone: Identity, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
-    """A keystone-authenticated server in the catalog; the demo user's OS_* vars."""
+    """A keystone-authenticated server (with routers and floating IPs) in the
+    catalog; the demo user's OS_* vars."""
     directory = tmp_path_factory.mktemp("cloud-server")
     port = free_port(HOST)
     config = write_config(
@@ -122,6 +123,7 @@ def cloud(
         bind_host=HOST,
         bind_port=port,
         core_plugin="sql",
+        service_plugins="router",
         auth_strategy="keystone",
         log_file=directory / "quantum.log",
     )

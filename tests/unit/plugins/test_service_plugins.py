@@ -14,10 +14,12 @@ from quantum.api.app import Service
 from quantum.core import exceptions as exc
 from quantum.core.listing import ListQuery
 from quantum.core.networks import NetworkCreate
+from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings, load_settings
 from quantum.plugins.fake import FakePlugin
 from quantum.plugins.interface import ServicePlugin
+from quantum.plugins.l3.plugin import L3Plugin
 from quantum.plugins.loader import load_service_plugins
 from quantum.testing.client import write_config
 from tests.unit.plugins.labels import LabelCreate, Labels, LabelsPlugin, LabelUpdate
@@ -79,7 +81,7 @@ def test_a_bad_value_names_the_option_and_the_choices(name: str) -> None:
     core.close()
     message = str(raised.value)
     assert f"service_plugins = {name!r} in [DEFAULT] cannot be loaded" in message
-    assert "Choose among: (none built in), or dotted paths" in message
+    assert "Choose among: router, or dotted paths" in message
 
 
 def test_something_that_is_not_a_service_plugin_is_refused(tmp_path: Path) -> None:
@@ -105,3 +107,32 @@ def test_without_service_plugins_there_are_the_core_services(tmp_path: Path) -> 
     assert service.service_plugins == ()
     assert set(service.services) == {"networks", "subnets", "ports", "quotas"}
     service.close()
+
+
+def test_router_serves_routers_and_floatingips_and_registers_their_quotas() -> None:
+    core = FakePlugin()
+    plugins, services = load_service_plugins(Settings(service_plugins="router"), core)
+    try:
+        (l3,) = plugins
+        assert set(l3.supported_extension_aliases) == {
+            "router",
+            "extraroute",
+            "ext-gw-mode",
+        }
+        assert {"routers", "floatingips"} <= set(services)
+        assert core.quotas.defaults()[QuotaResource.ROUTER] == 10
+        assert core.quotas.defaults()[QuotaResource.FLOATINGIP] == 50
+    finally:
+        core.close()
+
+
+def test_router_needs_a_core_plugin_with_a_sql_store() -> None:
+    class Bare:
+        db = None
+        ports = None
+
+    with pytest.raises(exc.ConfigError) as raised:
+        L3Plugin(Settings(), Bare())  # type: ignore[arg-type]  # NOTE: on purpose
+    assert "service_plugins = router needs a core plugin with a SQL store" in str(
+        raised.value
+    )

@@ -6,8 +6,8 @@ An extension adds resources (``resources``) and attributes of existing ones
 (``extends={"network": Extend(fields=(...), compose=(...))}``): the fields are
 appended to the resource's own wherever it is served, parsed, checked, shown and
 documented like them. It is served only when its alias is enabled
-(``quantum.api.v2.catalog``). Routers and security groups go here
-next: write the module and list it in ``EXTENSIONS``.
+(``quantum.api.v2.catalog``). A new one: write the module and list it in
+``EXTENSIONS``.
 """
 
 from quantum.api.v2.extensions import (
@@ -16,10 +16,12 @@ from quantum.api.v2.extensions import (
     binding,
     description,
     external_net,
+    extraroute,
     net_mtu,
     provider,
     quotas,
     revisions,
+    router,
     tags,
     timestamp,
 )
@@ -27,6 +29,9 @@ from quantum.api.v2.extensions import (
 EXTENSIONS = (
     provider.EXTENSION,
     external_net.EXTENSION,
+    router.EXTENSION,
+    extraroute.EXTENSION,
+    router.GW_MODE,
     binding.EXTENSION,
     quotas.EXTENSION,
     agent.EXTENSION,

@@ -17,6 +17,7 @@ from typing import Any
 
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.v2.attributes import (
+    OMIT,
     Action,
     Extension,
     Field,
@@ -124,7 +125,9 @@ class QuotaService:
 
 
 def _limit_of(resource: QuotaResource) -> Any:
-    return lambda quota, plugin: quota.limits[resource]
+    """A resource's limit, not shown where no plugin limits it (a service
+    plugin's, ``router``, when it is not loaded)."""
+    return lambda quota, plugin: quota.limits.get(resource, OMIT)
 
 
 QUOTA = Resource(
@@ -145,6 +148,7 @@ QUOTA = Resource(
                 convert=to_limit,
                 attr=r.value,
                 render=_limit_of(r),
+                omittable=True,
                 on_create=False,
                 on_update=True,
                 schema={"type": "integer", "minimum": -1},

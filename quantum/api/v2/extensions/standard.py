@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from quantum.api.v2.attributes import Extend, Field
 
-RESOURCES = ("network", "subnet", "port")
+RESOURCES = ("network", "subnet", "port", "router", "floatingip")
 """The resources with standard attributes."""
 
 
