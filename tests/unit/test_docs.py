@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The docs name what is there: README links every page, and docs/extending.md's
-files and modules exist (its touch list is what a new resource edits, as routers did)."""
+files and modules exist (its touch list is what a new resource edits: routers did)."""
 
 from __future__ import annotations
 
