@@ -137,40 +137,55 @@ class Stack:
         )
 
 
+def _ini(
+    the_cloud: cloud.Cloud, hv: Hypervisor, state: Path, prefix: str, path: Path
+) -> Path:
+    path.write_text(
+        "[DEFAULT]\n"
+        f"server_url = http://127.0.0.1:{the_cloud.server.port}\n"
+        f"agent_secret = {cloud.SECRET}\n"
+        f"host = {hv.name}\n"
+        f"ovsdb_connection = {hv.db}\n"
+        f"namespace_prefix = {prefix}\n"
+        f"state_path = {state}\n"
+        "dhcp_lease_time = 120\n"
+        "heartbeat_interval = 2\n"
+        "resync_interval = 30\n"
+        "poll_wait = 10\n"
+    )
+    return path
+
+
 @contextlib.contextmanager
-def stack(session: harness.Session, tmp_path: Path) -> Iterator[Stack]:
-    with cloud.deploy(session, tmp_path, "vxlan") as the_cloud:
+def stack(
+    session: harness.Session, tmp_path: Path, per_network: int = 1
+) -> Iterator[tuple[Stack, Stack]]:
+    """Two hypervisors; a DHCP agent configured (not started) on each: the first
+    stack's agent on hv1, the second's on hv2."""
+    with cloud.deploy(
+        session, tmp_path, "vxlan", dhcp_agents_per_network=per_network
+    ) as the_cloud:
         hv1, hv2 = the_cloud.hypervisors("hv1", "hv2")
-        state = session.root / f"dhcp-agent-{tmp_path.name}"
-        prefix = f"{session.prefix}-qdhcp-"
-        ini = tmp_path / "dhcp_agent.ini"
-        ini.write_text(
-            "[DEFAULT]\n"
-            f"server_url = http://127.0.0.1:{the_cloud.server.port}\n"
-            f"agent_secret = {cloud.SECRET}\n"
-            f"host = {hv1.name}\n"
-            f"ovsdb_connection = {hv1.db}\n"
-            f"namespace_prefix = {prefix}\n"
-            f"state_path = {state}\n"
-            "dhcp_lease_time = 120\n"
-            "heartbeat_interval = 2\n"
-            "resync_interval = 30\n"
-            "poll_wait = 10\n"
-        )
-        s = Stack(the_cloud, hv1, hv2, state, prefix, ini)
+        stacks = []
+        for hv, other in ((hv1, hv2), (hv2, hv1)):
+            state = session.root / f"dhcp-agent-{tmp_path.name}-{hv.name}"
+            prefix = f"{session.prefix}-{hv.name}-qdhcp-"
+            ini = _ini(the_cloud, hv, state, prefix, tmp_path / f"{hv.name}-dhcp.ini")
+            stacks.append(Stack(the_cloud, hv, other, state, prefix, ini))
         try:
-            yield s
+            yield stacks[0], stacks[1]
         finally:
-            if s.agent is not None:
-                s.agent.stop()
-            print(f"--- DHCP agent\n{s.agent_log()[-20000:]}")
-            s.driver().reconcile([])  # NOTE: nothing hosted: everything removed
+            for s in stacks:
+                if s.agent is not None:
+                    s.agent.stop()
+                    print(f"--- DHCP agent of {s.hv1.name}\n{s.agent_log()[-20000:]}")
+                s.driver().reconcile([])  # NOTE: nothing hosted: all removed
 
 
 def test_vms_on_two_hosts_get_the_api_addresses_from_the_dhcp_agent(
     dataplane_session: harness.Session, tmp_path: Path
 ) -> None:
-    with stack(dataplane_session, tmp_path) as s:
+    with stack(dataplane_session, tmp_path) as (s, _):
         agent = s.start_dhcp_agent()
         wait_until(
             lambda: [a["alive"] for a in s.dhcp_agents()] == [True],
@@ -303,3 +318,82 @@ def test_vms_on_two_hosts_get_the_api_addresses_from_the_dhcp_agent(
         )
         ports = s.api.v2("GET", "/ports?device_owner=network:dhcp")["ports"]
         assert ports == []
+
+
+def test_two_agents_serve_a_network_one_dying_keeps_leases_and_a_restart_sweeps(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with stack(dataplane_session, tmp_path, per_network=2) as (a, b):
+        a.start_dhcp_agent()
+        b.start_dhcp_agent()
+        wait_until(
+            lambda: [x["alive"] for x in a.dhcp_agents()] == [True, True],
+            20,
+            message=lambda: f"two DHCP agents\n{a.agent_log()}\n{b.agent_log()}",
+        )
+        net = a.api.v2("POST", "/networks", {"network": {"tenant_id": TENANT}})
+        network_id = net["network"]["id"]
+        a.api.v2(
+            "POST",
+            "/subnets",
+            {
+                "subnet": {
+                    "tenant_id": TENANT,
+                    "network_id": network_id,
+                    "ip_version": 4,
+                    "cidr": "10.42.0.0/24",
+                }
+            },
+        )
+        port = a.port(network_id, a.hv1)
+        address = port["fixed_ips"][0]["ip_address"]
+
+        # both agents serve it, each with its own DHCP port on its own host
+        def dhcp_ports() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = a.api.v2(
+                "GET", f"/ports?network_id={network_id}&device_owner=network:dhcp"
+            )["ports"]
+            return found
+
+        wait_until(lambda: len(dhcp_ports()) == 2, 20, message=a.agent_log)
+        assert sorted(p["binding:host_id"] for p in dhcp_ports()) == ["hv1", "hv2"]
+        for p in dhcp_ports():
+            a.wired(p["id"])
+        a.serving(network_id, address)
+        b.serving(network_id, address)
+        hosting = a.api.v2("GET", f"/networks/{network_id}/dhcp-agents")["agents"]
+        assert sorted(x["host"] for x in hosting) == ["hv1", "hv2"]
+
+        vm = a.vm("dvm4", a.hv1, port)
+        done = udhcpc(vm)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert [e["ip"] for e in bound(vm)] == [address]
+
+        # hv1's agent and its dnsmasq die: hv2's dnsmasq answers alone
+        pid = a.driver().running_pid(network_id)
+        assert pid is not None
+        assert a.agent is not None
+        a.agent.stop()
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: a.driver().running_pid(network_id) is None, 5)
+        again = udhcpc(vm)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert [e["ip"] for e in bound(vm)][-1] == address
+        served_by_b = b.files(network_id).log.read_text()
+        assert "DHCPACK(ns-" in served_by_b
+
+        # the network is deleted while hv1's agent is down: restarted, the agent
+        # finds the namespace it left and removes it
+        a.api.v2("DELETE", f"/ports/{port['id']}")
+        a.api.v2("DELETE", f"/networks/{network_id}")
+        assert f"{a.prefix}{network_id}" in harness.netns_list()
+        a.start_dhcp_agent()
+        wait_until(
+            lambda: (
+                f"{a.prefix}{network_id}" not in harness.netns_list()
+                and f"{b.prefix}{network_id}" not in harness.netns_list()
+            ),
+            20,
+            message=lambda: f"{a.agent_log()}\n{b.agent_log()}",
+        )
+        assert not a.files(network_id).directory.exists()
