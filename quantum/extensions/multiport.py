@@ -11,6 +11,7 @@ from quantum.api.extensions import ExtensionCall, ResourceExtension, Result
 from quantum.api.wire import XmlShape
 from quantum.core import exceptions as exc
 from quantum.core.ports import PortState
+from quantum.core.text import storable
 from quantum.extensions import _cisco
 from quantum.plugins.interface import PortService
 
@@ -57,8 +58,13 @@ class Multiport:
             status = params["status"]
             if status not in (PortState.ACTIVE, PortState.DOWN):
                 raise exc.StateInvalid(port_state=status)
+            tenant_id = call.params["tenant_id"]
+            if not storable(tenant_id):
+                # NOTE: the edge's check of a URL id no back-end can store: such a
+                # tenant owns no network.
+                raise exc.NetworkNotFound(network_id=net_ids[0])
             ports = plugin.ports.create_on_networks(
-                call.params["tenant_id"],
+                tenant_id,
                 net_ids,
                 admin_state_up=status == PortState.ACTIVE,
             )

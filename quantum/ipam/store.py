@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core.ports import AddressOnNetwork, AnyAddress, FixedIPRequest
 from quantum.core.subnets import AllocationPool, FixedIP, HostRoute, IPAddress, Subnet
+from quantum.db.conditional import at_revisions, stale
 from quantum.db.models import (
     REVISION_ROW_ID,
     AllocationPoolRow,
@@ -355,12 +356,18 @@ def update_subnet(
 
 
 def delete_subnet(
-    s: Session, subnet_id: str, *, releasable_ports: Collection[str] = ()
+    s: Session,
+    subnet_id: str,
+    *,
+    releasable_ports: Collection[str] = (),
+    revisions: Sequence[int] = (),
 ) -> None:
     """Delete a subnet whose addresses are only held or belong to
-    ``releasable_ports`` (the network's DHCP ports); their allocations go with it.
+    ``releasable_ports`` (the network's DHCP ports); their allocations go with it;
+    with ``revisions``, only at one of them, in the DELETE itself.
 
-    Raises SubnetNotFound, SubnetInUse (and deletes nothing).
+    Raises SubnetNotFound, SubnetInUse (and deletes nothing),
+    RevisionNumberConstraintFailed.
     """
     _subnet_row(s, subnet_id, lock=True)
     s.execute(
@@ -382,7 +389,14 @@ def delete_subnet(
     )
     if left:
         raise exc.SubnetInUse(subnet_id=subnet_id)
-    s.execute(delete(SubnetRow).where(SubnetRow.id == subnet_id))
+    query = at_revisions(
+        delete(SubnetRow).where(SubnetRow.id == subnet_id), SubnetRow, revisions
+    )
+    gone: int = s.execute(query).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
+    if revisions and not gone:
+        raise stale(s, SubnetRow, subnet_id, revisions) or exc.SubnetNotFound(
+            subnet_id=subnet_id
+        )
 
 
 # -- allocations ----------------------------------------------------------------------

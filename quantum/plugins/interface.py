@@ -87,7 +87,10 @@ class Service(Protocol[Item, Create, Change]):
         ...
 
     def delete(self, scope: Scope, id: str) -> None:
-        """Raises the domain's NotFound."""
+        """Raises the domain's NotFound. A service of items with
+        ``revision_number`` also takes ``revisions`` (``If-Match``): it deletes the
+        item only at one of them, in the DELETE statement itself, and raises
+        RevisionNumberConstraintFailed otherwise (``NetworkStore.delete``)."""
         ...
 
 

@@ -10,9 +10,9 @@ status; serialisation happens once, here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from routes import Mapper
 from webob import Request, Response
@@ -21,7 +21,11 @@ from webob.exc import HTTPNotFound
 from quantum.api.v1 import faults, filters, requests, views
 from quantum.api.v1.versions import ApiVersion
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
+from quantum.core import exceptions as exc
 from quantum.core.exceptions import QuantumError, StateInvalid
+from quantum.core.networks import Network
+from quantum.core.ports import Port
+from quantum.core.text import storable
 from quantum.plugins.interface import CorePlugin
 
 LOG = logging.getLogger(__name__)
@@ -127,14 +131,121 @@ class Reply:
 NO_CONTENT = Reply("204 No Content")
 
 
+class Networks(Protocol):
+    """The v1 door's networks calls (``NetworkService``'s)."""
+
+    def create_owned(self, tenant_id: str, name: str | None) -> Network: ...
+    def list_owned(
+        self, tenant_id: str, *, with_ports: bool = False
+    ) -> Sequence[Network]: ...
+    def get_owned(
+        self, tenant_id: str, network_id: str, *, with_ports: bool = False
+    ) -> Network: ...
+    def rename_owned(
+        self, tenant_id: str, network_id: str, name: str | None
+    ) -> None: ...
+    def delete_owned(self, tenant_id: str, network_id: str) -> None: ...
+
+
+class Ports(Protocol):
+    """The v1 door's ports calls (``PortService``'s)."""
+
+    def list_on_network(self, tenant_id: str, network_id: str) -> Sequence[Port]: ...
+    def get_on_network(self, tenant_id: str, network_id: str, port_id: str) -> Port: ...
+    def create_on_network(
+        self, tenant_id: str, network_id: str, *, admin_state_up: bool
+    ) -> Port: ...
+    def set_state_on_network(
+        self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
+    ) -> None: ...
+    def delete_on_network(
+        self, tenant_id: str, network_id: str, port_id: str
+    ) -> None: ...
+    def plug(
+        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
+    ) -> None: ...
+    def unplug(self, tenant_id: str, network_id: str, port_id: str) -> None: ...
+
+
+class NamesNothing:
+    """The door of a call whose URL holds an id no back-end can store (U+0000, a
+    lone surrogate): such an id names nothing, so each call answers as for an id
+    no row has, without asking the store about it. A tenant owns no network, a
+    network is not found; a port is not found once its network (asked of the
+    real door) is."""
+
+    def __init__(self, networks: Networks) -> None:
+        self.networks = networks
+
+    def _missing(self, tenant_id: str, network_id: str, port_id: str = "") -> Any:
+        if storable(tenant_id, network_id):
+            self.networks.get_owned(tenant_id, network_id)
+            raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
+        raise exc.NetworkNotFound(network_id=network_id)
+
+    # -- Networks ---------------------------------------------------------------------
+
+    def create_owned(self, tenant_id: str, name: str | None) -> Network:
+        # NOTE: unreached: create_network refuses such a tenant (400) first.
+        raise exc.InvalidInput(reason="the tenant id cannot be stored")
+
+    def list_owned(
+        self, tenant_id: str, *, with_ports: bool = False
+    ) -> Sequence[Network]:
+        return []
+
+    def get_owned(
+        self, tenant_id: str, network_id: str, *, with_ports: bool = False
+    ) -> Network:
+        return self._missing(tenant_id, network_id)  # type: ignore[no-any-return]
+
+    def rename_owned(self, tenant_id: str, network_id: str, name: str | None) -> None:
+        self._missing(tenant_id, network_id)
+
+    def delete_owned(self, tenant_id: str, network_id: str) -> None:
+        self._missing(tenant_id, network_id)
+
+    # -- Ports ------------------------------------------------------------------------
+
+    def list_on_network(self, tenant_id: str, network_id: str) -> Sequence[Port]:
+        return self._missing(tenant_id, network_id)  # type: ignore[no-any-return]
+
+    def get_on_network(self, tenant_id: str, network_id: str, port_id: str) -> Port:
+        return self._missing(tenant_id, network_id, port_id)  # type: ignore[no-any-return]
+
+    def create_on_network(
+        self, tenant_id: str, network_id: str, *, admin_state_up: bool
+    ) -> Port:
+        return self._missing(tenant_id, network_id)  # type: ignore[no-any-return]
+
+    def set_state_on_network(
+        self, tenant_id: str, network_id: str, port_id: str, *, admin_state_up: bool
+    ) -> None:
+        self._missing(tenant_id, network_id, port_id)
+
+    def delete_on_network(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        self._missing(tenant_id, network_id, port_id)
+
+    def plug(
+        self, tenant_id: str, network_id: str, port_id: str, attachment_id: str
+    ) -> None:
+        self._missing(tenant_id, network_id, port_id)
+
+    def unplug(self, tenant_id: str, network_id: str, port_id: str) -> None:
+        self._missing(tenant_id, network_id, port_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
-    """What a handler gets: the request, its format, body reader and URL variables."""
+    """What a handler gets: the request, its format, body reader and URL variables,
+    and the door it asks (``NamesNothing`` when a URL id cannot be stored)."""
 
     request: Request
     fmt: Format
     version: ApiVersion
     body_limit: int
+    networks: Networks
+    ports: Ports
     tenant_id: str
     network_id: str = ""
     port_id: str = ""
@@ -154,8 +265,9 @@ class ApiV1:
     def __init__(
         self, plugin: CorePlugin, version: ApiVersion, body_limit: int
     ) -> None:
-        self.networks = plugin.networks
-        self.ports = plugin.ports
+        self.networks: Networks = plugin.networks
+        self.ports: Ports = plugin.ports
+        self.nothing = NamesNothing(self.networks)
         self.version = version
         self.body_limit = body_limit
         self.mapper = build_mapper(ROUTES)
@@ -196,14 +308,25 @@ class ApiV1:
         )
         if operation is None:
             return not_found(request)
+        tenant_id = variables["tenant_id"]
+        network_id = variables.get("network_id", "")
+        port_id = variables.get("port_id", "")
+        # NOTE: the v1 edge's one check of the store's text rule for URL ids.
+        door = (
+            (self.networks, self.ports)
+            if storable(tenant_id, network_id, port_id)
+            else (self.nothing, self.nothing)
+        )
         call = Call(
             request=request,
             fmt=fmt,
             version=self.version,
             body_limit=self.body_limit,
-            tenant_id=variables["tenant_id"],
-            network_id=variables.get("network_id", ""),
-            port_id=variables.get("port_id", ""),
+            networks=door[0],
+            ports=door[1],
+            tenant_id=tenant_id,
+            network_id=network_id,
+            port_id=port_id,
         )
         try:
             reply = self.handlers[operation](call)
@@ -233,7 +356,7 @@ class ApiV1:
     def _networks(self, call: Call) -> list[Any]:
         query = call.query()
         with_ports = any(key in filters.NEEDS_PORTS for key in query)
-        nets = self.networks.list_owned(call.tenant_id, with_ports=with_ports)
+        nets = call.networks.list_owned(call.tenant_id, with_ports=with_ports)
         return filters.networks(nets, query)
 
     def list_networks(self, call: Call) -> Reply:
@@ -249,30 +372,30 @@ class ApiV1:
     def create_network(self, call: Call) -> Reply:
         tenant = requests.tenant_id(call.tenant_id, self.version)
         name = requests.network_name(call.body(), self.version)
-        net = self.networks.create_owned(tenant, name)
+        net = call.networks.create_owned(tenant, name)
         return Reply(self.version.create_status, {"network": views.network_ref(net)})
 
     def show_network(self, call: Call) -> Reply:
-        net = self.networks.get_owned(call.tenant_id, call.network_id)
+        net = call.networks.get_owned(call.tenant_id, call.network_id)
         return Reply("200 OK", {"network": views.network(net, self.version)})
 
     def show_network_detail(self, call: Call) -> Reply:
-        net = self.networks.get_owned(call.tenant_id, call.network_id, with_ports=True)
+        net = call.networks.get_owned(call.tenant_id, call.network_id, with_ports=True)
         return Reply("200 OK", {"network": views.network_with_ports(net, self.version)})
 
     def update_network(self, call: Call) -> Reply:
         name = requests.network_name(call.body(), self.version)
-        self.networks.rename_owned(call.tenant_id, call.network_id, name)
+        call.networks.rename_owned(call.tenant_id, call.network_id, name)
         return NO_CONTENT
 
     def delete_network(self, call: Call) -> Reply:
-        self.networks.delete_owned(call.tenant_id, call.network_id)
+        call.networks.delete_owned(call.tenant_id, call.network_id)
         return NO_CONTENT
 
     # -- ports ------------------------------------------------------------------------
 
     def _ports(self, call: Call) -> list[Any]:
-        ports = self.ports.list_on_network(call.tenant_id, call.network_id)
+        ports = call.ports.list_on_network(call.tenant_id, call.network_id)
         return filters.ports(ports, call.query())
 
     def list_ports(self, call: Call) -> Reply:
@@ -288,49 +411,49 @@ class ApiV1:
         try:
             up = requests.new_port_state(call.body(), self.version)
         except StateInvalid:
-            self.networks.get_owned(call.tenant_id, call.network_id)  # NOTE: 404 wins
+            call.networks.get_owned(call.tenant_id, call.network_id)  # NOTE: 404 wins
             raise
-        port = self.ports.create_on_network(
+        port = call.ports.create_on_network(
             call.tenant_id, call.network_id, admin_state_up=up
         )
         return Reply(self.version.create_status, {"port": views.port_ref(port)})
 
     def show_port(self, call: Call) -> Reply:
-        port = self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
+        port = call.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
         return Reply("200 OK", {"port": views.port(port, self.version)})
 
     def show_port_detail(self, call: Call) -> Reply:
-        port = self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
+        port = call.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
         return Reply("200 OK", {"port": views.port_with_attachment(port, self.version)})
 
     def update_port(self, call: Call) -> Reply:
         try:
             up = requests.port_state(call.body(), self.version)
         except StateInvalid:
-            self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
+            call.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
             raise
-        self.ports.set_state_on_network(
+        call.ports.set_state_on_network(
             call.tenant_id, call.network_id, call.port_id, admin_state_up=up
         )
         return NO_CONTENT
 
     def delete_port(self, call: Call) -> Reply:
-        self.ports.delete_on_network(call.tenant_id, call.network_id, call.port_id)
+        call.ports.delete_on_network(call.tenant_id, call.network_id, call.port_id)
         return NO_CONTENT
 
     # -- attachment -------------------------------------------------------------------
 
     def show_attachment(self, call: Call) -> Reply:
-        port = self.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
+        port = call.ports.get_on_network(call.tenant_id, call.network_id, call.port_id)
         return Reply(
             "200 OK", {"attachment": views.attachment(port)}, views.ATTACHMENT_XML
         )
 
     def plug_attachment(self, call: Call) -> Reply:
         attachment = requests.attachment_id(call.body(), self.version)
-        self.ports.plug(call.tenant_id, call.network_id, call.port_id, attachment)
+        call.ports.plug(call.tenant_id, call.network_id, call.port_id, attachment)
         return NO_CONTENT
 
     def unplug_attachment(self, call: Call) -> Reply:
-        self.ports.unplug(call.tenant_id, call.network_id, call.port_id)
+        call.ports.unplug(call.tenant_id, call.network_id, call.port_id)
         return NO_CONTENT

@@ -503,7 +503,10 @@ class Operations:
     update: Callable[[Scope, str, Any, Callable[[Any], None]], Any]
     """(scope, id, changes, authorize): ``authorize`` is called with the item as
     it is, in the update's transaction, and raises to refuse it."""
-    delete: Callable[[Scope, str], None]
+    delete: Callable[..., None]
+    """(scope, id), or (scope, id, revisions) for ``If-Match``: the item is
+    deleted only at one of those revisions, checked in the DELETE itself (the
+    services of resources with ``revision_number``)."""
     view: Callable[[Any], dict[str, Any]]
     not_found: Callable[[str], exc.QuantumError]
     """The error that says an id does not exist (also: may not be seen)."""

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core.scope import Scope
 from quantum.core.subnets import FixedIP
-from quantum.core.text import storable
 from quantum.db.models import IpAllocationRow, NetworkRow, PortRow
 from quantum.ipam import store as ipam
 
@@ -60,8 +59,6 @@ def ports_visible(scope: Scope) -> list[ColumnElement[bool]]:
 
 def network_row(s: Session, scope: Scope, network_id: str) -> NetworkRow:
     """A network the scope may see; NetworkNotFound otherwise."""
-    if not storable(network_id):
-        raise exc.NetworkNotFound(network_id=network_id)
     row = s.scalars(
         select(NetworkRow).where(NetworkRow.id == network_id, *networks_visible(scope))
     ).one_or_none()
@@ -81,8 +78,6 @@ def owned_network(s: Session, scope: Scope, network_id: str) -> NetworkRow:
 def owned_row(s: Session, tenant_id: str, network_id: str) -> NetworkRow:
     """The v1 door's lookup: the tenant's own network, never another's (shared or
     not). Raises NetworkNotFound."""
-    if not storable(tenant_id, network_id):
-        raise exc.NetworkNotFound(network_id=network_id)
     row = s.scalars(
         select(NetworkRow).where(
             NetworkRow.id == network_id, NetworkRow.tenant_id == tenant_id
@@ -100,9 +95,6 @@ def port_on_network(
     is). Raises NetworkNotFound first, then PortNotFound."""
     # PERF: one statement for both checks (the network is the tenant's, the port is
     # on it); every port call, and every statement inside SQLite's write lock, counts.
-    if not storable(tenant_id, network_id, port_id):
-        owned_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
-        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
     return _port_on_network(s, tenant_id, network_id, port_id, with_ips=False)[0]
 
 
@@ -111,9 +103,6 @@ def port_on_network_holding(
 ) -> tuple[PortRow, bool]:
     """``port_on_network`` and whether the port holds any address, in the same
     statement (PERF: a v1 delete reads nothing more for a port without one)."""
-    if not storable(tenant_id, network_id, port_id):
-        owned_row(s, tenant_id, network_id)  # NOTE: a bad network still wins
-        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
     return _port_on_network(s, tenant_id, network_id, port_id, with_ips=True)
 
 
@@ -143,8 +132,6 @@ def _port_on_network(
 
 
 def port_row(s: Session, scope: Scope, port_id: str) -> PortRow:
-    if not storable(port_id):
-        raise exc.PortNotFound(port_id=port_id)
     row = s.scalars(
         select(PortRow).where(PortRow.id == port_id, *ports_visible(scope))
     ).one_or_none()
@@ -161,8 +148,6 @@ def port_with_ips(
     PERF: one statement (the port outer-joined with its allocations), not two:
     show and update are a round trip shorter on PostgreSQL and MariaDB.
     """
-    if not storable(port_id):
-        raise exc.PortNotFound(port_id=port_id)
     found = s.execute(
         select(PortRow, IpAllocationRow.subnet_id, IpAllocationRow.ip_address)
         .outerjoin(IpAllocationRow, IpAllocationRow.port_id == PortRow.id)

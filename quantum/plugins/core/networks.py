@@ -28,7 +28,7 @@ from quantum.core.routers import L3_OWNERS, ROUTER_GATEWAY_OWNER
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
-from quantum.core.text import storable
+from quantum.db.conditional import at_revisions, stale
 from quantum.db.models import NetworkRow, NetworkSegmentRow, NetworkTagRow, PortRow
 from quantum.db.session import Database
 from quantum.ipam.store import subnet_ids_of
@@ -47,9 +47,12 @@ def delete_unused_network(
     network_id: str,
     reclaimable: ColumnElement[bool],
     in_use: exc.QuantumError,
+    revisions: Sequence[int] = (),
 ) -> None:
     """Delete the network with its ports matching ``reclaimable``; raise ``in_use``
     (the caller's transaction then deletes nothing) while any other port is on it.
+    With ``revisions``, only at one of them, in the DELETE itself: else
+    RevisionNumberConstraintFailed (NetworkNotFound if it went meanwhile).
 
     The schema refuses to delete a network that has ports (no cascade), so a port
     whose create commits after the count here makes the network's DELETE fail,
@@ -67,11 +70,16 @@ def delete_unused_network(
         )
         if left:
             raise in_use
+        query = delete(NetworkRow).where(NetworkRow.id == network_id)
         try:
             with s.begin_nested():
-                s.execute(delete(NetworkRow).where(NetworkRow.id == network_id))
+                gone = s.execute(at_revisions(query, NetworkRow, revisions)).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
         except IntegrityError:
             continue
+        if revisions and not gone:
+            raise stale(s, NetworkRow, network_id, revisions) or exc.NetworkNotFound(
+                network_id=network_id
+            )
         return
     raise in_use
 
@@ -290,9 +298,13 @@ class NetworkStore:
         if gateways:
             raise exc.ExternalNetworkInUse(net_id=network_id)
 
-    def delete(self, scope: Scope, network_id: str) -> None:
+    def delete(
+        self, scope: Scope, network_id: str, revisions: Sequence[int] = ()
+    ) -> None:
         """Deletes the network's DHCP ports with it. Raises NetworkNotFound, or
-        NetworkHasPorts (deleting nothing) while any other port is on it."""
+        NetworkHasPorts (deleting nothing) while any other port is on it;
+        RevisionNumberConstraintFailed unless it is at one of ``revisions`` (if
+        given) when deleted."""
 
         def work(s: Session) -> None:
             access.owned_network(s, scope, network_id)
@@ -301,6 +313,7 @@ class NetworkStore:
                 network_id,
                 PortRow.device_owner == access.DHCP_OWNER,
                 exc.NetworkHasPorts(network_id=network_id),
+                revisions,
             )
 
         self.db.run(work, write=True)
@@ -319,8 +332,6 @@ class NetworkStore:
         """The tenant's networks, oldest first; ``ports`` filled when asked."""
 
         def work(s: Session) -> builtins.list[Network]:
-            if not storable(tenant_id):
-                return []
             rows = s.scalars(
                 select(NetworkRow)
                 .where(NetworkRow.tenant_id == tenant_id)

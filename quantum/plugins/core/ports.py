@@ -43,7 +43,7 @@ from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP
-from quantum.core.text import storable
+from quantum.db.conditional import at_revisions, stale
 from quantum.db.models import (
     AgentHostRow,
     IpAllocationRow,
@@ -303,8 +303,6 @@ class PortStore:
         """The network (NetworkNotFound unless the door shows it to ``owner``),
         whether it has subnets, and ``quota_tenant``'s port limit override (None:
         the default, or not asked)."""
-        if not storable(network_id):
-            raise exc.NetworkNotFound(network_id=network_id)
         found = s.execute(
             _network_query(door),
             {"network_id": network_id, "owner": owner, "quota_tenant": quota_tenant},
@@ -419,13 +417,18 @@ class PortStore:
 
         return self.db.run(work, write=True)
 
-    def delete(self, scope: Scope, port_id: str) -> None:
+    def delete(self, scope: Scope, port_id: str, revisions: Sequence[int] = ()) -> None:
         """Deletes the port, plugged or not (the agent unwires it). Raises
         PortNotFound; L3PortInUse for a router or floating-IP port that still
-        holds an address."""
+        holds an address; RevisionNumberConstraintFailed unless it is at one of
+        ``revisions`` (if given) when deleted."""
 
         def work(s: Session) -> None:
-            self._delete_row(s, access.port_row(s, scope, port_id), plugged_too=True)
+            row = access.port_row(s, scope, port_id)
+            if not self._delete_row(s, row, plugged_too=True, revisions=revisions):
+                raise stale(s, PortRow, port_id, revisions) or exc.PortNotFound(
+                    port_id=port_id
+                )
 
         self.db.run(work, write=True)
 
@@ -484,12 +487,14 @@ class PortStore:
         plugged_too: bool,
         holds_ips: bool = True,
         guard: bool = True,
+        revisions: Sequence[int] = (),
     ) -> int:
         """The one delete path of a port: the owner guard, its addresses held,
         the row gone; how many rows went (0: not ``plugged_too`` and a v1
         attachment is plugged, maybe since ``row`` was read). ``holds_ips`` False:
         the caller read, with ``row``, that the port holds no address (PERF: then
-        neither the guard nor the hold has anything to read)."""
+        neither the guard nor the hold has anything to read). ``revisions``: only
+        at one of them (0 rows otherwise), in the DELETE itself."""
         if holds_ips:
             if (
                 guard
@@ -507,6 +512,7 @@ class PortStore:
         if not plugged_too:
             # NOTE: v1 refuses a plugged port; one plugged since we read it stays.
             query = query.where(PortRow.attachment.is_(None))
+        query = at_revisions(query, PortRow, revisions)
         gone: int = s.execute(query).rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult at runtime
         return gone
 
@@ -559,8 +565,6 @@ class PortStore:
             )
             for net_id in network_ids
         ]
-        if network_ids and not storable(tenant_id):
-            raise exc.NetworkNotFound(network_id=network_ids[0])
         return self._create(Scope(tenant_id=tenant_id), items, "owned", tenant_id)
 
     def set_state_on_network(

@@ -22,7 +22,6 @@ from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.subnets import Subnet
-from quantum.core.text import storable
 from quantum.db.models import NetworkRow, PortRow, SubnetRow, SubnetTagRow
 from quantum.db.session import Database
 from quantum.ipam import allocate, store
@@ -68,8 +67,6 @@ class SubnetStore:
         ]
 
     def _row(self, s: Session, scope: Scope, subnet_id: str) -> SubnetRow:
-        if not storable(subnet_id):
-            raise exc.SubnetNotFound(subnet_id=subnet_id)
         row = s.scalars(
             select(SubnetRow).where(SubnetRow.id == subnet_id, *self._visible(scope))
         ).one_or_none()
@@ -153,9 +150,12 @@ class SubnetStore:
 
         return self.db.run(work, write=True)
 
-    def delete(self, scope: Scope, subnet_id: str) -> None:
+    def delete(
+        self, scope: Scope, subnet_id: str, revisions: Sequence[int] = ()
+    ) -> None:
         """Raises SubnetNotFound, SubnetInUse (a port other than DHCP has an
-        address from it)."""
+        address from it); RevisionNumberConstraintFailed unless it is at one of
+        ``revisions`` (if given) when deleted."""
 
         def work(s: Session) -> None:
             row = self._owned(s, scope, subnet_id)
@@ -165,6 +165,8 @@ class SubnetStore:
                     PortRow.device_owner == access.DHCP_OWNER,
                 )
             ).all()
-            store.delete_subnet(s, subnet_id, releasable_ports=dhcp)
+            store.delete_subnet(
+                s, subnet_id, releasable_ports=dhcp, revisions=revisions
+            )
 
         self.db.run(work, write=True)

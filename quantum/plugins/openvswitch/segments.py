@@ -26,7 +26,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
 from quantum.core.networks import NetworkSegment, NetworkType
-from quantum.core.text import storable
 from quantum.db.models import (
     PHYSNET_MAX,
     NetworkSegmentRow,
@@ -394,8 +393,6 @@ class SegmentAllocator:
 
     @staticmethod
     def get(s: Session, network_id: str) -> NetworkSegment | None:
-        if not storable(network_id):
-            return None
         row = s.get(NetworkSegmentRow, network_id)
         return None if row is None else row.to_domain()
 
@@ -405,6 +402,5 @@ class SegmentAllocator:
     ) -> dict[str, NetworkSegment]:
         query = select(NetworkSegmentRow)
         if network_ids is not None:
-            wanted = [i for i in network_ids if storable(i)]
-            query = query.where(NetworkSegmentRow.network_id.in_(wanted))
+            query = query.where(NetworkSegmentRow.network_id.in_(list(network_ids)))
         return {row.network_id: row.to_domain() for row in s.scalars(query)}

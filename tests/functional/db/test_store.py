@@ -14,13 +14,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from quantum.api.app import load_app
 from quantum.core import exceptions as exc
 from quantum.core.exceptions import ConfigError
-from quantum.core.settings import Settings
+from quantum.core.settings import Settings, load_settings
 from quantum.core.status import OpStatus
 from quantum.db import migration
 from quantum.db.session import make_engine
 from quantum.plugins.sql import SqlPlugin
+from quantum.testing.client import Client, write_config
 
 T = TypeVar("T")
 TENANT = "tenant-a"
@@ -235,15 +237,48 @@ def test_schema_behind_head_is_refused_with_the_fix(
         engine.dispose()
 
 
-def test_ids_no_back_end_can_store_are_simply_not_found(plugin: SqlPlugin) -> None:
-    net = plugin.create_network(TENANT, "n")
-    assert plugin.list_networks("a\x00b") == []
-    with pytest.raises(exc.NetworkNotFound):
-        plugin.get_network(TENANT, "a\x00b")
-    with pytest.raises(exc.NetworkNotFound):
-        plugin.delete_network("a\x00b", net.id)
-    with pytest.raises(exc.PortNotFound):
-        plugin.get_port(TENANT, net.id, "p\x00")
+def test_ids_no_back_end_can_store_are_simply_not_found(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The rule is the doors' (v1, its extensions, v2.0): the store is never asked
+    about such an id, and each answers as for an id nothing has."""
+    config = write_config(tmp_path, core_plugin="sql", sql_connection=database_url)
+    client = Client(load_app(load_settings(config)))
+    v1 = f"/v1.1/tenants/{TENANT}/networks"
+    made = client.request("POST", f"{v1}.json", {"network": {"name": "n"}})
+    net = made.json["network"]["id"]
+    port = client.request("POST", f"{v1}/{net}/ports.json", {"port": {}})
+    assert port.status_int == 202
+
+    def fault(method: str, path: str, body: object = None) -> tuple[int, str]:
+        answer = client.request(method, path, body)  # type: ignore[arg-type]
+        return answer.status_int, answer.json["QuantumError"]["type"]
+
+    listed = client.request("GET", "/v1.1/tenants/a%00b/networks.json")
+    assert (listed.status_int, listed.json) == (200, {"networks": []})
+    missing = (404, "NetworkNotFound")
+    assert fault("GET", "/v1.1/tenants/a%00b/networks/x.json") == missing
+    assert fault("GET", f"{v1}/a%00b.json") == missing
+    assert fault("DELETE", f"/v1.1/tenants/a%00b/networks/{net}.json") == missing
+    assert fault("POST", f"{v1}/a%00b/ports.json", {"port": {}}) == missing
+    assert fault("GET", f"{v1}/{net}/ports/p%00.json") == (404, "PortNotFound")
+    # NOTE: a bad network still wins over a bad port, as in the store.
+    assert fault("GET", f"{v1}/no-such/ports/p%00.json") == missing
+    # NOTE: a bad body still wins over a bad id, as before.
+    assert fault("PUT", f"{v1}/{net}/ports/p%00/attachment.json", {})[0] == 400
+    multiport = client.request(
+        "POST",
+        "/v1.1/extensions/csco/tenants/a%00b/multiport.json",
+        {"multiport": {"net_id_list": [net], "status": "ACTIVE", "ports_desc": {}}},
+        {"Content-Type": "application/json"},
+    )
+    assert multiport.status == "420 Network not Found"
+    v2 = {"X-Project-Id": TENANT, "X-Roles": "member"}
+    for collection in ("networks", "subnets", "ports"):
+        answer = client.request("GET", f"/v2.0/{collection}/a%00b", headers=v2)
+        assert answer.status_int == 404
+    quota = client.request("GET", "/v2.0/quotas/a%00b", headers=v2)
+    assert quota.status_int == 400
 
 
 def test_upgrade_to_0007_keeps_every_row_and_stops_the_port_cascade(
