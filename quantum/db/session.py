@@ -22,7 +22,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -229,6 +229,19 @@ def _executed(state: Any) -> None:
     if touched is None or not (state.is_insert or state.is_update or state.is_delete):
         return
     touched.add(getattr(getattr(state.statement, "table", None), "name", "*"))
+
+
+def execute_core(
+    session: Session, statement: Any, params: Mapping[str, Any] | None = None
+) -> Any:
+    """Run ``statement`` (built once, with bound parameters) on the session's
+    connection, in its transaction, as Core: PERF: none of the ORM's per-statement
+    work (no identity-map synchronisation, no ORM compile step). An INSERT, UPDATE
+    or DELETE is recorded for the change feed like the session's own."""
+    touched = session.info.get(_TOUCHED)
+    if touched is not None and getattr(statement, "is_dml", False):
+        touched.add(getattr(getattr(statement, "table", None), "name", "*"))
+    return session.connection().execute(statement, params)
 
 
 def _autocommitted(session: Session, work: Callable[[Session], T]) -> T:

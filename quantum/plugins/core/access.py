@@ -10,7 +10,7 @@ network that does not exist). The v1 door looks up with ``owned_row`` and
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from quantum.core import exceptions as exc
 from quantum.core.scope import Scope
 from quantum.core.subnets import FixedIP
 from quantum.db.models import IpAllocationRow, NetworkRow, PortRow
+from quantum.db.session import execute_core
 from quantum.ipam import store as ipam
 
 DHCP_OWNER = "network:dhcp"
@@ -98,12 +99,55 @@ def port_on_network(
     return _port_on_network(s, tenant_id, network_id, port_id, with_ips=False)[0]
 
 
+class PortKey(Protocol):
+    """What a delete reads of a port (``PortRow`` has it too)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def device_owner(self) -> str: ...
+    @property
+    def attachment(self) -> str | None: ...
+
+
 def port_on_network_holding(
     s: Session, tenant_id: str, network_id: str, port_id: str
-) -> tuple[PortRow, bool]:
-    """``port_on_network`` and whether the port holds any address, in the same
-    statement (PERF: a v1 delete reads nothing more for a port without one)."""
-    return _port_on_network(s, tenant_id, network_id, port_id, with_ips=True)
+) -> tuple[PortKey, bool]:
+    """``port_on_network``'s checks, what a delete needs of the port and whether
+    it holds any address, in one prebuilt statement run as Core (PERF: a v1
+    delete reads nothing more for a port without one, and loads no object)."""
+    found = execute_core(
+        s,
+        _HOLDING,
+        {"tenant_id": tenant_id, "network_id": network_id, "port_id": port_id},
+    ).one_or_none()
+    if found is None:
+        raise exc.NetworkNotFound(network_id=network_id)
+    if found.id is None:
+        raise exc.PortNotFoundOnNetwork(network_id=network_id, port_id=port_id)
+    return found, bool(found.holds)
+
+
+_HOLDING = (
+    select(
+        NetworkRow.id.label("network_id"),
+        PortRow.id,
+        PortRow.device_owner,
+        PortRow.attachment,
+        select(IpAllocationRow.port_id)
+        .where(IpAllocationRow.port_id == PortRow.id)
+        .exists()
+        .label("holds"),
+    )
+    .outerjoin(
+        PortRow,
+        (PortRow.network_id == NetworkRow.id) & (PortRow.id == bindparam("port_id")),
+    )
+    .where(
+        NetworkRow.id == bindparam("network_id"),
+        NetworkRow.tenant_id == bindparam("tenant_id"),
+    )
+)
 
 
 def _port_on_network(
