@@ -503,10 +503,11 @@ class Operations:
     update: Callable[[Scope, str, Any, Callable[[Any], None]], Any]
     """(scope, id, changes, authorize): ``authorize`` is called with the item as
     it is, in the update's transaction, and raises to refuse it."""
-    delete: Callable[..., None]
-    """(scope, id), or (scope, id, revisions) for ``If-Match``: the item is
-    deleted only at one of those revisions, checked in the DELETE itself (the
-    services of resources with ``revision_number``)."""
+    delete: Callable[[Scope, str], None]
+    delete_at: Callable[[Scope, str, Sequence[int]], None] | None = None
+    """(scope, id, revisions), for ``If-Match``: the item is deleted only at one
+    of those revisions, checked in the DELETE itself; None: the service's delete
+    takes no revisions (then only the controller's check before it holds)."""
     view: Callable[[Any], dict[str, Any]]
     not_found: Callable[[str], exc.QuantumError]
     """The error that says an id does not exist (also: may not be seen)."""

@@ -12,6 +12,7 @@ says how to reach its calls (quotas, agents). Nothing else reaches the plugin.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,14 @@ def service_of(
     )
 
 
+def _takes_revisions(delete: Any) -> bool:
+    """Whether a service's ``delete`` takes ``revisions`` (``NetworkStore``'s)."""
+    try:
+        return "revisions" in inspect.signature(delete).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def bind(
     resource: Resource, plugin: Any, services: Mapping[str, Any] | None = None
 ) -> Operations:
@@ -48,6 +57,7 @@ def bind(
         create=service.create,
         update=service.update,
         delete=service.delete,
+        delete_at=service.delete if _takes_revisions(service.delete) else None,
         view=compile_view(resource, plugin),
         not_found=resource.missing,
         actions={a.name: getattr(service, a.name) for a in resource.actions},

@@ -233,12 +233,14 @@ class ApiV2:
         if method == "DELETE":
             expected = if_match(request, served.resource)
             item = self._load(served, caller, "delete", item_id, under)
+            delete_at = served.operations.delete_at
             if expected:
                 # NOTE: on the item as read (so a stale revision is 412 before any
-                # other refusal), then again in the DELETE itself: a write that
-                # commits in between is not deleted over.
+                # other refusal), then again in the DELETE itself where the service
+                # can: a write that commits in between is not deleted over.
                 check_revision(served.operations.view(item), expected)
-                served.operations.delete(caller.scope, item_id, expected)
+            if expected and delete_at is not None:
+                delete_at(caller.scope, item_id, expected)
             else:
                 served.operations.delete(caller.scope, item_id)
             return Response(status="204 No Content")

@@ -7,7 +7,7 @@ and before the delete, is not deleted over (412, the item stays at N + 1)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,9 @@ def test_an_update_between_the_read_and_the_delete_is_not_deleted_over(
     real: Callable[..., None] = store.delete
     racing: dict[str, bool] = {"on": False}
 
-    def delete(self: Any, scope: Any, item_id: str, *args: Any) -> None:
+    def delete(
+        self: Any, scope: Any, item_id: str, revisions: Sequence[int] = ()
+    ) -> None:
         if racing["on"]:
             racing["on"] = False
             # NOTE: another client's update commits after the controller read
@@ -74,7 +76,7 @@ def test_an_update_between_the_read_and_the_delete_is_not_deleted_over(
             other.start()
             other.join(timeout=30)
             assert not other.is_alive()
-        real(self, scope, item_id, *args)
+        real(self, scope, item_id, revisions)
 
     monkeypatch.setattr(store, "delete", delete)
     client = _app(database_url, tmp_path)
