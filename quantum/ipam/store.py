@@ -316,6 +316,13 @@ def update_subnet(
     if authorize is not None:
         authorize(before)
     after = allocate.apply_update(before, change, limits)
+    if after.enable_dhcp and not before.enable_dhcp:
+        _check_room_for_dhcp(s, after)
+    if not after.enable_dhcp and (after.ipv6_ra_mode or after.ipv6_address_mode):
+        raise exc.InvalidInput(
+            reason="ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp "
+            "is set to False"
+        )
     row.name = after.name
     row.gateway_ip = str(after.gateway_ip) if after.gateway_ip else None
     row.enable_dhcp = after.enable_dhcp
@@ -353,6 +360,19 @@ def update_subnet(
     )
     s.flush()
     return replace(after, **standard(row))
+
+
+def _check_room_for_dhcp(s: Session, subnet: Subnet) -> None:
+    """DHCP turned on needs an address for the DHCP port: a subnet whose pools are
+    full refuses it (IpAddressGenerationFailure), and nothing changes. An
+    autoconfigured (SLAAC) subnet needs none from its pools."""
+    if subnet.autoconfigured:
+        return
+    if (
+        allocate.next_free(subnet.allocation_pools, _used(s, subnet.id, utcnow()))
+        is None
+    ):
+        raise exc.IpAddressGenerationFailure(network_id=subnet.network_id)
 
 
 def delete_subnet(

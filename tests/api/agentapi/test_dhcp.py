@@ -195,3 +195,30 @@ def test_a_state_request_must_be_an_object(app: Client) -> None:
     path = "/agent/v1/dhcp/hosts/net1/state"
     refused = app.request("POST", path, "[]", AUTH)
     assert refused.status_int == 400
+
+
+def test_dhcp_is_refused_on_a_full_subnet_and_nothing_changes(
+    app: Client, api: V2
+) -> None:
+    register(app, "net1")
+    net, subnet = network(
+        api,
+        "10.9.0.0/29",
+        enable_dhcp=False,
+        allocation_pools=[{"start": "10.9.0.2", "end": "10.9.0.3"}],
+    )
+    for _ in range(2):
+        api.port(net, ACME)
+    refused = api.put(f"/subnets/{subnet}", {"subnet": {"enable_dhcp": True}}, ACME)
+    assert refused.status_int == 409
+    assert refused.json["NeutronError"]["type"] == "IpAddressGenerationFailure"
+    shown = api.get(f"/subnets/{subnet}", ACME).json["subnet"]
+    assert shown["enable_dhcp"] is False
+    assert state(app, "net1")["networks"] == []
+    # NOTE: with room again, it is served
+    port_ids = [
+        p["id"] for p in api.get(f"/ports?network_id={net}", ADMIN).json["ports"]
+    ]
+    api.delete(f"/ports/{port_ids[0]}", ADMIN)
+    freed = api.put(f"/subnets/{subnet}", {"subnet": {"enable_dhcp": True}}, ACME)
+    assert freed.status_int == 409  # NOTE: the address is held (spec §4.5)

@@ -87,6 +87,12 @@ def test_the_modes_are_not_updatable(api: V2) -> None:
         MEMBER,
     )
     assert error(refused)[0] == 400
+    off = api.put(
+        f"/subnets/{subnet['id']}", {"subnet": {"enable_dhcp": False}}, MEMBER
+    )
+    assert error(off) == (400, "InvalidInput")
+    shown = api.get(f"/subnets/{subnet['id']}", MEMBER).json["subnet"]
+    assert shown["enable_dhcp"] is True
 
 
 def test_a_port_on_a_slaac_subnet_gets_its_eui64_address(api: V2) -> None:
