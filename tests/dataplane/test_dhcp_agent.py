@@ -105,8 +105,16 @@ class Stack:
             message=lambda: f"port {port_id} ACTIVE\n{self.cloud.dump()}",
         )
 
-    def vm(self, name: str, hv: Hypervisor, port: dict[str, Any], mac: str = "") -> VM:
-        vm = self.cloud.lab.vm(name, mac or port["mac_address"])
+    def vm(
+        self,
+        name: str,
+        hv: Hypervisor,
+        port: dict[str, Any],
+        mac: str = "",
+        *,
+        ipv6: bool = False,
+    ) -> VM:
+        vm = self.cloud.lab.vm(name, mac or port["mac_address"], ipv6=ipv6)
         leases(vm).unlink(missing_ok=True)
         vm.plug(hv, port["id"])
         self.wired(port["id"])
@@ -130,7 +138,11 @@ class Stack:
 
         def listed() -> bool:
             text = hosts.read_text() if hosts.exists() else ""
-            return all(f",{a}\n" in text or text.endswith(f",{a}") for a in addresses)
+            lines = set(text.splitlines())
+            return all(
+                any(line.endswith((f",{a}", f",[{a}]")) for line in lines)
+                for a in addresses
+            )
 
         wait_until(
             listed, 20, message=lambda: f"{addresses} in {hosts}\n{self.agent_log()}"
@@ -158,12 +170,20 @@ def _ini(
 
 @contextlib.contextmanager
 def stack(
-    session: harness.Session, tmp_path: Path, per_network: int = 1
+    session: harness.Session,
+    tmp_path: Path,
+    per_network: int = 1,
+    *,
+    overlapping: bool = False,
 ) -> Iterator[tuple[Stack, Stack]]:
     """Two hypervisors; a DHCP agent configured (not started) on each: the first
     stack's agent on hv1, the second's on hv2."""
     with cloud.deploy(
-        session, tmp_path, "vxlan", dhcp_agents_per_network=per_network
+        session,
+        tmp_path,
+        "vxlan",
+        dhcp_agents_per_network=per_network,
+        allow_overlapping_ips=overlapping,
     ) as the_cloud:
         hv1, hv2 = the_cloud.hypervisors("hv1", "hv2")
         stacks = []
@@ -397,3 +417,117 @@ def test_two_agents_serve_a_network_one_dying_keeps_leases_and_a_restart_sweeps(
             message=lambda: f"{a.agent_log()}\n{b.agent_log()}",
         )
         assert not a.files(network_id).directory.exists()
+
+
+def test_ipv6_through_the_agent_slaac_and_dhcpv6_give_the_api_addresses(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with stack(dataplane_session, tmp_path) as (s, _):
+        s.start_dhcp_agent()
+        net = s.api.v2("POST", "/networks", {"network": {"tenant_id": TENANT}})
+        network_id = net["network"]["id"]
+
+        def subnet(cidr: str, mode: str, **extra: Any) -> dict[str, Any]:
+            body = {
+                "tenant_id": TENANT,
+                "network_id": network_id,
+                "ip_version": 6,
+                "cidr": cidr,
+                "ipv6_ra_mode": mode,
+                "ipv6_address_mode": mode,
+                **extra,
+            }
+            made: dict[str, Any] = s.api.v2("POST", "/subnets", {"subnet": body})
+            return dict(made["subnet"])
+
+        slaac = subnet("fd00:43:a::/64", "slaac")
+        stateful = subnet(
+            "fd00:43:b::/64", "dhcpv6-stateful", dns_nameservers=["fd00:43:b::53"]
+        )
+        both = [{"subnet_id": slaac["id"]}, {"subnet_id": stateful["id"]}]
+        guest = s.port(network_id, s.hv1, fixed_ips=both)
+        by_subnet = {ip["subnet_id"]: ip["ip_address"] for ip in guest["fixed_ips"]}
+        dhcp = s.dhcp_port(network_id)
+        s.wired(dhcp["id"])
+        s.serving(network_id, by_subnet[stateful["id"]])
+        vm = s.vm("dvm6", s.hv1, guest, ipv6=True)
+
+        # SLAAC: the kernel forms its address from the advertised prefix and its
+        # MAC, and it is the address the API shows (IPAM gave the EUI-64)
+        want = f"inet6 {by_subnet[slaac['id']]}/64 "
+        wait_until(
+            lambda: want in addresses(vm, "-6"),
+            30,
+            message=lambda: f"{addresses(vm, '-6')}\n{s.agent_log()}",
+        )
+        assert "default" not in vm.netns.ip("-6", "route").stdout
+
+        # DHCPv6-stateful: dhclient gets exactly the port's address and the DNS
+        wait_until(
+            lambda: not vm.netns.ip("-6", "addr", "show", "tentative").stdout.strip(),
+            10,
+            message="IPv6 addresses leave the tentative state",
+        )
+        etc = Path("/etc/netns") / vm.netns.name
+        etc.mkdir(parents=True, exist_ok=True)
+        (etc / "resolv.conf").touch()  # NOTE: dhclient-script writes resolv.conf
+        lease_file = vm.session.root / f"{vm.name}.dhclient6.leases"
+        pidfile = vm.session.root / f"{vm.name}.dhclient6.pid"
+        done = vm.netns.exec(
+            "dhclient", "-6", "-1", "-v", "-pf", str(pidfile), "-lf", str(lease_file),
+            VM.NIC,
+            check=False, timeout=40,
+        )  # fmt: skip
+        with contextlib.suppress(OSError, ValueError):
+            harness.stop_pid(int(pidfile.read_text().split()[0]))
+        log = s.files(network_id).log
+        assert done.returncode == 0, f"{done.stderr}\n{log.read_text()}"
+        assert f"inet6 {by_subnet[stateful['id']]}/128 " in addresses(vm, "-6")
+        lease = lease_file.read_text()
+        assert f"iaaddr {by_subnet[stateful['id']]} " in lease
+        assert "dhcp6.name-servers fd00:43:b::53;" in lease
+
+
+def test_two_tenants_with_the_same_cidr_each_get_their_own_leases(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with stack(dataplane_session, tmp_path, overlapping=True) as (s, _):
+        s.start_dhcp_agent()
+        made = []
+        for tenant in ("ta", "tb"):
+            net = s.api.v2("POST", "/networks", {"network": {"tenant_id": tenant}})
+            network_id = net["network"]["id"]
+            s.api.v2(
+                "POST",
+                "/subnets",
+                {
+                    "subnet": {
+                        "tenant_id": tenant,
+                        "network_id": network_id,
+                        "ip_version": 4,
+                        "cidr": "10.50.0.0/24",
+                    }
+                },
+            )
+            made.append((tenant, network_id))
+        (ta, net_a), (tb, net_b) = made
+        # NOTE: tb's VM gets .4 where ta's gets .3: the leases tell them apart
+        s.port(net_b, s.hv2, tenant_id=tb)
+        port_a = s.port(net_a, s.hv1, tenant_id=ta)
+        port_b = s.port(net_b, s.hv2, tenant_id=tb)
+        a_ip = port_a["fixed_ips"][0]["ip_address"]
+        b_ip = port_b["fixed_ips"][0]["ip_address"]
+        assert a_ip != b_ip
+        for network_id, address in ((net_a, a_ip), (net_b, b_ip)):
+            s.wired(s.dhcp_port(network_id)["id"])
+            s.serving(network_id, address)
+        vm_a = s.vm("dvma", s.hv1, port_a)
+        vm_b = s.vm("dvmb", s.hv2, port_b)
+        for vm, address in ((vm_a, a_ip), (vm_b, b_ip)):
+            done = udhcpc(vm)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert [e["ip"] for e in bound(vm)] == [address]
+        # each from its own network's dnsmasq
+        assert port_a["mac_address"] in s.files(net_a).log.read_text()
+        assert port_a["mac_address"] not in s.files(net_b).log.read_text()
+        assert port_b["mac_address"] in s.files(net_b).log.read_text()
