@@ -130,8 +130,11 @@ class Client:
 class Server:
     """Where the server is, and (when known) its processes for CPU and RSS figures."""
 
-    def __init__(self, host: str, port: int, pid: int | None) -> None:
+    def __init__(
+        self, host: str, port: int, pid: int | None, database_url: str | None = None
+    ) -> None:
         self.host, self.port, self.pid = host, port, pid
+        self.database_url = database_url
 
     def pids(self) -> list[int]:
         return [self.pid, *children(self.pid)] if self.pid else []
@@ -488,7 +491,12 @@ def started_server(
             if workers:
                 _wait_for_workers(process, workers)
             yield (
-                Server(settings.bind_host, settings.bind_port, process.pid),
+                Server(
+                    settings.bind_host,
+                    settings.bind_port,
+                    process.pid,
+                    settings.database_url,
+                ),
                 f"quantum-server pid {process.pid}, api_workers={workers}, "
                 f"db={backend}",
                 workers,

@@ -674,3 +674,30 @@ class FloatingIpTagRow(_Tag, Base):
     resource_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("floatingips.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+# -- free address ranges (IPAM, migration 0017) -------------------------------------
+
+
+class IpAvailabilityRow(Base):
+    """A run of free pool addresses of a subnet, ``first_key``..``last_key``: what
+    makes picking the lowest free address cost the same in an empty subnet and a full
+    one (``quantum.ipam.store``).
+
+    Keys are addresses as 32 lowercase hex digits, so that text order is address order
+    on every back-end (an IPv6 address needs 128 bits, more than any integer column
+    of SQLite). Ranges of a subnet are disjoint; the key is the last address because
+    taking the lowest address of a range changes only ``first_key``. A released
+    address still held (``ip_allocations.expiration``) is a range of its own with
+    ``available_at`` its expiration; every other range has ``available_at`` NULL.
+    """
+
+    __tablename__ = "ip_availability_ranges"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_key: Mapped[str] = mapped_column(String(32))
+    available_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -60,6 +60,7 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "floatingip_tags": _NONE,
     "store_revision": _NONE,
     "store_topics": _NONE,
+    "ip_availability_ranges": _NONE,  # NOTE: written with ip_allocations
 }
 """What each table's writes change, as agents follow it."""
 

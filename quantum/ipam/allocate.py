@@ -16,7 +16,7 @@ import bisect
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from ipaddress import IPv6Address, ip_address, ip_network
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
 from quantum.core import exceptions as exc
 from quantum.core.ports import AddressOnNetwork, AnyAddress, FixedIPRequest
@@ -237,6 +237,40 @@ def next_free(
         if i == len(taken) or taken[i] != candidate:
             return ip_address(candidate) if version == 4 else IPv6Address(candidate)
     return None
+
+
+def free_ranges(
+    pools: Sequence[AllocationPool], used: Collection[IPAddress]
+) -> list[tuple[int, int]]:
+    """The pool addresses not in ``used`` as disjoint ``(first, last)`` runs of
+    integers, lowest first (what ``ip_availability_ranges`` stores).
+
+    Costs O(len(pools) + len(used) log len(used)) whatever the pool size.
+    """
+    found: list[tuple[int, int]] = []
+    for pool in sorted(pools, key=lambda p: int(p.start)):
+        start, end = int(pool.start), int(pool.end)
+        version = pool.start.version
+        taken = sorted(
+            {int(a) for a in used if a.version == version and start <= int(a) <= end}
+        )
+        for address in taken:
+            if address > start:
+                found.append((start, address - 1))
+            start = address + 1
+        if start <= end:
+            found.append((start, end))
+    return found
+
+
+def address_key(value: int) -> str:
+    """An address as ``ip_availability_ranges`` keys it: text order is address order."""
+    return f"{value:032x}"
+
+
+def as_address(value: int, version: int) -> IPAddress:
+    """The address of ``version`` whose integer is ``value``."""
+    return IPv4Address(value) if version == 4 else IPv6Address(value)
 
 
 def in_pools(pools: Iterable[AllocationPool], address: IPAddress) -> bool:

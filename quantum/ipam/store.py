@@ -6,11 +6,20 @@ commits; a raised error rolls everything back. The arithmetic is
 ``quantum.ipam.allocate`` (pure); this module loads what is in use and writes what it
 decided. Invariants under concurrency:
 
-* **One address, one holder.** ``ip_allocations``' primary key is (subnet, address).
-  Allocation picks the lowest free address and inserts it under a savepoint; when a
-  concurrent transaction took it first (PostgreSQL and MariaDB make us wait for its
-  commit, then report the duplicate) the next free one is tried. An exhausted subnet is
+* **One address, one holder.** ``ip_allocations``' primary key is (subnet, address);
+  every allocation inserts under it (a savepoint, but on SQLite), so a taken address
+  is refused whatever else says it is free. An exhausted subnet is
   ``IpAddressGenerationFailure`` (409).
+* **The lowest free address, at a cost independent of the fill.** The free pool
+  addresses of a subnet are kept as ranges (``ip_availability_ranges``), written in
+  the same transaction as the allocations: allocation locks the subnet's lowest
+  available range (``FOR UPDATE``), takes its first address and shrinks it; a specific
+  address locks the range holding it, then splits it; a release adds the address back
+  as a range of its own, available when its hold expires. Concurrent allocations on one
+  subnet queue on that range row, as they queued before on the one lowest address.
+  A range never claims an address that is not free in ``ip_allocations``; if it ever
+  did (the primary key refuses it), the address is dropped from the range and the
+  next one tried. Every writer of ``ip_allocations`` goes through this module.
 * **No allocation on a deleted subnet.** Allocation reads the network's subnets with a
   key-share lock; subnet delete takes the row lock before it looks for allocations, so
   one of the two waits for the other and sees its result.
@@ -29,7 +38,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address, ip_network
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +52,7 @@ from quantum.db.models import (
     DnsNameserverRow,
     HostRouteRow,
     IpAllocationRow,
+    IpAvailabilityRow,
     NetworkRow,
     PortRow,
     StoreRevisionRow,
@@ -297,6 +307,11 @@ def create_subnet(s: Session, subnet: Subnet, *, allow_overlapping_ips: bool) ->
         # NOTE: the network was deleted after we looked (its row lock made us wait).
         raise exc.NetworkNotFound(network_id=subnet.network_id) from None
     _write_children(s, subnet, pools=True)
+    _add_ranges(
+        s,
+        subnet.id,
+        [(int(p.start), int(p.end), None) for p in subnet.allocation_pools],
+    )
     return replace(subnet, **standard(row))
 
 
@@ -422,26 +437,6 @@ def delete_subnet(
 # -- allocations ----------------------------------------------------------------------
 
 
-def _used(s: Session, subnet_id: str, now: datetime) -> set[IPAddress]:
-    """Addresses in use on the subnet; expired holds are recycled on the way."""
-    rows = s.execute(
-        select(
-            IpAllocationRow.ip_address,
-            IpAllocationRow.port_id,
-            IpAllocationRow.expiration,
-        ).where(IpAllocationRow.subnet_id == subnet_id)
-    ).all()
-    expired = [
-        text
-        for text, port_id, expiration in rows
-        if port_id is None and expiration is not None and expiration <= now
-    ]
-    if expired:
-        _recycle(s, subnet_id, expired, now)
-    gone = set(expired)
-    return {ip_address(text) for text, _, _ in rows if text not in gone}
-
-
 def _recycle(
     s: Session, subnet_id: str, addresses: Iterable[str], now: datetime
 ) -> None:
@@ -453,6 +448,115 @@ def _recycle(
             IpAllocationRow.expiration <= now,
         )
     )
+
+
+# -- free ranges ----------------------------------------------------------------------
+
+_Range = tuple[int, int, datetime | None]
+"""First and last address of a free range, and when it is available (a hold's)."""
+
+
+def _add_ranges(s: Session, subnet_id: str, ranges: Sequence[_Range]) -> None:
+    if ranges:
+        s.execute(
+            insert(IpAvailabilityRow),
+            [
+                {
+                    "subnet_id": subnet_id,
+                    "first_key": allocate.address_key(first),
+                    "last_key": allocate.address_key(last),
+                    "available_at": available_at,
+                }
+                for first, last, available_at in ranges
+            ],
+        )
+
+
+def _lowest_range(s: Session, subnet_id: str, now: datetime) -> _Range | None:
+    """The subnet's lowest available range, locked; None when there is none."""
+    available = (
+        IpAvailabilityRow.subnet_id == subnet_id,
+        or_(
+            IpAvailabilityRow.available_at.is_(None),
+            IpAvailabilityRow.available_at <= now,
+        ),
+    )
+    while True:
+        row = s.execute(
+            select(
+                IpAvailabilityRow.first_key,
+                IpAvailabilityRow.last_key,
+                IpAvailabilityRow.available_at,
+            )
+            .where(*available)
+            .order_by(IpAvailabilityRow.last_key)
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if row is not None:
+            return int(row[0], 16), int(row[1], 16), row[2]
+        # NOTE: PostgreSQL answers nothing when the row it waited for was deleted
+        # meanwhile (it does not look further); look again without a lock.
+        if (
+            s.get_bind().dialect.name != "postgresql"
+            or s.scalar(select(IpAvailabilityRow.last_key).where(*available).limit(1))
+            is None
+        ):
+            return None
+
+
+def _range_holding(s: Session, subnet_id: str, value: int) -> _Range | None:
+    """The range holding address ``value``, locked; None when it is in none."""
+    for _ in range(2):
+        row = s.execute(
+            select(
+                IpAvailabilityRow.first_key,
+                IpAvailabilityRow.last_key,
+                IpAvailabilityRow.available_at,
+            )
+            .where(
+                IpAvailabilityRow.subnet_id == subnet_id,
+                IpAvailabilityRow.last_key >= allocate.address_key(value),
+            )
+            .order_by(IpAvailabilityRow.last_key)
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if row is None:
+            return None
+        first, last = int(row[0], 16), int(row[1], 16)
+        if first <= value:
+            return first, last, row[2]
+        if s.get_bind().dialect.name != "postgresql":
+            return None
+        # NOTE: on PostgreSQL the range may have been split while we waited for it
+        # (we get its upper part); the second look sees the committed split.
+    return None
+
+
+def _carve(s: Session, subnet_id: str, taken: _Range, value: int) -> None:
+    """Take address ``value`` out of the (locked) range ``taken``."""
+    first, last, available_at = taken
+    where = (
+        IpAvailabilityRow.subnet_id == subnet_id,
+        IpAvailabilityRow.last_key == allocate.address_key(last),
+    )
+    if first == last:
+        s.execute(delete(IpAvailabilityRow).where(*where))
+    elif value == last:
+        s.execute(
+            update(IpAvailabilityRow)
+            .where(*where)
+            .values(last_key=allocate.address_key(value - 1))
+        )
+    else:
+        s.execute(
+            update(IpAvailabilityRow)
+            .where(*where)
+            .values(first_key=allocate.address_key(value + 1))
+        )
+        if value > first:
+            _add_ranges(s, subnet_id, [(first, value - 1, available_at)])
 
 
 def _claim(
@@ -488,6 +592,8 @@ def _claim_eui64(
     if not mac:
         return None
     address = allocate.eui64(subnet.cidr, mac)
+    # NOTE: the range first, as everywhere: the address leaves the free ranges too.
+    holding = _range_holding(s, subnet.id, int(address))
     s.execute(
         delete(IpAllocationRow).where(
             IpAllocationRow.subnet_id == subnet.id,
@@ -497,6 +603,8 @@ def _claim_eui64(
     )
     if not _claim(s, subnet, address, port_id, position):
         raise exc.IpAddressInUse(network_id=subnet.network_id, ip_address=str(address))
+    if holding is not None:
+        _carve(s, subnet.id, holding, int(address))
     return address
 
 
@@ -505,12 +613,16 @@ def _claim_any(
 ) -> IPAddress | None:
     if subnet.autoconfigured:
         return _claim_eui64(s, subnet, port_id, position)
-    used = _used(s, subnet.id, now)
-    while (address := allocate.next_free(subnet.allocation_pools, used)) is not None:
+    while (free := _lowest_range(s, subnet.id, now)) is not None:
+        value = free[0]
+        address = allocate.as_address(value, subnet.ip_version)
+        _carve(s, subnet.id, free, value)
+        if free[2] is not None:
+            # NOTE: a released address whose hold has expired: its row goes first.
+            _recycle(s, subnet.id, [str(address)], now)
         if _claim(s, subnet, address, port_id, position):
             return address
-        # NOTE: a concurrent transaction committed it after we read; skip it.
-        used.add(address)
+        # NOTE: the range claimed a taken address; it no longer does.
     return None
 
 
@@ -522,9 +634,13 @@ def _claim_exactly(
     position: int,
     now: datetime,
 ) -> None:
+    # NOTE: the range first, as _claim_any locks them: no deadlock between the two.
+    holding = _range_holding(s, subnet.id, int(address))
     _recycle(s, subnet.id, [str(address)], now)
     if not _claim(s, subnet, address, port_id, position):
         raise exc.IpAddressInUse(network_id=subnet.network_id, ip_address=str(address))
+    if holding is not None:
+        _carve(s, subnet.id, holding, int(address))
 
 
 def _allocate(
@@ -615,10 +731,12 @@ def _release(
         pools[p.subnet_id].append(
             AllocationPool(start=ip_address(p.first_ip), end=ip_address(p.last_ip))
         )
+    freed: dict[str, list[_Range]] = defaultdict(list)
     for row in rows:
-        until = allocate.hold_until(
-            pools[row.subnet_id], ip_address(row.ip_address), now, hold
-        )
+        address = ip_address(row.ip_address)
+        until = allocate.hold_until(pools[row.subnet_id], address, now, hold)
+        if allocate.in_pools(pools[row.subnet_id], address):
+            freed[row.subnet_id].append((int(address), int(address), until))
         where = (
             IpAllocationRow.subnet_id == row.subnet_id,
             IpAllocationRow.ip_address == row.ip_address,
@@ -631,6 +749,8 @@ def _release(
                 .where(*where)
                 .values(port_id=None, expiration=until)
             )
+    for subnet_id, ranges in freed.items():
+        _add_ranges(s, subnet_id, ranges)
 
 
 def _port_rows(s: Session, port_id: str) -> list[IpAllocationRow]:

@@ -145,11 +145,15 @@ def test_denied_rename_reads_as_missing_and_changes_nothing(v2: V2, count: Any) 
 # NOTE: a port create, either door: the network with the tenant's port limit and
 # whether it has subnets (one SELECT), the tenant's quota lock, its port count, the
 # port, the store revision and the feed topics; with a subnet, also the subnets with
-# their pools, the used addresses and the allocation. No SAVEPOINT for a generated
-# MAC.
+# their pools, the subnet's lowest free range (locked), the range shrunk and the
+# allocation, however full the subnet is. No SAVEPOINT for a generated MAC.
 BUMP = ["UPDATE", "UPDATE"]
 CREATE_PORT = ["SELECT", "INSERT", "SELECT", "INSERT", *BUMP]
-CREATE_PORT_ON_SUBNET = [*CREATE_PORT[:-2], "SELECT", "SELECT", "INSERT", *BUMP]
+CREATE_PORT_ON_SUBNET = [
+    *CREATE_PORT[:-2],
+    *["SELECT", "SELECT", "UPDATE", "INSERT"],
+    *BUMP,
+]
 
 
 def test_create_port_statements(sqlite_v2: V2, count: Any) -> None:

@@ -4,15 +4,18 @@ concurrency, exhaustion, release-hold, replacement, subnet delete."""
 
 from __future__ import annotations
 
+import contextlib
+import random
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from ipaddress import ip_address
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import DateTime, select, text
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
@@ -24,8 +27,9 @@ from quantum.core.ports import (
 )
 from quantum.core.settings import Settings
 from quantum.core.subnets import AllocationPool, FixedIP, IPAddress, Subnet
-from quantum.db.models import PortRow, utcnow
-from quantum.db.session import Database
+from quantum.db import migration
+from quantum.db.models import IpAllocationRow, IpAvailabilityRow, PortRow, utcnow
+from quantum.db.session import Database, make_engine
 from quantum.ipam import allocate, store
 from quantum.ipam.requests import Limits, SubnetRequest, SubnetUpdate
 from quantum.plugins.sql import SqlPlugin
@@ -524,10 +528,210 @@ def test_subnet_delete_racing_port_creates_leaves_no_orphan(
 # -- helpers -------------------------------------------------------------------------
 
 
+# -- free ranges ----------------------------------------------------------------------
+
+
+def check_ranges(db: Database, subnet: Subnet) -> None:
+    """``ip_availability_ranges`` says exactly what ``ip_allocations`` implies: every
+    pool address is a port's or in one range; a held one is a range of its own,
+    available when its hold expires."""
+
+    def read(s: Session) -> tuple[list[Any], list[Any]]:
+        ranges = s.execute(
+            select(
+                IpAvailabilityRow.first_key,
+                IpAvailabilityRow.last_key,
+                IpAvailabilityRow.available_at,
+            ).where(IpAvailabilityRow.subnet_id == subnet.id)
+        ).all()
+        allocations = s.execute(
+            select(
+                IpAllocationRow.ip_address,
+                IpAllocationRow.port_id,
+                IpAllocationRow.expiration,
+            ).where(IpAllocationRow.subnet_id == subnet.id)
+        ).all()
+        return list(ranges), list(allocations)
+
+    ranges, allocations = db.run(read, write=False)
+    pool = {int(a) for a in allocate_members(subnet)}
+    owned = {int(ip(text)) for text, port, _ in allocations if port is not None}
+    held = {int(ip(text)): until for text, port, until in allocations if port is None}
+    free: set[int] = set()
+    singles: dict[int, object] = {}
+    for first_key, last_key, available_at in ranges:
+        first, last = int(first_key, 16), int(last_key, 16)
+        assert first <= last
+        values = set(range(first, last + 1))
+        assert not values & (free | set(singles)), "ranges overlap"
+        if available_at is not None:
+            assert first == last
+            singles[first] = available_at
+        else:
+            free |= values
+    assert free | set(singles) <= pool
+    assert not (free | set(singles)) & owned
+    assert free == pool - owned - set(held)
+    assert {a: held[a] for a in held if a in pool} == {
+        a: until for a, until in singles.items()
+    } | {a: held[a] for a in free & set(held)}
+
+
+class Walk:
+    """Ports on one subnet under a clock of the test's own."""
+
+    def __init__(self, plugin: SqlPlugin, network_id: str, subnet: Subnet) -> None:
+        self.db, self.network_id, self.subnet = plugin.db, network_id, subnet
+        self.now = utcnow()
+        self.ports: list[str] = []
+
+    def create(self, requests: Sequence[FixedIPRequest] | None) -> tuple[FixedIP, ...]:
+        port_id, now = str(uuid.uuid4()), self.now
+
+        def work(s: Session) -> tuple[FixedIP, ...]:
+            s.add(
+                PortRow(
+                    id=port_id,
+                    network_id=self.network_id,
+                    tenant_id=TENANT,
+                    admin_state_up=True,
+                    status="DOWN",
+                    created_at=utcnow(),
+                )
+            )
+            s.flush()
+            return store.allocate_port_ips(
+                s, self.network_id, port_id, requests, now=now
+            )
+
+        got = self.db.run(work, write=True)
+        self.ports.append(port_id)
+        return got
+
+    def delete(self, port_id: str, hold: timedelta) -> None:
+        now = self.now
+
+        def work(s: Session) -> None:
+            store.release_port_ips(s, port_id, hold, now=now)
+            s.delete(s.get(PortRow, port_id))
+
+        self.ports.remove(port_id)
+        self.db.run(work, write=True)
+
+    def replace(self, port_id: str) -> None:
+        wanted = [AnyAddress(subnet_id=self.subnet.id)]
+        now = self.now
+        self.db.run(
+            lambda s: store.replace_port_ips(
+                s, self.network_id, port_id, wanted, HOLD, now=now
+            ),
+            write=True,
+        )
+
+    def lowest_free(self) -> int | None:
+        rows = self.db.run(
+            lambda s: s.execute(
+                select(
+                    IpAllocationRow.ip_address,
+                    IpAllocationRow.port_id,
+                    IpAllocationRow.expiration,
+                ).where(IpAllocationRow.subnet_id == self.subnet.id)
+            ).all(),
+            write=False,
+        )
+        busy = {
+            int(ip(address))
+            for address, port, until in rows
+            if port is not None or until is None or until > self.now
+        }
+        free = [int(a) for a in allocate_members(self.subnet) if int(a) not in busy]
+        return min(free) if free else None
+
+
+def test_free_ranges_follow_every_allocation_and_release(plugin: SqlPlugin) -> None:
+    """A seeded random walk of creates (any, specific, outside the pools), deletes
+    (held, freed at once), replacements and expiring holds on a /27; after each step
+    the ranges match the allocations, and an address picked is the lowest free."""
+    rng = random.Random(16)
+    net = plugin.create_network(TENANT, "walk")
+    subnet = make_subnet(
+        plugin.db,
+        net.id,
+        "10.0.0.0/27",
+        allocation_pools=allocate_pools("10.0.0.2-10.0.0.12", "10.0.0.16-10.0.0.29"),
+    )
+    walk = Walk(plugin, net.id, subnet)
+    for _ in range(150):
+        action = rng.choice(["any"] * 3 + ["specific", "delete", "replace", "time"])
+        if action == "any":
+            expected = walk.lowest_free()
+            if expected is None:
+                with pytest.raises(exc.IpAddressGenerationFailure):
+                    walk.create(None)
+            else:
+                assert int(walk.create(None)[0].ip_address) == expected
+        elif action == "specific":
+            wanted = ip(f"10.0.0.{rng.randint(1, 30)}")
+            with contextlib.suppress(exc.IpAddressInUse):
+                walk.create([SpecificAddress(subnet_id=subnet.id, ip_address=wanted)])
+        elif action == "delete" and walk.ports:
+            hold = rng.choice([HOLD, timedelta(0)])
+            walk.delete(rng.choice(walk.ports), hold)
+        elif action == "replace" and walk.ports:
+            with contextlib.suppress(exc.IpAddressGenerationFailure):
+                walk.replace(rng.choice(walk.ports))
+        elif action == "time":
+            walk.now += HOLD / 2
+        check_ranges(plugin.db, subnet)
+
+
+def test_upgrade_to_0017_builds_the_free_ranges(database_url: str) -> None:
+    rows = [
+        "INSERT INTO networks (id, tenant_id, name, status, admin_state_up, "
+        "created_at, shared, router_external) VALUES ('n-0016', 't', 'n', 'UP', "
+        "true, '2026-01-01 00:00:00', false, false)",
+        "INSERT INTO ports (id, network_id, tenant_id, admin_state_up, status, "
+        "created_at, mac_address) VALUES ('p-0016', 'n-0016', 't', true, 'DOWN', "
+        "'2026-01-01 00:00:00', 'fa:16:3e:00:00:16')",
+        "INSERT INTO subnets (id, tenant_id, network_id, name, ip_version, cidr, "
+        "enable_dhcp, created_at) VALUES ('s-0016', 't', 'n-0016', '', 6, "
+        "'fd00:16::/64', true, '2026-01-01 00:00:00')",
+        "INSERT INTO subnet_allocation_pools (subnet_id, first_ip, last_ip) VALUES "
+        "('s-0016', 'fd00:16::2', 'fd00:16::ffff:ffff:ffff:fffe')",
+        "INSERT INTO ip_allocations (subnet_id, ip_address, network_id, port_id, "
+        "position) VALUES ('s-0016', 'fd00:16::2', 'n-0016', 'p-0016', 0)",
+        "INSERT INTO ip_allocations (subnet_id, ip_address, network_id, port_id, "
+        "position, expiration) VALUES ('s-0016', 'fd00:16::4', 'n-0016', NULL, 0, "
+        "'2026-01-01 00:02:00')",
+    ]
+    engine = make_engine(database_url)
+    try:
+        migration.downgrade(engine, "0016")
+        with engine.begin() as conn:
+            for row in rows:
+                conn.execute(text(row))
+        migration.upgrade(engine)
+        with engine.connect() as conn:
+            got = conn.execute(
+                text(
+                    "SELECT first_key, last_key, available_at "
+                    "FROM ip_availability_ranges ORDER BY last_key"
+                ).columns(available_at=DateTime())
+            ).all()
+    finally:
+        engine.dispose()
+    base = int(ip("fd00:16::"))
+    assert [(int(f, 16) - base, int(l_, 16) - base, at) for f, l_, at in got] == [
+        (3, 3, None),
+        (4, 4, datetime(2026, 1, 1, 0, 2)),
+        (5, 2**64 - 2, None),
+    ]
+
+
 def allocate_pools(*ranges: str) -> list[AllocationPool]:
     pools = []
-    for text in ranges:
-        start, end = text.split("-")
+    for pair in ranges:
+        start, end = pair.split("-")
         pools.append(AllocationPool(start=ip(start), end=ip(end)))
     return pools
 

@@ -343,6 +343,38 @@ def test_next_free_is_the_lowest_unused_pool_address(
     assert got == (min(free, key=int) if free else None)
 
 
+@given(small_cidrs(), st.data())
+def test_free_ranges_are_exactly_the_unused_pool_addresses(
+    cidr: IPNetwork, data: st.DataObject
+) -> None:
+    gateway = allocate.default_gateway(cidr)
+    pools = allocate.default_pools(cidr, gateway)
+    everything = members(pools)
+    assume(everything)
+    used = set(
+        data.draw(st.lists(st.sampled_from(everything), max_size=len(everything)))
+    )
+    noise = ip_address("fd00::5") if cidr.version == 4 else ip_address("10.0.0.5")
+    ranges = allocate.free_ranges(pools, used | {noise, cidr.network_address})
+    # disjoint, in order, never touching (each taken address splits)
+    for (_, last), (first, _) in zip(ranges, ranges[1:], strict=False):
+        assert last + 1 < first
+    covered = [
+        allocate.as_address(v, cidr.version)
+        for first, last in ranges
+        for v in range(first, last + 1)
+    ]
+    assert covered == [a for a in everything if a not in used]
+    # the lowest free address is the first range's first (what the store takes)
+    expected = allocate.next_free(pools, used)
+    assert (allocate.as_address(ranges[0][0], cidr.version) if ranges else None) == (
+        expected
+    )
+    # keys sort as the addresses do
+    keys = [allocate.address_key(first) for first, _ in ranges]
+    assert keys == sorted(keys)
+
+
 @given(small_cidrs())
 def test_allocating_until_exhausted_hands_out_each_pool_address_once(
     cidr: IPNetwork,
