@@ -391,3 +391,38 @@ def test_external_network_turned_internal_racing_a_gateway_loses_nothing(
         else:
             assert isinstance(gateway, exc.InvalidInput), gateway
             assert shown is None
+
+
+def test_one_floating_ip_moved_by_two_at_once_points_at_one_port_whole(
+    workers: list[Worker], reachable: dict[str, str]
+) -> None:
+    a, b = workers
+    (other,) = a.core.ports.create(
+        ME, [PortCreate(tenant_id=TENANT, network_id=reachable["net"])]
+    )
+    addresses = {
+        p.id: p.fixed_ips[0].ip_address
+        for p in a.core.ports.list(ME, ListQuery())
+        if p.id in (reachable["vm"], other.id)
+    }
+    for _ in range(ROUNDS):
+        (fip,) = a.l3.floatingips.create(
+            ME,
+            [FloatingIPCreate(tenant_id=TENANT, floating_network_id=reachable["ext"])],
+        )
+        results = race(
+            [
+                partial(
+                    w.l3.floatingips.update, ME, fip.id, FloatingIPUpdate(port_id=p)
+                )
+                for w, p in zip(workers, (reachable["vm"], other.id), strict=True)
+            ]
+        )
+        # each is applied whole, one after the other (a re-association is one PUT):
+        # the floating IP ends on one port, with that port's address
+        assert all(not isinstance(r, BaseException) for r in results), results
+        now = b.l3.floatingips.get(ME, fip.id)
+        assert now.port_id in addresses
+        assert now.fixed_ip_address == addresses[now.port_id]
+        assert now.router_id == reachable["router"]
+        a.l3.floatingips.delete(ME, fip.id)
