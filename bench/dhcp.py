@@ -150,10 +150,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"server_url = http://127.0.0.1:{c.server.port}\n"
             f"agent_secret = {cloud.SECRET}\nhost = {hv.name}\n"
             f"ovsdb_connection = {hv.db}\nnamespace_prefix = {prefix}\n"
-            f"state_path = {state}\n"
+            f"state_path = {state}\nhost_netns = {hv.netns.name}\n"
         )
-        agent = hv.spawn(
-            "dhcp-agent", sys.executable, str(DHCP_AGENT), "--config-file", str(ini)
+        # NOTE: in the root namespace, as on a real host (tests/dataplane/
+        # test_dhcp_agent.py says why)
+        agent = session.spawn(
+            "hv1-dhcp-agent", sys.executable, str(DHCP_AGENT), "--config-file", str(ini)
         )
         driver = Driver(
             DriverConfig(

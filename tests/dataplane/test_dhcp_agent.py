@@ -58,8 +58,11 @@ class Stack:
         return self.cloud.api
 
     def start_dhcp_agent(self) -> Process:
-        self.agent = self.hv1.spawn(
-            "dhcp-agent", sys.executable, str(DHCP_AGENT),
+        # NOTE: in the root namespace, as on a real host (host_netns names the
+        # hypervisor's): a qdhcp- namespace made from inside ``ip netns exec``
+        # vanishes with that process's mount namespace.
+        self.agent = self.cloud.lab.session.spawn(
+            f"{self.hv1.name}-dhcp-agent", sys.executable, str(DHCP_AGENT),
             "--config-file", str(self.ini), "--debug",
         )  # fmt: skip
         return self.agent
@@ -160,6 +163,7 @@ def _ini(
         f"ovsdb_connection = {hv.db}\n"
         f"namespace_prefix = {prefix}\n"
         f"state_path = {state}\n"
+        f"host_netns = {hv.netns.name}\n"
         "dhcp_lease_time = 120\n"
         "heartbeat_interval = 2\n"
         "resync_interval = 30\n"
@@ -324,6 +328,19 @@ def test_vms_on_two_hosts_get_the_api_addresses_from_the_dhcp_agent(
             message=lambda: f"the agent reports its network\n{s.agent_log()}",
         )
         assert s.driver().running_pid(network_id) == pid
+
+        # dnsmasq dies: the agent notices at its next round and starts another,
+        # which answers the renewal
+        os.kill(pid, signal.SIGKILL)
+        wait_until(
+            lambda: s.driver().running_pid(network_id) not in (None, pid),
+            20,
+            message=lambda: f"dnsmasq started again\n{s.agent_log()}",
+        )
+        renewals = len(events(vm1))
+        os.kill(client.pid, signal.SIGUSR1)
+        wait_until(lambda: len(events(vm1)) > renewals, 20)
+        assert events(vm1)[-1].get("ip") == new
 
         # DHCP off: the agent removes its dnsmasq, port device and namespace, and
         # the server deletes the DHCP port

@@ -49,6 +49,7 @@ class Options:
     dhcp_domain: str = DEFAULT_DOMAIN
     dhcp_lease_time: int = DEFAULT_LEASE_TIME
     dnsmasq: str = "dnsmasq"
+    host_netns: str = ""
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0
     poll_wait: float = 25.0
@@ -64,6 +65,7 @@ _STRINGS = (
     "state_path",
     "dhcp_domain",
     "dnsmasq",
+    "host_netns",
 )
 _FLOATS = ("heartbeat_interval", "resync_interval", "poll_wait")
 
@@ -141,6 +143,7 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
             ovsdb=options.ovsdb_connection,
             bridge=options.integration_bridge,
             dnsmasq=options.dnsmasq,
+            host_netns=options.host_netns or None,
         )
     )
     agent = DhcpAgent(
