@@ -51,6 +51,10 @@ CLEARED = (
     "router_interfaces",
     "router_tags",
     "routers",
+    "securitygroupportbindings",
+    "securitygrouprules",
+    "default_security_groups",
+    "securitygroups",
     "network_tags",
     "subnet_tags",
     "port_tags",
@@ -158,6 +162,7 @@ def api(
 UNLIMITED = (
     "\n[QUOTAS]\nquota_network = -1\nquota_subnet = -1\nquota_port = -1\n"
     "quota_router = -1\nquota_floatingip = -1\n"
+    "quota_security_group = -1\nquota_security_group_rule = -1\n"
 )
 """A ``[QUOTAS]`` section lifting every default limit."""
 

@@ -626,3 +626,137 @@ class NetworkNotHostedByDhcpAgent(Conflict):
 
     network_id: str
     agent_id: str
+
+
+# -- security groups and port security (spec §5.5) ------------------------------------
+
+
+class SecurityGroupNotFound(NotFound):
+    template = "Security group {id} does not exist"
+
+    id: str
+
+
+class SecurityGroupRuleNotFound(NotFound):
+    template = "Security group rule {id} does not exist"
+
+    id: str
+
+
+class SecurityGroupInUse(InUse):
+    """A port is in the group."""
+
+    template = "Security Group {id} in use."
+
+    id: str
+
+
+class SecurityGroupCannotRemoveDefault(InUse):
+    template = "Insufficient rights for removing default security group."
+
+
+class SecurityGroupCannotUpdateDefault(InUse):
+    template = "Updating default security group not allowed."
+
+
+class SecurityGroupDefaultAlreadyExists(InUse):
+    template = "Default security group already exists."
+
+
+class SecurityGroupRuleExists(InUse):
+    template = "Security group rule already exists. Rule id is {rule_id}."
+
+    rule_id: str
+
+
+class DuplicateSecurityGroupRuleInPost(InUse):
+    template = "Duplicate Security Group Rule in POST."
+
+
+class SecurityGroupNotSingleGroupRules(BadRequest):
+    template = "Only allowed to update rules for one security profile at a time"
+
+
+class SecurityGroupRemoteGroupAndRemoteIpPrefix(BadRequest):
+    template = "Only remote_ip_prefix or remote_group_id may be provided."
+
+
+class SecurityGroupRuleParameterConflict(BadRequest):
+    template = "Conflicting value ethertype {ethertype} for CIDR {cidr}"
+
+    ethertype: str
+    cidr: str
+
+
+class SecurityGroupRuleInvalidProtocol(BadRequest):
+    template = (
+        "Security group rule protocol {protocol} not supported. Only protocol "
+        "values {choices} and integer representations [0 to 255] are supported."
+    )
+
+    protocol: str
+    choices: str
+
+
+class SecurityGroupProtocolRequiredWithPorts(BadRequest):
+    template = "Must also specify protocol if port range is given."
+
+
+class SecurityGroupInvalidPortRange(BadRequest):
+    template = "For TCP/UDP protocols, port_range_min must be <= port_range_max"
+
+
+class SecurityGroupInvalidPortValue(BadRequest):
+    template = "Invalid value for port {port}"
+
+    port: int | None
+
+
+class SecurityGroupInvalidIcmpValue(BadRequest):
+    template = (
+        "Invalid value for ICMP {field} (type or code) {value}. It must be 0 to 255."
+    )
+
+    field: str
+    value: int
+
+
+class SecurityGroupMissingIcmpType(BadRequest):
+    template = (
+        "ICMP code (port-range-max) {value} is provided but ICMP type "
+        "(port-range-min) is missing."
+    )
+
+    value: int | None
+
+
+class PortSecurityPortHasSecurityGroup(InUse):
+    """A port in a group cannot turn port security off (nor join one while off)."""
+
+    template = (
+        "Port has security group associated. Cannot disable port security or ip "
+        "address until security group is removed"
+    )
+
+
+class AddressPairAndPortSecurityRequired(Conflict):
+    template = (
+        "Port Security must be enabled in order to have allowed address pairs on a "
+        "port."
+    )
+
+
+class DuplicateAddressPairInRequest(BadRequest):
+    template = (
+        "Request contains duplicate address pair: mac_address {mac_address} "
+        "ip_address {ip_address}."
+    )
+
+    mac_address: str
+    ip_address: str
+
+
+class AllowedAddressPairExhausted(BadRequest):
+    template = "The number of allowed address pair exceeds the maximum {quota}."
+
+    quota: int

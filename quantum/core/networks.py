@@ -39,6 +39,9 @@ class Network:
     revision_number: int = 0
     """Bumped by every change of the stored item (``quantum.db.models``)."""
     tags: tuple[str, ...] = ()
+    port_security_enabled: bool = True
+    """What a new port on it has when its create does not say
+    (``port-security``)."""
 
 
 class NetworkType(enum.StrEnum):
@@ -88,6 +91,7 @@ class NetworkCreate:
     segment: NetworkSegment | None = None
     """The requested provider segment (its ``network_id`` is ignored)."""
     description: str = ""
+    port_security_enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,3 +103,4 @@ class NetworkUpdate:
     shared: bool | None = None
     router_external: bool | None = None
     description: str | None = None
+    port_security_enabled: bool | None = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from quantum.core.security_groups import AllowedAddressPair
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP, IPAddress
 
@@ -62,6 +63,13 @@ class Port:
     revision_number: int = 0
     """Bumped by every change of the stored item (``quantum.db.models``)."""
     tags: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    """Ids of the security groups the port is in (``security-group``), sorted."""
+    port_security_enabled: bool = True
+    """Its traffic is filtered: security groups and anti-spoofing
+    (``port-security``); off, the port may have no groups nor address pairs."""
+    allowed_address_pairs: tuple[AllowedAddressPair, ...] = ()
+    """Addresses it may send from besides its fixed IPs, each with its MAC."""
 
     @property
     def state(self) -> PortState:
@@ -110,6 +118,12 @@ class PortCreate:
     fixed_ips: Sequence[FixedIPRequest] | None = None
     """None: one address from an IPv4 and one from an IPv6 subnet (spec §4.3)."""
     description: str = ""
+    security_groups: Sequence[str] | None = None
+    """None: the tenant's ``default`` group (none for a ``network:*`` port or one
+    with port security off)."""
+    port_security_enabled: bool | None = None
+    """None: as its network says."""
+    allowed_address_pairs: Sequence[AllowedAddressPair] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,3 +137,8 @@ class PortUpdate:
     fixed_ips: Sequence[FixedIPRequest] | None = None
     """The port's new addresses, replacing the list (spec §4.4)."""
     description: str | None = None
+    security_groups: Sequence[str] | None = None
+    """Replaces the port's groups (``[]``: none)."""
+    port_security_enabled: bool | None = None
+    allowed_address_pairs: Sequence[AllowedAddressPair] | None = None
+    """Replaces the port's pairs (``[]``: none)."""

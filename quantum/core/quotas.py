@@ -14,3 +14,5 @@ class QuotaResource(enum.StrEnum):
     PORT = "port"
     ROUTER = "router"
     FLOATINGIP = "floatingip"
+    SECURITY_GROUP = "security_group"
+    SECURITY_GROUP_RULE = "security_group_rule"

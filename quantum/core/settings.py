@@ -186,6 +186,12 @@ OPTIONS: tuple[cfg.Opt, ...] = (
         help="Most fixed IPs one port may hold.",
     ),
     cfg.IntOpt(
+        "max_allowed_address_pair",
+        default=10,
+        min=0,
+        help="Most allowed address pairs one port may hold.",
+    ),
+    cfg.IntOpt(
         "dhcp_lease_duration",
         default=120,
         min=0,
@@ -291,6 +297,19 @@ QUOTA_OPTIONS: tuple[cfg.Opt, ...] = (
         default=50,
         help="Floating IPs a tenant may own (likewise); negative: unlimited.",
     ),
+    # -- security groups (security-group) --
+    cfg.IntOpt(
+        "quota_security_group",
+        default=10,
+        help="Security groups a tenant may own (likewise; its default group "
+        "counts); negative: unlimited.",
+    ),
+    cfg.IntOpt(
+        "quota_security_group_rule",
+        default=100,
+        help="Security group rules a tenant may own (likewise; its groups' "
+        "own rules count); negative: unlimited.",
+    ),
 )
 """``[QUOTAS]``: the default per-tenant limits of the v2 API."""
 
@@ -330,6 +349,9 @@ class Settings:
     quota_port: int = 50
     quota_router: int = 10
     quota_floatingip: int = 50
+    quota_security_group: int = 10
+    quota_security_group_rule: int = 100
+    max_allowed_address_pair: int = 10
     allow_overlapping_ips: bool = False
     max_dns_nameservers: int = 5
     max_subnet_host_routes: int = 20

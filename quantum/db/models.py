@@ -40,6 +40,12 @@ from quantum.core.routers import (
     Router,
     RouterStatus,
 )
+from quantum.core.security_groups import (
+    AllowedAddressPair,
+    Direction,
+    EtherType,
+    SecurityGroupRule,
+)
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP
 from quantum.core.text import DESCRIPTION_MAX, TAG_MAX
@@ -165,6 +171,10 @@ class NetworkRow(StandardAttributes, Base):
     router_external: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    port_security_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    """What its new ports have unless told (migration 0018)."""
 
     def to_domain(
         self,
@@ -180,6 +190,7 @@ class NetworkRow(StandardAttributes, Base):
             ports=ports,
             shared=self.shared,
             router_external=self.router_external,
+            port_security_enabled=self.port_security_enabled,
             segment=segment,
             # PERF: written out, not **standard(self): one dict less per row.
             description=self.description,
@@ -231,6 +242,16 @@ class PortRow(StandardAttributes, Base):
         String(255), default="", server_default=""
     )
     """Why the port is DOWN, as the agent that last reported it said."""
+    port_security_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    security_groups: Mapped[str | None] = mapped_column(Text)
+    """Its groups' ids, sorted, as a JSON list (NULL: none), written with its rows
+    of ``securitygroupportbindings`` in one transaction. PERF: as ``tags``, so a
+    port is still read in one statement; the binding rows are what keep a group
+    in use from going (migration 0018)."""
+    allowed_address_pairs: Mapped[str | None] = mapped_column(Text)
+    """A JSON list of ``[ip_address, mac_address]`` (NULL: none)."""
 
     def to_domain(self, fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
         # NOTE: a port that is administratively down is operationally down, whatever an
@@ -259,6 +280,18 @@ class PortRow(StandardAttributes, Base):
             updated_at=self.updated_at or self.created_at,
             revision_number=self.revision_number,
             tags=tuple(json.loads(self.tags)) if self.tags else (),
+            security_groups=(
+                tuple(json.loads(self.security_groups)) if self.security_groups else ()
+            ),
+            port_security_enabled=self.port_security_enabled,
+            allowed_address_pairs=(
+                tuple(
+                    AllowedAddressPair(ip_address=ip, mac_address=mac)
+                    for ip, mac in json.loads(self.allowed_address_pairs)
+                )
+                if self.allowed_address_pairs
+                else ()
+            ),
         )
 
 
@@ -701,3 +734,109 @@ class IpAvailabilityRow(Base):
     last_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     first_key: Mapped[str] = mapped_column(String(32))
     available_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+# -- security groups (spec §5.5; migration 0018) -------------------------------------
+
+
+class SecurityGroupRow(Base):
+    """A tenant's security group; its rules go with it (cascade), and so do other
+    groups' rules naming it as their remote group."""
+
+    __tablename__ = "securitygroups"
+    __table_args__ = (
+        Index("ix_securitygroups_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    description: Mapped[str] = mapped_column(
+        String(DESCRIPTION_MAX), default="", server_default=""
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class DefaultSecurityGroupRow(Base):
+    """A tenant's ``default`` group: the primary key is what makes it one per
+    tenant however many first uses race; the group cannot go while this row names
+    it (no cascade)."""
+
+    __tablename__ = "default_security_groups"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    tenant_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    security_group_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("securitygroups.id"), unique=True
+    )
+
+
+class SecurityGroupRuleRow(Base):
+    """A rule of a group. ``rule_key`` (``core.security_groups.rule_key``) is
+    unique per group: of two identical rules created at once, one commits."""
+
+    __tablename__ = "securitygrouprules"
+    __table_args__ = (
+        Index(
+            "uq_securitygrouprules_security_group_id_rule_key",
+            "security_group_id",
+            "rule_key",
+            unique=True,
+        ),
+        Index("ix_securitygrouprules_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    security_group_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("securitygroups.id", ondelete="CASCADE")
+    )
+    remote_group_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("securitygroups.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(16))
+    ethertype: Mapped[str] = mapped_column(String(8))
+    protocol: Mapped[str | None] = mapped_column(String(40))
+    port_range_min: Mapped[int | None] = mapped_column(Integer)
+    port_range_max: Mapped[int | None] = mapped_column(Integer)
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(IP_MAX))
+    description: Mapped[str] = mapped_column(
+        String(DESCRIPTION_MAX), default="", server_default=""
+    )
+    rule_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Order among the rules made in one transaction (a new group's own)."""
+
+    def to_domain(self) -> SecurityGroupRule:
+        return SecurityGroupRule(
+            id=self.id,
+            tenant_id=self.tenant_id,
+            security_group_id=self.security_group_id,
+            direction=Direction(self.direction),
+            ethertype=EtherType(self.ethertype),
+            protocol=self.protocol,
+            port_range_min=self.port_range_min,
+            port_range_max=self.port_range_max,
+            remote_ip_prefix=self.remote_ip_prefix,
+            remote_group_id=self.remote_group_id,
+            description=self.description,
+        )
+
+
+class SecurityGroupPortBindingRow(Base):
+    """A port in a group. The foreign key to the group (no cascade) is what keeps
+    a group a port is in from being deleted, and a port from joining a group
+    being deleted, whichever commits first; the rows go with their port."""
+
+    __tablename__ = "securitygroupportbindings"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("ports.id", ondelete="CASCADE"), primary_key=True
+    )
+    security_group_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("securitygroups.id"), primary_key=True, index=True
+    )

@@ -47,6 +47,11 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "router_interfaces": frozenset({Topic.ROUTERS}),
     "router_routes": frozenset({Topic.ROUTERS}),
     "floatingips": frozenset({Topic.ROUTERS}),
+    # NOTE: what each port's filter is made of, told with the ports.
+    "securitygroups": frozenset({Topic.PORTS}),
+    "securitygrouprules": frozenset({Topic.PORTS}),
+    "securitygroupportbindings": frozenset({Topic.PORTS}),
+    "default_security_groups": _NONE,
     # NOTE: nothing an agent is told
     "quotas": _NONE,
     "quota_locks": _NONE,

@@ -19,14 +19,25 @@ from sqlalchemy import or_, select, update
 
 from quantum.core.networks import Network
 from quantum.core.ports import Port
+from quantum.core.quotas import QuotaResource
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.db import migration
-from quantum.db.models import NetworkRow, PortRow
+from quantum.db.models import (
+    NetworkRow,
+    PortRow,
+    SecurityGroupRow,
+    SecurityGroupRuleRow,
+)
 from quantum.db.session import Database
 from quantum.plugins.core.networks import NetworkStore
 from quantum.plugins.core.ports import PortStore
 from quantum.plugins.core.quotas import Quotas, QuotaStore
+from quantum.plugins.core.security_groups import (
+    SecurityGroupRuleStore,
+    SecurityGroups,
+    SecurityGroupStore,
+)
 from quantum.plugins.core.subnets import SubnetStore
 from quantum.plugins.core.tags import Tags
 from quantum.plugins.extras.credentials import CredentialStore, load_keys
@@ -41,6 +52,9 @@ PORT_PROFILE = "Cisco Port Profile"
 CREDENTIAL = "Cisco Credential"
 NOVA_TENANT = "Cisco Nova Tenant"
 MULTIPORT = "Cisco Multiport"
+SECURITY = ("security-group", "port-security", "allowed-address-pairs")
+"""The v2 extensions of security groups and port security (spec §5.5): the
+store serves them under every mechanism; what enforces them is the agents'."""
 
 
 class SqlPlugin:
@@ -72,11 +86,28 @@ class SqlPlugin:
         if check_schema:
             migration.require_current(self.db.engine, settings.config_file)
         quotas = Quotas(settings)
+        quotas.register(
+            QuotaResource.SECURITY_GROUP,
+            settings.quota_security_group,
+            SecurityGroupRow.tenant_id,
+        )
+        quotas.register(
+            QuotaResource.SECURITY_GROUP_RULE,
+            settings.quota_security_group_rule,
+            SecurityGroupRuleRow.tenant_id,
+        )
+        groups = SecurityGroups()
         self.networks = self.network_store(
-            self.db, settings, quotas, mechanism=mechanism
+            self.db, settings, quotas, mechanism=mechanism, security_groups=groups
         )
         self.subnets = SubnetStore(self.db, settings, quotas)
-        self.ports = self.port_store(self.db, settings, quotas, mechanism=mechanism)
+        self.ports = self.port_store(
+            self.db, settings, quotas, mechanism=mechanism, security_groups=groups
+        )
+        self.security_groups = SecurityGroupStore(self.db, quotas, groups)
+        """Security groups and their rules (``security-group``): composed into
+        the core plugin, as a port's groups are written in its own transaction."""
+        self.security_group_rules = SecurityGroupRuleStore(self.db, quotas, groups)
         self.quotas = QuotaStore(self.db, quotas)
         """The per-domain services (``plugins.interface.CoreServices``)."""
         self.tags = Tags(self.db)
@@ -86,7 +117,7 @@ class SqlPlugin:
         self.instances = InstanceStore(
             self.db, timedelta(seconds=settings.agent_down_time)
         )
-        aliases = [QOS, PORT_PROFILE, NOVA_TENANT, MULTIPORT]
+        aliases = [QOS, PORT_PROFILE, NOVA_TENANT, MULTIPORT, *SECURITY]
         if self.credentials is not None:
             aliases.append(CREDENTIAL)
         else:

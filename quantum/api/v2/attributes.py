@@ -386,6 +386,14 @@ class Resource:
     quota and agent calls, ``quantum.api.v2.backend``)."""
     subpaths: tuple[Subpath, ...] = ()
     """Paths below an item that extensions serve (``Subpath``)."""
+    path: str = ""
+    """Its URL segment where it is not the collection, the body key
+    (``/security-groups`` serves ``{"security_groups": [...]}``)."""
+
+    @property
+    def segment(self) -> str:
+        """Its URL segment: ``path``, by default the collection."""
+        return self.path or self.collection
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -260,9 +260,10 @@ def _list_parameters(resource: Resource) -> list[Schema]:
 def _resource_paths(resource: Resource) -> dict[str, Any]:
     title, name, collection = _title(resource), resource.name, resource.collection
     member_id = f"{name}_id"
+    at = resource.segment
     envelope = _ref(f"{title}Envelope")
     paths: dict[str, Any] = {
-        f"/{collection}": {
+        f"/{at}": {
             "get": {
                 "tags": [collection],
                 "operationId": f"list_{collection}",
@@ -288,7 +289,7 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
                 },
             },
         },
-        f"/{collection}/{{{member_id}}}": {
+        f"/{at}/{{{member_id}}}": {
             "parameters": [
                 {"name": member_id, "in": "path", "required": True, "schema": UUID}
             ],
@@ -328,11 +329,11 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
     # NOTE: a resource nobody may create or change (agents) answers POST and PUT
     # with 400 whatever the body; the document leaves those operations out.
     if not any(f.on_create for f in resource.fields):
-        del paths[f"/{collection}"]["post"]
+        del paths[f"/{at}"]["post"]
     if not any(f.on_update for f in resource.fields):
-        del paths[f"/{collection}/{{{member_id}}}"]["put"]
+        del paths[f"/{at}/{{{member_id}}}"]["put"]
     for action in resource.actions:
-        paths[f"/{collection}/{{{member_id}}}/{action.name}"] = _action_path(
+        paths[f"/{at}/{{{member_id}}}/{action.name}"] = _action_path(
             resource, action.name
         )
     for below in resource.subpaths:
@@ -387,7 +388,7 @@ def _subpaths(resource: Resource, below: Subpath) -> dict[str, Any]:
     }
     key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
     found: dict[str, Any] = {}
-    base = f"/{resource.collection}/{{{resource.name}_id}}/{below.name}"
+    base = f"/{resource.segment}/{{{resource.name}_id}}/{below.name}"
     for path, methods, params in (
         (base, below.methods, [member]),
         (base + "/{key}", below.key_methods, [member, key]),

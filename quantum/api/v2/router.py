@@ -111,10 +111,10 @@ class ApiV2:
         self.plugin = plugin
         self.policy = policy
         self.served = {
-            s.resource.collection: s for s in served if s.resource.parent is None
+            s.resource.segment: s for s in served if s.resource.parent is None
         }
         self.children = {
-            (s.resource.parent.collection, s.resource.collection): s
+            (s.resource.parent.collection, s.resource.segment): s
             for s in served
             if s.resource.parent is not None
         }
@@ -348,7 +348,7 @@ class ApiV2:
                         "name": s.resource.name,
                         "collection": s.resource.collection,
                         "links": [
-                            {"rel": "self", "href": f"{base}/{s.resource.collection}"}
+                            {"rel": "self", "href": f"{base}/{s.resource.segment}"}
                         ],
                     }
                     for s in self.served.values()

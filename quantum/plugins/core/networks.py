@@ -35,6 +35,7 @@ from quantum.ipam.store import subnet_ids_of
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page, row_columns
 from quantum.plugins.core.quotas import Quotas
+from quantum.plugins.core.security_groups import SecurityGroups
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import PROVIDER, Mechanism
 
@@ -123,9 +124,13 @@ class NetworkStore:
         quotas: Quotas,
         *,
         mechanism: Mechanism | None = None,
+        security_groups: SecurityGroups | None = None,
     ) -> None:
+        """``security_groups``: a tenant's first network makes its default
+        group (spec §5.5); None: no groups."""
         self.db = db
         self.quotas = quotas
+        self.groups = security_groups
         self.mechanism = mechanism
         self.provider = mechanism is not None and (
             PROVIDER in mechanism.extension_aliases
@@ -205,6 +210,9 @@ class NetworkStore:
             self.quotas.check(
                 s, QuotaResource.NETWORK, Counter(i.tenant_id for i in items)
             )
+            if self.groups is not None:
+                for tenant in sorted({i.tenant_id for i in items}):
+                    self.groups.ensure_default(s, tenant)
             created = []
             for item, name in zip(items, names, strict=True):
                 row = NetworkRow(
@@ -216,6 +224,7 @@ class NetworkStore:
                     shared=item.shared,
                     router_external=item.router_external,
                     description=item.description,
+                    port_security_enabled=item.port_security_enabled,
                 )
                 s.add(row)
                 s.flush()
@@ -273,6 +282,8 @@ class NetworkStore:
                 row.router_external = changes.router_external
             if changes.description is not None:
                 row.description = changes.description
+            if changes.port_security_enabled is not None:
+                row.port_security_enabled = changes.port_security_enabled
             s.flush()
             return self._network(s, scope, row, segment, subnets)
 

@@ -41,17 +41,20 @@ from quantum.core.mac import random_mac
 from quantum.core.ports import Port, PortCreate, PortUpdate
 from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
+from quantum.core.security_groups import AllowedAddressPair
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP
 from quantum.db.conditional import stale
 from quantum.db.models import (
     AgentHostRow,
+    DefaultSecurityGroupRow,
     IpAllocationRow,
     NetworkRow,
     PortRow,
     PortTagRow,
     QuotaRow,
+    SecurityGroupPortBindingRow,
     SubnetRow,
     utcnow,
 )
@@ -60,6 +63,7 @@ from quantum.ipam import store as ipam
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page, row_columns
 from quantum.plugins.core.quotas import Quotas
+from quantum.plugins.core.security_groups import SecurityGroups
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import Mechanism
 
@@ -113,6 +117,9 @@ class _NetworkKey:
     id: str
     tenant_id: str
     shared: bool
+    port_security_enabled: bool = True
+    default_group: str | None = None
+    """The quota tenant's default security group, if it has one yet."""
 
 
 @functools.cache
@@ -120,7 +127,9 @@ def _network_query(door: str) -> Select[Any]:
     """What a port create reads of its network, built once per door: "owned"
     (the v1 door: the owner's own), "scope" (v2: the owner's, shared or external),
     "admin" (any); its tenant, whether it is shared, whether it has subnets and
-    the quota tenant's port limit override (NULL: none)."""
+    the quota tenant's port limit override (NULL: none), the network's
+    ``port_security_enabled`` and the quota tenant's default security group (NULL:
+    none yet)."""
     has_subnets = (
         select(SubnetRow.id).where(SubnetRow.network_id == NetworkRow.id).exists()
     )
@@ -132,8 +141,18 @@ def _network_query(door: str) -> Select[Any]:
         )
         .scalar_subquery()
     )
+    default_group = (
+        select(DefaultSecurityGroupRow.security_group_id)
+        .where(DefaultSecurityGroupRow.tenant_id == bindparam("quota_tenant"))
+        .scalar_subquery()
+    )
     query = select(
-        NetworkRow.tenant_id, NetworkRow.shared, has_subnets, override
+        NetworkRow.tenant_id,
+        NetworkRow.shared,
+        has_subnets,
+        override,
+        NetworkRow.port_security_enabled,
+        default_group,
     ).where(NetworkRow.id == bindparam("network_id"))
     if door != "admin":
         query = query.where(access.network_seen(door))
@@ -163,6 +182,22 @@ class _MacTaken(Exception):
     """A generated MAC met the unique index: the create runs again, new draw."""
 
 
+class _GroupGone(Exception):
+    """A port's binding met the foreign key: one of its groups was deleted since
+    it was checked (that delete committed first)."""
+
+    def __init__(self, group_id: str) -> None:
+        super().__init__(group_id)
+        self.group_id = group_id
+
+
+def _pairs_json(pairs: Sequence[AllowedAddressPair], mac: str | None) -> str | None:
+    """Allowed address pairs as stored (a pair without a MAC takes the port's)."""
+    if not pairs:
+        return None
+    return json.dumps([[p.ip_address, p.mac_address or mac] for p in pairs])
+
+
 def _profile(profile: Mapping[str, Any]) -> str | None:
     """A ``binding:profile`` as stored: JSON, NULL for the empty one."""
     return json.dumps(dict(profile), sort_keys=True) if profile else None
@@ -178,10 +213,14 @@ class PortStore:
         quotas: Quotas,
         *,
         mechanism: Mechanism | None = None,
+        security_groups: SecurityGroups | None = None,
     ) -> None:
+        """``security_groups``: None serves no groups (every port has none)."""
         self.db = db
         self.quotas = quotas
         self.mechanism = mechanism
+        self.groups = security_groups
+        self.max_pairs = settings.max_allowed_address_pair
         self.initial_status = (
             OpStatus.DOWN if mechanism is None else mechanism.initial_port_status
         )
@@ -305,8 +344,7 @@ class PortStore:
                 overrides=limits,
             )
             return [
-                self._insert_port(s, item, networks[item.network_id][1])
-                for item in items
+                self._insert_port(s, item, *networks[item.network_id]) for item in items
             ]
 
         for _ in range(self.mac_retries):
@@ -314,6 +352,8 @@ class PortStore:
                 return self.db.run(work, write=True)
             except _MacTaken:
                 continue
+            except _GroupGone as gone:
+                raise exc.SecurityGroupNotFound(id=gone.group_id) from None
         raise exc.MacAddressGenerationFailure(network_id=items[0].network_id)
 
     @staticmethod
@@ -332,7 +372,13 @@ class PortStore:
             raise exc.NetworkNotFound(network_id=network_id)
         tenant_id, shared, subnets, override = found[0], found[1], found[2], found[3]
         return (
-            _NetworkKey(id=network_id, tenant_id=tenant_id, shared=bool(shared)),
+            _NetworkKey(
+                id=network_id,
+                tenant_id=tenant_id,
+                shared=bool(shared),
+                port_security_enabled=bool(found[4]),
+                default_group=found[5] if quota_tenant is not None else None,
+            ),
             bool(subnets),
             None if override is None else int(override),
         )
@@ -343,8 +389,58 @@ class PortStore:
                 reason=f"a port may have at most {self.max_fixed_ips} fixed IPs"
             )
 
-    def _insert_port(self, s: Session, item: PortCreate, has_subnets: bool) -> Port:
-        port = self._insert_port_row(s, item)
+    def _security(
+        self, s: Session, item: PortCreate, network: _NetworkKey
+    ) -> tuple[bool, tuple[str, ...]]:
+        """The new port's ``port_security_enabled`` and groups: omitted, the
+        network's and the tenant's default group (none for a ``network:*`` port
+        or one without port security). Raises SecurityGroupNotFound,
+        PortSecurityPortHasSecurityGroup, AddressPairAndPortSecurityRequired,
+        AllowedAddressPairExhausted."""
+        enabled = (
+            network.port_security_enabled
+            if item.port_security_enabled is None
+            else item.port_security_enabled
+        )
+        self._check_pairs(enabled, item.allowed_address_pairs)
+        if self.groups is None:
+            return enabled, ()
+        if item.security_groups is not None:
+            groups = self.groups.check_usable(s, item.security_groups, item.tenant_id)
+        elif not enabled or item.device_owner.lower().startswith("network:"):
+            groups = ()
+        elif network.default_group is not None:
+            groups = (network.default_group,)
+        else:
+            groups = (self.groups.ensure_default(s, item.tenant_id),)
+        if groups and not enabled:
+            raise exc.PortSecurityPortHasSecurityGroup()
+        return enabled, groups
+
+    def _check_pairs(
+        self, enabled: bool, pairs: Sequence[AllowedAddressPair] | None
+    ) -> None:
+        if not pairs:
+            return
+        if not enabled:
+            raise exc.AddressPairAndPortSecurityRequired()
+        if len(pairs) > self.max_pairs:
+            raise exc.AllowedAddressPairExhausted(quota=self.max_pairs)
+
+    def _insert_port(
+        self, s: Session, item: PortCreate, network: _NetworkKey, has_subnets: bool
+    ) -> Port:
+        enabled, groups = self._security(s, item, network)
+        port = self._insert_port_row(s, item, enabled, groups)
+        if groups:
+            s.add_all(
+                SecurityGroupPortBindingRow(port_id=port.id, security_group_id=g)
+                for g in groups
+            )
+            try:
+                s.flush()
+            except IntegrityError:
+                raise _GroupGone(groups[0]) from None
         if item.fixed_ips is not None or has_subnets:
             ips = ipam.allocate_port_ips(s, item.network_id, port.id, item.fixed_ips)
             port = replace(port, fixed_ips=ips)
@@ -352,9 +448,16 @@ class PortStore:
             self.mechanism.port_precommit(s, port)
         return port
 
-    def _insert_port_row(self, s: Session, item: PortCreate) -> Port:
+    def _insert_port_row(
+        self,
+        s: Session,
+        item: PortCreate,
+        port_security_enabled: bool = True,
+        groups: Sequence[str] = (),
+    ) -> Port:
         """The port's row, by one prebuilt INSERT (PERF: not the ORM's unit of
         work: no flush, no object in the session), and the port it holds."""
+        mac = item.mac_address or random_mac(self.base_mac)
         values = {
             "id": access.new_id(),
             "network_id": item.network_id,
@@ -363,7 +466,7 @@ class PortStore:
             "status": self.initial_status.value,
             "attachment": None,
             "name": item.name,
-            "mac_address": item.mac_address or random_mac(self.base_mac),
+            "mac_address": mac,
             "device_id": item.device_id,
             "device_owner": item.device_owner,
             "binding_host_id": item.binding_host_id,
@@ -375,6 +478,9 @@ class PortStore:
             # NOTE: what the ORM's version counter starts at (db.models).
             "revision_number": 1,
             "tags": None,
+            "port_security_enabled": port_security_enabled,
+            "security_groups": json.dumps(sorted(groups)) if groups else None,
+            "allowed_address_pairs": _pairs_json(item.allowed_address_pairs, mac),
         }
         row = PortRow(**values)
         if not item.mac_address:
@@ -432,6 +538,7 @@ class PortStore:
                 row.binding_profile = _profile(changes.binding_profile)
             if changes.description is not None:
                 row.description = changes.description
+            self._update_security(s, row, changes)
             if changes.fixed_ips is not None:
                 self._check_fixed_ips_count(changes.fixed_ips)
                 before = ips
@@ -445,6 +552,39 @@ class PortStore:
             return self._ports(s, [(row, ips)])[0]
 
         return self.db.run(work, write=True)
+
+    def _update_security(self, s: Session, row: PortRow, changes: PortUpdate) -> None:
+        """Port security, groups and address pairs as the update says (each
+        omitted one as it was). Raises SecurityGroupNotFound,
+        PortSecurityPortHasSecurityGroup, AddressPairAndPortSecurityRequired,
+        AllowedAddressPairExhausted."""
+        if (
+            changes.port_security_enabled is None
+            and changes.security_groups is None
+            and changes.allowed_address_pairs is None
+        ):
+            return
+        enabled = (
+            row.port_security_enabled
+            if changes.port_security_enabled is None
+            else changes.port_security_enabled
+        )
+        if changes.allowed_address_pairs is not None:
+            self._check_pairs(enabled, changes.allowed_address_pairs)
+            row.allowed_address_pairs = _pairs_json(
+                changes.allowed_address_pairs, row.mac_address
+            )
+        elif not enabled and row.allowed_address_pairs:
+            raise exc.AddressPairAndPortSecurityRequired()
+        if changes.security_groups is not None and self.groups is not None:
+            groups = self.groups.check_usable(s, changes.security_groups, row.tenant_id)
+        else:
+            groups = tuple(json.loads(row.security_groups or "[]"))
+        if groups and not enabled:
+            raise exc.PortSecurityPortHasSecurityGroup()
+        row.port_security_enabled = enabled
+        if self.groups is not None:
+            self.groups.bind(s, row, groups)
 
     def delete(self, scope: Scope, port_id: str, revisions: Sequence[int] = ()) -> None:
         """Deletes the port, plugged or not (the agent unwires it). Raises
@@ -470,12 +610,14 @@ class PortStore:
         drawn again under a savepoint, so the caller's transaction goes on. Raises
         NetworkNotFound, InvalidInput, IpAddressInUse, IpAddressGenerationFailure,
         MacAddressGenerationFailure."""
-        _, has_subnets, _ = self._network(s, item.network_id, "admin", "", None)
+        network, has_subnets, _ = self._network(s, item.network_id, "admin", "", None)
         self._check_fixed_ips_count(item.fixed_ips)
         for _ in range(self.mac_retries):
             mac = item.mac_address or random_mac(self.base_mac)
             try:
-                return self._insert_port(s, replace(item, mac_address=mac), has_subnets)
+                return self._insert_port(
+                    s, replace(item, mac_address=mac), network, has_subnets
+                )
             except exc.MacAddressInUse:
                 if item.mac_address:
                     raise

@@ -33,6 +33,7 @@ def test_create_shows_every_attribute_with_both_tenant_keys(v2: V2) -> None:
         "subnets": [],
         "router:external": False,
         "mtu": 1500,
+        "port_security_enabled": True,
     }
 
 

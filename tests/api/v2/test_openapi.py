@@ -45,8 +45,8 @@ def test_every_served_resource_and_attribute_is_documented(
         if resource.collection in openapi.BY_HAND:
             continue
         assert {
-            f"/{resource.collection}",
-            f"/{resource.collection}/{{{resource.name}_id}}",
+            f"/{resource.segment}",
+            f"/{resource.segment}/{{{resource.name}_id}}",
         } <= set(doc["paths"])
         shown = doc["components"]["schemas"][resource.name.capitalize()]
         # NOTE: a filter-only field (tags-any) is no attribute: a filter.
@@ -60,7 +60,7 @@ def test_every_served_resource_and_attribute_is_documented(
         assert created.get("required", []) == [
             f.name for f in resource.fields if f.required
         ]
-        writable = "post" in doc["paths"][f"/{resource.collection}"]
+        writable = "post" in doc["paths"][f"/{resource.segment}"]
         assert writable == any(f.on_create for f in resource.fields)
 
 

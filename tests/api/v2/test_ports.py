@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from tests.api.v2.client import ADMIN, V2, error, pop_standard, tenant
+from tests.api.v2.test_security_groups import default_group
 
 OTHER = tenant("other")
 BASE = re.compile(r"^fa:16:3e(:[0-9a-f]{2}){3}$")
@@ -34,6 +35,9 @@ def test_create_generates_a_mac_from_the_base_prefix(v2: V2) -> None:
         "fixed_ips": [],
         "device_id": "",
         "device_owner": "",
+        "security_groups": [default_group(v2)],
+        "port_security_enabled": True,
+        "allowed_address_pairs": [],
     }
     macs = {v2.port(net["id"])["mac_address"] for _ in range(10)}
     assert len(macs) == 10

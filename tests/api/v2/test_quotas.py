@@ -6,14 +6,21 @@ from __future__ import annotations
 
 from tests.api.v2.client import ADMIN, V2, error, tenant
 
-DEFAULTS = {"network": 10, "subnet": 10, "port": 50}
+DEFAULTS = {
+    "network": 10,
+    "subnet": 10,
+    "port": 50,
+    "security_group": 10,
+    "security_group_rule": 100,
+}
+SG = {"security_group": 10, "security_group_rule": 100}
 
 
 def test_defaults_update_and_reset(v2: V2) -> None:
     assert v2.get("/quotas/acme", ADMIN).json == {"quota": DEFAULTS}
     assert v2.get("/quotas", ADMIN).json == {"quotas": []}
     updated = v2.put("/quotas/acme", {"quota": {"network": 1, "port": "3"}}, ADMIN)
-    assert updated.json == {"quota": {"network": 1, "subnet": 10, "port": 3}}
+    assert updated.json == {"quota": {"network": 1, "subnet": 10, "port": 3, **SG}}
     assert v2.get("/quotas/acme").json["quota"]["network"] == 1
     listed = v2.get("/quotas", ADMIN).json["quotas"]
     assert listed == [
@@ -23,6 +30,7 @@ def test_defaults_update_and_reset(v2: V2) -> None:
             "network": 1,
             "subnet": 10,
             "port": 3,
+            **SG,
         }
     ]
     assert v2.delete("/quotas/acme", ADMIN).status_int == 204
@@ -118,6 +126,10 @@ def test_defaults_and_details_as_todays_clients_ask(v2: V2) -> None:
             "network": {"used": 1, "limit": 7, "reserved": 0},
             "subnet": {"used": 0, "limit": 10, "reserved": 0},
             "port": {"used": 2, "limit": 50, "reserved": 0},
+            # NOTE: the tenant's default group, made with its first network, with
+            # its four rules.
+            "security_group": {"used": 1, "limit": 10, "reserved": 0},
+            "security_group_rule": {"used": 4, "limit": 100, "reserved": 0},
         }
     }
     assert v2.get("/quotas/other/details", ADMIN).json["quota"]["network"] == {

@@ -146,9 +146,11 @@ def test_denied_rename_reads_as_missing_and_changes_nothing(v2: V2, count: Any) 
 # whether it has subnets (one SELECT), the tenant's quota lock, its port count, the
 # port, the store revision and the feed topics; with a subnet, also the subnets with
 # their pools, the subnet's lowest free range (locked), the range shrunk and the
-# allocation, however full the subnet is. No SAVEPOINT for a generated MAC.
+# allocation, however full the subnet is. No SAVEPOINT for a generated MAC. The
+# tenant's default security group is read with the network; the port's binding to
+# it is one INSERT, with the port's.
 BUMP = ["UPDATE", "UPDATE"]
-CREATE_PORT = ["SELECT", "INSERT", "SELECT", "INSERT", *BUMP]
+CREATE_PORT = ["SELECT", "INSERT", "SELECT", "INSERT", "INSERT", *BUMP]
 CREATE_PORT_ON_SUBNET = [
     *CREATE_PORT[:-2],
     *["SELECT", "SELECT", "UPDATE", "INSERT"],

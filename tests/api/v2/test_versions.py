@@ -76,6 +76,8 @@ def test_resource_index(sqlite_v2: V2) -> None:
             "network": "networks",
             "subnet": "subnets",
             "port": "ports",
+            "security_group": "security_groups",
+            "security_group_rule": "security_group_rules",
         }
         assert resources[0]["links"] == [
             {"rel": "self", "href": "http://q.example:9696/v2.0/networks"}
@@ -107,6 +109,9 @@ def test_extensions_listing(sqlite_v2: V2) -> None:
         "standard-attr-tag",
         "tag",
         "tag-ext",
+        "security-group",
+        "port-security",
+        "allowed-address-pairs",
     }
     shown = sqlite_v2.get("/extensions/quotas")
     assert shown.json["extension"]["alias"] == "quotas"

@@ -7,21 +7,25 @@ An extension adds resources (``resources``) and attributes of existing ones
 appended to the resource's own wherever it is served, parsed, checked, shown and
 documented like them. It is served only when its alias is enabled
 (``quantum.api.v2.catalog``). A new one: write the module and list it in
-``EXTENSIONS``.
+``EXTENSIONS`` (security groups: ``security_group``, ``port_security``,
+``allowed_address_pairs``).
 """
 
 from quantum.api.v2.extensions import (
     agent,
     agent_scheduler,
+    allowed_address_pairs,
     binding,
     description,
     external_net,
     extraroute,
     net_mtu,
+    port_security,
     provider,
     quotas,
     revisions,
     router,
+    security_group,
     tags,
     timestamp,
 )
@@ -43,5 +47,9 @@ EXTENSIONS = (
     revisions.IF_MATCH,
     tags.EXTENSION,
     *tags.ALIASES,
+    # -- security groups and port security --
+    security_group.EXTENSION,
+    port_security.EXTENSION,
+    allowed_address_pairs.EXTENSION,
 )
 """Every v2 extension, in the order ``/v2.0/extensions`` lists them."""
