@@ -383,10 +383,7 @@ def _check_room_for_dhcp(s: Session, subnet: Subnet) -> None:
     autoconfigured (SLAAC) subnet needs none from its pools."""
     if subnet.autoconfigured:
         return
-    if (
-        allocate.next_free(subnet.allocation_pools, _used(s, subnet.id, utcnow()))
-        is None
-    ):
+    if _available(s, subnet.id, utcnow()) is None:
         raise exc.IpAddressGenerationFailure(network_id=subnet.network_id)
 
 
@@ -472,6 +469,21 @@ def _add_ranges(s: Session, subnet_id: str, ranges: Sequence[_Range]) -> None:
         )
 
 
+def _available(s: Session, subnet_id: str, now: datetime) -> str | None:
+    """A free range of the subnet available now (its key; not locked), or None."""
+    return s.scalar(
+        select(IpAvailabilityRow.last_key)
+        .where(
+            IpAvailabilityRow.subnet_id == subnet_id,
+            or_(
+                IpAvailabilityRow.available_at.is_(None),
+                IpAvailabilityRow.available_at <= now,
+            ),
+        )
+        .limit(1)
+    )
+
+
 def _lowest_range(s: Session, subnet_id: str, now: datetime) -> _Range | None:
     """The subnet's lowest available range, locked; None when there is none."""
     available = (
@@ -499,8 +511,7 @@ def _lowest_range(s: Session, subnet_id: str, now: datetime) -> _Range | None:
         # meanwhile (it does not look further); look again without a lock.
         if (
             s.get_bind().dialect.name != "postgresql"
-            or s.scalar(select(IpAvailabilityRow.last_key).where(*available).limit(1))
-            is None
+            or _available(s, subnet_id, now) is None
         ):
             return None
 
