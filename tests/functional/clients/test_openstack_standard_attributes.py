@@ -43,7 +43,8 @@ def test_openstack_cli_sets_and_shows_the_standard_attributes(
     # NOTE: the project holds other tests' networks too: look at these two only.
     listed = openstack.json("network", "list", "--not-tags", "blue")
     ids = {row["ID"] for row in listed}
-    assert other["id"] in ids and net["id"] not in ids
+    assert other["id"] in ids
+    assert net["id"] not in ids
     openstack.ok("network", "unset", "--tag", "red", net["id"])
     openstack.ok("network", "set", "--tag", "green", net["id"])
     assert openstack.json("network", "show", net["id"])["tags"] == ["blue", "green"]
