@@ -35,7 +35,6 @@ from quantum.core.routers import (
 )
 from quantum.core.scope import Scope
 from quantum.core.subnets import IPAddress
-from quantum.core.text import storable
 from quantum.core.unset import UNSET
 from quantum.db.models import (
     FloatingIpRow,
@@ -106,8 +105,6 @@ class FloatingIpStore:
     def _row(
         self, s: Session, scope: Scope, floatingip_id: str, *, lock: bool = False
     ) -> FloatingIpRow:
-        if not storable(floatingip_id):
-            raise exc.FloatingIPNotFound(floatingip_id=floatingip_id)
         query = select(FloatingIpRow).where(
             FloatingIpRow.id == floatingip_id, *floatingips_visible(scope)
         )
@@ -268,8 +265,6 @@ class FloatingIpStore:
         """The IPv4 subnet a floating IP's address comes from; the network is
         locked (shared) against ceasing to be external until commit. Raises
         NetworkNotFound, InvalidInput."""
-        if not storable(network_id):
-            raise exc.NetworkNotFound(network_id=network_id)
         network = s.scalars(
             select(NetworkRow)
             .where(NetworkRow.id == network_id)
@@ -304,8 +299,6 @@ class FloatingIpStore:
         """Where the floating IP points when associated to ``port_id``: its fixed
         IP, through the router that joins its subnet to the floating network
         (spec §5.2)."""
-        if not storable(port_id):
-            raise exc.PortNotFound(port_id=port_id)
         port = s.scalars(
             select(PortRow).where(PortRow.id == port_id, *access.ports_visible(scope))
         ).one_or_none()

@@ -43,7 +43,6 @@ from quantum.core.routers import (
 )
 from quantum.core.scope import Scope
 from quantum.core.subnets import IPAddress, IPNetwork
-from quantum.core.text import storable
 from quantum.core.unset import UNSET
 from quantum.db.models import (
     FloatingIpRow,
@@ -94,8 +93,6 @@ def router_row(
 ) -> RouterRow:
     """A router the scope may see (``lock``: its row locked until commit,
     ``shared``: against writers only). Raises RouterNotFound."""
-    if not storable(router_id):
-        raise exc.RouterNotFound(router_id=router_id)
     query = select(RouterRow).where(RouterRow.id == router_id, *routers_visible(scope))
     if lock:
         query = query.with_for_update(read=shared)
@@ -143,8 +140,6 @@ def load_routers(s: Session, rows: Sequence[RouterRow]) -> list[Router]:
 def _network_for_gateway(s: Session, network_id: str) -> NetworkRow:
     """The external network a gateway goes on, locked against it ceasing to be
     external until commit. Raises NetworkNotFound, InvalidInput."""
-    if not storable(network_id):
-        raise exc.NetworkNotFound(network_id=network_id)
     row = s.scalars(
         select(NetworkRow).where(NetworkRow.id == network_id).with_for_update(read=True)
     ).one_or_none()
@@ -434,8 +429,6 @@ class RouterStore:
     def _subnet_row(s: Session, scope: Scope, subnet_id: str) -> SubnetRow:
         """A subnet the scope may use (its own, or on a shared network), locked
         (shared) against its delete until commit. Raises SubnetNotFound."""
-        if not storable(subnet_id):
-            raise exc.SubnetNotFound(subnet_id=subnet_id)
         query = select(SubnetRow).where(SubnetRow.id == subnet_id)
         if not scope.is_admin:
             shared = select(NetworkRow.id).where(NetworkRow.shared.is_(True))
@@ -451,8 +444,6 @@ class RouterStore:
     def _adopt_port(
         self, s: Session, scope: Scope, router: RouterRow, port_id: str
     ) -> RouterInterface:
-        if not storable(port_id):
-            raise exc.PortNotFound(port_id=port_id)
         port = s.scalars(
             select(PortRow).where(PortRow.id == port_id, *access.ports_visible(scope))
         ).one_or_none()

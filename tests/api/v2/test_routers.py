@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from tests.api.v2.client import ADMIN, V2, error, pop_standard, tenant
-from tests.api.v2.l3 import add, external, fip, private, remove, router, subnet
+from tests.api.v2.l3 import (
+    add,
+    external,
+    fip,
+    private,
+    remove,
+    router,
+    subnet,
+    topology,
+)
 
 OTHER = tenant("other")
 
@@ -485,3 +494,25 @@ def test_router_with_floating_ip_cannot_be_deleted_nor_lose_its_gateway(
     assert l3.delete(f"/ports/{vm['id']}").status_int == 204
     assert remove(l3, made["id"], subnet_id=sub["id"]).status_int == 200
     assert l3.delete(path).status_int == 204
+
+
+def test_ids_no_back_end_can_keep_are_refused_at_the_edge(l3: V2) -> None:
+    """A NUL in a router or floating IP id, in the path or in a body, never reaches
+    the store (PostgreSQL cannot keep it): 404 for the path, 400 for the body."""
+    topo = topology(l3)
+    r = topo["router"]["id"]
+    bad = "a%00b"
+    for path in (f"/routers/{bad}", f"/floatingips/{bad}"):
+        assert l3.get(path).status_int == 404, path
+        assert l3.delete(path).status_int == 404, path
+    assert add(l3, bad, subnet_id=topo["subnet"]["id"]).status_int == 404
+    for body in ({"subnet_id": "a\x00b"}, {"port_id": "a\x00b"}):
+        assert error(add(l3, r, **body)) == (400, "InvalidInput"), body
+    gateway = {"router": {"external_gateway_info": {"network_id": "a\x00b"}}}
+    assert error(l3.put(f"/routers/{r}", gateway)) == (400, "InvalidInput")
+    assert error(fip(l3, floating_network_id="a\x00b")) == (400, "InvalidInput")
+    # NOTE: the controls: the same calls with ids the store has succeed.
+    assert l3.get(f"/routers/{r}").status_int == 200
+    made = fip(l3, floating_network_id=topo["ext"]["id"], port_id=topo["vm"]["id"])
+    assert made.status_int == 201, made.body
+    assert l3.get(f"/floatingips/{made.json['floatingip']['id']}").status_int == 200
