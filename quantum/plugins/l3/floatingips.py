@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from ipaddress import ip_address
 
@@ -49,7 +49,7 @@ from quantum.db.models import (
 )
 from quantum.db.session import Database
 from quantum.plugins.core import access
-from quantum.plugins.core.listing import Column, page
+from quantum.plugins.core.listing import Column, page, row_columns
 from quantum.plugins.core.ports import PortStore
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
@@ -62,22 +62,17 @@ def _address(value: object) -> object | None:
         return None
 
 
-FLOATINGIP_COLUMNS: Mapping[str, Column] = {
-    "id": Column(expr=FloatingIpRow.id),
-    "tenant_id": Column(expr=FloatingIpRow.tenant_id),
-    "project_id": Column(expr=FloatingIpRow.tenant_id),
-    "floating_network_id": Column(expr=FloatingIpRow.floating_network_id),
-    "floating_ip_address": Column(
+FLOATINGIP_COLUMNS = row_columns(
+    FloatingIpRow,
+    floating_ip_address=Column(
         expr=FloatingIpRow.floating_ip_address, convert=_address
     ),
-    "port_id": Column(expr=func.coalesce(FloatingIpRow.fixed_port_id, "")),
-    "fixed_ip_address": Column(
+    port_id=Column(expr=func.coalesce(FloatingIpRow.fixed_port_id, "")),
+    fixed_ip_address=Column(
         expr=func.coalesce(FloatingIpRow.fixed_ip_address, ""), convert=_address
     ),
-    "router_id": Column(expr=func.coalesce(FloatingIpRow.router_id, "")),
-    "description": Column(expr=FloatingIpRow.description),
     **tag_columns(FloatingIpRow.id, FloatingIpTagRow),
-}
+)
 """Floating IP attributes the store filters and sorts on."""
 
 

@@ -58,22 +58,13 @@ from quantum.db.models import (
 )
 from quantum.db.session import Database
 from quantum.plugins.core import access
-from quantum.plugins.core.listing import Column, page
+from quantum.plugins.core.listing import page, row_columns
 from quantum.plugins.core.ports import PortStore
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.l3 import checks
 
-ROUTER_COLUMNS: Mapping[str, Column] = {
-    "id": Column(expr=RouterRow.id),
-    "name": Column(expr=RouterRow.name),
-    "tenant_id": Column(expr=RouterRow.tenant_id),
-    "project_id": Column(expr=RouterRow.tenant_id),
-    "admin_state_up": Column(expr=RouterRow.admin_state_up),
-    "status": Column(expr=RouterRow.status),
-    "description": Column(expr=RouterRow.description),
-    **tag_columns(RouterRow.id, RouterTagRow),
-}
+ROUTER_COLUMNS = row_columns(RouterRow, **tag_columns(RouterRow.id, RouterTagRow))
 """Router attributes the store filters and sorts on."""
 
 
