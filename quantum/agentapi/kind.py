@@ -25,7 +25,10 @@ class Kind:
     ``POST .../hosts/{host}/state``, ...), or ``None`` when the core plugin cannot
     serve this kind (its routes then answer 404). ``topics``: what its agents are
     told about; a write to none of them does not wake them
-    (``GET /agent/v1/{name}/changes``).
+    (``GET /agent/v1/{name}/changes``). ``service``: the name of the service (a
+    service plugin's, ``Service.services``) that ``routes`` is given instead of
+    the core plugin (None: the core plugin); a kind whose service is not loaded
+    answers 404.
     """
 
     name: str
@@ -33,3 +36,4 @@ class Kind:
     binary: str
     topics: frozenset[Topic]
     routes: Callable[[object], Mapping[str, Handler] | None]
+    service: str | None = None

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 
 from quantum.agentapi.dhcp import routes as dhcp
 from quantum.agentapi.kind import Kind
+from quantum.agentapi.l3 import routes as l3
 from quantum.agentapi.ovs import routes as ovs
 
-KINDS: Mapping[str, Kind] = {kind.name: kind for kind in (ovs.KIND, dhcp.KIND)}
+KINDS: Mapping[str, Kind] = {kind.name: kind for kind in (ovs.KIND, dhcp.KIND, l3.KIND)}
 
 LEGACY = ovs.KIND
 """The kind of the unprefixed routes (``/agent/v1/hosts/...``): the OVS agent's

@@ -33,6 +33,7 @@ def agent_api_factory(global_conf: Mapping[str, Any], **local: str) -> WsgiApp:
         source,
         max_wait=service.settings.agent_max_wait,
         max_body=service.settings.max_request_body_size,
+        services=service.services,
     )
 
 

@@ -113,6 +113,8 @@ class AgentApi:
     """The routes of ``/agent/v1`` over a plugin that can serve them.
 
     ``source`` is ``None`` under a plugin without segments: every route is 404.
+    ``services``: every service by name, for the kinds served by a service
+    plugin's (``Kind.service``).
     """
 
     def __init__(
@@ -121,8 +123,10 @@ class AgentApi:
         *,
         max_wait: float,
         max_body: int,
+        services: Mapping[str, object] | None = None,
     ) -> None:
         self.source = source
+        self.services: Mapping[str, object] = dict(services or {})
         self.max_wait = max_wait
         self.max_body = max_body
         self._bound: dict[str, Mapping[str, Handler]] = {}
@@ -172,7 +176,10 @@ class AgentApi:
     def _routes(self, kind: Kind) -> Mapping[str, Handler]:
         routes = self._bound.get(kind.name)
         if routes is None:
-            routes = kind.routes(self.source) or {}
+            target = (
+                self.source if kind.service is None else self.services.get(kind.service)
+            )
+            routes = kind.routes(target) or {}
             self._bound[kind.name] = routes
         return routes
 

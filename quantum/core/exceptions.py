@@ -760,3 +760,35 @@ class AllowedAddressPairExhausted(BadRequest):
     template = "The number of allowed address pair exceeds the maximum {quota}."
 
     quota: int
+
+
+# -- L3 agent scheduling (spec §5.9) ---------------------------------------------------
+
+
+class InvalidL3Agent(NotFound):
+    template = "Agent {agent_id} is not a L3 Agent or has been disabled"
+
+    agent_id: str
+
+
+class RouterHostedByL3Agent(Conflict):
+    template = (
+        "The router {router_id} has been already hosted by the L3 Agent {agent_id}."
+    )
+
+    router_id: str
+    agent_id: str
+
+
+class RouterSchedulingFailed(Conflict):
+    template = "Failed scheduling router {router_id} to the L3 Agent {agent_id}."
+
+    router_id: str
+    agent_id: str
+
+
+class RouterNotHostedByL3Agent(Conflict):
+    template = "The router {router_id} is not hosted by L3 agent {agent_id}."
+
+    router_id: str
+    agent_id: str

@@ -840,3 +840,21 @@ class SecurityGroupPortBindingRow(Base):
     security_group_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("securitygroups.id"), primary_key=True, index=True
     )
+
+
+# -- L3 agents' routers (the L3 agent kind, issue 14) --------------------------------
+
+
+class RouterL3AgentBindingRow(Base):
+    """The L3 agent that runs a router: one per router (the primary key), gone
+    with the router or the agent (``quantum.plugins.l3.hosting``)."""
+
+    __tablename__ = "router_l3_agent_bindings"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    router_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("routers.id", ondelete="CASCADE"), primary_key=True
+    )
+    l3_agent_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("agent_hosts.id", ondelete="CASCADE"), index=True
+    )

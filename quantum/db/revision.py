@@ -52,6 +52,7 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "securitygrouprules": frozenset({Topic.PORTS}),
     "securitygroupportbindings": frozenset({Topic.PORTS}),
     "default_security_groups": _NONE,
+    "router_l3_agent_bindings": frozenset({Topic.ROUTERS}),
     # NOTE: nothing an agent is told
     "quotas": _NONE,
     "quota_locks": _NONE,

@@ -39,6 +39,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 from quantum.core.agents import Agent, AgentHost, AgentUpdate, HostState, PortCounters
 from quantum.core.dhcp import DhcpHostState
 from quantum.core.feed import Topic
+from quantum.core.l3_agents import L3HostState
 from quantum.core.listing import ListQuery
 from quantum.core.networks import Network, NetworkCreate, NetworkUpdate
 from quantum.core.ports import Port, PortCreate, PortUpdate
@@ -440,3 +441,44 @@ class PortBinder(Protocol):
     (``binding:vif_type``, spec §5.7: ``ovs``, ``bridge``...)."""
 
     vif_type: str
+
+
+@runtime_checkable
+class RouterHosting(Protocol):
+    """What the L3 service plugin offers the L3 agents over the agent API (the
+    service ``l3_agents``). Agents are trusted (they hold the shared secret), so no
+    call names a tenant. Each call is one or two transactions over the store.
+    """
+
+    def report_l3_agent(self, host: AgentHost) -> int:
+        """Record the L3 agent of ``host`` and its heartbeat (``/v2.0/agents``
+        lists it as an ``L3 agent``); returns the revision."""
+        ...
+
+    def l3_host_state(
+        self, host: str, router_ids: Collection[str] | None = None
+    ) -> L3HostState:
+        """The routers scheduled to the L3 agent of ``host`` (those of
+        ``router_ids`` only, when given). Routers hosted by no agent are first
+        scheduled, each to the least loaded live, enabled L3 agent that serves its
+        external network (this one or another: a binding wakes its agent)."""
+        ...
+
+    def agents_of_router(self, router_id: str) -> Sequence[str]:
+        """The id of the L3 agent hosting the router (none or one)."""
+        ...
+
+    def routers_of_agent(self, agent_id: str) -> Sequence[str]:
+        """The ids of the routers the agent hosts. Raises AgentNotFound."""
+        ...
+
+    def add_router_to_agent(self, agent_id: str, router_id: str) -> None:
+        """Host the router on the agent (spec §5.9). Raises AgentNotFound,
+        RouterNotFound, InvalidL3Agent, RouterHostedByL3Agent,
+        RouterSchedulingFailed."""
+        ...
+
+    def remove_router_from_agent(self, agent_id: str, router_id: str) -> None:
+        """Take the router off the agent. Raises AgentNotFound,
+        RouterNotHostedByL3Agent."""
+        ...

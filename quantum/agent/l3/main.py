@@ -47,6 +47,7 @@ class Options:
     handle_internal_only_routers: bool = True
     ovsdb_connection: str = vif.DEFAULT_OVSDB
     namespace_prefix: str = NAMESPACE_PREFIX
+    host_netns: str = ""
     send_arp_for_ha: int = 3
     state_path: str = ""
     heartbeat_interval: float = 10.0
@@ -63,6 +64,7 @@ _STRINGS = (
     "gateway_external_network_id",
     "ovsdb_connection",
     "namespace_prefix",
+    "host_netns",
     "state_path",
 )
 _FLOATS = ("heartbeat_interval", "resync_interval", "poll_wait")
@@ -150,6 +152,7 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
             ovsdb=options.ovsdb_connection,
             integration_bridge=options.integration_bridge,
             external_bridge=options.external_network_bridge,
+            host_netns=options.host_netns or None,
             garp_count=options.send_arp_for_ha,
             state_dir=Path(options.state_path) if options.state_path else None,
         )

@@ -291,6 +291,9 @@ class SubRequest:
     item_id: str
     key: str | None
     body: Any
+    services: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Every service by name (the core's and the service plugins'), for a
+    subpath served by another service than the item's."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -525,6 +528,8 @@ class Operations:
     """Actions by name: (scope, id or None, body or None) -> the response body."""
     plugin: Any = None
     """The plugin they are bound to (where a ``Subpath`` finds its store)."""
+    services: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Every service by name (``SubRequest.services``)."""
 
 
 def compile_view(resource: Resource, plugin: Any) -> Callable[[Any], dict[str, Any]]:

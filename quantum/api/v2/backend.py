@@ -62,4 +62,5 @@ def bind(
         not_found=resource.missing,
         actions={a.name: getattr(service, a.name) for a in resource.actions},
         plugin=plugin,
+        services=dict(services or {}),
     )

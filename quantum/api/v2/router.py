@@ -306,6 +306,7 @@ class ApiV2:
                 item_id=item_id,
                 key=key,
                 body=body,
+                services=served.operations.services,
             )
         )
         if payload is None:

@@ -18,12 +18,15 @@ from quantum.core.settings import Settings
 from quantum.db.models import FloatingIpRow, RouterRow
 from quantum.db.session import Database
 from quantum.plugins.core.ports import PortStore
-from quantum.plugins.interface import CorePlugin
+from quantum.plugins.interface import AgentStateSource, CorePlugin
 from quantum.plugins.l3.floatingips import FloatingIpStore
+from quantum.plugins.l3.hosting import RouterHosting
 from quantum.plugins.l3.routers import RouterStore
 
 ALIASES = ("router", "extraroute", "ext-gw-mode")
 """The API extensions its services implement."""
+SCHEDULER_ALIAS = "l3_agent_scheduler"
+"""Also implemented over a core plugin whose agents report to it."""
 
 
 class L3Plugin:
@@ -49,9 +52,21 @@ class L3Plugin:
         )
         self.routers = RouterStore(db, ports, quotas, max_routes=settings.max_routes)
         self.floatingips = FloatingIpStore(db, ports, quotas)
+        self.l3_agents: RouterHosting | None = None
+        """Which L3 agent runs which router (the agent API's L3 kind), over a
+        core plugin with agents (``openvswitch``)."""
+        if isinstance(core, AgentStateSource):
+            self.l3_agents = RouterHosting(db, core, settings.agent_down_time)
+            self.supported_extension_aliases = (*ALIASES, SCHEDULER_ALIAS)
 
     def services(self) -> Mapping[str, object]:
-        return {"routers": self.routers, "floatingips": self.floatingips}
+        found: dict[str, object] = {
+            "routers": self.routers,
+            "floatingips": self.floatingips,
+        }
+        if self.l3_agents is not None:
+            found["l3_agents"] = self.l3_agents
+        return found
 
     def close(self) -> None:
         """Nothing of its own: the store is the core plugin's."""
