@@ -36,6 +36,7 @@ from quantum.core.routers import (
 from quantum.core.scope import Scope
 from quantum.core.subnets import IPAddress
 from quantum.core.unset import UNSET
+from quantum.db.conditional import stale
 from quantum.db.models import (
     FloatingIpRow,
     FloatingIpTagRow,
@@ -215,11 +216,19 @@ class FloatingIpStore:
 
         return self.db.run(work, write=True)
 
-    def delete(self, scope: Scope, floatingip_id: str) -> None:
-        """Deletes the floating IP and its port. Raises FloatingIPNotFound."""
+    def delete(
+        self, scope: Scope, floatingip_id: str, revisions: Sequence[int] = ()
+    ) -> None:
+        """Deletes the floating IP and its port. Raises FloatingIPNotFound,
+        RevisionNumberConstraintFailed unless it is at one of ``revisions`` (if
+        any: checked on the row locked for the delete)."""
 
         def work(s: Session) -> None:
             row = self._row(s, scope, floatingip_id, lock=True)
+            if revisions and row.revision_number not in revisions:
+                raise stale(
+                    s, FloatingIpRow, row.id, revisions
+                ) or exc.FloatingIPNotFound(floatingip_id=floatingip_id)
             port_id = row.floating_port_id
             s.delete(row)
             s.flush()

@@ -44,6 +44,7 @@ from quantum.core.routers import (
 from quantum.core.scope import Scope
 from quantum.core.subnets import IPAddress, IPNetwork
 from quantum.core.unset import UNSET
+from quantum.db.conditional import stale
 from quantum.db.models import (
     FloatingIpRow,
     IpAllocationRow,
@@ -253,12 +254,20 @@ class RouterStore:
 
         return self.db.run(work, write=True)
 
-    def delete(self, scope: Scope, router_id: str) -> None:
+    def delete(
+        self, scope: Scope, router_id: str, revisions: Sequence[int] = ()
+    ) -> None:
         """Deletes the router and its gateway port. Raises RouterNotFound,
-        RouterInUse (an interface or a floating IP names it)."""
+        RouterInUse (an interface or a floating IP names it),
+        RevisionNumberConstraintFailed unless it is at one of ``revisions`` (if
+        any: checked on the row locked for the delete)."""
 
         def work(s: Session) -> None:
             row = router_row(s, scope, router_id, lock=True)
+            if revisions and row.revision_number not in revisions:
+                raise stale(s, RouterRow, row.id, revisions) or exc.RouterNotFound(
+                    router_id=router_id
+                )
             self._forget_stale_floatingips(s, row.id)
             if s.scalar(
                 select(FloatingIpRow.id)
