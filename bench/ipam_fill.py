@@ -97,7 +97,9 @@ def direct_fill(
     """``count`` ports with the next addresses of the subnet, written straight into
     the tables (as ``bench/pagination.py`` fills); the fill is dense from 10.0.0.2
     because every create so far took the lowest free address. The free range is set
-    to what is left when the store keeps one (``ip_availability_ranges``)."""
+    to what is left when the store keeps one (``ip_availability_ranges``). The ports
+    are another tenant's, so that the timed creates' quota count (the tenant's own
+    ports, issue 16 item 2) does not grow with the fill: what grows is IPAM's."""
     if server.database_url is None:
         raise BenchError("--fill direct needs the server's database (not --url)")
     engine = make_engine(server.database_url)
@@ -111,7 +113,8 @@ def direct_fill(
                     port_id, n = str(uuid.uuid4()), filled + i
                     ports.append(
                         {
-                            "id": port_id, "network_id": network, "tenant_id": tenant,
+                            "id": port_id, "network_id": network,
+                            "tenant_id": f"{tenant}-fill",
                             "admin_state_up": True, "status": "DOWN",
                             "created_at": now,
                             "mac_address": f"02:00:00:{n >> 16 & 255:02x}:"
@@ -240,6 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         )
                         rows.append((level, None, last_bulk))
                         break
+                    if args.fill == "direct":
+                        # NOTE: the server may have closed the idle keep-alive.
+                        client.close()
+                        client = Client(server.host, server.port)
                     sample = run_phase(
                         f"create at {level}",
                         server,

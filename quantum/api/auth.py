@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
-from keystonemiddleware.auth_token import AuthProtocol
 from oslo_config import cfg
 
 from quantum.api.context import ENVIRON_KEY, RequestContext, roles_from_header
@@ -148,6 +147,11 @@ def keystone_auth_token(
 ) -> WsgiApp:
     """keystonemiddleware's ``auth_token`` reading ``[keystone_authtoken]`` of
     quantum.conf (Paste ``[filter:authtoken]`` keys override single options)."""
+    # NOTE: imported here: keystonemiddleware (keystoneclient, keystoneauth1,
+    # requests, oslo.cache) is a third of a worker's modules, and only
+    # auth_strategy = keystone uses it.
+    from keystonemiddleware.auth_token import AuthProtocol
+
     conf = cfg.ConfigOpts()
     conf(
         [], project="quantum", default_config_files=[config_file] if config_file else []

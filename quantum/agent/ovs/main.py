@@ -164,10 +164,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     os._exit(code)  # NOTE: os-ken's threads never end
 
 
+def keep_eventlet_out() -> None:
+    """Call before importing the ``ovs`` library and os-ken.
+
+    PERF: the ``ovs`` library imports eventlet (installed for the server) only to ask
+    whether ``select`` is monkey-patched; it is not, os-ken runs its native hub here.
+    That import (eventlet, its DNS modules, cryptography: 260 modules, 16 MiB) was a
+    quarter of the agent's memory; a failed import answers the probe. With
+    ``OSKEN_HUB_TYPE=eventlet`` os-ken needs eventlet, which is then left alone
+    (its import warns about its maintenance mode, which is known).
+    """
+    if os.environ.get("OSKEN_HUB_TYPE", "native") == "eventlet":
+        warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    elif "eventlet" not in sys.modules:
+        sys.modules["eventlet"] = None  # type: ignore[assignment]  # NOTE: see above
+
+
 def run(options: Options) -> int:  # pragma: no cover - exercised by tests/dataplane
-    # NOTE: the ovs library probes for eventlet (installed for the server), whose
-    # import warns about its maintenance mode; the agent does not use eventlet.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    keep_eventlet_out()
     from quantum.agent.loop import follow_changes
     from quantum.agent.ovs import openflow
     from quantum.agent.ovs.ovsdb import Ovsdb
