@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from quantum.agent.l3.driver import Driver, DriverConfig
 from tests.conftest import unavailable
 from tests.dataplane import cloud, harness
 from tests.dataplane.harness import VM, Hypervisor, wait_until
@@ -260,6 +261,17 @@ def world(session: harness.Session, tmp_path: Path) -> Iterator[World]:
         finally:
             w.stop_l3_agent()
             print(f"--- L3 agent of hv1\n{w.l3_log()[-20000:]}")
+            # NOTE: routers a test left: the session's other tests (test_l3.py)
+            # share the namespace prefix
+            leftover = Driver(
+                DriverConfig(
+                    namespace_prefix=w.prefix,
+                    ovsdb=hv.db,
+                    host_netns=hv.netns.name,
+                )
+            )
+            leftover.reconcile([])
+            leftover.wait_announcements()
 
 
 def test_routers_through_the_api_route_snat_and_float(
