@@ -76,7 +76,8 @@ def test_a_network_from_create_to_delete_by_name(cli: Cli) -> None:
     assert made.stdout.startswith("Created a new network:\n+")
     net = cli.json("net-show", "web")
     assert (net["name"], net["admin_state_up"], net["subnets"]) == ("web", True, [])
-    assert f"| id              | {net['id']} " in made.stdout
+    id_row = [ln.split() for ln in made.stdout.splitlines() if ln.startswith("| id ")]
+    assert id_row == [["|", "id", "|", net["id"], "|"]]
 
     subnet = cli.json("subnet-create", "--name", "web-v4", "web", "10.71.0.0/24")
     assert subnet["network_id"] == net["id"]
