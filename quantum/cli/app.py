@@ -25,7 +25,7 @@ from typing import Any
 from cliff.app import App
 from cliff.commandmanager import CommandManager
 
-from quantum.cli import commands, quotas, scheduler, specs
+from quantum.cli import commands, l3, quotas, scheduler, specs
 from quantum.client import errors, transport, v2
 
 VERSION = "0.1.0"
@@ -44,6 +44,8 @@ class QuantumApp(App):
         made = (
             *commands.commands(specs.SPECS),
             *quotas.COMMANDS,
+            *commands.commands(l3.SPECS),
+            *l3.COMMANDS,
             *scheduler.DHCP_COMMANDS,
         )
         for name, command in made:

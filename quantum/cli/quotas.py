@@ -18,8 +18,15 @@ from quantum.cli import columns as cols
 from quantum.client import errors
 from quantum.client.v2 import Client
 
-LIMITS = ("network", "subnet", "port")
-"""The v2.0 core quotas; routers and floating IPs join when the server has them."""
+LIMITS = (
+    "network",
+    "subnet",
+    "port",
+    "router",
+    "floatingip",
+)
+"""Grizzly's quota-update options (``--floatingip``...); a resource the server
+does not count is its error (400)."""
 
 
 class HasProject(Protocol):
@@ -86,7 +93,8 @@ class QuotaUpdate(ShowOne):
         _tenant_arg(parser)
         for limit in LIMITS:
             parser.add_argument(
-                f"--{limit}",
+                f"--{limit.replace('_', '-')}",
+                dest=limit,
                 type=int,
                 metavar=limit.upper() + "S",
                 help=f"the limit of {limit}s",

@@ -64,4 +64,20 @@ AGENT = Kind(
     name_attr=None,
 )
 
-KINDS: tuple[Kind, ...] = (NETWORK, SUBNET, PORT, QUOTA, EXTENSION, AGENT)
+ROUTER = Kind(singular="router", collection="routers", path="routers")
+FLOATINGIP = Kind(
+    singular="floatingip",
+    collection="floatingips",
+    path="floatingips",
+    name_attr=None,
+)
+KINDS: tuple[Kind, ...] = (
+    NETWORK,
+    SUBNET,
+    PORT,
+    QUOTA,
+    EXTENSION,
+    AGENT,
+    ROUTER,
+    FLOATINGIP,
+)

@@ -18,9 +18,11 @@ from quantum.client import errors
 from quantum.client.resources import (
     AGENT,
     EXTENSION,
+    FLOATINGIP,
     NETWORK,
     PORT,
     QUOTA,
+    ROUTER,
     SUBNET,
     Kind,
     Op,
@@ -196,6 +198,15 @@ def _relative(href: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _one_of(subnet_id: str | None, port_id: str | None) -> dict[str, str]:
+    """The bare body of an interface action: a subnet_id or a port_id."""
+    if subnet_id is not None and port_id is None:
+        return {"subnet_id": subnet_id}
+    if port_id is not None and subnet_id is None:
+        return {"port_id": port_id}
+    raise TypeError("give subnet_id or port_id (one of them)")
+
+
 def _members(body: Any, key: str) -> Records:
     return [dict(r) for r in (body or {}).get(key, [])]
 
@@ -207,6 +218,60 @@ class Networks(Collection):
         """``GET /v2.0/networks/<id>/dhcp-agents``."""
         body = self.transport.request("GET", self._url(network) + "/dhcp-agents")
         return _members(body, "agents")
+
+
+class Routers(Collection):
+    """Routers, their interfaces and gateway (spec §5.2)."""
+
+    def add_interface(
+        self, router: str, *, subnet_id: str | None = None, port_id: str | None = None
+    ) -> Record:
+        """Attach a subnet (the router takes its gateway IP) or a free port:
+        ``{"port_id": ..., "subnet_id": ...}``."""
+        body = self.transport.request(
+            "PUT",
+            self._url(router) + "/add_router_interface",
+            _one_of(subnet_id, port_id),
+        )
+        return dict(body or {})
+
+    def remove_interface(
+        self, router: str, *, subnet_id: str | None = None, port_id: str | None = None
+    ) -> Record:
+        """Detach by subnet or by port (the interface port is deleted)."""
+        body = self.transport.request(
+            "PUT",
+            self._url(router) + "/remove_router_interface",
+            _one_of(subnet_id, port_id),
+        )
+        return dict(body or {})
+
+    def set_gateway(
+        self, router: str, network_id: str, *, enable_snat: bool | None = None
+    ) -> Record:
+        """Give the router a gateway port on an external network."""
+        info: dict[str, Any] = {"network_id": network_id}
+        if enable_snat is not None:
+            info["enable_snat"] = enable_snat
+        return self.update(router, external_gateway_info=info)
+
+    def clear_gateway(self, router: str) -> Record:
+        return self.update(router, external_gateway_info={})
+
+
+class FloatingIps(Collection):
+    """Floating IPs, and their association with a port's fixed IP."""
+
+    def associate(
+        self, floatingip: str, port_id: str, fixed_ip_address: str | None = None
+    ) -> Record:
+        changes: dict[str, Any] = {"port_id": port_id}
+        if fixed_ip_address is not None:
+            changes["fixed_ip_address"] = fixed_ip_address
+        return self.update(floatingip, **changes)
+
+    def disassociate(self, floatingip: str) -> Record:
+        return self.update(floatingip, port_id=None)
 
 
 class Agents(Collection):
@@ -242,6 +307,8 @@ class Client:
         self.quotas = Collection(transport, QUOTA)
         self.extensions = Collection(transport, EXTENSION)
         self.agents = Agents(transport, AGENT)
+        self.routers = Routers(transport, ROUTER)
+        self.floatingips = FloatingIps(transport, FLOATINGIP)
 
     def collection(self, kind: Kind) -> Collection:
         return Collection(self.transport, kind)

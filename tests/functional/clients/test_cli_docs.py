@@ -2,7 +2,8 @@
 """docs/cli.md works as printed: each ``$`` line of its console blocks runs in
 bash (bin/ on PATH, the server moved to a free port, the project made unique) and
 prints what the document shows (stdout and stderr as one; ids may differ), and its
-Python block runs."""
+Python block runs. The console blocks have a server of their own, with routers (an
+external network is every tenant's to see: it would show in other tests' lists)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.functional.clients.conftest import post
+import pytest
+
+from quantum.testing.server import start_sql_server
+from tests.functional.clients.conftest import HOST, post
 
 REPO = Path(__file__).resolve().parents[3]
 DOC = (REPO / "docs" / "cli.md").read_text()
@@ -39,7 +44,18 @@ def _ids_as_seen(text: str) -> str:
     return UUID.sub(lambda m: seen.setdefault(m.group(), f"<id{len(seen)}>"), text)
 
 
-def test_the_console_blocks_print_what_they_show(endpoint: str) -> None:
+@pytest.fixture(scope="module")
+def docs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    directory = tmp_path_factory.mktemp("cli-docs")
+    server = start_sql_server(
+        directory, HOST, service_plugins="router", log_file=directory / "quantum.log"
+    )
+    yield f"http://{server.host}:{server.port}"
+    server.stop(timeout=15)
+
+
+def test_the_console_blocks_print_what_they_show(docs_endpoint: str) -> None:
+    endpoint = docs_endpoint
     blocks = re.findall(r"```console\n(.*?)```", DOC, flags=re.DOTALL)
     assert len(blocks) >= 5
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
