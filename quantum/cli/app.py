@@ -25,7 +25,7 @@ from typing import Any
 from cliff.app import App
 from cliff.commandmanager import CommandManager
 
-from quantum.cli import commands, l3, quotas, scheduler, specs
+from quantum.cli import commands, l3, quotas, scheduler, secgroups, specs
 from quantum.client import errors, transport, v2
 
 VERSION = "0.1.0"
@@ -46,6 +46,7 @@ class QuantumApp(App):
             *quotas.COMMANDS,
             *commands.commands(l3.SPECS),
             *l3.COMMANDS,
+            *commands.commands(secgroups.SPECS),
             *scheduler.DHCP_COMMANDS,
         )
         for name, command in made:

@@ -24,9 +24,11 @@ LIMITS = (
     "port",
     "router",
     "floatingip",
+    "security_group",
+    "security_group_rule",
 )
-"""Grizzly's quota-update options (``--floatingip``...); a resource the server
-does not count is its error (400)."""
+"""Grizzly's quota-update options (``--security-group-rule``...); a resource the
+server does not count is its error (400)."""
 
 
 class HasProject(Protocol):

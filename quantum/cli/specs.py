@@ -232,6 +232,13 @@ def _port_common(parser: argparse.ArgumentParser) -> None:
         metavar="subnet_id=SUBNET,ip_address=IP_ADDR",
         help="subnet by id or name; repeatable",
     )
+    parser.add_argument(
+        "--security-group",
+        dest="security_groups",
+        action="append",
+        metavar="SECURITY_GROUP",
+        help="a security group of the port, by id or name; repeatable",
+    )
 
 
 def _port_fields(
@@ -248,6 +255,9 @@ def _port_fields(
                 ip["subnet_id"] = client.subnets.find_id(ip["subnet_id"])
             ips.append(ip)
         body["fixed_ips"] = ips
+    if args.security_groups:
+        groups = client.security_groups
+        body["security_groups"] = [groups.find_id(g) for g in args.security_groups]
 
 
 def _port_create_args(parser: argparse.ArgumentParser) -> None:
@@ -270,12 +280,23 @@ def _port_create(args: argparse.Namespace, client: Client) -> dict[str, Any]:
 def _port_update_args(parser: argparse.ArgumentParser) -> None:
     _port_common(parser)
     admin_state_up_option(parser)
+    parser.add_argument(
+        "--no-security-groups",
+        action="store_true",
+        help="take every security group off the port",
+    )
 
 
 def _port_update(args: argparse.Namespace, client: Client) -> dict[str, Any]:
+    if args.security_groups and args.no_security_groups:
+        raise errors.BadRequest(
+            "--security-group and --no-security-groups cannot be used together"
+        )
     body: dict[str, Any] = {}
     _port_fields(args, client, body)
     put(body, "admin_state_up", args.admin_state_up)
+    if args.no_security_groups:
+        body["security_groups"] = []
     return body
 
 

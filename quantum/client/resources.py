@@ -71,6 +71,19 @@ FLOATINGIP = Kind(
     path="floatingips",
     name_attr=None,
 )
+SECURITY_GROUP = Kind(
+    singular="security_group",
+    collection="security_groups",
+    path="security-groups",
+)
+SECURITY_GROUP_RULE = Kind(
+    singular="security_group_rule",
+    collection="security_group_rules",
+    path="security-group-rules",
+    ops=frozenset({Op.LIST, Op.SHOW, Op.CREATE, Op.DELETE}),
+    name_attr=None,
+)
+
 KINDS: tuple[Kind, ...] = (
     NETWORK,
     SUBNET,
@@ -80,4 +93,6 @@ KINDS: tuple[Kind, ...] = (
     AGENT,
     ROUTER,
     FLOATINGIP,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
 )

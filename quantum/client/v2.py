@@ -23,6 +23,8 @@ from quantum.client.resources import (
     PORT,
     QUOTA,
     ROUTER,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
     SUBNET,
     Kind,
     Op,
@@ -309,6 +311,8 @@ class Client:
         self.agents = Agents(transport, AGENT)
         self.routers = Routers(transport, ROUTER)
         self.floatingips = FloatingIps(transport, FLOATINGIP)
+        self.security_groups = Collection(transport, SECURITY_GROUP)
+        self.security_group_rules = Collection(transport, SECURITY_GROUP_RULE)
 
     def collection(self, kind: Kind) -> Collection:
         return Collection(self.transport, kind)
