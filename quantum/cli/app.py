@@ -48,6 +48,7 @@ class QuantumApp(App):
             *l3.COMMANDS,
             *commands.commands(secgroups.SPECS),
             *scheduler.DHCP_COMMANDS,
+            *scheduler.L3_COMMANDS,
         )
         for name, command in made:
             manager.add_command(name, command)

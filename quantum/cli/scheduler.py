@@ -3,7 +3,9 @@
 
 DHCP: ``dhcp-agent-network-add/remove DHCP_AGENT NETWORK``,
 ``net-list-on-dhcp-agent DHCP_AGENT``, ``dhcp-agent-list-hosting-net NETWORK``.
-Agents are given by id, networks by id or name.
+L3: ``l3-agent-router-add/remove L3_AGENT ROUTER``, ``router-list-on-l3-agent
+L3_AGENT``, ``l3-agent-list-hosting-router ROUTER``. Agents are given by id,
+networks and routers by id or name.
 """
 
 from __future__ import annotations
@@ -66,6 +68,24 @@ class DhcpAgentNetworkRemove(_Change):
         client.agents.remove_dhcp_network(agent, client.networks.find_id(thing))
 
 
+class L3AgentRouterAdd(_Change):
+    """Add a router to an L3 agent."""
+
+    agent, thing, done = "L3_AGENT", "ROUTER", "Added router {} to L3 agent"
+
+    def change(self, client: Client, agent: str, thing: str) -> None:
+        client.agents.add_l3_router(agent, client.routers.find_id(thing))
+
+
+class L3AgentRouterRemove(_Change):
+    """Remove a router from an L3 agent."""
+
+    agent, thing, done = "L3_AGENT", "ROUTER", "Removed router {} from L3 agent"
+
+    def change(self, client: Client, agent: str, thing: str) -> None:
+        client.agents.remove_l3_router(agent, client.routers.find_id(thing))
+
+
 class _Listing(Lister):
     """The networks (routers) of an agent, or the agents of a network (router)."""
 
@@ -121,9 +141,33 @@ class DhcpAgentListHostingNet(_Listing):
         return client.networks.dhcp_agents(client.networks.find_id(which))
 
 
+class RouterListOnL3Agent(_Listing):
+    """List the routers on an L3 agent."""
+
+    of, shown = "L3_AGENT", ("id", "name", "external_gateway_info")
+
+    def fetch(self, client: Client, which: str) -> list[Record]:
+        return client.agents.l3_routers(which)
+
+
+class L3AgentListHostingRouter(_Listing):
+    """List the L3 agents hosting a router."""
+
+    of, shown = "ROUTER", HOSTING_COLUMNS
+
+    def fetch(self, client: Client, which: str) -> list[Record]:
+        return client.routers.l3_agents(client.routers.find_id(which))
+
+
 DHCP_COMMANDS: tuple[tuple[str, type[Command]], ...] = (
     ("dhcp-agent-network-add", DhcpAgentNetworkAdd),
     ("dhcp-agent-network-remove", DhcpAgentNetworkRemove),
     ("net-list-on-dhcp-agent", NetListOnDhcpAgent),
     ("dhcp-agent-list-hosting-net", DhcpAgentListHostingNet),
+)
+L3_COMMANDS: tuple[tuple[str, type[Command]], ...] = (
+    ("l3-agent-router-add", L3AgentRouterAdd),
+    ("l3-agent-router-remove", L3AgentRouterRemove),
+    ("router-list-on-l3-agent", RouterListOnL3Agent),
+    ("l3-agent-list-hosting-router", L3AgentListHostingRouter),
 )

@@ -223,7 +223,7 @@ class Networks(Collection):
 
 
 class Routers(Collection):
-    """Routers, their interfaces and gateway (spec §5.2)."""
+    """Routers, their interfaces and gateway (spec §5.2), their L3 agents (§5.9)."""
 
     def add_interface(
         self, router: str, *, subnet_id: str | None = None, port_id: str | None = None
@@ -259,6 +259,11 @@ class Routers(Collection):
 
     def clear_gateway(self, router: str) -> Record:
         return self.update(router, external_gateway_info={})
+
+    def l3_agents(self, router: str) -> Records:
+        """``GET /v2.0/routers/<id>/l3-agents``: the agent hosting it (admins)."""
+        body = self.transport.request("GET", self._url(router) + "/l3-agents")
+        return _members(body, "agents")
 
 
 class FloatingIps(Collection):
@@ -296,6 +301,18 @@ class Agents(Collection):
         self.transport.request(
             "DELETE", self._under(agent, "dhcp-networks", network_id)
         )
+
+    def l3_routers(self, agent: str) -> Records:
+        body = self.transport.request("GET", self._under(agent, "l3-routers"))
+        return _members(body, "routers")
+
+    def add_l3_router(self, agent: str, router_id: str) -> None:
+        self.transport.request(
+            "POST", self._under(agent, "l3-routers"), {"router_id": router_id}
+        )
+
+    def remove_l3_router(self, agent: str, router_id: str) -> None:
+        self.transport.request("DELETE", self._under(agent, "l3-routers", router_id))
 
 
 class Client:
