@@ -228,3 +228,35 @@ def test_router_and_floatingip_quotas(l3_endpoint: str) -> None:
     assert over.returncode == 1
     assert over.stderr.strip()
     assert "Traceback" not in over.stderr
+
+
+def test_extra_routes(l3_endpoint: str) -> None:
+    cli = Cli(l3_endpoint, "cli-routes")
+    cli.ok("net-create", "rnet")
+    cli.ok("subnet-create", "--name", "rnet-v4", "rnet", "10.82.0.0/24")
+    cli.ok("router-create", "rr")
+    cli.ok("router-interface-add", "rr", "rnet-v4")
+    assert cli.ok(
+        "router-update",
+        "rr",
+        "--route",
+        "destination=192.168.7.0/24,nexthop=10.82.0.9",
+        "--route",
+        "destination=192.168.8.0/24,nexthop=10.82.0.10",
+    ) == ("Updated router: rr\n")
+    routes = cli.json("router-show", "rr")["routes"]
+    assert sorted((r["destination"], r["nexthop"]) for r in routes) == [
+        ("192.168.7.0/24", "10.82.0.9"),
+        ("192.168.8.0/24", "10.82.0.10"),
+    ]
+    outside = cli.run(
+        "router-update", "rr", "--route", "destination=10.9.0.0/16,nexthop=10.99.0.1"
+    )
+    assert outside.returncode == 1
+    assert "Traceback" not in outside.stderr
+    cli.ok("router-update", "rr", "--no-routes")
+    assert cli.json("router-show", "rr")["routes"] == []
+    both = cli.run(
+        "router-update", "rr", "--route", "destination=a,nexthop=b", "--no-routes"
+    )
+    assert both.returncode == 2
