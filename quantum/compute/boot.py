@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from quantum.client import errors
 from quantum.compute.network import ComputeNetwork, Instance, Nic, VifInfo
-from quantum.core.exceptions import QuantumError
+from quantum.core.families import QuantumError
 
 LOG = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from quantum.compute import vif
 from quantum.compute.devices import Devices, check_name, check_netns
-from quantum.core.exceptions import QuantumError
+from quantum.core.families import QuantumError
 
 if TYPE_CHECKING:
     from quantum.compute.network import ComputeNetwork

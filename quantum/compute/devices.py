@@ -13,7 +13,7 @@ import os
 import subprocess
 from collections.abc import Callable, Sequence
 
-from quantum.core.exceptions import QuantumError
+from quantum.core.families import QuantumError
 
 NETNS_DIR = "/run/netns"
 IFNAMSIZ = 16

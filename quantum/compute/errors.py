@@ -7,7 +7,7 @@ import ``vif`` back.
 
 from __future__ import annotations
 
-from quantum.core.exceptions import ServiceUnavailable
+from quantum.core.families import ServiceUnavailable
 
 
 class SwitchUnreachable(ServiceUnavailable):

@@ -43,7 +43,7 @@ from quantum.agentapi.client import AgentApiError, AgentClient
 from quantum.client import errors, v2
 from quantum.compute import vif as vifs
 from quantum.compute.devices import Devices
-from quantum.core.exceptions import Conflict, QuantumError, ServiceUnavailable
+from quantum.core.families import Conflict, QuantumError, ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
 

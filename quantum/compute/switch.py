@@ -25,7 +25,7 @@ import ovs.stream
 import ovs.timeval
 
 from quantum.compute.errors import SwitchUnreachable
-from quantum.core.exceptions import QuantumError
+from quantum.core.families import QuantumError
 
 DATABASE = "Open_vSwitch"
 EMPTY = ["set", []]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from quantum.agent.ovs import tables
 from quantum.compute.devices import Devices, check_name, check_netns
-from quantum.core.exceptions import Conflict, NotFound, QuantumError
+from quantum.core.families import Conflict, NotFound, QuantumError
 
 DEFAULT_OVSDB = "unix:/var/run/openvswitch/db.sock"
 DEFAULT_BRIDGE = "br-int"
