@@ -449,8 +449,9 @@ class QuotaRow(Base):
 
 class QuotaLockRow(Base):
     """One row per tenant that has created something under quota: a create locks
-    it (an upsert) before counting, so concurrent creates of one tenant count one
-    after the other and never overshoot the limit together."""
+    it (an upsert) at the end of its transaction, before counting, so concurrent
+    creates of one tenant count one after the other and never overshoot the limit
+    together (not on SQLite, whose writers are one at a time anyway)."""
 
     __tablename__ = "quota_locks"
     __table_args__ = MYSQL_TABLE_ARGS

@@ -213,6 +213,22 @@ class CommitSignal:
 _TOUCHED = "quantum_touched"
 """``Session.info`` key: the tables a write transaction wrote (``Database.run``)."""
 
+_LAST = "quantum_last"
+"""``Session.info`` key: what ``Database.run`` runs after the work (``run_last``)."""
+
+
+def run_last(session: Session, key: str, step: Callable[[Session], None]) -> bool:
+    """Have ``step(session)`` run once after the transaction's work, just before
+    the store revision's bump and the commit (registered under ``key``: once per
+    key and transaction). PERF: a row locked by ``step`` is held only from there
+    to the commit. False if ``session`` is not a ``Database.run`` transaction's
+    (the caller must then do it now)."""
+    steps = session.info.get(_LAST)
+    if steps is None:
+        return False
+    steps.setdefault(key, step)
+    return True
+
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, context: Any) -> None:
@@ -242,6 +258,15 @@ def execute_core(
     if touched is not None and getattr(statement, "is_dml", False):
         touched.add(getattr(getattr(statement, "table", None), "name", "*"))
     return session.connection().execute(statement, params)
+
+
+def _run_last_steps(session: Session) -> None:
+    """What the work deferred with ``run_last``, the session flushed first."""
+    steps: dict[str, Callable[[Session], None]] = session.info.pop(_LAST)
+    if steps:
+        session.flush()
+        for step in steps.values():
+            step(session)
 
 
 def _autocommitted(session: Session, work: Callable[[Session], T]) -> T:
@@ -296,11 +321,12 @@ class Database:
         """Run ``work`` in one transaction (committed if it returns, rolled back if it
         raises); retried on deadlocks. Connection failures become ServiceUnavailable.
 
-        A write transaction also bumps the store revision (``quantum.db.revision``)
-        after ``work`` returns, so agents following the change feed see it, and
-        stamps the topics of the tables it wrote (all of them if it wrote none it
-        could tell: the session's flushes and its INSERT/UPDATE/DELETE statements
-        are watched); pass
+        What ``work`` deferred with ``run_last`` runs after it returns (the session
+        flushed first), before the revision's bump. A write transaction also bumps
+        the store revision (``quantum.db.revision``) after ``work`` returns, so
+        agents following the change feed see it, and stamps the topics of the
+        tables it wrote (all of them if it wrote none it could tell: the session's
+        flushes and its INSERT/UPDATE/DELETE statements are watched); pass
         ``bump_revision=False`` for writes that change no desired state (status
         reports, heartbeats), which may bump it themselves when they do. Every
         committed write notifies ``commits``."""
@@ -316,10 +342,12 @@ class Database:
                 ):
                     if bump:
                         session.info[_TOUCHED] = set()
+                    session.info[_LAST] = {}
                     if write or not self._autocommit_reads:
                         result = work(session)
                     else:
                         result = _autocommitted(session, work)
+                    _run_last_steps(session)
                     if bump:
                         session.flush()
                         touched = session.info.pop(_TOUCHED)

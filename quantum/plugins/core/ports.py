@@ -2,9 +2,9 @@
 """The ports service over the SQL store (``plugin.ports``).
 
 Every method is one transaction (``Database.run``); the invariants are the
-schema's (unique MAC per network, one quota lock per tenant), so they hold with
-many server processes on every back-end. A port's addresses come from its
-network's subnets (``quantum.ipam.store``) and are held for
+schema's (unique MAC per network, one quota lock per tenant, taken at the end of
+a create), so they hold with many server processes on every back-end. A port's
+addresses come from its network's subnets (``quantum.ipam.store``) and are held for
 ``dhcp_lease_duration`` after it goes (docs/architecture.md, "IP addresses").
 """
 

@@ -143,17 +143,20 @@ def test_denied_rename_reads_as_missing_and_changes_nothing(v2: V2, count: Any) 
 
 
 # NOTE: a port create, either door: the network with the tenant's port limit and
-# whether it has subnets (one SELECT), the tenant's quota lock, its port count, the
-# port, the store revision and the feed topics; with a subnet, also the subnets with
-# their pools, the subnet's lowest free range (locked), the range shrunk and the
-# allocation, however full the subnet is. No SAVEPOINT for a generated MAC. The
-# tenant's default security group is read with the network; the port's binding to
-# it is one INSERT, with the port's.
+# whether it has subnets (one SELECT), the port, its binding to the tenant's default
+# security group (read with the network); with a subnet, also the subnets with their
+# pools, the subnet's lowest free range (locked), the range shrunk and the
+# allocation, however full the subnet is; then, at the end, the tenant's port count
+# with its limit as committed (one SELECT; on PostgreSQL and MariaDB after the
+# upsert that locks the tenant's quota row, which SQLite's one writer needs not),
+# the store revision and the feed topics. No SAVEPOINT for a generated MAC.
 BUMP = ["UPDATE", "UPDATE"]
-CREATE_PORT = ["SELECT", "INSERT", "SELECT", "INSERT", "INSERT", *BUMP]
+QUOTA = ["SELECT"]
+CREATE_PORT = ["SELECT", "INSERT", "INSERT", *QUOTA, *BUMP]
 CREATE_PORT_ON_SUBNET = [
-    *CREATE_PORT[:-2],
+    *CREATE_PORT[:3],
     *["SELECT", "SELECT", "UPDATE", "INSERT"],
+    *QUOTA,
     *BUMP,
 ]
 
