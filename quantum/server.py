@@ -20,6 +20,9 @@ import warnings
 # 20 MiB in every process, for name lookups this server makes only when it opens a
 # database or Keystone connection (the pools keep them). Set before eventlet loads.
 os.environ.setdefault("EVENTLET_NO_GREENDNS", "yes")
+# NOTE: tpool's native threads serve one waiter per process: the SQLite writer
+# waiting for another worker's file lock (quantum.db.session.WriterLock); not 20.
+os.environ.setdefault("EVENTLET_THREADPOOL_SIZE", "1")
 
 # NOTE: eventlet warns on every import that it is in maintenance mode; that is known
 # (ARCHITECTURE.md §5 chooses it) and would bury the one-line start-up errors.

@@ -20,6 +20,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -142,6 +143,18 @@ def _postgresql_listeners(engine: Engine) -> None:
         dbapi_conn.commit()
 
 
+def _green_offload() -> Callable[..., Any] | None:
+    """eventlet's ``tpool.execute`` when this process runs green threads (the API
+    server monkey-patches threading), else None: there a blocking call only blocks
+    its own OS thread."""
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is None or not patcher.is_monkey_patched("thread"):
+        return None
+    from eventlet import tpool  # noqa: PLC0415  # NOTE: only in a green process
+
+    return tpool.execute  # type: ignore[no-any-return]
+
+
 class WriterLock:
     """Serialises SQLite writers across processes with a kernel file lock.
 
@@ -149,17 +162,31 @@ class WriterLock:
     SQLite's busy handler sleeps (1, 2, 5 ... 100 ms) before retrying, although the
     holder's transaction takes well under a millisecond; ``flock`` wakes the waiter
     the moment the lock is released. The thread lock orders writers inside one
-    process, where a shared descriptor would not exclude anybody.
+    process, where a shared descriptor would not exclude anybody (in the green
+    server it is a green lock: a waiter yields to the other green threads).
+
+    When another process holds the file lock, a green process waits for it in a
+    native thread (eventlet's tpool), not on its hub: a blocking ``flock`` there
+    would stop every green thread of the worker, its reads too, until the other
+    worker commits (issue 16 item 4). Free, the lock is taken at once
+    (``LOCK_NB``), with no thread hop.
     """
 
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._local = threading.Lock()
+        self._offload = _green_offload()
 
     def __enter__(self) -> None:
         self._local.acquire()
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if self._offload is None:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX)
+                else:
+                    self._offload(fcntl.flock, self._fd, fcntl.LOCK_EX)
         except BaseException:
             self._local.release()
             raise
