@@ -283,6 +283,9 @@ REGISTRY: dict[type[exc.QuantumError], Entry] = {
     # -- v2 names that differ from the class ---------------------------------------
     exc.NetworkHasPorts: Entry(type="NetworkInUse"),
     exc.RouterInUseByFloatingIP: Entry(type="RouterInUse"),
+    exc.FloatingIPAssociatedConcurrently: Entry(
+        type="FloatingIPPortAlreadyAssociated"
+    ),
     exc.PortDeviceInUse: Entry(type="PortInUse"),
     exc.DependencyUnavailable: Entry(type="ServiceUnavailable"),
     exc.NetworkNotOwned: Entry(type="NotAuthorized"),

@@ -533,6 +533,24 @@ class FloatingIPPortAlreadyAssociated(InUse):
     net_id: str
 
 
+class FloatingIPAssociatedConcurrently(InUse):
+    """Another request associated the floating IP after this one read it (v2 wire
+    type ``FloatingIPPortAlreadyAssociated``, the spec's fault for an association
+    that cannot be made)."""
+
+    template = (
+        "Cannot associate floating IP {floating_ip_address} ({fip_id}) with port "
+        "{port_id}: another request changed its association while this one ran "
+        "(now: {current}). Read it again and repeat the request to move it."
+    )
+
+    floating_ip_address: str
+    fip_id: str
+    port_id: str
+    current: str
+    """``port <id>``, or ``none`` when it was disassociated."""
+
+
 class RoutesExhausted(BadRequest):
     template = (
         "Unable to complete operation for {router_id}. The number of routes "

@@ -186,13 +186,45 @@ class FloatingIpStore:
         authorize: Callable[[FloatingIP], None] | None = None,
     ) -> FloatingIP:
         """Associate (``port_id``, maybe ``fixed_ip_address``), move to another
-        port, or disassociate (``port_id`` None). Raises FloatingIPNotFound, the
+        port, or disassociate (``port_id`` None). An association is a compare and
+        set: it applies only while the floating IP points where it did when this
+        request first read it, so of concurrent associations one wins and the others
+        raise FloatingIPAssociatedConcurrently; a move made after the floating IP
+        was read (one PUT, spec §5.2) applies. Raises FloatingIPNotFound, the
         association's errors; and what ``authorize`` raises."""
+        read: str | None = None
+        if isinstance(changes.port_id, str):
+            # NOTE: in a transaction of its own, before (and outside the retries
+            # of) the write: what the caller could have seen. Read inside the
+            # write, it would be what the winner wrote (SQLite serialises writers,
+            # the others wait on the row lock), and every racer would move it.
+            read = self.db.run(
+                lambda s: self._row(s, scope, floatingip_id).fixed_port_id,
+                write=False,
+            )
 
         def work(s: Session) -> FloatingIP:
             row = self._row(s, scope, floatingip_id, lock=True)
             if authorize is not None:
                 authorize(row.to_domain())
+            if isinstance(changes.port_id, str) and row.fixed_port_id not in (
+                read,
+                changes.port_id,
+            ):
+                # NOTE: the compare of the compare and set, on the row locked for
+                # its UPDATE (itself conditional on the revision read here):
+                # another association committed since our first read. One that
+                # already points where we want is no conflict: we apply on it.
+                raise exc.FloatingIPAssociatedConcurrently(
+                    floating_ip_address=row.floating_ip_address,
+                    fip_id=row.id,
+                    port_id=changes.port_id,
+                    current=(
+                        "none"
+                        if row.fixed_port_id is None
+                        else f"port {row.fixed_port_id}"
+                    ),
+                )
             if changes.description is not None:
                 row.description = changes.description
             association = None

@@ -8,11 +8,19 @@ Each racer has its own plugins (its own engine), as separate server workers woul
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from quantum.core import exceptions as exc
 from quantum.core.listing import ListQuery
@@ -20,6 +28,7 @@ from quantum.core.networks import NetworkCreate, NetworkUpdate
 from quantum.core.ports import PortCreate
 from quantum.core.routers import (
     ExternalGatewayInfo,
+    FloatingIP,
     FloatingIPCreate,
     FloatingIPUpdate,
     RouterCreate,
@@ -393,36 +402,141 @@ def test_external_network_turned_internal_racing_a_gateway_loses_nothing(
             assert shown is None
 
 
-def test_one_floating_ip_moved_by_two_at_once_points_at_one_port_whole(
-    workers: list[Worker], reachable: dict[str, str]
-) -> None:
-    a, b = workers
-    (other,) = a.core.ports.create(
-        ME, [PortCreate(tenant_id=TENANT, network_id=reachable["net"])]
+RACERS = 8
+
+
+@contextlib.contextmanager
+def held_floating_ip(
+    database_url: str, floatingip_id: str
+) -> Iterator[Callable[[], int]]:
+    """A ninth writer holds the floating IP (its row lock; on SQLite the writers'
+    lock) until the block ends; yields how many writers wait for it now."""
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        assert url.database is not None
+        lock = Path(url.database).with_name(Path(url.database).name + ".lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        inode = f":{os.fstat(fd).st_ino} "
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+        def flock_waiters() -> int:
+            text = Path("/proc/locks").read_text()
+            return sum("->" in line and inode in line for line in text.splitlines())
+
+        try:
+            yield flock_waiters
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return
+    engine = create_engine(database_url)
+    watching = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+        if backend == "postgresql"
+        else "SELECT count(*) FROM information_schema.innodb_trx t "
+        "JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id "
+        "WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()"
     )
-    addresses = {
-        p.id: p.fixed_ips[0].ip_address
-        for p in a.core.ports.list(ME, ListQuery())
-        if p.id in (reachable["vm"], other.id)
-    }
-    for _ in range(ROUNDS):
-        (fip,) = a.l3.floatingips.create(
-            ME,
-            [FloatingIPCreate(tenant_id=TENANT, floating_network_id=reachable["ext"])],
-        )
-        results = race(
-            [
+    try:
+        with engine.connect() as holder, watching.connect() as watcher:
+            holder.execute(
+                text("SELECT id FROM floatingips WHERE id = :id FOR UPDATE"),
+                {"id": floatingip_id},
+            )
+
+            def row_waiters() -> int:
+                return int(watcher.execute(text(waiting)).scalar_one())
+
+            yield row_waiters
+            holder.rollback()
+    finally:
+        engine.dispose()
+        watching.dispose()
+
+
+def test_concurrent_associations_of_one_floating_ip_give_one_success(
+    database_url: str, reachable: dict[str, str]
+) -> None:
+    settings = Settings(sql_connection=database_url, allow_overlapping_ips=True)
+    racers = []
+    try:
+        for _ in range(RACERS):
+            core = SqlPlugin(settings)
+            racers.append(Worker(core, L3Plugin(settings, core)))
+        a = racers[0]
+        ports = [
+            p.id
+            for p in a.core.ports.create(
+                ME,
+                [
+                    PortCreate(tenant_id=TENANT, network_id=reachable["net"])
+                    for _ in range(RACERS)
+                ],
+            )
+        ]
+        addresses = {
+            p.id: p.fixed_ips[0].ip_address
+            for p in a.core.ports.list(ME, ListQuery())
+            if p.id in ports
+        }
+        for _ in range(ROUNDS):
+            (fip,) = a.l3.floatingips.create(
+                ME,
+                [
+                    FloatingIPCreate(
+                        tenant_id=TENANT, floating_network_id=reachable["ext"]
+                    )
+                ],
+            )
+            # NOTE: the eight are all in flight at once: each has read the floating
+            # IP unassociated and waits for a ninth writer holding it.
+            actions = [
                 partial(
                     w.l3.floatingips.update, ME, fip.id, FloatingIPUpdate(port_id=p)
                 )
-                for w, p in zip(workers, (reachable["vm"], other.id), strict=True)
+                for w, p in zip(racers, ports, strict=True)
             ]
-        )
-        # each is applied whole, one after the other (a re-association is one PUT):
-        # the floating IP ends on one port, with that port's address
-        assert all(not isinstance(r, BaseException) for r in results), results
-        now = b.l3.floatingips.get(ME, fip.id)
-        assert now.port_id in addresses
-        assert now.fixed_ip_address == addresses[now.port_id]
-        assert now.router_id == reachable["router"]
-        a.l3.floatingips.delete(ME, fip.id)
+            results: list[object] = []
+            with held_floating_ip(database_url, fip.id) as waiters:
+                racing = threading.Thread(
+                    target=lambda actions=actions, results=results: results.extend(
+                        race(actions)
+                    )
+                )
+                racing.start()
+                deadline = time.monotonic() + 30
+                while waiters() < RACERS and time.monotonic() < deadline:
+                    # NOTE: MariaDB refreshes innodb_trx only when it was last read
+                    # more than 0.1 s before
+                    time.sleep(0.2)
+                assert waiters() == RACERS
+            racing.join(timeout=60)
+            won = [r for r in results if not isinstance(r, BaseException)]
+            lost = [r for r in results if isinstance(r, BaseException)]
+            assert len(won) == 1, results
+            assert all(
+                isinstance(r, exc.FloatingIPAssociatedConcurrently) for r in lost
+            ), lost
+            (winner,) = won
+            assert isinstance(winner, FloatingIP)
+            assert winner.port_id is not None
+            now = a.l3.floatingips.get(ME, fip.id)
+            assert now.port_id == winner.port_id
+            assert now.fixed_ip_address == addresses[winner.port_id]
+            assert now.router_id == reachable["router"]
+            # NOTE: no loser wrote anything after the winner
+            assert now.revision_number == winner.revision_number
+
+            # a move after the floating IP was read is one PUT (spec §5.2)
+            other = next(p for p in ports if p != winner.port_id)
+            moved = racers[1].l3.floatingips.update(
+                ME, fip.id, FloatingIPUpdate(port_id=other)
+            )
+            assert (moved.port_id, moved.fixed_ip_address) == (other, addresses[other])
+            a.l3.floatingips.delete(ME, fip.id)
+    finally:
+        for worker in racers:
+            worker.close()

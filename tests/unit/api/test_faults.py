@@ -274,3 +274,14 @@ def test_a_refusal_new_to_v1_is_its_family_fault_through_the_v1_app(
     request.content_type = "application/json"
     response = request.get_response(app)
     assert (response.status, json.loads(response.body)) == ("409 Conflict", expected)
+
+
+def test_a_lost_association_race_is_the_specs_already_associated_fault() -> None:
+    error = exc.FloatingIPAssociatedConcurrently(
+        floating_ip_address="172.24.4.10", fip_id="f", port_id="p", current="port q"
+    )
+    status, body = _v2(error)
+    assert status == "409 Conflict"
+    assert body["NeutronError"]["type"] == "FloatingIPPortAlreadyAssociated"
+    assert "another request changed its association" in body["NeutronError"]["message"]
+    assert "(now: port q)" in body["NeutronError"]["message"]
