@@ -10,6 +10,7 @@ from typing import Any
 
 from quantum.core.networks import NetworkSegment, NetworkType
 from quantum.core.ports import Port
+from quantum.core.security_groups import GroupMembers, SecurityGroup
 from quantum.core.subnets import IPAddress
 
 TUNNEL_TYPES = frozenset({NetworkType.GRE, NetworkType.VXLAN})
@@ -96,7 +97,8 @@ class AgentUpdate:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BoundPort:
     """A port an agent sees on its host, with where its network lives on the wire,
-    and the ingress limit of its QoS policy (through its port profile), if any."""
+    and the ingress limit of its QoS policy (through its port profile), if any.
+    ``port.fixed_ips`` are filled (the firewall's anti-spoofing needs them)."""
 
     port: Port
     segment: NetworkSegment
@@ -143,6 +145,10 @@ class HostState:
     host's, so the agent sends known unicast to that host only."""
     admin_state_up: bool = True
     """The host's agent's ``admin_state_up`` (``/v2.0/agents``)."""
+    security_groups: tuple[SecurityGroup, ...] = ()
+    """Every group a port of ``ports`` is in, with its rules."""
+    group_members: tuple[GroupMembers, ...] = ()
+    """The members of every group a rule of those names as its remote group."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -25,6 +25,9 @@ class Topic(enum.StrEnum):
     """QoS policies and the port profiles that apply them."""
     ROUTERS = "routers"
     """Routers, their interfaces and extra routes, floating IPs (migration 0013)."""
+    SECURITY_GROUPS = "security_groups"
+    """Security groups and their rules, and which ports are in them (migration
+    0020); a port's own changes (its addresses, groups, pairs) are ``ports``."""
 
 
 ALL_TOPICS = frozenset(Topic)

@@ -118,6 +118,16 @@ class SecurityGroup:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GroupMembers:
+    """What a rule naming the group as its remote group matches: the fixed IPs
+    and allowed-pair addresses (or CIDRs) of the group's ports, on any host."""
+
+    id: str
+    addresses: tuple[str, ...] = ()
+    """Canonical, each once, sorted (``10.0.0.3``, ``10.0.1.0/24``, ``fd00::3``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SecurityGroupCreate:
     tenant_id: str
     name: str = ""

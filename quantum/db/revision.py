@@ -47,10 +47,12 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "router_interfaces": frozenset({Topic.ROUTERS}),
     "router_routes": frozenset({Topic.ROUTERS}),
     "floatingips": frozenset({Topic.ROUTERS}),
-    # NOTE: what each port's filter is made of, told with the ports.
-    "securitygroups": frozenset({Topic.PORTS}),
-    "securitygrouprules": frozenset({Topic.PORTS}),
-    "securitygroupportbindings": frozenset({Topic.PORTS}),
+    # NOTE: what each port's filter is made of, told to the OVS agents only; a
+    # group's delete cascades to other groups' rules naming it (a write the session
+    # does not see), so the groups' table is one of them too.
+    "securitygroups": frozenset({Topic.SECURITY_GROUPS}),
+    "securitygrouprules": frozenset({Topic.SECURITY_GROUPS}),
+    "securitygroupportbindings": frozenset({Topic.SECURITY_GROUPS}),
     "default_security_groups": _NONE,
     "router_l3_agent_bindings": frozenset({Topic.ROUTERS}),
     # NOTE: nothing an agent is told

@@ -42,10 +42,11 @@ from quantum.core.status import OpStatus
 from quantum.db import revision
 from quantum.db.models import PortRow
 from quantum.db.session import REVISION_POLL
+from quantum.ipam.store import fixed_ips_of
 from quantum.plugins.dhcp.service import DhcpAgents
 from quantum.plugins.extras.port_stats import PortStatsStore
 from quantum.plugins.extras.profiles import limits_of_ports
-from quantum.plugins.openvswitch import config, hosts
+from quantum.plugins.openvswitch import config, hosts, security
 from quantum.plugins.openvswitch.mechanism import OpenVSwitchMechanism
 from quantum.plugins.openvswitch.segments import SegmentConfig
 from quantum.plugins.sql import SqlPlugin
@@ -181,25 +182,30 @@ class OpenVSwitchPlugin(SqlPlugin):
                         found[iface] = row
             rows = [found[i] for i in sorted(found)]
             segments = self.mechanism.segments(s, {r.network_id for r in rows})
+            rows = [r for r in rows if r.network_id in segments]
             limits = limits_of_ports(s, [r.id for r in rows])
+            addresses = fixed_ips_of(s, [r.id for r in rows])
+            ports = [r.to_domain(addresses[r.id]) for r in rows]
+            ports, groups, members = security.filters(s, ports)
             return HostState(
                 host=host,
                 revision=rev,
                 ports=tuple(
                     BoundPort(
-                        port=r.to_domain(),
+                        port=port,
                         segment=segments[r.network_id],
                         qos=limits.get(r.id),
                         mtu=network_mtu(
                             self.physnet_mtu, segments[r.network_id].network_type
                         ),
                     )
-                    for r in rows
-                    if r.network_id in segments
+                    for r, port in zip(rows, ports, strict=True)
                 ),
                 peers=tuple(hosts.peers(s, host)),
                 macs=_mac_locations(s, host, {r.network_id for r in rows}),
                 admin_state_up=hosts.admin_state_up(s, host),
+                security_groups=groups,
+                group_members=members,
             )
 
         state = self.db.run(work, write=False)
