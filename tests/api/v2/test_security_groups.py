@@ -197,6 +197,32 @@ BAD_RULES: list[tuple[dict[str, Any], str]] = [
     ({"protocol": 256}, "SecurityGroupRuleInvalidProtocol"),
     ({"protocol": -1}, "SecurityGroupRuleInvalidProtocol"),
     ({"protocol": True}, "SecurityGroupRuleInvalidProtocol"),
+    ({"protocol": "256"}, "SecurityGroupRuleInvalidProtocol"),
+    ({"protocol": "-1"}, "SecurityGroupRuleInvalidProtocol"),
+    ({"protocol": 1000}, "SecurityGroupRuleInvalidProtocol"),
+    ({"protocol": "0006"}, "SecurityGroupRuleInvalidProtocol"),
+    (
+        {"protocol": "tcp", "port_range_min": -1, "port_range_max": 80},
+        "SecurityGroupInvalidPortValue",
+    ),
+    (
+        {"protocol": "tcp", "port_range_min": 65536, "port_range_max": 65536},
+        "SecurityGroupInvalidPortValue",
+    ),
+    (
+        {"protocol": "6", "port_range_min": 2, "port_range_max": 1},
+        "SecurityGroupInvalidPortRange",
+    ),
+    (
+        {"protocol": "icmp", "port_range_min": 8, "port_range_max": 256},
+        "SecurityGroupInvalidIcmpValue",
+    ),
+    # NOTE: a negative value is no port nor ICMP value: refused by the field
+    ({"protocol": "icmp", "port_range_min": -1}, "SecurityGroupInvalidPortValue"),
+    (
+        {"ethertype": "IPv4", "remote_ip_prefix": "::ffff:10.0.0.1"},
+        "SecurityGroupRuleParameterConflict",
+    ),
     (
         {"protocol": "tcp", "port_range_min": 90, "port_range_max": 80},
         "SecurityGroupInvalidPortRange",
@@ -252,6 +278,36 @@ def test_bad_rules_are_400_and_write_nothing(
     assert error(rule(v2, g["id"], **body)) == (400, kind)
     assert len(rules_of(v2, g["id"])) == 2
     assert len(v2.get("/security-group-rules").json["security_group_rules"]) == 6
+
+
+EDGE_RULES: list[dict[str, Any]] = [
+    {"protocol": 0},
+    {"protocol": "255"},
+    {"protocol": "tcp", "port_range_min": 1, "port_range_max": 1},
+    {"protocol": "udp", "port_range_min": 65535, "port_range_max": 65535},
+    {"protocol": "sctp", "port_range_min": 1, "port_range_max": 65535},
+    {"protocol": "icmp", "port_range_min": 255, "port_range_max": 255},
+    {"protocol": "icmp", "port_range_min": 0, "port_range_max": 0},
+    {"ethertype": "IPv6", "remote_ip_prefix": "::/0"},
+    {"ethertype": "IPv4", "remote_ip_prefix": "0.0.0.0/0"},
+]
+
+
+@pytest.mark.parametrize("attrs", EDGE_RULES)
+def test_rules_at_the_edges_of_the_ranges_are_taken(
+    sqlite_v2: V2, attrs: dict[str, Any]
+) -> None:
+    """The positive controls of the refusals above: the last value in range is
+    stored, and shown as given."""
+    v2 = sqlite_v2
+    g = group(v2, name="web")
+    made = rule(v2, g["id"], direction="ingress", **attrs)
+    assert made.status_int == 201, made.body
+    shown = made.json["security_group_rule"]
+    for key in ("port_range_min", "port_range_max", "remote_ip_prefix"):
+        if key in attrs:
+            assert shown[key] == attrs[key]
+    assert len(rules_of(v2, g["id"])) == 3
 
 
 def test_a_bulk_of_rules_is_one_group_and_all_or_nothing(v2: V2) -> None:
