@@ -300,7 +300,7 @@ def _compute(args: argparse.Namespace) -> ComputeNetwork:
 
 
 def _flow(args: argparse.Namespace) -> int:
-    from quantum.agent.ovs.main import AgentConfigError
+    from quantum.agent.config import AgentConfigError
     from quantum.client import errors
     from quantum.compute import boot, network
 

@@ -11,7 +11,6 @@ what runs without restarting it).
 from __future__ import annotations
 
 import argparse
-import configparser
 import logging
 import signal
 import socket
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from quantum.agent.config import AgentConfigError, read_options
 from quantum.agent.dhcp.model import DEFAULT_DOMAIN, DEFAULT_LEASE_TIME, MIN_LEASE_TIME
 from quantum.agent.dhcp.plan import NAMESPACE_PREFIX
 from quantum.compute import vif
@@ -29,10 +29,6 @@ from quantum.compute import vif
 LOG = logging.getLogger("quantum.agent.dhcp")
 SECTION = "DEFAULT"
 DEFAULT_INI = Path("/etc/quantum/dhcp_agent.ini")
-
-
-class AgentConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,46 +51,10 @@ class Options:
     poll_wait: float = 25.0
 
 
-_STRINGS = (
-    "server_url",
-    "agent_secret",
-    "host",
-    "integration_bridge",
-    "ovsdb_connection",
-    "namespace_prefix",
-    "state_path",
-    "dhcp_domain",
-    "dnsmasq",
-    "host_netns",
-)
-_FLOATS = ("heartbeat_interval", "resync_interval", "poll_wait")
-
-
-def _convert(name: str, value: str, where: str) -> object:
-    if name in _STRINGS:
-        return value.strip()
-    if name in _FLOATS:
-        return float(value)
-    if name == "dhcp_lease_time":
-        return int(value)
-    raise AgentConfigError(f"{where}: unknown option {name}")
-
-
 def load_options(path: Path) -> Options:
     """Read ``[DEFAULT]`` of ``path``; a mistake names the option and the file."""
-    parser = configparser.ConfigParser(interpolation=None)
-    if not parser.read(path):
-        raise AgentConfigError(f"cannot read {path}")
+    options = read_options(path, SECTION, Options)
     where = f"[{SECTION}] of {path}"
-    values = {name: getattr(Options(), name) for name in Options.__dataclass_fields__}
-    for name, value in parser.defaults().items():
-        try:
-            values[name] = _convert(name, value, where)
-        except AgentConfigError:
-            raise  # NOTE: names the option and the file already
-        except ValueError as error:
-            raise AgentConfigError(f"{name} in {where}: {error}") from error
-    options = Options(**values)
     if not options.agent_secret:
         raise AgentConfigError(f"{where}: agent_secret is required")
     if not options.namespace_prefix:

@@ -11,7 +11,6 @@ adopts them without touching traffic).
 from __future__ import annotations
 
 import argparse
-import configparser
 import logging
 import signal
 import socket
@@ -22,16 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from quantum.agent.config import AgentConfigError, read_options
 from quantum.agent.l3.plan import NAMESPACE_PREFIX
 from quantum.compute import vif
 
 LOG = logging.getLogger("quantum.agent.l3")
 SECTION = "DEFAULT"
 DEFAULT_INI = Path("/etc/quantum/l3_agent.ini")
-
-
-class AgentConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,60 +51,10 @@ class Options:
     poll_wait: float = 25.0
 
 
-_STRINGS = (
-    "server_url",
-    "agent_secret",
-    "host",
-    "integration_bridge",
-    "external_network_bridge",
-    "gateway_external_network_id",
-    "ovsdb_connection",
-    "namespace_prefix",
-    "host_netns",
-    "state_path",
-)
-_FLOATS = ("heartbeat_interval", "resync_interval", "poll_wait")
-_BOOLEANS = {
-    "true": True,
-    "yes": True,
-    "1": True,
-    "false": False,
-    "no": False,
-    "0": False,
-}
-
-
-def _convert(name: str, value: str, where: str) -> object:
-    if name in _STRINGS:
-        return value.strip()
-    if name in _FLOATS:
-        return float(value)
-    if name == "send_arp_for_ha":
-        return int(value)
-    if name == "handle_internal_only_routers":
-        try:
-            return _BOOLEANS[value.strip().lower()]
-        except KeyError:
-            raise ValueError(f"{value!r} is not true or false") from None
-    raise AgentConfigError(f"{where}: unknown option {name}")
-
-
 def load_options(path: Path) -> Options:
     """Read ``[DEFAULT]`` of ``path``; a mistake names the option and the file."""
-    parser = configparser.ConfigParser(interpolation=None)
-    if not parser.read(path):
-        raise AgentConfigError(f"cannot read {path}")
+    options = read_options(path, SECTION, Options)
     where = f"[{SECTION}] of {path}"
-    raw = dict(parser.defaults())
-    values = {name: getattr(Options(), name) for name in Options.__dataclass_fields__}
-    for name, value in raw.items():
-        try:
-            values[name] = _convert(name, value, where)
-        except AgentConfigError:
-            raise  # NOTE: names the option and the file already
-        except ValueError as error:
-            raise AgentConfigError(f"{name} in {where}: {error}") from error
-    options = Options(**values)
     if not options.agent_secret:
         raise AgentConfigError(f"{where}: agent_secret is required")
     if not options.namespace_prefix:

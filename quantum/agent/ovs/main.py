@@ -10,7 +10,6 @@ leaves through ``os._exit`` (SIGTERM and SIGINT stop it cleanly first).
 from __future__ import annotations
 
 import argparse
-import configparser
 import logging
 import os
 import signal
@@ -24,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from quantum.agent.config import AgentConfigError, read_options, split_list
 from quantum.agent.ovs.model import TunnelType
 
 if TYPE_CHECKING:
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("quantum.agent.ovs")
 SECTION = "AGENT"
 DEFAULT_INI = Path("/etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini")
-
-
-class AgentConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,13 +68,13 @@ class Options:
         )
 
 
-def _list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
+def _tunnel_types(value: str, where: str) -> frozenset[TunnelType]:
+    return frozenset(TunnelType(t) for t in split_list(value))
 
 
 def _mappings(value: str, where: str) -> dict[str, str]:
     result: dict[str, str] = {}
-    for item in _list(value):
+    for item in split_list(value):
         physnet, sep, bridge = item.partition(":")
         if not sep or not physnet.strip() or not bridge.strip():
             raise AgentConfigError(
@@ -88,59 +84,16 @@ def _mappings(value: str, where: str) -> dict[str, str]:
     return result
 
 
-_STRINGS = (
-    "server_url",
-    "agent_secret",
-    "host",
-    "integration_bridge",
-    "tunnel_bridge",
-    "datapath_type",
-    "ovsdb_connection",
-)
-_FLOATS = ("heartbeat_interval", "resync_interval", "poll_wait", "ovsdb_timeout")
-
-
-def _convert(name: str, value: str, where: str) -> object:
-    if name in _STRINGS:
-        return value.strip()
-    if name == "local_ip":
-        return value.strip() or None
-    if name == "tunnel_types":
-        return frozenset(TunnelType(t) for t in _list(value))
-    if name == "bridge_mappings":
-        return _mappings(value, where)
-    if name == "openflow_listen_port":
-        return int(value)
-    if name in _FLOATS:
-        return float(value)
-    raise AgentConfigError(f"{where}: unknown option {name}")
-
-
 def load_options(path: Path) -> Options:
     """Read ``[AGENT]`` of ``path``; a mistake names the option and the file."""
-    parser = configparser.ConfigParser(interpolation=None)
-    if not parser.read(path):
-        raise AgentConfigError(f"cannot read {path}")
+    converters = {"tunnel_types": _tunnel_types, "bridge_mappings": _mappings}
+    options = read_options(path, SECTION, Options, converters)
     where = f"[{SECTION}] of {path}"
-    raw = dict(parser[SECTION]) if parser.has_section(SECTION) else {}
-    values = _as_kwargs(Options())
-    for name, value in raw.items():
-        try:
-            values[name] = _convert(name, value, where)
-        except AgentConfigError:
-            raise  # NOTE: names the option and the file already
-        except ValueError as error:
-            raise AgentConfigError(f"{name} in {where}: {error}") from error
-    options = Options(**values)  # type: ignore[arg-type]
     if options.tunnel_types and not options.local_ip:
         raise AgentConfigError(f"{where}: tunnel_types needs local_ip")
     if not options.agent_secret:
         raise AgentConfigError(f"{where}: agent_secret is required")
     return options
-
-
-def _as_kwargs(options: Options) -> dict[str, object]:
-    return {name: getattr(options, name) for name in Options.__dataclass_fields__}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

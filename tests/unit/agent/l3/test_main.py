@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from quantum.agent.l3.main import AgentConfigError, Options, load_options, main
+from quantum.agent.config import AgentConfigError
+from quantum.agent.l3.main import Options, load_options, main
 
 REPO = Path(__file__).resolve().parents[4]
 DOC = REPO / "docs" / "configuration.md"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from quantum.agent.ovs.main import AgentConfigError, Options, load_options, main
+from quantum.agent.config import AgentConfigError
+from quantum.agent.ovs.main import Options, load_options, main
 from quantum.agent.ovs.model import TunnelType
 
 REPO = Path(__file__).resolve().parents[4]
