@@ -38,7 +38,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address, ip_network
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,7 @@ from quantum.db.models import (
     standard,
     utcnow,
 )
+from quantum.db.session import execute_core
 from quantum.ipam import allocate
 from quantum.ipam.requests import Limits, SubnetUpdate
 
@@ -817,6 +818,18 @@ def replace_port_ips(
     ) + tuple(new)
 
 
+_FIXED_IPS_OF = (
+    select(
+        IpAllocationRow.__table__.c.port_id,
+        IpAllocationRow.__table__.c.subnet_id,
+        IpAllocationRow.__table__.c.ip_address,
+    )
+    .where(IpAllocationRow.__table__.c.port_id.in_(bindparam("ports", expanding=True)))
+    .order_by(IpAllocationRow.__table__.c.port_id, IpAllocationRow.__table__.c.position)
+)
+"""The allocations of some ports, built once (PERF: run as Core, no ORM step)."""
+
+
 def fixed_ips_of(
     s: Session, port_ids: Collection[str]
 ) -> dict[str, tuple[FixedIP, ...]]:
@@ -824,19 +837,18 @@ def fixed_ips_of(
     found: dict[str, list[FixedIP]] = {port_id: [] for port_id in port_ids}
     ids = list(found)
     for i in range(0, len(ids), 500):
-        for port_id, subnet_id, text in s.execute(
-            select(
-                IpAllocationRow.port_id,
-                IpAllocationRow.subnet_id,
-                IpAllocationRow.ip_address,
-            )
-            .where(IpAllocationRow.port_id.in_(ids[i : i + 500]))
-            .order_by(IpAllocationRow.port_id, IpAllocationRow.position)
+        for port_id, subnet_id, text in execute_core(
+            s, _FIXED_IPS_OF, {"ports": ids[i : i + 500]}
         ):
-            found[str(port_id)].append(
-                FixedIP(subnet_id=subnet_id, ip_address=stored_address(text))
-            )
+            found[port_id].append(_fixed_ip(subnet_id, text))
     return {port_id: tuple(ips) for port_id, ips in found.items()}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fixed_ip(subnet_id: str, text: str) -> FixedIP:
+    """An allocation as a fixed IP. PERF: the values are immutable, and the same
+    ones are listed again and again."""
+    return FixedIP(subnet_id=subnet_id, ip_address=stored_address(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)

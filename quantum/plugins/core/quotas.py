@@ -22,7 +22,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ScalarSelect, bindparam, delete, func, select
+from sqlalchemy import BindParameter, ScalarSelect, bindparam, delete, func, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -96,6 +96,13 @@ def _count(column: InstrumentedAttribute[str]) -> Any:
         .select_from(column.class_)
         .where(column == bindparam("tenant_id"))
     )
+
+
+_OVERRIDE = select(QuotaRow.hard_limit).where(
+    QuotaRow.tenant_id == bindparam("tenant_id"),
+    QuotaRow.resource == bindparam("resource"),
+)
+"""A tenant's override of a resource, built once (PERF: read by every create)."""
 
 
 class Quotas:
@@ -193,7 +200,9 @@ class Quotas:
         return int(used or 0)
 
     @staticmethod
-    def override_of(tenant_id: str, resource: QuotaResource) -> ScalarSelect[int]:
+    def override_of(
+        tenant_id: str | BindParameter[str], resource: QuotaResource
+    ) -> ScalarSelect[int]:
         """The tenant's override of ``resource`` as a scalar subquery (NULL: none),
         for a caller to read with its own first statement."""
         return (
@@ -203,7 +212,9 @@ class Quotas:
         )
 
     def limit(self, s: Session, tenant_id: str, resource: QuotaResource) -> int:
-        override = s.scalar(select(self.override_of(tenant_id, resource)))
+        override = execute_core(
+            s, _OVERRIDE, {"tenant_id": tenant_id, "resource": resource.value}
+        ).scalar()
         return self.defaults[resource] if override is None else int(override)
 
     # -- the quotas API (admin) -------------------------------------------------------

@@ -17,7 +17,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BindParameter, ScalarSelect, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,7 +46,7 @@ from quantum.db.models import (
     SecurityGroupRuleRow,
     utcnow,
 )
-from quantum.db.session import Database
+from quantum.db.session import Database, execute_core
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page
 from quantum.plugins.core.quotas import Quotas
@@ -157,21 +157,40 @@ def _insert_rules(
     return rows
 
 
+_DEFAULT_OF = select(DefaultSecurityGroupRow.security_group_id).where(
+    DefaultSecurityGroupRow.tenant_id == bindparam("tenant_id")
+)
+"""A tenant's default group's id, built once."""
+
+
 class SecurityGroups:
     """What the ports and networks services ask of security groups, inside their
     own transactions."""
+
+    @staticmethod
+    def default_of(tenant_id: str | BindParameter[str]) -> ScalarSelect[str]:
+        """The tenant's ``default`` group's id as a scalar subquery (NULL: none
+        yet), for a caller to read with its own first statement."""
+        return (
+            select(DefaultSecurityGroupRow.security_group_id)
+            .where(DefaultSecurityGroupRow.tenant_id == tenant_id)
+            .scalar_subquery()
+        )
 
     def ensure_default(self, s: Session, tenant_id: str) -> str:
         """The tenant's ``default`` group's id, made now if it has none (without
         quota: the store makes it). Of two first uses at once, one makes it; the
         other waits for its commit on the key and takes the winner's."""
-        found = s.scalar(
-            select(DefaultSecurityGroupRow.security_group_id).where(
-                DefaultSecurityGroupRow.tenant_id == tenant_id
-            )
-        )
+        found = execute_core(s, _DEFAULT_OF, {"tenant_id": tenant_id}).scalar()
         if found is not None:
-            return found
+            return str(found)
+        return self.make_default(s, tenant_id)
+
+    def make_default(self, s: Session, tenant_id: str) -> str:
+        """``ensure_default`` for a caller that read, in this transaction, that the
+        tenant has no default group (``default_of``): the primary key of
+        ``default_security_groups`` still decides which of two first uses at once
+        makes it."""
         group_id = access.new_id()
         try:
             with s.begin_nested():
@@ -195,14 +214,10 @@ class SecurityGroups:
         except IntegrityError:
             # NOTE: another transaction made it first; READ COMMITTED (and SQLite's
             # one writer) show its row now.
-            found = s.scalar(
-                select(DefaultSecurityGroupRow.security_group_id).where(
-                    DefaultSecurityGroupRow.tenant_id == tenant_id
-                )
-            )
+            found = execute_core(s, _DEFAULT_OF, {"tenant_id": tenant_id}).scalar()
             if found is None:
                 raise
-            return found
+            return str(found)
         return group_id
 
     def check_usable(

@@ -200,3 +200,74 @@ def test_v1_create_and_delete_port_statements(sqlite_v2: V2, count: Any) -> None
         ["SELECT", "DELETE", *BUMP],
     )
     assert client.request("GET", f"{base}/{port_id}.json").status_int == 404
+
+
+def test_list_ports_is_two_statements(sqlite_v2: V2, count: Any) -> None:
+    """A page of ports with their tags, groups, port security and address pairs
+    (columns of the port's row) and their addresses (one query for the page)."""
+    v2 = sqlite_v2
+    net = v2.network(name="n")
+    subnet(v2, net["id"], "10.0.0.0/24")
+    made = [v2.port(net["id"]) for _ in range(3)]
+    pairs = [{"ip_address": "10.0.0.200"}]
+    changed = v2.put(
+        f"/ports/{made[0]['id']}", {"port": {"allowed_address_pairs": pairs}}
+    )
+    assert changed.status_int == 200, changed.body
+    assert v2.put(f"/ports/{made[1]['id']}/tags/blue", None).status_int == 201
+    listed: list[Any] = []
+    counted = count(lambda: listed.append(v2.get("/ports")))
+    assert listed[0].status_int == 200
+    ports = {p["id"]: p for p in listed[0].json["ports"]}
+    assert set(ports) == {p["id"] for p in made}
+    for port in made:
+        assert ports[port["id"]]["fixed_ips"] == port["fixed_ips"]
+        assert ports[port["id"]]["security_groups"] == port["security_groups"] != []
+    assert ports[made[0]["id"]]["allowed_address_pairs"] == [
+        {"ip_address": "10.0.0.200", "mac_address": made[0]["mac_address"]}
+    ]
+    assert ports[made[1]["id"]]["tags"] == ["blue"]
+    assert ports[made[2]["id"]]["tags"] == []
+    assert (counted.transactions, counted.statements) == (1, ["SELECT", "SELECT"])
+
+
+# NOTE: a network create, either door: the tenant's network limit and its default
+# security group (one SELECT), the tenant's quota lock, its network count, the
+# network, the store revision and the feed topics; the tenant's first also makes
+# its default group (under a savepoint: the group, the tenant's default row, its
+# four rules).
+CREATE_NETWORK = ["SELECT", "INSERT", "SELECT", "INSERT", *BUMP]
+FIRST_NETWORK = [
+    *CREATE_NETWORK[:3],
+    *["SAVEPOINT", "INSERT", "INSERT", "INSERT", "RELEASE"],
+    *CREATE_NETWORK[3:],
+]
+
+
+def test_create_network_statements(sqlite_v2: V2, count: Any) -> None:
+    v2 = sqlite_v2
+    made: list[Any] = []
+    counted = count(lambda: made.append(v2.network(name="first")))
+    assert (counted.transactions, counted.statements) == (1, FIRST_NETWORK)
+    groups = v2.get("/security-groups").json["security_groups"]
+    assert [g["name"] for g in groups] == ["default"]
+    counted = count(lambda: made.append(v2.network(name="second")))
+    assert (counted.transactions, counted.statements) == (1, CREATE_NETWORK)
+    assert v2.get("/security-groups").json["security_groups"] == groups
+
+
+def test_v1_create_network_statements(sqlite_v2: V2, count: Any) -> None:
+    client = sqlite_v2.client
+    base = "/v1.1/tenants/acme/networks.json"
+    answers: list[Any] = []
+    for expected in (FIRST_NETWORK, CREATE_NETWORK):
+        counted = count(
+            lambda: answers.append(
+                client.request("POST", base, {"network": {"name": "n"}}, {})
+            )
+        )
+        assert answers[-1].status_int == 202, answers[-1].body
+        assert (counted.transactions, counted.statements) == (1, expected)
+    ids = {a.json["network"]["id"] for a in answers}
+    listed = client.request("GET", base).json["networks"]
+    assert {n["id"] for n in listed} == ids
