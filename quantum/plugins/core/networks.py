@@ -16,8 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
-    Select,
     bindparam,
     delete,
     func,
@@ -60,14 +60,15 @@ _INSERT_NETWORK = insert(NetworkRow)
 
 
 @functools.cache
-def _tenant_query(with_groups: bool) -> Select[Any]:
+def _tenant_query(with_groups: bool) -> Any:
     """What a network create reads of its tenant, built once: its network limit
     override and (``with_groups``) its default security group (NULL: none)."""
-    tenant = bindparam("tenant_id")
-    return select(
+    tenant: BindParameter[str] = bindparam("tenant_id")
+    query: Any = select(
         Quotas.override_of(tenant, QuotaResource.NETWORK),
         SecurityGroups.default_of(tenant) if with_groups else null(),
     )
+    return query
 
 
 NETWORK_DELETE_ATTEMPTS = 3

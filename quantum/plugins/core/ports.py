@@ -21,8 +21,8 @@ from ipaddress import ip_address
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
-    Select,
     bindparam,
     delete,
     false,
@@ -126,7 +126,7 @@ class _NetworkKey:
 
 
 @functools.cache
-def _network_query(door: str) -> Select[Any]:
+def _network_query(door: str) -> Any:
     """What a port create reads of its network, built once per door: "owned"
     (the v1 door: the owner's own), "scope" (v2: the owner's, shared or external),
     "admin" (any); its tenant, whether it is shared, whether it has subnets and
@@ -136,8 +136,8 @@ def _network_query(door: str) -> Select[Any]:
     has_subnets = (
         select(SubnetRow.id).where(SubnetRow.network_id == NetworkRow.id).exists()
     )
-    quota_tenant = bindparam("quota_tenant")
-    query = select(
+    quota_tenant: BindParameter[str] = bindparam("quota_tenant")
+    query: Any = select(
         NetworkRow.tenant_id,
         NetworkRow.shared,
         has_subnets,
