@@ -3,9 +3,10 @@
 
 A router is scheduled to one L3 agent (``router_l3_agent_bindings``); that agent
 is sent it whole: its interfaces (ports on tenant subnets, each address with its
-subnet's prefix), its gateway (the port on the external network, the external
-subnet's gateway, ``enable_snat``), its extra routes and its associated floating
-IPs. The agent's device layer (``quantum.agent.l3``) makes a namespace of it.
+subnet's prefix, and those subnets with their IPv6 modes), its gateway (the port
+on the external network, the external subnet's gateway, ``enable_snat``), its
+extra routes and its associated floating IPs. The agent's device layer
+(``quantum.agent.l3``) makes a namespace of it.
 """
 
 from __future__ import annotations
@@ -22,13 +23,26 @@ IPInterface = IPv4Interface | IPv6Interface
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HostedSubnet:
+    """A subnet a router interface has an address on, with its IPv6 modes (the
+    agent advertises the subnets whose ``ipv6_ra_mode`` is set)."""
+
+    id: str
+    cidr: IPNetwork
+    ipv6_ra_mode: str | None = None
+    ipv6_address_mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HostedInterface:
-    """A router interface port: its addresses, each with its subnet's prefix."""
+    """A router interface port: its addresses, each with its subnet's prefix,
+    and those subnets."""
 
     port_id: str
     network_id: str
     mac_address: str
     addresses: tuple[IPInterface, ...]
+    subnets: tuple[HostedSubnet, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

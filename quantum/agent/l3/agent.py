@@ -26,8 +26,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
 
+from quantum.agent.dhcp.model import Ipv6Mode
 from quantum.agent.l3 import plan as planner
-from quantum.agent.l3.model import FloatingIp, Gateway, Interface, Route, Router
+from quantum.agent.l3.model import (
+    Advertised,
+    FloatingIp,
+    Gateway,
+    Interface,
+    Route,
+    Router,
+)
 from quantum.agent.l3.plan import Desired, Plan, Running
 from quantum.agent.loop import AgentLoop, Timing
 from quantum.agentapi.l3 import messages as msg
@@ -77,6 +85,23 @@ class _Memory:
     admin_state_up: bool = True
 
 
+def _advertised(given: msg.RouterInterface) -> tuple[Advertised, ...]:
+    """The interface's IPv6 subnets whose ``ipv6_ra_mode`` has the router
+    advertise (those it has an address on; each once)."""
+    networks = {a.network for a in given.addresses}
+    found: dict[str, Advertised] = {}
+    for subnet in given.subnets:
+        if subnet.cidr.version != 6 or subnet.ipv6_ra_mode is None:
+            continue
+        if subnet.cidr not in networks:
+            continue
+        found.setdefault(
+            str(subnet.cidr),
+            Advertised(cidr=str(subnet.cidr), mode=Ipv6Mode(subnet.ipv6_ra_mode)),
+        )
+    return tuple(found.values())
+
+
 def _interface(given: msg.RouterInterface) -> Interface | None:
     if not given.addresses:
         return None  # NOTE: a port without an address routes nothing
@@ -84,6 +109,7 @@ def _interface(given: msg.RouterInterface) -> Interface | None:
         port_id=given.port_id,
         mac_address=given.mac_address,
         addresses=tuple(str(a) for a in given.addresses),
+        advertise=_advertised(given),
     )
 
 

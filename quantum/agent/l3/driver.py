@@ -14,11 +14,16 @@ Per router hosted (``plan`` says what and when):
   external network itself, not switched by the OVS agent);
 * addresses (``ip addr``), routes (``ip route ... proto static``, so ``observe``
   tells ours from the kernel's), the ``quantum-l3`` iptables chains
-  (``iptables-restore --noflush``) and gratuitous ARP (``arping -U``).
+  (``iptables-restore --noflush``) and gratuitous ARP (``arping -U``);
+* for a router that advertises IPv6 subnets, one radvd in the namespace,
+  daemonized (it outlives the agent), with its files in
+  ``<state_dir>/radvd/<router id>/``: ``radvd.conf``, ``radvd.pid``,
+  ``radvd.log``.
 
-Nothing runs on the host between passes: ``observe`` finds every router again
-after an agent restart from the namespaces alone. Every step of ``apply`` is
-idempotent.
+Only radvd runs on the host between passes: ``observe`` finds every router
+again after an agent restart from the namespaces alone, and adopts a radvd when
+the router's pid file names a live process whose command line carries that pid
+file. Every step of ``apply`` is idempotent.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +53,7 @@ from quantum.agent.l3.plan import (
     Device,
     Plan,
     Plug,
+    Radvd,
     Running,
     plan,
 )
@@ -58,6 +66,10 @@ LOG = logging.getLogger(__name__)
 
 ARPING = "arping"
 GARP_COUNT = 3
+RADVD = "radvd"
+STOP_GRACE = 3.0
+DEFAULT_STATE_DIR = Path("/var/lib/quantum/l3")
+"""Where radvd's files go when the driver is given no ``state_dir``."""
 
 
 class RouterDeviceError(QuantumError):
@@ -90,11 +102,74 @@ class DriverConfig:
     garp_count: int = GARP_COUNT
     """Gratuitous ARPs per added address (0: none)."""
     state_dir: Path | None = None
-    """Where iptables-restore input is staged (None: the system's temp dir)."""
+    """Where radvd's files live (None: ``DEFAULT_STATE_DIR``) and iptables-restore
+    input is staged (None: the system's temp dir)."""
+    radvd: str = RADVD
+
+    @property
+    def radvd_root(self) -> Path:
+        return (self.state_dir or DEFAULT_STATE_DIR) / "radvd"
+
+
+@dataclass(frozen=True, slots=True)
+class RadvdFiles:
+    """One router's radvd files."""
+
+    directory: Path
+
+    @property
+    def config(self) -> Path:
+        return self.directory / "radvd.conf"
+
+    @property
+    def pid(self) -> Path:
+        return self.directory / "radvd.pid"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "radvd.log"
 
 
 def _device_name(line: str) -> str:
     return line.split(":")[1].strip().split("@")[0]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie counts as dead: PID 1 may reap late)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("State:"):
+            return line.split()[1:2] != ["Z"]
+    return True
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
+
+
+def _stop(pid: int) -> None:
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 5.0)):
+        if not _alive(pid):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 class Driver:
@@ -189,7 +264,30 @@ class Driver:
             devices=MappingProxyType(devices),
             routes=frozenset(routes),
             iptables=render.parse_saved(saved),
+            radvd_pid=self.radvd_pid(router_id),
+            radvd_config=_read(self.radvd_files(router_id).config),
         )
+
+    def radvd_files(self, router_id: str) -> RadvdFiles:
+        return RadvdFiles(self.config.radvd_root / router_id)
+
+    def radvd_pid(self, router_id: str) -> int | None:
+        """The router's live radvd: the pid its pid file names, if that process
+        is a radvd started with that pid file."""
+        pidfile = self.radvd_files(router_id).pid
+        try:
+            pid = int(pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        argv = _cmdline(pid)
+        if (
+            argv
+            and Path(argv[0]).name == Path(self.config.radvd).name
+            and str(pidfile) in argv
+            and _alive(pid)
+        ):
+            return pid
+        return None
 
     # -- plan and apply
 
@@ -252,8 +350,90 @@ class Driver:
             )  # fmt: skip
         if change.iptables is not None:
             self._restore(netns, change.iptables)
+        self._radvd(change, netns)
         for device, address in change.announce:
             self._announce(netns, device, address)
+
+    # -- radvd
+
+    def _radvd(self, change: Change, netns: str) -> None:
+        files = self.radvd_files(change.router_id)
+        if change.radvd is Radvd.STOP:
+            self._stop_radvd(change.router_id, change.radvd_pid)
+            return
+        if change.radvd_config is not None:
+            files.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+            # NOTE: atomically (radvd may re-read it at any moment); radvd refuses
+            # a configuration file others can write.
+            staged = files.config.with_name(".radvd.conf.tmp")
+            staged.write_text(change.radvd_config)
+            staged.chmod(0o644)
+            staged.replace(files.config)
+        if change.radvd is Radvd.START:
+            self._start_radvd(change.router_id, netns, files)
+        elif change.radvd is Radvd.RELOAD and change.radvd_pid is not None:
+            LOG.info("router %s: SIGHUP radvd %d", change.router_id, change.radvd_pid)
+            os.kill(change.radvd_pid, signal.SIGHUP)
+
+    def _start_radvd(self, router_id: str, netns: str, files: RadvdFiles) -> int:
+        stale = self.radvd_pid(router_id)
+        if stale is not None:
+            _stop(stale)  # NOTE: one left in an older namespace of the router
+        with contextlib.suppress(FileNotFoundError):
+            files.pid.unlink()
+        command = [
+            "ip", "netns", "exec", netns, self.config.radvd,
+            "-C", str(files.config), "-p", str(files.pid),
+            "-m", "logfile", "-l", str(files.log),
+        ]  # fmt: skip
+        errors = files.directory / "start-errors"
+        # NOTE: output to a file, not a pipe: the daemon would hold a pipe open.
+        with errors.open("w") as err:
+            done = subprocess.run(  # noqa: S603  # NOTE: argv list, no shell
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=err,
+                stderr=err,
+                timeout=30,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise RouterDeviceError(
+                command=" ".join(command[:6]) + " ...",
+                reason=errors.read_text().strip() or f"exit {done.returncode}",
+            )
+        deadline = time.monotonic() + 5.0
+        while (pid := self.radvd_pid(router_id)) is None:
+            if time.monotonic() > deadline:
+                raise RouterDeviceError(
+                    command=" ".join(command[:6]) + " ...",
+                    reason=f"no live radvd in {files.pid}; "
+                    + (_read(files.log) or "")[-500:],
+                )
+            time.sleep(0.01)
+        LOG.info("router %s: started radvd %d in %s", router_id, pid, netns)
+        return pid
+
+    def _stop_radvd(self, router_id: str, pid: int | None) -> None:
+        """Stop the router's radvd (the one ``pid`` names or its pid file does,
+        and any other radvd in its namespace) and remove its files."""
+        pids = {p for p in (pid, self.radvd_pid(router_id)) if p is not None}
+        netns = self.namespace(router_id)
+        if netns in self._namespaces():
+            out = self._ip("netns", "pids", netns, check=False)
+            name = Path(self.config.radvd).name
+            for word in out.split():
+                argv = _cmdline(int(word)) if word.isdigit() else []
+                if argv and Path(argv[0]).name == name:
+                    pids.add(int(word))
+        for one in sorted(pids):
+            LOG.info("router %s: stopping radvd %d", router_id, one)
+            _stop(one)
+        directory = self.radvd_files(router_id).directory
+        if directory.is_dir():
+            for entry in directory.iterdir():
+                entry.unlink()
+            directory.rmdir()
 
     def _bridge(self, plug: Plug) -> str:
         if plug.bridge is Bridge.EXTERNAL:
@@ -341,7 +521,9 @@ class Driver:
         self._announcers.clear()
 
     def remove(self, router_id: str, devices: Iterable[str] = ()) -> None:
-        """Unplug the router's devices from their bridges, delete its namespace."""
+        """Stop the router's radvd, unplug its devices from their bridges, delete
+        its namespace."""
+        self._stop_radvd(router_id, None)
         netns = self.namespace(router_id)
         names = set(devices)
         if netns in self._namespaces():

@@ -21,7 +21,7 @@ import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
 
-from quantum.agent.dhcp.model import check_id, check_ip, check_mac
+from quantum.agent.dhcp.model import Ipv6Mode, check_id, check_ip, check_mac
 
 DEVICE_CHARS = 11
 """Device names keep this much of a port id (``qr-``/``qg-``/``tap`` + 11 < 16)."""
@@ -42,6 +42,32 @@ def check_interface(value: str) -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Advertised:
+    """An IPv6 subnet of an interface whose ``ipv6_ra_mode`` has the router send
+    the router advertisements, and how hosts there get their address."""
+
+    cidr: str
+    """A normalized IPv6 CIDR, the subnet of one of the interface's addresses."""
+    mode: Ipv6Mode
+    """The subnet's ``ipv6_ra_mode``: ``slaac`` (prefix for autoconfiguration),
+    ``dhcpv6-stateful`` ("managed": addresses by DHCPv6), ``dhcpv6-stateless``
+    (prefix for autoconfiguration, "other configuration" by DHCPv6)."""
+
+    def __post_init__(self) -> None:
+        network = ipaddress.ip_network(self.cidr)  # NOTE: raises ValueError
+        if str(network) != self.cidr or network.version != 6:
+            raise ValueError(f"{self.cidr!r} is not a normalized IPv6 CIDR")
+        Ipv6Mode(self.mode)  # NOTE: raises ValueError
+        if self.autonomous and network.prefixlen != 64:
+            raise ValueError(f"{self.cidr}: {self.mode} needs a /64")
+
+    @property
+    def autonomous(self) -> bool:
+        """Hosts form their address from the prefix (the A flag)."""
+        return self.mode in (Ipv6Mode.SLAAC, Ipv6Mode.DHCPV6_STATELESS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Interface:
     """A router interface (``network:router_interface`` port) on tenant subnets."""
 
@@ -49,6 +75,8 @@ class Interface:
     mac_address: str
     addresses: tuple[str, ...]
     """``<ip>/<prefixlen>`` on each subnet of the port (IPAM gave the IPs)."""
+    advertise: tuple[Advertised, ...] = ()
+    """The IPv6 subnets of :attr:`addresses` the router advertises."""
 
     def __post_init__(self) -> None:
         check_id(self.port_id, "port id")
@@ -57,6 +85,16 @@ class Interface:
             raise ValueError(f"interface {self.port_id} has no address")
         for address in self.addresses:
             check_interface(address)
+        networks = {str(n) for n in self.networks}
+        cidrs = [a.cidr for a in self.advertise]
+        if len(set(cidrs)) != len(cidrs):
+            raise ValueError(f"interface {self.port_id}: a subnet advertised twice")
+        for cidr in cidrs:
+            if cidr not in networks:
+                raise ValueError(
+                    f"interface {self.port_id}: advertises {cidr}, which it has no "
+                    "address on"
+                )
 
     @property
     def networks(self) -> tuple[Network_, ...]:

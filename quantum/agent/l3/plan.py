@@ -18,9 +18,14 @@ Rules, per router:
 * Every IPv4 address the plan adds (the gateway's, a floating IP, an
   interface's) is announced by gratuitous ARP once it is in place, so
   neighbours that cached another MAC for it learn the router's.
+* A router with IPv6 subnets whose ``ipv6_ra_mode`` is set runs one radvd in
+  its namespace with the rendered configuration (``render.radvd_config``):
+  started when none runs (the first time, or it died), reloaded (its file
+  rewritten, SIGHUP) when the configuration differs, left alone when it is the
+  same (an agent restart adopts it), stopped when nothing is advertised.
 * A router no longer hosted (deleted, down, or scheduled elsewhere) loses its
-  devices (unplugged from their bridges) and its namespace, which takes its
-  addresses, routes and rules along.
+  devices (unplugged from their bridges), its radvd and its namespace, which
+  takes its addresses, routes and rules along.
 """
 
 from __future__ import annotations
@@ -61,6 +66,10 @@ class Running:
     devices: Mapping[str, Device] = field(default_factory=lambda: MappingProxyType({}))
     routes: frozenset[render.RouteEntry] = frozenset()
     iptables: render.Saved | None = None
+    radvd_pid: int | None = None
+    """The router's live radvd (None: none runs)."""
+    radvd_config: str | None = None
+    """Its configuration file's text (None: no file)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +82,18 @@ class Plug:
     bridge: Bridge
 
 
+class Radvd(enum.StrEnum):
+    """What to do with the router's radvd."""
+
+    NONE = "none"
+    START = "start"
+    """Write the configuration and start it (stopping a stale one first)."""
+    RELOAD = "reload"
+    """Rewrite the configuration, SIGHUP the running one."""
+    STOP = "stop"
+    """Stop it (if it runs) and remove its files."""
+
+
 class Action(enum.StrEnum):
     KEEP = "keep"
     APPLY = "apply"
@@ -83,7 +104,7 @@ class Action(enum.StrEnum):
 class Change:
     """What to do for one router, applied in this order: namespace and
     forwarding, unplug, plug, addresses (removed, then added), routes (removed,
-    then added), iptables, gratuitous ARP."""
+    then added), iptables, radvd, gratuitous ARP."""
 
     router_id: str
     action: Action
@@ -100,6 +121,11 @@ class Change:
     add_routes: tuple[render.RouteEntry, ...] = ()
     iptables: str | None = None
     """``iptables-restore --noflush`` input (None: the chains are right)."""
+    radvd: Radvd = Radvd.NONE
+    radvd_config: str | None = None
+    """What radvd's configuration file is to hold (START, RELOAD)."""
+    radvd_pid: int | None = None
+    """The radvd running (RELOAD, STOP)."""
     announce: tuple[tuple[str, str], ...] = ()
     """(device, IPv4 address) to announce by gratuitous ARP."""
 
@@ -149,6 +175,19 @@ def _ports(router: Router) -> list[Plug]:
     return plugs
 
 
+def _radvd(router: Router, running: Running) -> tuple[Radvd, str | None]:
+    wanted = render.radvd_config(router)
+    if wanted is None:
+        if running.radvd_pid is not None or running.radvd_config is not None:
+            return Radvd.STOP, None
+        return Radvd.NONE, None
+    if running.radvd_pid is None or not running.namespace:
+        return Radvd.START, wanted
+    if running.radvd_config != wanted:
+        return Radvd.RELOAD, wanted
+    return Radvd.NONE, None
+
+
 def _route(router: Router, running: Running) -> Change:
     ports = _ports(router)
     wanted_devices = {p.device for p in ports}
@@ -177,6 +216,7 @@ def _route(router: Router, running: Running) -> Change:
     iptables = None
     if saved is None or missing or _plain(saved.rules) != _plain(wanted_rules):
         iptables = render.restore_input(wanted_rules, missing)
+    radvd, radvd_config = _radvd(router, running)
     announce = tuple(
         (device, address.split("/")[0])
         for device, address in add
@@ -192,6 +232,7 @@ def _route(router: Router, running: Running) -> Change:
         or add_routes
         or remove_routes
         or iptables is not None
+        or radvd is not Radvd.NONE
     )
     return Change(
         router_id=router.id,
@@ -205,6 +246,9 @@ def _route(router: Router, running: Running) -> Change:
         remove_routes=remove_routes,
         add_routes=add_routes,
         iptables=iptables,
+        radvd=radvd,
+        radvd_config=radvd_config,
+        radvd_pid=running.radvd_pid,
         announce=announce,
     )
 
@@ -222,6 +266,7 @@ def plan(desired: Desired, actual: Mapping[str, Running]) -> Plan:
                         router_id=router_id,
                         action=Action.REMOVE,
                         unplug=tuple(sorted(running.devices)),
+                        radvd_pid=running.radvd_pid,
                     )
                 )
             continue

@@ -32,6 +32,15 @@ Golden-tested (``tests/golden/l3``). The rules:
   127.0.0.1 (when there is one); nothing else is filtered by the router
   (security groups filter at the ports). Rules are written in the form
   ``iptables-save`` prints them, so what a host shows compares to them as text.
+  IPv6 is routed, never translated: no ip6tables rules.
+* **Router advertisements.** ``radvd_config``: radvd's configuration for the
+  router's IPv6 subnets whose ``ipv6_ra_mode`` is set, one ``interface`` block
+  per ``qr-`` device: ``slaac`` advertises the prefix for autoconfiguration
+  (A flag), ``dhcpv6-stateful`` sets the "managed" flag (M; the prefix is
+  on-link only), ``dhcpv6-stateless`` the "other configuration" flag (O) with
+  the prefix for autoconfiguration. The router is the hosts' default router
+  (radvd's default lifetime, three times the longest interval). None when no
+  subnet is advertised: then no radvd runs.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from quantum.agent.dhcp.model import Ipv6Mode
 from quantum.agent.l3.model import DEVICE_CHARS, Router
 
 OWNER = "quantum-l3"
@@ -52,6 +62,10 @@ HOOKS: tuple[tuple[str, str], ...] = (
     ("nat", "POSTROUTING"),
 )
 """The built-in chains that jump to ours, by table."""
+RA_MIN_INTERVAL = 3
+RA_MAX_INTERVAL = 10
+"""Seconds between unsolicited router advertisements (radvd's
+``MinRtrAdvInterval``/``MaxRtrAdvInterval``); solicitations are answered at once."""
 
 Rules = Mapping[str, Mapping[str, tuple[str, ...]]]
 """table -> our chain -> its rules (without ``-A <chain>``), in order."""
@@ -175,6 +189,42 @@ def rules(router: Router) -> Rules:
             ),
         }
     )
+
+
+def _flag(on: bool) -> str:
+    return "on" if on else "off"
+
+
+def radvd_config(router: Router) -> str | None:
+    """radvd.conf for the router's advertised IPv6 subnets (see the module's
+    rules); None when it advertises none."""
+    blocks: list[str] = []
+    for interface in sorted(router.interfaces, key=lambda i: i.port_id):
+        if not interface.advertise:
+            continue
+        modes = {a.mode for a in interface.advertise}
+        lines = [
+            f"interface {internal_device(interface.port_id)}",
+            "{",
+            "    AdvSendAdvert on;",
+            f"    MinRtrAdvInterval {RA_MIN_INTERVAL};",
+            f"    MaxRtrAdvInterval {RA_MAX_INTERVAL};",
+            f"    AdvManagedFlag {_flag(Ipv6Mode.DHCPV6_STATEFUL in modes)};",
+            f"    AdvOtherConfigFlag {_flag(Ipv6Mode.DHCPV6_STATELESS in modes)};",
+        ]
+        for advertised in sorted(
+            interface.advertise, key=lambda a: ipaddress.ip_network(a.cidr)
+        ):
+            lines += [
+                f"    prefix {advertised.cidr}",
+                "    {",
+                "        AdvOnLink on;",
+                f"        AdvAutonomous {_flag(advertised.autonomous)};",
+                "    };",
+            ]
+        lines.append("};")
+        blocks.append("\n".join(lines) + "\n")
+    return "".join(blocks) if blocks else None
 
 
 def restore_input(wanted: Rules, missing_jumps: frozenset[tuple[str, str]]) -> str:

@@ -15,7 +15,8 @@ shapes. The shared checks, ``MessageError`` and ``Revision`` are in
   "admin_state_up": true, "routers": [Router...]}``, the routers scheduled to the
   host's L3 agent (up or not: a router set down is one the agent removes).
 * ``Router``: ``{"id", "admin_state_up", "interfaces": [{"port_id",
-  "network_id", "mac_address", "addresses": ["10.1.0.1/24", ...]}],
+  "network_id", "mac_address", "addresses": ["10.1.0.1/24", ...],
+  "subnets": [{"id", "cidr", "ipv6_ra_mode", "ipv6_address_mode"}]}],
   "gateway": null | {"port_id", "network_id", "mac_address",
   "address": "172.24.4.10/24", "gateway_ip": "172.24.4.1" | null,
   "enable_snat": true}, "routes": [{"destination": "192.168.7.0/24",
@@ -148,6 +149,43 @@ class RoutersRequest:
         return cls(router_ids=tuple(strings(body, "router_ids")))
 
 
+IPV6_MODES = frozenset({"slaac", "dhcpv6-stateful", "dhcpv6-stateless"})
+
+
+def _mode(body: Mapping[str, Any], name: str) -> str | None:
+    value = field(body, name, (str, type(None))) if name in body else None
+    if value is not None and value not in IPV6_MODES:
+        raise MessageError(f"{name!r}: {value!r} is not one of {sorted(IPV6_MODES)}")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterfaceSubnet:
+    """A subnet a router interface has an address on, with its IPv6 modes."""
+
+    id: str
+    cidr: IPNetwork
+    ipv6_ra_mode: str | None = None
+    ipv6_address_mode: str | None = None
+
+    def to_json(self) -> Json:
+        return {
+            "id": self.id,
+            "cidr": str(self.cidr),
+            "ipv6_ra_mode": self.ipv6_ra_mode,
+            "ipv6_address_mode": self.ipv6_address_mode,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> InterfaceSubnet:
+        return cls(
+            id=field(body, "id", str),
+            cidr=_network(field(body, "cidr", str), "cidr"),
+            ipv6_ra_mode=_mode(body, "ipv6_ra_mode"),
+            ipv6_address_mode=_mode(body, "ipv6_address_mode"),
+        )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouterInterface:
     """A router interface (``network:router_interface`` port) and its addresses."""
@@ -156,6 +194,7 @@ class RouterInterface:
     network_id: str
     mac_address: str
     addresses: tuple[IPInterface, ...]
+    subnets: tuple[InterfaceSubnet, ...] = ()
 
     def to_json(self) -> Json:
         return {
@@ -163,16 +202,23 @@ class RouterInterface:
             "network_id": self.network_id,
             "mac_address": self.mac_address,
             "addresses": [str(a) for a in self.addresses],
+            "subnets": [s.to_json() for s in self.subnets],
         }
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> RouterInterface:
         raw = field(body, "addresses", list)
+        subnets = (
+            tuple(InterfaceSubnet.from_json(s) for s in objects(body, "subnets"))
+            if "subnets" in body
+            else ()
+        )
         return cls(
             port_id=field(body, "port_id", str),
             network_id=field(body, "network_id", str),
             mac_address=_mac(body),
             addresses=tuple(_interface(a, "addresses") for a in raw),
+            subnets=subnets,
         )
 
 

@@ -40,6 +40,15 @@ def router_message(router: HostedRouter) -> msg.RouterState:
                 network_id=i.network_id,
                 mac_address=i.mac_address,
                 addresses=i.addresses,
+                subnets=tuple(
+                    msg.InterfaceSubnet(
+                        id=s.id,
+                        cidr=s.cidr,
+                        ipv6_ra_mode=s.ipv6_ra_mode,
+                        ipv6_address_mode=s.ipv6_address_mode,
+                    )
+                    for s in i.subnets
+                ),
             )
             for i in router.interfaces
         ),

@@ -37,6 +37,7 @@ from quantum.core.l3_agents import (
     HostedInterface,
     HostedRoute,
     HostedRouter,
+    HostedSubnet,
     IPInterface,
     L3HostState,
 )
@@ -162,26 +163,39 @@ def bind(s: Session, placed: Collection[tuple[str, str, str]]) -> int:
 
 def _addresses(
     s: Session, port_ids: Collection[str]
-) -> dict[str, list[tuple[IPInterface, str | None]]]:
-    """Port id -> its addresses with their subnet's prefix, and the subnet's
-    gateway, in the port's order."""
-    found: dict[str, list[tuple[IPInterface, str | None]]] = defaultdict(list)
+) -> dict[str, list[tuple[IPInterface, str | None, HostedSubnet]]]:
+    """Port id -> its addresses with their subnet's prefix, the subnet's gateway
+    and the subnet (with its IPv6 modes), in the port's order."""
+    found: dict[str, list[tuple[IPInterface, str | None, HostedSubnet]]] = defaultdict(
+        list
+    )
     if not port_ids:
         return found
     rows = s.execute(
         select(
             IpAllocationRow.port_id,
             IpAllocationRow.ip_address,
+            SubnetRow.id,
             SubnetRow.cidr,
             SubnetRow.gateway_ip,
+            SubnetRow.ipv6_ra_mode,
+            SubnetRow.ipv6_address_mode,
         )
         .join(SubnetRow, SubnetRow.id == IpAllocationRow.subnet_id)
         .where(IpAllocationRow.port_id.in_(sorted(port_ids)))
         .order_by(IpAllocationRow.port_id, IpAllocationRow.position)
     )
-    for port_id, address, cidr, gateway_ip in rows:
-        prefix = ip_network(cidr).prefixlen
-        found[str(port_id)].append((ip_interface(f"{address}/{prefix}"), gateway_ip))
+    for port_id, address, subnet_id, cidr, gateway_ip, ra_mode, address_mode in rows:
+        network = ip_network(cidr)
+        subnet = HostedSubnet(
+            id=str(subnet_id),
+            cidr=network,
+            ipv6_ra_mode=ra_mode,
+            ipv6_address_mode=address_mode,
+        )
+        found[str(port_id)].append(
+            (ip_interface(f"{address}/{network.prefixlen}"), gateway_ip, subnet)
+        )
     return found
 
 
@@ -263,7 +277,7 @@ def hosted_routers(
         gateway = None
         port = gateway_ports.get(router.gw_port_id or "")
         if port is not None:
-            v4 = [(a, g) for a, g in addresses.get(port.id, []) if a.version == 4]
+            v4 = [(a, g) for a, g, _ in addresses.get(port.id, []) if a.version == 4]
             if v4:
                 address, gateway_ip = v4[0]
                 gateway = HostedGateway(
@@ -283,7 +297,10 @@ def hosted_routers(
                         port_id=p.id,
                         network_id=p.network_id,
                         mac_address=p.mac_address or "",
-                        addresses=tuple(a for a, _ in addresses.get(p.id, [])),
+                        addresses=tuple(a for a, _, _ in addresses.get(p.id, [])),
+                        subnets=tuple(
+                            subnet for _, _, subnet in addresses.get(p.id, [])
+                        ),
                     )
                     for p in interfaces[router.id]
                 ),

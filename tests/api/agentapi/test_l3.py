@@ -197,6 +197,53 @@ def test_a_router_is_scheduled_and_sent_whole(l3: Client) -> None:
     assert l3_state(l3, "net1")["routers"][0]["floating_ips"] == []
 
 
+def test_an_interface_is_sent_with_its_subnets_ipv6_modes(l3: Client) -> None:
+    l3_register(l3, "net1")
+    v4 = subnet(l3, "10.3.0.0/24")
+    slaac = subnet(
+        l3,
+        "fd00:31::/64",
+        ip_version=6,
+        ipv6_ra_mode="slaac",
+        ipv6_address_mode="slaac",
+    )
+    # NOTE: ra mode unset: another router advertises
+    unset = subnet(l3, "fd00:32::/64", ip_version=6, ipv6_address_mode="slaac")
+    rid = router(l3, None, v4, slaac, unset)["id"]
+    (got,) = l3_state(l3, "net1")["routers"]
+    assert got["id"] == rid
+    sent = {
+        tuple(i["addresses"]): i["subnets"]
+        for i in sorted(got["interfaces"], key=lambda i: i["addresses"])
+    }
+    assert sent == {
+        ("10.3.0.1/24",): [
+            {
+                "id": v4["id"],
+                "cidr": "10.3.0.0/24",
+                "ipv6_ra_mode": None,
+                "ipv6_address_mode": None,
+            }
+        ],
+        ("fd00:31::1/64",): [
+            {
+                "id": slaac["id"],
+                "cidr": "fd00:31::/64",
+                "ipv6_ra_mode": "slaac",
+                "ipv6_address_mode": "slaac",
+            }
+        ],
+        ("fd00:32::1/64",): [
+            {
+                "id": unset["id"],
+                "cidr": "fd00:32::/64",
+                "ipv6_ra_mode": None,
+                "ipv6_address_mode": "slaac",
+            }
+        ],
+    }
+
+
 def test_routers_go_to_the_least_loaded_live_enabled_agent(
     l3: Client, store: Store
 ) -> None:

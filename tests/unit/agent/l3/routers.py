@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
-from quantum.agent.l3.model import FloatingIp, Gateway, Interface, Route, Router
+from dataclasses import replace
+
+from quantum.agent.dhcp.model import Ipv6Mode
+from quantum.agent.l3.model import (
+    Advertised,
+    FloatingIp,
+    Gateway,
+    Interface,
+    Route,
+    Router,
+)
 
 A = Interface(
     port_id="4a1b2c3d-0001-4c8e-9a55-6d2f0e1b7c90",
@@ -37,3 +47,26 @@ def router(**extra: object) -> Router:
     }
     fields.update(extra)
     return Router(**fields)  # type: ignore[arg-type]
+
+
+SLAAC_B = Advertised(cidr="fd00:2::/64", mode=Ipv6Mode.SLAAC)
+B6 = replace(B, advertise=(SLAAC_B,))
+"""B, advertising its IPv6 subnet for SLAAC."""
+STATEFUL = Interface(
+    port_id="6c3d4e5f-0003-4c8e-9a55-6d2f0e1b7c90",
+    mac_address="fa:16:3e:0c:00:01",
+    addresses=("fd00:3::1/64",),
+    advertise=(Advertised(cidr="fd00:3::/64", mode=Ipv6Mode.DHCPV6_STATEFUL),),
+)
+STATELESS = Interface(
+    port_id="7d4e5f60-0004-4c8e-9a55-6d2f0e1b7c90",
+    mac_address="fa:16:3e:0d:00:01",
+    addresses=("fd00:4::1/64",),
+    advertise=(Advertised(cidr="fd00:4::/64", mode=Ipv6Mode.DHCPV6_STATELESS),),
+)
+NOT_ADVERTISED = Interface(
+    port_id="8e5f6071-0005-4c8e-9a55-6d2f0e1b7c90",
+    mac_address="fa:16:3e:0e:00:01",
+    addresses=("fd00:5::1/64",),
+)
+"""An IPv6 subnet whose ``ipv6_ra_mode`` is unset: another router advertises."""

@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 import pytest
 
+from quantum.agent.dhcp.model import Ipv6Mode
 from quantum.agent.l3 import render
 from quantum.agent.l3.agent import (
     L3Agent,
@@ -163,6 +164,56 @@ def test_the_server_router_becomes_the_device_layers() -> None:
     assert [(f.floating_ip_address, f.fixed_ip_address) for f in made.floating_ips] == [
         ("172.24.4.100", "10.1.0.5")
     ]
+
+
+def test_ipv6_subnets_with_an_ra_mode_are_advertised_the_others_not() -> None:
+    def subnet(cidr: str, ra: str | None, address: str | None) -> msg.InterfaceSubnet:
+        return msg.InterfaceSubnet(
+            id=cidr, cidr=ip_network(cidr), ipv6_ra_mode=ra, ipv6_address_mode=address
+        )
+
+    dual = replace(
+        QR_B,
+        addresses=(ip_interface("10.2.0.1/24"), ip_interface("fd00:2::1/64")),
+        subnets=(
+            subnet("10.2.0.0/24", None, None),
+            subnet("fd00:2::/64", "slaac", "slaac"),
+        ),
+    )
+    other = msg.RouterInterface(
+        port_id="6c3d4e5f-0003-4c8e-9a55-6d2f0e1b7c90",
+        network_id="net-c",
+        mac_address="fa:16:3e:0c:00:01",
+        addresses=(ip_interface("fd00:3::1/64"),),
+        # NOTE: another router advertises (ra mode unset)
+        subnets=(subnet("fd00:3::/64", None, "slaac"),),
+    )
+    stateful = replace(
+        other,
+        port_id="7d4e5f60-0004-4c8e-9a55-6d2f0e1b7c90",
+        addresses=(ip_interface("fd00:4::1/64"),),
+        subnets=(subnet("fd00:4::/64", "dhcpv6-stateful", None),),
+    )
+    given = replace(ROUTER, interfaces=(QR_A, dual, other, stateful))
+    # NOTE: the message as the server sends it, through JSON
+    made = router_from_server(msg.RouterState.from_json(given.to_json()))
+    assert [[(a.cidr, a.mode) for a in i.advertise] for i in made.interfaces] == [
+        [],
+        [("fd00:2::/64", Ipv6Mode.SLAAC)],
+        [],
+        [("fd00:4::/64", Ipv6Mode.DHCPV6_STATEFUL)],
+    ]
+    config = render.radvd_config(made)
+    assert config is not None
+    assert config.count("interface ") == 2
+
+    # an older server's message (no "subnets"): nothing is advertised
+    old = given.to_json()
+    for interface in old["interfaces"]:
+        del interface["subnets"]
+    assert render.radvd_config(router_from_server(msg.RouterState.from_json(old))) is (
+        None
+    )
 
 
 def test_a_new_router_is_applied_then_a_second_round_plans_nothing() -> None:

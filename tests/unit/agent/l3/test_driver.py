@@ -5,8 +5,10 @@ devices in tests/dataplane/test_l3.py.)"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +108,21 @@ def test_a_router_that_fails_is_named_and_the_others_are_still_applied() -> None
     with pytest.raises(RouterApplyFailed, match="bad"):
         Driver(DriverConfig(), runner).apply(Plan(changes))
     assert ("ip", "netns", "add", "qrouter-good") in calls
+
+
+def test_observe_reads_radvd_files_and_adopts_only_a_radvd_with_that_pid_file(
+    tmp_path: Path,
+) -> None:
+    driver = Driver(DriverConfig(state_dir=tmp_path), _runner)
+    files = driver.radvd_files("r1")
+    assert files.directory == tmp_path / "radvd" / "r1"
+    assert driver.observe()["r1"].radvd_config is None
+    files.directory.mkdir(parents=True)
+    files.config.write_text("interface qr-4a1b2c3d-00\n{\n};\n")
+    # NOTE: a live process that is no radvd (this one) is not adopted
+    files.pid.write_text(f"{os.getpid()}\n")
+    running = driver.observe()["r1"]
+    assert running.radvd_config == "interface qr-4a1b2c3d-00\n{\n};\n"
+    assert running.radvd_pid is None
+    files.pid.write_text("not a pid\n")
+    assert driver.observe()["r1"].radvd_pid is None

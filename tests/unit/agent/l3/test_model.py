@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from quantum.agent.l3.model import FloatingIp, Interface, Route, Router
-from tests.unit.agent.l3.routers import EXTRA, FIP_A, GATEWAY, A, B, router
+from quantum.agent.dhcp.model import Ipv6Mode
+from quantum.agent.l3.model import Advertised, FloatingIp, Interface, Route, Router
+from tests.unit.agent.l3.routers import EXTRA, FIP_A, GATEWAY, SLAAC_B, A, B, router
 
 
 def test_a_consistent_router_is_accepted_and_lists_its_subnets() -> None:
@@ -86,3 +87,41 @@ def test_a_router_without_gateway_takes_extra_routes_through_its_subnets() -> No
             interfaces=(A,),
             routes=(Route(destination="0.0.0.0/0", nexthop="172.24.4.1"),),
         )
+
+
+@pytest.mark.parametrize(
+    ("advertise", "message"),
+    [
+        ((Advertised(cidr="fd00:9::/64", mode=Ipv6Mode.SLAAC),), "no address on"),
+        ((SLAAC_B, SLAAC_B), "advertised twice"),
+    ],
+)
+def test_an_interface_advertises_only_its_own_ipv6_subnets_once(
+    advertise: tuple[Advertised, ...], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        replace(B, advertise=advertise)
+
+
+@pytest.mark.parametrize(
+    ("cidr", "mode", "message"),
+    [
+        ("10.2.0.0/24", Ipv6Mode.SLAAC, "not a normalized IPv6"),
+        ("fd00:2:0::/64", Ipv6Mode.SLAAC, "not a normalized IPv6"),
+        ("fd00:2::1/64", Ipv6Mode.SLAAC, "host bits set"),
+        ("fd00:2::/80", Ipv6Mode.SLAAC, "needs a /64"),
+        ("fd00:2::/80", Ipv6Mode.DHCPV6_STATELESS, "needs a /64"),
+        ("fd00:2::/64", "managed", "not a valid Ipv6Mode"),
+    ],
+)
+def test_an_advertised_subnet_is_ipv6_and_autoconfigured_ones_are_64s(
+    cidr: str, mode: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Advertised(cidr=cidr, mode=mode)  # type: ignore[arg-type]
+
+
+def test_dhcpv6_stateful_needs_no_64_and_sets_no_autonomous_flag() -> None:
+    stateful = Advertised(cidr="fd00:2::/80", mode=Ipv6Mode.DHCPV6_STATEFUL)
+    assert not stateful.autonomous
+    assert SLAAC_B.autonomous

@@ -13,10 +13,11 @@ from quantum.agent.l3.plan import (
     Bridge,
     Desired,
     Device,
+    Radvd,
     Running,
     plan,
 )
-from tests.unit.agent.l3.routers import FIP_A, FIP_B, GATEWAY, A, B, router
+from tests.unit.agent.l3.routers import B6, FIP_A, FIP_B, GATEWAY, A, B, router
 
 QR_A = render.internal_device(A.port_id)
 QR_B = render.internal_device(B.port_id)
@@ -159,3 +160,51 @@ def test_a_router_gone_or_down_is_removed_and_one_never_seen_is_not() -> None:
         assert change.action is Action.REMOVE
         assert change.unplug == tuple(sorted((QG, QR_A, QR_B)))
     assert plan(_desired(replace(made, admin_state_up=False)), {}).changes == ()
+
+
+def _advertising() -> Router:
+    return router(interfaces=(A, B6))
+
+
+def test_an_advertised_subnet_starts_radvd_and_a_running_one_is_adopted() -> None:
+    made = _advertising()
+    config = render.radvd_config(made)
+    assert config is not None
+    assert f"interface {QR_B}\n" in config
+    (change,) = plan(_desired(made), {}).changes
+    assert change.radvd is Radvd.START
+    assert change.radvd_config == config
+
+    # running with that configuration (after an agent restart too): nothing to do
+    running = replace(_as_applied(made), radvd_pid=4242, radvd_config=config)
+    assert plan(_desired(made), {made.id: running}).is_empty
+
+
+def test_a_dead_radvd_is_started_again_and_another_configuration_reloads() -> None:
+    made = _advertising()
+    config = render.radvd_config(made)
+    dead = replace(_as_applied(made), radvd_pid=None, radvd_config=config)
+    (change,) = plan(_desired(made), {made.id: dead}).changes
+    assert change.action is Action.APPLY
+    assert change.radvd is Radvd.START
+    assert not change.add_addresses  # NOTE: only radvd
+    assert change.iptables is None
+
+    stale = replace(_as_applied(made), radvd_pid=4242, radvd_config="interface x\n")
+    (change,) = plan(_desired(made), {made.id: stale}).changes
+    assert (change.radvd, change.radvd_pid) == (Radvd.RELOAD, 4242)
+    assert change.radvd_config == config
+
+
+def test_nothing_advertised_stops_radvd_and_a_router_removed_names_it() -> None:
+    made = _advertising()
+    config = render.radvd_config(made)
+    running = replace(_as_applied(made), radvd_pid=4242, radvd_config=config)
+    plain = router(interfaces=(A, B))  # NOTE: B's IPv6 subnet, ra_mode unset
+    assert render.radvd_config(plain) is None
+    (change,) = plan(_desired(plain), {made.id: running}).changes
+    assert (change.radvd, change.radvd_pid) == (Radvd.STOP, 4242)
+    assert plan(_desired(plain), {made.id: _as_applied(plain)}).is_empty
+
+    (change,) = plan(_desired(), {made.id: running}).changes
+    assert (change.action, change.radvd_pid) == (Action.REMOVE, 4242)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A router's devices, addresses, routes and iptables-restore input for a few
-routers, kept under tests/golden/l3/ for reviewers.
+"""A router's devices, addresses, routes, iptables-restore input and radvd.conf
+for a few routers, kept under tests/golden/l3/ for reviewers.
 
 Regenerate after an intended change with ``QUANTUM_UPDATE_GOLDEN=1 pytest ...`` and
 read the diff.
@@ -16,7 +16,16 @@ import pytest
 
 from quantum.agent.l3 import render
 from quantum.agent.l3.model import Router
-from tests.unit.agent.l3.routers import GATEWAY, A, B, router
+from tests.unit.agent.l3.routers import (
+    B6,
+    GATEWAY,
+    NOT_ADVERTISED,
+    STATEFUL,
+    STATELESS,
+    A,
+    B,
+    router,
+)
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "l3"
 
@@ -28,6 +37,11 @@ SCENARIOS: dict[str, Router] = {
         metadata_port=9697,
     ),
     "internal-only": Router(id="router-2", interfaces=(A, B)),
+    "ipv6-advertised": Router(
+        id="router-3",
+        interfaces=(A, B6, STATEFUL, STATELESS, NOT_ADVERTISED),
+        gateway=GATEWAY,
+    ),
 }
 
 
@@ -41,6 +55,9 @@ def rendered(made: Router) -> str:
     )
     parts.append("[iptables-restore --noflush, first load]")
     text = render.restore_input(render.rules(made), frozenset(render.HOOKS))
+    radvd = render.radvd_config(made)
+    if radvd is not None:
+        text += "[radvd.conf]\n" + radvd
     return "\n".join(parts) + "\n" + text
 
 

@@ -20,6 +20,15 @@ ROUTER = msg.RouterState(
             network_id="n1",
             mac_address="fa:16:3e:0a:00:01",
             addresses=(ip_interface("10.1.0.1/24"), ip_interface("fd00:1::1/64")),
+            subnets=(
+                msg.InterfaceSubnet(id="s4", cidr=ip_network("10.1.0.0/24")),
+                msg.InterfaceSubnet(
+                    id="s6",
+                    cidr=ip_network("fd00:1::/64"),
+                    ipv6_ra_mode="dhcpv6-stateless",
+                    ipv6_address_mode="dhcpv6-stateless",
+                ),
+            ),
         ),
     ),
     gateway=msg.RouterGateway(
@@ -56,7 +65,20 @@ def test_a_router_set_goes_and_comes_back_equal() -> None:
         "10.1.0.1/24",
         "fd00:1::1/64",
     ]
+    assert body["routers"][0]["interfaces"][0]["subnets"][1] == {
+        "id": "s6",
+        "cidr": "fd00:1::/64",
+        "ipv6_ra_mode": "dhcpv6-stateless",
+        "ipv6_address_mode": "dhcpv6-stateless",
+    }
     assert msg.RouterSet.from_json(body) == answer
+
+
+def test_an_old_server_interface_without_subnets_has_none() -> None:
+    body = ROUTER.to_json()
+    del body["interfaces"][0]["subnets"]
+    (interface,) = msg.RouterState.from_json(body).interfaces
+    assert interface.subnets == ()
 
 
 def test_a_router_without_a_gateway_and_a_gateway_without_a_subnet_gateway() -> None:
@@ -106,6 +128,10 @@ def _router(**changes: Any) -> dict[str, Any]:
         ({"interfaces__0__addresses": ["10.1.0.1"]}, "'addresses'"),
         ({"interfaces__0__addresses": ["10.1.0.300/24"]}, "'addresses'"),
         ({"interfaces__0__mac_address": "01:00:5e:00:00:01"}, "'mac_address'"),
+        ({"interfaces__0__subnets": [1]}, "'subnets'"),
+        ({"interfaces__0__subnets__0__cidr": "10.1.0.0/33"}, "'cidr'"),
+        ({"interfaces__0__subnets__1__ipv6_ra_mode": "managed"}, "'ipv6_ra_mode'"),
+        ({"interfaces__0__subnets__1__ipv6_address_mode": 6}, "'ipv6_address_mode'"),
         ({"gateway__address": "x/24"}, "'address'"),
         ({"gateway__gateway_ip": "nope"}, "'gateway_ip'"),
         ({"gateway__enable_snat": 1}, "'enable_snat'"),
