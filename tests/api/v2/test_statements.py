@@ -232,15 +232,15 @@ def test_list_ports_is_two_statements(sqlite_v2: V2, count: Any) -> None:
 
 
 # NOTE: a network create, either door: the tenant's network limit and its default
-# security group (one SELECT), the tenant's quota lock, its network count, the
-# network, the store revision and the feed topics; the tenant's first also makes
-# its default group (under a savepoint: the group, the tenant's default row, its
-# four rules).
-CREATE_NETWORK = ["SELECT", "INSERT", "SELECT", "INSERT", *BUMP]
+# security group (one SELECT), the network, then the tenant's network count with
+# its limit as committed (as a port create's), the store revision and the feed
+# topics; the tenant's first also makes its default group (under a savepoint: the
+# group, the tenant's default row, its four rules).
+CREATE_NETWORK = ["SELECT", "INSERT", *QUOTA, *BUMP]
 FIRST_NETWORK = [
-    *CREATE_NETWORK[:3],
+    "SELECT",
     *["SAVEPOINT", "INSERT", "INSERT", "INSERT", "RELEASE"],
-    *CREATE_NETWORK[3:],
+    *CREATE_NETWORK[1:],
 ]
 
 
