@@ -253,6 +253,14 @@ def _add_flow_commands(sub: Any) -> None:
         help="seconds to wait for the ports to be ACTIVE (default: %(default)s)",
     )
     boot.add_argument(
+        "--guest-config",
+        choices=("auto", "dhcp", "static"),
+        default="auto",
+        help="how the guest gets its IPv4 addresses: by DHCP (busybox udhcpc in the "
+        "namespace, once the ports are ACTIVE), statically from the network info, "
+        "or auto: by DHCP on subnets that have it (default: %(default)s)",
+    )
+    boot.add_argument(
         "--json", action="store_true", help="print the network info as JSON"
     )
     delete = sub.add_parser(
@@ -327,7 +335,13 @@ def _flow(args: argparse.Namespace) -> int:
         timings = {}
         began = time.monotonic()
         vifs = boot.boot(
-            net, instance, nics, netns=args.netns, timeout=args.wait, timings=timings
+            net,
+            instance,
+            nics,
+            netns=args.netns,
+            timeout=args.wait,
+            timings=timings,
+            guest=args.guest_config,
         )
         took = time.monotonic() - began
     except (QuantumError, errors.ClientError) as error:
@@ -347,8 +361,9 @@ def _flow(args: argparse.Namespace) -> int:
         addresses = " ".join(f.interface for f in v.fixed_ips) or "no address"
         gateway = f" gateway {v.gateway}" if v.gateway else ""
         mtu = f" mtu {v.mtu}" if v.mtu else ""
+        how = " (DHCP)" if boot.by_dhcp(v, args.guest_config) else ""
         print(
-            f"  {boot.nic_name(index)} {v.mac} {addresses}{gateway}{mtu} "
+            f"  {boot.nic_name(index)} {v.mac} {addresses}{how}{gateway}{mtu} "
             f"port {v.port_id} dev {v.device}"
         )
     return 0

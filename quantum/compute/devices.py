@@ -153,6 +153,18 @@ class Devices:
         """Run ``argv`` inside ``netns`` (``ip netns exec``)."""
         return self._netns("exec", netns, *argv, check=check)
 
+    def output_in(self, netns: str, *argv: str) -> str:
+        """Run ``argv`` inside ``netns``; its standard output. DeviceError when it
+        fails."""
+        command = ["ip", "netns", "exec", netns, *argv]
+        done = self._run(command)
+        if done.returncode != 0:
+            output = (done.stderr or done.stdout).strip()
+            raise DeviceError(
+                command=" ".join(command), reason=output or f"exit {done.returncode}"
+            )
+        return done.stdout
+
     def ip_in(self, netns: str, *args: str) -> None:
         """``ip -n netns args``; DeviceError when it fails."""
         self._ip(*args, netns=netns)

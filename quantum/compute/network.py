@@ -83,6 +83,13 @@ class EventsUnavailable(ServiceUnavailable):
     reason: str
 
 
+class GuestDhcpFailed(ComputeError):
+    template = "the guest's DHCP client on {nic}: {reason}"
+
+    nic: str
+    reason: str
+
+
 class LeftBehind(ComputeError):
     template = "deallocating instance {instance} left behind: {what}"
 
@@ -129,6 +136,8 @@ class FixedIp:
     version: int
     gateway: str | None = None
     dns: tuple[str, ...] = ()
+    dhcp: bool = False
+    """Whether its subnet has DHCP (the guest may ask for the address)."""
 
     @property
     def interface(self) -> str:
@@ -148,10 +157,19 @@ class VifInfo:
     vif_type: str
     device: str
     """The host-side device: ``tap`` + the port id's first 11 characters."""
+    dhcp_served: bool = False
+    """Whether a live DHCP agent serves the network (leases can be had)."""
 
     @property
     def gateway(self) -> str | None:
         return next((f.gateway for f in self.fixed_ips if f.gateway), None)
+
+    @property
+    def dhcp(self) -> bool:
+        """Whether the guest can get this NIC's IPv4 address by DHCP: it has one,
+        on a subnet with DHCP, and a live DHCP agent serves the network."""
+        v4 = [f for f in self.fixed_ips if f.version == 4]
+        return self.dhcp_served and bool(v4) and all(f.dhcp for f in v4)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -165,12 +183,14 @@ class VifInfo:
                     "subnet_id": f.subnet_id,
                     "gateway_ip": f.gateway,
                     "dns_nameservers": list(f.dns),
+                    "enable_dhcp": f.dhcp,
                 }
                 for f in self.fixed_ips
             ],
             "mtu": self.mtu,
             "vif_type": self.vif_type,
             "device": self.device,
+            "dhcp_served": self.dhcp_served,
         }
 
 
@@ -251,6 +271,7 @@ class ComputeNetwork:
             if subnet_ids
             else {}
         )
+        served = self._dhcp_served(net_ids)
         described = []
         for port in ports:
             fixed = []
@@ -265,6 +286,7 @@ class ComputeNetwork:
                         version=cidr.version,
                         gateway=subnet.get("gateway_ip") or None,
                         dns=tuple(str(d) for d in subnet.get("dns_nameservers") or ()),
+                        dhcp=bool(subnet.get("enable_dhcp")),
                     )
                 )
             network = networks.get(str(port["network_id"]), {})
@@ -278,9 +300,22 @@ class ComputeNetwork:
                     mtu=int(mtu) if mtu else None,
                     vif_type=str(port.get("binding:vif_type") or DEFAULT_VIF_TYPE),
                     device=vifs.device_name(str(port["id"])),
+                    dhcp_served=served.get(str(port["network_id"]), False),
                 )
             )
         return described
+
+    def _dhcp_served(self, network_ids: Sequence[str]) -> dict[str, bool]:
+        """Network id -> whether a live DHCP agent serves it (False when the
+        server does not say: no scheduler extension, or not an admin)."""
+        served = {}
+        for network_id in network_ids:
+            try:
+                agents = self.client.networks.dhcp_agents(network_id)
+            except errors.ClientError:
+                agents = []
+            served[network_id] = any(a.get("alive") for a in agents)
+        return served
 
     # -- plug -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from quantum.core.networks import Network
 from quantum.core.ports import Port
@@ -61,3 +62,14 @@ class DhcpHostState:
     """Seconds a lease lasts: the server's ``dhcp_lease_duration``, for which a
     released address stays held (spec §4.5), so no address is handed to another
     port while a VM may still hold its lease."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DhcpLease:
+    """A DHCP lease as a DHCP agent read it from dnsmasq: ``expires_at`` is UTC
+    (naive, as the store keeps times)."""
+
+    network_id: str
+    ip_address: str
+    mac_address: str
+    expires_at: datetime

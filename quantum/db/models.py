@@ -255,6 +255,12 @@ class PortRow(StandardAttributes, Base):
     in use from going (migration 0018)."""
     allowed_address_pairs: Mapped[str | None] = mapped_column(Text)
     """A JSON list of ``[ip_address, mac_address]`` (NULL: none)."""
+    dhcp_provisioning: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """The port waits for a DHCP agent of its network to have its host entry in
+    place: until one reports it, an agent's UP makes it PROVISIONING (v2 ``BUILD``),
+    not UP (``plugins.dhcp.provisioning``; migration 0021)."""
 
     def to_domain(self, fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
         return port_of(port_values(self), fixed_ips)
@@ -611,6 +617,10 @@ class IpAllocationRow(Base):
     """Order of the address among its port's fixed IPs."""
     expiration: Mapped[datetime | None] = mapped_column(Timestamp)
     """When a held address (no port) may be handed out again."""
+    lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    """When the address's DHCP lease ends, as a DHCP agent last reported it from
+    dnsmasq (NULL: none reported); a release holds the address at least until then
+    (``quantum.ipam.store.record_leases``; migration 0022)."""
 
 
 # -- routers and floating IPs (the L3 service plugin, migration 0013) ---------------

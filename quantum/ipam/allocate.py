@@ -282,17 +282,23 @@ def hold_until(
     address: IPAddress,
     now: datetime,
     hold: timedelta,
+    lease_end: datetime | None = None,
 ) -> datetime | None:
-    """Release-hold (see docs/architecture.md): when a released address becomes
-    reusable, or ``None`` to free it at once.
+    """Release-hold (see docs/dhcp.md): when a released address becomes reusable,
+    or ``None`` to free it at once.
 
     An address from a pool is held for ``hold`` (the DHCP lease a VM may still be
-    using); one outside every pool (a gateway, a manual pick) is freed at once, as is
-    everything when ``hold`` is zero.
+    using), and at least until ``lease_end``, the end of its DHCP lease as dnsmasq
+    last recorded it; one outside every pool (a gateway, a manual pick) is freed at
+    once, as is a pool address when neither keeps it.
     """
-    if hold <= timedelta(0) or not in_pools(pools, address):
+    if not in_pools(pools, address):
         return None
-    return now + hold
+    ends = [now + hold] if hold > timedelta(0) else []
+    if lease_end is not None:
+        ends.append(lease_end)
+    until = max(ends, default=now)
+    return until if until > now else None
 
 
 def resolve(

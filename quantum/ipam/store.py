@@ -43,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.dhcp import DhcpLease as Lease
 from quantum.core.ports import AddressOnNetwork, AnyAddress, FixedIPRequest
 from quantum.core.subnets import AllocationPool, FixedIP, HostRoute, IPAddress, Subnet
 from quantum.db.conditional import at_revisions, stale
@@ -746,7 +747,9 @@ def _release(
     freed: dict[str, list[_Range]] = defaultdict(list)
     for row in rows:
         address = ip_address(row.ip_address)
-        until = allocate.hold_until(pools[row.subnet_id], address, now, hold)
+        until = allocate.hold_until(
+            pools[row.subnet_id], address, now, hold, row.lease_expires_at
+        )
         if allocate.in_pools(pools[row.subnet_id], address):
             freed[row.subnet_id].append((int(address), int(address), until))
         where = (
@@ -763,6 +766,81 @@ def _release(
             )
     for subnet_id, ranges in freed.items():
         _add_ranges(s, subnet_id, ranges)
+
+
+def record_leases(
+    s: Session, network_ids: Collection[str], leases: Iterable[Lease]
+) -> int:
+    """Record the DHCP leases a DHCP agent of ``network_ids`` read from dnsmasq:
+    how many allocations it moved.
+
+    * An address in use by a port whose MAC is the lease's: its
+      ``lease_expires_at`` (a later release holds it at least that long).
+    * An address held after its release (no port; dnsmasq renewed the lease
+      before it re-read its hosts file): the hold, and its free range's
+      ``available_at``, move out to the lease's end.
+
+    Only ever later: a report that arrives late never shortens anything. Other
+    addresses, networks and MACs are ignored.
+    """
+    moved = 0
+    for lease in leases:
+        if lease.network_id not in network_ids:
+            continue
+        at = lease.expires_at
+        same = (
+            IpAllocationRow.network_id == lease.network_id,
+            IpAllocationRow.ip_address == lease.ip_address,
+        )
+        later = or_(
+            IpAllocationRow.lease_expires_at.is_(None),
+            IpAllocationRow.lease_expires_at < at,
+        )
+        holder = select(PortRow.id).where(
+            PortRow.network_id == lease.network_id,
+            PortRow.mac_address == lease.mac_address,
+        )
+        done = s.execute(
+            update(IpAllocationRow)
+            .where(*same, later, IpAllocationRow.port_id.in_(holder))
+            .values(lease_expires_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        moved += done.rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult
+        held = s.execute(
+            select(IpAllocationRow.subnet_id).where(
+                *same,
+                IpAllocationRow.port_id.is_(None),
+                IpAllocationRow.expiration < at,
+            )
+        ).all()
+        for (subnet_id,) in held:
+            key = allocate.address_key(int(ip_address(lease.ip_address)))
+            # NOTE: the range first, as allocation locks them: no deadlock.
+            s.execute(
+                update(IpAvailabilityRow)
+                .where(
+                    IpAvailabilityRow.subnet_id == subnet_id,
+                    IpAvailabilityRow.first_key == key,
+                    IpAvailabilityRow.last_key == key,
+                    IpAvailabilityRow.available_at.is_not(None),
+                    IpAvailabilityRow.available_at < at,
+                )
+                .values(available_at=at)
+            )
+            done = s.execute(
+                update(IpAllocationRow)
+                .where(
+                    IpAllocationRow.subnet_id == subnet_id,
+                    IpAllocationRow.ip_address == lease.ip_address,
+                    IpAllocationRow.port_id.is_(None),
+                    IpAllocationRow.expiration < at,
+                )
+                .values(expiration=at, lease_expires_at=at)
+                .execution_options(synchronize_session=False)
+            )
+            moved += done.rowcount  # type: ignore[attr-defined]  # NOTE: CursorResult
+    return moved
 
 
 def _port_rows(s: Session, port_id: str) -> list[IpAllocationRow]:

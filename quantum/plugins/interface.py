@@ -37,7 +37,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
 from quantum.core.agents import Agent, AgentHost, AgentUpdate, HostState, PortCounters
-from quantum.core.dhcp import DhcpHostState
+from quantum.core.dhcp import DhcpHostState, DhcpLease
 from quantum.core.feed import Topic
 from quantum.core.l3_agents import L3HostState
 from quantum.core.listing import ListQuery
@@ -368,6 +368,20 @@ class DhcpStateSource(Protocol):
         dead for ``agent_down_time``), then creates, mends or deletes the agent's
         DHCP ports (writes through the ports service, so they bump the revision),
         then reads the state, revision first."""
+        ...
+
+    def dhcp_ports_provisioned(self, host: str, port_ids: Sequence[str]) -> int:
+        """The DHCP agent of ``host`` has these ports' host entries in dnsmasq:
+        lift their DHCP provisioning block (a port an agent has wired becomes UP;
+        ``plugins.dhcp.provisioning``). Ports it does not serve, or that wait for
+        nothing, are ignored; how many waited."""
+        ...
+
+    def dhcp_leases(self, host: str, leases: Sequence[DhcpLease]) -> int:
+        """Record the leases the DHCP agent of ``host`` read from its dnsmasq, on
+        the networks it serves: an address's lease end, which a release holds it
+        at least until, and the hold of an address released before its lease was
+        renewed (``ipam.store.record_leases``). How many addresses moved."""
         ...
 
 

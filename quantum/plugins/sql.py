@@ -40,6 +40,7 @@ from quantum.plugins.core.security_groups import (
 )
 from quantum.plugins.core.subnets import SubnetStore
 from quantum.plugins.core.tags import Tags
+from quantum.plugins.dhcp import provisioning
 from quantum.plugins.extras.credentials import CredentialStore, load_keys
 from quantum.plugins.extras.instances import InstanceStore
 from quantum.plugins.extras.profiles import ProfileStore
@@ -208,13 +209,15 @@ class SqlPlugin:
             if status is OpStatus.UP:
                 query = query.where(bound_here)
             else:
-                query = query.where(
-                    or_(bound_here, PortRow.status != OpStatus.UP.value)
-                )
+                wired = (OpStatus.UP.value, OpStatus.PROVISIONING.value)
+                query = query.where(or_(bound_here, PortRow.status.not_in(wired)))
+        # NOTE: UP waits for the port's DHCP (plugins.dhcp.provisioning), decided
+        # on the row the UPDATE writes, so a DHCP report at the same time is seen.
+        value = provisioning.reported_up() if status is OpStatus.UP else status.value
         self.db.run(
             lambda s: s.execute(
                 query.values(
-                    status=status.value,
+                    status=value,
                     status_reason="" if status is OpStatus.UP else reason[:255],
                 )
             ),

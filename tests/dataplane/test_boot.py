@@ -158,3 +158,56 @@ def test_a_boot_that_cannot_finish_leaves_nothing_behind(
         assert netns.exists()
         _vif(world, hv1, "delete", "--instance-id", "i-late", "--netns", netns.name)
         assert not netns.exists()
+
+
+def test_boot_on_a_dhcp_network_the_guests_get_their_addresses_by_dhcp(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    # NOTE: issue 17's boot with DHCP (issue 13): a DHCP agent on hv1 serves the
+    # network; each guest's busybox udhcpc asks once its port is ACTIVE
+    from tests.dataplane.test_dhcp_agent import stack
+
+    with stack(dataplane_session, tmp_path) as (s, _):
+        world = s.cloud
+        s.start_dhcp_agent()
+        wait_until(lambda: [a["alive"] for a in s.dhcp_agents()] == [True], 20)
+        api = world.api
+        net = api.v2("POST", "/networks", {"network": {"tenant_id": "t"}})["network"]
+        body = {"tenant_id": "t", "network_id": net["id"], "cidr": "10.19.0.0/24"}
+        api.v2("POST", "/subnets", {"subnet": {"ip_version": 4, **body}})
+        s.wired(s.dhcp_port(net["id"])["id"])
+        guests: dict[str, dict[str, Any]] = {}
+        for name, hv in (("d1", s.hv1), ("d2", s.hv2)):
+            netns = dataplane_session.netns_name(name)
+            done = boot(
+                world, hv, netns, "--project-id", "t", "--instance-id", f"i-{name}",
+                "--nic", f"net-id={net['id']}", "--json",
+            )  # fmt: skip
+            info = json.loads(done.stdout)
+            (vif,) = info["vifs"]
+            assert vif["dhcp_served"] is True
+            assert info["timings"]["dhcp"] > 0
+            guests[name] = {"netns": harness.Netns(dataplane_session, name), **vif}
+        leases = s.files(net["id"]).leases.read_text()
+        for guest in guests.values():
+            address = guest["fixed_ips"][0]["ip_address"]
+            # the lease dnsmasq handed out, applied by the guest's client
+            assert f" {guest['mac_address']} {address} " in leases, leases
+            link = json.loads(
+                guest["netns"].ip("-j", "addr", "show", "dev", "eth0").stdout
+            )
+            inet = [a for a in link[0]["addr_info"] if a["family"] == "inet"]
+            assert [(a["local"], a["prefixlen"]) for a in inet] == [(address, 24)]
+            assert link[0]["mtu"] == 1450  # NOTE: DHCP option 26
+            route = guest["netns"].ip("route", "show", "default").stdout
+            assert route.startswith("default via 10.19.0.1 dev eth0"), route
+        d1, d2 = guests["d1"], guests["d2"]
+        ping = ("ping", "-n", "-q", "-c", "1", "-W", "1")
+        d2_ip = d2["fixed_ips"][0]["ip_address"]
+        assert d1["netns"].exec(*ping, d2_ip, check=False).returncode == 0, world.dump()
+        for name, hv in (("d1", s.hv1), ("d2", s.hv2)):
+            guest = guests[name]
+            _vif(world, hv, "delete", "--instance-id", f"i-{name}",
+                 "--netns", guest["netns"].name)  # fmt: skip
+            assert not guest["netns"].exists()
+            assert api.v2("GET", f"/ports?device_id=i-{name}")["ports"] == []

@@ -10,6 +10,8 @@ VMs on both hypervisors ask with busybox ``udhcpc``.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import shutil
 import signal
@@ -179,6 +181,7 @@ def stack(
     per_network: int = 1,
     *,
     overlapping: bool = False,
+    lease_duration: int = 120,
 ) -> Iterator[tuple[Stack, Stack]]:
     """Two hypervisors; a DHCP agent configured (not started) on each: the first
     stack's agent on hv1, the second's on hv2."""
@@ -188,6 +191,7 @@ def stack(
         "vxlan",
         dhcp_agents_per_network=per_network,
         allow_overlapping_ips=overlapping,
+        dhcp_lease_duration=lease_duration,
     ) as the_cloud:
         hv1, hv2 = the_cloud.hypervisors("hv1", "hv2")
         stacks = []
@@ -548,3 +552,88 @@ def test_two_tenants_with_the_same_cidr_each_get_their_own_leases(
         assert port_a["mac_address"] in s.files(net_a).log.read_text()
         assert port_a["mac_address"] not in s.files(net_b).log.read_text()
         assert port_b["mac_address"] in s.files(net_b).log.read_text()
+
+
+def _network(s: Stack, cidr: str) -> tuple[str, dict[str, Any]]:
+    net = s.api.v2("POST", "/networks", {"network": {"tenant_id": TENANT}})
+    network_id = str(net["network"]["id"])
+    body = {"tenant_id": TENANT, "network_id": network_id, "ip_version": 4}
+    subnet = s.api.v2("POST", "/subnets", {"subnet": {**body, "cidr": cidr}})
+    return network_id, subnet["subnet"]
+
+
+def test_a_port_turns_active_only_once_dnsmasq_has_it_so_the_first_discover_works(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with stack(dataplane_session, tmp_path) as (s, _):
+        agent = s.start_dhcp_agent()
+        wait_until(lambda: [a["alive"] for a in s.dhcp_agents()] == [True], 20)
+        network_id, _ = _network(s, "10.43.0.0/24")
+        s.wired(s.dhcp_port(network_id)["id"])
+        hosts = s.files(network_id).hosts
+
+        # the DHCP agent stopped (still alive for the server): the port's VIF is
+        # wired by the OVS agent, but the port stays BUILD, not ACTIVE
+        agent.stop()
+        port = s.port(network_id, s.hv1)
+        address = port["fixed_ips"][0]["ip_address"]
+        vm = s.cloud.lab.vm("pvm1", port["mac_address"])
+        leases(vm).unlink(missing_ok=True)
+        vm.plug(s.hv1, port["id"])
+        wait_until(
+            lambda: s.status(port["id"]) == "BUILD",
+            20,
+            message=lambda: f"port {port['id']} BUILD\n{s.cloud.dump()}",
+        )
+        assert port["mac_address"] not in hosts.read_text()
+        # the agent back: it writes the hosts file, re-reads it, reports, ACTIVE
+        s.start_dhcp_agent()
+        wait_until(
+            lambda: s.status(port["id"]) == "ACTIVE",
+            20,
+            message=lambda: f"port {port['id']} ACTIVE\n{s.agent_log()}",
+        )
+        assert f"{port['mac_address']},host-{address.replace('.', '-')}," in (
+            hosts.read_text()
+        )
+        # so a client asking once (one DISCOVER, no retransmission) is answered
+        done = udhcpc(vm, tries=1)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert [e["ip"] for e in bound(vm)] == [address]
+
+
+def test_the_last_address_of_an_exactly_filled_subnet_gets_its_lease(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    with stack(dataplane_session, tmp_path) as (s, _):
+        s.start_dhcp_agent()
+        wait_until(lambda: [a["alive"] for a in s.dhcp_agents()] == [True], 20)
+        # a /29: gateway .1, pool .2-.6; the DHCP port takes one, four VMs the rest
+        network_id, _ = _network(s, "10.44.0.0/29")
+        dhcp = s.dhcp_port(network_id)
+        s.wired(dhcp["id"])
+        ports = [s.port(network_id, s.hv1) for _ in range(4)]
+        taken = sorted(
+            [p["fixed_ips"][0]["ip_address"] for p in ports]
+            + [dhcp["fixed_ips"][0]["ip_address"]]
+        )
+        assert taken == [f"10.44.0.{i}" for i in range(2, 7)]
+        conn = http.client.HTTPConnection("127.0.0.1", s.api.port, timeout=10)
+        body = {"port": {"tenant_id": TENANT, "network_id": network_id}}
+        try:
+            conn.request("POST", "/v2.0/ports", json.dumps(body))
+            full = conn.getresponse()
+            refused = json.loads(full.read())
+        finally:
+            conn.close()
+        assert full.status == 409, refused
+        assert refused["NeutronError"]["type"] == "IpAddressGenerationFailure"
+        last = next(p for p in ports if p["fixed_ips"][0]["ip_address"] == "10.44.0.6")
+        first = next(p for p in ports if p is not last)
+        for name, port in (("fvm1", first), ("fvm2", last)):
+            vm = s.vm(name, s.hv1, port)
+            done = udhcpc(vm)
+            assert done.returncode == 0, done.stdout + done.stderr
+            (lease,) = bound(vm)
+            assert lease["ip"] == port["fixed_ips"][0]["ip_address"]
+            assert lease["mask"] == "29"

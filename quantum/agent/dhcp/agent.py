@@ -15,14 +15,19 @@
   restart; a network no longer told loses its dnsmasq, port device and namespace.
 * **apply**: the driver; one network failing does not stop the others (the round
   then fails and the next is a full resync).
-* **report**: nothing per round: the DHCP ports are reported UP by the OVS agent
-  that wires them; the heartbeat carries the counts.
+* **report**: the ports whose host entries are now in a dnsmasq (the files
+  written, dnsmasq started or told to re-read them) and were not reported yet, so
+  the server lifts their DHCP provisioning block and they can turn ACTIVE
+  (``plugins.dhcp.provisioning``: a VM is started only then, and its first
+  DHCPDISCOVER is answered). The DHCP ports are reported UP by the OVS agent that
+  wires them; the heartbeat carries the counts.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -54,6 +59,7 @@ class Server(Protocol):
 
     def register(self, report: msg.AgentReport) -> int: ...
     def desired_state(self) -> msg.DhcpState: ...
+    def report_provisioned(self, port_ids: Sequence[str]) -> None: ...
 
 
 class Devices(Protocol):
@@ -90,6 +96,8 @@ class _Memory:
     lease_time: int | None = None
     planned: Desired = field(default_factory=Desired)
     """The networks the last plan was made for (``apply`` serves them)."""
+    provisioned: frozenset[str] = frozenset()
+    """The ports reported provisioned (and still served)."""
 
 
 def _fixed(given: msg.PortInfo) -> tuple[FixedIp, ...]:
@@ -192,6 +200,29 @@ def counts(desired: Desired) -> dict[str, int]:
     }
 
 
+def provisioned_ports(desired: Desired) -> frozenset[str]:
+    """The ports of the networks served: once a plan for ``desired`` is applied,
+    dnsmasq has their host entries."""
+    return frozenset(
+        port.id
+        for network in desired.networks.values()
+        if network.serves
+        for port in network.ports
+    )
+
+
+def _timings(clock: Mapping[str, float], end: float, ports: int) -> str:
+    """A round's steps in ms, and when it began (epoch seconds): what
+    ``bench/dhcp.py`` reads back from the log."""
+    steps = ("observe", "state", "plan", "apply", "report")
+    marks = [clock[step] for step in steps] + [end]
+    spent = " ".join(
+        f"{step}={(marks[i + 1] - marks[i]) * 1000:.1f}ms"
+        for i, step in enumerate(steps)
+    )
+    return f"began={clock['began']:.3f} {spent} provisioned={ports}"
+
+
 class DhcpKind:
     """The DHCP agent's part of the loop (``quantum.agent.loop.Kind``)."""
 
@@ -200,6 +231,8 @@ class DhcpKind:
         self.server = server
         self.devices = devices
         self.memory = _Memory()
+        self.clock: dict[str, float] = {}
+        """When the current round's steps began (``_timings``)."""
 
     def heartbeat(self) -> None:
         config = self.config
@@ -224,10 +257,13 @@ class DhcpKind:
         return 0
 
     def observe(self) -> dict[str, Running]:
+        self.clock = {"began": time.time(), "observe": time.monotonic()}
         return self.devices.observe()
 
     def desired(self, observed: Mapping[str, Running]) -> DhcpDesired:
+        self.clock["state"] = time.monotonic()
         answer = self.server.desired_state()
+        self.clock["plan"] = time.monotonic()
         desired = desired_from_server(self.config, answer)
         self.memory.lease_time = lease_time(self.config, answer)
         if desired.admin_state_up != self.memory.admin_state_up:
@@ -247,6 +283,7 @@ class DhcpKind:
         return planner.plan(desired.networks, actual, self.devices.layout)
 
     def apply(self, plan: Plan, observed: Mapping[str, Running]) -> None:
+        self.clock["apply"] = time.monotonic()
         if not plan.is_empty:
             self.devices.apply(plan, self.memory.planned)
 
@@ -262,6 +299,14 @@ class DhcpKind:
         changed = [f"{c.network_id} {c.action}" for c in plan.changes if not c.is_empty]
         if changed:
             LOG.info("networks changed: %s", ", ".join(changed))
+        served = provisioned_ports(desired.networks)
+        new = sorted(served - self.memory.provisioned)
+        self.clock["report"] = time.monotonic()
+        if new:
+            self.server.report_provisioned(new)
+        self.memory.provisioned = served
+        if changed or new:
+            LOG.info("round %s", _timings(self.clock, time.monotonic(), len(new)))
 
 
 class DhcpAgent(AgentLoop[Mapping[str, Running], DhcpDesired, Plan]):

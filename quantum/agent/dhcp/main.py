@@ -3,7 +3,8 @@
 
 Reads ``[DEFAULT]`` of ``dhcp_agent.ini`` (``--config-file``; Grizzly's file and
 section) and runs the reconcile loop (``agent.DhcpAgent``) with a thread that
-follows the server's change feed (the DHCP kind's topics). SIGTERM and SIGINT stop
+follows the server's change feed (the DHCP kind's topics), and one that reports
+dnsmasq's leases (``leases.LeaseWatch``). SIGTERM and SIGINT stop
 it after the round in progress; dnsmasq keeps answering (a restarted agent adopts
 what runs without restarting it).
 """
@@ -49,6 +50,7 @@ class Options:
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0
     poll_wait: float = 25.0
+    lease_poll_interval: float = 1.0
 
 
 def load_options(path: Path) -> Options:
@@ -59,6 +61,8 @@ def load_options(path: Path) -> Options:
         raise AgentConfigError(f"{where}: agent_secret is required")
     if not options.namespace_prefix:
         raise AgentConfigError(f"{where}: namespace_prefix must not be empty")
+    if options.lease_poll_interval <= 0:
+        raise AgentConfigError(f"lease_poll_interval in {where}: must be positive")
     if options.dhcp_lease_time < MIN_LEASE_TIME:
         raise AgentConfigError(
             f"dhcp_lease_time in {where}: at least {MIN_LEASE_TIME} (dnsmasq's minimum)"
@@ -86,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(options: Options) -> int:  # pragma: no cover - exercised by tests/dataplane
     from quantum.agent.dhcp.agent import DhcpAgent, DhcpConfig
     from quantum.agent.dhcp.driver import Driver, DriverConfig
+    from quantum.agent.dhcp.leases import LeaseWatch
     from quantum.agent.loop import follow_changes
     from quantum.agentapi.dhcp.client import DhcpClient
 
@@ -129,6 +134,13 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
         args=(client(), agent, stop),
         kwargs={"wait": options.poll_wait},
         name="change-feed",
+        daemon=True,
+    ).start()
+    watch = LeaseWatch(Path(options.state_path) / "dhcp", client().report_leases)
+    threading.Thread(
+        target=watch.run,
+        args=(stop, options.lease_poll_interval),
+        name="leases",
         daemon=True,
     ).start()
     LOG.info("DHCP agent for host %s running", options.host)

@@ -24,6 +24,15 @@ shapes. The shared checks, ``MessageError`` and ``Revision`` are in
   "nexthop"}], "ipv6_ra_mode": str | null, "ipv6_address_mode": str | null}``.
   ``PortInfo``: ``{"id", "mac_address", "device_id", "device_owner",
   "admin_state_up", "fixed_ips": [{"subnet_id", "ip_address"}]}``.
+* ``ProvisionedReport`` (POST /dhcp/hosts/{host}/provisioned): ``{"ports":
+  ["<port id>", ...]}`` (at most ``PROVISIONED_MAX``), ports whose host entries
+  this agent's dnsmasq has (the files written, dnsmasq told to re-read them): their
+  DHCP provisioning block goes (``plugins.dhcp.provisioning``). 204.
+* ``LeaseReport`` (POST /dhcp/hosts/{host}/leases): ``{"leases": [{"network_id",
+  "ip_address", "mac_address", "expires_at": <epoch seconds>}]}`` (at most
+  ``LEASES_MAX``), IPv4 leases as this agent's dnsmasq recorded them (its leases
+  file), new or later than last reported: the server keeps each address's lease end
+  and holds a released address until then (``ipam.store.record_leases``). 204.
 """
 
 from __future__ import annotations
@@ -52,10 +61,13 @@ __all__ = [
     "DhcpState",
     "FixedIpInfo",
     "HostRouteInfo",
+    "LeaseInfo",
+    "LeaseReport",
     "Json",
     "MessageError",
     "NetworkInfo",
     "PortInfo",
+    "ProvisionedReport",
     "Revision",
     "StateRequest",
     "SubnetInfo",
@@ -63,6 +75,10 @@ __all__ = [
 
 CONFIGURATIONS_MAX = 4096
 """Longest ``configurations`` of a report, as JSON."""
+PROVISIONED_MAX = 1000
+"""Most ports in one ``ProvisionedReport`` (the agent sends more in several)."""
+LEASES_MAX = 500
+"""Most leases in one ``LeaseReport`` (about 70 KB, under the server's body limit)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,3 +311,72 @@ class DhcpState:
                 else count(body, "lease_duration")
             ),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProvisionedReport:
+    """Ports whose host entries this DHCP agent's dnsmasq has."""
+
+    ports: tuple[str, ...] = ()
+
+    def to_json(self) -> Json:
+        return {"ports": list(self.ports)}
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> ProvisionedReport:
+        ports = strings(body, "ports", 36)
+        if len(ports) > PROVISIONED_MAX:
+            raise MessageError(f"'ports' holds more than {PROVISIONED_MAX}")
+        return cls(ports=tuple(ports))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaseInfo:
+    network_id: str
+    ip_address: str
+    mac_address: str
+    expires_at: int
+    """Seconds since the epoch, as dnsmasq writes it."""
+
+    def to_json(self) -> Json:
+        return {
+            "network_id": self.network_id,
+            "ip_address": self.ip_address,
+            "mac_address": self.mac_address,
+            "expires_at": self.expires_at,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> LeaseInfo:
+        mac = parse_mac(field(body, "mac_address", str))
+        if mac is None or is_multicast(mac):
+            raise MessageError("'mac_address' is not a unicast MAC address")
+        network_id = field(body, "network_id", str)
+        if not 0 < len(network_id) <= 36:
+            raise MessageError("'network_id' must be 1 to 36 characters")
+        expires_at = count(body, "expires_at")
+        if expires_at >= 1 << 40:
+            raise MessageError("'expires_at' is out of range")
+        return cls(
+            network_id=network_id,
+            ip_address=str(ip(field(body, "ip_address", str), "ip_address")),
+            mac_address=mac,
+            expires_at=expires_at,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaseReport:
+    """Leases this DHCP agent's dnsmasq recorded, new or later than reported."""
+
+    leases: tuple[LeaseInfo, ...] = ()
+
+    def to_json(self) -> Json:
+        return {"leases": [lease.to_json() for lease in self.leases]}
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> LeaseReport:
+        leases = objects(body, "leases")
+        if len(leases) > LEASES_MAX:
+            raise MessageError(f"'leases' holds more than {LEASES_MAX}")
+        return cls(leases=tuple(LeaseInfo.from_json(lease) for lease in leases))

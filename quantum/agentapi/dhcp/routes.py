@@ -8,17 +8,22 @@
   networks scheduled to the agent, with their subnets, ports and the agent's DHCP
   port, which the server creates, mends or deletes first
   (``plugins.interface.DhcpStateSource``; 404 under a plugin without it).
+* ``POST /dhcp/hosts/{host}/provisioned``: ``ProvisionedReport`` -> 204: the ports
+  whose host entries the agent's dnsmasq has; their DHCP provisioning block goes.
+* ``POST /dhcp/hosts/{host}/leases``: ``LeaseReport`` -> 204: leases its dnsmasq
+  recorded; they set how long released addresses stay held.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from quantum.agentapi.dhcp import messages as msg
 from quantum.agentapi.kind import Handler, Kind
 from quantum.core.agents import DHCP_AGENT_BINARY, DHCP_AGENT_TYPE, AgentHost
-from quantum.core.dhcp import DhcpHostState, DhcpNetwork
+from quantum.core.dhcp import DhcpHostState, DhcpLease, DhcpNetwork
 from quantum.core.feed import Topic
 from quantum.core.ports import Port
 from quantum.core.subnets import Subnet
@@ -103,7 +108,33 @@ def routes(plugin: object) -> Mapping[str, Handler] | None:
         msg.StateRequest.from_json(body)
         return dhcp_state_message(dhcp.dhcp_state(host)).to_json()
 
-    return {"": register, "state": state}
+    def provisioned(host: str, body: Any) -> None:
+        report = msg.ProvisionedReport.from_json(body)
+        dhcp.dhcp_ports_provisioned(host, report.ports)
+
+    def leases(host: str, body: Any) -> None:
+        report = msg.LeaseReport.from_json(body)
+        dhcp.dhcp_leases(
+            host,
+            [
+                DhcpLease(
+                    network_id=lease.network_id,
+                    ip_address=lease.ip_address,
+                    mac_address=lease.mac_address,
+                    expires_at=datetime.fromtimestamp(lease.expires_at, UTC).replace(
+                        tzinfo=None
+                    ),
+                )
+                for lease in report.leases
+            ],
+        )
+
+    return {
+        "": register,
+        "state": state,
+        "provisioned": provisioned,
+        "leases": leases,
+    }
 
 
 KIND = Kind(

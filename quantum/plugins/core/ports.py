@@ -482,6 +482,7 @@ class PortStore:
             "port_security_enabled": port_security_enabled,
             "security_groups": json.dumps(sorted(groups)) if groups else None,
             "allowed_address_pairs": _pairs_json(item.allowed_address_pairs, mac),
+            "dhcp_provisioning": False,
         }
         row = PortRow(**values)
         if not item.mac_address:

@@ -35,6 +35,7 @@ from quantum.core.agents import DHCP_AGENT_TYPE
 from quantum.core.dhcp import (
     DHCP_OWNER,
     DhcpHostState,
+    DhcpLease,
     DhcpNetwork,
     dhcp_device_id,
     dhcp_device_prefix,
@@ -60,6 +61,7 @@ from quantum.db.models import (
 )
 from quantum.db.session import Database
 from quantum.ipam import store as ipam
+from quantum.plugins.dhcp import provisioning
 from quantum.plugins.dhcp.scheduler import Changes, schedule
 
 LOG = logging.getLogger(__name__)
@@ -240,6 +242,42 @@ class DhcpAgents:
                 )
 
         self.db.run(work, write=True)
+
+    # -- what an agent reports ---------------------------------------------------------
+
+    def provisioned(self, host: str, port_ids: Sequence[str]) -> int:
+        """The DHCP agent of ``host`` has these ports in dnsmasq: their DHCP
+        provisioning block goes (``provisioning``); how many were waiting."""
+        if not port_ids:
+            return 0
+        return self.db.run(
+            lambda s: provisioning.provisioned(s, host, port_ids),
+            write=True,
+            # NOTE: a status, not desired state: no agent needs waking.
+            bump_revision=False,
+        )
+
+    def record_leases(self, host: str, leases: Sequence[DhcpLease]) -> int:
+        """The leases the DHCP agent of ``host`` read from dnsmasq, on networks
+        scheduled to it (``ipam.store.record_leases``); how many addresses moved."""
+        if not leases:
+            return 0
+
+        def work(s: Session) -> int:
+            served = set(
+                s.scalars(
+                    select(NetworkDhcpAgentRow.network_id)
+                    .join(AgentHostRow, AgentHostRow.id == NetworkDhcpAgentRow.agent_id)
+                    .where(
+                        AgentHostRow.agent_type == DHCP_AGENT_TYPE,
+                        AgentHostRow.host == host,
+                    )
+                )
+            )
+            return ipam.record_leases(s, served, leases)
+
+        # NOTE: lease ends are no desired state: no agent needs waking.
+        return self.db.run(work, write=True, bump_revision=False)
 
     # -- an agent's state ------------------------------------------------------------
 

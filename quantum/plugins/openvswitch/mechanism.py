@@ -10,13 +10,15 @@ their ports' traffic (``portstats``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from quantum.core.networks import NetworkSegment
 from quantum.core.ports import Port
 from quantum.core.status import OpStatus
+from quantum.plugins.dhcp import provisioning
 from quantum.plugins.mechanism import PROVIDER
 from quantum.plugins.openvswitch.segments import SegmentAllocator, SegmentConfig
 
@@ -31,6 +33,9 @@ class OpenVSwitchMechanism:
 
     def __init__(self, config: SegmentConfig) -> None:
         self.allocator = SegmentAllocator(config)
+        self.dhcp_alive_since: Callable[[], datetime] | None = None
+        """When a DHCP agent must have last beaten to count as alive (set by the
+        plugin): a port its DHCP agent will serve waits for it."""
 
     def network_precommit(
         self, s: Session, network_id: str, requested: NetworkSegment | None
@@ -41,7 +46,10 @@ class OpenVSwitchMechanism:
             self.allocator.allocate(s, network_id)
 
     def port_precommit(self, s: Session, port: Port) -> None:
-        """Any port may be wired by the agents: nothing to check."""
+        """Any port may be wired by the agents: nothing to check. A port a live
+        DHCP agent will serve waits for it (``plugins.dhcp.provisioning``)."""
+        if self.dhcp_alive_since is not None:
+            provisioning.block(s, port, self.dhcp_alive_since())
 
     def segments(
         self, s: Session, network_ids: Collection[str] | None

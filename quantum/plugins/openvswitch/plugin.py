@@ -32,7 +32,7 @@ from quantum.core.agents import (
     MacLocation,
     PortCounters,
 )
-from quantum.core.dhcp import DhcpHostState
+from quantum.core.dhcp import DhcpHostState, DhcpLease
 from quantum.core.feed import Topic
 from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
@@ -110,6 +110,7 @@ class OpenVSwitchPlugin(SqlPlugin):
             lease_duration=settings.dhcp_lease_duration,
         )
         """The DHCP agents' state and scheduling (``interface.DhcpStateSource``)."""
+        self.mechanism.dhcp_alive_since = self._alive_since
 
     def _mtus(self, s: Session, network_ids: Collection[str]) -> dict[str, int | None]:
         return {
@@ -239,6 +240,12 @@ class OpenVSwitchPlugin(SqlPlugin):
 
     def dhcp_state(self, host: str) -> DhcpHostState:
         return self.dhcp.state(host)
+
+    def dhcp_ports_provisioned(self, host: str, port_ids: Sequence[str]) -> int:
+        return self.dhcp.provisioned(host, port_ids)
+
+    def dhcp_leases(self, host: str, leases: Sequence[DhcpLease]) -> int:
+        return self.dhcp.record_leases(host, leases)
 
     def dhcp_networks_of_agent(self, agent_id: str) -> Sequence[str]:
         return self.dhcp.networks_of_agent(agent_id)

@@ -222,3 +222,146 @@ def test_dhcp_is_refused_on_a_full_subnet_and_nothing_changes(
     api.delete(f"/ports/{port_ids[0]}", ADMIN)
     freed = api.put(f"/subnets/{subnet}", {"subnet": {"enable_dhcp": True}}, ACME)
     assert freed.status_int == 409  # NOTE: the address is held (spec §4.5)
+
+
+def _wired(client: Client, host: str, port_id: str) -> None:
+    """The OVS agent of ``host`` reports the port UP (wired)."""
+    body = {"ports": [{"port_id": port_id, "status": "UP", "reason": ""}]}
+    done = client.request("POST", f"/agent/v1/hosts/{host}/status", body, AUTH)
+    assert done.status_int == 204, done.body
+
+
+def _provisioned(client: Client, host: str, *port_ids: str) -> None:
+    body = {"ports": list(port_ids)}
+    done = client.request(
+        "POST", f"/agent/v1/dhcp/hosts/{host}/provisioned", body, AUTH
+    )
+    assert done.status_int == 204, done.body
+
+
+def _status(api: V2, port_id: str) -> str:
+    status: str = api.get(f"/ports/{port_id}", ADMIN).json["port"]["status"]
+    return status
+
+
+def _vm_port(api: V2, net: str) -> str:
+    body = {"network_id": net, "binding:host_id": "h1"}
+    made = api.post("/ports", {"port": body}, ADMIN)
+    assert made.status_int == 201, made.body
+    port_id: str = made.json["port"]["id"]
+    return port_id
+
+
+def test_a_port_is_active_only_once_its_dhcp_agent_has_it_too(
+    app: Client, api: V2
+) -> None:
+    register(app, "net1")
+    net, _ = network(api)
+    state(app, "net1")  # NOTE: the network is scheduled to net1
+    first, second = _vm_port(api, net), _vm_port(api, net)
+    # wired first: BUILD until the DHCP agent has it
+    _wired(app, "h1", first)
+    assert _status(api, first) == "BUILD"
+    _provisioned(app, "net1", first)
+    assert _status(api, first) == "ACTIVE"
+    # the other order: the DHCP agent first, then wired
+    _provisioned(app, "net1", second)
+    assert _status(api, second) == "DOWN"
+    _wired(app, "h1", second)
+    assert _status(api, second) == "ACTIVE"
+    # NOTE: the DHCP port itself waits for nothing
+    dhcp = served(app, "net1")[net]["dhcp_port"]["id"]
+    _wired(app, "net1", dhcp)
+    assert _status(api, dhcp) == "ACTIVE"
+
+
+def test_only_an_agent_serving_the_network_lifts_the_wait(app: Client, api: V2) -> None:
+    register(app, "net1")
+    net, _ = network(api)
+    state(app, "net1")
+    register(app, "net2")  # NOTE: serves nothing (one agent per network)
+    port = _vm_port(api, net)
+    _wired(app, "h1", port)
+    _provisioned(app, "net2", port)
+    assert _status(api, port) == "BUILD"
+    _provisioned(app, "net1", port)  # control: its own agent
+    assert _status(api, port) == "ACTIVE"
+
+
+def test_without_a_live_dhcp_agent_a_port_waits_for_nothing(
+    store: Store, app: Client, api: V2
+) -> None:
+    net, _ = network(api)  # NOTE: no DHCP agent at all
+    port = _vm_port(api, net)
+    _wired(app, "h1", port)
+    assert _status(api, port) == "ACTIVE"
+    register(app, "net1")
+    state(app, "net1")
+    kill(store, "net1")  # NOTE: its agent dead before the create
+    dead = _vm_port(api, net)
+    _wired(app, "h1", dead)
+    assert _status(api, dead) == "ACTIVE"
+    # NOTE: a subnet without DHCP: nothing to wait for either
+    register(app, "net1")
+    nodhcp, _ = network(api, "10.1.0.0/24", enable_dhcp=False)
+    port = _vm_port(api, nodhcp)
+    _wired(app, "h1", port)
+    assert _status(api, port) == "ACTIVE"
+
+
+def test_a_provisioned_report_is_checked(app: Client) -> None:
+    register(app, "net1")
+    path = "/agent/v1/dhcp/hosts/net1/provisioned"
+    bodies: tuple[dict[str, Any] | str, ...] = (
+        "[]",
+        {"ports": "p"},
+        {"ports": [""]},
+        {"ports": ["x" * 37]},
+        {},
+    )
+    for body in bodies:
+        refused = app.request("POST", path, body, AUTH)
+        assert refused.status_int == 400, body
+    too_many = {"ports": [f"p{i}" for i in range(1001)]}
+    assert app.request("POST", path, too_many, AUTH).status_int == 400
+    unknown = {"ports": ["0b8c3f7e-4a8b-4c7e-9d1e-2f3a4b5c6d7e"]}
+    assert app.request("POST", path, unknown, AUTH).status_int == 204
+
+
+def test_leases_reported_by_the_serving_agent_hold_a_released_address(
+    app: Client, api: V2
+) -> None:
+    register(app, "net1")
+    register(app, "net2")  # NOTE: serves nothing
+    net, subnet = network(api)
+    state(app, "net1")
+    port = api.get(f"/ports/{_vm_port(api, net)}", ADMIN).json["port"]
+    address = port["fixed_ips"][0]["ip_address"]
+    end = int(datetime.now(UTC).timestamp()) + 3600
+    lease = {
+        "network_id": net,
+        "ip_address": address,
+        "mac_address": port["mac_address"],
+        "expires_at": end,
+    }
+    path = "/agent/v1/dhcp/hosts/{}/leases"
+    for host in ("net2", "net1"):
+        done = app.request("POST", path.format(host), {"leases": [lease]}, AUTH)
+        assert done.status_int == 204, done.body
+    deleted = api.delete(f"/ports/{port['id']}", ADMIN)
+    assert deleted.status_int == 204
+    ask = {"network_id": net, "fixed_ips": [{"ip_address": address}]}
+    held = api.post("/ports", {"port": ask}, ADMIN)
+    assert held.status_int == 409
+    assert held.json["NeutronError"]["type"] == "IpAddressInUse"
+    for bad in (
+        {"leases": [{**lease, "mac_address": "01:00:5e:00:00:01"}]},
+        {"leases": [{**lease, "ip_address": "10.0.0.300"}]},
+        {"leases": [{**lease, "expires_at": -1}]},
+        {"leases": [{**lease, "expires_at": "soon"}]},
+        {"leases": [{**lease, "network_id": ""}]},
+        {"leases": [lease] * 501},
+        {"leases": "all"},
+    ):
+        refused = app.request("POST", path.format("net1"), bad, AUTH)
+        assert refused.status_int == 400, bad

@@ -431,3 +431,25 @@ def test_ports_filter_on_fixed_ips(v2: V2) -> None:
     assert found("fixed_ips=ip_address%3Dnonsense") == set()
     assert error(v2.get("/ports?fixed_ips=10.20.0.2"))[0] == 400
     assert error(v2.get("/ports?fixed_ips=mac%3Dx"))[0] == 400
+
+
+def test_dhcp_on_a_full_subnet_is_exhausted_and_changes_nothing(v2: V2) -> None:
+    # NOTE: the DHCP port would get no address; on every back-end (issue 13)
+    net = v2.network()
+    full = subnet(v2, net["id"], "10.15.0.0/29", enable_dhcp=False, name="full")
+    for _ in range(5):
+        v2.port(net["id"])
+    before = v2.get(f"/subnets/{full['id']}").json["subnet"]
+    refused = v2.put(
+        f"/subnets/{full['id']}", {"subnet": {"enable_dhcp": True, "name": "renamed"}}
+    )
+    assert error(refused) == (409, "IpAddressGenerationFailure")
+    assert v2.get(f"/subnets/{full['id']}").json["subnet"] == before
+    # control: the same change on a subnet with one address left
+    room = v2.network()
+    spare = subnet(v2, room["id"], "10.16.0.0/29", enable_dhcp=False)
+    for _ in range(4):
+        v2.port(room["id"])
+    done = v2.put(f"/subnets/{spare['id']}", {"subnet": {"enable_dhcp": True}})
+    assert done.status_int == 200, done.body
+    assert done.json["subnet"]["enable_dhcp"] is True

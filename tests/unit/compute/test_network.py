@@ -76,5 +76,23 @@ def test_the_network_info_as_json() -> None:
         "subnet_id": "s2",
         "gateway_ip": "10.1.0.1",
         "dns_nameservers": ["192.0.2.53"],
+        "enable_dhcp": False,
     }
     assert vif.fixed_ips[0].interface == "10.0.0.5/24"
+    assert vif.to_json()["dhcp_served"] is False
+
+
+def test_a_nic_is_configured_by_dhcp_only_where_a_lease_can_be_had() -> None:
+    on = FixedIp("10.0.0.5", 24, "s1", 4, dhcp=True)
+    off = FixedIp("10.1.0.5", 24, "s2", 4)
+    six = FixedIp("fd00::5", 64, "s3", 6)
+
+    def vif(*fixed: FixedIp, served: bool = True) -> VifInfo:
+        return VifInfo("p", "n", "fa:16:3e:00:00:01", fixed, None, "ovs", "tap",
+                       dhcp_served=served)  # fmt: skip
+
+    assert vif(on).dhcp
+    assert vif(on, six).dhcp  # NOTE: IPv6 stays static
+    assert not vif(on, served=False).dhcp  # NOTE: no live DHCP agent
+    assert not vif(on, off).dhcp
+    assert not vif(six).dhcp

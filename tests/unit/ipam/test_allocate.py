@@ -472,3 +472,18 @@ def test_resolve_refuses_what_cannot_be_had(
 ) -> None:
     with pytest.raises(error, match=message):
         allocate.resolve([request_], list(_subnets()), "n", elsewhere={"elsewhere"})  # type: ignore[list-item]
+
+
+def test_a_release_is_held_until_the_later_of_the_hold_and_the_lease() -> None:
+    pools = [AllocationPool(start=ip_address("10.0.0.2"), end=ip_address("10.0.0.9"))]
+    now = datetime(2026, 1, 1, 12, 0, 0)
+    hold = timedelta(seconds=120)
+    inside, outside = ip_address("10.0.0.3"), ip_address("10.0.0.1")
+    later = now + timedelta(minutes=10)
+    assert allocate.hold_until(pools, inside, now, hold) == now + hold
+    assert allocate.hold_until(pools, inside, now, hold, later) == later
+    assert allocate.hold_until(pools, inside, now, hold, now) == now + hold
+    assert allocate.hold_until(pools, inside, now, timedelta(0), later) == later
+    assert allocate.hold_until(pools, inside, now, timedelta(0), now) is None
+    assert allocate.hold_until(pools, inside, now, timedelta(0)) is None
+    assert allocate.hold_until(pools, outside, now, hold, later) is None

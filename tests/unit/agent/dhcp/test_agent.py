@@ -4,6 +4,7 @@ applies, and what its heartbeat reports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -41,6 +42,7 @@ NET = msg.NetworkInfo(
 class FakeServer:
     state: msg.DhcpState
     reports: list[msg.AgentReport] = field(default_factory=list)
+    provisioned: list[list[str]] = field(default_factory=list)
 
     def register(self, report: msg.AgentReport) -> int:
         self.reports.append(report)
@@ -48,6 +50,9 @@ class FakeServer:
 
     def desired_state(self) -> msg.DhcpState:
         return self.state
+
+    def report_provisioned(self, port_ids: Sequence[str]) -> None:
+        self.provisioned.append(list(port_ids))
 
 
 @dataclass
@@ -135,3 +140,30 @@ def test_leases_last_as_long_as_the_server_holds_a_released_address() -> None:
     assert argv_lease(300) == "300s"
     assert argv_lease(None) == "600s"  # NOTE: an older server: the agent's option
     assert argv_lease(0) == "120s"  # NOTE: no hold: dnsmasq's shortest lease
+
+
+def test_ports_are_reported_provisioned_once_applied_and_only_once() -> None:
+    server = FakeServer(msg.DhcpState(host="net1", revision=1, networks=(NET,)))
+    devices = FakeDevices()
+    agent = DhcpAgent(CONFIG, server, devices)
+    agent.round()
+    assert server.provisioned == [["d1", "p1"]]
+    agent.round()
+    assert server.provisioned == [["d1", "p1"]]  # NOTE: nothing new
+    second = replace(VM_PORT, id="p2", mac_address="fa:16:3e:00:00:05")
+    server.state = msg.DhcpState(
+        host="net1", revision=2, networks=(replace(NET, ports=(*NET.ports, second)),)
+    )
+    agent.round()
+    assert server.provisioned[-1] == ["p2"]
+
+
+def test_a_port_whose_network_failed_to_apply_is_not_reported() -> None:
+    class Failing(FakeDevices):
+        def apply(self, result: Plan, desired: Desired) -> None:
+            raise RuntimeError("dnsmasq would not start")
+
+    server = FakeServer(msg.DhcpState(host="net1", revision=1, networks=(NET,)))
+    agent = DhcpAgent(CONFIG, server, Failing())
+    agent.round()
+    assert server.provisioned == []
