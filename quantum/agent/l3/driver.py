@@ -183,7 +183,11 @@ class Driver:
     # -- commands
 
     def _cmd(self, argv: list[str], check: bool = True) -> str:
+        started = time.monotonic()
         done = self._run(argv)
+        # NOTE: with --debug the log times every command: the agent's profile
+        # (bench/l3.py --agent-log)
+        LOG.debug("%.3f s: %s", time.monotonic() - started, " ".join(argv))
         if check and done.returncode != 0:
             raise RouterDeviceError(
                 command=" ".join(argv),
@@ -443,6 +447,7 @@ class Driver:
     def _plug(self, router_id: str, netns: str, plug: Plug) -> None:
         bridge = self._bridge(plug)
         host_device = render.bridge_device(plug.port_id)
+        started = time.monotonic()
         vif.plug(
             vif.Vif(
                 iface_id=plug.port_id,
@@ -455,6 +460,9 @@ class Driver:
             ovsdb=self.config.ovsdb,
             bridge=bridge,
             devices=Devices(self.config.host_netns, self._run),
+        )
+        LOG.debug(
+            "%.3f s: plug %s into %s", time.monotonic() - started, host_device, bridge
         )
         if plug.bridge is Bridge.EXTERNAL:
             # NOTE: vif.plug parks a port in the dead VLAN until the OVS agent
