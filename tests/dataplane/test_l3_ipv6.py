@@ -275,13 +275,34 @@ def test_a_router_advertises_its_ipv6_subnets_by_their_ra_mode_and_routes_them(
         assert ra is not None
         assert ra["prefixes"][0]["prefix"] == "fd00:71:a::/64"
 
-        # the router deleted: no radvd, no namespace, no files
-        for subnet in (a_net, b_net, c_net, d_net, e_net):
+        # a slaac subnet added to the running router: the same radvd reloads and
+        # advertises it too
+        pid = radvd_pid(w, rid)
+        f_net = ipv6_subnet(w, "fd00:71:f::/64", "slaac", "slaac")
+        w.api.v2(
+            "PUT",
+            f"/routers/{rid}/add_router_interface",
+            {"subnet_id": f_net["id"]},
+        )
+        f, f_ip = ipv6_vm(w, "f6", f_net)
+        autoconfigured(w, f, f_ip, router_link_local(w, rid, f_net))
+        assert radvd_pid(w, rid) == pid
+        assert f.can_reach(a_ip)
+
+        # every interface removed: radvd stops while the router (its gateway and
+        # namespace) stays; then the router deleted: no namespace, no files
+        for subnet in (a_net, b_net, c_net, d_net, e_net, f_net):
             w.api.v2(
                 "PUT",
                 f"/routers/{rid}/remove_router_interface",
                 {"subnet_id": subnet["id"]},
             )
+        wait_until(
+            lambda: not radvd_processes(rid),
+            20,
+            message=lambda: f"radvd stops\n{w.l3_log()[-4000:]}",
+        )
+        assert netns in harness.netns_list()
         w.api.v2("DELETE", f"/routers/{rid}")
         wait_until(
             lambda: netns not in harness.netns_list(),

@@ -256,10 +256,11 @@ class Driver:
                     routes.add(
                         render.RouteEntry(words[0], words[words.index("via") + 1])
                     )
-        forwarding = (
-            self._in(netns, "sysctl", "-n", "net.ipv4.ip_forward", check=False).strip()
-            == "1"
-        )
+        # NOTE: both families: either switched off is switched on again
+        forwarding = self._in(
+            netns, "sysctl", "-n", "net.ipv4.ip_forward",
+            "net.ipv6.conf.all.forwarding", check=False,
+        ).split() == ["1", "1"]  # fmt: skip
         saved = self._in(netns, "iptables-save", check=False)
         return Running(
             router_id=router_id,

@@ -51,7 +51,16 @@ ANSWERS = {
         "192.168.70.0/24 via 10.1.0.254 dev qr-4a1b2c3d-00\n"
     ),
     ("ip", "-n", NS, "-6", "route", "show", "proto", "static"): "",
-    ("ip", "netns", "exec", NS, "sysctl", "-n", "net.ipv4.ip_forward"): "1\n",
+    (
+        "ip",
+        "netns",
+        "exec",
+        NS,
+        "sysctl",
+        "-n",
+        "net.ipv4.ip_forward",
+        "net.ipv6.conf.all.forwarding",
+    ): "1\n1\n",
     ("ip", "netns", "exec", NS, "iptables-save"): SAVED,
 }
 
@@ -89,6 +98,20 @@ def test_observe_reads_devices_addresses_static_routes_and_our_chains() -> None:
             "-d 172.24.4.100/32 -j DNAT --to-destination 10.1.0.5",
         )
     }
+
+
+def test_ipv6_forwarding_off_is_not_forwarding() -> None:
+    key = (
+        "ip", "netns", "exec", NS, "sysctl", "-n", "net.ipv4.ip_forward",
+        "net.ipv6.conf.all.forwarding",
+    )  # fmt: skip
+
+    def runner(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        if tuple(argv) == key:
+            return subprocess.CompletedProcess(list(argv), 0, "1\n0\n", "")
+        return _runner(argv)
+
+    assert not Driver(DriverConfig(), runner).observe()["r1"].forwarding
 
 
 def test_a_router_that_fails_is_named_and_the_others_are_still_applied() -> None:
