@@ -8,7 +8,7 @@ messages and parses dumped flows back into them. Nothing here imports os-ken.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 VLAN_PRESENT = 0x1000  # OFPVID_PRESENT
@@ -27,9 +27,11 @@ UNTAGGED = Untagged.UNTAGGED
 class Match:
     """Match fields; ``None`` means wildcarded.
 
-    ``extra`` holds fields the agent never sets itself but finds in a dumped flow
-    (sorted ``(os-ken field name, value)`` pairs), so foreign flows can still be
-    compared and deleted exactly.
+    ``extra`` holds every other field as sorted ``(os-ken field name, value)``
+    pairs, a masked value as ``(value, mask)``, in the form a dump gives back
+    (``Match.of`` builds it): the firewall's L3/L4 and conntrack fields, and what
+    a foreign flow in a dump matches, so it can still be compared and deleted
+    exactly.
     """
 
     in_port: int | None = None
@@ -37,6 +39,37 @@ class Match:
     tunnel_id: int | None = None
     eth_dst: str | None = None
     extra: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        fields: Mapping[str, object] | None = None,
+        /,
+        *,
+        in_port: int | None = None,
+        vlan: int | Untagged | None = None,
+        eth_dst: str | None = None,
+        **more: object,
+    ) -> Match:
+        """A match with ``fields`` and ``more`` (os-ken names) in ``extra``'s
+        canonical form: ``None`` values left out, a mask of all ones dropped."""
+        extra = []
+        for name, value in {**(fields or {}), **more}.items():
+            if value is None:
+                continue
+            if isinstance(value, tuple) and _all_ones(value[1]):
+                value = value[0]
+            extra.append((name, value))
+        return cls(
+            in_port=in_port,
+            vlan=vlan,
+            eth_dst=eth_dst,
+            extra=tuple(sorted(extra, key=lambda item: item[0])),
+        )
+
+    def get(self, name: str) -> object:
+        """The value of field ``name`` in ``extra`` (``None``: wildcarded)."""
+        return dict(self.extra).get(name)
 
     def render(self) -> str:
         parts: list[str] = []
@@ -50,8 +83,38 @@ class Match:
             parts.append(f"dl_dst={self.eth_dst}")
         if self.tunnel_id is not None:
             parts.append(f"tun_id={self.tunnel_id:#x}")
-        parts.extend(f"{name}={value!r}" for name, value in self.extra)
+        parts.extend(_render_field(name, value) for name, value in self.extra)
         return ",".join(parts)
+
+
+_CT_FLAGS = ("new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat")
+
+
+def _all_ones(mask: object) -> bool:
+    if isinstance(mask, int):
+        return mask in (0xFF, 0xFFFF, 0xFFFFFFFF, 2**64 - 1)
+    if isinstance(mask, str):
+        return mask in ("255.255.255.255", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
+    return False
+
+
+def _render_field(name: str, value: object) -> str:
+    if name == "ct_state" and isinstance(value, tuple):
+        bits, mask = value
+        flags = "".join(
+            ("+" if bits & (1 << i) else "-") + flag
+            for i, flag in enumerate(_CT_FLAGS)
+            if mask & (1 << i)
+        )
+        return f"ct_state={flags}"
+    if isinstance(value, tuple):
+        bits, mask = value
+        if isinstance(bits, int) and isinstance(mask, int):
+            return f"{name}={bits:#x}/{mask:#x}"
+        return f"{name}={bits}/{mask}"
+    if isinstance(value, int) and name == "eth_type":
+        return f"{name}={value:#06x}"
+    return f"{name}={value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +148,25 @@ class SetTunnel:
 
 
 @dataclass(frozen=True, slots=True)
+class SetField:
+    """Load ``value`` into field ``name`` (os-ken name; here the registers)."""
+
+    name: str
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ct:
+    """Send the packet through conntrack in ``zone``: ``commit`` records the
+    connection; ``table`` continues processing there with ``ct_state`` set
+    (``None``: the pipeline goes on after the action, state not recirculated)."""
+
+    zone: int
+    commit: bool = False
+    table: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Goto:
     """The goto-table instruction; always the last item of a flow's actions."""
 
@@ -107,7 +189,17 @@ class Opaque:
 
 
 Action = (
-    Output | Normal | PushVlan | PopVlan | SetVlan | SetTunnel | Goto | Meter | Opaque
+    Output
+    | Normal
+    | PushVlan
+    | PopVlan
+    | SetVlan
+    | SetTunnel
+    | SetField
+    | Ct
+    | Goto
+    | Meter
+    | Opaque
 )
 
 
@@ -125,6 +217,14 @@ def render_action(action: Action) -> str:  # noqa: C901 - one arm per action typ
             return f"set_field:{VLAN_PRESENT | vlan}->vlan_vid"
         case SetTunnel(key):
             return f"set_field:{key:#x}->tun_id"
+        case SetField(name, value):
+            return f"set_field:{value:#x}->{name}"
+        case Ct(zone, commit, table):
+            args = ["commit"] if commit else []
+            args.append(f"zone={zone}")
+            if table is not None:
+                args.append(f"table={table}")
+            return f"ct({','.join(args)})"
         case Goto(table):
             return f"goto_table:{table}"
         case Meter(meter_id):

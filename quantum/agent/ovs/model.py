@@ -49,6 +49,56 @@ def segment_from_server(segment: NetworkSegment) -> Segment:
     )
 
 
+class Direction(enum.StrEnum):
+    INGRESS = "ingress"
+    EGRESS = "egress"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecurityRule:
+    """One rule of a security group: what it lets in (ingress) or out (egress).
+
+    ``protocol`` is the IP protocol number (``None``: any); for TCP, UDP and SCTP
+    ``port_min``/``port_max`` bound the destination port, for ICMP and ICMPv6
+    they are the type and code (``None``: any). ``remote_ip_prefix`` and
+    ``remote_group_id`` name the other end (neither: anyone).
+    """
+
+    direction: Direction
+    ethertype: int
+    """4 (IPv4) or 6 (IPv6)."""
+    protocol: int | None = None
+    port_min: int | None = None
+    port_max: int | None = None
+    remote_ip_prefix: str | None = None
+    remote_group_id: str | None = None
+    rule_id: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressPair:
+    """An allowed address pair: ``ip_address`` (an address or a CIDR) may be used
+    by the port with ``mac_address``."""
+
+    ip_address: str
+    mac_address: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortSecurity:
+    """What a port with port security may send and receive.
+
+    Only ``mac_address`` with ``fixed_ips`` (and the ``allowed_address_pairs``)
+    may leave the port; what the rules of ``security_groups`` allow, statefully,
+    may pass.
+    """
+
+    mac_address: str
+    fixed_ips: tuple[str, ...] = ()
+    allowed_address_pairs: tuple[AddressPair, ...] = ()
+    security_groups: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DesiredPort:
     """A port plugged on this host, as the server knows it.
@@ -66,6 +116,8 @@ class DesiredPort:
     """Ingress limit of what the VM sends: (rate kbit/s, burst kbit); None: none."""
     binding_host: str = ""
     """The host the port is bound to; another than this one: never wired here."""
+    port_security: PortSecurity | None = None
+    """``None``: port security off (or an older server): the port passes everything."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +155,13 @@ class DesiredState:
     bridge_mappings: Mapping[str, str] = field(default_factory=_frozen_map)
     remote_macs: tuple[RemoteMac, ...] = ()
     """Where known unicast goes: to the tunnel of the MAC's host, not every peer."""
+    group_rules: Mapping[str, tuple[SecurityRule, ...]] = field(
+        default_factory=_frozen_map
+    )
+    """Security group id -> its rules, for every group of a port on the host."""
+    group_members: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_map)
+    """Security group id -> its members' addresses (addresses or CIDRs), for every
+    group a rule names as its remote group."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from quantum.agent.ovs import tables
-from quantum.agent.ovs.bridges import integration, physical, tunnel
+from quantum.agent.ovs.bridges import firewall, integration, physical, tunnel
 from quantum.agent.ovs.flows import Flow, FlowDiff, render_table
 from quantum.agent.ovs.model import (
     ActualState,
@@ -115,6 +115,8 @@ class Plan:
     )
     remove_meters: tuple[int, ...] = ()
     policing: tuple[SetPolicing, ...] = ()
+    firewalled: tuple[firewall.FirewalledPort, ...] = ()
+    """The bound VIFs with port security: what their conntrack zones may hold."""
 
     @property
     def is_empty(self) -> bool:
@@ -422,22 +424,60 @@ def _policing(
     return sorted(changes, key=lambda c: c.interface)
 
 
+def firewalled_ports(
+    desired: DesiredState, wiring: _Wiring, local_vlans: Mapping[str, int]
+) -> list[firewall.FirewalledPort]:
+    """The bound VIFs with port security, each with its groups' rules."""
+    security = {p.port_id: p.port_security for p in desired.ports}
+    found = []
+    for interface, network, port_id in sorted(
+        wiring.bind.values(), key=lambda b: b[0].ofport
+    ):
+        port_security = security.get(port_id)
+        if port_security is None:
+            continue
+        rules = tuple(
+            rule
+            for group in port_security.security_groups
+            for rule in desired.group_rules.get(group, ())
+        )
+        found.append(
+            firewall.FirewalledPort(
+                ofport=interface.ofport,
+                local_vlan=local_vlans[network],
+                security=port_security,
+                rules=rules,
+                members=desired.group_members,
+            )
+        )
+    return found
+
+
 def _integration_flows(
     actual: ActualState,
     wiring: _Wiring,
     bound: Mapping[str, Segment],
     local_vlans: Mapping[str, int],
     limits: Mapping[int, tuple[int, int]],
+    firewalled: list[firewall.FirewalledPort],
 ) -> set[Flow]:
-    flows = {integration.drop_by_default()}
-    for interface, _, _ in wiring.bind.values():
+    flows = {integration.drop_by_default(), integration.switch_normally()}
+    secured = {port.ofport for port in firewalled}
+    for interface, network, _ in wiring.bind.values():
         ofport = interface.ofport
+        vlan = local_vlans[network]
         if ofport in limits:
-            flows.add(integration.police_port(ofport))
+            flows.add(integration.police_port(ofport, vlan, secured=ofport in secured))
         else:
-            flows.add(integration.forward_port(ofport))
+            flows.add(integration.forward_port(ofport, vlan, secured=ofport in secured))
     if actual.tunnel_link is not None:
-        flows.add(integration.forward_port(actual.tunnel_link.int_ofport))
+        for network, segment in bound.items():
+            if segment.type.is_tunnel:
+                flows.add(
+                    integration.tunnel_inbound(
+                        actual.tunnel_link.int_ofport, local_vlans[network]
+                    )
+                )
     flows |= {
         integration.isolate_port(interface.ofport)
         for interface in wiring.isolate.values()
@@ -452,6 +492,7 @@ def _integration_flows(
             flows.add(
                 integration.physnet_inbound(link.int_ofport, seg, local_vlans[network])
             )
+    flows |= firewall.firewall_flows(firewalled)
     return flows
 
 
@@ -548,9 +589,10 @@ def plan(desired: DesiredState, actual: ActualState, *, sweep: bool = True) -> P
     bound = {network: networks.segments[network] for network in local_vlans}
 
     limits = _limits(desired, wiring)
+    firewalled = firewalled_ports(desired, wiring, local_vlans)
     flows: dict[str, frozenset[Flow]] = {
         desired.integration_bridge: frozenset(
-            _integration_flows(actual, wiring, bound, local_vlans, limits)
+            _integration_flows(actual, wiring, bound, local_vlans, limits, firewalled)
         )
     }
     tunnel_ports, add_ports, remove_ports = _tunnel_ports(desired, actual)
@@ -585,6 +627,7 @@ def plan(desired: DesiredState, actual: ActualState, *, sweep: bool = True) -> P
         ),
         remove_meters=tuple(sorted(set(actual.meters) - set(limits))),
         policing=tuple(_policing(desired, actual, wiring)),
+        firewalled=tuple(firewalled),
     )
 
 

@@ -4,7 +4,9 @@
 Nothing is switched by default: a port forwards only once the agent has wired it
 (a bound VIF, the tunnel link) or translated what it brings (a physical link), so
 a VIF plugged while the agent is stopped, or before it has been told about it,
-carries no traffic.
+carries no traffic. What a port brings is marked with its network (``reg6`` =
+local VLAN) and goes to the switch table (20), through the egress firewall first
+(table 10, ``bridges/firewall.py``) when the port has port security.
 """
 
 from __future__ import annotations
@@ -12,13 +14,23 @@ from __future__ import annotations
 from quantum.agent.ovs import tables
 from quantum.agent.ovs.flows import (
     UNTAGGED,
+    Action,
     Flow,
+    Goto,
     Match,
     Meter,
     Normal,
     PushVlan,
+    SetField,
     SetVlan,
 )
+
+
+def _mark(local_vlan: int, secured: bool = False) -> tuple[Action, ...]:
+    """Mark the frame's network and send it on: to the egress firewall or the
+    switch table."""
+    onward = tables.EGRESS_TABLE if secured else tables.SWITCH_TABLE
+    return (SetField(tables.NETWORK_REG, local_vlan), Goto(onward))
 
 
 def drop_by_default() -> Flow:
@@ -26,14 +38,34 @@ def drop_by_default() -> Flow:
     return Flow(table=tables.INT_TABLE, priority=tables.INT_DEFAULT_PRIORITY)
 
 
-def forward_port(ofport: int) -> Flow:
-    """A wired port (a bound VIF, the tunnel link): NORMAL switches what it sends
-    on its access tag (frames it sends tagged are dropped by NORMAL)."""
+def switch_normally() -> Flow:
+    """The switch table: what no firewalled port claims, NORMAL switches on its
+    access tag (frames a VIF sends tagged are dropped by NORMAL)."""
+    return Flow(
+        table=tables.SWITCH_TABLE,
+        priority=tables.INT_DEFAULT_PRIORITY,
+        actions=(Normal(),),
+    )
+
+
+def forward_port(ofport: int, local_vlan: int, *, secured: bool = False) -> Flow:
+    """A bound VIF: what it sends is on its network (firewalled first when it has
+    port security)."""
     return Flow(
         table=tables.INT_TABLE,
         priority=tables.INT_FORWARD_PRIORITY,
         match=Match(in_port=ofport),
-        actions=(Normal(),),
+        actions=_mark(local_vlan, secured),
+    )
+
+
+def tunnel_inbound(link_ofport: int, local_vlan: int) -> Flow:
+    """Frames br-tun hands over on a network's local VLAN."""
+    return Flow(
+        table=tables.INT_TABLE,
+        priority=tables.INT_FORWARD_PRIORITY,
+        match=Match(in_port=link_ofport, vlan=local_vlan),
+        actions=_mark(local_vlan),
     )
 
 
@@ -46,13 +78,13 @@ def isolate_port(ofport: int) -> Flow:
     )
 
 
-def police_port(ofport: int) -> Flow:
+def police_port(ofport: int, local_vlan: int, *, secured: bool = False) -> Flow:
     """What a VIF sends passes its meter (``meter_id`` = its ofport) first."""
     return Flow(
         table=tables.INT_TABLE,
         priority=tables.INT_POLICE_PRIORITY,
         match=Match(in_port=ofport),
-        actions=(Meter(ofport), Normal()),
+        actions=(Meter(ofport), *_mark(local_vlan, secured)),
     )
 
 
@@ -70,14 +102,14 @@ def physnet_inbound(
     """
     if segmentation_id is None:
         match = Match(in_port=link_ofport, vlan=UNTAGGED)
-        actions: tuple[PushVlan | SetVlan | Normal, ...] = (
+        actions: tuple[Action, ...] = (
             PushVlan(),
             SetVlan(local_vlan),
-            Normal(),
+            *_mark(local_vlan),
         )
     else:
         match = Match(in_port=link_ofport, vlan=segmentation_id)
-        actions = (SetVlan(local_vlan), Normal())
+        actions = (SetVlan(local_vlan), *_mark(local_vlan))
     return Flow(
         table=tables.INT_TABLE,
         priority=tables.INT_TRANSLATE_PRIORITY,

@@ -19,6 +19,7 @@ from quantum.agent.ovs.flows import (
     UNTAGGED,
     VLAN_PRESENT,
     Action,
+    Ct,
     Flow,
     FlowDiff,
     Goto,
@@ -30,12 +31,16 @@ from quantum.agent.ovs.flows import (
     Output,
     PopVlan,
     PushVlan,
+    SetField,
     SetTunnel,
     SetVlan,
     Untagged,
 )
 
 _KNOWN_FIELDS = frozenset({"in_port", "vlan_vid", "tunnel_id", "eth_dst"})
+#: ``ct(commit)``: NX_CT_F_COMMIT; a ``ct`` without ``table`` recirculates nowhere.
+_CT_COMMIT = 1
+_NO_RECIRC = 0xFF
 
 
 def to_match(match: Match) -> Any:
@@ -67,6 +72,17 @@ def _to_action(action: Action) -> Any:  # noqa: C901 - one arm per action type
             return parser.OFPActionSetField(vlan_vid=VLAN_PRESENT | vlan)
         case SetTunnel(key):
             return parser.OFPActionSetField(tunnel_id=key)
+        case SetField(name, value):
+            return parser.OFPActionSetField(**{name: value})
+        case Ct(zone, commit, table):
+            return parser.NXActionCT(
+                flags=_CT_COMMIT if commit else 0,
+                zone_src="",
+                zone_ofs_nbits=zone,
+                recirc_table=_NO_RECIRC if table is None else table,
+                alg=0,
+                actions=[],
+            )
         case Goto() | Meter() | Opaque():
             raise ValueError(f"{action} is not an apply-action")
     raise AssertionError(action)  # pragma: no cover - the match is exhaustive
@@ -184,6 +200,20 @@ def _from_action(raw: Any) -> Action:
             return SetVlan(raw.value & 0xFFF)
         if raw.key == "tunnel_id":
             return SetTunnel(raw.value)
+        if raw.key.startswith("reg") and isinstance(raw.value, int):
+            return SetField(raw.key, raw.value)
+    if (
+        isinstance(raw, parser.NXActionCT)
+        and not raw.zone_src
+        and not raw.actions
+        and not raw.alg
+        and raw.flags in (0, _CT_COMMIT)
+    ):
+        return Ct(
+            zone=raw.zone_ofs_nbits,
+            commit=raw.flags == _CT_COMMIT,
+            table=None if raw.recirc_table == _NO_RECIRC else raw.recirc_table,
+        )
     return Opaque(str(raw))
 
 

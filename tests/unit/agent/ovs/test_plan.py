@@ -205,8 +205,8 @@ def test_bound_port_is_tagged_and_reported_up() -> None:
     assert p.flows["br-int"] == frozenset(
         {
             integration.drop_by_default(),
-            integration.forward_port(1),
-            integration.forward_port(TUN_LINK.int_ofport),
+            integration.switch_normally(),
+            integration.forward_port(1, 1),
             integration.block_link(ETH1_LINK.int_ofport),
             integration.block_link(ETH2_LINK.int_ofport),
         }
@@ -277,7 +277,7 @@ def test_a_port_bound_here_or_to_no_host_is_wired() -> None:
     for bound_to in (HOST, ""):
         p = plan(desired(port(1, "net-a", LOCAL, bound_to=bound_to)), actual(vif(1)))
         assert p.statuses == (PortStatus(port_id="port-1", state=ReportedStatus.UP),)
-        assert integration.forward_port(1) in p.flows["br-int"]
+        assert integration.forward_port(1, 1) in p.flows["br-int"]
 
 
 def test_tunnel_network_without_tunnelling_is_isolated() -> None:

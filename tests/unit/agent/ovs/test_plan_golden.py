@@ -16,11 +16,15 @@ import pytest
 
 from quantum.agent.ovs.model import (
     ActualState,
+    AddressPair,
     DesiredPort,
     DesiredState,
+    Direction,
     Interface,
     PatchLink,
+    PortSecurity,
     RemoteMac,
+    SecurityRule,
     Segment,
     TunnelEndpoint,
     TunnelType,
@@ -175,6 +179,82 @@ def _unicast() -> tuple[DesiredState, ActualState]:
 
 
 SCENARIOS["unicast"] = _unicast()
+
+
+def _secgroups() -> tuple[DesiredState, ActualState]:
+    """Two VMs with port security on a VXLAN network (one with a QoS limit and an
+    allowed pair), a router port without; the default group (everything out,
+    anything in from its members) and a "web" group (TCP 80-81 from anywhere,
+    ping from a remote group's members)."""
+    vxlan = Segment(type=NetworkType.VXLAN, segmentation_id=5001)
+    desired, actual = _host(
+        (
+            replace(
+                _port(1, "net-a", vxlan),
+                port_security=PortSecurity(
+                    mac_address="fa:16:3e:00:00:01",
+                    fixed_ips=("10.0.0.1",),
+                    security_groups=("default",),
+                ),
+            ),
+            replace(
+                _port(2, "net-a", vxlan),
+                qos=(1000, 100),
+                port_security=PortSecurity(
+                    mac_address="fa:16:3e:00:00:02",
+                    fixed_ips=("10.0.0.2",),
+                    allowed_address_pairs=(
+                        AddressPair(
+                            ip_address="10.0.0.50", mac_address="fa:16:3e:00:00:02"
+                        ),
+                    ),
+                    security_groups=("default", "web"),
+                ),
+            ),
+            _port(3, "net-a", vxlan),
+        ),
+        (_vif(1, 5), _vif(2, 6), _vif(3, 7)),
+        frozenset({TunnelType.VXLAN}),
+    )
+    rules = {
+        "default": (
+            SecurityRule(direction=Direction.EGRESS, ethertype=4),
+            SecurityRule(
+                direction=Direction.INGRESS, ethertype=4, remote_group_id="default"
+            ),
+        ),
+        "web": (
+            SecurityRule(
+                direction=Direction.INGRESS,
+                ethertype=4,
+                protocol=6,
+                port_min=80,
+                port_max=81,
+            ),
+            SecurityRule(
+                direction=Direction.INGRESS,
+                ethertype=4,
+                protocol=1,
+                port_min=8,
+                remote_group_id="admins",
+            ),
+        ),
+    }
+    members = {
+        "default": ("10.0.0.1", "10.0.0.2", "10.0.0.50"),
+        "admins": ("192.168.9.0/24",),
+    }
+    return (
+        replace(
+            desired,
+            group_rules=MappingProxyType(rules),
+            group_members=MappingProxyType(members),
+        ),
+        actual,
+    )
+
+
+SCENARIOS["secgroups"] = _secgroups()
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

@@ -216,7 +216,9 @@ def test_a_round_wires_the_plugged_ports_and_reports_them_up() -> None:
         f"tag tap1 {tags['tap1']}"
     )
     # NOTE: a VIF forwards only once it is on its local VLAN, never from the dead one
-    forward = f"add-flow br-int {integration.forward_port(5).render()}"
+    forward = (
+        f"add-flow br-int {integration.forward_port(5, tags['tap1'] or 0).render()}"
+    )
     assert host.calls.index(f"tag tap1 {tags['tap1']}") < host.calls.index(forward)
 
 
@@ -479,7 +481,8 @@ def test_a_qos_limit_meters_the_port_and_sets_its_policing() -> None:
 
     assert host.meters == {7: (2000, 200)}
     assert _police_flows(host) == {
-        "table=0, priority=2,in_port=7 actions=meter:7,NORMAL"
+        "table=0, priority=2,in_port=7 actions=meter:7,set_field:0x1->reg6,"
+        "goto_table:20"
     }
     assert {i.name: i.policing for i in host.interfaces} == {
         "tap1": (2000, 200),

@@ -10,7 +10,13 @@ from os_ken.ofproto import ofproto_v1_3 as ofp
 from os_ken.ofproto import ofproto_v1_3_parser as parser
 
 from quantum.agent.ovs import tables
-from quantum.agent.ovs.bridges import integration, messages, physical, tunnel
+from quantum.agent.ovs.bridges import (
+    firewall,
+    integration,
+    messages,
+    physical,
+    tunnel,
+)
 from quantum.agent.ovs.flows import (
     Flow,
     FlowDiff,
@@ -20,14 +26,24 @@ from quantum.agent.ovs.flows import (
     Opaque,
     Output,
 )
-from quantum.agent.ovs.model import TunnelType
+from quantum.agent.ovs.model import (
+    AddressPair,
+    Direction,
+    PortSecurity,
+    SecurityRule,
+    TunnelType,
+)
 
 DATAPATH = SimpleNamespace(ofproto=ofp, ofproto_parser=parser, id=1)
 
 FLOWS = [
     integration.drop_by_default(),
     integration.isolate_port(5),
-    integration.police_port(6),
+    integration.police_port(6, 3),
+    integration.police_port(6, 3, secured=True),
+    integration.forward_port(7, 3, secured=True),
+    integration.tunnel_inbound(1, 3),
+    integration.switch_normally(),
     integration.physnet_inbound(2, None, 3),
     integration.physnet_inbound(2, 101, 4),
     physical.outbound(1, 3, None),
@@ -38,6 +54,45 @@ FLOWS = [
     tunnel.inbound(TunnelType.VXLAN, 5001, 3, 1),
     Flow(table=0, priority=9, match=Match(eth_dst="fa:16:3e:00:00:01")),
 ]
+FIREWALL = sorted(
+    firewall.firewall_flows(
+        [
+            firewall.FirewalledPort(
+                ofport=5,
+                local_vlan=3,
+                security=PortSecurity(
+                    mac_address="fa:16:3e:00:00:05",
+                    fixed_ips=("10.0.0.5", "fd00::5"),
+                    allowed_address_pairs=(
+                        AddressPair(
+                            ip_address="10.0.1.0/24", mac_address="fa:16:3e:00:00:55"
+                        ),
+                    ),
+                ),
+                rules=(
+                    SecurityRule(
+                        direction=Direction.INGRESS,
+                        ethertype=4,
+                        protocol=6,
+                        port_min=1000,
+                        port_max=1999,
+                        remote_ip_prefix="192.168.0.0/16",
+                    ),
+                    SecurityRule(
+                        direction=Direction.EGRESS,
+                        ethertype=6,
+                        protocol=58,
+                        port_min=128,
+                        port_max=0,
+                        remote_ip_prefix="fd00::/64",
+                    ),
+                ),
+            )
+        ]
+    ),
+    key=lambda f: f.render(),
+)
+FLOWS += FIREWALL
 
 
 def _stats(mod: object, cookie: int) -> object:
@@ -64,13 +119,24 @@ def test_flow_round_trips_through_os_ken(flow: Flow) -> None:
     [
         integration.physnet_inbound(2, None, 3),
         tunnel.unicast(3, "fa:16:3e:00:0a:02", 1001, 11),
+        *FIREWALL,
     ],
     ids=lambda f: f.render(),
 )
 def test_serialized_match_parses_back(flow: Flow) -> None:
+    """The bytes sent parse back to the same flow: match and instructions
+    (conntrack and register actions included), as a dump returns them."""
     mod = messages.add_flow(DATAPATH, flow)
     mod.serialize()
-    match = parser.OFPMatch.parser(bytes(mod.buf), ofp.OFP_HEADER_SIZE + 40)
+    buf = bytes(mod.buf)
+    offset = ofp.OFP_HEADER_SIZE + 40
+    match = parser.OFPMatch.parser(buf, offset)
+    offset += (match.length + 7) // 8 * 8
+    instructions = []
+    while offset < len(buf):
+        instruction = parser.OFPInstruction.parser(buf, offset)
+        instructions.append(instruction)
+        offset += instruction.len
     assert (
         messages.from_stats(
             _stats(
@@ -78,7 +144,7 @@ def test_serialized_match_parses_back(flow: Flow) -> None:
                     table_id=flow.table,
                     priority=flow.priority,
                     match=match,
-                    instructions=mod.instructions,
+                    instructions=instructions,
                 ),
                 1,
             )
@@ -183,6 +249,7 @@ def test_meters_are_built_and_read_back() -> None:
     delete = messages.meter_delete(DATAPATH, 6)
     delete.serialize()
     assert delete.command == ofp.OFPMC_DELETE
-    assert integration.police_port(6).render() == (
-        "table=0, priority=2,in_port=6 actions=meter:6,NORMAL"
+    assert integration.police_port(6, 3).render() == (
+        "table=0, priority=2,in_port=6 actions=meter:6,set_field:0x3->reg6,"
+        "goto_table:20"
     )
