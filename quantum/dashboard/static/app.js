@@ -12,6 +12,7 @@ const state = {
   token: sessionStorage.getItem("token"),
   admin: sessionStorage.getItem("admin") === "yes",
   agents: false, // whether /v2.0/agents answers this user (administrators only)
+  extensions: new Set(), // the aliases /v2.0/extensions lists: which pages the API serves
   view: { page: "networks", id: null },
   shown: "",
   pageSize: 20,
@@ -63,7 +64,9 @@ export async function api(method, path, body, prefix = "/v2.0/", revision = unde
     const fault = data && (data.NeutronError || data.QuantumError);
     const message = fault && (fault.message || fault.detail || (typeof fault === "string" && fault));
     const stale = response.status === 412 ? " (it was changed since this page showed it: look again and retry)" : "";
-    throw new Error(`${message || `${response.status} ${response.statusText}`}${stale}`);
+    const error = new Error(`${message || `${response.status} ${response.statusText}`}${stale}`);
+    error.status = response.status;
+    throw error;
   }
   const etag = response.headers.get("ETag");
   if (method === "GET" && etag) state.etags.set(url, { etag, data });
@@ -82,13 +85,17 @@ function fail(error) {
   $("error").textContent = error.message;
 }
 
-async function act(work, done) {
+async function act(work, done, formError = null) {
+  // NOTE: formError: the form's own error line, which shows a refusal beside the
+  // fields too (the alert line always does).
   try {
     await work();
+    if (formError) formError.textContent = "";
     say(typeof done === "function" ? done() : done);
     await refresh(true);
     return true;
   } catch (error) {
+    if (formError) formError.textContent = error.message;
     fail(error);
     return false;
   }
@@ -184,21 +191,25 @@ async function paged(page, collection, filter = "") {
   const walked = state.cursors[page] || [];
   const cursor = walked.at(-1) || `limit=${state.pageSize}${filter}`;
   const body = await api("GET", `${collection}?${cursor}`);
-  const items = body[collection];
-  const links = body[`${collection}_links`] || [];
+  const key = collection.replaceAll("-", "_"); // security-groups -> security_groups
+  const items = body[key];
+  const links = body[`${key}_links`] || [];
   let next = items.length ? queryOf(links.find((link) => link.rel === "next")?.href) : null;
   if (next) {
     // NOTE: the API offers "next" after every full page; one item past this page
     // says whether there is one, so Next never leads to an empty page.
     const probe = await api("GET", `${collection}?${next.replace(/(^|&)limit=\d+/, "$1limit=1")}`);
-    if (probe[collection].length === 0) next = null;
+    if (probe[key].length === 0) next = null;
   }
   state.links[page] = { next, depth: walked.length };
   return items;
 }
 
+const PAGER_NAMES = { floatingips: "floating IPs", securitygroups: "security groups" };
+
 function renderPager(page) {
   const pager = document.querySelector(`[data-pager="${page}"]`);
+  const of = PAGER_NAMES[page] || page;
   const { next, depth } = state.links[page] || {};
   const move = (walked) => () => {
     state.cursors[page] = walked;
@@ -207,11 +218,11 @@ function renderPager(page) {
   };
   const walked = state.cursors[page] || [];
   const controls = [];
-  if (depth > 1) controls.push(named(button("First page", `${page}-first`, move([])), `First page of ${page}`));
+  if (depth > 1) controls.push(named(button("First page", `${page}-first`, move([])), `First page of ${of}`));
   if (depth > 0) {
-    controls.push(named(button("Previous page", `${page}-previous`, move(walked.slice(0, -1))), `Previous page of ${page}`));
+    controls.push(named(button("Previous page", `${page}-previous`, move(walked.slice(0, -1))), `Previous page of ${of}`));
   }
-  if (next) controls.push(named(button("Next page", `${page}-next`, move([...walked, next])), `Next page of ${page}`));
+  if (next) controls.push(named(button("Next page", `${page}-next`, move([...walked, next])), `Next page of ${of}`));
   if (controls.length) controls.unshift(el("span", { textContent: `Page ${depth + 1} ` }));
   pager.replaceChildren(...controls);
 }
@@ -294,11 +305,51 @@ function renderNetworks(networks, ports) {
   renderPager("networks");
 }
 
-function renderTopology(networks, ports) {
+function svgNode(tag, attributes) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  return node;
+}
+
+function drawRouters(svg, networks, ports, routers, rowHeight) {
+  // NOTE: routers stand right of the networks' bars, joined to each network of this
+  // page they have an interface on (solid) and to their gateway's (dashed).
+  const rows = new Map(networks.map((network, index) => [network.id, 20 + index * rowHeight]));
+  routers.forEach((router, index) => {
+    const y = 20 + index * 50;
+    const group = svgNode("g", { class: "router", "data-router": router.id });
+    const joined = new Set(
+      ports
+        .filter((port) => port.device_owner === "network:router_interface" && port.device_id === router.id)
+        .map((port) => port.network_id),
+    );
+    for (const networkId of joined) {
+      if (!rows.has(networkId)) continue;
+      group.append(svgNode("line", { x1: 710, y1: rows.get(networkId) + 4, x2: 760, y2: y + 12, "data-link": networkId }));
+    }
+    const gateway = router.external_gateway_info?.network_id;
+    if (gateway && rows.has(gateway)) {
+      group.append(
+        svgNode("line", { x1: 710, y1: rows.get(gateway) + 4, x2: 760, y2: y + 12, "stroke-dasharray": "6 3", "data-gateway": gateway }),
+      );
+    }
+    const box = svgNode("rect", { x: 760, y, width: 130, height: 24, rx: 4 });
+    const label = svgNode("text", { x: 766, y: y + 16, fill: "#fff" });
+    label.textContent = routerName(router).slice(0, 18);
+    const title = svgNode("title", {});
+    title.textContent = `router ${routerName(router)}: ${router.status}, interfaces on ${joined.size} network(s)${gateway ? ", gateway to an external network" : ""}`;
+    group.append(box, label, title);
+    svg.append(group);
+  });
+  return 20 + routers.length * 50;
+}
+
+function renderTopology(networks, ports, routers = []) {
   const svg = $("topology");
   svg.replaceChildren();
   const rowHeight = 80;
-  svg.setAttribute("height", String(Math.max(1, networks.length) * rowHeight + 20));
+  const routersHeight = drawRouters(svg, networks, ports, routers, rowHeight);
+  svg.setAttribute("height", String(Math.max(Math.max(1, networks.length) * rowHeight + 20, routersHeight)));
   networks.forEach((network, index) => {
     const y = 20 + index * rowHeight;
     const group = document.createElementNS(SVG, "g");
@@ -746,6 +797,543 @@ function renderAgents(agents) {
   renderPager("agents");
 }
 
+// -- shared by the routers, floating IPs and security groups pages -------------------------
+
+function externalNetworks() {
+  // NOTE: external networks are every project's (not filtered to the project).
+  return api("GET", "networks?router:external=true&fields=id&fields=name").then((body) => body.networks);
+}
+
+function keepTyped(control, item, value, property = "value", revision = undefined) {
+  // NOTE: a form field showing an item's current value follows the item's changes
+  // unless the user changed the field: a poll never undoes what is being typed.
+  // Its revision is the one of the item the typing started from.
+  const shown = String(control[property]);
+  if (control.dataset.item !== item || shown === control.dataset.filled || shown === String(value)) {
+    control[property] = value;
+    control.dataset.revision = String(revision ?? "");
+  }
+  control.dataset.item = item;
+  control.dataset.filled = String(value);
+}
+
+function choices(select, options, none = null) {
+  const chosen = select.value;
+  const items = none === null ? options : [["", none], ...options];
+  select.replaceChildren(...items.map(([value, text]) => el("option", { value, textContent: text })));
+  if (items.some(([value]) => value === chosen)) select.value = chosen;
+}
+
+async function deleteFromPage(what, path, listHash) {
+  // NOTE: from the item's own page: a poll of it that meets the 404 says nothing.
+  if (!(await confirmDelete(what))) {
+    say(`${what[0].toUpperCase()}${what.slice(1)} was not deleted.`);
+    return;
+  }
+  state.deleted = state.view.id;
+  try {
+    await api("DELETE", path);
+  } catch (error) {
+    state.deleted = null;
+    fail(error);
+    return;
+  }
+  say(`${what[0].toUpperCase()}${what.slice(1)} deleted.`);
+  go(listHash);
+}
+
+// -- routers -------------------------------------------------------------------------------
+
+function routerName(router) {
+  return router.name || router.id;
+}
+
+function gatewayText(router, externals) {
+  const gateway = router.external_gateway_info;
+  if (!gateway) return "(none)";
+  const network = externals.get(gateway.network_id) || gateway.network_id;
+  return `${network} (SNAT ${gateway.enable_snat === false ? "off" : "on"})`;
+}
+
+async function deleteRouter(router) {
+  const label = routerName(router);
+  if (!(await confirmDelete(`router ${label}`))) {
+    say(`Router ${label} was not deleted.`);
+    return;
+  }
+  // NOTE: a router with interfaces is refused (409); the API's words are shown and
+  // nothing is removed on the user's behalf.
+  await act(() => api("DELETE", `routers/${router.id}`), `Router ${label} deleted.`);
+}
+
+function renderRouters(routers, externals, interfaces) {
+  const names = new Map(externals.map((network) => [network.id, network.name || network.id]));
+  choices(
+    $("router-gateway"),
+    externals.map((network) => [network.id, network.name || network.id]),
+    "(none)",
+  );
+  $("router-list").tBodies[0].replaceChildren(
+    ...routers.map((router) => {
+      const label = routerName(router);
+      const count = interfaces.filter((port) => port.device_id === router.id).length;
+      return el(
+        "tr",
+        { id: `router-${router.id}` },
+        el("td", {}, named(button(label, `open-router-${router.id}`, () => go(`#/routers/${router.id}`), "link"), `Open router ${label}`)),
+        el("td", { className: "status", textContent: router.status }),
+        el("td", { className: "admin", textContent: adminText(router.admin_state_up) }),
+        el("td", { className: "gateway", textContent: gatewayText(router, names) }),
+        el("td", { className: "interfaces", textContent: String(count) }),
+        el("td", { className: "routes", textContent: routesText(router.routes || []).replaceAll("\n", ", ") }),
+        el(
+          "td",
+          {},
+          named(button("Delete", `delete-router-${router.id}`, () => deleteRouter(router)), `Delete router ${label}`),
+        ),
+      );
+    }),
+  );
+  renderPager("routers");
+}
+
+async function createRouter(event) {
+  event.preventDefault();
+  const router = { admin_state_up: $("router-admin").checked };
+  const label = $("router-name").value.trim();
+  if (label) router.name = label;
+  const gateway = $("router-gateway").value;
+  // NOTE: enable_snat is sent only when it is off (only an administrator may turn it
+  // off; the API refuses anyone else in its words).
+  if (gateway) {
+    router.external_gateway_info = { network_id: gateway };
+    if (!$("router-snat").checked) router.external_gateway_info.enable_snat = false;
+  }
+  let made = null;
+  await act(async () => {
+    ({ router: made } = await api("POST", "routers", { router }));
+    event.target.reset();
+  }, () => `Router ${routerName(made)} created.`);
+}
+
+function renderRouter(router, externals, interfaces, subnets, free) {
+  const label = routerName(router);
+  const externalNames = new Map(externals.map((network) => [network.id, network.name || network.id]));
+  const subnetNames = new Map(subnets.map((subnet) => [subnet.id, name(subnet)]));
+  $("router-title").textContent = `Router ${label}`;
+  const fields = $("router-fields");
+  fields.replaceChildren();
+  for (const [term, value] of [
+    ["ID", router.id],
+    ["Status", router.status],
+    ["Admin state", adminText(router.admin_state_up)],
+    ["External gateway", gatewayText(router, externalNames)],
+    ["Extra routes", routesText(router.routes || []).replaceAll("\n", ", ") || "(none)"],
+    ["Description", router.description || "(none)"],
+  ]) {
+    fields.append(el("dt", { textContent: term }), el("dd", { textContent: value, className: term.toLowerCase().replaceAll(" ", "-") }));
+  }
+  const flip = !router.admin_state_up;
+  $("router-actions").replaceChildren(
+    named(
+      button(`Set admin ${adminText(flip)}`, `router-admin-${router.id}`, () =>
+        act(
+          () => api("PUT", `routers/${router.id}`, { router: { admin_state_up: flip } }, undefined, router.revision_number),
+          `Router ${label} admin state is now ${adminText(flip)}.`,
+        ),
+      ),
+      `Set admin ${adminText(flip)} router ${label}`,
+    ),
+    " ",
+    named(
+      button("Delete", `router-page-delete-${router.id}`, () =>
+        deleteFromPage(`router ${label}`, `routers/${router.id}`, "#/routers"),
+      ),
+      `Delete router ${label}`,
+    ),
+  );
+  const gateway = router.external_gateway_info;
+  choices(
+    $("gateway-network"),
+    externals.map((network) => [network.id, network.name || network.id]),
+  );
+  keepTyped($("gateway-network"), router.id, gateway?.network_id ?? externals[0]?.id ?? "");
+  keepTyped($("gateway-snat"), router.id, gateway ? gateway.enable_snat !== false : true, "checked");
+  $("gateway-clear").hidden = !gateway;
+  $("router-interfaces").tBodies[0].replaceChildren(
+    ...interfaces.map((port) =>
+      el(
+        "tr",
+        { id: `interface-${port.id}` },
+        el("td", { textContent: port.name || port.id }),
+        el("td", { className: "subnet", textContent: port.fixed_ips.map((ip) => subnetNames.get(ip.subnet_id) || ip.subnet_id).join(", ") }),
+        el("td", { className: "address", textContent: port.fixed_ips.map((ip) => ip.ip_address).join(", ") }),
+        el(
+          "td",
+          {},
+          named(
+            button("Remove", `remove-interface-${port.id}`, () => removeInterface(router, port, subnetNames)),
+            `Remove interface ${port.fixed_ips.map((ip) => ip.ip_address).join(", ") || port.id}`,
+          ),
+        ),
+      ),
+    ),
+  );
+  choices(
+    $("interface-subnet"),
+    subnets.map((subnet) => [subnet.id, subnet.name ? `${subnet.name} (${subnet.cidr})` : subnet.cidr]),
+    "(none)",
+  );
+  choices(
+    $("interface-port"),
+    free.map((port) => [port.id, `${port.name || port.id} (${port.fixed_ips.map((ip) => ip.ip_address).join(", ")})`]),
+    "(none)",
+  );
+  keepTyped($("router-routes"), router.id, routesText(router.routes || []), "value", router.revision_number);
+}
+
+async function removeInterface(router, port, subnetNames) {
+  const where = port.fixed_ips.map((ip) => `${ip.ip_address} on ${subnetNames.get(ip.subnet_id) || ip.subnet_id}`).join(", ");
+  await act(
+    () => api("PUT", `routers/${router.id}/remove_router_interface`, { port_id: port.id }),
+    `Interface ${where || port.id} removed from router ${routerName(router)}.`,
+  );
+}
+
+async function addInterface(event) {
+  event.preventDefault();
+  const router = state.current;
+  const subnet = $("interface-subnet").value;
+  const port = $("interface-port").value;
+  const chosen = (select) => select.options[select.selectedIndex]?.textContent;
+  await act(async () => {
+    if (Boolean(subnet) === Boolean(port)) throw new Error("Choose a subnet or a port (one of them) for the interface.");
+    await api("PUT", `routers/${router.id}/add_router_interface`, subnet ? { subnet_id: subnet } : { port_id: port });
+    event.target.reset();
+  }, `Interface on ${subnet ? `subnet ${chosen($("interface-subnet"))}` : `port ${chosen($("interface-port"))}`} added to router ${routerName(router)}.`);
+}
+
+async function setGateway(event) {
+  event.preventDefault();
+  const router = state.current;
+  const info = { network_id: $("gateway-network").value };
+  // NOTE: as on create, enable_snat is sent when it is off or was off before.
+  const wasOff = router.external_gateway_info?.enable_snat === false;
+  if (!$("gateway-snat").checked || wasOff) info.enable_snat = $("gateway-snat").checked;
+  const network = $("gateway-network").options[$("gateway-network").selectedIndex]?.textContent;
+  await act(
+    () => api("PUT", `routers/${router.id}`, { router: { external_gateway_info: info } }, undefined, router.revision_number),
+    `Router ${routerName(router)} gateway set to ${network}.`,
+  );
+}
+
+async function clearGateway() {
+  const router = state.current;
+  await act(
+    () => api("PUT", `routers/${router.id}`, { router: { external_gateway_info: null } }, undefined, router.revision_number),
+    `Router ${routerName(router)} gateway cleared.`,
+  );
+}
+
+async function saveRoutes(event) {
+  event.preventDefault();
+  const router = state.current;
+  const field = $("router-routes");
+  await act(async () => {
+    const routes = parseRoutes(field.value);
+    // NOTE: meant for the router as it was when the typing started.
+    const revision = field.dataset.revision ? Number(field.dataset.revision) : router.revision_number;
+    try {
+      await api("PUT", `routers/${router.id}`, { router: { routes } }, undefined, revision);
+    } catch (error) {
+      // NOTE: changed meanwhile: the next poll shows the routes as they are now.
+      if (error.status === 412) field.dataset.filled = field.value;
+      throw error;
+    }
+  }, `Router ${routerName(router)} extra routes saved.`);
+}
+
+// -- floating IPs --------------------------------------------------------------------------
+
+function candidates(ports) {
+  // NOTE: what a floating IP can go to: the project's own ports (not a router's or
+  // DHCP's), one choice per IPv4 fixed IP.
+  return ports
+    .filter((port) => !(port.device_owner || "").startsWith("network:"))
+    .flatMap((port) =>
+      port.fixed_ips
+        .filter((ip) => !ip.ip_address.includes(":"))
+        .map((ip) => [`${port.id} ${ip.ip_address}`, `${port.name || port.id} (${ip.ip_address})`]),
+    );
+}
+
+async function associate(floatingip, ports) {
+  const address = floatingip.floating_ip_address;
+  $("associate-title").textContent = `Associate floating IP ${address}`;
+  choices($("associate-port"), candidates(ports));
+  if (!(await ask($("associate-dialog")))) {
+    say(`Floating IP ${address} was not changed.`);
+    return;
+  }
+  const select = $("associate-port");
+  const [portId, fixed] = select.value.split(" ");
+  const label = select.options[select.selectedIndex]?.textContent;
+  await act(async () => {
+    if (!portId) throw new Error("The project has no port with a fixed IP to associate.");
+    await api(
+      "PUT",
+      `floatingips/${floatingip.id}`,
+      { floatingip: { port_id: portId, fixed_ip_address: fixed } },
+      undefined,
+      floatingip.revision_number,
+    );
+  }, `Floating IP ${address} associated to port ${label}.`);
+}
+
+async function releaseFloatingip(floatingip) {
+  const address = floatingip.floating_ip_address;
+  if (!(await confirmDelete(`floating IP ${address}`))) {
+    say(`Floating IP ${address} was not released.`);
+    return;
+  }
+  await act(() => api("DELETE", `floatingips/${floatingip.id}`), `Floating IP ${address} released.`);
+}
+
+function renderFloatingips(floatingips, externals, ports, routers) {
+  const networkNames = new Map(externals.map((network) => [network.id, network.name || network.id]));
+  const portNames = new Map(ports.map((port) => [port.id, port.name || port.id]));
+  const routerNames = new Map(routers.map((router) => [router.id, routerName(router)]));
+  choices($("floatingip-network"), externals.map((network) => [network.id, network.name || network.id]));
+  $("floatingip-list").tBodies[0].replaceChildren(
+    ...floatingips.map((floatingip) => {
+      const address = floatingip.floating_ip_address;
+      const actions = el("td", {});
+      if (floatingip.port_id) {
+        actions.append(
+          named(
+            button("Disassociate", `disassociate-${floatingip.id}`, () =>
+              act(
+                () =>
+                  api("PUT", `floatingips/${floatingip.id}`, { floatingip: { port_id: null } }, undefined, floatingip.revision_number),
+                `Floating IP ${address} disassociated.`,
+              ),
+            ),
+            `Disassociate floating IP ${address}`,
+          ),
+        );
+      } else {
+        actions.append(
+          named(button("Associate", `associate-${floatingip.id}`, () => associate(floatingip, ports)), `Associate floating IP ${address}`),
+        );
+      }
+      actions.append(
+        " ",
+        named(button("Release", `release-${floatingip.id}`, () => releaseFloatingip(floatingip)), `Release floating IP ${address}`),
+      );
+      return el(
+        "tr",
+        { id: `floatingip-${floatingip.id}` },
+        el("td", { className: "address", textContent: address }),
+        el("td", { textContent: networkNames.get(floatingip.floating_network_id) || floatingip.floating_network_id }),
+        el("td", { className: "fixed", textContent: floatingip.fixed_ip_address || "(none)" }),
+        el("td", { className: "port", textContent: floatingip.port_id ? portNames.get(floatingip.port_id) || floatingip.port_id : "(none)" }),
+        el("td", { className: "router", textContent: floatingip.router_id ? routerNames.get(floatingip.router_id) || floatingip.router_id : "(none)" }),
+        actions,
+      );
+    }),
+  );
+  renderPager("floatingips");
+}
+
+async function allocateFloatingip(event) {
+  event.preventDefault();
+  const network = $("floatingip-network").value;
+  let made = null;
+  await act(async () => {
+    if (!network) throw new Error("There is no external network to allocate a floating IP from.");
+    ({ floatingip: made } = await api("POST", "floatingips", { floatingip: { floating_network_id: network } }));
+  }, () => `Floating IP ${made.floating_ip_address} allocated.`);
+}
+
+// -- security groups -----------------------------------------------------------------------
+
+function groupName(group) {
+  return group.name || group.id;
+}
+
+async function editGroup(group) {
+  const label = groupName(group);
+  $("secgroup-edit-title").textContent = `Edit security group ${label}`;
+  $("edit-secgroup-name").value = group.name;
+  $("edit-secgroup-description").value = group.description;
+  if (!(await ask($("secgroup-dialog")))) {
+    say(`Security group ${label} was not changed.`);
+    return;
+  }
+  const changes = {};
+  const newName = $("edit-secgroup-name").value.trim();
+  if (newName !== group.name) changes.name = newName;
+  const description = $("edit-secgroup-description").value.trim();
+  if (description !== group.description) changes.description = description;
+  await act(async () => {
+    if (Object.keys(changes).length === 0) throw new Error(`Nothing to change in security group ${label}.`);
+    // NOTE: security groups carry no revision_number in this API, so the edit
+    // cannot be made conditional (If-Match) as the others are.
+    await api("PUT", `security-groups/${group.id}`, { security_group: changes }, undefined, group.revision_number);
+  }, `Security group ${changes.name || label} saved.`);
+}
+
+async function deleteGroup(group) {
+  const label = groupName(group);
+  if (!(await confirmDelete(`security group ${label}`))) {
+    say(`Security group ${label} was not deleted.`);
+    return;
+  }
+  await act(() => api("DELETE", `security-groups/${group.id}`), `Security group ${label} deleted.`);
+}
+
+function groupActions(group, prefix) {
+  const label = groupName(group);
+  return [
+    named(button("Edit", `${prefix}edit-secgroup-${group.id}`, () => editGroup(group)), `Edit security group ${label}`),
+    " ",
+    named(
+      button("Delete", `${prefix}delete-secgroup-${group.id}`, () =>
+        prefix ? deleteFromPage(`security group ${label}`, `security-groups/${group.id}`, "#/security-groups") : deleteGroup(group),
+      ),
+      `Delete security group ${label}`,
+    ),
+  ];
+}
+
+function renderGroups(groups) {
+  $("secgroup-list").tBodies[0].replaceChildren(
+    ...groups.map((group) => {
+      const label = groupName(group);
+      return el(
+        "tr",
+        { id: `secgroup-${group.id}` },
+        el(
+          "td",
+          {},
+          named(button(label, `open-securitygroup-${group.id}`, () => go(`#/security-groups/${group.id}`), "link"), `Open security group ${label}`),
+        ),
+        el("td", { className: "description", textContent: group.description }),
+        el("td", { className: "rules", textContent: String((group.security_group_rules || []).length) }),
+        el("td", {}, ...groupActions(group, "")),
+      );
+    }),
+  );
+  renderPager("securitygroups");
+}
+
+async function createGroup(event) {
+  event.preventDefault();
+  const group = { name: $("secgroup-name").value.trim() };
+  const description = $("secgroup-description").value.trim();
+  if (description) group.description = description;
+  await act(async () => {
+    await api("POST", "security-groups", { security_group: group });
+    event.target.reset();
+  }, `Security group ${group.name} created.`);
+}
+
+const ICMP = new Set(["icmp", "icmpv6", "ipv6-icmp", "1", "58"]);
+
+function ruleRange(rule) {
+  const { port_range_min: low, port_range_max: high } = rule;
+  if (ICMP.has(String(rule.protocol))) {
+    if (low === null) return "any type";
+    return high === null ? `type ${low}` : `type ${low} code ${high}`;
+  }
+  if (low === null) return "any";
+  return low === high ? String(low) : `${low}-${high}`;
+}
+
+function ruleText(rule, groups) {
+  const remote = rule.remote_ip_prefix || (rule.remote_group_id ? `group ${groups.get(rule.remote_group_id) || rule.remote_group_id}` : "anywhere");
+  return `${rule.direction} ${rule.ethertype} ${rule.protocol || "any"} ${ruleRange(rule)} ${remote}`;
+}
+
+function renderGroup(group, groups) {
+  const label = groupName(group);
+  const names = new Map(groups.map((item) => [item.id, groupName(item)]));
+  state.groupNames = names;
+  $("securitygroup-title").textContent = `Security group ${label}`;
+  const fields = $("secgroup-fields");
+  fields.replaceChildren();
+  for (const [term, value] of [
+    ["ID", group.id],
+    ["Description", group.description || "(none)"],
+  ]) {
+    fields.append(el("dt", { textContent: term }), el("dd", { textContent: value, className: term.toLowerCase() }));
+  }
+  $("secgroup-actions").replaceChildren(...groupActions(group, "page-"));
+  $("rules").tBodies[0].replaceChildren(
+    ...group.security_group_rules.map((rule) => {
+      const remote = rule.remote_ip_prefix || (rule.remote_group_id ? `group ${names.get(rule.remote_group_id) || rule.remote_group_id}` : "anywhere");
+      return el(
+        "tr",
+        { id: `rule-${rule.id}` },
+        el("td", { className: "direction", textContent: rule.direction }),
+        el("td", { className: "ethertype", textContent: rule.ethertype }),
+        el("td", { className: "protocol", textContent: rule.protocol || "any" }),
+        el("td", { className: "range", textContent: ruleRange(rule) }),
+        el("td", { className: "remote", textContent: remote }),
+        el(
+          "td",
+          {},
+          named(
+            button("Delete", `delete-rule-${rule.id}`, () =>
+              act(() => api("DELETE", `security-group-rules/${rule.id}`), `Rule ${ruleText(rule, names)} deleted.`),
+            ),
+            `Delete rule ${ruleText(rule, names)}`,
+          ),
+        ),
+      );
+    }),
+  );
+  choices(
+    $("rule-group"),
+    groups.map((item) => [item.id, groupName(item)]),
+    "(none)",
+  );
+}
+
+async function addRule(event) {
+  event.preventDefault();
+  const group = state.current;
+  const rule = {
+    security_group_id: group.id,
+    direction: $("rule-direction").value,
+    ethertype: $("rule-ethertype").value,
+  };
+  const protocol = $("rule-protocol").value.trim();
+  if (protocol) rule.protocol = protocol;
+  // NOTE: numbers are sent as typed; the API words every refusal (a range upside
+  // down, an ICMP code without a type, a prefix with a remote group...).
+  for (const [id, field] of [
+    ["rule-min", "port_range_min"],
+    ["rule-max", "port_range_max"],
+  ]) {
+    const value = $(id).value.trim();
+    if (value) rule[field] = /^\d+$/.test(value) ? Number(value) : value;
+  }
+  const prefix = $("rule-prefix").value.trim();
+  if (prefix) rule.remote_ip_prefix = prefix;
+  const remote = $("rule-group").value;
+  if (remote) rule.remote_group_id = remote;
+  let made = null;
+  const ok = await act(
+    async () => {
+      ({ security_group_rule: made } = await api("POST", "security-group-rules", { security_group_rule: rule }));
+    },
+    () => `Rule ${ruleText(made, state.groupNames)} added to security group ${groupName(group)}.`,
+    $("rule-error"),
+  );
+  if (ok) event.target.reset();
+}
+
 // -- the pages ---------------------------------------------------------------------------
 
 const NAMES = "fields=id&fields=name";
@@ -760,12 +1348,17 @@ const PAGES = {
     async load() {
       const networks = await paged("networks", "networks", mine());
       const filter = networks.map((network) => `network_id=${network.id}`).join("&");
-      const { ports } = networks.length ? await api("GET", `ports?${filter}`) : { ports: [] };
-      return [networks, ports];
+      const [{ ports }, { routers }] = await Promise.all([
+        networks.length ? api("GET", `ports?${filter}`) : { ports: [] },
+        state.extensions.has("router")
+          ? api("GET", `routers?${NAMES}&fields=status&fields=external_gateway_info${mine()}`)
+          : { routers: [] },
+      ]);
+      return [networks, ports, routers];
     },
-    render([networks, ports]) {
+    render([networks, ports, routers]) {
       renderNetworks(networks, ports);
-      renderTopology(networks, ports);
+      renderTopology(networks, ports, routers);
     },
   },
   network: {
@@ -812,6 +1405,64 @@ const PAGES = {
       renderPort(port, networkName, attachment, new Map(extensions));
     },
   },
+  routers: {
+    async load() {
+      const [routers, externals, { ports }] = await Promise.all([
+        paged("routers", "routers", mine()),
+        externalNetworks(),
+        api("GET", `ports?device_owner=network:router_interface&fields=id&fields=device_id${mine()}`),
+      ]);
+      return [routers, externals, ports];
+    },
+    render: (view) => renderRouters(...view),
+  },
+  router: {
+    async load(id) {
+      const { router } = await api("GET", `routers/${id}`);
+      const [externals, { ports }, { subnets }, { ports: mineToo }] = await Promise.all([
+        externalNetworks(),
+        api("GET", `ports?device_id=${id}&device_owner=network:router_interface`),
+        api("GET", `subnets?fields=id&fields=name&fields=cidr${mine()}`),
+        api("GET", `ports?fields=id&fields=name&fields=fixed_ips&fields=device_id${mine()}`),
+      ]);
+      // NOTE: a port can become an interface only while nothing uses it.
+      const free = mineToo.filter((port) => !port.device_id && port.fixed_ips.length);
+      return [router, externals, ports, subnets, free];
+    },
+    render(view) {
+      state.current = view[0];
+      renderRouter(...view);
+    },
+  },
+  floatingips: {
+    async load() {
+      const [floatingips, externals, { ports }, { routers }] = await Promise.all([
+        paged("floatingips", "floatingips", mine()),
+        externalNetworks(),
+        api("GET", `ports?fields=id&fields=name&fields=fixed_ips&fields=device_owner${mine()}`),
+        api("GET", `routers?${NAMES}${mine()}`),
+      ]);
+      return [floatingips, externals, ports, routers];
+    },
+    render: (view) => renderFloatingips(...view),
+  },
+  securitygroups: {
+    load: async () => [await paged("securitygroups", "security-groups", mine())],
+    render: ([groups]) => renderGroups(groups),
+  },
+  securitygroup: {
+    async load(id) {
+      const [{ security_group: group }, { security_groups: groups }] = await Promise.all([
+        api("GET", `security-groups/${id}`),
+        api("GET", `security-groups?${NAMES}${mine()}`),
+      ]);
+      return [group, groups];
+    },
+    render(view) {
+      state.current = view[0];
+      renderGroup(...view);
+    },
+  },
   quotas: {
     async load() {
       const { quota } = await api("GET", `quotas/${encodeURIComponent(state.projectId || state.project)}/details`);
@@ -825,18 +1476,35 @@ const PAGES = {
   },
 };
 
+// The fragment's list names, their pages, and the page of one item of each.
+const LISTS = {
+  networks: ["networks", "network"],
+  subnets: ["subnets", null],
+  ports: ["ports", "port"],
+  routers: ["routers", "router"],
+  floatingips: ["floatingips", null],
+  "security-groups": ["securitygroups", "securitygroup"],
+  quotas: ["quotas", null],
+  agents: ["agents", null],
+};
+const LIST_OF = Object.fromEntries(
+  Object.entries(LISTS)
+    .filter(([, [, item]]) => item)
+    .map(([hash, [list, item]]) => [item, { hash: `#/${hash}`, list }]),
+);
+
 function parseHash() {
-  const [, page = "networks", id = null] = location.hash.split("/");
-  if (page === "networks" && id) return { page: "network", id };
-  if (page === "ports" && id) return { page: "port", id };
-  return { page: page in PAGES ? page : "networks", id: null };
+  const [, hash = "networks", id = null] = location.hash.split("/");
+  const [list, item] = LISTS[hash] || LISTS.networks;
+  if (id && item) return { page: item, id };
+  return { page: list, id: null };
 }
 
 function showPage() {
   const { page } = state.view;
   for (const name of Object.keys(PAGES)) $(`${name}-page`).hidden = name !== page;
   for (const link of $("nav").querySelectorAll("a")) {
-    const current = link.dataset.page === page || `${link.dataset.page}` === `${page}s`;
+    const current = link.dataset.page === page || link.dataset.page === LIST_OF[page]?.list;
     if (current) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
@@ -852,22 +1520,33 @@ async function navigate() {
   const { page } = state.view;
   if (page === "network") $("back").focus();
   else if (page === "port") $("port-back").focus();
+  else if (LIST_OF[page]) $(`${page}-back`).focus();
   else if (before.page === "network" && page === "networks") $(`open-${before.id}`)?.focus();
   else if (before.page === "port" && page === "ports") $(`show-port-${before.id}`)?.focus();
-  else $(`${page}-title`)?.focus();
+  else if (LIST_OF[before.page]?.list === page && $(`open-${before.page}-${before.id}`)) {
+    $(`open-${before.page}-${before.id}`).focus();
+  } else $(`${page}-title`)?.focus();
 }
 
 // -- refresh (polled) ------------------------------------------------------------------
 
 let refreshing = false;
+let loads = 0; // loads started
+let drawn = 0; // the latest load whose data was shown
 
 export async function refresh(force = false) {
   if (!state.project || (refreshing && !force)) return;
   refreshing = true;
   const view = state.view;
+  const ticket = ++loads;
   try {
     const data = await PAGES[view.page].load(view.id);
     if (view !== state.view) return; // navigated away meanwhile
+    // NOTE: a poll already under way when a change was made answers after the
+    // refresh that followed the change; its older data must not be shown (nor the
+    // older revision an edit would then be sent for).
+    if (ticket < drawn) return;
+    drawn = ticket;
     const signature = JSON.stringify([view.page, data, state.links[view.page]]);
     if (signature === state.shown) return;
     // NOTE: re-rendering replaces the buttons; keep keyboard focus where it was.
@@ -878,8 +1557,8 @@ export async function refresh(force = false) {
   } catch (error) {
     if (view !== state.view) return; // a page no longer shown
     if (view.id && view.id === state.deleted) return; // deleted from its own page
-    if (view.id && /not.*found|could not be found/i.test(error.message)) {
-      go(view.page === "port" ? "#/ports" : "#/networks");
+    if (view.id && (error.status === 404 || /not.*found|could not be found/i.test(error.message))) {
+      go(LIST_OF[view.page].hash);
     }
     fail(error);
   } finally {
@@ -900,6 +1579,24 @@ async function probeAgents() {
   document.querySelector('#nav a[data-page="agents"]').hidden = !state.agents;
 }
 
+async function probeExtensions() {
+  // NOTE: routers and floating IPs exist only with the L3 service plugin loaded, and
+  // security groups only with a core plugin that serves them: the API lists which.
+  try {
+    const { extensions } = await api("GET", "extensions");
+    state.extensions = new Set(extensions.map((extension) => extension.alias));
+  } catch {
+    state.extensions = new Set();
+  }
+  for (const [page, alias] of [
+    ["routers", "router"],
+    ["floatingips", "router"],
+    ["securitygroups", "security-group"],
+  ]) {
+    document.querySelector(`#nav a[data-page="${page}"]`).hidden = !state.extensions.has(alias);
+  }
+}
+
 function showLoggedIn() {
   $("login-page").hidden = true;
   $("nav").hidden = false;
@@ -909,6 +1606,7 @@ function showLoggedIn() {
   state.view = parseHash();
   showPage();
   probeAgents();
+  probeExtensions();
 }
 
 async function loggedIn(project, projectId, token, admin) {
@@ -918,9 +1616,12 @@ async function loggedIn(project, projectId, token, admin) {
   if (token) sessionStorage.setItem("token", token);
   if (admin) sessionStorage.setItem("admin", "yes");
   showLoggedIn();
-  say(`Logged in to project ${project}.`);
+  $("error").textContent = "";
   await refresh(true);
   if (state.view.page === "networks") $("create-name").focus();
+  // NOTE: said once the page is drawn and focus is set, so what is typed next
+  // lands where it was meant to (an error of that first load stays shown).
+  $("feedback").textContent = `Logged in to project ${project}.`;
 }
 
 async function keystoneLogin(event) {
@@ -984,6 +1685,16 @@ async function start() {
   $("attach-form").addEventListener("submit", attach);
   $("detach").addEventListener("click", detach);
   $("quota-form").addEventListener("submit", saveQuotas);
+  $("router-back").addEventListener("click", () => go("#/routers"));
+  $("router-form").addEventListener("submit", createRouter);
+  $("gateway-form").addEventListener("submit", setGateway);
+  $("gateway-clear").addEventListener("click", clearGateway);
+  $("interface-form").addEventListener("submit", addInterface);
+  $("routes-form").addEventListener("submit", saveRoutes);
+  $("floatingip-form").addEventListener("submit", allocateFloatingip);
+  $("securitygroup-back").addEventListener("click", () => go("#/security-groups"));
+  $("secgroup-form").addEventListener("submit", createGroup);
+  $("rule-form").addEventListener("submit", addRule);
   $("page-size").addEventListener("change", () => {
     state.pageSize = Number($("page-size").value);
     state.cursors = {};

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A real quantum-server (noauth, Open vSwitch plugin on SQLite), quantum-dashboard
-in front of it, and headless Debian Chromium driven by Playwright.
+"""A real quantum-server (noauth, Open vSwitch plugin and the L3 service plugin on
+SQLite), quantum-dashboard in front of it, and headless Debian Chromium driven by
+Playwright.
 
 Chromium is Debian's package (``scripts/test`` installs it); Playwright is only the
 driver, never asked to download a browser. Screenshots go to a temporary directory
@@ -46,7 +47,8 @@ OVS_INI = "[OVS]\ntenant_network_type = vxlan\ntunnel_id_ranges = 1:100\n"
 
 def start_server(directory: Path, strategy: str, extra: str = "") -> ServerProcess:
     """quantum-server with the Open vSwitch plugin (VXLAN tenant networks, agents
-    report port status) on SQLite; ``extra`` ends its config."""
+    report port status) and the L3 service plugin (routers, floating IPs) on SQLite;
+    ``extra`` ends its config."""
     port = free_port(HOST)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ovs.ini").write_text(OVS_INI)
@@ -56,6 +58,7 @@ def start_server(directory: Path, strategy: str, extra: str = "") -> ServerProce
         bind_port=port,
         core_plugin="openvswitch",
         core_plugin_config="ovs.ini",
+        service_plugins="router",
         auth_strategy=strategy,
         agent_secret=AGENT_SECRET,
         log_file=directory / "quantum.log",

@@ -207,7 +207,7 @@ def test_keyboard_and_labels(page: Any, quantum_server: ServerProcess) -> None:
     seen = []
     page.reload()  # still logged in (this tab's session); focus starts at the top
     expect(page.get_by_role("button", name="Open network kb")).to_be_visible()
-    for _ in range(13):
+    for _ in range(16):
         page.keyboard.press("Tab")
         seen.append(
             page.evaluate(
@@ -220,6 +220,9 @@ def test_keyboard_and_labels(page: Any, quantum_server: ServerProcess) -> None:
         "Networks",
         "Subnets",
         "Ports",
+        "Routers",  # the server has the L3 service plugin
+        "Floating IPs",
+        "Security groups",
         "Quotas",  # Agents: administrators only
         "page-size",
         "Open network kb",

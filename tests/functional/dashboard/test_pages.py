@@ -470,13 +470,32 @@ def test_every_page_is_labelled(page: Any, quantum_server: ServerProcess) -> Non
         quantum_server, "POST", "/v2.0/ports", {"port": {"network_id": network_id}}
     )
     assert status == 201
+    port_id = body["port"]["id"]
+    status, body = call(
+        quantum_server, "POST", "/v2.0/routers", {"router": {"name": "a11y"}}
+    )
+    assert status == 201
+    router_id = body["router"]["id"]
+    status, body = call(
+        quantum_server,
+        "POST",
+        "/v2.0/security-groups",
+        {"security_group": {"name": "a11y"}},
+    )
+    assert status == 201
+    group_id = body["security_group"]["id"]
     log_in(page, admin=True)
     for hash_ in (
         "#/networks",
         f"#/networks/{network_id}",
         "#/subnets",
         "#/ports",
-        f"#/ports/{body['port']['id']}",
+        f"#/ports/{port_id}",
+        "#/routers",
+        f"#/routers/{router_id}",
+        "#/floatingips",
+        "#/security-groups",
+        f"#/security-groups/{group_id}",
         "#/quotas",
         "#/agents",
     ):
