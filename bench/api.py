@@ -536,7 +536,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=2, help="api_workers (default 2)"
     )
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--db", choices=databases.BACKENDS, default="sqlite")
     parser.add_argument(
         "--concurrency",
         default="1,8",

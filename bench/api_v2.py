@@ -38,6 +38,7 @@ from api import (  # noqa: E402  # NOTE: the v1 benchmark's harness
 )
 
 from quantum.testing import databases  # noqa: E402  # NOTE: api put the repo on the path
+from quantum.testing.server import status_kib  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=2, help="api_workers (default 2)"
     )
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--db", choices=databases.BACKENDS, default="sqlite")
     parser.add_argument(
         "--concurrency", default="1,8", help="comma-separated client threads"
     )
@@ -264,6 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for client in clients:
                         client.close()
                 print_table(concurrency, runs[concurrency])
+            rss = _rss_mib(server)
+            if rss:
+                print(f"server tree RSS after the workload (VmRSS, MiB): {rss}")
     except (BenchError, databases.Unavailable, RuntimeError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
@@ -277,6 +281,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     for target in check_targets(runs[1]) if 1 in runs else []:
         print(f"  [{'met' if target.met else 'MISSED'}] {target.description}: "
               f"{target.detail}")  # fmt: skip
+    return 0
+
+
+def _rss_mib(server: Server) -> str:
+    """The server's processes' resident sizes now (VmRSS: pages shared with the
+    supervisor counted in each), their sum, and the sum of their proportional
+    sizes (Pss: each shared page split between its sharers)."""
+    sizes = {pid: status_kib(pid, "VmRSS") / 1024 for pid in server.pids()}
+    if not sizes:
+        return ""
+    parts = ", ".join(f"pid {pid}: {mib:.1f}" for pid, mib in sizes.items())
+    pss = sum(_pss_kib(pid) for pid in sizes) / 1024
+    return f"{parts}; sum {sum(sizes.values()):.1f}; Pss sum {pss:.1f}"
+
+
+def _pss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
     return 0
 
 
