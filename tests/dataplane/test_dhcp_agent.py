@@ -15,7 +15,9 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -637,3 +639,78 @@ def test_the_last_address_of_an_exactly_filled_subnet_gets_its_lease(
             (lease,) = bound(vm)
             assert lease["ip"] == port["fixed_ips"][0]["ip_address"]
             assert lease["mask"] == "29"
+
+
+def _lease_end(store: Path, address: str) -> tuple[str | None, str | None, str | None]:
+    """The server's row of ``address``: its port, hold and lease end (read-only)."""
+    with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
+        row = db.execute(
+            "SELECT port_id, expiration, lease_expires_at FROM ip_allocations"
+            " WHERE ip_address = ?",
+            (address,),
+        ).fetchone()
+    return (None, None, None) if row is None else (row[0], row[1], row[2])
+
+
+def test_a_renewed_lease_extends_the_hold_of_its_address(
+    dataplane_session: harness.Session, tmp_path: Path
+) -> None:
+    # NOTE: no hold of its own (dhcp_lease_duration = 0): what holds a released
+    # address is the lease dnsmasq recorded (120 s, its shortest), as reported
+    with stack(dataplane_session, tmp_path, lease_duration=0) as (s, _):
+        s.start_dhcp_agent()
+        wait_until(lambda: [a["alive"] for a in s.dhcp_agents()] == [True], 20)
+        network_id, subnet = _network(s, "10.45.0.0/24")
+        s.wired(s.dhcp_port(network_id)["id"])
+        store = tmp_path / "quantum.sqlite"
+        port = s.port(network_id, s.hv1)
+        address = port["fixed_ips"][0]["ip_address"]
+        vm = s.vm("lvm1", s.hv1, port)
+        client: Process = udhcpc(vm, once=False)
+        wait_until(lambda: [e["ip"] for e in bound(vm)] == [address], 20)
+        wait_until(
+            lambda: _lease_end(store, address)[2] is not None,
+            10,
+            message=lambda: f"the lease reported\n{s.agent_log()}",
+        )
+        first = _lease_end(store, address)[2]
+        time.sleep(1.5)  # NOTE: dnsmasq's lease ends are whole seconds
+        os.kill(client.pid, signal.SIGUSR1)  # NOTE: udhcpc: renew now
+        wait_until(
+            lambda: str(_lease_end(store, address)[2]) > str(first),
+            10,
+            message=lambda: f"the renewal reported\n{s.agent_log()}",
+        )
+        renewed = _lease_end(store, address)[2]
+        client.stop()
+        # control: a port whose VM never asked is freed at once on delete
+        spare = s.port(network_id, s.hv1)
+        spare_ip = spare["fixed_ips"][0]["ip_address"]
+        s.api.v2("DELETE", f"/ports/{spare['id']}")
+        assert _lease_end(store, spare_ip) == (None, None, None)
+        # the leased one stays held until its renewed lease ends
+        s.api.v2("DELETE", f"/ports/{port['id']}")
+        assert _lease_end(store, address) == (None, renewed, renewed)
+        fixed = [{"subnet_id": subnet["id"], "ip_address": address}]
+        body = {"tenant_id": TENANT, "network_id": network_id, "fixed_ips": fixed}
+        conn = http.client.HTTPConnection("127.0.0.1", s.api.port, timeout=10)
+        try:
+            conn.request("POST", "/v2.0/ports", json.dumps({"port": body}))
+            asked = conn.getresponse()
+            refused = json.loads(asked.read())
+        finally:
+            conn.close()
+        assert asked.status == 409, refused
+        assert refused["NeutronError"]["type"] == "IpAddressInUse"
+        again = [{"subnet_id": subnet["id"], "ip_address": spare_ip}]
+        s.api.v2(
+            "POST",
+            "/ports",
+            {
+                "port": {
+                    "tenant_id": TENANT,
+                    "network_id": network_id,
+                    "fixed_ips": again,
+                }
+            },
+        )
