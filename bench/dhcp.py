@@ -4,15 +4,24 @@
 A real ``quantum-server`` (openvswitch plugin, VXLAN, SQLite), one simulated
 hypervisor of the data-plane harness with a real ``quantum-openvswitch-agent`` and
 a real ``quantum-dhcp-agent`` (default intervals, no ``--debug``: as a deployment
-runs them): the cloud of tests/dataplane/test_dhcp_agent.py. Figures:
+runs them): the cloud of tests/dataplane/test_dhcp_agent.py. Figures, over
+``--ports`` ports one at a time, the two ways alternating (the VM's namespace is
+made beforehand; the clock starts at ``POST /v2.0/ports``; the VIF is plugged at
+once, in this process as a compute service does, ``iface-id`` = the port id):
 
-* **create to lease**, over ``--ports`` ports one at a time: the clock starts at
-  ``POST /v2.0/ports`` (the VM's namespace is made beforehand), the VIF is plugged
-  at once (``iface-id`` = the port id) and busybox ``udhcpc`` asks at once; it
-  stops when ``udhcpc`` is bound. Beside it, for the same ports: create to the MAC
-  in dnsmasq's hosts file (the agent woken by the change feed, the file rewritten,
-  dnsmasq HUPped). NOTE: ``udhcpc`` retransmits once a second (``-T 1``, its
-  shortest), so a DISCOVER sent before dnsmasq knows the MAC costs a second.
+* **what a user sees**: the compute side waits until the port is ACTIVE
+  (``quantum.compute.network.ComputeNetwork.wait_until_active``, the long-poll of
+  the agent API), then the VM's DHCP client (busybox ``udhcpc``) starts; the clock
+  stops when it is bound. Split into create -> ACTIVE and DHCP client started ->
+  lease. A port is ACTIVE only once its DHCP agent has it in dnsmasq too
+  (``plugins.dhcp.provisioning``), so the first DISCOVER is answered.
+* **raw create to lease**: ``udhcpc`` asks right after the plug, without waiting
+  for ACTIVE (a guest that boots before its network is ready). ``udhcpc``
+  retransmits once a second (``-T 1``, its shortest), so a DISCOVER sent before
+  dnsmasq knows the MAC costs a second.
+* for every port: create to the MAC in dnsmasq's hosts file, the DISCOVERs the
+  client sent, and the DHCP agent's round that served it (from its log: change
+  feed wake-up, observe, state request, plan, apply, report).
 * **floor**: the same ``udhcpc`` for a port dnsmasq knows already (process start,
   DISCOVER/OFFER/REQUEST/ACK), measured in the same run on the same host.
 * **burst**: ``--burst`` ports made at once (bulk ``POST /v2.0/ports`` of 100) on
@@ -30,6 +39,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,6 +54,11 @@ sys.path.insert(0, str(REPO))
 
 from quantum.agent.dhcp.driver import Driver, DriverConfig  # noqa: E402
 from quantum.agent.dhcp.render import Files  # noqa: E402
+from quantum.agentapi.client import AgentClient  # noqa: E402
+from quantum.client import transport, v2  # noqa: E402
+from quantum.compute import network as compute  # noqa: E402
+from quantum.compute import vif  # noqa: E402
+from quantum.compute.devices import Devices  # noqa: E402
 from tests.dataplane import cloud, harness  # noqa: E402
 
 DHCP_AGENT = REPO / "bin" / "quantum-dhcp-agent"
@@ -100,6 +115,45 @@ def machine() -> dict[str, Any]:
 
 def mac_of(index: int) -> str:
     return f"fa:16:3e:88:{index // 256:02x}:{index % 256:02x}"
+
+
+ROUND = re.compile(
+    r"round began=(?P<began>[0-9.]+) observe=(?P<observe>[0-9.]+)ms "
+    r"state=(?P<state>[0-9.]+)ms plan=(?P<plan>[0-9.]+)ms "
+    r"apply=(?P<apply>[0-9.]+)ms report=(?P<report>[0-9.]+)ms"
+)
+STEPS = ("observe", "state", "plan", "apply", "report")
+
+
+def agent_rounds(log: Path) -> list[dict[str, float]]:
+    """The DHCP agent's rounds that changed something (its INFO lines)."""
+    text = log.read_text() if log.exists() else ""
+    return [
+        {k: float(v) for k, v in m.groupdict().items()} for m in ROUND.finditer(text)
+    ]
+
+
+def discovers(done: subprocess.CompletedProcess[str]) -> int:
+    return (done.stdout + done.stderr).count("broadcasting discover")
+
+
+def plug(hv: harness.Hypervisor, vm: harness.VM, port_id: str) -> None:
+    """Plug the VM's NIC in this process, as a compute service does
+    (``quantum.compute.vif``; the harness's ``quantum-vif plug`` would add an
+    interpreter's start to every sample)."""
+    vif.plug(
+        vif.Vif(
+            iface_id=port_id,
+            mac=vm.mac,
+            instance_id=f"vm-{vm.name}",
+            device=vif.device_name(port_id),
+            netns=vm.netns.name,
+            peer=vm.NIC,
+        ),
+        ovsdb=hv.db,
+        devices=Devices(hv.netns.name),
+    )
+    vm.netns.exec("ethtool", "-K", vm.NIC, "tx", "off")
 
 
 def udhcpc(vm: harness.VM) -> subprocess.CompletedProcess[str]:
@@ -188,11 +242,32 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 message="the DHCP agent serves the network",
             )
             watch = HostsWatch(files)
-            vms = [c.lab.vm(f"b{i}", mac_of(i)) for i in range(args.ports)]
-            leases: list[float] = []
-            in_hosts: list[float] = []
-            print(f"create to lease: {args.ports} ports, one at a time", flush=True)
+            url = f"http://127.0.0.1:{c.server.port}"
+            nova = compute.ComputeNetwork(
+                v2.Client(transport.without_auth(url)),
+                AgentClient(url, host=hv.name, secret=cloud.SECRET),
+                compute.Hypervisor(host=hv.name, ovsdb=hv.db, host_netns=hv.netns.name),
+            )
+            vms = [c.lab.vm(f"b{i}", mac_of(i)) for i in range(2 * args.ports)]
+            user: dict[str, list[float]] = {
+                "create_to_lease": [],
+                "create_to_plugged": [],
+                "create_to_active": [],
+                "client_to_lease": [],
+                "create_to_hosts_file": [],
+                "discovers": [],
+            }
+            raw: dict[str, list[float]] = {
+                "create_to_lease": [],
+                "create_to_plugged": [],
+                "create_to_hosts_file": [],
+                "discovers": [],
+            }
+            creates: list[float] = []
+            print(f"create to lease: {args.ports} ports each way, one at a time")
             for i, vm in enumerate(vms):
+                waits = i % 2 == 0
+                began = time.time()
                 start = time.monotonic()
                 port = c.api.v2(
                     "POST",
@@ -206,22 +281,51 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         }
                     },
                 )["port"]
-                vm.plug(hv, port["id"])
+                creates.append(began)
+                plug(hv, vm, port["id"])
+                plugged = time.monotonic()
+                if waits:
+                    nova.wait_until_active([port["id"]], 60)
+                    active = time.monotonic()
                 done = udhcpc(vm)
                 if done.returncode != 0:
                     raise RuntimeError(f"no lease for {vm.mac}: {done.stderr}")
-                leases.append(time.monotonic() - start)
-                in_hosts.append(watch.wait([vm.mac], 10) - start)
-                print(f"  {i}: lease {ms(leases[-1])}", flush=True)
+                end = time.monotonic()
+                into = user if waits else raw
+                into["create_to_lease"].append(end - start)
+                into["create_to_hosts_file"].append(watch.wait([vm.mac], 10) - start)
+                into["discovers"].append(discovers(done))
+                into["create_to_plugged"].append(plugged - start)
+                if waits:
+                    user["create_to_active"].append(active - start)
+                    user["client_to_lease"].append(end - active)
+                how = "user" if waits else "raw"
+                print(f"  {i} {how}: lease {ms(end - start)}", flush=True)
             print("floor: udhcpc for a port dnsmasq knows", flush=True)
             floors = []
             for vm in vms[: min(len(vms), 20)]:
                 start = time.monotonic()
                 done = udhcpc(vm)
                 floors.append(time.monotonic() - start)
-            figures["create_to_lease"] = stats(leases)
-            figures["create_to_hosts_file"] = stats(in_hosts)
+            figures["user"] = {k: stats(v) for k, v in user.items()}
+            figures["raw"] = {k: stats(v) for k, v in raw.items()}
+            figures["first_discover_answered"] = {
+                "user": sum(d == 1 for d in user["discovers"]),
+                "raw": sum(d == 1 for d in raw["discovers"]),
+                "of": args.ports,
+            }
             figures["floor_lease"] = stats(floors)
+            rounds = agent_rounds(session.root / "hv1-dhcp-agent.log")
+            served = []
+            for began in creates:
+                after = [r for r in rounds if r["began"] >= began]
+                if after:
+                    served.append(after[0] | {"wake": after[0]["began"] - began})
+            figures["agent_round"] = {
+                step: stats([r[step] / 1000 for r in served])
+                for step in STEPS
+                if served
+            } | ({"wake": stats([r["wake"] for r in served])} if served else {})
 
             pid = agent.pid
             before = cpu_seconds(pid)
@@ -271,9 +375,20 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     figures = run(args)
-    for name in ("create_to_lease", "create_to_hosts_file", "floor_lease"):
-        f = figures[name]
-        print(f"{name}: p50 {ms(f['p50'])} p99 {ms(f['p99'])} max {ms(f['max'])}")
+    floor = figures["floor_lease"]
+    for way in ("user", "raw"):
+        for name, f in figures[way].items():
+            unit = (lambda v: f"{v:g}") if name == "discovers" else ms
+            print(
+                f"{way} {name}: p50 {unit(f['p50'])} p99 {unit(f['p99'])} "
+                f"max {unit(f['max'])}"
+            )
+        total = figures[way]["create_to_lease"]["p50"]
+        print(f"{way} create_to_lease p50 / floor p50: {total / floor['p50']:.1f}x")
+    print(f"first DISCOVER answered: {figures['first_discover_answered']}")
+    print(f"floor_lease: p50 {ms(floor['p50'])} p99 {ms(floor['p99'])}")
+    for step, f in figures["agent_round"].items():
+        print(f"agent round {step}: p50 {ms(f['p50'])} p99 {ms(f['p99'])}")
     print(f"agent idle: {figures['agent_idle']}")
     print(f"burst: {figures['burst']}")
     print(f"load before/after: {figures['machine']['load']} / "
