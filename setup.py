@@ -4,7 +4,9 @@ from setuptools import find_packages, setup
 setup(
     name="quantum",
     version="0.1.0",
-    description="Network connectivity as a service: virtual networks, ports and attachments",
+    description=(
+        "Network connectivity as a service: virtual networks, ports and attachments"
+    ),
     long_description=open("README.md", encoding="utf-8").read(),  # noqa: SIM115
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
