@@ -81,18 +81,47 @@ def test_network_port_lifecycle(page: Any, quantum_server: ServerProcess) -> Non
         "networks": []
     }
 
-    # A port made through the API appears in the list and the picture without reload.
-    status, body = call(
-        quantum_server,
-        "POST",
-        "/v2.0/ports",
-        {"port": {"network_id": network["id"], "name": "vm1", "device_id": "vm-1"}},
+    # A port created from the Ports page shows in the networks list and the picture.
+    page.get_by_role("navigation", name="Pages").get_by_role(
+        "link", name="Ports"
+    ).click()
+    expect(page.get_by_role("heading", name="Ports", level=2)).to_be_visible()
+    form = page.get_by_role("form", name="Create a port")
+    form.get_by_label("Network", exact=True).select_option(label="web")
+    form.get_by_label("Port name").fill("vm1")
+    form.get_by_label("Device ID (optional)").fill("vm-1")
+    form.get_by_role("button", name="Create port").click()
+    expect(page.get_by_role("status")).to_have_text("Port vm1 created.")
+    (port,) = call(quantum_server, "GET", "/v2.0/ports")[1]["ports"]
+    assert (port["name"], port["device_id"], port["network_id"]) == (
+        "vm1",
+        "vm-1",
+        network["id"],
     )
-    assert status == 201, body
-    port = body["port"]
-    expect(row.locator(".ports")).to_have_text("1 (1 used, 0 available)", timeout=LIVE)
+    page.shots.take("port-created")
+    page.get_by_role("navigation", name="Pages").get_by_role(
+        "link", name="Networks"
+    ).click()
+    expect(row.locator(".ports")).to_have_text("1 (1 used, 0 available)")
     dot = topology.locator(f'[data-port="{port["id"]}"]')
-    expect(dot).to_have_attribute("data-admin", "UP", timeout=LIVE)
+    expect(dot).to_have_attribute("data-admin", "UP")
+    expect(dot).to_have_attribute("data-status", "DOWN")
+
+    # The agent of the host the port is wired on reports it UP: the picture's dot
+    # turns ACTIVE within 2 s, no reload.
+    agent = OvsClient(
+        f"http://127.0.0.1:{quantum_server.port}", host="h1", secret=AGENT_SECRET
+    )
+    try:
+        agent.register(msg.HostReport(tunnel_ip=None))
+        agent.report_status(
+            [msg.PortStatus(port_id=port["id"], status=ReportedStatus.UP)]
+        )
+    finally:
+        agent.close()
+    expect(dot).to_have_attribute("data-status", "ACTIVE", timeout=LIVE)
+    expect(dot).to_have_class("port up")
+    page.shots.take("port-active-live")
 
     # A state change made elsewhere shows in the picture within 2 s, no reload.
     status, _ = call(
@@ -124,6 +153,62 @@ def test_network_port_lifecycle(page: Any, quantum_server: ServerProcess) -> Non
     page.shots.take("detail-port-up")
     page.get_by_role("button", name="Back to networks").click()
 
+    # A router, its interface on the network's subnet: in the API and the picture.
+    page.get_by_role("navigation", name="Pages").get_by_role(
+        "link", name="Routers"
+    ).click()
+    expect(page.get_by_role("heading", name="Routers", level=2)).to_be_visible()
+    form = page.get_by_role("form", name="Create a router")
+    form.get_by_label("Router name").fill("edge")
+    form.get_by_role("button", name="Create router").click()
+    expect(page.get_by_role("status")).to_have_text("Router edge created.")
+    (router,) = call(quantum_server, "GET", "/v2.0/routers")[1]["routers"]
+    assert router["name"] == "edge"
+    page.locator(f"#router-{router['id']}").get_by_role(
+        "button", name="Open router edge"
+    ).click()
+    expect(page.get_by_role("heading", name="Router edge")).to_be_visible()
+    adding = page.get_by_role("form", name="Add an interface")
+    adding.get_by_label("Subnet").select_option(label="10.1.0.0/24")
+    adding.get_by_role("button", name="Add interface").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Interface on subnet 10.1.0.0/24 added to router edge."
+    )
+    expect(page.locator("#router-interfaces")).to_contain_text("10.1.0.1")
+    path = f"/v2.0/ports?device_id={router['id']}&device_owner=network:router_interface"
+    (interface,) = call(quantum_server, "GET", path)[1]["ports"]
+    assert interface["network_id"] == network["id"]
+    assert interface["fixed_ips"][0]["ip_address"] == "10.1.0.1"
+    page.shots.take("router-interface")
+    page.get_by_role("navigation", name="Pages").get_by_role(
+        "link", name="Networks"
+    ).click()
+    drawn = topology.locator(f'[data-router="{router["id"]}"]')
+    expect(drawn.locator(f'[data-link="{network["id"]}"]')).to_have_count(1)
+    page.shots.take("picture-router")
+
+    # Delete everything: the router's interface and the router first (the API
+    # refuses to delete a network a router is on), then the network below.
+    page.get_by_role("navigation", name="Pages").get_by_role(
+        "link", name="Routers"
+    ).click()
+    page.locator(f"#router-{router['id']}").get_by_role(
+        "button", name="Open router edge"
+    ).click()
+    page.get_by_role("button", name="Remove interface 10.1.0.1").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Interface 10.1.0.1 on 10.1.0.0/24 removed from router edge."
+    )
+    assert call(quantum_server, "GET", path)[1] == {"ports": []}
+    page.get_by_role("button", name="Delete router edge").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status")).to_have_text("Router edge deleted.")
+    assert call(quantum_server, "GET", "/v2.0/routers")[1] == {"routers": []}
+    page.get_by_role("navigation", name="Pages").get_by_role(
+        "link", name="Networks"
+    ).click()
+    expect(topology.locator(".router")).to_have_count(0)
+
     # Rename and admin state.
     row = page.locator(f"#network-{network['id']}")
     row.get_by_role("button", name="Rename network web").click()
@@ -147,6 +232,8 @@ def test_network_port_lifecycle(page: Any, quantum_server: ServerProcess) -> Non
     expect(topology.locator(".network")).to_have_count(0)
     assert call(quantum_server, "GET", "/v2.0/networks")[1] == {"networks": []}
     assert call(quantum_server, "GET", "/v2.0/ports")[1] == {"ports": []}
+    assert call(quantum_server, "GET", "/v2.0/subnets")[1] == {"subnets": []}
+    assert call(quantum_server, "GET", "/v2.0/routers")[1] == {"routers": []}
 
 
 def test_api_errors_are_shown_as_worded(
