@@ -41,6 +41,12 @@ def imported_packages(package: str) -> dict[str, set[str]]:
         ("agent", {"api", "db", "plugins", "server"}),
         ("compute", {"api", "db", "plugins", "server"}),
         ("ipam", {"api", "agentapi", "agent", "plugins"}),
+        # The dashboard talks to the service through its public API only (issue 18).
+        (
+            "dashboard",
+            {"agent", "agentapi", "api", "cli", "client", "compute", "core", "db"}
+            | {"extensions", "ipam", "plugins", "testing"},
+        ),
     ],
 )
 def test_a_layer_imports_nothing_above_or_beside_it(
@@ -60,3 +66,26 @@ def test_the_reader_sees_a_violation() -> None:
     """The positive control: the agent API does import the API layer's faults."""
     imports = imported_packages("agentapi")
     assert "api" in imports["quantum/agentapi/server.py"]
+
+
+def test_the_dashboard_reaches_no_database() -> None:
+    """No module of quantum/dashboard imports a database driver or SQLAlchemy;
+    positive control: the reader sees quantum/db's SQLAlchemy import."""
+
+    def top_level(path: Path) -> set[str]:
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+        return names
+
+    drivers = {"sqlalchemy", "sqlite3", "pymysql", "MySQLdb", "psycopg2", "alembic"}
+    seen = set().union(*(top_level(p) for p in (ROOT / "db").rglob("*.py")))
+    assert "sqlalchemy" in seen
+    modules = sorted((ROOT / "dashboard").rglob("*.py"))
+    assert modules
+    assert {str(p): top_level(p) & drivers for p in modules} == {
+        str(p): set() for p in modules
+    }
