@@ -217,7 +217,12 @@ def test_network_port_lifecycle(page: Any, quantum_server: ServerProcess) -> Non
     expect(page.get_by_role("status")).to_have_text("Network web renamed to frontend.")
     expect(row.get_by_role("button", name="Open network frontend")).to_be_visible()
     row.get_by_role("button", name="Set admin DOWN network frontend").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Network frontend admin state is now DOWN."
+    )
     expect(row.locator(".admin")).to_have_text("DOWN")
+    shown = call(quantum_server, "GET", f"/v2.0/networks/{network['id']}")[1]
+    assert shown["network"]["admin_state_up"] is False
 
     # Delete asks first; cancelling keeps the network.
     row.get_by_role("button", name="Delete network frontend").click()
