@@ -144,6 +144,10 @@ class Cloud:
     """What the agents speak (``local_ip``, br-tun); empty: no tunnels."""
     physical: bool = False
     """Whether every hypervisor has ``physnet1`` on ``br-eth1`` (bridge_mappings)."""
+    firewall: bool = False
+    """The agents enforce security groups (``firewall_driver = openvswitch``);
+    off by default: the other tests give VMs addresses and MACs the server does
+    not know (v1 ports, static addresses), which port security rightly drops."""
     api: Api = field(init=False)
     underlay: harness.Underlay | None = None
     physnet: harness.Underlay | None = None
@@ -211,6 +215,8 @@ class Cloud:
             f"host = {hv.name}\n"
             "datapath_type = netdev\n"
             f"ovsdb_connection = {hv.db}\n"
+            f"vswitchd_unixctl = {hv.ctl}\n"
+            f"firewall_driver = {'openvswitch' if self.firewall else 'noop'}\n"
             "openflow_listen_port = 6653\n"
             "heartbeat_interval = 5\n"
             "resync_interval = 30\n"
@@ -353,6 +359,7 @@ def deploy(
     underlay_mtu: int = harness.UNDERLAY_MTU,
     tunnel_types: tuple[str, ...] | None = None,
     physical: bool | None = None,
+    firewall: bool = False,
     **server_options: object,
 ) -> Iterator[Cloud]:
     """A server for ``network_type`` tenant networks and an empty lab; add
@@ -370,8 +377,9 @@ def deploy(
     try:
         with harness.lab(session) as lab:
             cloud = Cloud(
-                lab, server, network_type, underlay_mtu, tunnel_types, physical
-            )
+                lab, server, network_type, underlay_mtu, tunnel_types, physical,
+                firewall,
+            )  # fmt: skip
             try:
                 yield cloud
             finally:

@@ -169,6 +169,10 @@ class World:
                     "network_id": subnet["network_id"],
                     "fixed_ips": [{"subnet_id": subnet["id"]}],
                     "binding:host_id": self.hv.name,
+                    # NOTE: routing is under test here, not filtering (the default
+                    # group would keep the outside host out): test_firewall.py
+                    "port_security_enabled": False,
+                    "security_groups": [],
                 }
             },
         )["port"]

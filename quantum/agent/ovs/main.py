@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("quantum.agent.ovs")
 SECTION = "AGENT"
+FIREWALL_DRIVERS = ("openvswitch", "noop")
 DEFAULT_INI = Path("/etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini")
 
 
@@ -53,6 +54,12 @@ class Options:
     resync_interval: float = 60.0
     poll_wait: float = 25.0
     ovsdb_timeout: float = 10.0
+    vswitchd_unixctl: str = ""
+    """ovs-vswitchd's control socket (``ovs-appctl -t``); empty: ovs-appctl's
+    default. The agent reads and flushes conntrack zones through it."""
+    firewall_driver: str = "openvswitch"
+    """``openvswitch``: port security and security groups enforced on br-int;
+    ``noop``: nothing filtered (Grizzly's NoopFirewallDriver)."""
 
     @property
     def bridges(self) -> BridgeConfig:
@@ -93,6 +100,11 @@ def load_options(path: Path) -> Options:
         raise AgentConfigError(f"{where}: tunnel_types needs local_ip")
     if not options.agent_secret:
         raise AgentConfigError(f"{where}: agent_secret is required")
+    if options.firewall_driver not in FIREWALL_DRIVERS:
+        raise AgentConfigError(
+            f"firewall_driver in {where}: {options.firewall_driver!r} is not one of "
+            f"{', '.join(FIREWALL_DRIVERS)}"
+        )
     return options
 
 
@@ -137,6 +149,7 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
     keep_eventlet_out()
     from quantum.agent.loop import follow_changes
     from quantum.agent.ovs import openflow
+    from quantum.agent.ovs.conntrack_ctl import AppctlConntrack
     from quantum.agent.ovs.ovsdb import Ovsdb
     from quantum.agent.ovs.reconcile import Agent, AgentConfig
     from quantum.agentapi.ovs.client import OvsClient
@@ -155,6 +168,7 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
         tunnel_types=options.tunnel_types,
         heartbeat_interval=options.heartbeat_interval,
         resync_interval=options.resync_interval,
+        firewall=options.firewall_driver == "openvswitch",
     )
     agents: list[Agent] = []  # NOTE: the IDL may report changes before it exists
 
@@ -173,7 +187,8 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
             options.server_url, host=options.host, secret=options.agent_secret
         )
 
-    agent = Agent(config, client(), switch, app)
+    conntrack = AppctlConntrack(options.vswitchd_unixctl) if config.firewall else None
+    agent = Agent(config, client(), switch, app, conntrack)
     agents.append(agent)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)

@@ -17,13 +17,18 @@ from ipaddress import ip_address
 from typing import Protocol
 
 from quantum.agent.loop import AgentLoop, Timing
-from quantum.agent.ovs import tables
+from quantum.agent.ovs import conntrack, tables
+from quantum.agent.ovs.bridges.firewall import FirewalledPort
 from quantum.agent.ovs.flows import FlowDiff, InstalledFlow
 from quantum.agent.ovs.model import (
     ActualState,
+    AddressPair,
     DesiredPort,
     DesiredState,
+    Direction,
+    PortSecurity,
     RemoteMac,
+    SecurityRule,
     TunnelEndpoint,
     TunnelPort,
     TunnelType,
@@ -81,6 +86,13 @@ class FlowTables(Protocol):
     ) -> None: ...
 
 
+class Conntrack(Protocol):
+    """Conntrack zones (``conntrack_ctl.AppctlConntrack``)."""
+
+    def dump(self, zone: int) -> str: ...
+    def flush(self, zone: int, orig_tuple: str | None = None) -> None: ...
+
+
 class Server(Protocol):
     """The agent API calls the loop needs (``agentapi.client.AgentClient``)."""
 
@@ -98,6 +110,8 @@ class AgentConfig:
     tunnel_types: frozenset[TunnelType] = frozenset()
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0
+    firewall: bool = True
+    """Enforce port security and security groups (``firewall_driver``)."""
 
 
 @dataclass(slots=True)
@@ -109,6 +123,8 @@ class _Memory:
     devices: int = 0
     """Ports the last round found desired here (``configurations.devices``)."""
     admin_state_up: bool = True
+    firewalled: dict[int, FirewalledPort] = field(default_factory=dict)
+    """ofport -> the firewall state whose connections were last checked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +138,42 @@ class Observation:
     meters: Mapping[int, tuple[int, int]]
 
 
+def port_security_from_server(port: msg.PortState) -> PortSecurity | None:
+    """A port's ``port_security``; absent (an older server) or disabled: ``None``,
+    the port is not filtered."""
+    security = port.port_security
+    if security is None or not security.enabled:
+        return None
+    mac = security.mac_address.lower()
+    return PortSecurity(
+        mac_address=mac,
+        fixed_ips=tuple(str(address) for address in security.fixed_ips),
+        allowed_address_pairs=tuple(
+            AddressPair(
+                ip_address=str(pair.ip_address),
+                mac_address=(pair.mac_address or mac).lower(),
+            )
+            for pair in security.allowed_address_pairs
+        ),
+        security_groups=tuple(security.security_groups),
+    )
+
+
+def rule_from_server(rule: msg.GroupRule) -> SecurityRule:
+    return SecurityRule(
+        direction=Direction(rule.direction.value),
+        ethertype=6 if rule.ethertype.value == "IPv6" else 4,
+        protocol=rule.protocol,
+        port_min=rule.port_range_min,
+        port_max=rule.port_range_max,
+        remote_ip_prefix=(
+            None if rule.remote_ip_prefix is None else str(rule.remote_ip_prefix)
+        ),
+        remote_group_id=rule.remote_group_id,
+        rule_id=rule.id,
+    )
+
+
 def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredState:
     """The server's host state plus the agent's configuration."""
     ports = tuple(
@@ -133,9 +185,18 @@ def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredSta
             admin_state_up=port.admin_state_up,
             qos=(port.qos.rate_kbps, port.qos.burst_kb) if port.qos else None,
             binding_host=port.binding_host,
+            port_security=port_security_from_server(port) if config.firewall else None,
         )
         for port in state.ports
     )
+    group_rules = {
+        group.id: tuple(rule_from_server(rule) for rule in group.rules)
+        for group in state.security_groups
+    }
+    group_members = {
+        group.id: tuple(str(address) for address in group.addresses)
+        for group in state.group_members
+    }
     endpoints = tuple(
         TunnelEndpoint(host=ep.host, ip=str(ep.ip), type=TunnelType(kind.value))
         for ep in state.endpoints
@@ -156,6 +217,8 @@ def desired_from_server(config: AgentConfig, state: msg.HostState) -> DesiredSta
             for m in state.macs
             if m.host != config.host
         ),
+        group_rules=group_rules,
+        group_members=group_members,
     )
 
 
@@ -168,11 +231,13 @@ class OvsKind:
         server: Server,
         switch: Switch,
         flows: FlowTables,
+        conntrack: Conntrack | None = None,
     ) -> None:
         self.config = config
         self.server = server
         self.switch = switch
         self.flows = flows
+        self.conntrack = conntrack
         self.memory = _Memory()
 
     def heartbeat(self) -> None:
@@ -272,7 +337,14 @@ class OvsKind:
                 self.flows.apply(bridge, FlowDiff(add=drops))
         self.switch.set_tags((tag.interface, tag.tag) for tag in result.tags)
         for bridge, diff in diffs.items():
-            forwards = tuple(flow for flow in diff.add if flow.actions)
+            # NOTE: later tables first, so a goto never lands in a table that
+            # does not have its flows yet.
+            forwards = tuple(
+                sorted(
+                    (flow for flow in diff.add if flow.actions),
+                    key=lambda flow: -flow.table,
+                )
+            )
             if forwards:
                 self.flows.apply(bridge, FlowDiff(add=forwards))
         for bridge, diff in diffs.items():
@@ -286,6 +358,40 @@ class OvsKind:
         if tunnel_bridge and result.remove_tunnel_ports:
             self.switch.remove_tunnel_ports(tunnel_bridge, result.remove_tunnel_ports)
         self.memory.local_vlans = dict(result.local_vlans)
+        if integration in managed:
+            self._cut_connections(result.firewalled)
+
+    def _cut_connections(self, firewalled: Iterable[FirewalledPort]) -> None:
+        """After the flows: drop the tracked connections a port's new firewall
+        state no longer allows (its zone's, only when that state changed), and
+        every connection of a zone whose port lost its firewall."""
+        if self.conntrack is None:
+            return
+        memory = self.memory.firewalled
+        current = {port.ofport: port for port in firewalled}
+        for ofport in sorted(set(memory) - set(current)):
+            try:
+                self.conntrack.flush(ofport)
+            except conntrack.ConntrackError as error:
+                LOG.warning("cannot flush conntrack zone %d: %s", ofport, error)
+                continue
+            del memory[ofport]
+        for ofport, port in sorted(current.items()):
+            if memory.get(ofport) == port:
+                continue
+            try:
+                connections = conntrack.parse_dump(self.conntrack.dump(port.zone))
+                for connection in conntrack.stale(port, connections):
+                    LOG.info(
+                        "cutting %s in zone %d: no rule allows it any more",
+                        conntrack.flush_tuple(connection),
+                        port.zone,
+                    )
+                    self.conntrack.flush(port.zone, conntrack.flush_tuple(connection))
+            except conntrack.ConntrackError as error:
+                LOG.warning("cannot check conntrack zone %d: %s", port.zone, error)
+                continue
+            memory[ofport] = port
 
     def report(
         self,
@@ -354,10 +460,11 @@ class Agent(AgentLoop[Observation, DesiredState, Plan]):
         server: Server,
         switch: Switch,
         flows: FlowTables,
+        conntrack: Conntrack | None = None,
     ) -> None:
         self.config = config
         super().__init__(
-            OvsKind(config, server, switch, flows),
+            OvsKind(config, server, switch, flows, conntrack),
             Timing(
                 heartbeat_interval=config.heartbeat_interval,
                 resync_interval=config.resync_interval,

@@ -42,6 +42,7 @@ def test_options_are_read_from_the_agent_section(tmp_path: Path) -> None:
     assert options.bridges.datapath_type == "netdev"
     assert options.openflow_listen_port == 6655
     assert options.poll_wait == 2.0
+    assert options.firewall_driver == "openvswitch"
 
 
 def test_without_tunnels_there_is_no_tunnel_bridge(tmp_path: Path) -> None:
@@ -58,6 +59,7 @@ def test_without_tunnels_there_is_no_tunnel_bridge(tmp_path: Path) -> None:
         ("agent_secret = s\ntunnel_types = ipip\n", "tunnel_types in [AGENT]"),
         ("agent_secret = s\nbridge_mappings = physnet1\n", "'physnet1' is not"),
         ("agent_secret = s\nopenflow_listen_port = x\n", "openflow_listen_port in"),
+        ("agent_secret = s\nfirewall_driver = iptables\n", "'iptables' is not one"),
     ],
 )
 def test_mistakes_name_the_option(tmp_path: Path, body: str, message: str) -> None:
