@@ -170,11 +170,18 @@ class Switch:
         return bridge in names, holder, (rows[0] if rows else None)
 
     def add_port(
-        self, bridge: str, device: str, external_ids: Mapping[str, str], tag: int
+        self,
+        bridge: str,
+        device: str,
+        external_ids: Mapping[str, str],
+        tag: int | None,
     ) -> None:
         """Add port ``device`` (one interface of that name, ``external_ids``) to
-        ``bridge`` as an access port of VLAN ``tag``; fail if a port of that name
-        appeared meanwhile."""
+        ``bridge`` as an access port of VLAN ``tag`` (None: untagged); fail if a
+        port of that name appeared meanwhile."""
+        port: Row = {"name": device, "interfaces": ["named-uuid", "iface"]}
+        if tag is not None:
+            port["tag"] = tag
         (_, _, _, mutated) = self.transact(
             {
                 "op": "wait",
@@ -194,11 +201,7 @@ class Switch:
             {
                 "op": "insert",
                 "table": "Port",
-                "row": {
-                    "name": device,
-                    "interfaces": ["named-uuid", "iface"],
-                    "tag": tag,
-                },
+                "row": port,
                 "uuid-name": "port",
             },
             {
@@ -211,10 +214,16 @@ class Switch:
         if mutated.get("count") != 1:
             raise TransactionFailed(reason=f"bridge {bridge} is gone")
 
-    def set_external_ids(self, interface_uuid: str, values: Mapping[str, str]) -> None:
-        """Set these keys of an Interface's ``external_ids``, keeping the others."""
+    def set_external_ids(
+        self,
+        interface_uuid: str,
+        values: Mapping[str, str],
+        untag: str | None = None,
+    ) -> None:
+        """Set these keys of an Interface's ``external_ids``, keeping the others;
+        in the same transaction clear port ``untag``'s VLAN tag, if given."""
         where = _where("_uuid", ["uuid", interface_uuid])
-        self.transact(
+        operations: list[Row] = [
             {
                 "op": "mutate",
                 "table": "Interface",
@@ -224,7 +233,17 @@ class Switch:
                     ["external_ids", "insert", ovs_map(values)],
                 ],
             }
-        )
+        ]
+        if untag is not None:
+            operations.append(
+                {
+                    "op": "update",
+                    "table": "Port",
+                    "where": _where("name", untag),
+                    "row": {"tag": EMPTY},
+                }
+            )
+        self.transact(*operations)
 
     def wait_for_ofport(self, device: str, timeout: float) -> tuple[int, str] | None:
         """(ofport, error) once ovs-vswitchd has given ``device`` an ofport (-1: it

@@ -185,8 +185,17 @@ def plug(
     bridge: str = DEFAULT_BRIDGE,
     timeout: float = 10.0,
     devices: Devices | None = None,
+    tag: int | None = DEAD_VLAN,
+    wait_ofport: bool = True,
 ) -> Plugged:
-    """Create ``vif``'s device and add it to ``bridge`` with its external ids."""
+    """Create ``vif``'s device and add it to ``bridge`` with its external ids.
+
+    ``tag``: the access VLAN a new port gets (the dead VLAN; None: untagged, and
+    an existing port loses its tag, in the same transaction). ``wait_ofport``
+    False: return without waiting for ovs-vswitchd to give the port an ofport
+    (``ofport`` is then None, and an interface vswitchd cannot use is not
+    reported): for callers that never use the ofport, as the L3 agent.
+    """
     with _eventlet_probe_fails():
         from quantum.compute import switch  # NOTE: on use; see its docstring
     check_ovsdb(ovsdb)
@@ -208,11 +217,16 @@ def plug(
         else:
             created = devices.ensure_veth(vif.device, vif.peer, vif.netns, vif.mac)
         if actual is None:
-            # NOTE: into the dead VLAN, so the port carries nothing (not even as a
-            # trunk of every local VLAN) until the agent has wired it.
-            ovs.add_port(bridge, vif.device, vif.external_ids, DEAD_VLAN)
+            # NOTE: into the dead VLAN (by default), so the port carries nothing
+            # (not even as a trunk of every local VLAN) until the agent has wired it.
+            ovs.add_port(bridge, vif.device, vif.external_ids, tag)
         elif interface is not None:
-            ovs.set_external_ids(interface["_uuid"][1], vif.external_ids)
+            untag = vif.device if tag is None else None
+            ovs.set_external_ids(interface["_uuid"][1], vif.external_ids, untag)
+        if not wait_ofport:
+            return Plugged(
+                device=vif.device, bridge=bridge, ofport=None, created=created
+            )
         assigned = ovs.wait_for_ofport(vif.device, timeout)
         ofport = None if assigned is None else assigned[0]
         if assigned is not None and ofport == -1:

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 
 from quantum.agent.l3.driver import Driver, DriverConfig
+from quantum.agent.l3.render import bridge_device
+from quantum.compute.vif import DEAD_VLAN
 from tests.conftest import unavailable
 from tests.dataplane import cloud, harness
 from tests.dataplane.harness import VM, Hypervisor, wait_until
@@ -302,6 +304,16 @@ def test_routers_through_the_api_route_snat_and_float(
         router = w.router(a_net, b_net)
         w.router_runs(router["id"])
         gateway_ip = w.gateway_ip(router["id"])
+
+        # the gateway's port is untagged on br-ex (the external network itself,
+        # which nobody wires); the interfaces' ports on br-int left the dead VLAN
+        # for the local VLAN the OVS agent gave them
+        (gateway,) = w.ports_of(router["id"], "network:router_gateway")
+        assert w.hv.vsctl("get", "Port", bridge_device(gateway["id"]), "tag") == "[]"
+        for port in w.ports_of(router["id"], "network:router_interface"):
+            tag = w.hv.vsctl("get", "Port", bridge_device(port["id"]), "tag")
+            assert tag.isdigit(), tag
+            assert tag != str(DEAD_VLAN)
         (a, a_port), (b, _) = w.vm("a", a_net), w.vm("b", b_net)
         c, _ = w.vm("c", c_net)  # NOTE: on a subnet the router does not have
 

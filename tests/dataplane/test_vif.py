@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from quantum.compute import vif
+from quantum.compute.devices import Devices
 from tests.dataplane.harness import VM, CommandFailed, Hypervisor, Lab, wait_until
 
 PORT_1 = "3b9b7c1e-5d2e-4c6a-9f0e-000000000001"
@@ -189,3 +191,44 @@ def test_plug_while_ovs_vswitchd_is_down_completes_when_it_returns(
     hv.restart_ovs()
     assert wait_until(lambda: hv.ofport("tap3b9b7c1e-5d") > 0, 10)
     assert hv.external_ids("tap3b9b7c1e-5d")["iface-id"] == PORT_1
+
+
+def test_an_untagged_plug_that_does_not_wait_for_the_ofport(
+    lab: Lab, hv: Hypervisor
+) -> None:
+    """The L3 agent's plug: untagged in the port's own transaction, returning
+    before ovs-vswitchd assigns the ofport (which still comes)."""
+    hv.vsctl("add-br", "br-x", "--", "set", "Bridge", "br-x", "datapath_type=netdev")
+    vm = lab.vm("vm1", "fa:16:3e:00:01:01")
+    plugged = vif.plug(
+        vif.Vif(
+            iface_id=PORT_1, mac="fa:16:3e:00:01:01", instance_id=INSTANCE,
+            device="tap3b9b7c1e-5d", netns=vm.netns.name,
+        ),
+        ovsdb=hv.db, bridge="br-x", devices=Devices(hv.netns.name),
+        tag=None, wait_ofport=False,
+    )  # fmt: skip
+
+    assert (plugged.ofport, plugged.created) == (None, True)
+    assert ports(hv, "br-x") == ["tap3b9b7c1e-5d"]
+    assert hv.vsctl("get", "Port", "tap3b9b7c1e-5d", "tag") == "[]"
+    assert hv.external_ids("tap3b9b7c1e-5d")["iface-id"] == PORT_1
+    assert wait_until(lambda: hv.ofport("tap3b9b7c1e-5d") > 0, 5)
+    assert nic(vm)["address"] == "fa:16:3e:00:01:01"
+
+    # a port left in the dead VLAN (the default plug) loses its tag when
+    # plugged again untagged; the default plug still tags and waits (control)
+    other = lab.vm("vm2", "fa:16:3e:00:01:02")
+    device = other.plug(hv, PORT_2, instance_id=INSTANCE, configure=False)
+    assert hv.vsctl("get", "Port", device, "tag") == "4095"
+    again = vif.plug(
+        vif.Vif(
+            iface_id=PORT_2, mac="fa:16:3e:00:01:02", instance_id=INSTANCE,
+            device=device, netns=other.netns.name,
+        ),
+        ovsdb=hv.db, bridge="br-int", devices=Devices(hv.netns.name), tag=None,
+    )  # fmt: skip
+    assert again.ofport is not None
+    assert again.ofport > 0
+    assert not again.created
+    assert hv.vsctl("get", "Port", device, "tag") == "[]"

@@ -5,13 +5,16 @@ Per router hosted (``plan`` says what and when):
 
 * a network namespace ``<prefix><router id>`` (``qrouter-`` by default) with
   forwarding on;
-* per interface a veth pair plugged by ``quantum.compute.vif`` exactly like a
-  VM's NIC: ``tap<port id[:11]>`` on the integration bridge with
+* per interface a veth pair plugged by ``quantum.compute.vif`` like a VM's NIC:
+  ``tap<port id[:11]>`` on the integration bridge in the dead VLAN with
   ``external_ids:iface-id`` = the port id (the OVS agent wires it), and
   ``qr-<port id[:11]>`` in the namespace with the port's MAC;
 * for the gateway the same on the external bridge, ``qg-<port id[:11]>`` in the
-  namespace; the bridge end carries no VLAN tag (the external bridge is the
-  external network itself, not switched by the OVS agent);
+  namespace; the bridge end carries no VLAN tag, from the plug's own transaction
+  on (the external bridge is the external network itself, not switched by the
+  OVS agent);
+* no plug waits for ovs-vswitchd to give the port an ofport: nothing here uses
+  it (bench/README.md: the wait grew with the ports on the bridge);
 * addresses (``ip addr``), routes (``ip route ... proto static``, so ``observe``
   tells ours from the kernel's), the ``quantum-l3`` iptables chains
   (``iptables-restore --noflush``) and gratuitous ARP (``arping -U``);
@@ -461,18 +464,17 @@ class Driver:
             ovsdb=self.config.ovsdb,
             bridge=bridge,
             devices=Devices(self.config.host_netns, self._run),
+            # NOTE: a br-int port stays in the dead VLAN until the OVS agent wires
+            # it; nobody wires the external bridge: untagged, it is the external
+            # network (set in the plug's own transaction).
+            tag=None if plug.bridge is Bridge.EXTERNAL else vif.DEAD_VLAN,
+            # PERF: the L3 agent never uses the ofport; waiting for it was half of
+            # a plug's time and grew with the ports on the bridge (bench/README.md)
+            wait_ofport=False,
         )
         LOG.debug(
             "%.3f s: plug %s into %s", time.monotonic() - started, host_device, bridge
         )
-        if plug.bridge is Bridge.EXTERNAL:
-            # NOTE: vif.plug parks a port in the dead VLAN until the OVS agent
-            # wires it; nobody wires the external bridge: untagged, it is the
-            # external network.
-            self._cmd(
-                ["ovs-vsctl", f"--db={self.config.ovsdb}", "--timeout=10",
-                 "clear", "Port", host_device, "tag"]
-            )  # fmt: skip
         # NOTE: a veth on a userspace datapath leaves TCP/UDP checksums unfilled.
         self._in(netns, "ethtool", "-K", plug.device, "tx", "off")
 
