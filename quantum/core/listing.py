@@ -42,3 +42,6 @@ class ListQuery:
     limit: int | None = None
     marker: str | None = None
     page_reverse: bool = False
+    reads: frozenset[str] | None = None
+    """The item attributes the caller reads (``fields=``); None: all. A store may
+    skip what only the others need (ports: the fixed-IP query)."""

@@ -114,6 +114,7 @@ def parse(
     """Raises InvalidInput (400) for a bad sort or limit, or a bad filter value."""
     limit = _limit(params, max_limit)
     marker = params.get("marker") or None
+    fields = fields_of(params)
     query = ListQuery(
         filters=_filters(params, resource, scope),
         sorts=_sorts(params, resource),
@@ -121,8 +122,25 @@ def parse(
         marker=marker if limit is not None else None,
         page_reverse=limit is not None
         and params.get("page_reverse", "").lower() == "true",
+        reads=_reads(resource, fields),
     )
-    return Listing(query=query, fields=fields_of(params))
+    return Listing(query=query, fields=fields)
+
+
+def _reads(resource: Resource, fields: tuple[str, ...]) -> frozenset[str] | None:
+    """The domain attributes the shown ``fields`` read (``id`` always: the page's
+    links); None: all of them (no ``fields``, or one computed by a render hook)."""
+    if not fields:
+        return None
+    reads = {"id"}
+    for name in fields:
+        field = resource.field(name)
+        if field is None:
+            continue
+        if field.render is not None or field.attr is None:
+            return None
+        reads.add(field.attr)
+    return frozenset(reads)
 
 
 def links(

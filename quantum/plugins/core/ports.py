@@ -226,7 +226,8 @@ class PortStore:
 
     def list(self, scope: Scope, query: ListQuery) -> Sequence[Port]:
         """PERF: the page's rows as tuples (SQLAlchemy Core: no ORM entity, no
-        identity map), then its ports' addresses in one more query."""
+        identity map), then its ports' addresses in one more query, unless the
+        caller reads none (``fields=`` without ``fixed_ips``)."""
 
         def work(s: Session) -> list[Port]:
             rows = page(
@@ -238,6 +239,8 @@ class PortStore:
                 access.ports_visible(scope),
                 core=True,
             )
+            if query.reads is not None and "fixed_ips" not in query.reads:
+                return self._ports(s, [(row, ()) for row in rows])
             ips = ipam.fixed_ips_of(s, [row[0] for row in rows])
             return self._ports(s, [(row, ips[row[0]]) for row in rows])
 

@@ -271,3 +271,24 @@ def test_v1_create_network_statements(sqlite_v2: V2, count: Any) -> None:
     ids = {a.json["network"]["id"] for a in answers}
     listed = client.request("GET", base).json["networks"]
     assert {n["id"] for n in listed} == ids
+
+
+def test_list_ports_without_fixed_ips_is_one_statement(
+    sqlite_v2: V2, count: Any
+) -> None:
+    """``fields=`` that do not ask for the addresses skip their query; asking for
+    them (or for every field) reads them."""
+    v2 = sqlite_v2
+    net = v2.network(name="n")
+    subnet(v2, net["id"], "10.0.0.0/24")
+    port = v2.port(net["id"], name="p")
+    listed: list[Any] = []
+    counted = count(lambda: listed.append(v2.get("/ports?fields=id&fields=name")))
+    assert listed[0].json["ports"] == [{"id": port["id"], "name": "p"}]
+    assert (counted.transactions, counted.statements) == (1, ["SELECT"])
+    counted = count(lambda: listed.append(v2.get("/ports?fields=fixed_ips")))
+    assert listed[1].json["ports"] == [{"fixed_ips": port["fixed_ips"]}]
+    assert port["fixed_ips"] != []
+    assert counted.statements == ["SELECT", "SELECT"]
+    counted = count(lambda: listed.append(v2.get("/ports?fields=status")))
+    assert listed[2].json["ports"] == [{"status": port["status"]}]
