@@ -5,9 +5,13 @@ its paste.deploy line."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import textwrap
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from paste.deploy import loadapp
 from quantum.testing import markdown
 from quantum.testing.client import Client, write_config
 from quantum.testing.markdown import blocks
-from quantum.testing.server import ServerProcess, start_sql_server
+from quantum.testing.server import ServerProcess, free_port, start_sql_server
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text()
@@ -128,3 +132,61 @@ def test_the_paste_deploy_line_loads_the_app(tmp_path: Path) -> None:
     # NOTE: positive control: the line as README printed it before (no name) fails
     with pytest.raises(LookupError, match="No section 'main'"):
         loadapp(f"config:{tmp_path}/api-paste.ini")
+
+
+def _http(
+    url: str, method: str = "GET", body: object = None, project: str = "readme"
+) -> tuple[int, str]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(  # noqa: S310  # NOTE: our own loopback URL
+        url,
+        data=data,
+        method=method,
+        headers={"X-Project-Id": project, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        return answer.status, answer.read().decode()
+
+
+def test_the_dashboard_command_serves_the_page_and_the_servers_api(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    """``./scripts/dashboard`` as the README prints it, its two ports moved to free
+    ones: it serves the page, and the API of the running server behind it."""
+    assert "./scripts/dashboard" in README
+    api = f"http://{server.host}:{server.port}"
+    network = {"network": {"name": "seen-through-the-dashboard"}}
+    assert _http(f"{api}/v2.0/networks", "POST", network)[0] == 201
+    port = free_port(HOST)
+    log = tmp_path / "dashboard.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603  # NOTE: the README's command
+            [str(REPO / "scripts" / "dashboard"), "--api-url", api,
+             "--bind-port", str(port)],
+            cwd=REPO,
+            env={**os.environ, "QUANTUM_VENV": sys.prefix},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        page = f"http://{HOST}:{port}"
+        deadline = time.monotonic() + 120  # NOTE: the script may install first
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                status, html = _http(f"{page}/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        assert status == 200
+        assert "<html" in html.lower()
+        status, text = _http(f"{page}/v2.0/networks")
+        assert status == 200
+        names = [n["name"] for n in json.loads(text)["networks"]]
+        assert names == ["seen-through-the-dashboard"]
+        status, text = _http(f"{page}/v2.0/networks", project="someone-else")
+        assert (status, json.loads(text)["networks"]) == (200, [])
+    finally:
+        process.terminate()
+    assert process.wait(15) == 0, log.read_text()
