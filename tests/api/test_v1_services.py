@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from webob import Response
 
 from tests.api.v1client import V1, V10
@@ -103,17 +104,24 @@ def test_a_v1_port_delete_holds_its_address(v1: V1) -> None:
     assert _addresses(v1, again) != [address]
 
 
-def test_a_v1_delete_of_a_router_port_with_an_address_is_refused(v1: V1) -> None:
+@pytest.mark.parametrize(
+    "owner",
+    ["network:router_interface", "network:router_gateway", "network:floatingip"],
+)
+def test_a_v1_delete_of_a_router_port_with_an_address_is_refused(
+    v1: V1, owner: str
+) -> None:
+    """A port a router or a floating IP holds: v1 answers its conflict family."""
     net = v1.create_network()
     _subnet(v1, net)
-    router_port = _v2(v1).port(net, _as(v1), device_owner="network:router_interface")
+    router_port = _v2(v1).port(net, _as(v1), device_owner=owner)
     plain = v1.create_port(net)  # NOTE: positive control, through the same door
 
     refused = v1.call("DELETE", f"/networks/{net}/ports/{router_port['id']}")
     allowed = v1.call("DELETE", f"/networks/{net}/ports/{plain}")
 
     detail = (
-        f"Port {router_port['id']} has owner network:router_interface and therefore "
+        f"Port {router_port['id']} has owner {owner} and therefore "
         "cannot be deleted directly via the port API."
     )
     _conflict(v1, refused, "L3PortInUse", detail)
