@@ -42,10 +42,11 @@ def network(api: V2, cidr: str = "10.0.0.0/24", **subnet: Any) -> tuple[str, str
     return net, created.json["subnet"]["id"]
 
 
-def kill(store: Store, host: str) -> None:
+def kill(store: Store, host: str, ago: timedelta = timedelta(hours=1)) -> None:
+    """``host``'s DHCP agent last heard from ``ago``."""
     engine = create_engine(store.url)
     with engine.begin() as conn:
-        long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+        long_ago = datetime.now(UTC).replace(tzinfo=None) - ago
         conn.execute(
             update(AgentHostRow)
             .where(AgentHostRow.host == host, AgentHostRow.agent_type == "DHCP agent")
@@ -159,6 +160,27 @@ def test_networks_go_to_the_least_loaded_live_agent_and_move_off_dead_ones(
     assert served(app, "net1") == {}
     dhcp_ports = api.get("/ports?device_owner=network:dhcp", ADMIN).json["ports"]
     assert sorted(p["binding:host_id"] for p in dhcp_ports) == ["net2", "net2"]
+
+
+def test_a_network_moves_only_once_its_agent_is_silent_for_agent_down_time(
+    store: Store,
+) -> None:
+    client = store.app("down", agent_down_time=30)
+    api = V2(client, "openvswitch")
+    register(client, "net1")
+    net, _ = network(api)
+    assert set(served(client, "net1")) == {net}
+    register(client, "net2")
+    # silent for less than agent_down_time: still net1's (net2 asking moves nothing)
+    kill(store, "net1", timedelta(seconds=20))
+    assert served(client, "net2") == {}
+    hosting = api.get(f"/networks/{net}/dhcp-agents", ADMIN).json["agents"]
+    assert [a["host"] for a in hosting] == ["net1"]
+    # silent for longer: the next ask moves it to the live agent
+    kill(store, "net1", timedelta(seconds=40))
+    assert set(served(client, "net2")) == {net}
+    hosting = api.get(f"/networks/{net}/dhcp-agents", ADMIN).json["agents"]
+    assert [a["host"] for a in hosting] == ["net2"]
 
 
 def test_a_disabled_agent_serves_nothing_and_its_networks_move(

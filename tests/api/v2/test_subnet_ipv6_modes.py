@@ -78,6 +78,22 @@ def test_what_the_spec_refuses_is_400(
     assert api.get("/subnets", MEMBER).json["subnets"] == []
 
 
+MODES = ("slaac", "dhcpv6-stateful", "dhcpv6-stateless")
+
+
+@pytest.mark.parametrize(
+    ("ra", "address"), [(r, a) for r in MODES for a in MODES if r != a]
+)
+def test_every_pair_of_different_modes_is_400(api: V2, ra: str, address: str) -> None:
+    net = api.network(MEMBER, name="n")["id"]
+    refused = _subnet(api, net, ipv6_ra_mode=ra, ipv6_address_mode=address)
+    assert error(refused) == (400, "InvalidInput"), refused.body
+    assert api.get("/subnets", MEMBER).json["subnets"] == []
+    # control: the same request with both modes alike is made
+    made = _subnet(api, net, ipv6_ra_mode=address, ipv6_address_mode=address)
+    assert made.status_int == 201, made.body
+
+
 def test_the_modes_are_not_updatable(api: V2) -> None:
     net = api.network(MEMBER, name="n")["id"]
     subnet = _subnet(api, net, ipv6_address_mode="slaac").json["subnet"]
