@@ -733,10 +733,18 @@ class PortStore:
         """One unplugged port on each listed network of the tenant, all or none,
         through ``create`` (quota, addresses on the network's subnets). Raises
         NetworkNotFound naming the first network that is not the tenant's,
-        OverQuota, MacAddressGenerationFailure."""
+        OverQuota, MacAddressGenerationFailure.
+
+        A v1 port is made without port security (and so without security
+        groups): v1 plugs an interface id, and the VM behind it sends from whatever
+        MAC and addresses it has, which the port never knew; the agents filter
+        nothing on it, as before security groups. v2 may turn it on."""
         items = [
             PortCreate(
-                tenant_id=tenant_id, network_id=net_id, admin_state_up=admin_state_up
+                tenant_id=tenant_id,
+                network_id=net_id,
+                admin_state_up=admin_state_up,
+                port_security_enabled=False,
             )
             for net_id in network_ids
         ]

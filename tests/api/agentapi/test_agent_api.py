@@ -213,11 +213,11 @@ def test_state_lists_exactly_the_ports_seen_with_their_segments(app: Client) -> 
     assert state["revision"] == call(app, "GET", "/changes")["revision"]
     by_iface = {p["iface_id"]: p for p in state["ports"]}
     assert set(by_iface) == {"vif-1", "vif-2"}
-    # NOTE: a v1 port is in its tenant's default group (tests/functional/agentapi/
-    # test_security_state.py holds the rest of the filter)
+    # NOTE: a v1 port has port security off: its VM's MAC and addresses are its own
+    # (tests/functional/agentapi/test_security_state.py holds the rest of the filter)
     security = by_iface["vif-1"].pop("port_security")
-    assert security["enabled"] is True
-    assert [g["id"] for g in state["security_groups"]] == security["security_groups"]
+    assert (security["enabled"], security["security_groups"]) == (False, [])
+    assert state["security_groups"] == []
     assert by_iface["vif-1"] == {
         "port_id": port_id,
         "iface_id": "vif-1",

@@ -575,6 +575,20 @@ def test_port_security(v2: V2) -> None:
     assert v2.get(path).json["port"]["port_security_enabled"] is True
 
 
+def test_a_v1_port_has_port_security_off_and_v2_may_turn_it_on(v2: V2) -> None:
+    net = v2.network()
+    v1 = "/v1.1/tenants/acme/networks/" + net["id"] + "/ports.json"
+    made = v2.client.post(v1, {"port": {"state": "ACTIVE"}}).json["port"]
+    seen = v2.get(f"/ports/{made['id']}").json["port"]
+    assert (seen["port_security_enabled"], seen["security_groups"]) == (False, [])
+    beside = v2.port(net["id"])  # NOTE: control: v2's default on the same network
+    assert beside["port_security_enabled"] is True
+    assert beside["security_groups"] == [default_group(v2)]
+    on = v2.put(f"/ports/{made['id']}", {"port": {"port_security_enabled": True}})
+    assert on.status_int == 200
+    assert on.json["port"]["port_security_enabled"] is True
+
+
 def test_allowed_address_pairs(v2: V2) -> None:
     net = v2.network()
     port = v2.port(
