@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from quantum.agent import processes
 from quantum.agent.dhcp.model import Network, check_id
 from quantum.agent.dhcp.plan import (
     Action,
@@ -53,7 +54,6 @@ from quantum.core.exceptions import QuantumError
 LOG = logging.getLogger(__name__)
 
 DNSMASQ = "dnsmasq"
-STOP_GRACE = 3.0
 
 
 class DhcpDeviceError(QuantumError):
@@ -90,33 +90,6 @@ class DriverConfig:
     @property
     def layout(self) -> Layout:
         return Layout(self.state_dir, self.namespace_prefix)
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie counts as dead: PID 1 may reap late)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    for line in status.splitlines():
-        if line.startswith("State:"):
-            return line.split()[1:2] != ["Z"]
-    return True
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except OSError:
-        return None
 
 
 def _write(path: Path, text: str) -> None:
@@ -178,7 +151,7 @@ class Driver:
     def _observe(self, network_id: str, namespace: bool) -> Running:
         files = self.layout.files(network_id)
         pid = self.running_pid(network_id)
-        argv = tuple(_cmdline(pid)[1:]) if pid is not None else ()
+        argv = tuple(processes.cmdline(pid)[1:]) if pid is not None else ()
         device = mac = None
         addresses: frozenset[str] = frozenset()
         if namespace:
@@ -191,8 +164,8 @@ class Driver:
             addresses=addresses,
             pid=pid,
             argv=argv,
-            hosts=_read(files.hosts),
-            opts=_read(files.opts),
+            hosts=processes.read_text(files.hosts),
+            opts=processes.read_text(files.opts),
         )
 
     def running_pid(self, network_id: str) -> int | None:
@@ -203,12 +176,12 @@ class Driver:
             pid = int(pidfile.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        argv = _cmdline(pid)
+        argv = processes.cmdline(pid)
         if (
             argv
             and Path(argv[0]).name == Path(self.config.dnsmasq).name
             and f"--pid-file={pidfile}" in argv
-            and _alive(pid)
+            and processes.alive(pid)
         ):
             return pid
         return None
@@ -365,14 +338,7 @@ class Driver:
         return pid
 
     def _stop(self, pid: int) -> None:
-        for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 5.0)):
-            if not _alive(pid):
-                return
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-            deadline = time.monotonic() + grace
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.01)
+        processes.stop(pid)
 
     def remove(self, change: Change) -> None:
         """Stop dnsmasq, unplug the DHCP port, delete the namespace and files."""

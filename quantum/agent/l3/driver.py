@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from quantum.agent import processes
 from quantum.agent.dhcp.model import check_id
 from quantum.agent.l3 import render
 from quantum.agent.l3.model import Router
@@ -70,7 +71,6 @@ LOG = logging.getLogger(__name__)
 ARPING = "arping"
 GARP_COUNT = 3
 RADVD = "radvd"
-STOP_GRACE = 3.0
 DEFAULT_STATE_DIR = Path("/var/lib/quantum/l3")
 """Where radvd's files go when the driver is given no ``state_dir``."""
 
@@ -135,44 +135,6 @@ class RadvdFiles:
 
 def _device_name(line: str) -> str:
     return line.split(":")[1].strip().split("@")[0]
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie counts as dead: PID 1 may reap late)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    for line in status.splitlines():
-        if line.startswith("State:"):
-            return line.split()[1:2] != ["Z"]
-    return True
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except OSError:
-        return None
-
-
-def _stop(pid: int) -> None:
-    for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 5.0)):
-        if not _alive(pid):
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-        deadline = time.monotonic() + grace
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.01)
 
 
 class Driver:
@@ -273,7 +235,7 @@ class Driver:
             routes=frozenset(routes),
             iptables=render.parse_saved(saved),
             radvd_pid=self.radvd_pid(router_id),
-            radvd_config=_read(self.radvd_files(router_id).config),
+            radvd_config=processes.read_text(self.radvd_files(router_id).config),
         )
 
     def radvd_files(self, router_id: str) -> RadvdFiles:
@@ -287,12 +249,12 @@ class Driver:
             pid = int(pidfile.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        argv = _cmdline(pid)
+        argv = processes.cmdline(pid)
         if (
             argv
             and Path(argv[0]).name == Path(self.config.radvd).name
             and str(pidfile) in argv
-            and _alive(pid)
+            and processes.alive(pid)
         ):
             return pid
         return None
@@ -386,7 +348,7 @@ class Driver:
     def _start_radvd(self, router_id: str, netns: str, files: RadvdFiles) -> int:
         stale = self.radvd_pid(router_id)
         if stale is not None:
-            _stop(stale)  # NOTE: one left in an older namespace of the router
+            processes.stop(stale)  # NOTE: one left in an older namespace of the router
         with contextlib.suppress(FileNotFoundError):
             files.pid.unlink()
         command = [
@@ -416,7 +378,7 @@ class Driver:
                 raise RouterDeviceError(
                     command=" ".join(command[:6]) + " ...",
                     reason=f"no live radvd in {files.pid}; "
-                    + (_read(files.log) or "")[-500:],
+                    + (processes.read_text(files.log) or "")[-500:],
                 )
             time.sleep(0.01)
         LOG.info("router %s: started radvd %d in %s", router_id, pid, netns)
@@ -431,12 +393,12 @@ class Driver:
             out = self._ip("netns", "pids", netns, check=False)
             name = Path(self.config.radvd).name
             for word in out.split():
-                argv = _cmdline(int(word)) if word.isdigit() else []
+                argv = processes.cmdline(int(word)) if word.isdigit() else []
                 if argv and Path(argv[0]).name == name:
                     pids.add(int(word))
         for one in sorted(pids):
             LOG.info("router %s: stopping radvd %d", router_id, one)
-            _stop(one)
+            processes.stop(one)
         directory = self.radvd_files(router_id).directory
         if directory.is_dir():
             for entry in directory.iterdir():
