@@ -29,15 +29,18 @@ from typing import Any
 from quantum.agent.ovs.flows import (
     UNTAGGED,
     Action,
+    Ct,
     Flow,
     Goto,
     InstalledFlow,
     Match,
+    Meter,
     Normal,
     Opaque,
     Output,
     PopVlan,
     PushVlan,
+    SetField,
     SetTunnel,
     SetVlan,
 )
@@ -57,6 +60,12 @@ def encode_action(action: Action) -> list[Any]:  # noqa: C901 - one arm per acti
             return ["set_vlan", vlan]
         case SetTunnel(key):
             return ["set_tunnel", key]
+        case SetField(name, value):
+            return ["set_field", name, value]
+        case Ct(zone, commit, table):
+            return ["ct", zone, commit, table]
+        case Meter(meter_id):
+            return ["meter", meter_id]
         case Goto(table):
             return ["goto", table]
         case Opaque(text):
@@ -78,6 +87,12 @@ def decode_action(data: list[Any]) -> Action:  # noqa: C901 - one arm per action
             return SetVlan(vlan)
         case ["set_tunnel", int(key)]:
             return SetTunnel(key)
+        case ["set_field", str(name), int(value)]:
+            return SetField(name, value)
+        case ["ct", int(zone), bool(commit), int() | None as table]:
+            return Ct(zone, commit, table)
+        case ["meter", int(meter_id)]:
+            return Meter(meter_id)
         case ["goto", int(table)]:
             return Goto(table)
         case ["opaque", str(text)]:
