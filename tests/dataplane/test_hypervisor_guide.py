@@ -204,8 +204,9 @@ def test_the_guides_hypervisors_carry_tunnel_and_flat_networks(
         },
     )
     made: dict[str, list[VM]] = {}
+    ports_of: dict[str, list[dict[str, Any]]] = {}
     for net, label in ((tunnelled, "t"), (flat, "f")):
-        ports = [_port(the_cloud, net, name) for name in hosts]
+        ports = ports_of[label] = [_port(the_cloud, net, name) for name in hosts]
         vms = [
             _vm(the_cloud, host, port, f"{label}-{name}")
             for (name, host), port in zip(hosts.items(), ports, strict=True)
@@ -224,12 +225,17 @@ def test_the_guides_hypervisors_carry_tunnel_and_flat_networks(
             message="both ports ACTIVE",
         )
     # the two networks do not meet: the flat VMs get addresses in the tunnelled
-    # subnet too; the flat VM on hv1 then reaches the flat VM on hv2 by one of them
-    # and the tunnelled VM on hv1 reaches the tunnelled VM on hv2 (the positive
+    # subnet too (allowed address pairs of their ports: the guide's agents filter
+    # what a VM sends); the flat VM on hv1 then reaches the flat VM on hv2 by one of
+    # them and the tunnelled VM on hv1 reaches the tunnelled VM on hv2 (the positive
     # controls), but the flat VM on hv1 ARPs for the tunnelled VM on hv2 unheard
     (t_hv1, t_hv2), (f_hv1, f_hv2) = made["t"], made["f"]
-    for vm, address in ((f_hv1, "10.8.0.99/24"), (f_hv2, "10.8.0.98/24")):
-        vm.netns.ip("addr", "add", address, "dev", VM.NIC)
+    for vm, port, address in zip(
+        (f_hv1, f_hv2), ports_of["f"], ("10.8.0.99", "10.8.0.98"), strict=True
+    ):
+        pairs = {"allowed_address_pairs": [{"ip_address": address}]}
+        the_cloud.api.v2("PUT", f"/ports/{port['id']}", {"port": pairs})
+        vm.netns.ip("addr", "add", f"{address}/24", "dev", VM.NIC)
     assert f_hv1.can_reach("10.8.0.98", timeout=5)
     assert t_hv1.can_reach(t_hv2.address, timeout=5)
     assert f_hv1.cannot_reach(t_hv2.address)
