@@ -677,3 +677,181 @@ def test_extensions_are_listed(v2: V2) -> None:
         shown = v2.get(f"/extensions/{alias}")
         assert shown.status_int == 200, alias
         assert shown.json["extension"]["alias"] == alias
+
+
+def _everything(v2: V2) -> dict[str, Any]:
+    """All groups, rules and ports of every tenant, as an admin reads them."""
+    return {
+        path: v2.get(f"/{path}", ADMIN).json[path.replace("-", "_")]
+        for path in ("security-groups", "security-group-rules", "ports")
+    }
+
+
+def test_each_refusal_of_the_issue_says_the_spec_message_and_writes_nothing(
+    v2: V2,
+) -> None:
+    """Issue 15's "Bad input and faults", one request each: the status, the type,
+    the original's message word for word, and every group, rule and port (of
+    every tenant) as it was."""
+    net = v2.network()
+    default = default_group(v2)
+    web = group(v2, name="web")
+    theirs = group(v2, OTHER, name="theirs")
+    in_use = v2.port(net["id"], security_groups=[web["id"]])
+    cases: list[tuple[str, str, dict[str, Any], int, str, str]] = [
+        (
+            "POST",
+            "/security-group-rules",
+            {"protocol": 256},
+            400,
+            "SecurityGroupRuleInvalidProtocol",
+            "Security group rule protocol 256 not supported. Only protocol values ",
+        ),
+        (
+            "POST",
+            "/security-group-rules",
+            {"protocol": "tcp", "port_range_min": 0, "port_range_max": 80},
+            400,
+            "SecurityGroupInvalidPortValue",
+            "Invalid value for port 0",
+        ),
+        (
+            "POST",
+            "/security-group-rules",
+            {"protocol": "udp", "port_range_min": 1, "port_range_max": 65536},
+            400,
+            "SecurityGroupInvalidPortValue",
+            "Invalid value for port 65536",
+        ),
+        (
+            "POST",
+            "/security-group-rules",
+            {"protocol": "tcp", "port_range_min": 81, "port_range_max": 80},
+            400,
+            "SecurityGroupInvalidPortRange",
+            "For TCP/UDP protocols, port_range_min must be <= port_range_max",
+        ),
+        (
+            "POST",
+            "/security-group-rules",
+            {"ethertype": "IPv6", "remote_ip_prefix": "10.0.0.0/8"},
+            400,
+            "SecurityGroupRuleParameterConflict",
+            "Conflicting value ethertype IPv6 for CIDR 10.0.0.0/8",
+        ),
+        (
+            "POST",
+            "/security-group-rules",
+            {"remote_group_id": theirs["id"]},
+            404,
+            "SecurityGroupNotFound",
+            f"Security group {theirs['id']} does not exist",
+        ),
+        (
+            "POST",
+            "/security-group-rules",
+            {"remote_group_id": web["id"], "remote_ip_prefix": "10.0.0.0/8"},
+            400,
+            "SecurityGroupRemoteGroupAndRemoteIpPrefix",
+            "Only remote_ip_prefix or remote_group_id may be provided.",
+        ),
+        (
+            "POST",
+            "/security-group-rules",
+            {"port_range_min": 80, "port_range_max": 80},
+            400,
+            "SecurityGroupProtocolRequiredWithPorts",
+            "Must also specify protocol if port range is given.",
+        ),
+        (
+            "DELETE",
+            f"/security-groups/{default}",
+            {},
+            409,
+            "SecurityGroupCannotRemoveDefault",
+            "Insufficient rights for removing default security group.",
+        ),
+        (
+            "DELETE",
+            f"/security-groups/{web['id']}",
+            {},
+            409,
+            "SecurityGroupInUse",
+            f"Security Group {web['id']} in use.",
+        ),
+        (
+            "POST",
+            "/ports",
+            {"port_security_enabled": False, "security_groups": [web["id"]]},
+            409,
+            "PortSecurityPortHasSecurityGroup",
+            "Port has security group associated. Cannot disable port security or "
+            "ip address until security group is removed",
+        ),
+        (
+            "PUT",
+            f"/ports/{in_use['id']}",
+            {"port_security_enabled": False},
+            409,
+            "PortSecurityPortHasSecurityGroup",
+            "Port has security group associated. Cannot disable port security or "
+            "ip address until security group is removed",
+        ),
+        (
+            "PUT",
+            f"/ports/{in_use['id']}",
+            {"security_groups": [theirs["id"]]},
+            404,
+            "SecurityGroupNotFound",
+            f"Security group {theirs['id']} does not exist",
+        ),
+    ]
+    before = _everything(v2)
+    for method, path, attrs, status, kind, message in cases:
+        if path == "/security-group-rules":
+            body: Any = {
+                "security_group_rule": {
+                    "security_group_id": web["id"],
+                    "direction": "ingress",
+                    **attrs,
+                }
+            }
+            answer = v2.post(path, body)
+        elif path == "/ports":
+            answer = v2.post(path, {"port": {"network_id": net["id"], **attrs}})
+        elif method == "PUT":
+            answer = v2.put(path, {"port": attrs})
+        else:
+            answer = v2.delete(path)
+        assert error(answer) == (status, kind), (path, attrs)
+        said = answer.json["NeutronError"]["message"]
+        if kind == "SecurityGroupRuleInvalidProtocol":
+            assert said.startswith(message), said
+            assert said.endswith(
+                " and integer representations [0 to 255] are supported."
+            ), said
+        else:
+            assert said == message, (path, attrs)
+        assert _everything(v2) == before, (path, attrs)
+    # NOTE: the positive control: the snapshot does see a write
+    assert rule(v2, web["id"], direction="ingress", protocol=255).status_int == 201
+    assert _everything(v2) != before
+
+
+def test_a_tenant_cannot_filter_its_way_to_anothers_groups_or_rules(v2: V2) -> None:
+    theirs = group(v2, OTHER, name="theirs")
+    for path in ("security-groups", "security-group-rules"):
+        key = path.replace("-", "_")
+        assert v2.get(f"/{path}?tenant_id=other").json[key] == []
+        # NOTE: control: the owner and an admin see them with the same filter
+        assert v2.get(f"/{path}?tenant_id=other", OTHER).json[key] != []
+        assert v2.get(f"/{path}?tenant_id=other", ADMIN).json[key] != []
+    assert v2.get(f"/security-groups?id={theirs['id']}").json["security_groups"] == []
+    assert (
+        v2.get(f"/security-group-rules?security_group_id={theirs['id']}").json[
+            "security_group_rules"
+        ]
+        == []
+    )
+    # a network's port_security_enabled is on unless said otherwise
+    assert v2.network()["port_security_enabled"] is True
