@@ -12,6 +12,8 @@ index).
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
 from collections import Counter
 from typing import Any
@@ -138,3 +140,78 @@ def test_eight_creations_of_one_rule_make_one(server: ServerProcess) -> None:
         status, body = call(server, "GET", f"/v2.0/security-groups/{group_id}")
         assert len(body["security_group"]["security_group_rules"]) == 3
     print(f"\neight creations of one rule, 5 rounds: {dict(statuses)}")  # noqa: T201
+
+
+def _as(
+    server: ServerProcess, tenant: str | None, method: str, path: str, body: Any = None
+) -> tuple[int, Any]:
+    """``call`` as ``tenant`` (None: no project header, an admin under noauth)."""
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    headers = {"Content-Type": "application/json"}
+    if tenant is not None:
+        headers["X-Project-Id"] = tenant
+    try:
+        conn.request(method, path, json.dumps(body) if body else None, headers)
+        answer = conn.getresponse()
+        return answer.status, json.loads(answer.read() or b"null")
+    finally:
+        conn.close()
+
+
+def test_eight_first_uses_at_once_make_one_default_group(
+    server: ServerProcess,
+) -> None:
+    """A new tenant's first requests, all at once (networks, ports, a group,
+    listings): every one succeeds and the tenant has one ``default`` group, with
+    its four rules, which every port got."""
+    status, body = _as(
+        server,
+        None,
+        "POST",
+        "/v2.0/networks",
+        {"network": {"tenant_id": "t-admin", "shared": True}},
+    )
+    assert status == 201, body
+    shared = body["network"]["id"]
+    for n in range(5):
+        tenant = f"t-first-{n}"
+        requests = [
+            ("POST", "/v2.0/networks", {"network": {"name": "n"}}),
+            ("POST", "/v2.0/networks", {"network": {"name": "n"}}),
+            ("POST", "/v2.0/ports", {"port": {"network_id": shared}}),
+            ("POST", "/v2.0/ports", {"port": {"network_id": shared}}),
+            ("POST", "/v2.0/ports", {"port": {"network_id": shared}}),
+            ("POST", "/v2.0/security-groups", {"security_group": {"name": "g"}}),
+            ("GET", "/v2.0/security-groups", None),
+            ("GET", "/v2.0/security-groups", None),
+        ]
+        barrier = threading.Barrier(len(requests))
+        answers: list[tuple[int, Any]] = []
+
+        def send(
+            request: tuple[str, str, Any],
+            tenant: str = tenant,
+            barrier: threading.Barrier = barrier,
+            answers: list[tuple[int, Any]] = answers,
+        ) -> None:
+            barrier.wait()
+            answers.append(_as(server, tenant, *request))
+
+        threads = [threading.Thread(target=send, args=(r,)) for r in requests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert sorted(s for s, _ in answers) == [200] * 2 + [201] * 6, answers
+        status, body = _as(server, tenant, "GET", "/v2.0/security-groups")
+        assert status == 200, body
+        groups = {g["name"]: g for g in body["security_groups"]}
+        assert sorted(g["name"] for g in body["security_groups"]) == ["default", "g"]
+        default = groups["default"]
+        assert len(default["security_group_rules"]) == 4
+        ports = [b["port"] for s, b in answers if "port" in b]
+        assert [p["security_groups"] for p in ports] == [[default["id"]]] * 3
+        for status, body in answers:
+            if status == 200:
+                names = [g["name"] for g in body["security_groups"]]
+                assert names.count("default") == 1, names
