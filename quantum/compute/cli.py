@@ -247,6 +247,14 @@ def _add_flow_commands(sub: Any) -> None:
         "--zone", default="nova", help="device_owner compute:ZONE (default: nova)"
     )
     boot.add_argument(
+        "--security-group",
+        action="append",
+        dest="security_groups",
+        metavar="NAME_OR_ID",
+        help="a security group of the project for every NIC; once per group "
+        "(default: the project's default group)",
+    )
+    boot.add_argument(
         "--wait",
         type=_checked(_positive),
         default=60.0,
@@ -329,7 +337,10 @@ def _flow(args: argparse.Namespace) -> int:
                 print(f"deleted {len(deleted)} port(s) of instance {args.instance_id}")
             return 0
         instance = network.Instance(
-            args.instance_id or str(uuid.uuid4()), args.project_id, args.zone
+            args.instance_id or str(uuid.uuid4()),
+            args.project_id,
+            args.zone,
+            tuple(args.security_groups) if args.security_groups else None,
         )
         nics = [network.Nic(n.network_id, n.fixed_ip) for n in args.nic]
         timings = {}

@@ -14,9 +14,11 @@
   request (all are made or none): ``device_id`` the instance, ``device_owner``
   ``compute:<zone>``, ``binding:host_id`` this host (admin only: the compute service
   holds admin credentials, as it does with the original's successors), the requested
-  fixed IPs. It returns what the hypervisor needs per VIF (``VifInfo``: MAC, IPs with
-  prefix, gateway and DNS servers, MTU, VIF type, device name). If anything after the
-  ports were made fails, it deletes them again.
+  fixed IPs, and the instance's security groups (by name or id, the instance's
+  project's; none asked: the server gives the project's ``default`` group). It
+  returns what the hypervisor needs per VIF (``VifInfo``: MAC, IPs with prefix,
+  gateway and DNS servers, MTU, VIF type, device name). If anything after the ports
+  were made fails, it deletes them again.
 * ``plug``/``unplug``: the OVS VIF driver (``quantum.compute.vif``); the VIF's
   ``iface-id`` is the v2 port id.
 * ``wait_until_active``: returns once the agents have reported every port UP
@@ -99,16 +101,22 @@ class LeftBehind(ComputeError):
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """The VM: its id (a port's ``device_id``) and the project its ports belong to."""
+    """The VM: its id (a port's ``device_id``), the project its ports belong to and
+    its security groups (names or ids of the project's groups, on every port; None:
+    the server's choice, the project's ``default`` group)."""
 
     id: str
     project_id: str
     zone: str = "nova"
+    security_groups: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         vifs.check_id(self.id, "instance id")
         vifs.check_id(self.project_id, "project id")
         vifs.check_id(self.zone, "availability zone")
+        for group in self.security_groups or ():
+            if not group or not isinstance(group, str):
+                raise ValueError(f"security group {group!r}: a name or an id")
 
     @property
     def device_owner(self) -> str:
@@ -235,6 +243,7 @@ class ComputeNetwork:
         """One port per NIC, made in one request; their ``VifInfo`` in order."""
         if not nics:
             raise AllocationFailed(instance=instance.id, reason="no network requested")
+        groups = self._security_groups(instance)
         bodies = []
         for nic in nics:
             body: dict[str, Any] = {
@@ -246,6 +255,8 @@ class ComputeNetwork:
             }
             if nic.fixed_ip is not None:
                 body["fixed_ips"] = [{"ip_address": nic.fixed_ip}]
+            if groups is not None:
+                body["security_groups"] = groups
             bodies.append(body)
         ports = self.client.ports.create_many(bodies)  # NOTE: all or none
         try:
@@ -259,6 +270,32 @@ class ComputeNetwork:
                     instance=instance.id, reason=str(error)
                 ) from error
             raise
+
+    def _security_groups(self, instance: Instance) -> list[str] | None:
+        """The ids of the instance's groups, each looked up in its project (the
+        client is an admin's: it sees every project's ``default``)."""
+        if instance.security_groups is None:
+            return None
+        project = instance.project_id
+        names: dict[str, list[str]] = {}
+        ids: set[str] = set()
+        for g in self.client.security_groups.list(("id", "name"), tenant_id=project):
+            ids.add(str(g["id"]))
+            names.setdefault(str(g["name"]), []).append(str(g["id"]))
+        chosen: list[str] = []
+        for wanted in dict.fromkeys(instance.security_groups):
+            matches = [wanted] if wanted in ids else sorted(names.get(wanted, ()))
+            if not matches:
+                reason = f"security group {wanted} not found in project {project}"
+                raise AllocationFailed(instance=instance.id, reason=reason)
+            if len(matches) > 1:
+                reason = (
+                    f"security group name {wanted} is ambiguous in project "
+                    f"{project}: {', '.join(matches)}"
+                )
+                raise AllocationFailed(instance=instance.id, reason=reason)
+            chosen.extend(matches)
+        return chosen
 
     def _describe(self, ports: Sequence[Mapping[str, Any]]) -> list[VifInfo]:
         net_ids = sorted({str(p["network_id"]) for p in ports})

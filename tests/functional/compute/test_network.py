@@ -229,3 +229,38 @@ def test_deallocate_deletes_every_port_of_the_instance_and_only_those(
     # NOTE: not a compute port (no compute: owner): not the instance's to delete
     assert admin.ports.show(unrelated["id"])["device_id"] == "vm-dealloc"
     assert compute.deallocate_for_instance("vm-dealloc") == []
+
+
+def test_the_instances_security_groups_are_its_projects_by_name_or_id(
+    admin: v2.Client, compute: ComputeNetwork
+) -> None:
+    net, _ = _network(admin, "10.39.0.0/24")
+    web = admin.security_groups.create(tenant_id="p1", name="web")["id"]
+    db = admin.security_groups.create(tenant_id="p1", name="db")["id"]
+    # NOTE: another project's group of the same name, which the admin sees too
+    admin.security_groups.create(tenant_id="p2", name="web")
+    (default,) = admin.security_groups.list(tenant_id="p1", name="default")
+
+    (plain,) = compute.allocate_for_instance(Instance("vm-sg-none", "p1"), [Nic(net)])
+    assert admin.ports.show(plain.port_id)["security_groups"] == [default["id"]]
+    asked = Instance("vm-sg", "p1", security_groups=("web", db, "web"))
+    vifs = compute.allocate_for_instance(asked, [Nic(net), Nic(net)])
+    for vif in vifs:
+        port = admin.ports.show(vif.port_id)
+        assert port["security_groups"] == sorted([web, db])
+    none = Instance("vm-sg-empty", "p1", security_groups=())
+    (bare,) = compute.allocate_for_instance(none, [Nic(net)])
+    assert admin.ports.show(bare.port_id)["security_groups"] == []
+
+    admin.security_groups.create(tenant_id="p1", name="twin")
+    admin.security_groups.create(tenant_id="p1", name="twin")
+    theirs = admin.security_groups.create(tenant_id="p2", name="theirs")["id"]
+    for groups, said in (
+        (("web", "nobody"), "security group nobody not found in project p1"),
+        ((theirs,), f"security group {theirs} not found in project p1"),
+        (("twin",), "security group name twin is ambiguous in project p1: "),
+    ):
+        refused = Instance("vm-sg-refused", "p1", security_groups=groups)
+        with pytest.raises(network.AllocationFailed, match=said):
+            compute.allocate_for_instance(refused, [Nic(net)])
+        assert compute.instance_ports("vm-sg-refused") == []

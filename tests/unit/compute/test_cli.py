@@ -164,6 +164,15 @@ def test_boot_takes_nova_style_nics_in_order() -> None:
     assert (args.netns, args.project_id, args.instance_id) == ("vm1", "demo", None)
     assert args.agent_config == cli.DEFAULT_AGENT_INI
     assert (args.wait, args.zone, args.json) == (60.0, "nova", False)
+    assert args.security_groups is None
+
+
+def test_boot_takes_security_groups_once_each() -> None:
+    args = cli.parse_args(
+        [*BOOT, "--nic", f"net-id={NET}", "--security-group", "web",
+         "--security-group", NET]
+    )  # fmt: skip
+    assert args.security_groups == ["web", NET]
 
 
 def test_the_default_agent_config_is_the_agents() -> None:
