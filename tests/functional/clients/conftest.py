@@ -115,7 +115,7 @@ def cloud(
     keystone: Identity, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     """A keystone-authenticated server (with routers and floating IPs) in the
-    catalog; the demo user's OS_* vars."""
+    catalog; the demo user's OS_* vars, its project's id and the server's ``url``."""
     directory = tmp_path_factory.mktemp("cloud-server")
     port = free_port(HOST)
     config = write_config(
@@ -168,6 +168,7 @@ def cloud(
         "OS_REGION_NAME": "RegionOne",
         "OS_INTERFACE": "public",
         "project_id": keystone.project("demo"),
+        "url": f"http://{HOST}:{port}",
     }
     process.stop(timeout=15)
 

@@ -18,6 +18,7 @@ import pytest
 from quantum.agentapi.server import SECRET_HEADER
 from quantum.testing.client import write_config
 from quantum.testing.server import ServerProcess, db_manage, free_port
+from tests.functional.auth.conftest import Identity
 from tests.functional.clients.conftest import HOST, post
 
 REPO = Path(__file__).resolve().parents[3]
@@ -381,3 +382,51 @@ def test_agents_list_show_update_and_delete(ovs_endpoint: str) -> None:
     again = admin.run("agent-show", hv2)
     assert again.returncode == 1
     assert "could not be found" in again.stderr
+
+
+def test_a_token_and_url_against_a_keystone_server(
+    cloud: dict[str, str], keystone: Identity
+) -> None:
+    """Token + URL mode with a real token: the server takes the token's project,
+    and refuses a token Keystone never issued (control: the same command with the
+    real one works)."""
+    token = keystone.fresh_token("demo")
+    made = run(
+        "--os-token", token, "--os-url", cloud["url"], "net-create", "tok-net",
+        "-f", "json",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["tenant_id"] == cloud["project_id"]
+    env = {"OS_TOKEN": token, "OS_URL": cloud["url"]}
+    listed = run("net-list", "-f", "value", "-c", "name", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "tok-net" in listed.stdout.splitlines()
+    forged = run("net-list", env={**env, "OS_TOKEN": "not-a-token"})
+    assert forged.returncode == 1
+    assert forged.stdout == ""
+    assert "Traceback" not in forged.stderr
+    assert forged.stderr.strip()
+    assert run("net-delete", "tok-net", env=env).returncode == 0
+
+
+def test_deleting_many_ports_shows_progress_and_names_the_failures(cli: Cli) -> None:
+    cli.ok("net-create", "many")
+    cli.ok("subnet-create", "many", "10.73.0.0/24")
+    ids = [cli.json("port-create", "--name", f"p{i}", "many")["id"] for i in range(3)]
+    done = cli.run("port-delete", "p0", "p-nobody", ids[1], "p2")
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"Deleted port: p0\nDeleted port: {ids[1]}\nDeleted port: p2\n"
+    )
+    assert "4/4" in done.stderr
+    assert done.stderr.endswith(
+        "Failed to delete 1 of 4 ports:\n"
+        "p-nobody: Unable to find port with name or id 'p-nobody'\n"
+    )
+    assert cli.json("port-list") == []
+    # control: all found, exit 0, and still a bar for more than one
+    more = [cli.json("port-create", "many")["id"] for _ in range(2)]
+    both = cli.run("port-delete", *more)
+    assert both.returncode == 0, both.stderr
+    assert "2/2" in both.stderr
+    assert cli.json("port-list") == []
