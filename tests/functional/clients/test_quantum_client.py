@@ -17,6 +17,7 @@ import pytest
 from quantum.client import errors, transport, v1, v2
 from quantum.testing.client import write_config
 from quantum.testing.server import ServerProcess, db_manage, free_port
+from tests.functional.auth.conftest import Identity
 from tests.functional.clients.conftest import HOST
 
 MISSING = "0b8c3f7e-4a8b-4c7e-9d1e-2f3a4b5c6d7e"
@@ -186,3 +187,33 @@ def test_503_is_retried_with_backoff_and_bounded(busy: BusyServer) -> None:
         list(client.networks.list())
     assert str(gave_up.value) == "later"
     assert len(busy.seen()) == 2
+
+
+def test_keystone_password_and_token_with_url(
+    cloud: dict[str, str], keystone: Identity
+) -> None:
+    """The library's Keystone mode finds the server in the catalog; its token +
+    URL mode sends the token; the server's refusal of a forged one is typed."""
+    by_password = v2.Client(
+        transport.by_password(
+            cloud["OS_AUTH_URL"],
+            cloud["OS_USERNAME"],
+            cloud["OS_PASSWORD"],
+            project_name=cloud["OS_PROJECT_NAME"],
+            user_domain_name=cloud["OS_USER_DOMAIN_NAME"],
+            project_domain_name=cloud["OS_PROJECT_DOMAIN_NAME"],
+            region=cloud["OS_REGION_NAME"],
+        )
+    )
+    assert by_password.transport.endpoint is None  # NOTE: from the catalog
+    made = by_password.networks.create(name="lib-ks")
+    assert made["tenant_id"] == cloud["project_id"]
+    by_token = v2.Client(transport.by_token(cloud["url"], keystone.fresh_token("demo")))
+    assert made["id"] in [n["id"] for n in by_token.networks.list()]
+    forged = v2.Client(transport.by_token(cloud["url"], "not-a-token"))
+    with pytest.raises(errors.Unauthorized) as refused:
+        list(forged.networks.list())
+    assert refused.value.status == 401
+    by_token.networks.delete(made["id"])
+    with pytest.raises(errors.NotFound):
+        by_password.networks.show(made["id"])
