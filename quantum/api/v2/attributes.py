@@ -287,6 +287,11 @@ class Action:
     rule: str | None = "rule:admin_or_owner"
     method: str = "PUT"
     collection: bool = False
+    doc: str = ""
+    """What it does, for the OpenAPI document."""
+    answer: Mapping[str, Any] | None = None
+    """The JSON schema of its response body, for the OpenAPI document (None: an
+    object)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -380,6 +385,9 @@ class Resource:
     """What policy targets of its items are augmented with (``Owner``)."""
     id_check: Callable[[str], object] | None = None
     """Raises InvalidInput (400) for a member id the store cannot keep."""
+    id_schema: Mapping[str, Any] | None = None
+    """The JSON schema of a member id in the path, for the OpenAPI document, where
+    it is not a UUID (``id_pattern``)."""
     hide_denied: bool = True
     """A denied show, update, delete or action reads as not found; False: 403."""
     listed: bool = True

@@ -5,7 +5,7 @@
 a create or an update takes (and which it requires), their JSON schemas (from the
 converter, or the field's own ``schema``/``shown``), the sort keys and filters of
 the list, and the faults each operation can answer; the fixed routes (``/``,
-``/extensions``, ``/quotas``) are written here once. ``etc/openapi/quantum-v2.0.json``
+``/extensions``) are written here once. ``etc/openapi/quantum-v2.0.json``
 is its output (``python -m quantum.api.v2.openapi``); a test keeps the two equal, so
 the published document cannot drift from the code.
 """
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from quantum.api.v2.attributes import (
+    Action,
     Field,
     OneOf,
     Resource,
@@ -30,7 +31,6 @@ from quantum.api.v2.attributes import (
     to_uuid,
 )
 from quantum.api.v2.catalog import EVERYTHING
-from quantum.core.quotas import QuotaResource
 from quantum.core.text import TENANT_MAX
 
 Schema = dict[str, Any]
@@ -140,21 +140,35 @@ def _item_schemas(resource: Resource) -> dict[str, Schema]:
     title = _title(resource)
     creatable = [f for f in resource.fields if f.on_create]
     updatable = [f for f in resource.fields if f.on_update]
-    shown = {f.name: shown_of(resource, f) for f in resource.fields if f.visible}
+    visible = [f for f in resource.fields if f.visible]
+    shown = {f.name: shown_of(resource, f) for f in visible if f.in_member}
     create = _object(
         {f.name: schema_of(resource, f) for f in creatable},
         [f.name for f in creatable if f.required],
     )
     name, collection = resource.name, resource.collection
-    return {
+    listed = title
+    found: dict[str, Schema] = {
         title: {
             **_object(shown),
             "description": "Every attribute is optional: `fields` selects them, and "
-            "admin-only ones are shown to administrators only.",
+            "admin-only ones are shown to administrators only."
+            if resource.paged
+            else "Every attribute is optional.",
         },
-        f"{title}Create": create,
-        f"{title}Update": _object({f.name: schema_of(resource, f) for f in updatable}),
-        f"{title}CreateRequest": {
+    }
+    if len(shown) < len(visible):
+        # NOTE: attributes shown in lists only (a quota's tenant_id).
+        listed = f"{title}Listed"
+        found[listed] = _object({f.name: shown_of(resource, f) for f in visible})
+    links = {f"{collection}_links": {"type": "array", "items": LINK}}
+    if resource.creatable:
+        found[f"{title}Create"] = create
+    found[f"{title}Update"] = _object(
+        {f.name: schema_of(resource, f) for f in updatable}
+    )
+    if resource.creatable:
+        found[f"{title}CreateRequest"] = {
             "oneOf": [
                 _object({name: _ref(f"{title}Create")}, [name]),
                 _object(
@@ -168,10 +182,11 @@ def _item_schemas(resource: Resource) -> dict[str, Schema]:
                     [collection],
                 ),
             ]
-        },
-        f"{title}UpdateRequest": _object({name: _ref(f"{title}Update")}, [name]),
-        f"{title}Envelope": _object({name: _ref(title)}, [name]),
-        f"{title}Created": {
+        }
+    found[f"{title}UpdateRequest"] = _object({name: _ref(f"{title}Update")}, [name])
+    found[f"{title}Envelope"] = _object({name: _ref(title)}, [name])
+    if resource.creatable:
+        found[f"{title}Created"] = {
             "oneOf": [
                 _ref(f"{title}Envelope"),
                 _object(
@@ -179,15 +194,15 @@ def _item_schemas(resource: Resource) -> dict[str, Schema]:
                     [collection],
                 ),
             ]
+        }
+    found[f"{title}List"] = _object(
+        {
+            collection: {"type": "array", "items": _ref(listed)},
+            **(links if resource.paged else {}),
         },
-        f"{title}List": _object(
-            {
-                collection: {"type": "array", "items": _ref(title)},
-                f"{collection}_links": {"type": "array", "items": LINK},
-            },
-            [collection],
-        ),
-    }
+        [collection],
+    )
+    return found
 
 
 def _json(schema: Schema, description: str) -> Schema:
@@ -214,6 +229,9 @@ FIELDS_PARAMETER = {"$ref": "#/components/parameters/fields"}
 
 
 def _list_parameters(resource: Resource) -> list[Schema]:
+    if not resource.paged:
+        # NOTE: every item, as it is: no fields, sort keys, paging or filters.
+        return []
     sortable = [f.name for f in resource.fields if f.sortable and f.visible]
     parameters: list[Schema] = [
         FIELDS_PARAMETER,
@@ -257,6 +275,31 @@ def _list_parameters(resource: Resource) -> list[Schema]:
     return parameters
 
 
+def _member_parameter(resource: Resource) -> Schema:
+    schema = UUID if resource.id_schema is None else dict(resource.id_schema)
+    return {
+        "name": f"{resource.name}_id",
+        "in": "path",
+        "required": True,
+        "schema": schema,
+    }
+
+
+def _shown(resource: Resource) -> Schema:
+    """A show's answer: the item, or, where a collection action reads by the same
+    method (``GET /quotas/tenant``, tried before a member of that id), the
+    action's answer."""
+    envelope = _ref(f"{_title(resource)}Envelope")
+    reads = [a for a in resource.actions if a.collection and a.method == "GET"]
+    if not reads:
+        return envelope
+    return {"oneOf": [envelope, *(_answer(a) for a in reads)]}
+
+
+def _answer(action: Action) -> Schema:
+    return {"type": "object"} if action.answer is None else dict(action.answer)
+
+
 def _resource_paths(resource: Resource) -> dict[str, Any]:
     title, name, collection = _title(resource), resource.name, resource.collection
     member_id = f"{name}_id"
@@ -290,15 +333,13 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
             },
         },
         f"/{at}/{{{member_id}}}": {
-            "parameters": [
-                {"name": member_id, "in": "path", "required": True, "schema": UUID}
-            ],
+            "parameters": [_member_parameter(resource)],
             "get": {
                 "tags": [collection],
                 "operationId": f"show_{name}",
                 "parameters": [FIELDS_PARAMETER],
                 "responses": {
-                    "200": _json(envelope, f"The {name}."),
+                    "200": _json(_shown(resource), f"The {name}."),
                     **_faults("400", "401", "403", "404", "503"),
                 },
             },
@@ -328,14 +369,22 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
     }
     # NOTE: a resource nobody may create or change (agents) answers POST and PUT
     # with 400 whatever the body; the document leaves those operations out.
-    if not any(f.on_create for f in resource.fields):
+    # (A resource that is not creatable, quotas, answers POST 501: left out too.)
+    if not resource.creatable or not any(f.on_create for f in resource.fields):
         del paths[f"/{at}"]["post"]
     if not any(f.on_update for f in resource.fields):
         del paths[f"/{at}/{{{member_id}}}"]["put"]
+    if not resource.paged:
+        del paths[f"/{at}"]["get"]["parameters"]
+        del paths[f"/{at}/{{{member_id}}}"]["get"]["parameters"]
+        paths[f"/{at}"]["get"]["responses"]["200"]["description"] = f"All {collection}."
     for action in resource.actions:
-        paths[f"/{at}/{{{member_id}}}/{action.name}"] = _action_path(
-            resource, action.name
-        )
+        if action.collection:
+            paths[f"/{at}/{action.name}"] = _action_path(resource, action)
+        else:
+            paths[f"/{at}/{{{member_id}}}/{action.name}"] = _action_path(
+                resource, action
+            )
     for below in resource.subpaths:
         paths.update(_subpaths(resource, below))
     if resource.parent is not None:
@@ -355,37 +404,33 @@ def _resource_paths(resource: Resource) -> dict[str, Any]:
     return paths
 
 
-def _action_path(resource: Resource, action: str) -> dict[str, Any]:
-    member_id = f"{resource.name}_id"
-    return {
-        "parameters": [
-            {"name": member_id, "in": "path", "required": True, "schema": UUID}
-        ],
-        "put": {
-            "tags": [resource.collection],
-            "operationId": f"{action}_{resource.name}",
-            "description": f"The member action {action} (policy rule {action}).",
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
-            "responses": {
-                "200": _json({"type": "object"}, "Done."),
-                **_faults("400", "401", "403", "404", "409", "413", "503"),
-            },
-        },
+def _action_path(resource: Resource, action: Action) -> dict[str, Any]:
+    method = action.method.lower()
+    operation: dict[str, Any] = {
+        "tags": [resource.collection],
+        "operationId": f"{action.name}_{resource.name}",
+        "description": action.doc
+        or f"The member action {action.name} (policy rule {action.name}).",
     }
+    if method != "get":
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    writes = ("409", "413") if method != "get" else ()
+    operation["responses"] = {
+        "200": _json(_answer(action), "Done."),
+        **_faults("400", "401", "403", "404", *writes, "503"),
+    }
+    if action.collection:
+        return {method: operation}
+    return {"parameters": [_member_parameter(resource)], method: operation}
 
 
 def _subpaths(resource: Resource, below: Subpath) -> dict[str, Any]:
     """The paths of a ``Subpath`` (an item's ``tags``): each method documented by
     the subpath's ``doc``."""
-    member = {
-        "name": f"{resource.name}_id",
-        "in": "path",
-        "required": True,
-        "schema": UUID,
-    }
+    member = _member_parameter(resource)
     key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
     found: dict[str, Any] = {}
     base = f"/{resource.segment}/{{{resource.name}_id}}/{below.name}"
@@ -417,15 +462,7 @@ def _subpaths(resource: Resource, below: Subpath) -> dict[str, Any]:
     return found
 
 
-BY_HAND = frozenset({"quotas"})
-"""Resources whose paths ``_fixed_paths`` writes out (ids are tenant ids, reads
-beside the limits, limits keyed by resource)."""
-
-
 def _fixed_paths() -> dict[str, Any]:
-    limits = {r.value: {"type": "integer", "minimum": -1} for r in QuotaResource}
-    quota = _object(dict(limits))
-    tenant = {"name": "tenant_id", "in": "path", "required": True}
     return {
         "/": {
             "get": {
@@ -476,159 +513,6 @@ def _fixed_paths() -> dict[str, Any]:
                     ),
                     **_faults("400", "401", "404"),
                 },
-            },
-        },
-        "/quotas": {
-            "get": {
-                "tags": ["quotas"],
-                "operationId": "list_quotas",
-                "description": "Tenants with limits of their own (admin only).",
-                "responses": {
-                    "200": _json(
-                        _object(
-                            {
-                                "quotas": {
-                                    "type": "array",
-                                    "items": _object(
-                                        {
-                                            "tenant_id": {"type": "string"},
-                                            "project_id": {"type": "string"},
-                                            **limits,
-                                        }
-                                    ),
-                                }
-                            },
-                            ["quotas"],
-                        ),
-                        "The tenants' limits.",
-                    ),
-                    **_faults("400", "401", "403", "503"),
-                },
-            }
-        },
-        "/quotas/{tenant_id}": {
-            "parameters": [
-                {
-                    **tenant,
-                    "description": "A tenant id; `GET /quotas/tenant` answers "
-                    '`{"tenant": {"tenant_id": ...}}`, the caller\'s tenant.',
-                    "schema": {
-                        "type": "string",
-                        "minLength": 1,
-                        "maxLength": TENANT_MAX,
-                    },
-                }
-            ],
-            "get": {
-                "tags": ["quotas"],
-                "operationId": "show_quota",
-                "responses": {
-                    "200": _json(
-                        {
-                            "oneOf": [
-                                _object({"quota": quota}, ["quota"]),
-                                _object(
-                                    {
-                                        "tenant": _object(
-                                            {"tenant_id": {"type": "string"}},
-                                            ["tenant_id"],
-                                        )
-                                    },
-                                    ["tenant"],
-                                ),
-                            ]
-                        },
-                        "The tenant's limits (-1: unlimited).",
-                    ),
-                    **_faults("400", "401", "403", "404", "503"),
-                },
-            },
-            "put": {
-                "tags": ["quotas"],
-                "operationId": "update_quota",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": _object(
-                                {
-                                    "quota": _object(
-                                        {
-                                            r.value: {
-                                                "type": "integer",
-                                                "minimum": -1,
-                                                "maximum": 2**31 - 1,
-                                            }
-                                            for r in QuotaResource
-                                        }
-                                        | {
-                                            "check_limit": {
-                                                "type": "boolean",
-                                                "description": "Refuse a limit below "
-                                                "what is in use (409).",
-                                            },
-                                            "force": {
-                                                "type": "boolean",
-                                                "description": "Set it whatever is in "
-                                                "use (the default); not with "
-                                                "check_limit.",
-                                            },
-                                        }
-                                    )
-                                },
-                                ["quota"],
-                            )
-                        }
-                    },
-                },
-                "responses": {
-                    "200": _json(_object({"quota": quota}, ["quota"]), "The limits."),
-                    **_faults("400", "401", "403", "404", "409", "413", "503"),
-                },
-            },
-            "delete": {
-                "tags": ["quotas"],
-                "operationId": "delete_quota",
-                "description": "Back to the defaults.",
-                "responses": {
-                    "204": {"description": "Reset."},
-                    **_faults("400", "401", "403", "404", "503"),
-                },
-            },
-        },
-        "/quotas/{tenant_id}/default": _quota_read(
-            "show_quota_default", "The limits a tenant without its own has.", quota
-        ),
-        "/quotas/{tenant_id}/details": _quota_read(
-            "show_quota_details",
-            "The tenant's limits with what it uses (nothing is ever reserved).",
-            _object({r.value: DETAIL for r in QuotaResource}),
-        ),
-    }
-
-
-DETAIL = _object(
-    {k: {"type": "integer"} for k in ("used", "limit", "reserved")},
-    ["used", "limit", "reserved"],
-)
-
-
-def _quota_read(operation_id: str, description: str, quota: Schema) -> Schema:
-    return {
-        "parameters": [
-            {
-                "name": "tenant_id",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string", "minLength": 1, "maxLength": TENANT_MAX},
-            }
-        ],
-        "get": {
-            "tags": ["quotas"],
-            "operationId": operation_id,
-            "responses": {
-                "200": _json(_object({"quota": quota}, ["quota"]), description),
-                **_faults("400", "401", "403", "404", "503"),
             },
         },
     }
@@ -682,8 +566,7 @@ def _components(resources: Sequence[Resource]) -> dict[str, Any]:
         ),
     }
     for resource in resources:
-        if resource.collection not in BY_HAND:
-            schemas.update(_item_schemas(resource))
+        schemas.update(_item_schemas(resource))
     return {
         "parameters": {
             "fields": _array_query(
@@ -702,8 +585,7 @@ def document(resources: Sequence[Resource] = EVERYTHING.resources) -> dict[str, 
     """The OpenAPI document of the v2.0 API serving ``resources``."""
     paths: dict[str, Any] = {}
     for resource in resources:
-        if resource.collection not in BY_HAND:
-            paths.update(_resource_paths(resource))
+        paths.update(_resource_paths(resource))
     paths.update(_fixed_paths())
     return {
         "openapi": "3.0.3",

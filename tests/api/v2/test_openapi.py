@@ -5,13 +5,16 @@ etc/openapi/quantum-v2.0.json, and describing what the app serves
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from quantum.api.v2 import openapi
-from quantum.api.v2.attributes import Field, Resource, string
+from quantum.api.v2.attributes import Field, Resource, string, to_int
 from quantum.api.v2.catalog import EVERYTHING
+from quantum.api.v2.extensions.quotas import QUOTA
+from quantum.core.quotas import QuotaResource
 from tests.api.v2.client import ADMIN, V2
 from tests.conftest import make_api
 
@@ -39,29 +42,81 @@ def test_every_served_resource_and_attribute_is_documented(
     served = [r["collection"] for r in v2.get("/", ADMIN).json["resources"]]
     assert served == [r.collection for r in EVERYTHING.resources if r.listed]
     doc = openapi.document()
-    # NOTE: quotas are written out by hand (tenant ids, reads beside the limits).
-    assert {"/quotas", "/quotas/{tenant_id}"} <= set(doc["paths"])
     for resource in EVERYTHING.resources:
-        if resource.collection in openapi.BY_HAND:
-            continue
-        assert {
-            f"/{resource.segment}",
-            f"/{resource.segment}/{{{resource.name}_id}}",
-        } <= set(doc["paths"])
-        shown = doc["components"]["schemas"][resource.name.capitalize()]
-        # NOTE: a filter-only field (tags-any) is no attribute: a filter.
+        member = f"/{resource.segment}/{{{resource.name}_id}}"
+        assert {f"/{resource.segment}", member} <= set(doc["paths"])
+        schemas = doc["components"]["schemas"]
+        shown = schemas[resource.name.capitalize()]
+        # NOTE: a filter-only field (tags-any) is no attribute: a filter; a
+        # quota's tenant_id is in lists only.
         assert set(shown["properties"]) == {
+            f.name for f in resource.fields if f.visible and f.in_member
+        }
+        items = schemas[f"{resource.name.capitalize()}List"]["properties"]
+        listed = items[resource.collection]["items"]["$ref"].rsplit("/", 1)[-1]
+        assert set(schemas[listed]["properties"]) == {
             f.name for f in resource.fields if f.visible
         }
-        created = doc["components"]["schemas"][f"{resource.name.capitalize()}Create"]
+        updated = schemas[f"{resource.name.capitalize()}Update"]
+        assert set(updated["properties"]) == {
+            f.name for f in resource.fields if f.on_update
+        }
+        for action in resource.actions:
+            at = f"/{resource.segment}/" + (
+                action.name
+                if action.collection
+                else f"{{{resource.name}_id}}/{action.name}"
+            )
+            assert set(doc["paths"][at]) - {"parameters"} == {action.method.lower()}
+        writable = "post" in doc["paths"][f"/{resource.segment}"]
+        assert writable == (
+            resource.creatable and any(f.on_create for f in resource.fields)
+        )
+        if not writable:
+            continue
+        created = schemas[f"{resource.name.capitalize()}Create"]
         assert set(created["properties"]) == {
             f.name for f in resource.fields if f.on_create
         }
         assert created.get("required", []) == [
             f.name for f in resource.fields if f.required
         ]
-        writable = "post" in doc["paths"][f"/{resource.segment}"]
-        assert writable == any(f.on_create for f in resource.fields)
+
+
+def test_the_quotas_paths_come_from_their_spec() -> None:
+    """Quotas are a resource like the others (ids are tenant ids, reads beside
+    the limits): their paths are generated from ``QUOTA``, none written by hand."""
+    doc = openapi.document()
+    quotas = {p: item for p, item in doc["paths"].items() if p.startswith("/quotas")}
+    assert set(quotas) == {
+        "/quotas",
+        "/quotas/{quota_id}",
+        "/quotas/{quota_id}/default",
+        "/quotas/{quota_id}/details",
+        "/quotas/tenant",
+    }
+    assert set(quotas["/quotas"]) == {"get"}  # POST is 501: not documented
+    assert set(quotas["/quotas/{quota_id}"]) == {"parameters", "get", "put", "delete"}
+    tenant_id = quotas["/quotas/{quota_id}"]["parameters"][0]["schema"]
+    assert (tenant_id["type"], tenant_id["minLength"]) == ("string", 1)
+    limits = {r.value for r in QuotaResource}
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["Quota"]["properties"]) == limits
+    assert set(schemas["QuotaUpdate"]["properties"]) == limits | {
+        "check_limit",
+        "force",
+    }
+    assert schemas["QuotaUpdate"]["properties"]["network"]["maximum"] == 2**31 - 1
+    details = quotas["/quotas/{quota_id}/details"]["get"]["responses"]["200"]
+    quota = details["content"]["application/json"]["schema"]["properties"]["quota"]
+    assert set(quota["properties"]) == limits
+    assert quota["properties"]["port"]["required"] == ["used", "limit", "reserved"]
+    # A limit the spec gains is in the document with nothing else written.
+    extra = Field(name="widget", convert=to_int, on_create=False, on_update=True)
+    grown = dataclasses.replace(QUOTA, fields=(*QUOTA.fields, extra))
+    regenerated = openapi.document([grown])["components"]["schemas"]
+    assert "widget" in regenerated["Quota"]["properties"]
+    assert "widget" in regenerated["QuotaUpdate"]["properties"]
 
 
 def test_an_attribute_without_a_schema_stops_the_generator() -> None:

@@ -130,17 +130,60 @@ def _limit_of(resource: QuotaResource) -> Any:
     return lambda quota, plugin: quota.limits.get(resource, OMIT)
 
 
+def _quota_of(limit: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema of ``{"quota": {<resource>: limit, ...}}``, for the document."""
+    limits = {r.value: dict(limit) for r in QuotaResource}
+    return {
+        "type": "object",
+        "required": ["quota"],
+        "additionalProperties": False,
+        "properties": {
+            "quota": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": limits,
+            }
+        },
+    }
+
+
+LIMIT = {"type": "integer", "minimum": -1}
+DETAIL = {
+    "type": "object",
+    "required": ["used", "limit", "reserved"],
+    "additionalProperties": False,
+    "properties": {k: {"type": "integer"} for k in ("used", "limit", "reserved")},
+}
+TENANT = {
+    "type": "object",
+    "required": ["tenant"],
+    "additionalProperties": False,
+    "properties": {
+        "tenant": {
+            "type": "object",
+            "required": ["tenant_id"],
+            "additionalProperties": False,
+            "properties": {"tenant_id": {"type": "string"}},
+        }
+    },
+}
+
 QUOTA = Resource(
     name="quota",
     collection="quotas",
     fields=(
-        Field(name="tenant_id", on_create=False, in_member=False, schema={}),
+        Field(
+            name="tenant_id",
+            on_create=False,
+            in_member=False,
+            schema={"type": "string"},
+        ),
         Field(
             name="project_id",
             attr="tenant_id",
             on_create=False,
             in_member=False,
-            schema={},
+            schema={"type": "string"},
         ),
         *(
             Field(
@@ -151,7 +194,8 @@ QUOTA = Resource(
                 omittable=True,
                 on_create=False,
                 on_update=True,
-                schema={"type": "integer", "minimum": -1},
+                schema={**LIMIT, "maximum": LIMIT_MAX},
+                shown=LIMIT,
             )
             for r in QuotaResource
         ),
@@ -161,6 +205,10 @@ QUOTA = Resource(
             on_create=False,
             on_update=True,
             visible=False,
+            schema={
+                "type": "boolean",
+                "description": "Refuse a limit below what is in use (409).",
+            },
         ),
         Field(
             name="force",
@@ -168,18 +216,48 @@ QUOTA = Resource(
             on_create=False,
             on_update=True,
             visible=False,
+            schema={
+                "type": "boolean",
+                "description": "Set it whatever is in use (the default); not with "
+                "check_limit.",
+            },
         ),
     ),
     update_type=quota_change,
     backend=QuotaService,
     not_found=lambda i: exc.ResourceNotFound(resource="quota", resource_id=i),
     actions=(
-        Action(name="default", method="GET", rule=None),
-        Action(name="details", method="GET", rule=None),
-        Action(name="tenant", method="GET", rule=None, collection=True),
+        Action(
+            name="default",
+            method="GET",
+            rule=None,
+            doc="The limits a tenant without its own has.",
+            answer=_quota_of(LIMIT),
+        ),
+        Action(
+            name="details",
+            method="GET",
+            rule=None,
+            doc="The tenant's limits with what it uses (nothing is ever reserved).",
+            answer=_quota_of(DETAIL),
+        ),
+        Action(
+            name="tenant",
+            method="GET",
+            rule=None,
+            collection=True,
+            doc="Who the caller is: its tenant id.",
+            answer=TENANT,
+        ),
     ),
     id_pattern="[^/]+",
     id_check=text.tenant_id,
+    id_schema={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": text.TENANT_MAX,
+        "description": "A tenant id.",
+    },
     hide_denied=False,
     listed=False,
     paged=False,
