@@ -110,11 +110,19 @@ def test_remote_group_follows_its_membership(world: World) -> None:
     # a port added to the remote group gets through...
     world.update_port(stranger, security_groups=[clients])
     assert stranger.can_reach(target.address, timeout=15)
-    # ...and one taken out of it is cut off
+    # ...and one taken out of it is cut off, its running ping stream too (its
+    # tracked connection is flushed, by the whole tuple with the echo identifier)
+    stream = member.start_pings(target.address, interval=0.05)
+    time.sleep(0.5)
     world.update_port(member, security_groups=[out])
     wait_until(lambda: not member.ping(target.address, wait=0.5), 15,
                message="the member taken out is cut")  # fmt: skip
+    cut = time.time()
     assert member.cannot_reach(target.address)
+    answered = sorted(stream.stop().replies.values())
+    assert answered, "the stream was answered before the cut"
+    assert answered[0] < cut
+    assert [t for t in answered if t > cut + 1.0] == [], "the stream outlived the cut"
     assert stranger.can_reach(target.address)  # NOTE: the control, after the cut
     # a new port made in the group gets through
     late = world.vm("fgm-c", world.hv1, net, 13, security_groups=[clients])
@@ -234,5 +242,20 @@ def test_an_agent_restart_loses_no_allowed_ping(world: World) -> None:
     assert result.replies
     assert result.kept_sending
     assert result.lost == []
+    # NOTE: the new agent remembers no zone, so it checks every one: the
+    # allowed stream is not cut, and nothing fails (an ICMP connection used to be
+    # flushed by a tuple without its identifier: "failed to flush conntrack (No
+    # such file or directory)", round after round, on the host where a member
+    # left a remote group in an earlier test).
+    log = world.stack.agent_log("hv2", offset)
+    assert "conntrack zone" in log, "the new agent checked no zone"
+    for host, text in (("hv2", log), ("hv1", world.stack.agent_log("hv1"))):
+        failures = [
+            line
+            for line in text.splitlines()
+            if "conntrack" in line and ("WARNING" in line or "ERROR" in line)
+        ]
+        assert failures == [], (host, failures)
+    assert f"cutting ct_nw_src={source.address}" not in log
     # NOTE: the firewall is still there after the restart (the control above)
     assert source.cannot_reach(other.address)

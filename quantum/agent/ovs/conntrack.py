@@ -7,6 +7,11 @@ reads the port's conntrack zone (``ovs-appctl dpctl/dump-conntrack zone=N``),
 the port's new state would not let start; the agent flushes those by their
 original tuple (``flush_tuple``). A connection still allowed is left alone, so it
 survives the change.
+
+The userspace datapath flushes by exact lookup of the whole original tuple (OVS
+3.1): an ICMP connection is named by its type, code and identifier too, and one
+that ended between the dump and the flush is not found (``ConnectionGone``),
+which is no failure: it is gone either way.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ class ConntrackError(RuntimeError):
     """Reading or flushing a zone failed."""
 
 
+class ConnectionGone(ConntrackError):
+    """The connection to flush is not tracked (any more): it ended, or expired,
+    after the dump that found it."""
+
+
 _PROTOCOLS = {
     "tcp": 6,
     "udp": 17,
@@ -36,12 +46,14 @@ _PROTOCOLS = {
 }
 _ORIG = re.compile(r"orig=\(([^)]*)\)")
 _ZONE = re.compile(r"(?:^|,)zone=(\d+)")
+_ICMP = frozenset({1, 58})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Connection:
-    """A tracked connection as its first packet went: ``port`` is the
-    destination port (TCP, UDP, SCTP), ``icmp`` the ICMP type and code."""
+    """A tracked connection as its first packet went: ``sport`` and ``dport``
+    its ports (TCP, UDP, SCTP), ``icmp`` the ICMP type and code and ``icmp_id``
+    the echo identifier."""
 
     zone: int
     protocol: int
@@ -50,6 +62,7 @@ class Connection:
     sport: int | None = None
     dport: int | None = None
     icmp: tuple[int, int] | None = None
+    icmp_id: int | None = None
 
 
 def parse_dump(text: str) -> list[Connection]:
@@ -76,6 +89,7 @@ def parse_dump(text: str) -> list[Connection]:
                 icmp=(int(fields["type"]), int(fields.get("code", 0)))
                 if "type" in fields
                 else None,
+                icmp_id=int(fields["id"]) if "id" in fields else None,
             )
         except (KeyError, ValueError):
             continue
@@ -84,7 +98,9 @@ def parse_dump(text: str) -> list[Connection]:
 
 
 def flush_tuple(connection: Connection) -> str:
-    """The original tuple ``dpctl/flush-conntrack`` takes for ``connection``."""
+    """The original tuple ``dpctl/flush-conntrack`` takes for ``connection``:
+    all of it, since the userspace datapath looks it up exactly (an ICMP tuple
+    without its type, code and identifier names no connection)."""
     v6 = connection.src.version == 6
     prefix = "ct_ipv6" if v6 else "ct_nw"
     parts = [
@@ -94,6 +110,12 @@ def flush_tuple(connection: Connection) -> str:
     ]
     if connection.sport is not None and connection.dport is not None:
         parts += [f"ct_tp_src={connection.sport}", f"ct_tp_dst={connection.dport}"]
+    if connection.protocol in _ICMP and connection.icmp is not None:
+        parts += [
+            f"icmp_type={connection.icmp[0]}",
+            f"icmp_code={connection.icmp[1]}",
+            f"icmp_id={connection.icmp_id or 0}",
+        ]
     return ",".join(parts)
 
 

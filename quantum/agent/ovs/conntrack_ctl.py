@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import subprocess
 
-from quantum.agent.ovs.conntrack import ConntrackError
+from quantum.agent.ovs.conntrack import ConnectionGone, ConntrackError
 
 TIMEOUT = 10.0
+_NOT_FOUND = "No such file or directory"
 
 
 class AppctlConntrack:
@@ -43,7 +44,14 @@ class AppctlConntrack:
         return self._appctl("dpctl/dump-conntrack", f"zone={zone}")
 
     def flush(self, zone: int, orig_tuple: str | None = None) -> None:
+        """Flush ``zone``, or the one connection of it ``orig_tuple`` names
+        (``ConnectionGone`` when vswitchd tracks no such connection)."""
         args = ["dpctl/flush-conntrack", f"zone={zone}"]
         if orig_tuple:
             args.append(orig_tuple)
-        self._appctl(*args)
+        try:
+            self._appctl(*args)
+        except ConntrackError as error:
+            if orig_tuple and _NOT_FOUND in str(error):
+                raise ConnectionGone(str(error)) from error
+            raise

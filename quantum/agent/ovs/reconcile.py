@@ -379,19 +379,39 @@ class OvsKind:
         for ofport, port in sorted(current.items()):
             if memory.get(ofport) == port:
                 continue
+            if self._cut_stale(self.conntrack, port):
+                memory[ofport] = port
+
+    @staticmethod
+    def _cut_stale(ct: Conntrack, port: FirewalledPort) -> bool:
+        """Flush the connections of ``port``'s zone its state no longer allows;
+        False when the zone could not be read or one of them not flushed (the
+        next round checks it again)."""
+        zone = port.zone
+        try:
+            connections = conntrack.parse_dump(ct.dump(zone))
+        except conntrack.ConntrackError as error:
+            LOG.warning("cannot read conntrack zone %d: %s", zone, error)
+            return False
+        stale = conntrack.stale(port, connections)
+        LOG.debug(
+            "conntrack zone %d checked: %d connections, %d no longer allowed",
+            zone,
+            len(connections),
+            len(stale),
+        )
+        done = True
+        for connection in stale:
+            orig = conntrack.flush_tuple(connection)
+            LOG.info("cutting %s in zone %d: no rule allows it any more", orig, zone)
             try:
-                connections = conntrack.parse_dump(self.conntrack.dump(port.zone))
-                for connection in conntrack.stale(port, connections):
-                    LOG.info(
-                        "cutting %s in zone %d: no rule allows it any more",
-                        conntrack.flush_tuple(connection),
-                        port.zone,
-                    )
-                    self.conntrack.flush(port.zone, conntrack.flush_tuple(connection))
+                ct.flush(zone, orig)
+            except conntrack.ConnectionGone:
+                LOG.debug("%s in zone %d ended before it was cut", orig, zone)
             except conntrack.ConntrackError as error:
-                LOG.warning("cannot check conntrack zone %d: %s", port.zone, error)
-                continue
-            memory[ofport] = port
+                LOG.warning("cannot cut %s in zone %d: %s", orig, zone, error)
+                done = False
+        return done
 
     def report(
         self,

@@ -66,6 +66,7 @@ def test_parse_reads_every_tracked_protocol_of_every_zone() -> None:
     assert found[0].dport == 22
     assert found[0].zone == 5
     assert found[2].icmp == (8, 0)
+    assert found[2].icmp_id == 17621
     assert found[2].dport is None
     assert found[4].src.version == 6
 
@@ -86,7 +87,8 @@ def test_a_removed_rule_cuts_what_only_it_allowed() -> None:
         SPOOFED,
     ]
     assert _stale(SSH, WEB, OUT4, WEB6) == [
-        "ct_nw_src=10.0.0.9,ct_nw_dst=10.0.0.5,ct_nw_proto=1",
+        "ct_nw_src=10.0.0.9,ct_nw_dst=10.0.0.5,ct_nw_proto=1,"
+        "icmp_type=8,icmp_code=0,icmp_id=17621",
         SPOOFED,
     ]
     assert _stale(SSH, WEB, PING, OUT4) == [
@@ -123,3 +125,46 @@ def test_icmp_code_and_type_are_checked() -> None:
         direction=IN, ethertype=4, protocol=1, port_min=8, port_max=3
     )
     assert "ct_nw_proto=1" in _stale(SSH, WEB, echo_only_code_3, OUT4, WEB6)[0]
+
+
+# NOTE: a ping stream from 10.61.0.11 to a port whose ICMP rule admits its
+# remote group, as vswitchd's zone held it after .11 left the group (the
+# data-plane run that logged "failed to flush conntrack (No such file or
+# directory)": the flush named no ICMP identifier, so no connection).
+MEMBERSHIP_DUMP = """\
+icmp,orig=(src=10.61.0.11,dst=10.61.0.5,id=22736,type=8,code=0),reply=(src=10.61.0.5,dst=10.61.0.11,id=22736,type=0,code=0),zone=3
+icmp,orig=(src=10.61.0.12,dst=10.61.0.5,id=22843,type=8,code=0),reply=(src=10.61.0.5,dst=10.61.0.12,id=22843,type=0,code=0),zone=3
+icmpv6,orig=(src=fd3d::5,dst=fd3d::c,id=7,type=128,code=0),reply=(src=fd3d::c,dst=fd3d::5,id=7,type=129,code=0),zone=3
+udp,orig=(src=fe80::f816:3eff:fe3d:5,dst=ff02::fb,sport=5353,dport=5353),reply=(src=ff02::fb,dst=fe80::f816:3eff:fe3d:5,sport=5353,dport=5353),zone=3
+"""
+
+
+def test_a_member_that_left_the_remote_group_is_cut_by_its_whole_tuple() -> None:
+    port = FirewalledPort(
+        ofport=3,
+        local_vlan=2,
+        security=PortSecurity(
+            mac_address="fa:16:3e:3d:00:05", fixed_ips=("10.61.0.5", "fd3d::5")
+        ),
+        rules=(
+            SecurityRule(direction=OUT, ethertype=4),
+            SecurityRule(direction=OUT, ethertype=6),
+            SecurityRule(
+                direction=IN, ethertype=4, protocol=1, remote_group_id="pingers"
+            ),
+        ),
+        members={"pingers": ("10.61.0.12/32", "10.61.0.13/32", "fd3d::c/128")},
+    )
+    connections = conntrack.parse_dump(MEMBERSHIP_DUMP)
+    assert len(connections) == 4
+    # the member still in the group keeps its ping; the port's own outgoing
+    # ICMPv6 echo and its link-local multicast (egress rules) are kept too
+    assert [conntrack.flush_tuple(c) for c in conntrack.stale(port, connections)] == [
+        "ct_nw_src=10.61.0.11,ct_nw_dst=10.61.0.5,ct_nw_proto=1,"
+        "icmp_type=8,icmp_code=0,icmp_id=22736"
+    ]
+    ping6 = connections[2]
+    assert conntrack.flush_tuple(ping6) == (
+        "ct_ipv6_src=fd3d::5,ct_ipv6_dst=fd3d::c,ct_nw_proto=58,"
+        "icmp_type=128,icmp_code=0,icmp_id=7"
+    )

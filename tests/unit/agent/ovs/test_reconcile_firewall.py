@@ -4,9 +4,14 @@ into the model, and the tracked connections a change cuts."""
 
 from __future__ import annotations
 
+import logging
+import subprocess
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pytest
+
+from quantum.agent.ovs import conntrack, conntrack_ctl
 from quantum.agent.ovs.model import AddressPair, Direction, PortSecurity, SecurityRule
 from quantum.agent.ovs.reconcile import Agent, desired_from_server
 from quantum.agentapi.ovs import messages as msg
@@ -128,6 +133,7 @@ def test_the_contract_becomes_the_model() -> None:
 class FakeConntrack:
     zones: dict[int, str] = field(default_factory=dict)
     calls: list[tuple[str, int, str | None]] = field(default_factory=list)
+    flush_error: conntrack.ConntrackError | None = None
 
     def dump(self, zone: int) -> str:
         self.calls.append(("dump", zone, None))
@@ -135,6 +141,8 @@ class FakeConntrack:
 
     def flush(self, zone: int, orig_tuple: str | None = None) -> None:
         self.calls.append(("flush", zone, orig_tuple))
+        if self.flush_error is not None:
+            raise self.flush_error
 
 
 class StateServer(FakeServer):
@@ -200,3 +208,58 @@ def test_the_noop_driver_filters_nothing() -> None:
         config, _state([_port("p1", _security())], [SSH_RULE, FROM_GROUP])
     )
     assert desired.ports[0].port_security is None
+
+
+def test_a_connection_gone_before_its_flush_is_no_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """It ended between the dump and the flush: the zone counts as checked
+    (not read again next round) and no warning is logged; any other failure
+    leaves the zone to be checked again."""
+    server = StateServer(_state([_port("p1", _security())], [FROM_GROUP]))
+    host = FakeHost(interfaces=[_vif("tap1", 7, "p1")])
+    ct = FakeConntrack(zones={7: SSH_CONN})
+    ct.flush_error = conntrack.ConnectionGone("No such file or directory")
+    agent = Agent(CONFIG, server, host, host, ct)
+    with caplog.at_level(logging.WARNING):
+        agent.round()
+    assert ct.calls == [("dump", 7, None), ("flush", 7, SSH_TUPLE)]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    ct.calls.clear()
+    agent.round()
+    assert ct.calls == []
+
+    ct.flush_error = conntrack.ConntrackError("ovs-appctl timed out")
+    server.state = _state([_port("p1", _security())], [])
+    agent.round()
+    assert ct.calls == [("dump", 7, None), ("flush", 7, SSH_TUPLE)]
+    assert any("cannot cut" in r.getMessage() for r in caplog.records)
+    ct.calls.clear()
+    ct.flush_error = None
+    agent.round()
+    assert ct.calls == [("dump", 7, None), ("flush", 7, SSH_TUPLE)]
+    ct.calls.clear()
+    agent.round()
+    assert ct.calls == []
+
+
+def test_appctl_tells_a_connection_not_found_from_a_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stderr = {"text": ""}
+
+    def run(argv: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(argv, 2, "", stderr["text"])
+
+    monkeypatch.setattr(subprocess, "run", run)
+    ct = conntrack_ctl.AppctlConntrack()
+    stderr["text"] = (
+        "ovs-vswitchd: failed to flush conntrack (No such file or directory)\n"
+        "ovs-appctl: ovs-vswitchd.ctl: server returned an error\n"
+    )
+    with pytest.raises(conntrack.ConnectionGone):
+        ct.flush(7, SSH_TUPLE)
+    stderr["text"] = "ovs-appctl: cannot connect to ovs-vswitchd.ctl\n"
+    with pytest.raises(conntrack.ConntrackError) as raised:
+        ct.flush(7, SSH_TUPLE)
+    assert not isinstance(raised.value, conntrack.ConnectionGone)
