@@ -121,9 +121,14 @@ class ListCommand(Lister):
         self.spec.list_args(parser)
         return parser
 
+    def filters(self, parsed_args: argparse.Namespace) -> dict[str, Any]:
+        """What the server is asked to filter on."""
+        del parsed_args
+        return dict(self.spec.list_filters)
+
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         spec = self.spec
-        filters: dict[str, Any] = dict(spec.list_filters)
+        filters = self.filters(parsed_args)
         if parsed_args.sort_key:
             filters["sort_key"] = parsed_args.sort_key
         if parsed_args.sort_dir:

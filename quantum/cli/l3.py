@@ -3,8 +3,9 @@
 
 ``router-create/list/show/update/delete``, ``router-interface-add/delete ROUTER
 SUBNET|subnet=SUBNET|port=PORT``, ``router-gateway-set ROUTER EXTERNAL-NETWORK
-[--disable-snat]``, ``router-gateway-clear ROUTER``, ``floatingip-create/list/
-show/delete`` and ``floatingip-associate/disassociate``, ``net-external-list``.
+[--disable-snat]``, ``router-gateway-clear ROUTER``, ``router-port-list ROUTER``,
+``floatingip-create/list/show/delete`` and ``floatingip-associate/disassociate``,
+``net-external-list``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 from cliff.command import Command
 
-from quantum.cli.commands import Spec, client_of
+from quantum.cli.commands import ListCommand, Spec, client_of
 from quantum.cli.specs import (
     NETWORK,
+    PORT,
     admin_state_up_option,
     name_option,
     pairs,
@@ -95,6 +97,22 @@ def _interface(client: Client, text: str) -> dict[str, str]:
     raise errors.BadRequest(
         "You must specify either subnet or port for INTERFACE parameter."
     )
+
+
+class RouterPortList(ListCommand):
+    """List the ports of a router (its interfaces and its gateway), as port-list
+    shows ports."""
+
+    spec = PORT
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("ROUTER", help="id or name of the router")
+        return parser
+
+    def filters(self, parsed_args: argparse.Namespace) -> dict[str, Any]:
+        router = client_of(self).routers.find_id(parsed_args.ROUTER)
+        return {**super().filters(parsed_args), "device_id": router}
 
 
 class _RouterInterface(Command):
@@ -272,6 +290,7 @@ EXTERNAL_NETWORK = Spec(
 SPECS: tuple[Spec, ...] = (ROUTER, FLOATINGIP, EXTERNAL_NETWORK)
 
 COMMANDS: tuple[tuple[str, type[Command]], ...] = (
+    ("router-port-list", RouterPortList),
     ("router-interface-add", RouterInterfaceAdd),
     ("router-interface-delete", RouterInterfaceDelete),
     ("router-gateway-set", RouterGatewaySet),

@@ -260,3 +260,49 @@ def test_extra_routes(l3_endpoint: str) -> None:
         "router-update", "rr", "--route", "destination=a,nexthop=b", "--no-routes"
     )
     assert both.returncode == 2
+
+
+def test_router_port_list_shows_that_routers_ports(
+    l3_endpoint: str, public: dict[str, str]
+) -> None:
+    cli = Cli(l3_endpoint, "cli-l3-ports")
+    cli.ok("net-create", "pl-net")
+    cli.ok("subnet-create", "--name", "pl-a", "pl-net", "10.83.0.0/24")
+    cli.ok("subnet-create", "--name", "pl-b", "pl-net", "10.84.0.0/24")
+    cli.ok("router-create", "pl-r1")
+    cli.ok("router-create", "pl-r2")
+    cli.ok("router-interface-add", "pl-r1", "pl-a")
+    cli.ok("router-interface-add", "pl-r2", "pl-b")
+    cli.ok("port-create", "--name", "pl-vm", "pl-net")
+    # control: port-list shows all three ports of the tenant
+    assert len(cli.json("port-list")) == 3
+
+    table = cli.ok("router-port-list", "pl-r1")
+    assert _header(table) == ["id", "name", "mac_address", "fixed_ips"]
+    (port,) = cli.json("router-port-list", "pl-r1")
+    assert [f["ip_address"] for f in port["fixed_ips"]] == ["10.83.0.1"]
+    assert (
+        cli.json("port-show", port["id"])["device_id"]
+        == (cli.json("router-show", "pl-r1")["id"])
+    )
+    (other,) = cli.json("router-port-list", "pl-r2", "-c", "fixed_ips")
+    assert [f["ip_address"] for f in other["fixed_ips"]] == ["10.84.0.1"]
+    missing = cli.run("router-port-list", "pl-nobody")
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        "Unable to find router with name or id 'pl-nobody'\n",
+    )
+    # the gateway port is no tenant's: an administrator sees it beside
+    r1 = cli.json("router-show", "pl-r1")["id"]
+    admin = Cli(l3_endpoint, None)
+    admin.ok("router-gateway-set", r1, "public")
+    seen = admin.json("router-port-list", r1, "-F", "device_owner")
+    assert sorted(p["device_owner"] for p in seen) == [
+        "network:router_gateway",
+        "network:router_interface",
+    ]
+    assert len(cli.json("router-port-list", "pl-r1")) == 1
+    admin.ok("router-gateway-clear", r1)
+    for router, subnet in (("pl-r1", "pl-a"), ("pl-r2", "pl-b")):
+        cli.ok("router-interface-delete", router, subnet)
+        assert cli.json("router-port-list", router) == []
