@@ -456,3 +456,16 @@ def test_every_grizzly_command_is_here(grizzly_venv: Path) -> None:
     lbaas = {c for c in missing if c.startswith("lb-")}
     assert missing - nvp - lbaas == set()
     assert "router-port-list" in ours
+
+
+def test_os_project_id_is_sent_as_the_project_header(endpoint: str) -> None:
+    env = {"OS_URL": endpoint, "OS_PROJECT_ID": "cli-env-project"}
+    made = run("net-create", "env-net", "-f", "json", env=env)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["tenant_id"] == "cli-env-project"
+    # the option wins over the variable; another project does not see it
+    other = run("--os-project-id", "cli-env-other", "net-list", "-f", "json", env=env)
+    assert other.returncode == 0, other.stderr
+    assert json.loads(other.stdout) == []
+    mine = run("net-list", "-f", "value", "-c", "name", env=env)
+    assert mine.stdout == "env-net\n"
