@@ -160,6 +160,17 @@ def test_the_wait_returns_when_the_agent_reports_the_ports_up(
     vifs = compute.allocate_for_instance(Instance("vm-wait", "p1"), [Nic(net)] * 2)
     ids = [v.port_id for v in vifs]
     done: dict[str, float] = {}
+    # NOTE: every request the wait makes goes through the events client: count
+    # them, so a polling loop (many short requests) cannot pass for a wait
+    assert compute.events is not None
+    asked: list[float] = []
+    long_poll = compute.events.wait_for_ports
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("wait", args[2] if len(args) > 2 else 0.0))
+        return long_poll(*args, **kwargs)
+
+    compute.events.wait_for_ports = counted  # type: ignore[method-assign]
 
     def wait() -> None:
         compute.wait_until_active(ids, timeout=20)
@@ -174,6 +185,9 @@ def test_the_wait_returns_when_the_agent_reports_the_ports_up(
     reported = time.monotonic()
     waiter.join(10)
     assert done["at"] - reported < 1.5  # NOTE: a loaded machine; asked for 20 s
+    # one long-poll per status change at most (the server cuts each to 2 s)
+    assert 1 <= len(asked) <= 3, asked
+    assert all(w > 10 for w in asked), asked
     assert [admin.ports.show(p)["status"] for p in ids] == ["ACTIVE", "ACTIVE"]
 
 
