@@ -750,3 +750,80 @@ class RouterNotHostedByL3Agent(Conflict):
 
     router_id: str
     agent_id: str
+
+
+# -- load balancing (spec §5.10) -----------------------------------------------------
+
+
+class VipNotFound(NotFound):
+    template = "Vip {vip_id} could not be found"
+
+    vip_id: str
+
+
+class PoolNotFound(NotFound):
+    template = "Pool {pool_id} could not be found"
+
+    pool_id: str
+
+
+class MemberNotFound(NotFound):
+    template = "Member {member_id} could not be found"
+
+    member_id: str
+
+
+class HealthMonitorNotFound(NotFound):
+    template = "Health_monitor {monitor_id} could not be found"
+
+    monitor_id: str
+
+
+class PoolMonitorAssociationNotFound(NotFound):
+    template = "Monitor {monitor_id} is not associated with Pool {pool_id}"
+
+    monitor_id: str
+    pool_id: str
+
+
+class PoolMonitorAssociationExists(Conflict):
+    template = "health_monitor {monitor_id} is already associated with pool {pool_id}"
+
+    monitor_id: str
+    pool_id: str
+
+
+class VipExists(Conflict):
+    """A pool has one VIP (spec §7 quirk: the original's unique key gave 500)."""
+
+    template = "Another Vip already exists for pool {pool_id}"
+
+    pool_id: str
+
+
+class PoolInUse(InUse):
+    template = "Pool {pool_id} is still in use"
+
+    pool_id: str
+
+
+class ProtocolMismatch(BadRequest):
+    template = "Protocol {vip_proto} does not match pool protocol {pool_proto}"
+
+    vip_proto: str
+    pool_proto: str
+
+
+class PoolNotOwned(NotAuthorized):
+    """A VIP (of an administrator's making) for one tenant over another's pool."""
+
+    template = "Pool {pool_id} belongs to another tenant than the vip"
+
+    pool_id: str
+
+
+class LoadBalancerStateInvalid(Conflict):
+    template = "Invalid state {state} of loadbalancer resource {id}"
+
+    state: str
+    id: str

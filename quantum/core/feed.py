@@ -28,6 +28,9 @@ class Topic(enum.StrEnum):
     SECURITY_GROUPS = "security_groups"
     """Security groups and their rules, and which ports are in them (migration
     0020); a port's own changes (its addresses, groups, pairs) are ``ports``."""
+    LOADBALANCERS = "loadbalancers"
+    """Pools, VIPs, members and health monitors (migration 0023): what a
+    load-balancer agent will follow."""
 
 
 ALL_TOPICS = frozenset(Topic)

@@ -16,3 +16,7 @@ class QuotaResource(enum.StrEnum):
     FLOATINGIP = "floatingip"
     SECURITY_GROUP = "security_group"
     SECURITY_GROUP_RULE = "security_group_rule"
+    VIP = "vip"
+    POOL = "pool"
+    MEMBER = "member"
+    HEALTH_MONITOR = "health_monitor"

@@ -310,6 +310,31 @@ QUOTA_OPTIONS: tuple[cfg.Opt, ...] = (
         help="Security group rules a tenant may own (likewise; its groups' "
         "own rules count); negative: unlimited.",
     ),
+    # -- load balancing (lbaas) --
+    cfg.IntOpt(
+        "quota_vip",
+        default=10,
+        help="Load-balancer VIPs a tenant may own (likewise; with "
+        "service_plugins = lbaas); negative: unlimited.",
+    ),
+    cfg.IntOpt(
+        "quota_pool",
+        default=10,
+        help="Load-balancer pools a tenant may own (likewise; with "
+        "service_plugins = lbaas); negative: unlimited.",
+    ),
+    cfg.IntOpt(
+        "quota_member",
+        default=-1,
+        help="Load-balancer pool members a tenant may own (likewise; with "
+        "service_plugins = lbaas); negative: unlimited.",
+    ),
+    cfg.IntOpt(
+        "quota_health_monitor",
+        default=-1,
+        help="Load-balancer health monitors a tenant may own (likewise; with "
+        "service_plugins = lbaas); negative: unlimited.",
+    ),
 )
 """``[QUOTAS]``: the default per-tenant limits of the v2 API."""
 
@@ -351,6 +376,10 @@ class Settings:
     quota_floatingip: int = 50
     quota_security_group: int = 10
     quota_security_group_rule: int = 100
+    quota_vip: int = 10
+    quota_pool: int = 10
+    quota_member: int = -1
+    quota_health_monitor: int = -1
     max_allowed_address_pair: int = 10
     allow_overlapping_ips: bool = False
     max_dns_nameservers: int = 5

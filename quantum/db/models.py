@@ -937,3 +937,134 @@ class RouterL3AgentBindingRow(Base):
     l3_agent_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("agent_hosts.id", ondelete="CASCADE"), index=True
     )
+
+
+# -- load balancing (the LBaaS service plugin, spec §5.10; migration 0023) -----------
+
+
+class _LbObject:
+    """What every load-balancing object has: its tenant, its state and the status an
+    agent will report (``status_description``: why, not shown yet)."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16))
+    status_description: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class LbPoolRow(_LbObject, Base):
+    """A pool; its members, monitor associations and stats go with it (cascade),
+    but not while a VIP names it (no cascade from ``lb_vips.pool_id``)."""
+
+    __tablename__ = "lb_pools"
+    __table_args__ = (
+        Index("ix_lb_pools_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    description: Mapped[str] = mapped_column(
+        String(DESCRIPTION_MAX), default="", server_default=""
+    )
+    subnet_id: Mapped[str] = mapped_column(String(36))
+    protocol: Mapped[str] = mapped_column(String(8))
+    lb_method: Mapped[str] = mapped_column(String(32))
+
+
+class LbVipRow(_LbObject, Base):
+    """A VIP: its port (owned ``quantum:LOADBALANCER``) and the one pool it sends
+    to. ``pool_id`` is unique, so of VIPs made at once for one pool one commits;
+    neither the pool nor the port can go while the VIP names them."""
+
+    __tablename__ = "lb_vips"
+    __table_args__ = (
+        Index("ix_lb_vips_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    description: Mapped[str] = mapped_column(
+        String(DESCRIPTION_MAX), default="", server_default=""
+    )
+    subnet_id: Mapped[str] = mapped_column(String(36))
+    address: Mapped[str] = mapped_column(String(IP_MAX))
+    port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("ports.id"), unique=True
+    )
+    protocol_port: Mapped[int] = mapped_column(Integer)
+    protocol: Mapped[str] = mapped_column(String(8))
+    pool_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("lb_pools.id"), unique=True
+    )
+    persistence_type: Mapped[str | None] = mapped_column(String(16))
+    cookie_name: Mapped[str | None] = mapped_column(String(1024))
+    connection_limit: Mapped[int] = mapped_column(Integer, default=-1)
+
+
+class LbMemberRow(_LbObject, Base):
+    """A member of a pool; gone with it."""
+
+    __tablename__ = "lb_members"
+    __table_args__ = (
+        Index("ix_lb_members_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    pool_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("lb_pools.id", ondelete="CASCADE"), index=True
+    )
+    address: Mapped[str] = mapped_column(String(IP_MAX))
+    protocol_port: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LbHealthMonitorRow(_LbObject, Base):
+    __tablename__ = "lb_health_monitors"
+    __table_args__ = (
+        Index("ix_lb_health_monitors_tenant_id_id", "tenant_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    type: Mapped[str] = mapped_column(String(8))
+    delay: Mapped[int] = mapped_column(Integer)
+    timeout: Mapped[int] = mapped_column(Integer)
+    max_retries: Mapped[int] = mapped_column(Integer)
+    http_method: Mapped[str] = mapped_column(String(16), default="GET")
+    url_path: Mapped[str] = mapped_column(String(255), default="/")
+    expected_codes: Mapped[str] = mapped_column(String(64), default="200")
+
+
+class LbPoolMonitorRow(Base):
+    """A health monitor associated with a pool (the key: at most once); gone with
+    either."""
+
+    __tablename__ = "lb_pool_monitors"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    pool_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("lb_pools.id", ondelete="CASCADE"), primary_key=True
+    )
+    monitor_id: Mapped[str] = mapped_column(
+        String(36),
+        ForeignKey("lb_health_monitors.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class LbPoolStatsRow(Base):
+    """A pool's traffic as an agent last reported it (none reported: no row)."""
+
+    __tablename__ = "lb_pool_stats"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    pool_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("lb_pools.id", ondelete="CASCADE"), primary_key=True
+    )
+    bytes_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_out: Mapped[int] = mapped_column(BigInteger, default=0)
+    active_connections: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_connections: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -55,6 +55,12 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     "securitygroupportbindings": frozenset({Topic.SECURITY_GROUPS}),
     "default_security_groups": _NONE,
     "router_l3_agent_bindings": frozenset({Topic.ROUTERS}),
+    "lb_pools": frozenset({Topic.LOADBALANCERS}),
+    "lb_vips": frozenset({Topic.LOADBALANCERS}),
+    "lb_members": frozenset({Topic.LOADBALANCERS}),
+    "lb_health_monitors": frozenset({Topic.LOADBALANCERS}),
+    "lb_pool_monitors": frozenset({Topic.LOADBALANCERS}),
+    "lb_pool_stats": _NONE,  # NOTE: what an agent reports, not what it is told
     # NOTE: nothing an agent is told
     "quotas": _NONE,
     "quota_locks": _NONE,

@@ -37,8 +37,10 @@ CONTRACT = tuple(
 
 SERVICE_BUILTIN: dict[str, str] = {
     "router": "quantum.plugins.l3.plugin:L3Plugin",
+    "lbaas": "quantum.plugins.lbaas.plugin:LbaasPlugin",
 }
-"""Service plugins shipped with Quantum (``router``: routers and floating IPs);
+"""Service plugins shipped with Quantum (``router``: routers and floating IPs;
+``lbaas``: load balancing);
 installed packages add more through ``quantum.service_plugins``."""
 
 SERVICE_ENTRY_POINT_GROUP = "quantum.service_plugins"

@@ -410,7 +410,8 @@ class Resource:
     """Paths below an item that extensions serve (``Subpath``)."""
     path: str = ""
     """Its URL segment where it is not the collection, the body key
-    (``/security-groups`` serves ``{"security_groups": [...]}``)."""
+    (``/security-groups`` serves ``{"security_groups": [...]}``); it may have two
+    parts (``lb/pools``: ``/v2.0/lb/pools`` serves ``{"pools": [...]}``)."""
 
     @property
     def segment(self) -> str:

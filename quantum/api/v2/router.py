@@ -163,7 +163,11 @@ class ApiV2:
         self, request: Request, method: str, parts: list[str], caller: Caller
     ) -> Response:
         """A resource's path: ``/<collection>[/<id>[/<action>]]``, or a
-        sub-resource's ``/<parent collection>/<id>/<collection>[/<id>]``."""
+        sub-resource's ``/<parent collection>/<id>/<collection>[/<id>]``. A
+        resource whose segment has two parts (``Resource.path``: ``lb/pools``)
+        is found by both."""
+        if len(parts) > 1 and f"{parts[0]}/{parts[1]}" in self.served:
+            parts = [f"{parts[0]}/{parts[1]}", *parts[2:]]
         served = self.served.get(parts[0])
         if served is None or len(parts) > 4 or "" in parts:
             return faults.not_found()

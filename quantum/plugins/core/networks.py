@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.lbaas import LOADBALANCER_OWNER
 from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
 from quantum.core.networks import Network, NetworkCreate, NetworkSegment, NetworkUpdate
@@ -455,9 +456,10 @@ class NetworkStore:
             delete_unused_network(
                 s,
                 network_id,
-                # NOTE: a router's or a floating IP's port is not the tenant's
-                # to reclaim: it keeps the network (NetworkInUse).
-                PortRow.attachment.is_(None) & PortRow.device_owner.not_in(L3_OWNERS),
+                # NOTE: a router's, a floating IP's or a VIP's port is not the
+                # tenant's to reclaim: it keeps the network (NetworkInUse).
+                PortRow.attachment.is_(None)
+                & PortRow.device_owner.not_in(L3_OWNERS | {LOADBALANCER_OWNER}),
                 exc.NetworkInUse(network_id=network_id),
             )
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core import routers
 from quantum.core.agents import OVS_AGENT_TYPE
+from quantum.core.lbaas import LOADBALANCER_OWNER
 from quantum.core.listing import ListQuery
 from quantum.core.mac import random_mac
 from quantum.core.ports import Port, PortCreate, PortUpdate
@@ -70,9 +71,9 @@ from quantum.plugins.core.security_groups import SecurityGroups
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import Mechanism
 
-# NOTE: ports the router and floating-IP APIs manage are not deleted through
+# NOTE: ports the router, floating-IP and VIP APIs manage are not deleted through
 # /ports while they hold an address (spec §3.3).
-L3_OWNERS = routers.L3_OWNERS
+L3_OWNERS = routers.L3_OWNERS | {LOADBALANCER_OWNER}
 
 
 def _fixed_ips_filter(values: Sequence[object]) -> ColumnElement[bool]:

@@ -8,6 +8,8 @@
 * ``l3``: as ``v2`` with the L3 service plugin (``service_plugins = router``) and
   ``allow_overlapping_ips`` (tenants' private CIDRs may repeat); ``sqlite_l3`` on
   SQLite only.
+* ``lbaas``: as ``v2`` with the LBaaS service plugin (``service_plugins = lbaas``);
+  ``sqlite_lbaas`` on SQLite only.
 """
 
 from __future__ import annotations
@@ -55,4 +57,17 @@ def sqlite_l3(scratch_dir: Path, tmp_path: Path) -> V2:
         service_plugins="router",
         overlapping_ips=True,
     )
+    return V2(api.client, api.plugin)
+
+
+@pytest.fixture(params=V2_PLUGINS)
+def lbaas(request: pytest.FixtureRequest, scratch_dir: Path, tmp_path: Path) -> V2:
+    """As ``v2`` with the LBaaS service plugin (``service_plugins = lbaas``)."""
+    api = make_api(request.param, scratch_dir, tmp_path, service_plugins="lbaas")
+    return V2(api.client, api.plugin)
+
+
+@pytest.fixture
+def sqlite_lbaas(scratch_dir: Path, tmp_path: Path) -> V2:
+    api = make_api("sql-sqlite", scratch_dir, tmp_path, service_plugins="lbaas")
     return V2(api.client, api.plugin)

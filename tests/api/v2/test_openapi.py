@@ -34,9 +34,9 @@ def test_every_served_resource_and_attribute_is_documented(
     scratch_dir: Path, tmp_path: Path
 ) -> None:
     # NOTE: the Open vSwitch plugin (agents too) with the L3 service plugin
-    # (routers, floating IPs) serves every resource.
+    # (routers, floating IPs) and the LBaaS one serves every resource.
     api = make_api(
-        "openvswitch-sqlite", scratch_dir, tmp_path, service_plugins="router"
+        "openvswitch-sqlite", scratch_dir, tmp_path, service_plugins="router,lbaas"
     )
     v2 = V2(api.client, api.plugin)
     served = [r["collection"] for r in v2.get("/", ADMIN).json["resources"]]

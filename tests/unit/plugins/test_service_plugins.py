@@ -20,6 +20,7 @@ from quantum.core.settings import Settings, load_settings
 from quantum.plugins.fake import FakePlugin
 from quantum.plugins.interface import ServicePlugin
 from quantum.plugins.l3.plugin import L3Plugin
+from quantum.plugins.lbaas.plugin import LbaasPlugin
 from quantum.plugins.loader import load_service_plugins
 from quantum.testing.client import write_config
 from tests.unit.plugins.labels import LabelCreate, Labels, LabelsPlugin, LabelUpdate
@@ -81,7 +82,7 @@ def test_a_bad_value_names_the_option_and_the_choices(name: str) -> None:
     core.close()
     message = str(raised.value)
     assert f"service_plugins = {name!r} in [DEFAULT] cannot be loaded" in message
-    assert "Choose among: router, or dotted paths" in message
+    assert "Choose among: lbaas, router, or dotted paths" in message
 
 
 def test_something_that_is_not_a_service_plugin_is_refused(tmp_path: Path) -> None:
@@ -124,6 +125,34 @@ def test_router_serves_routers_and_floatingips_and_registers_their_quotas() -> N
         assert core.quotas.defaults()[QuotaResource.FLOATINGIP] == 50
     finally:
         core.close()
+
+
+def test_lbaas_serves_its_four_resources_and_registers_their_quotas() -> None:
+    core = FakePlugin()
+    plugins, services = load_service_plugins(Settings(service_plugins="lbaas"), core)
+    try:
+        (lbaas,) = plugins
+        assert set(lbaas.supported_extension_aliases) == {"lbaas"}
+        assert {"vips", "pools", "members", "health_monitors"} <= set(services)
+        defaults = core.quotas.defaults()
+        assert defaults[QuotaResource.VIP] == 10
+        assert defaults[QuotaResource.POOL] == 10
+        assert defaults[QuotaResource.MEMBER] == -1
+        assert defaults[QuotaResource.HEALTH_MONITOR] == -1
+    finally:
+        core.close()
+
+
+def test_lbaas_needs_a_core_plugin_with_a_sql_store() -> None:
+    class Bare:
+        db = None
+        ports = None
+
+    with pytest.raises(exc.ConfigError) as raised:
+        LbaasPlugin(Settings(), Bare())  # type: ignore[arg-type]  # NOTE: on purpose
+    assert "service_plugins = lbaas needs a core plugin with a SQL store" in str(
+        raised.value
+    )
 
 
 def test_router_needs_a_core_plugin_with_a_sql_store() -> None:

@@ -20,6 +20,7 @@ from quantum.api.v2.extensions import (
     external_net,
     extraroute,
     l3_agent_scheduler,
+    lbaas,
     net_mtu,
     port_security,
     provider,
@@ -53,5 +54,7 @@ EXTENSIONS = (
     security_group.EXTENSION,
     port_security.EXTENSION,
     allowed_address_pairs.EXTENSION,
+    # -- load balancing --
+    lbaas.EXTENSION,
 )
 """Every v2 extension, in the order ``/v2.0/extensions`` lists them."""
