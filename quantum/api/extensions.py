@@ -40,7 +40,8 @@ from quantum.api.v1.requests import read
 from quantum.api.v1.router import not_found
 from quantum.api.v1.versions import ApiVersion
 from quantum.api.wire import Format, XmlShape, encode_json, negotiate, split_suffix
-from quantum.core.exceptions import QuantumError
+from quantum.core.exceptions import InvalidInput, QuantumError
+from quantum.core.text import first_unstorable
 
 if TYPE_CHECKING:
     from quantum.api.v2.attributes import Extension as V2Extension
@@ -120,8 +121,19 @@ class ExtensionCall:
 
     def body(self, fmt: Format | None = None) -> Any:
         """The decoded body (None when empty), read as ``fmt`` (default: the
-        negotiated format). Raises BodyFault for undecodable or oversized bodies."""
-        return read(self.request, fmt or self.fmt, self.body_limit)
+        negotiated format). Raises BodyFault for undecodable or oversized bodies,
+        InvalidInput (400) for one holding text no back-end can store
+        (``quantum.core.text``): the extensions' edge checks it here, once, so no
+        handler or store below asks again."""
+        body = read(self.request, fmt or self.fmt, self.body_limit)
+        _check_strings(body, "the body")
+        return body
+
+
+def _check_strings(value: Any, where: str) -> None:
+    bad = first_unstorable(value)
+    if bad is not None:
+        raise InvalidInput(reason=f"{where} contains {bad}")
 
 
 Result: TypeAlias = Mapping[str, Any] | str | Response
@@ -465,6 +477,10 @@ class ExtensionsFilter:
             return not_found(request)
         call = self._call(request, fmt, params)
         try:
+            # NOTE: the edge's one check of the URL's ids (the tenant's, the
+            # item's) against the store's text rule: 400 in the extension's
+            # dialect, and the stores below never see such an id.
+            _check_strings(params, "the path")
             result = target.handler(call)
         except (BodyFault, QuantumError) as error:
             return self._fault(error, fmt, target.resource.render_error)
@@ -485,7 +501,7 @@ class ExtensionsFilter:
         # NOTE: the body is read again by the core API when no action claims it.
         request.make_body_seekable()
         try:
-            body = call.body()
+            body = read(request, fmt, self.body_limit)
         except BodyFault:
             return None
         finally:
@@ -495,6 +511,8 @@ class ExtensionsFilter:
         for action in candidates:
             if action.name in body:
                 try:
+                    _check_strings(found, "the path")
+                    _check_strings(body, "the body")
                     result = action.handler(call, body[action.name])
                 except (BodyFault, QuantumError) as error:
                     return self._fault(error, fmt, None)

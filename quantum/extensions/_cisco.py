@@ -17,7 +17,7 @@ from quantum.api.faults import Dialect, payload
 from quantum.api.v1.faults import BodyFault
 from quantum.api.wire import Format, XmlShape, encode_json
 from quantum.core import exceptions as exc
-from quantum.core.text import NAME_MAX, storable
+from quantum.core.text import NAME_MAX
 
 TENANT = Parent(member_name="tenant", collection_name="extensions/csco/tenants")
 """Every Cisco collection lives under ``/extensions/csco/tenants/{tenant_id}``."""
@@ -85,11 +85,12 @@ def read_body(
 
 
 def text(params: dict[str, Any], key: str) -> str:
-    """A name-like parameter: a string of at most 255 characters, no NUL."""
+    """A name-like parameter: a string of at most 255 characters (NUL: the edge
+    refused the body already, ``ExtensionCall.body``)."""
     value = params[key]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise exc.InvalidInput(reason=f"{key} must be a string")
     value = str(value)
-    if len(value) > NAME_MAX or not storable(value):
-        raise exc.InvalidInput(reason=f"{key} is too long or has a NUL")
+    if len(value) > NAME_MAX:
+        raise exc.InvalidInput(reason=f"{key} is too long")
     return value

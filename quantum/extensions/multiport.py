@@ -11,7 +11,6 @@ from quantum.api.extensions import ExtensionCall, ResourceExtension, Result
 from quantum.api.wire import XmlShape
 from quantum.core import exceptions as exc
 from quantum.core.ports import PortState
-from quantum.core.text import storable
 from quantum.extensions import _cisco
 from quantum.plugins.interface import PortService
 
@@ -59,10 +58,6 @@ class Multiport:
             if status not in (PortState.ACTIVE, PortState.DOWN):
                 raise exc.StateInvalid(port_state=status)
             tenant_id = call.params["tenant_id"]
-            if not storable(tenant_id):
-                # NOTE: the edge's check of a URL id no back-end can store: such a
-                # tenant owns no network.
-                raise exc.NetworkNotFound(network_id=net_ids[0])
             ports = plugin.ports.create_on_networks(
                 tenant_id,
                 net_ids,

@@ -18,11 +18,9 @@ from quantum.api.extensions import (
     Result,
 )
 from quantum.api.v1 import faults
-from quantum.api.v1.router import NamesNothing
 from quantum.api.v1.versions import V1_0
 from quantum.api.wire import Format, XmlShape
 from quantum.core.exceptions import QuantumError
-from quantum.core.text import storable
 from quantum.plugins.extras.port_stats import COUNTERS, PortStatsStore
 
 XML = XmlShape(attributes={"stats": COUNTERS}, plurals={})
@@ -63,10 +61,6 @@ class Portstats:
         def stats(call: ExtensionCall) -> Result:
             p = call.params
             ids = (p["tenant_id"], p["network_id"], p["port_id"])
-            if not storable(*ids):
-                # NOTE: the edge's check of URL ids no back-end can store: not
-                # found, as the v1 door answers them.
-                NamesNothing(plugin.port_stats.sql.networks).get_on_network(*ids)
             counters = plugin.port_stats.get(*ids)
             return {"stats": {name: getattr(counters, name) for name in COUNTERS}}
 

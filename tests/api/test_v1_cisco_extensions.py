@@ -647,3 +647,70 @@ def test_a_name_no_back_end_can_store_is_a_400(svc: Service, body: bytes) -> Non
     assert svc.send("GET", f"{BASE}/qoss").json == {"qoss": []}
     good = b'{"qos": {"qos_name": "\\ud83d\\ude00", "qos_desc": {}}}'
     assert svc.send("POST", f"{BASE}/qoss", good, **JSON).status_int == 200
+
+
+@pytest.mark.parametrize("kind", ["sql-postgresql", "openvswitch-postgresql"])
+def test_text_no_back_end_can_store_is_refused_at_the_edge_with_a_400(
+    scratch_dir: Path, kind: str
+) -> None:
+    """PostgreSQL can neither store nor compare a NUL: the extensions' edge
+    (``ExtensionCall.body`` and the URL's ids in ``ExtensionsFilter``) answers 400
+    in the extension's own fault dialect before any store sees it; the stores
+    below (quantum/plugins/extras) no longer ask. Each refusal has its positive
+    control: the same request with clean text succeeds."""
+    svc = _service(kind, scratch_dir)
+    net = svc.network()
+    port = svc.port(net, vif="vif-e")
+    pp = _profile(svc)
+    made = svc.send("POST", f"{BASE}/qoss", {"qos": {"qos_name": "q", "qos_desc": {}}})
+    qos = made.json["qoss"]["qos"]["id"]
+    cred_body = {
+        "credential": {"credential_name": "c", "user_name": "u", "password": "p"}
+    }
+    cred = svc.send("POST", f"{BASE}/credentials", cred_body).json["credentials"]
+    cred = cred["credential"]["id"]
+    desc = {"user_id": "u1", "project_id": "t1", "vif_id": "vif-e"}
+    nova = {"novatenant": {"instance_id": "i1", "instance_desc": desc}}
+    nul_desc = {**desc, "vif_id": "vif\x00e"}
+    nul_nova = {"novatenant": {"instance_id": "i1", "instance_desc": nul_desc}}
+    assoc = {"portprofile": {"network-id": net, "port-id": port}}
+    nul_assoc = {"portprofile": {"network-id": net, "port-id": f"{port}\x00"}}
+    nul_base = "/v1.1/extensions/csco/tenants/t%00x"
+    multi = {"multiport": {"net_id_list": [net], "status": "ACTIVE", "ports_desc": {}}}
+    cases = [
+        # (method, refused path, refused body, the clean path, the clean body)
+        ("GET", f"{BASE}/qoss/a%00b", None, f"{BASE}/qoss/{qos}", None),
+        ("GET", f"{nul_base}/qoss", None, f"{BASE}/qoss", None),
+        ("GET", f"{BASE}/portprofiles/a%00b", None, f"{BASE}/portprofiles/{pp}", None),
+        (
+            "PUT",
+            f"{BASE}/portprofiles/{pp}/associate_portprofile",
+            nul_assoc,
+            f"{BASE}/portprofiles/{pp}/associate_portprofile",
+            assoc,
+        ),
+        ("GET", f"{BASE}/credentials/a%00b", None, f"{BASE}/credentials/{cred}", None),
+        (
+            "PUT",
+            f"{BASE}/novatenants/x/associate_port",
+            nul_nova,
+            f"{BASE}/novatenants/x/associate_port",
+            nova,
+        ),
+        (
+            "PUT",
+            f"{nul_base}/novatenants/x/detach_port",
+            nova,
+            f"{BASE}/novatenants/x/detach_port",
+            nova,
+        ),
+        ("POST", f"{nul_base}/multiport", multi, f"{BASE}/multiport", multi),
+        ("DELETE", f"{BASE}/qoss/a%00b", None, f"{BASE}/qoss/{qos}", None),
+    ]
+    for method, path, body, clean_path, clean_body in cases:
+        refused = svc.send(method, path, body if body is not None else None)
+        assert refused.status_int == 400, (method, path, refused.status, refused.body)
+        ((_, fault),) = refused.json.items()  # the Cisco fault body
+        assert fault["code"] == 400, refused.json
+        done = svc.send(method, clean_path, clean_body)
+        assert done.status_int == 200, (method, clean_path, done.status, done.body)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
 from quantum.core.extension_models import Credential
-from quantum.core.text import storable
 from quantum.db.extension_models import CredentialRow
 from quantum.db.session import Database
 
@@ -61,14 +60,12 @@ class CredentialStore:
         )
 
     def _row(self, s: Session, tenant_id: str, credential_id: str) -> CredentialRow:
-        row = None
-        if storable(tenant_id, credential_id):
-            row = s.scalars(
-                select(CredentialRow).where(
-                    CredentialRow.id == credential_id,
-                    CredentialRow.tenant_id == tenant_id,
-                )
-            ).one_or_none()
+        row = s.scalars(
+            select(CredentialRow).where(
+                CredentialRow.id == credential_id,
+                CredentialRow.tenant_id == tenant_id,
+            )
+        ).one_or_none()
         if row is None:
             raise exc.CredentialNotFound(credential_id=credential_id)
         return row

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core.agents import OVS_AGENT_TYPE
 from quantum.core.extension_models import InstancePort
-from quantum.core.text import storable
 from quantum.db.extension_models import InstancePortRow, PortStatisticsRow
 from quantum.db.models import AgentHostRow, PortRow
 from quantum.db.session import Database
@@ -97,8 +96,6 @@ class InstanceStore:
                 network_id=port[1] if port else None,
             )
 
-        if not storable(tenant_id, instance_id, vif_id, user_id, project_id):
-            raise exc.InvalidInput(reason="identifiers may not contain NUL")
         return self.db.run(work, write=True, bump_revision=False)
 
     def detach(self, tenant_id: str, instance_id: str, vif_id: str) -> None:
@@ -115,6 +112,4 @@ class InstanceStore:
             if not gone:
                 raise exc.InstancePortNotFound(instance_id=instance_id, vif_id=vif_id)
 
-        if not storable(tenant_id, instance_id, vif_id):
-            raise exc.InstancePortNotFound(instance_id=instance_id, vif_id=vif_id)
         self.db.run(work, write=True, bump_revision=False)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core.agents import QosLimit
 from quantum.core.extension_models import PortProfile, QosPolicy
-from quantum.core.text import storable
 from quantum.db.extension_models import (
     PortProfileBindingRow,
     PortProfileRow,
@@ -68,8 +67,6 @@ def _qos(row: QosPolicyRow) -> QosPolicy:
 
 
 def _owned(s: Session, model: Any, tenant_id: str, row_id: str) -> Any:
-    if not storable(tenant_id, row_id):
-        return None
     return s.scalars(
         select(model).where(model.id == row_id, model.tenant_id == tenant_id)
     ).one_or_none()
@@ -172,8 +169,6 @@ class ProfileStore:
             if not gone:
                 raise exc.QosNotFound(qos_id=qos_id)
 
-        if not storable(tenant_id, qos_id):
-            raise exc.QosNotFound(qos_id=qos_id)
         self.db.run(work, write=True)
 
     # -- port profiles ----------------------------------------------------------------
@@ -298,8 +293,6 @@ class ProfileStore:
 
 
 def _tenant_port(s: Session, tenant_id: str, network_id: str, port_id: str) -> None:
-    if not storable(tenant_id, network_id, port_id):
-        raise exc.NetworkNotFound(network_id=network_id)
     found = s.execute(
         select(NetworkRow.id, PortRow.id)
         .outerjoin(
