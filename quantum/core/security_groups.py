@@ -252,11 +252,12 @@ def _check_ports(
         if low is None:
             raise exc.SecurityGroupMissingIcmpType(value=high)
     elif number in PORT_PROTOCOLS:
-        if low is None or not 1 <= low <= 65535:
-            raise exc.SecurityGroupInvalidPortValue(port=low)
-        if high is None or not 1 <= high <= 65535:
-            raise exc.SecurityGroupInvalidPortValue(port=high)
-        if low > high:
+        for value in (low, high):
+            if value is not None and not 1 <= value <= 65535:
+                raise exc.SecurityGroupInvalidPortValue(port=value)
+        # NOTE: one side only is no range (the original's refusal; not "Invalid
+        # value for port None")
+        if low is None or high is None or low > high:
             raise exc.SecurityGroupInvalidPortRange()
     else:
         raise exc.InvalidInput(

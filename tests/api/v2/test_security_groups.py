@@ -239,7 +239,9 @@ BAD_RULES: list[tuple[dict[str, Any], str]] = [
         {"protocol": "udp", "port_range_min": 1, "port_range_max": 65536},
         "SecurityGroupInvalidPortValue",
     ),
-    ({"protocol": "udp", "port_range_min": 53}, "SecurityGroupInvalidPortValue"),
+    ({"protocol": "udp", "port_range_min": 53}, "SecurityGroupInvalidPortRange"),
+    ({"protocol": "tcp", "port_range_max": 80}, "SecurityGroupInvalidPortRange"),
+    ({"protocol": "tcp", "port_range_max": 70000}, "SecurityGroupInvalidPortValue"),
     ({"protocol": "tcp", "port_range_min": "x"}, "SecurityGroupInvalidPortValue"),
     (
         {"protocol": "icmp", "port_range_min": 256},

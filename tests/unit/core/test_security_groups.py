@@ -100,7 +100,12 @@ def test_canonical_form() -> None:
             {"protocol": "tcp", "port_range_min": 0, "port_range_max": 1},
             exc.SecurityGroupInvalidPortValue,
         ),
-        ({"protocol": "tcp", "port_range_max": 1}, exc.SecurityGroupInvalidPortValue),
+        ({"protocol": "tcp", "port_range_max": 1}, exc.SecurityGroupInvalidPortRange),
+        ({"protocol": "udp", "port_range_min": 1}, exc.SecurityGroupInvalidPortRange),
+        (
+            {"protocol": "tcp", "port_range_min": 65536},
+            exc.SecurityGroupInvalidPortValue,
+        ),
         (
             {"protocol": "icmp", "port_range_min": 300},
             exc.SecurityGroupInvalidIcmpValue,
