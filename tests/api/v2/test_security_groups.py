@@ -322,6 +322,15 @@ def test_a_bulk_of_rules_is_one_group_and_all_or_nothing(v2: V2) -> None:
     }
     refused = v2.post("/security-group-rules", two_groups)
     assert error(refused) == (400, "SecurityGroupNotSingleGroupRules")
+    # NOTE: one group, two tenants (an admin may name the tenant of each)
+    two_tenants = {
+        "security_group_rules": [
+            {"security_group_id": a["id"], "direction": "ingress", "tenant_id": t}
+            for t in ("acme", "other")
+        ]
+    }
+    refused = v2.post("/security-group-rules", two_tenants, ADMIN)
+    assert error(refused) == (400, "SecurityGroupNotSingleGroupRules")
     twice = {
         "security_group_rules": [
             {"security_group_id": a["id"], "direction": "ingress", "protocol": "tcp"},
