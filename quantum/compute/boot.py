@@ -2,7 +2,8 @@
 """The whole flow for a namespace "VM" on a (simulated) hypervisor.
 
 ``boot``: the guest's namespace, its ports (one bulk request), one veth per NIC
-plugged into the integration bridge (``eth0``, ``eth1``... in the guest, no TX
+plugged as its port's ``binding:vif_type`` says, into the integration bridge (``ovs``)
+or the network's Linux bridge (``bridge``) (``eth0``, ``eth1``... in the guest, no TX
 checksum offload: the userspace datapath leaves it unfinished), then the wait until
 the agents report every port ACTIVE, then the guest configures its NICs:
 

@@ -2,14 +2,18 @@
 """``quantum-vif``: the compute service's side on this hypervisor.
 
     quantum-vif plug --iface-id ID --mac MAC --instance-id ID (--netns NS | --tap)
-    quantum-vif unplug (--iface-id ID | --dev NAME)
+        [--vif-type bridge --network-id NET [--mtu N]]
+    quantum-vif unplug (--iface-id ID | --dev NAME) [--vif-type bridge]
     quantum-vif boot --netns NS --project-id P --nic net-id=N[,v4-fixed-ip=IP] ...
     quantum-vif delete --instance-id ID [--netns NS]
 
-``boot`` and ``delete`` read this host's agent configuration (``--agent-config``:
-the server, the agent secret, the host name, OVSDB and the integration bridge) and
-talk to the v2.0 API at ``--os-url`` (default: the agent's ``server_url``) with
-``--os-token`` or, for a noauth server, as its admin.
+``plug``/``unplug`` make a port of the Open vSwitch integration bridge (``--vif-type
+ovs``, the default) or of the network's Linux bridge (``--vif-type bridge``:
+``quantum.compute.linuxbridge``); they ask no server. ``boot`` and ``delete`` plug
+and unplug as each port's ``binding:vif_type`` says; they read this host's agent
+configuration (``--agent-config``: the server, the agent secret, the host name, OVSDB
+and the integration bridge) and talk to the v2.0 API at ``--os-url`` (default: the
+agent's ``server_url``) with ``--os-token`` or, for a noauth server, as its admin.
 
 Exit status: 0 done, 1 the server, the switch or a device refused (a failed boot
 leaves nothing behind), 2 bad arguments.
@@ -30,7 +34,7 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from quantum.compute import vif
+from quantum.compute import linuxbridge, vif
 from quantum.compute.devices import Devices, check_name, check_netns
 from quantum.core.families import QuantumError
 
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
 PROG = "quantum-vif"
 FAILED = 1
 USAGE = 2
+VIF_TYPES = ("ovs", "bridge")
 
 T = TypeVar("T")
 
@@ -67,11 +72,17 @@ def _positive(value: str) -> float:
     return number
 
 
+def _mtu(value: str) -> int:
+    if not value.isdigit() or not 68 <= int(value) <= 65535:
+        raise ValueError(f"MTU {value!r} must be a number from 68 to 65535")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Plug or unplug a VIF on an Open vSwitch bridge, as the "
-        "compute service's OVS driver does.",
+        description="Plug or unplug a VIF on an Open vSwitch bridge or a Linux "
+        "bridge, as the compute service's VIF drivers do.",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -81,10 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="OVSDB connection (default: %(default)s)",
     )
     common.add_argument(
+        "--vif-type",
+        choices=VIF_TYPES,
+        default="ovs",
+        help="ovs: a port of the Open vSwitch integration bridge; bridge: a port of "
+        "the network's Linux bridge (default: %(default)s)",
+    )
+    common.add_argument(
         "--bridge",
         type=_checked(check_name),
-        default=vif.DEFAULT_BRIDGE,
-        help="integration bridge (default: %(default)s)",
+        help=f"the bridge (default: {vif.DEFAULT_BRIDGE}; with --vif-type bridge: "
+        "brq + the --network-id's first 11 chars)",
+    )
+    common.add_argument(
+        "--network-id",
+        type=_checked(lambda v: vif.check_id(v, "network id")),
+        help="--vif-type bridge: the port's network, which names its bridge",
     )
     common.add_argument(
         "--dev",
@@ -132,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_checked(check_name),
         default="eth0",
         help="name of the veth peer in --netns (default: %(default)s)",
+    )
+    plug.add_argument(
+        "--mtu",
+        type=_checked(_mtu),
+        help="--vif-type bridge: the network's MTU, for the device, the VM's NIC "
+        "and a new bridge (default: the kernel's)",
     )
 
     unplug = sub.add_parser(
@@ -396,6 +425,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             parser.error(str(error))
     if args.command == "plug" and args.netns is None and args.peer != "eth0":
         parser.error("--peer only applies with --netns")
+    if args.vif_type == "ovs":
+        if args.network_id is not None or getattr(args, "mtu", None) is not None:
+            parser.error("--network-id and --mtu only apply with --vif-type bridge")
+        args.bridge = args.bridge or vif.DEFAULT_BRIDGE
+    elif args.bridge is None and args.network_id is not None:
+        try:
+            args.bridge = linuxbridge.bridge_name(args.network_id)
+        except ValueError as error:
+            parser.error(str(error))
+    elif args.bridge is None and args.command == "plug":
+        parser.error("plug --vif-type bridge needs --network-id (or --bridge)")
     return args
 
 
@@ -410,6 +450,19 @@ def vif_from(args: argparse.Namespace) -> vif.Vif:
     )
 
 
+def _bridge(args: argparse.Namespace, devices: Devices) -> None:
+    if args.command == "plug":
+        done = linuxbridge.plug(
+            vif_from(args), bridge=args.bridge, mtu=args.mtu, devices=devices
+        )
+        print(f"plugged {done.device} into {done.bridge}")
+        return
+    gone = linuxbridge.unplug(args.dev, bridge=args.bridge, devices=devices)
+    print(f"unplugged {args.dev}" if gone.removed else f"{args.dev} was not plugged")
+    if gone.bridge_deleted:
+        print(f"deleted bridge {gone.bridge} (no interface left)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(message)s")
@@ -417,7 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _flow(args)
     devices = Devices(host_netns=args.host_netns)
     try:
-        if args.command == "plug":
+        if args.vif_type == "bridge":
+            _bridge(args, devices)
+        elif args.command == "plug":
             done = vif.plug(
                 vif_from(args),
                 ovsdb=args.ovsdb,

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Network devices a VIF is made of: a veth pair or a tap, driven through ``ip``.
+"""Network devices a VIF is made of: a veth pair or a tap, and the Linux bridge it
+may be enslaved to, driven through ``ip``.
 
 Each function takes the namespace that holds the host-side device (``None``: the
 caller's own), so the same code serves a real hypervisor and a simulated one (a
@@ -9,9 +10,11 @@ message.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from quantum.core.families import QuantumError
 
@@ -69,7 +72,9 @@ class Devices:
         self.host_netns = host_netns
         self._run = runner
 
-    def _ip(self, *args: str, netns: str | None = None, check: bool = True) -> bool:
+    def _call(
+        self, *args: str, netns: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         argv = ["ip"]
         where = netns if netns is not None else self.host_netns
         if where is not None:
@@ -81,35 +86,91 @@ class Devices:
             raise DeviceError(
                 command=" ".join(argv), reason=output or f"exit {done.returncode}"
             )
-        return done.returncode == 0
+        return done
+
+    def _ip(self, *args: str, netns: str | None = None, check: bool = True) -> bool:
+        return self._call(*args, netns=netns, check=check).returncode == 0
 
     def exists(self, name: str, netns: str | None = None) -> bool:
         return self._ip("link", "show", "dev", name, netns=netns, check=False)
 
-    def ensure_veth(self, name: str, peer: str, peer_netns: str, mac: str) -> bool:
+    def ensure_veth(
+        self, name: str, peer: str, peer_netns: str, mac: str, mtu: int | None = None
+    ) -> bool:
         """Make veth ``name`` whose peer ``peer`` (with ``mac``) sits in
-        ``peer_netns``; both ends up. Returns whether the pair was created."""
+        ``peer_netns``; both ends up (and with ``mtu`` if given). Returns whether
+        the pair was created."""
         # PERF: a plug waits for every ``ip`` it forks; a new pair takes two: the
         # host end comes up and the peer gets its MAC as they are made (the kernel
         # refuses "up" for a peer made straight into another namespace).
-        add = ("link", "add", name, "up", "type", "veth", "peer", "name", peer,
-               "address", mac, "netns", peer_netns)  # fmt: skip
+        size = ("mtu", str(mtu)) if mtu else ()
+        add = ("link", "add", name, *size, "up", "type", "veth", "peer", "name", peer,
+               "address", mac, *size, "netns", peer_netns)  # fmt: skip
         created = self._ip(*add, check=False)
         if not created and not self.exists(name):
             created = self._ip(*add)  # NOTE: not an existing pair: again, to raise
         if not created:
-            self._ip("link", "set", "dev", peer, "address", mac, netns=peer_netns)
-            self._ip("link", "set", "dev", name, "up")
+            self._ip(
+                "link", "set", "dev", peer, "address", mac, *size, netns=peer_netns
+            )
+            self._ip("link", "set", "dev", name, *size, "up")
         self._ip("link", "set", "dev", peer, "up", netns=peer_netns)
         return created
 
-    def ensure_tap(self, name: str) -> bool:
+    def ensure_tap(self, name: str, mtu: int | None = None) -> bool:
         """Make a persistent tap ``name`` (the hypervisor opens it), up."""
         created = not self.exists(name)
         if created:
             self._ip("tuntap", "add", "dev", name, "mode", "tap")
-        self._ip("link", "set", "dev", name, "up")
+        size = ("mtu", str(mtu)) if mtu else ()
+        self._ip("link", "set", "dev", name, *size, "up")
         return created
+
+    # -- Linux bridges ----------------------------------------------------------------
+
+    def link(self, name: str) -> dict[str, Any] | None:
+        """``name`` as ``ip -d -j link show`` describes it (``master``, ``mtu``,
+        ``linkinfo.info_kind``...); None when there is no such device."""
+        done = self._call("-d", "-j", "link", "show", "dev", name, check=False)
+        if done.returncode != 0:
+            return None
+        links: list[dict[str, Any]] = json.loads(done.stdout or "[]")
+        return links[0] if links else None
+
+    def ensure_bridge(self, name: str, mtu: int | None = None) -> bool:
+        """Make Linux bridge ``name`` (no STP, no forwarding delay, ``mtu`` if
+        given), up; one that exists (another plug made it first) is only brought
+        up. Returns whether this call made it; DeviceError if ``name`` is another
+        kind of device."""
+        size = ("mtu", str(mtu)) if mtu else ()
+        add = ("link", "add", name, *size, "up", "type", "bridge",
+               "stp_state", "0", "forward_delay", "0")  # fmt: skip
+        if self._ip(*add, check=False):
+            return True
+        found = self.link(name)
+        if found is None:
+            self._ip(*add)  # NOTE: it does not exist, yet cannot be made: to raise
+            return True
+        kind = found.get("linkinfo", {}).get("info_kind")
+        if kind != "bridge":
+            raise DeviceError(
+                command=" ".join(("ip", *add)),
+                reason=f"{name} exists and is not a Linux bridge ({kind or 'none'})",
+            )
+        self._ip("link", "set", "dev", name, "up")
+        return False
+
+    def enslave(self, name: str, bridge: str) -> None:
+        """Make ``name`` a port of ``bridge``."""
+        self._ip("link", "set", "dev", name, "master", bridge)
+
+    def bridge_ports(self, bridge: str) -> list[str]:
+        """The interfaces enslaved to ``bridge``."""
+        done = self._call("-j", "link", "show", "master", bridge)
+        return [str(link["ifname"]) for link in json.loads(done.stdout or "[]")]
+
+    def delete(self, name: str) -> None:
+        self._ip("link", "del", "dev", name)
 
     def remove(self, name: str) -> bool:
         """Delete ``name`` (a veth takes its peer along). Returns whether it existed."""

@@ -17,10 +17,13 @@
   fixed IPs, and the instance's security groups (by name or id, the instance's
   project's; none asked: the server gives the project's ``default`` group). It
   returns what the hypervisor needs per VIF (``VifInfo``: MAC, IPs with prefix,
-  gateway and DNS servers, MTU, VIF type, device name). If anything after the ports
-  were made fails, it deletes them again.
-* ``plug``/``unplug``: the OVS VIF driver (``quantum.compute.vif``); the VIF's
-  ``iface-id`` is the v2 port id.
+  gateway and DNS servers, MTU, VIF type, bridge, device name). If anything after
+  the ports were made fails, it deletes them again.
+* ``plug``/``unplug``: by the port's ``binding:vif_type``: ``ovs`` (and ``unbound``,
+  a plugin that binds nothing) the OVS VIF driver (``quantum.compute.vif``; the VIF's
+  ``iface-id`` is the v2 port id) into the hypervisor's integration bridge;
+  ``bridge`` the Linux bridge one (``quantum.compute.linuxbridge``) into the
+  network's ``brq`` bridge. Any other type is ``UnsupportedVifType``.
 * ``wait_until_active``: returns once the agents have reported every port UP
   (``ACTIVE`` in v2). It waits on the event the server offers for that: the agent
   API's ``GET /ports?id=..&until=UP&wait=S`` long-poll, which a status report ends
@@ -43,6 +46,7 @@ from typing import Any
 
 from quantum.agentapi.client import AgentApiError, AgentClient
 from quantum.client import errors, v2
+from quantum.compute import linuxbridge
 from quantum.compute import vif as vifs
 from quantum.compute.devices import Devices
 from quantum.core.families import Conflict, QuantumError, ServiceUnavailable
@@ -53,6 +57,10 @@ OWNER_PREFIX = "compute:"
 ACTIVE = "ACTIVE"
 UP = "UP"
 DEFAULT_VIF_TYPE = "ovs"
+VIF_OVS = "ovs"
+VIF_BRIDGE = "bridge"
+PLUGGED_AS_OVS = (VIF_OVS, "unbound")
+"""``unbound``: a plugin that binds no port (``fake``); the OVS plug, as ever."""
 
 
 class ComputeError(QuantumError):
@@ -64,6 +72,13 @@ class AllocationFailed(ComputeError):
 
     instance: str
     reason: str
+
+
+class UnsupportedVifType(ComputeError):
+    template = "{what}: binding:vif_type {vif_type} is not one this host plugs"
+
+    what: str
+    vif_type: str
 
 
 class PortsNotActive(ComputeError):
@@ -167,6 +182,10 @@ class VifInfo:
     """The host-side device: ``tap`` + the port id's first 11 characters."""
     dhcp_served: bool = False
     """Whether a live DHCP agent serves the network (leases can be had)."""
+    bridge: str | None = None
+    """The bridge the device goes into: the integration bridge (``ovs``), the
+    network's ``brq`` + its id's first 11 characters (``bridge``); None for a VIF
+    type this host cannot plug."""
 
     @property
     def gateway(self) -> str | None:
@@ -199,6 +218,7 @@ class VifInfo:
             "vif_type": self.vif_type,
             "device": self.device,
             "dhcp_served": self.dhcp_served,
+            "bridge": self.bridge,
         }
 
 
@@ -328,6 +348,7 @@ class ComputeNetwork:
                 )
             network = networks.get(str(port["network_id"]), {})
             mtu = network.get("mtu")
+            vif_type = str(port.get("binding:vif_type") or DEFAULT_VIF_TYPE)
             described.append(
                 VifInfo(
                     port_id=str(port["id"]),
@@ -335,12 +356,20 @@ class ComputeNetwork:
                     mac=vifs.normalize_mac(str(port["mac_address"])),
                     fixed_ips=tuple(fixed),
                     mtu=int(mtu) if mtu else None,
-                    vif_type=str(port.get("binding:vif_type") or DEFAULT_VIF_TYPE),
+                    vif_type=vif_type,
                     device=vifs.device_name(str(port["id"])),
                     dhcp_served=served.get(str(port["network_id"]), False),
+                    bridge=self._bridge_of(vif_type, str(port["network_id"])),
                 )
             )
         return described
+
+    def _bridge_of(self, vif_type: str, network_id: str) -> str | None:
+        if vif_type == VIF_BRIDGE:
+            return linuxbridge.bridge_name(network_id)
+        if vif_type in PLUGGED_AS_OVS:
+            return self.hypervisor.bridge
+        return None
 
     def _dhcp_served(self, network_ids: Sequence[str]) -> dict[str, bool]:
         """Network id -> whether a live DHCP agent serves it (False when the
@@ -360,25 +389,49 @@ class ComputeNetwork:
         self, vif: VifInfo, instance: Instance, *, netns: str, peer: str = "eth0"
     ) -> vifs.Plugged:
         """Plug ``vif`` as a veth whose end ``peer`` (with the port's MAC) goes into
-        the guest's namespace ``netns``."""
+        the guest's namespace ``netns``, into ``vif.bridge`` as its VIF type says."""
         hv = self.hypervisor
+        device = vifs.Vif(
+            iface_id=vif.port_id,
+            mac=vif.mac,
+            instance_id=instance.id,
+            device=vif.device,
+            netns=netns,
+            peer=peer,
+        )
+        if vif.vif_type == VIF_BRIDGE:
+            return linuxbridge.plug(
+                device,
+                bridge=vif.bridge or linuxbridge.bridge_name(vif.network_id),
+                mtu=vif.mtu,
+                devices=hv.devices,
+            )
+        if vif.vif_type not in PLUGGED_AS_OVS:
+            raise UnsupportedVifType(what=f"port {vif.port_id}", vif_type=vif.vif_type)
         return vifs.plug(
-            vifs.Vif(
-                iface_id=vif.port_id,
-                mac=vif.mac,
-                instance_id=instance.id,
-                device=vif.device,
-                netns=netns,
-                peer=peer,
-            ),
+            device,
             ovsdb=hv.ovsdb,
-            bridge=hv.bridge,
+            bridge=vif.bridge or hv.bridge,
             timeout=hv.timeout,
             devices=hv.devices,
         )
 
-    def unplug(self, device: str) -> bool:
+    def unplug(
+        self,
+        device: str,
+        *,
+        vif_type: str = DEFAULT_VIF_TYPE,
+        network_id: str | None = None,
+    ) -> bool:
+        """Remove ``device`` (and, for ``bridge``, the network's bridge if that is
+        left empty); whether there was anything to remove."""
         hv = self.hypervisor
+        if vif_type == VIF_BRIDGE:
+            bridge = linuxbridge.bridge_name(network_id) if network_id else None
+            gone = linuxbridge.unplug(device, bridge=bridge, devices=hv.devices)
+            return gone.removed
+        if vif_type not in PLUGGED_AS_OVS:
+            raise UnsupportedVifType(what=f"device {device}", vif_type=vif_type)
         return vifs.unplug(
             device,
             ovsdb=hv.ovsdb,
@@ -432,7 +485,11 @@ class ComputeNetwork:
         for port in ports:
             device = vifs.device_name(str(port["id"]))
             try:
-                self.unplug(device)
+                self.unplug(
+                    device,
+                    vif_type=str(port.get("binding:vif_type") or DEFAULT_VIF_TYPE),
+                    network_id=str(port["network_id"]),
+                )
             except QuantumError as error:
                 left.append(f"device {device} ({error})")
         left += self._delete_ports(_ids(ports))

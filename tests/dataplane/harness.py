@@ -1020,19 +1020,23 @@ class VM:
         iface_id: str,
         *,
         instance_id: str | None = None,
-        bridge: str = "br-int",
+        bridge: str | None = "br-int",
         device: str | None = None,
         configure: bool = True,
+        extra: Sequence[str] = (),
     ) -> str:
         """Plug ``eth0`` into ``bridge`` on ``hv`` with ``iface_id``; configure it.
+        ``extra``: more ``quantum-vif plug`` options (``--vif-type bridge``...).
 
         Returns the host-side device name (the OVS port).
         """
         args = [
             "plug", "--iface-id", iface_id, "--mac", self.mac,
             "--instance-id", instance_id or f"vm-{self.name}",
-            "--netns", self.netns.name, "--peer", self.NIC, "--bridge", bridge,
+            "--netns", self.netns.name, "--peer", self.NIC, *extra,
         ]  # fmt: skip
+        if bridge:
+            args += ["--bridge", bridge]
         if device:
             args += ["--dev", device]
         out = self.quantum_vif(hv, *args).stdout
@@ -1042,10 +1046,16 @@ class VM:
             self.configure()
         return self.device
 
-    def unplug(self) -> None:
+    def unplug(self, *extra: str) -> str:
+        """``quantum-vif unplug`` this VM's device (``extra``: more options); what
+        it printed."""
+        out = ""
         if self.hv is not None and self.device is not None:
-            self.quantum_vif(self.hv, "unplug", "--dev", self.device)
+            out = self.quantum_vif(
+                self.hv, "unplug", "--dev", self.device, *extra
+            ).stdout
         self.hv = self.device = None
+        return out
 
     def configure(self) -> None:
         """What the guest does with its NIC: no TX checksum offload (veth +

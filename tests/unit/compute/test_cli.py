@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from quantum.compute import cli, vif
+from quantum.compute import cli, linuxbridge, vif
 from quantum.compute.devices import DeviceError
 from quantum.compute.errors import SwitchUnreachable
 
@@ -70,6 +70,11 @@ def test_unplug_by_iface_id_or_device() -> None:
         ([*PLUG, "--netns", "a/b"], "namespace"),
         ([*PLUG, "--tap", "--instance-id", "a b"], "instance id"),
         (["unplug"], "unplug needs --iface-id or --dev"),
+        ([*PLUG, "--tap", "--vif-type", "bridge"], "needs --network-id (or --bridge)"),
+        ([*PLUG, "--tap", "--network-id", "n1"], "only apply with --vif-type bridge"),
+        ([*PLUG, "--tap", "--mtu", "1450"], "only apply with --vif-type bridge"),
+        ([*PLUG, "--tap", "--vif-type", "bridge", "--mtu", "60"], "68 to 65535"),
+        ([*PLUG, "--tap", "--vif-type", "linux"], "invalid choice"),
         (["unplug", "--iface-id", "net/att"], "name the device explicitly"),
         (["frobnicate"], "invalid choice"),
     ],
@@ -224,3 +229,61 @@ def test_a_missing_agent_config_is_a_usage_error(
     assert f"cannot read {missing}" in capsys.readouterr().err
     argv = ["delete", "--instance-id", "i-1", "--agent-config", str(missing)]
     assert cli.main(argv) == 2
+
+
+NET_ID = "5b0e8a3e-6f3c-4bb7-8f0a-3a2b1c0d9e8f"
+BRIDGE = [*PLUG, "--netns", "vm1", "--vif-type", "bridge", "--network-id", NET_ID]
+
+
+def test_the_bridge_type_names_the_networks_bridge() -> None:
+    args = cli.parse_args([*BRIDGE, "--mtu", "1450"])
+    assert (args.vif_type, args.bridge, args.mtu) == ("bridge", "brq5b0e8a3e-6f", 1450)
+    assert args.dev == "tap3b9b7c1e-5d"
+    named = cli.parse_args([*PLUG, "--tap", "--vif-type", "bridge", "--bridge", "br9"])
+    assert named.bridge == "br9"
+    unplug = cli.parse_args(["unplug", "--dev", "vnet0", "--vif-type", "bridge"])
+    assert unplug.bridge is None  # NOTE: whichever bridge the device is on
+
+
+def test_main_plugs_into_a_linux_bridge_without_ovsdb(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def plug(the_vif: vif.Vif, **kwargs: Any) -> vif.Plugged:
+        calls.append((the_vif, kwargs))
+        return vif.Plugged(the_vif.device, kwargs["bridge"], None, created=True)
+
+    monkeypatch.setattr(linuxbridge, "plug", plug)
+    monkeypatch.setattr(vif, "plug", None)  # NOTE: the OVS path must not run
+    assert cli.main([*BRIDGE, "--mtu", "1450", "--host-netns", "hv1"]) == 0
+    assert capsys.readouterr().out == "plugged tap3b9b7c1e-5d into brq5b0e8a3e-6f\n"
+    ((the_vif, kwargs),) = calls
+    assert (the_vif.netns, the_vif.mac) == ("vm1", "fa:16:3e:00:01:01")
+    assert (kwargs["bridge"], kwargs["mtu"]) == ("brq5b0e8a3e-6f", 1450)
+    assert kwargs["devices"].host_netns == "hv1"
+
+
+@pytest.mark.parametrize(
+    ("removed", "deleted", "said"),
+    [
+        (True, True, "unplugged vnet0\ndeleted bridge brqx (no interface left)\n"),
+        (True, False, "unplugged vnet0\n"),
+        (False, False, "vnet0 was not plugged\n"),
+    ],
+)
+def test_main_unplugs_from_a_linux_bridge(
+    removed: bool,
+    deleted: bool,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(
+        linuxbridge,
+        "unplug",
+        lambda dev, **kw: linuxbridge.Unplugged(dev, removed, "brqx", deleted),
+    )
+    monkeypatch.setattr(vif, "unplug", None)
+    assert cli.main(["unplug", "--dev", "vnet0", "--vif-type", "bridge"]) == 0
+    assert capsys.readouterr().out == said

@@ -119,3 +119,27 @@ def test_a_refusal_carries_the_command_and_ips_message() -> None:
     assert str(caught.value) == (
         "ip tuntap add dev tapx mode tap: RTNETLINK answers: no"
     )
+
+
+def test_a_veth_with_the_networks_mtu_on_both_ends() -> None:
+    ip = FakeIp()
+    Devices(runner=ip).ensure_veth("tapx", "eth0", "vm1", "fa:16:3e:00:00:01", 1450)
+    assert ip.changes()[0] == (
+        "ip link add tapx mtu 1450 up type veth peer name eth0 "
+        "address fa:16:3e:00:00:01 mtu 1450 netns vm1"
+    )
+    again = FakeIp(frozenset({"tapx"}))
+    Devices(runner=again).ensure_veth("tapx", "eth0", "vm1", "fa:16:3e:00:00:01", 1450)
+    assert again.changes()[1:3] == [
+        "ip -n vm1 link set dev eth0 address fa:16:3e:00:00:01 mtu 1450",
+        "ip link set dev tapx mtu 1450 up",
+    ]
+
+
+def test_a_new_bridge_is_made_up_without_stp_in_one_call() -> None:
+    ip = FakeIp()
+    assert Devices(host_netns="hv1", runner=ip).ensure_bridge("brqx", 1450)
+    assert ip.changes() == [
+        "ip -n hv1 link add brqx mtu 1450 up type bridge stp_state 0 forward_delay 0"
+    ]
+    assert len(ip.calls) == 1
