@@ -322,6 +322,28 @@ def test_bad_core_plugin_is_one_clear_line(
 
 
 @pytest.mark.parametrize("workers", [0, 2])
+def test_bad_service_plugin_is_one_clear_line(
+    make_server: MakeServer, workers: int
+) -> None:
+    """Issue 12 item 3: ``service_plugins`` is read like ``core_plugin``; a value
+    that names no service plugin stops the server with one line naming the option
+    and the choices. Positive control: a good value starts (and serves routers)."""
+    server = make_server(service_plugins="router,no_such_plugin", api_workers=workers)
+
+    code, stderr = startup_failure(server)
+
+    assert code != 0
+    assert_one_line(stderr)
+    assert "service_plugins = 'no_such_plugin'" in stderr
+    assert "router" in stderr  # the choices are listed
+
+    good = make_server(service_plugins="router", api_workers=workers)
+    good.start()
+    status, _, body = call(good, "GET", "/v2.0/routers", None)
+    assert (status, body) == (200, {"routers": []})
+
+
+@pytest.mark.parametrize("workers", [0, 2])
 def test_schema_behind_names_the_upgrade_command(
     make_server: MakeServer, workers: int
 ) -> None:
