@@ -2,10 +2,11 @@
 """``quantum-server``: serve the Paste app on eventlet's WSGI server.
 
 With ``api_workers = 0`` the main process loads the app and serves. With N > 0 the
-main process only supervises: it opens the listening socket, forks N workers that each
-load the app after the fork (so no database connection crosses a fork) and serve the
-shared socket, restarts a worker that dies, and on SIGTERM/SIGINT forwards SIGTERM and
-waits for the workers to drain.
+main process only supervises: it opens the listening socket, imports the workers' code
+(``preload``: shared pages), forks N workers that each build the app after the fork
+(so no database connection crosses a fork) and serve the shared socket, restarts a
+worker that dies, and on SIGTERM/SIGINT forwards SIGTERM and waits for the workers to
+drain.
 
 A serving process stops on SIGTERM/SIGINT: it stops accepting, closes idle keep-alive
 connections, lets in-flight requests finish (up to ``shutdown_timeout`` seconds) and
@@ -174,8 +175,8 @@ def listen(settings: Settings) -> socket.socket:
 
 def load_app(settings: Settings) -> WsgiApp:
     """The Paste app, or StartupError with the configuration's own message."""
-    # NOTE: imported here, not at the top: the supervisor never loads the app, so it
-    # holds no SQLAlchemy state to share with the workers it forks.
+    # NOTE: imported here, not at the top: ``import quantum.server`` stays light for
+    # the command line; the supervisor imports these in ``preload``, builds nothing.
     from sqlalchemy.exc import DBAPIError
 
     from quantum.api.app import load_app as load_paste_app
@@ -206,10 +207,39 @@ def freeze_heap() -> None:
     into the garbage collector's permanent generation: it is never garbage.
 
     PERF: without it every full collection walks it again; see bench/README.md
-    ("Memory and the garbage collector") for the in-process effect on a list of
-    1,000 ports. The workers load the app after the fork, so this saves no shared
-    pages; it saves collections.
+    ("Memory and the garbage collector") for its effect on a list of 1,000 ports.
+    What the supervisor imported is frozen already (``preload``).
     """
+    gc.collect()
+    gc.freeze()
+
+
+def preload(settings: Settings) -> None:
+    """Import the code the workers will run, before forking them; build nothing.
+
+    PERF: a worker forked after these imports shares their pages with the supervisor
+    and its siblings copy-on-write (``gc.freeze()`` keeps the collector from
+    writing to every object's header and so copying the pages anyway). With two
+    workers on SQLite this took the tree's Pss after the ``bench/api_v2.py``
+    workload from 142 to 127 MiB (bench/memory.py; bench/README.md, "Memory").
+    No app, engine or connection is made here, so none crosses the fork; a plugin
+    that fails to import is left for the workers, whose start-up error names it.
+    """
+    # NOTE: imported here, not at the top: ``import quantum.server`` (what the
+    # command-line and the one-process path load first) stays light.
+    from sqlalchemy.engine import make_url
+
+    from quantum.api import app  # noqa: F401
+    from quantum.plugins import loader
+
+    names = [settings.core_plugin, *settings.service_plugins.split(",")]
+    for name in filter(None, (n.strip() for n in names)):
+        for table in (loader.BUILTIN, loader.SERVICE_BUILTIN):
+            if name in table:
+                with contextlib.suppress(Exception):
+                    loader._import(table[name])
+    with contextlib.suppress(Exception):
+        make_url(settings.database_url).get_dialect()  # NOTE: not its DB-API module
     gc.collect()
     gc.freeze()
 
@@ -543,6 +573,7 @@ def worker_main(
 
 def run_workers(settings: Settings) -> int:
     sock = listen(settings)
+    preload(settings)
     signals = SignalPipe(Supervisor.WATCHED)
     return Supervisor(settings, sock, signals).run()
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,9 @@ from quantum.core.extension_models import Credential
 from quantum.db.extension_models import CredentialRow
 from quantum.db.session import Database
 
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
+
 
 def load_keys(option: str) -> MultiFernet | None:
     """The keys of ``credential_key`` (comma-separated Fernet keys); None when
@@ -28,6 +31,9 @@ def load_keys(option: str) -> MultiFernet | None:
     keys = [k.strip() for k in option.split(",") if k.strip()]
     if not keys:
         return None
+    # NOTE: imported only with keys set: cryptography is 7 MiB in every worker.
+    from cryptography.fernet import Fernet, MultiFernet
+
     try:
         return MultiFernet([Fernet(k.encode()) for k in keys])
     except (ValueError, TypeError) as error:
@@ -45,6 +51,8 @@ class CredentialStore:
         self.keys = keys
 
     def _credential(self, row: CredentialRow) -> Credential:
+        from cryptography.fernet import InvalidToken
+
         try:
             password = self.keys.decrypt(row.password_token.encode()).decode()
         except InvalidToken as error:

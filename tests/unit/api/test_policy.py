@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -139,3 +140,29 @@ def test_unhashable_targets_are_decided_without_the_cache() -> None:
     target = {"project_id": "acme", "fixed_ips": [{"ip_address": "10.0.0.2"}]}
     assert policy.allows(OWNER, "update_port", target)
     assert not policy.allows(OWNER, "update_port", {**target, "project_id": "x"})
+
+
+def test_an_http_check_in_a_policy_file_still_asks_its_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """oslo.policy's ``http:`` check is loaded on first use (requests is not
+    imported for a policy without it: tests/unit/test_process_imports.py)."""
+    import requests
+
+    asked: list[str] = []
+
+    def post(url: str, **kwargs: object) -> SimpleNamespace:
+        asked.append(url)
+        answer = "True" if url.endswith("/yes") else "False"
+        return SimpleNamespace(text=answer, close=lambda: None)
+
+    monkeypatch.setattr(requests, "post", post)
+    custom = tmp_path / "policy.yaml"
+    custom.write_text(
+        '"v1:plug_attachment": "http://policy.test/yes"\n'
+        '"v1:unplug_attachment": "http://policy.test/no"\n'
+    )
+    policy = Policy(custom)
+    assert policy.allows_v1(OWNER, "plug_attachment", "acme")
+    assert not policy.allows_v1(OWNER, "unplug_attachment", "acme")
+    assert asked == ["http://policy.test/yes", "http://policy.test/no"]
