@@ -187,6 +187,10 @@ def test_boot_on_a_dhcp_network_the_guests_get_their_addresses_by_dhcp(
             (vif,) = info["vifs"]
             assert vif["dhcp_served"] is True
             assert info["timings"]["dhcp"] > 0
+            # NOTE: ACTIVE when the command returns, not some time later
+            port = api.v2("GET", f"/ports/{vif['port_id']}")["port"]
+            assert port["status"] == "ACTIVE"
+            assert vif["device"] in hv.vsctl("list-ports", "br-int").split()
             guests[name] = {"netns": harness.Netns(dataplane_session, name), **vif}
         leases = s.files(net["id"]).leases.read_text()
         for guest in guests.values():
@@ -205,9 +209,13 @@ def test_boot_on_a_dhcp_network_the_guests_get_their_addresses_by_dhcp(
         ping = ("ping", "-n", "-q", "-c", "1", "-W", "1")
         d2_ip = d2["fixed_ips"][0]["ip_address"]
         assert d1["netns"].exec(*ping, d2_ip, check=False).returncode == 0, world.dump()
+        d1_ip = d1["fixed_ips"][0]["ip_address"]
+        assert d2["netns"].exec(*ping, d1_ip, check=False).returncode == 0
         for name, hv in (("d1", s.hv1), ("d2", s.hv2)):
             guest = guests[name]
             _vif(world, hv, "delete", "--instance-id", f"i-{name}",
                  "--netns", guest["netns"].name)  # fmt: skip
             assert not guest["netns"].exists()
             assert api.v2("GET", f"/ports?device_id=i-{name}")["ports"] == []
+            assert guest["device"] not in hv.vsctl("list-ports", "br-int").split()
+            assert guest["device"] not in hv.links()
