@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,3 +218,21 @@ def test_keystone_password_and_token_with_url(
     by_token.networks.delete(made["id"])
     with pytest.raises(errors.NotFound):
         by_password.networks.show(made["id"])
+
+
+def test_a_refused_connection_is_retried_with_backoff() -> None:
+    url = f"http://{HOST}:{free_port(HOST)}"  # NOTE: nothing listens there
+    client = _client(url)
+    client.transport.retries = 0
+    began = time.monotonic()
+    with pytest.raises(errors.ConnectionFailed):
+        client.networks.show(MISSING)
+    at_once = time.monotonic() - began
+    client.transport.retries = 2
+    began = time.monotonic()
+    with pytest.raises(errors.ConnectionFailed):
+        client.networks.show(MISSING)
+    retried = time.monotonic() - began
+    # NOTE: keystoneauth's backoff: 0.5 s, then 1 s
+    assert at_once < 0.5, at_once
+    assert retried >= 1.4, retried
