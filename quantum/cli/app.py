@@ -25,7 +25,7 @@ from typing import Any
 from cliff.app import App
 from cliff.commandmanager import CommandManager
 
-from quantum.cli import commands, l3, quotas, scheduler, secgroups, specs
+from quantum.cli import commands, l3, lbaas, quotas, scheduler, secgroups, specs
 from quantum.client import errors, transport, v2
 
 VERSION = "0.1.0"
@@ -49,6 +49,8 @@ class QuantumApp(App):
             *commands.commands(secgroups.SPECS),
             *scheduler.DHCP_COMMANDS,
             *scheduler.L3_COMMANDS,
+            *commands.commands(lbaas.SPECS),
+            *lbaas.COMMANDS,
         )
         for name, command in made:
             manager.add_command(name, command)

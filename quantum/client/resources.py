@@ -84,6 +84,19 @@ SECURITY_GROUP_RULE = Kind(
     name_attr=None,
 )
 
+# load balancing (lbaas), under /v2.0/lb
+VIP = Kind(singular="vip", collection="vips", path="lb/vips")
+POOL = Kind(singular="pool", collection="pools", path="lb/pools")
+MEMBER = Kind(
+    singular="member", collection="members", path="lb/members", name_attr=None
+)
+HEALTH_MONITOR = Kind(
+    singular="health_monitor",
+    collection="health_monitors",
+    path="lb/health_monitors",
+    name_attr=None,
+)
+
 KINDS: tuple[Kind, ...] = (
     NETWORK,
     SUBNET,
@@ -95,4 +108,8 @@ KINDS: tuple[Kind, ...] = (
     FLOATINGIP,
     SECURITY_GROUP,
     SECURITY_GROUP_RULE,
+    VIP,
+    POOL,
+    MEMBER,
+    HEALTH_MONITOR,
 )

@@ -19,13 +19,17 @@ from quantum.client.resources import (
     AGENT,
     EXTENSION,
     FLOATINGIP,
+    HEALTH_MONITOR,
+    MEMBER,
     NETWORK,
+    POOL,
     PORT,
     QUOTA,
     ROUTER,
     SECURITY_GROUP,
     SECURITY_GROUP_RULE,
     SUBNET,
+    VIP,
     Kind,
     Op,
 )
@@ -281,6 +285,31 @@ class FloatingIps(Collection):
         return self.update(floatingip, port_id=None)
 
 
+class Pools(Collection):
+    """Load-balancer pools (``lbaas``, spec §5.10): their stats and the health
+    monitors associated with them."""
+
+    def stats(self, pool: str) -> Record:
+        """``GET /v2.0/lb/pools/<id>/stats``: ``bytes_in``, ``bytes_out``,
+        ``active_connections``, ``total_connections``."""
+        body = self.transport.request("GET", self._url(pool) + "/stats")
+        return dict((body or {}).get("stats", {}))
+
+    def associate_health_monitor(self, pool: str, health_monitor_id: str) -> Record:
+        """Associate a health monitor (of the pool's tenant) with the pool."""
+        body = self.transport.request(
+            "POST",
+            self._url(pool) + "/health_monitors",
+            {"health_monitor": {"id": health_monitor_id}},
+        )
+        return dict((body or {}).get("health_monitor", {}))
+
+    def disassociate_health_monitor(self, pool: str, health_monitor_id: str) -> None:
+        self.transport.request(
+            "DELETE", f"{self._url(pool)}/health_monitors/{health_monitor_id}"
+        )
+
+
 class Agents(Collection):
     """Agents (admins), and what the scheduler gave them (spec §5.9)."""
 
@@ -330,6 +359,10 @@ class Client:
         self.floatingips = FloatingIps(transport, FLOATINGIP)
         self.security_groups = Collection(transport, SECURITY_GROUP)
         self.security_group_rules = Collection(transport, SECURITY_GROUP_RULE)
+        self.vips = Collection(transport, VIP)
+        self.pools = Pools(transport, POOL)
+        self.members = Collection(transport, MEMBER)
+        self.health_monitors = Collection(transport, HEALTH_MONITOR)
 
     def collection(self, kind: Kind) -> Collection:
         return Collection(self.transport, kind)

@@ -3,7 +3,8 @@
 bash (bin/ on PATH, the server moved to a free port, the project made unique) and
 prints what the document shows (stdout and stderr as one; ids may differ), and its
 Python block runs. The console blocks have a server of their own, with routers (an
-external network is every tenant's to see: it would show in other tests' lists)."""
+external network is every tenant's to see: it would show in other tests' lists) and
+load balancing."""
 
 from __future__ import annotations
 
@@ -48,7 +49,10 @@ def _ids_as_seen(text: str) -> str:
 def docs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("cli-docs")
     server = start_sql_server(
-        directory, HOST, service_plugins="router", log_file=directory / "quantum.log"
+        directory,
+        HOST,
+        service_plugins="router,lbaas",
+        log_file=directory / "quantum.log",
     )
     yield f"http://{server.host}:{server.port}"
     server.stop(timeout=15)
