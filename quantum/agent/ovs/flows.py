@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 VLAN_PRESENT = 0x1000  # OFPVID_PRESENT
 
@@ -21,6 +22,24 @@ class Untagged(enum.Enum):
 
 
 UNTAGGED = Untagged.UNTAGGED
+
+_SHARED: dict[object, object] = {}
+_SHARED_LIMIT = 200_000
+T = TypeVar("T")
+
+
+def shared(value: T) -> T:
+    """One object for equal values: a match field pair like ``("reg7", 5)`` or an
+    action tuple recurs in thousands of flows (a planned set and a dumped set of
+    40,000 flows each held their own copies). Bounded: the table is emptied when
+    it reaches ``_SHARED_LIMIT`` values."""
+    found = _SHARED.get(value)
+    if found is not None:
+        return cast(T, found)
+    if len(_SHARED) >= _SHARED_LIMIT:
+        _SHARED.clear()
+    _SHARED[value] = value
+    return value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,7 +78,7 @@ class Match:
                 continue
             if isinstance(value, tuple) and _all_ones(value[1]):
                 value = value[0]
-            extra.append((name, value))
+            extra.append(shared((name, value)))
         return cls(
             in_port=in_port,
             vlan=vlan,

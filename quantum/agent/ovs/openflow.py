@@ -83,6 +83,9 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
     body: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    convert: Callable[[Any], Any] | None = None
+    """Applied to each stats entry as its reply part arrives, so a dump of
+    40,000 flows never holds 40,000 os-ken stats objects at once."""
 
 
 class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is untyped
@@ -148,7 +151,15 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
             request = self._pending.get((id(msg.datapath), msg.xid))
             if request is None:
                 return
-            request.body.extend(msg.body)
+            if request.convert is None:
+                request.body.extend(msg.body)
+            else:
+                try:
+                    request.body.extend(map(request.convert, msg.body))
+                except Exception as error:  # noqa: BLE001 - reported to the caller
+                    request.errors.append(f"unreadable flow stats: {error!r}")
+                    request.done.set()
+                    return
             if not msg.flags & msg.datapath.ofproto.OFPMPF_REPLY_MORE:
                 request.done.set()
 
@@ -202,8 +213,10 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
         """Every flow of the bridge (all tables), or only those with ``cookie``."""
         datapath = self._datapath(bridge)
         request = messages.flow_stats_request(datapath, cookie)
-        reply = self._exchange(datapath, [request], timeout)
-        return [messages.from_stats(stats) for stats in reply.body]
+        reply = self._exchange(
+            datapath, [request], timeout, convert=messages.from_stats
+        )
+        return reply.body
 
     def apply(
         self,
@@ -219,10 +232,14 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
         datapath = self._datapath(bridge)
         adds, deletes = messages.apply_messages(datapath, diff, cookie=cookie)
         parser = datapath.ofproto_parser
-        for batch in (adds, deletes):
-            if batch:
+        for batch, count in ((adds, len(diff.add)), (deletes, len(diff.delete))):
+            if count:
+                barrier = parser.OFPBarrierRequest(datapath)
                 self._exchange(
-                    datapath, [*batch, parser.OFPBarrierRequest(datapath)], timeout
+                    datapath,
+                    itertools.chain(batch, (barrier,)),
+                    timeout,
+                    count=count + 1,
                 )
 
     def dump_meters(
@@ -300,11 +317,24 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
             raise BridgeNotConnected(bridge)
         return datapath
 
-    def _exchange(self, datapath: Any, msgs: list[Any], timeout: float) -> _Request:
-        """Send ``msgs``; wait for the reply to the last one (errors to any)."""
+    def _exchange(
+        self,
+        datapath: Any,
+        msgs: Iterable[Any],
+        timeout: float,
+        *,
+        count: int | None = None,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> _Request:
+        """Send ``msgs`` (``count`` of them, taken from the iterable one at a
+        time as os-ken's bounded send queue drains); wait for the reply to the
+        last one (errors to any)."""
+        if count is None:
+            msgs = list(msgs)
+            count = len(msgs)
         with self._lock:
-            xids = [next(self._xids) & datapath.ofproto.MAX_XID for _ in msgs]
-            request = _Request(xids=frozenset(xids), last=xids[-1])
+            xids = [next(self._xids) & datapath.ofproto.MAX_XID for _ in range(count)]
+            request = _Request(xids=frozenset(xids), last=xids[-1], convert=convert)
             for xid in xids:
                 self._pending[(id(datapath), xid)] = request
         try:

@@ -29,6 +29,7 @@ from quantum.agent.ovs.flows import (
     Output,
     PopVlan,
     SetField,
+    shared,
 )
 from quantum.agent.ovs.model import Direction, PortSecurity, SecurityRule
 
@@ -182,7 +183,7 @@ def port_flows(port: FirewalledPort) -> set[Flow]:
 
 
 def _flow(table: int, priority: int, match: Match, *actions: Action) -> Flow:
-    return Flow(table=table, priority=priority, match=match, actions=actions)
+    return Flow(table=table, priority=priority, match=match, actions=shared(actions))
 
 
 def _anti_spoofing(port: FirewalledPort) -> Iterator[Flow]:

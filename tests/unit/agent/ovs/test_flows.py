@@ -95,3 +95,11 @@ def test_foreign_cookies_are_swept_only_on_request() -> None:
     )
     assert kept.add == (wanted,)
     assert kept.delete == ()
+
+
+def test_equal_field_pairs_are_one_object_in_every_match() -> None:
+    """Planned and dumped flows share their recurring parts (memory)."""
+    one = Match.of(reg7=5, eth_type=0x0800, ipv4_src="10.0.0.3")
+    two = Match.of({"ipv4_src": "10.0.0.3", "reg7": 5}, eth_type=0x0800)
+    assert one == two
+    assert all(a is b for a, b in zip(one.extra, two.extra, strict=True))
