@@ -205,6 +205,34 @@ def test_v1_create_and_delete_port_statements(sqlite_v2: V2, count: Any) -> None
     assert client.request("GET", f"{base}/{port_id}.json").status_int == 404
 
 
+@pytest.mark.parametrize("ports", [0, 3])
+def test_v1_list_of_a_networks_ports_is_one_statement(
+    sqlite_v2: V2, count: Any, ports: int
+) -> None:
+    """The tenant's network and its ports, oldest first, in one SELECT (the v1
+    door's detail list); another tenant's network is still not found."""
+    client = sqlite_v2.client
+    net = sqlite_v2.network(name="n")
+    base = f"/v1.1/tenants/acme/networks/{net['id']}/ports"
+    made = []
+    states = ["ACTIVE", "DOWN", "ACTIVE"][:ports]
+    for state in states:
+        answer = client.request("POST", base + ".json", {"port": {"state": state}}, {})
+        made.append(answer.json["port"]["id"])
+    listed: list[Any] = []
+    counted = count(lambda: listed.append(client.get(f"{base}/detail.json")))
+    assert listed[0].status_int == 200, listed[0].body
+    shown = listed[0].json["ports"]
+    assert [(p["id"], p["state"]) for p in shown] == list(
+        zip(made, states, strict=True)
+    )
+    assert (counted.transactions, counted.statements) == (1, ["SELECT"])
+    other = f"/v1.1/tenants/other/networks/{net['id']}/ports/detail.json"
+    missing = client.get(other)
+    assert missing.status_int == 404
+    assert missing.json["QuantumError"]["type"] == "NetworkNotFound"
+
+
 def test_list_ports_is_two_statements(sqlite_v2: V2, count: Any) -> None:
     """A page of ports with their tags, groups, port security and address pairs
     (columns of the port's row) and their addresses (one query for the page)."""
