@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import Update, func, select, update
+from sqlalchemy import Select, Update, func, select, update
 from sqlalchemy.orm import Session
 
 from quantum.core.feed import ALL_TOPICS, Topic
@@ -87,14 +88,29 @@ def topics_of(tables: Iterable[str]) -> frozenset[Topic]:
     return frozenset(found)
 
 
-def bump(s: Session, topics: Collection[Topic] = ALL_TOPICS) -> None:
+def bump(
+    s: Session,
+    topics: Collection[Topic] = ALL_TOPICS,
+    read: tuple[Select[Any], Mapping[str, Any]] | None = None,
+) -> Any:
     """Add one to the revision and stamp ``topics`` with it, inside ``s``'s
-    transaction. PERF: on the connection, as Core: the ORM's work for an UPDATE
-    (synchronising the session's objects) cost more than the SQL."""
+    transaction; with ``read`` (a SELECT built once, and its parameters), also
+    read its one row and return it (None without). PERF: on the connection, as
+    Core: the ORM's work for an UPDATE (synchronising the session's objects) cost
+    more than the SQL; on PostgreSQL one statement (``_bump_and_stamp``), the
+    ``read`` its main query: its snapshot is taken after every earlier statement
+    of the transaction, its locks' waits included."""
     connection = s.connection()
+    if topics and connection.dialect.name == "postgresql":
+        if read is None:
+            connection.execute(_bump_and_stamp(frozenset(topics)))
+            return None
+        statement = _bump_and_stamp(frozenset(topics), read[0])
+        return connection.execute(statement, read[1]).one()
     connection.execute(_BUMP)
     if topics:
         connection.execute(_stamp(frozenset(topics)))
+    return None if read is None else connection.execute(*read).one()
 
 
 _BUMP = (
@@ -118,6 +134,31 @@ def _stamp(topics: frozenset[Topic]) -> Update:
         .where(StoreTopicRow.topic.in_(sorted(t.value for t in topics)))
         .values(revision=now)
     )
+
+
+@functools.cache
+def _bump_and_stamp(topics: frozenset[Topic], read: Select[Any] | None = None) -> Any:
+    """PostgreSQL: ``_BUMP`` and ``_stamp`` as one statement (PERF: a round trip
+    less on every write), the bump a data-modifying WITH that the stamp reads;
+    with ``read``, that SELECT is the main query and both are WITHs. The revision
+    row is still locked first: the stamp's new value, and so the bump, is computed
+    before the first topic row is locked; a bump that waited for the lock adds one
+    to the revision as the holder committed it."""
+    bumped = (
+        update(StoreRevisionRow)
+        .where(StoreRevisionRow.id == REVISION_ROW_ID)
+        .values(revision=StoreRevisionRow.revision + 1)
+        .returning(StoreRevisionRow.revision)
+        .cte("bumped")
+    )
+    stamp = (
+        update(StoreTopicRow)
+        .where(StoreTopicRow.topic.in_(sorted(t.value for t in topics)))
+        .values(revision=select(bumped.c.revision).scalar_subquery())
+    )
+    if read is None:
+        return stamp.add_cte(bumped)
+    return read.add_cte(bumped, stamp.cte("stamped"))
 
 
 def current(s: Session, topics: Collection[Topic] | None = None) -> int:

@@ -23,7 +23,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -275,16 +275,49 @@ def _executed(state: Any) -> None:
 
 
 def execute_core(
-    session: Session, statement: Any, params: Mapping[str, Any] | None = None
+    session: Session,
+    statement: Any,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    *,
+    writes: Collection[str] = (),
 ) -> Any:
     """Run ``statement`` (built once, with bound parameters) on the session's
     connection, in its transaction, as Core: PERF: none of the ORM's per-statement
     work (no identity-map synchronisation, no ORM compile step). An INSERT, UPDATE
-    or DELETE is recorded for the change feed like the session's own."""
+    or DELETE is recorded for the change feed like the session's own; ``writes``:
+    the tables a statement writes that says none (a SELECT of data-modifying
+    WITHs)."""
     touched = session.info.get(_TOUCHED)
-    if touched is not None and getattr(statement, "is_dml", False):
-        touched.add(getattr(getattr(statement, "table", None), "name", "*"))
+    if touched is not None:
+        if getattr(statement, "is_dml", False):
+            touched.add(getattr(getattr(statement, "table", None), "name", "*"))
+        touched.update(writes)
     return session.connection().execute(statement, params)
+
+
+_WITH_BUMP = "quantum_with_bump"
+"""``Session.info`` key: SELECTs to read with the store revision's bump
+(``read_with_bump``)."""
+
+_Read = tuple[Any, Mapping[str, Any], Callable[[Any], None]]
+
+
+def read_with_bump(
+    session: Session,
+    statement: Any,
+    params: Mapping[str, Any],
+    check: Callable[[Any], None],
+) -> None:
+    """``check(row)`` of the one row ``statement`` (a SELECT, built once) reads: in
+    a ``Database.run`` write on PostgreSQL, read by the store revision's bump
+    itself (``revision.bump``: PERF, the round trip of a statement), so only
+    for a read that may come that late, and after the caller's last lock; now
+    anywhere else. ``check`` raising rolls the transaction back."""
+    reads: list[_Read] | None = session.info.get(_WITH_BUMP)
+    if reads is None:
+        check(execute_core(session, statement, params).one())
+    else:
+        reads.append((statement, params, check))
 
 
 def _run_last_steps(session: Session) -> None:
@@ -294,6 +327,24 @@ def _run_last_steps(session: Session) -> None:
         session.flush()
         for step in steps.values():
             step(session)
+
+
+def _bump(session: Session) -> None:
+    """The store revision's bump at the end of a write, with the topics of the
+    tables it wrote and the reads deferred to it (``read_with_bump``)."""
+    reads: list[_Read] = session.info.pop(_WITH_BUMP, [])
+    session.flush()
+    touched = session.info.pop(_TOUCHED)
+    last = reads.pop() if reads else None
+    for statement, params, check in reads:
+        check(execute_core(session, statement, params).one())
+    row = revision.bump(
+        session,
+        revision.topics_of(touched) if touched else ALL_TOPICS,
+        None if last is None else (last[0], last[1]),
+    )
+    if last is not None:
+        last[2](row)
 
 
 def _autocommitted(session: Session, work: Callable[[Session], T]) -> T:
@@ -374,14 +425,11 @@ class Database:
                         result = work(session)
                     else:
                         result = _autocommitted(session, work)
+                    if bump and self.backend == "postgresql":
+                        session.info[_WITH_BUMP] = []
                     _run_last_steps(session)
                     if bump:
-                        session.flush()
-                        touched = session.info.pop(_TOUCHED)
-                        revision.bump(
-                            session,
-                            revision.topics_of(touched) if touched else ALL_TOPICS,
-                        )
+                        _bump(session)
                 if write:
                     self.commits.notify()
                 return result

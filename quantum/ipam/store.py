@@ -7,8 +7,9 @@ commits; a raised error rolls everything back. The arithmetic is
 decided. Invariants under concurrency:
 
 * **One address, one holder.** ``ip_allocations``' primary key is (subnet, address);
-  every allocation inserts under it (a savepoint, but on SQLite), so a taken address
-  is refused whatever else says it is free. An exhausted subnet is
+  every allocation inserts under it (no savepoint: SQLite and InnoDB undo only the
+  failed statement, PostgreSQL's INSERT does nothing on a taken address), so a taken
+  address is refused whatever else says it is free. An exhausted subnet is
   ``IpAddressGenerationFailure`` (409).
 * **The lowest free address, at a cost independent of the fill.** The free pool
   addresses of a subnet are kept as ranges (``ip_availability_ranges``), written in
@@ -19,7 +20,10 @@ decided. Invariants under concurrency:
   subnet queue on that range row, as they queued before on the one lowest address.
   A range never claims an address that is not free in ``ip_allocations``; if it ever
   did (the primary key refuses it), the address is dropped from the range and the
-  next one tried. Every writer of ``ip_allocations`` goes through this module.
+  next one tried. A one-port create reads the lowest range with its network,
+  unlocked, and takes it by a write that matches only while the range still starts
+  where it was read (``allocate_seen``); one that misses goes the locking way.
+  Every writer of ``ip_allocations`` goes through this module.
 * **No allocation on a deleted subnet.** Allocation reads the network's subnets with a
   key-share lock; subnet delete takes the row lock before it looks for allocations, so
   one of the two waits for the other and sees its result.
@@ -33,19 +37,41 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address, ip_network
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    String,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
 from quantum.core.dhcp import DhcpLease as Lease
 from quantum.core.ports import AddressOnNetwork, AnyAddress, FixedIPRequest
-from quantum.core.subnets import AllocationPool, FixedIP, HostRoute, IPAddress, Subnet
+from quantum.core.subnets import (
+    AUTOCONFIGURED,
+    AllocationPool,
+    FixedIP,
+    HostRoute,
+    IPAddress,
+    Subnet,
+)
 from quantum.db.conditional import at_revisions, stale
 from quantum.db.models import (
     REVISION_ROW_ID,
@@ -572,28 +598,58 @@ def _carve(s: Session, subnet_id: str, taken: _Range, value: int) -> None:
             _add_ranges(s, subnet_id, [(first, value - 1, available_at)])
 
 
+class _SubnetKey(Protocol):
+    """What allocating on a subnet needs of it (a ``Subnet``, a ``SeenSubnet``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def network_id(self) -> str: ...
+    @property
+    def ip_version(self) -> int: ...
+
+
+_ALLOCATION: dict[str, Any] = {
+    name: bindparam(name)
+    for name in ("subnet_id", "ip_address", "network_id", "port_id", "position")
+}
+
+
+@functools.cache
+def _insert_allocation(dialect: str) -> Any:
+    """An allocation's INSERT, built once; on PostgreSQL an address already in
+    ``ip_allocations`` inserts nothing (rowcount 0) instead of failing."""
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(IpAllocationRow)
+            .values(_ALLOCATION)
+            .on_conflict_do_nothing(index_elements=["subnet_id", "ip_address"])
+        )
+    return insert(IpAllocationRow).values(_ALLOCATION)
+
+
 def _claim(
-    s: Session, subnet: Subnet, address: IPAddress, port_id: str, position: int
+    s: Session, subnet: _SubnetKey, address: IPAddress, port_id: str, position: int
 ) -> bool:
     """Insert the allocation; False if the address is taken (now or concurrently)."""
-    statement = insert(IpAllocationRow).values(
-        subnet_id=subnet.id,
-        ip_address=str(address),
-        network_id=subnet.network_id,
-        port_id=port_id,
-        position=position,
-    )
+    dialect = s.get_bind().dialect.name
+    params = {
+        "subnet_id": subnet.id,
+        "ip_address": str(address),
+        "network_id": subnet.network_id,
+        "port_id": port_id,
+        "position": position,
+    }
     try:
-        if s.get_bind().dialect.name == "sqlite":
-            # PERF: SQLite undoes just the failed statement and keeps the
-            # transaction, so no savepoint (three statements) is needed.
-            s.execute(statement)
-        else:
-            with s.begin_nested():
-                s.execute(statement)
+        # PERF: no savepoint (two more statements): SQLite and InnoDB undo just
+        # the failed statement and keep the transaction; PostgreSQL's INSERT does
+        # nothing on a taken address. A foreign key that fails still raises.
+        inserted: int = execute_core(s, _insert_allocation(dialect), params).rowcount
     except IntegrityError:
+        if dialect == "postgresql":
+            raise
         return False
-    return True
+    return inserted == 1
 
 
 def _claim_eui64(
@@ -725,6 +781,265 @@ def allocate_port_ips(
             if family:
                 raise exc.IpAddressGenerationFailure(network_id=network_id)
     return tuple(got)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeenSubnet:
+    """A subnet of a port's network as the create read it with its network, in
+    its first statement: not locked (``allocate_seen``)."""
+
+    id: str
+    network_id: str
+    ip_version: int
+    autoconfigured: bool
+    lowest: tuple[str, str] | None
+    """Its lowest free range available now, as keys (first, last); None: none
+    that is available now (full, or only held addresses)."""
+
+
+def seen_subnets_of(network_id: str, rows: Iterable[Sequence[Any]]) -> list[SeenSubnet]:
+    """``SeenSubnet``s of rows of (id, cidr, address mode, RA mode, lowest range's
+    first key, its last key), oldest first, as a create's read gives them."""
+    return [
+        SeenSubnet(
+            id=subnet_id,
+            network_id=network_id,
+            ip_version=6 if ":" in cidr else 4,
+            autoconfigured=(mode or ra) in AUTOCONFIGURED,
+            lowest=None if first is None else (first, last),
+        )
+        for subnet_id, cidr, mode, ra, first, last in rows
+    ]
+
+
+def allocate_seen(
+    s: Session,
+    port_id: str,
+    subnets: Sequence[SeenSubnet],
+    *,
+    tried: Mapping[str, IPAddress | None] | None = None,
+    now: datetime | None = None,
+) -> tuple[FixedIP, ...]:
+    """``allocate_port_ips`` without ``fixed_ips``, for a create that read its
+    network's subnets and their lowest free ranges with its network (its port row
+    written already). Raises IpAddressGenerationFailure.
+
+    PERF: the range read is taken by one conditional write (its first address
+    still the one read: the UPDATE, or the DELETE of a one-address range, matches
+    a row), then the allocation's INSERT: two statements, however full the subnet.
+    Only the first subnet of each family is tried so; a range that moved since
+    the read (another create took it first, or its subnet went), or none seen,
+    makes the rest go ``allocate_port_ips``' way on the subnets as they are then
+    (locked), as does a network with an autoconfigured subnet.
+    Race-free as ``_claim_any``: the write locks the range and matches only while
+    its first address is the one read (READ COMMITTED re-reads it after a lock
+    wait); the primary key still refuses a taken address; on PostgreSQL the write
+    also key-share locks the subnet, as ``_network_subnets`` does, so a subnet
+    delete waits for the allocation.
+
+    ``tried``: subnets whose seen range the caller's own statement already tried
+    to take (``seen_claims``), and the address it got (None: none).
+    """
+    now = now or utcnow()
+    tried = tried or {}
+    network_id = subnets[0].network_id
+    if any(subnet.autoconfigured for subnet in subnets):
+        return allocate_port_ips(s, network_id, port_id, None, now=now)
+    got: list[FixedIP] = []
+    fresh: list[Subnet] | None = None
+    for version in (4, 6):
+        family = [subnet for subnet in subnets if subnet.ip_version == version]
+        address: IPAddress | None = None
+        if family:
+            first = family[0]
+            if first.id in tried:
+                address = tried[first.id]
+            elif fresh is None:
+                address = _claim_seen(s, first, port_id, len(got))
+            if address is not None:
+                got.append(FixedIP(subnet_id=first.id, ip_address=address))
+                continue
+            if fresh is None:
+                # NOTE: from here on as allocate_port_ips, on the subnets as they
+                # are now (locked against their delete).
+                fresh = _network_subnets(s, network_id)
+        if fresh is None:
+            continue
+        mine = [subnet for subnet in fresh if subnet.ip_version == version]
+        for subnet in mine:
+            address = _claim_any(s, subnet, port_id, len(got), now)
+            if address is not None:
+                got.append(FixedIP(subnet_id=subnet.id, ip_address=address))
+                break
+        else:
+            if mine:
+                raise exc.IpAddressGenerationFailure(network_id=network_id)
+    return tuple(got)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenClaim:
+    """An address a create takes from the range it read, in a statement of its
+    own making (PostgreSQL: with the port's INSERT, ``claim_ctes``)."""
+
+    subnet: SeenSubnet
+    address: IPAddress
+    whole_range: bool
+    """The range held only this address (it is deleted, not shrunk)."""
+
+
+def seen_claims(subnets: Sequence[SeenSubnet]) -> list[SeenClaim] | None:
+    """The address ``allocate_seen`` would try first in each family, if it may be
+    taken in the caller's statement: the family's first subnet was seen with a
+    free range, and no subnet is autoconfigured; None otherwise (an empty list:
+    the network has no subnet)."""
+    if any(subnet.autoconfigured for subnet in subnets):
+        return None
+    claims = []
+    for version in (4, 6):
+        family = [subnet for subnet in subnets if subnet.ip_version == version]
+        if not family:
+            continue
+        first = family[0]
+        if first.lowest is None:
+            return None
+        first_key, last_key = first.lowest
+        value = int(first_key, 16)
+        claims.append(
+            SeenClaim(
+                subnet=first,
+                address=allocate.as_address(value, version),
+                whole_range=first_key == last_key,
+            )
+        )
+    return claims
+
+
+def claim_ctes(
+    shape: Sequence[bool], port_id: ColumnElement[str]
+) -> list[tuple[CTE, CTE]]:
+    """PostgreSQL: per ``SeenClaim`` (``shape``: their ``whole_range``), the write
+    of its range as read (``_claim_seen``'s, returning its subnet when it matched)
+    and the allocation's INSERT for port ``port_id`` (a column of the caller's
+    WITH), made only if that write matched, nothing on a taken address (returning
+    its subnet when it was made). Parameters: ``claim_params``."""
+    found = []
+    for i, whole in enumerate(shape):
+        where = [
+            IpAvailabilityRow.subnet_id == bindparam(f"seen_subnet_{i}"),
+            IpAvailabilityRow.last_key == bindparam(f"seen_last_{i}"),
+            IpAvailabilityRow.first_key == bindparam(f"seen_first_{i}"),
+            IpAvailabilityRow.available_at.is_(None),
+            IpAvailabilityRow.subnet_id.in_(
+                select(SubnetRow.id)
+                .where(SubnetRow.id == bindparam(f"seen_subnet_{i}"))
+                .with_for_update(read=True, key_share=True)
+            ),
+        ]
+        write: Any = (
+            delete(IpAvailabilityRow).where(*where)
+            if whole
+            else update(IpAvailabilityRow)
+            .where(*where)
+            .values(first_key=bindparam(f"next_key_{i}"))
+        )
+        taken = write.returning(IpAvailabilityRow.subnet_id).cte(f"taken_{i}")
+        columns = ("subnet_id", "ip_address", "network_id", "port_id", "position")
+        values = select(
+            bindparam(f"claim_subnet_{i}", type_=String),
+            bindparam(f"claim_address_{i}", type_=String),
+            bindparam(f"claim_network_{i}", type_=String),
+            port_id,
+            literal(i),
+        ).where(exists(select(taken.c.subnet_id)))
+        claimed = (
+            postgresql.insert(IpAllocationRow)
+            .from_select(columns, values)
+            .on_conflict_do_nothing(index_elements=["subnet_id", "ip_address"])
+            .returning(IpAllocationRow.subnet_id)
+            .cte(f"claimed_{i}")
+        )
+        found.append((taken, claimed))
+    return found
+
+
+def claim_params(claims: Sequence[SeenClaim]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for i, claim in enumerate(claims):
+        subnet = claim.subnet
+        first_key, last_key = subnet.lowest or ("", "")
+        params.update(
+            {
+                f"seen_subnet_{i}": subnet.id,
+                f"seen_first_{i}": first_key,
+                f"seen_last_{i}": last_key,
+                f"next_key_{i}": allocate.address_key(int(claim.address) + 1),
+                f"claim_subnet_{i}": subnet.id,
+                f"claim_address_{i}": str(claim.address),
+                f"claim_network_{i}": subnet.network_id,
+            }
+        )
+    return params
+
+
+def _claim_seen(
+    s: Session, subnet: SeenSubnet, port_id: str, position: int
+) -> IPAddress | None:
+    """The first address of the range the create read, if that range is still as
+    read (then it is shrunk, or gone) and the address is free; None otherwise
+    (nothing written)."""
+    if subnet.lowest is None:
+        return None
+    first_key, last_key = subnet.lowest
+    value = int(first_key, 16)
+    dialect = s.get_bind().dialect.name
+    params = {"seen_subnet": subnet.id, "seen_first": first_key, "seen_last": last_key}
+    if first_key == last_key:
+        taken = execute_core(s, _take_last(dialect), params).rowcount
+    else:
+        params["next_key"] = allocate.address_key(value + 1)
+        taken = execute_core(s, _take_first(dialect), params).rowcount
+    if not taken:
+        return None
+    address = allocate.as_address(value, subnet.ip_version)
+    if _claim(s, subnet, address, port_id, position):
+        return address
+    # NOTE: the range claimed a taken address; it no longer does.
+    return None
+
+
+def _seen_range(dialect: str) -> list[Any]:
+    """A range as a create read it: still there, still starting where it did,
+    available (a range of held addresses is never taken this way)."""
+    where: list[Any] = [
+        IpAvailabilityRow.subnet_id == bindparam("seen_subnet"),
+        IpAvailabilityRow.last_key == bindparam("seen_last"),
+        IpAvailabilityRow.first_key == bindparam("seen_first"),
+        IpAvailabilityRow.available_at.is_(None),
+    ]
+    if dialect == "postgresql":
+        where.append(
+            IpAvailabilityRow.subnet_id.in_(
+                select(SubnetRow.id)
+                .where(SubnetRow.id == bindparam("seen_subnet"))
+                .with_for_update(read=True, key_share=True)
+            )
+        )
+    return where
+
+
+@functools.cache
+def _take_first(dialect: str) -> Any:
+    return (
+        update(IpAvailabilityRow)
+        .where(*_seen_range(dialect))
+        .values(first_key=bindparam("next_key"))
+    )
+
+
+@functools.cache
+def _take_last(dialect: str) -> Any:
+    return delete(IpAvailabilityRow).where(*_seen_range(dialect))
 
 
 def _release(

@@ -30,7 +30,7 @@ from quantum.core import exceptions as exc
 from quantum.core.quotas import QuotaResource
 from quantum.core.settings import Settings
 from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow, SubnetRow
-from quantum.db.session import Database, execute_core, run_last
+from quantum.db.session import Database, execute_core, read_with_bump, run_last
 
 Counted = dict[QuotaResource, InstrumentedAttribute[str]]
 
@@ -174,6 +174,17 @@ class Quotas:
             if self._used(s, column, tenant_id) + wanted[tenant_id] > limit:
                 raise exc.OverQuota(resources=resource.value)
 
+    def check_counted(
+        self, resource: QuotaResource, used: int, override: int | None
+    ) -> None:
+        """Raise OverQuota if ``used`` (what the tenant owns, the rows about to be
+        written included) exceeds its limit (``override``, or the default). Only
+        for a count read in a transaction that no other writer can change before
+        it commits (SQLite: ``BEGIN IMMEDIATE``, writers one at a time)."""
+        limit = self.defaults[resource] if override is None else override
+        if 0 <= limit < used:
+            raise exc.OverQuota(resources=resource.value)
+
     def _enforce(self, s: Session) -> None:
         """The deferred counts (``check``), once the transaction's rows are
         flushed: per tenant in one order (no deadlocks), its lock, then each
@@ -186,13 +197,20 @@ class Quotas:
             if lock and tenant_id not in locked:
                 _lock(s, tenant_id)
                 locked.add(tenant_id)
-            column = self.counted[resource]
-            used, override = execute_core(
-                s, _usage(column, resource.value), {"tenant_id": tenant_id}
-            ).one()
-            limit = self.defaults[resource] if override is None else int(override)
-            if 0 <= limit < int(used or 0):
-                raise exc.OverQuota(resources=resource.value)
+            # NOTE: after this tenant's lock; PERF: on PostgreSQL read by the
+            # revision's bump (the round trip of a statement).
+            read_with_bump(
+                s,
+                _usage(self.counted[resource], resource.value),
+                {"tenant_id": tenant_id},
+                functools.partial(self._within, resource),
+            )
+
+    def _within(self, resource: QuotaResource, usage: Any) -> None:
+        used, override = usage
+        limit = self.defaults[resource] if override is None else int(override)
+        if 0 <= limit < int(used or 0):
+            raise exc.OverQuota(resources=resource.value)
 
     @staticmethod
     def _used(s: Session, column: InstrumentedAttribute[str], tenant_id: str) -> int:
