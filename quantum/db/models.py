@@ -314,6 +314,11 @@ def _pairs(stored: str) -> tuple[AllowedAddressPair, ...]:
     )
 
 
+_STATUSES: dict[str, OpStatus] = {status.value: status for status in OpStatus}
+"""PERF: a stored status's member by a dict lookup (``OpStatus(text)`` is an enum
+call: a tenth of a long list's time went there)."""
+
+
 def port_of(values: Sequence[Any], fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
     """The domain port of a row's values in ``PORT_FIELDS`` order."""
     (
@@ -346,7 +351,9 @@ def port_of(values: Sequence[Any], fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
         admin_state_up=admin_state_up,
         # NOTE: a port that is administratively down is operationally down,
         # whatever an agent last reported.
-        status=OpStatus(status) if admin_state_up else OpStatus.DOWN,
+        status=_STATUSES.get(status) or OpStatus(status)
+        if admin_state_up
+        else OpStatus.DOWN,
         attachment=attachment,
         name=name,
         mac_address=mac_address,
