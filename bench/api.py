@@ -479,6 +479,7 @@ def started_server(
                 core_plugin="sql",
                 sql_connection=url,
                 log_file=scratch / "quantum.log",
+                **getattr(args, "server_options", {}),
             )
             settings = load_settings(config)
             workers, backend = args.workers, args.db
