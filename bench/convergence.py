@@ -182,6 +182,9 @@ def start_server(root: Path, workers: int) -> ServerProcess:
         api_workers=workers,
         shutdown_timeout=5,
     )
+    with config.open("a") as conf:
+        # NOTE: the burst alone is 200 ports; the default port quota is 50.
+        conf.write("\n[QUOTAS]\nquota_network = -1\nquota_port = -1\n")
     done = db_manage(config, "upgrade", "head")
     if done.returncode != 0:
         raise RuntimeError(f"quantum-db-manage: {done.stderr}")
