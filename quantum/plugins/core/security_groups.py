@@ -37,7 +37,6 @@ from quantum.core.security_groups import (
     default_rules,
     rule_key,
 )
-from quantum.core.text import storable
 from quantum.db.models import (
     DefaultSecurityGroupRow,
     PortRow,
@@ -228,9 +227,6 @@ class SecurityGroups:
         wanted = sorted(set(group_ids))
         if not wanted:
             return ()
-        for group_id in wanted:
-            if not storable(group_id):
-                raise exc.SecurityGroupNotFound(id=group_id)
         found = set(
             s.scalars(
                 select(SecurityGroupRow.id).where(
@@ -296,7 +292,7 @@ class SecurityGroupStore:
 
     def _ensure_default(self, scope: Scope) -> None:
         tenant = scope.tenant_id
-        if not tenant or not storable(tenant):
+        if not tenant:
             return
         known = self.db.run(
             lambda s: s.scalar(
@@ -327,7 +323,7 @@ class SecurityGroupStore:
 
     @staticmethod
     def _row(s: Session, scope: Scope, group_id: str) -> SecurityGroupRow:
-        row = s.get(SecurityGroupRow, group_id) if storable(group_id) else None
+        row = s.get(SecurityGroupRow, group_id)
         if row is None or not scope.owns(row.tenant_id):
             raise exc.SecurityGroupNotFound(id=group_id)
         return row
@@ -475,7 +471,7 @@ class SecurityGroupRuleStore:
 
     @staticmethod
     def _row(s: Session, scope: Scope, rule_id: str) -> SecurityGroupRuleRow:
-        row = s.get(SecurityGroupRuleRow, rule_id) if storable(rule_id) else None
+        row = s.get(SecurityGroupRuleRow, rule_id)
         if row is None or not scope.owns(row.tenant_id):
             raise exc.SecurityGroupRuleNotFound(id=rule_id)
         return row
@@ -503,7 +499,7 @@ class SecurityGroupRuleStore:
         tenant_id = rules[0].tenant_id
 
         def work(s: Session) -> builtins.list[SecurityGroupRule]:
-            group = s.get(SecurityGroupRow, group_id) if storable(group_id) else None
+            group = s.get(SecurityGroupRow, group_id)
             if group is None or group.tenant_id != tenant_id:
                 raise exc.SecurityGroupNotFound(id=group_id)
             remotes = {r.remote_group_id for r in rules if r.remote_group_id}

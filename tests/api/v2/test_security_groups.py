@@ -866,3 +866,60 @@ def test_a_tenant_cannot_filter_its_way_to_anothers_groups_or_rules(v2: V2) -> N
     )
     # a network's port_security_enabled is on unless said otherwise
     assert v2.network()["port_security_enabled"] is True
+
+
+def test_ids_no_back_end_can_keep_are_refused_at_the_edge(v2: V2) -> None:
+    """A NUL in a group or rule id, in the path or in a body, never reaches the
+    store (PostgreSQL cannot keep it; the store no longer asks): 404 for the path,
+    400 for the body. Each has its control with an id the store has."""
+    net = v2.network()
+    mine = group(v2, name="mine")
+    IN = {"direction": "ingress"}
+    made = rule(v2, mine["id"], direction="ingress", protocol="tcp")
+    assert made.status_int == 201, made.body
+    rule_id = made.json["security_group_rule"]["id"]
+    for path, good in (
+        ("/security-groups/a%00b", f"/security-groups/{mine['id']}"),
+        ("/security-group-rules/a%00b", f"/security-group-rules/{rule_id}"),
+    ):
+        assert v2.get(path).status_int == 404, path
+        assert v2.delete(path).status_int == 404, path
+        assert v2.get(good).status_int == 200, good
+    renamed = v2.put("/security-groups/a%00b", {"security_group": {"name": "x"}})
+    assert renamed.status_int == 404
+    bodies: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+        (
+            "/ports",
+            {"port": {"network_id": net["id"], "security_groups": ["a\x00b"]}},
+            {"port": {"network_id": net["id"], "security_groups": [mine["id"]]}},
+        ),
+        (
+            "/security-group-rules",
+            {"security_group_rule": {"security_group_id": "a\x00b", **IN}},
+            {"security_group_rule": {"security_group_id": mine["id"], **IN}},
+        ),
+        (
+            "/security-group-rules",
+            {
+                "security_group_rule": {
+                    "security_group_id": mine["id"],
+                    "remote_group_id": "a\x00b",
+                    **IN,
+                }
+            },
+            {
+                "security_group_rule": {
+                    "security_group_id": mine["id"],
+                    "remote_group_id": mine["id"],
+                    **IN,
+                }
+            },
+        ),
+    ]
+    for at, refused, accepted in bodies:
+        assert error(v2.post(at, refused)) == (400, "InvalidInput"), refused
+        assert v2.post(at, accepted).status_int == 201, accepted
+    port = v2.port(net["id"])
+    moved = v2.put(f"/ports/{port['id']}", {"port": {"security_groups": ["\x00"]}})
+    assert error(moved) == (400, "InvalidInput")
+    assert v2.get(f"/ports/{port['id']}").json["port"]["security_groups"] != []
