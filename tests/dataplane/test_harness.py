@@ -167,6 +167,64 @@ def test_reaper_removes_a_dead_sessions_leftovers_and_nothing_else(lab: Lab) -> 
         stranger.rmdir()
 
 
+SIBLING = """
+import sys
+from tests.dataplane import harness
+
+session = harness.Session.start()
+harness.Hypervisor(session, "hv1").up()
+print(session.prefix, flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_two_sessions_run_side_by_side(lab: Lab) -> None:
+    """What the parallel workers of one run (pytest -n) are: another process's
+    session, with a hypervisor and a bridge of the same names as this one's, lives
+    beside it; the reaper leaves it alone while it runs and reaps it once it died."""
+    ours = lab.hypervisor("hv1")
+    sibling = subprocess.Popen(  # noqa: S603  # NOTE: our own interpreter and script
+        [sys.executable, "-c", SIBLING],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(harness.REPO)),
+    )
+    prefix = f"q{sibling.pid}"
+    theirs = Hypervisor(Session(prefix, harness.BASE / prefix), "hv1")
+    try:
+        assert sibling.stdout is not None
+        assert sibling.stdout.readline().strip() == prefix
+        assert (theirs.netns.name, theirs.dir) != (ours.netns.name, ours.dir)
+        for hv in (ours, theirs):
+            hv.vsctl(
+                "add-br", "br-t", "--", "set", "Bridge", "br-t", "datapath_type=netdev"
+            )
+            assert "NORMAL" in hv.ofctl("dump-flows", "br-t")
+
+        reaped = harness.reap_leftovers()
+
+        assert not [line for line in reaped if line.startswith(prefix)], reaped
+        assert theirs.netns.exists()
+        assert theirs.daemon_pid("ovs-vswitchd")
+        assert tagged_pids(prefix)
+
+        sibling.kill()  # control: once it crashed, its leftovers are reaped
+        sibling.wait(10)
+        reaped = harness.reap_leftovers()
+
+        assert any(line.startswith(prefix) for line in reaped), reaped
+        assert not theirs.netns.exists()
+        assert not tagged_pids(prefix)
+        assert ours.netns.exists()
+        assert ours.daemon_pid("ovs-vswitchd")
+        assert "NORMAL" in ours.ofctl("dump-flows", "br-t")
+    finally:
+        sibling.kill()
+        sibling.wait(10)
+        theirs.down()
+
+
 def test_an_agent_in_a_hypervisor_reaches_a_server_on_the_host(lab: Lab) -> None:
     hv = lab.hypervisor("hv1")
     with socket.create_server(("127.0.0.1", 0)) as server:
