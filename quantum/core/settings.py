@@ -18,6 +18,10 @@ from oslo_config import cfg
 
 from quantum.core.exceptions import ConfigError
 
+DEFAULT_API_WORKERS = 2
+"""Measured on SQLite with 0, 1 and 2 (bench/README.md, "api_workers for SQLite"):
+2 had the lowest write p99 at concurrency 8 in every run."""
+
 OPTIONS: tuple[cfg.Opt, ...] = (
     cfg.HostAddressOpt(
         "bind_host",
@@ -27,10 +31,12 @@ OPTIONS: tuple[cfg.Opt, ...] = (
     cfg.PortOpt("bind_port", default=9696, help="TCP port the API listens on."),
     cfg.IntOpt(
         "api_workers",
-        default=0,
+        default=DEFAULT_API_WORKERS,
         min=0,
         help="API worker processes. 0 serves from the main process; N>0 forks N "
-        "workers sharing the listening socket.",
+        "workers sharing the listening socket. Default: 2 (measured best for "
+        "SQLite's write tail latency, bench/README.md), 0 with core_plugin = fake "
+        "(its store lives in each process).",
     ),
     cfg.StrOpt(
         "core_plugin",
@@ -347,7 +353,9 @@ class Settings:
 
     bind_host: str = "0.0.0.0"  # noqa: S104
     bind_port: int = 9696
-    api_workers: int = 0
+    api_workers: int = DEFAULT_API_WORKERS
+    """Unless set; ``load_settings`` makes it 0 for the
+    fake plugin."""
     core_plugin: str = "sql"
     core_plugin_config: str = ""
     service_plugins: str = ""
@@ -455,7 +463,17 @@ def load_settings(
             reason=f"base_mac = {values['base_mac']} in [DEFAULT] is not a unicast "
             "MAC address (xx:xx:xx:xx:xx:xx with an even first octet)"
         )
+    if values["core_plugin"].strip() == "fake" and _unset(conf, "api_workers"):
+        # NOTE: the fake plugin's store is an in-memory database per process: with
+        # workers, each would answer from its own.
+        values["api_workers"] = 0
     return Settings(config_file=files[0] if files else None, **values)
+
+
+def _unset(conf: cfg.ConfigOpts, name: str) -> bool:
+    """Whether the option has its declared default (no file or argument set it)."""
+    where = conf.get_location(name)
+    return where is None or where.location == cfg.Locations.opt_default
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:

@@ -3,9 +3,10 @@
 
 The same services as the SQL plugin (the same contract, quotas and addresses
 included) over an in-memory SQLite database created at start-up: nothing persists,
-and with ``api_workers > 1`` each worker has its own. Its mechanism wires nothing,
-so every port reports op-status UP (whatever its administrative state), as the
-original sample plugin did, and it offers no API extensions.
+and with ``api_workers > 1`` each worker has its own (so, unless set, it serves from
+one process). Its mechanism wires nothing, so every port reports op-status UP
+(whatever its administrative state), as the original sample plugin did, and it
+offers no API extensions.
 ``sql_connection`` is ignored.
 """
 

@@ -31,6 +31,7 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         bind_host=HOST,
         bind_port=port,
         core_plugin="sql",
+        api_workers=0,  # NOTE: buckets are per process (docs/operations.md)
         rate_limit_enabled="true",
         rate_limits=f"GET:{RATE}:{BURST},POST:1000:1000",
     )

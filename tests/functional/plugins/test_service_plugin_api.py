@@ -90,6 +90,7 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     found = start_sql_server(
         tmp_path / "server",
         auth_strategy="noauth",
+        api_workers=0,  # NOTE: the labels plugin keeps them in memory, per process
         service_plugins=LABELS,
         api_extensions_path=_extension_dir(tmp_path),
     )

@@ -14,8 +14,25 @@ def test_defaults_without_a_file() -> None:
     assert (settings.bind_port, settings.core_plugin, settings.api_workers) == (
         9696,
         "sql",
-        0,
+        2,
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "workers"),
+    [
+        ("", 2),
+        ("core_plugin = fake\n", 0),  # NOTE: a store per process: one process
+        ("core_plugin = fake\napi_workers = 3\n", 3),
+        ("api_workers = 0\n", 0),
+    ],
+)
+def test_api_workers_default_two_but_one_process_for_the_fake_plugin(
+    tmp_path: Path, lines: str, workers: int
+) -> None:
+    conf = tmp_path / "quantum.conf"
+    conf.write_text("[DEFAULT]\n" + lines)
+    assert load_settings(conf).api_workers == workers
 
 
 def test_values_from_the_file_and_derived_paths(tmp_path: Path) -> None:
