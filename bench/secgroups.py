@@ -305,7 +305,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     session = harness.Session.start()
     tmp = Path(tempfile.mkdtemp(prefix="quantum-secgroups-bench-"))
     try:
-        with cloud.deploy(session, tmp, "vxlan", firewall=True) as stack:
+        with cloud.deploy(session, tmp, "vxlan") as stack:
             hv1, hv2 = stack.hypervisors("hv1", "hv2")
             w = World(stack, hv1, hv2)
             unlimited = {"security_group": -1, "security_group_rule": -1, "port": -1}

@@ -19,6 +19,11 @@ over the underlay (``192.168.50.0/24``, one ``br-phy`` address per hypervisor);
 tunnel_types=("vxlan", "gre"), physical=True)`` gives every hypervisor both: the
 agents speak both tunnel types and map ``physnet1`` (flat and VLAN provider
 networks), whatever the tenant network type.
+
+The agents filter as a production agent does (their ini names no
+``firewall_driver``: the default, ``openvswitch``). A port with port security on
+passes only its own MAC and fixed IPs and lets in what its groups allow; v1 ports
+(:meth:`Cloud.guest`) have port security off, as the server makes them.
 """
 
 from __future__ import annotations
@@ -144,10 +149,6 @@ class Cloud:
     """What the agents speak (``local_ip``, br-tun); empty: no tunnels."""
     physical: bool = False
     """Whether every hypervisor has ``physnet1`` on ``br-eth1`` (bridge_mappings)."""
-    firewall: bool = False
-    """The agents enforce security groups (``firewall_driver = openvswitch``);
-    off by default: the other tests give VMs addresses and MACs the server does
-    not know (v1 ports, static addresses), which port security rightly drops."""
     api: Api = field(init=False)
     underlay: harness.Underlay | None = None
     physnet: harness.Underlay | None = None
@@ -216,7 +217,6 @@ class Cloud:
             "datapath_type = netdev\n"
             f"ovsdb_connection = {hv.db}\n"
             f"vswitchd_unixctl = {hv.ctl}\n"
-            f"firewall_driver = {'openvswitch' if self.firewall else 'noop'}\n"
             "openflow_listen_port = 6653\n"
             "heartbeat_interval = 5\n"
             "resync_interval = 30\n"
@@ -359,7 +359,6 @@ def deploy(
     underlay_mtu: int = harness.UNDERLAY_MTU,
     tunnel_types: tuple[str, ...] | None = None,
     physical: bool | None = None,
-    firewall: bool = False,
     **server_options: object,
 ) -> Iterator[Cloud]:
     """A server for ``network_type`` tenant networks and an empty lab; add
@@ -377,9 +376,8 @@ def deploy(
     try:
         with harness.lab(session) as lab:
             cloud = Cloud(
-                lab, server, network_type, underlay_mtu, tunnel_types, physical,
-                firewall,
-            )  # fmt: skip
+                lab, server, network_type, underlay_mtu, tunnel_types, physical
+            )
             try:
                 yield cloud
             finally:

@@ -33,7 +33,7 @@ def world(
     dataplane_session: harness.Session, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     root = tmp_path_factory.mktemp("firewall-groups")
-    with cloud.deploy(dataplane_session, root, "vxlan", firewall=True) as stack:
+    with cloud.deploy(dataplane_session, root, "vxlan") as stack:
         hv1, hv2 = stack.hypervisors("hv1", "hv2")
         yield World(stack, hv1, hv2)
 

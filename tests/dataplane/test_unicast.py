@@ -38,6 +38,17 @@ def world(
     with cloud.deploy(dataplane_session, root, kind) as world:
         hvs = {hv.name: hv for hv in world.hypervisors("hv1", "hv2", "hv3")}
         net = world.api.v2("POST", "/networks", {"network": {"tenant_id": "t"}})
+        # NOTE: the VMs send from their ports' MACs and fixed IPs (port security
+        # on, the default group: what a tenant gets)
+        subnet = {
+            "tenant_id": "t",
+            "network_id": net["network"]["id"],
+            "ip_version": 4,
+            "cidr": "10.1.0.0/24",
+            "gateway_ip": None,
+            "enable_dhcp": False,
+        }
+        world.api.v2("POST", "/subnets", {"subnet": subnet})
         vms = {}
         for name, (hv, mac, ip) in GUESTS.items():
             port = world.api.v2(
@@ -48,6 +59,7 @@ def world(
                         "tenant_id": "t",
                         "network_id": net["network"]["id"],
                         "mac_address": mac,
+                        "fixed_ips": [{"ip_address": ip.split("/")[0]}],
                         "binding:host_id": hv,
                     }
                 },
