@@ -229,21 +229,38 @@ class Process:
                 text=True,
             )
         self.pid = self.popen.pid
+        self._partial = bytearray()  # NOTE: readline's line, not finished yet
         log.with_suffix(".pid").write_text(f"{self.pid}\n")
 
     def alive(self) -> bool:
         return self.popen.poll() is None
 
     def readline(self, timeout: float = 10.0) -> str:
-        """One line of stdout (when started with ``stdout_pipe``)."""
+        """One line of stdout (when started with ``stdout_pipe``); "" at its end.
+
+        NOTE: the pipe is read a byte at a time, never past the line: a buffered
+        ``readline`` takes every line already written at once, returns the first
+        and leaves the others in its buffer, where the next call's wait on the
+        pipe never sees them (a listener that printed five lines in a burst read
+        as one). What is left stays in the pipe, for ``popen.communicate``.
+        """
         assert self.popen.stdout is not None
         import selectors
 
+        fd = self.popen.stdout.fileno()
+        deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as sel:
-            sel.register(self.popen.stdout, selectors.EVENT_READ)
-            if not sel.select(timeout):
-                raise TimeoutError(f"no output from {self.argv} in {timeout}s")
-        return self.popen.stdout.readline()
+            sel.register(fd, selectors.EVENT_READ)
+            while not self._partial.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    raise TimeoutError(f"no output from {self.argv} in {timeout}s")
+                byte = os.read(fd, 1)
+                if not byte:
+                    break
+                self._partial += byte
+        line, self._partial = self._partial.decode(errors="replace"), bytearray()
+        return line
 
     def stop(self, grace: float = 3.0) -> int | None:
         if self.alive():

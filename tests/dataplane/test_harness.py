@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -259,6 +260,37 @@ def test_wait_until_names_what_it_waited_for() -> None:
 def test_a_failing_command_reports_its_stderr() -> None:
     with pytest.raises(harness.CommandFailed, match="no-such-dev0.*does not exist"):
         harness.run(["ip", "link", "show", "dev", "no-such-dev0"])
+
+
+BURST = """
+import time
+print("ready", flush=True)
+time.sleep(0.3)
+print("one\\ntwo\\nthr", end="", flush=True)
+time.sleep(3)
+print("ee", flush=True)
+time.sleep(60)
+"""
+
+
+def test_readline_gives_every_line_of_a_burst(tmp_path: Path) -> None:
+    process = harness.Process(
+        [sys.executable, "-c", BURST], tmp_path / "burst.log", dict(os.environ),
+        stdout_pipe=True,
+    )  # fmt: skip
+    try:
+        assert process.readline(10) == "ready\n"
+        time.sleep(0.8)
+        # NOTE: both lines came in one write: a buffered readline returned the
+        # first and then waited on the empty pipe for more
+        assert [process.readline(1), process.readline(1)] == ["one\n", "two\n"]
+        with pytest.raises(TimeoutError):  # half a line so far
+            process.readline(0.1)
+        assert process.readline(5) == "three\n"
+        with pytest.raises(TimeoutError):
+            process.readline(0.1)
+    finally:
+        process.stop()
 
 
 # ------------------------------------------------------------------ the machine lock
