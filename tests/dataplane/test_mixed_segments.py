@@ -147,7 +147,9 @@ def test_gre_and_vxlan_each_carry_their_own_network(
         assert here.ping(there.address, count=20, wait=1.0)
         grew = {k: _tunnel_tx(hv1, k) - sent[k] for k in (kind, other)}
         assert grew[kind] >= 20, (name, grew)
-        assert grew[other] < 5, (name, grew)  # NOTE: at most a stray ARP/flood
+        # NOTE: a leak carries the 20 pings; the other network's own traffic
+        # meanwhile (6 packets seen once, 2 test workers on a loaded machine) not.
+        assert grew[other] < 10, (name, grew)
 
 
 def test_no_network_reaches_an_address_only_another_has(
