@@ -135,7 +135,7 @@ class World:
         """A VM with a port on ``subnet``, its address and default route through
         the subnet's gateway, once the OVS agent has wired its port."""
         # NOTE: routing is under test here, not filtering (the default group
-        # would keep the outside host out): test_firewall.py
+        # would keep the outside host out): test_l3_firewall.py
         port = self.port(
             subnet,
             **{"binding:host_id": self.hv.name},

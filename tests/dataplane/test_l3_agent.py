@@ -161,23 +161,25 @@ class World:
         (port,) = self.ports_of(router_id, "network:router_gateway")
         return str(port["fixed_ips"][0]["ip_address"])
 
-    def vm(self, name: str, subnet: dict[str, Any]) -> tuple[VM, dict[str, Any]]:
-        port: dict[str, Any] = self.api.v2(
-            "POST",
-            "/ports",
-            {
-                "port": {
-                    "tenant_id": subnet["tenant_id"],
-                    "network_id": subnet["network_id"],
-                    "fixed_ips": [{"subnet_id": subnet["id"]}],
-                    "binding:host_id": self.hv.name,
-                    # NOTE: routing is under test here, not filtering (the default
-                    # group would keep the outside host out): test_firewall.py
-                    "port_security_enabled": False,
-                    "security_groups": [],
-                }
-            },
-        )["port"]
+    def vm(
+        self, name: str, subnet: dict[str, Any], *, filtered: bool = False, **extra: Any
+    ) -> tuple[VM, dict[str, Any]]:
+        """A VM with a port on ``subnet``; ``filtered``: the port keeps port
+        security (its groups: ``extra``'s ``security_groups``, else the default
+        group), else it has none. ``extra`` adds port attributes."""
+        body = {
+            "tenant_id": subnet["tenant_id"],
+            "network_id": subnet["network_id"],
+            "fixed_ips": [{"subnet_id": subnet["id"]}],
+            "binding:host_id": self.hv.name,
+            **extra,
+        }
+        if not filtered:
+            # NOTE: routing is under test here, not filtering (the default group
+            # would keep the outside host out): test_l3_firewall.py has routers
+            # with groups on
+            body.update(port_security_enabled=False, security_groups=[])
+        port: dict[str, Any] = self.api.v2("POST", "/ports", {"port": body})["port"]
         prefix = subnet["cidr"].split("/")[1]
         vm = self.stack.lab.vm(
             name,
