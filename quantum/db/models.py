@@ -184,24 +184,75 @@ class NetworkRow(StandardAttributes, Base):
         ports: tuple[Port, ...] | None = None,
         segment: NetworkSegment | None = None,
     ) -> Network:
-        return Network(
-            id=self.id,
-            tenant_id=self.tenant_id,
-            name=self.name,
-            status=OpStatus(self.status),
-            admin_state_up=self.admin_state_up,
-            ports=ports,
-            shared=self.shared,
-            router_external=self.router_external,
-            port_security_enabled=self.port_security_enabled,
-            segment=segment,
-            # PERF: written out, not **standard(self): one dict less per row.
-            description=self.description,
-            created_at=self.created_at,
-            updated_at=self.updated_at or self.created_at,
-            revision_number=self.revision_number,
-            tags=tuple(json.loads(self.tags)) if self.tags else (),
-        )
+        return network_of(network_values(self), ports, segment)
+
+
+NETWORK_FIELDS = (
+    "id",
+    "tenant_id",
+    "name",
+    "status",
+    "admin_state_up",
+    "shared",
+    "router_external",
+    "port_security_enabled",
+    "description",
+    "created_at",
+    "updated_at",
+    "revision_number",
+    "tags",
+)
+"""The columns of ``networks`` a network is made of, in the order ``network_of``
+takes them (a read selects them as such: PERF: rows as tuples, no ORM entity)."""
+
+network_values: Callable[[NetworkRow], tuple[Any, ...]] = operator.attrgetter(
+    *NETWORK_FIELDS
+)
+"""An ORM row's values in ``NETWORK_FIELDS`` order."""
+
+
+def network_of(
+    values: Sequence[Any],
+    ports: tuple[Port, ...] | None = None,
+    segment: NetworkSegment | None = None,
+    subnets: tuple[str, ...] = (),
+    mtu: int | None = None,
+) -> Network:
+    """The domain network of a row's values in ``NETWORK_FIELDS`` order."""
+    (
+        id_,
+        tenant_id,
+        name,
+        status,
+        admin_state_up,
+        shared,
+        router_external,
+        port_security_enabled,
+        description,
+        created_at,
+        updated_at,
+        revision_number,
+        tags,
+    ) = values
+    return Network(
+        id=id_,
+        tenant_id=tenant_id,
+        name=name,
+        status=OpStatus(status),
+        admin_state_up=admin_state_up,
+        ports=ports,
+        shared=shared,
+        router_external=router_external,
+        port_security_enabled=port_security_enabled,
+        segment=segment,
+        subnets=subnets,
+        mtu=mtu,
+        description=description,
+        created_at=created_at,
+        updated_at=updated_at or created_at,
+        revision_number=revision_number,
+        tags=_texts(tags) if tags else (),
+    )
 
 
 class PortRow(StandardAttributes, Base):

@@ -155,15 +155,21 @@ def load_subnets(s: Session, rows: Sequence[SubnetRow]) -> list[Subnet]:
     ]
 
 
+_SUBNET_IDS_OF = (
+    select(SubnetRow.__table__.c.network_id, SubnetRow.__table__.c.id)
+    .where(SubnetRow.__table__.c.network_id.in_(bindparam("networks", expanding=True)))
+    .order_by(SubnetRow.__table__.c.created_at, SubnetRow.__table__.c.id)
+)
+"""The subnets of some networks, built once (PERF: run as Core, no ORM step)."""
+
+
 def subnet_ids_of(s: Session, network_ids: Collection[str]) -> dict[str, list[str]]:
     """Each network's subnet ids, in creation order (the network's ``subnets``)."""
     found: dict[str, list[str]] = {network_id: [] for network_id in network_ids}
     if not found:
         return found
-    for network_id, subnet_id in s.execute(
-        select(SubnetRow.network_id, SubnetRow.id)
-        .where(SubnetRow.network_id.in_(list(found)))
-        .order_by(SubnetRow.created_at, SubnetRow.id)
+    for network_id, subnet_id in execute_core(
+        s, _SUBNET_IDS_OF, {"networks": list(found)}
     ):
         found[network_id].append(subnet_id)
     return found

@@ -479,6 +479,17 @@ class ApiV2:
         """The item, if ``<verb>_<resource>`` allows the caller (and it is a child
         of ``under``'s parent); else its not-found error, so nobody learns what
         exists."""
+        return self._load_viewed(served, caller, verb, item_id, under)[0]
+
+    def _load_viewed(
+        self,
+        served: Served,
+        caller: Caller,
+        verb: str,
+        item_id: str,
+        under: Under | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        """``_load``, with the item's view (PERF: a show renders it once)."""
         item = served.operations.show(caller.scope, item_id)
         view = served.operations.view(item)
         if under is not None and view.get(under.field) != under.parent_id:
@@ -486,7 +497,7 @@ class ApiV2:
         action = f"{verb}_{served.resource.name}"
         if not self._allows(caller, action, target(view)):
             raise _denied(served, action, item_id)
-        return item
+        return item, view
 
     @staticmethod
     def _shown(
@@ -566,9 +577,9 @@ class ApiV2:
         item_id: str,
         under: Under | None = None,
     ) -> Response:
-        item = self._load(served, caller, "get", item_id, under)
+        _, view = self._load_viewed(served, caller, "get", item_id, under)
         body = self._shown(
-            served.operations.view(item),
+            view,
             self._hidden_member(served.resource, caller),
             listing.fields_of(request.GET) if served.resource.paged else (),
         )

@@ -12,7 +12,6 @@ import builtins
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -32,7 +31,13 @@ from quantum.core import exceptions as exc
 from quantum.core.lbaas import LOADBALANCER_OWNER
 from quantum.core.listing import ListQuery
 from quantum.core.mtu import network_mtu
-from quantum.core.networks import Network, NetworkCreate, NetworkSegment, NetworkUpdate
+from quantum.core.networks import (
+    Network,
+    NetworkCreate,
+    NetworkSegment,
+    NetworkType,
+    NetworkUpdate,
+)
 from quantum.core.ports import Port
 from quantum.core.quotas import QuotaResource
 from quantum.core.routers import L3_OWNERS, ROUTER_GATEWAY_OWNER
@@ -41,10 +46,16 @@ from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.db.conditional import at_revisions, stale
 from quantum.db.models import (
+    NETWORK_FIELDS,
+    PORT_FIELDS,
     NetworkRow,
     NetworkSegmentRow,
     NetworkTagRow,
     PortRow,
+    SubnetRow,
+    network_of,
+    network_values,
+    port_of,
     utcnow,
 )
 from quantum.db.session import Database, execute_core
@@ -70,6 +81,111 @@ def _tenant_query(with_groups: bool) -> Any:
         SecurityGroups.default_of(tenant) if with_groups else null(),
     )
     return query
+
+
+_NETWORKS = NetworkRow.__table__
+_SEGMENTS = NetworkSegmentRow.__table__
+_SUBNETS = SubnetRow.__table__
+_PORTS = PortRow.__table__
+
+_NETWORK_VALUES = tuple(_NETWORKS.c[name] for name in NETWORK_FIELDS)
+"""A network's columns in ``NETWORK_FIELDS`` order (``network_of``)."""
+_PORT_VALUES = tuple(_PORTS.c[name] for name in PORT_FIELDS)
+"""A port's columns in ``PORT_FIELDS`` order (``port_of``)."""
+_SEGMENT_VALUES = (
+    _SEGMENTS.c.network_type,
+    _SEGMENTS.c.physical_network,
+    _SEGMENTS.c.segmentation_id,
+)
+_WITH_SEGMENT = _NETWORKS.outerjoin(_SEGMENTS, _SEGMENTS.c.network_id == _NETWORKS.c.id)
+SEGMENT_AT = len(NETWORK_FIELDS)
+"""Where a row of ``_LIST_NETWORKS`` or ``_show_query`` has its segment's
+columns (after ``NETWORK_FIELDS``; NULL: no segment)."""
+
+_LIST_NETWORKS = select(*_NETWORK_VALUES, *_SEGMENT_VALUES).select_from(_WITH_SEGMENT)
+"""A page of networks with their segments, as tuples (``NETWORK_FIELDS``, then
+the segment's type, physical network and id)."""
+
+
+@functools.cache
+def _show_query(door: str) -> Any:
+    """One network with its segment and its subnets' ids, oldest first, built once
+    per door ("admin": any; "scope": the bind parameter ``owner``'s, shared or
+    external): a row per subnet (one, of NULL subnet, without any); no row: not
+    found. PERF: one statement, not three (the network, its segment, its subnets)."""
+    query: Any = (
+        select(*_NETWORK_VALUES, *_SEGMENT_VALUES, _SUBNETS.c.id)
+        .select_from(
+            _WITH_SEGMENT.outerjoin(_SUBNETS, _SUBNETS.c.network_id == _NETWORKS.c.id)
+        )
+        .where(_NETWORKS.c.id == bindparam("network_id"))
+        .order_by(_SUBNETS.c.created_at, _SUBNETS.c.id)
+    )
+    if door != "admin":
+        query = query.where(access.network_seen(door))
+    return query
+
+
+_OWNED_NETWORKS = (
+    select(*_NETWORK_VALUES)
+    .where(_NETWORKS.c.tenant_id == bindparam("tenant_id"))
+    .order_by(_NETWORKS.c.created_at, _NETWORKS.c.id)
+)
+"""The v1 door's list: the tenant's networks, oldest first, as tuples."""
+
+_OWNED_PORTS = (
+    select(*_PORT_VALUES)
+    .select_from(_PORTS.join(_NETWORKS, _PORTS.c.network_id == _NETWORKS.c.id))
+    .where(_NETWORKS.c.tenant_id == bindparam("tenant_id"))
+    .order_by(_PORTS.c.created_at, _PORTS.c.id)
+)
+"""The ports on the tenant's networks, oldest first, as tuples (``port_of``)."""
+
+_OWNED_NETWORK = select(*_NETWORK_VALUES).where(
+    _NETWORKS.c.id == bindparam("network_id"),
+    _NETWORKS.c.tenant_id == bindparam("tenant_id"),
+)
+"""The v1 door's show: the tenant's own network (no row: not found)."""
+
+_OWNED_NETWORK_PORTS = (
+    select(*_NETWORK_VALUES, *_PORT_VALUES)
+    .select_from(_NETWORKS.outerjoin(_PORTS, _PORTS.c.network_id == _NETWORKS.c.id))
+    .where(
+        _NETWORKS.c.id == bindparam("network_id"),
+        _NETWORKS.c.tenant_id == bindparam("tenant_id"),
+    )
+    .order_by(_PORTS.c.created_at, _PORTS.c.id)
+)
+"""The v1 door's show with ports: the tenant's own network outer-joined to its
+ports, oldest first (``NETWORK_FIELDS``, then ``PORT_FIELDS``: NULL for a network
+without any); no row: not found."""
+
+PORT_AT = len(NETWORK_FIELDS)
+"""Where a row of ``_OWNED_NETWORK_PORTS`` has its port's columns."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _segment_of(
+    network_id: str,
+    network_type: str,
+    physical_network: str | None,
+    segmentation_id: int | None,
+) -> NetworkSegment:
+    """A segment of stored values. PERF: immutable, and read again and again."""
+    return NetworkSegment(
+        network_id=network_id,
+        network_type=NetworkType(network_type),
+        physical_network=physical_network,
+        segmentation_id=segmentation_id,
+    )
+
+
+def _row_segment(row: Sequence[Any]) -> NetworkSegment | None:
+    """The segment of a row with ``_SEGMENT_VALUES`` at ``SEGMENT_AT``."""
+    network_type = row[SEGMENT_AT]
+    if network_type is None:
+        return None
+    return _segment_of(row[0], network_type, row[SEGMENT_AT + 1], row[SEGMENT_AT + 2])
 
 
 NETWORK_DELETE_ATTEMPTS = 3
@@ -172,47 +288,63 @@ class NetworkStore:
 
     def _network(
         self,
-        s: Session,
         scope: Scope,
-        row: NetworkRow,
+        values: Sequence[Any],
         segment: NetworkSegment | None,
-        subnets: Sequence[str] | None = None,
+        subnets: Sequence[str],
     ) -> Network:
-        """The domain network; ``subnets`` read here unless the caller has them."""
-        if subnets is None:
-            subnets = subnet_ids_of(s, [row.id])[row.id]
-        network = row.to_domain(segment=segment if scope.is_admin else None)
+        """The domain network of its row's values (``NETWORK_FIELDS``), its
+        segment (shown to an admin only) and its subnets."""
         mtu = network_mtu(
             self.physnet_mtu, segment.network_type if segment is not None else None
         )
-        return replace(network, subnets=tuple(subnets), mtu=mtu)
+        return network_of(
+            values,
+            segment=segment if scope.is_admin else None,
+            subnets=tuple(subnets),
+            mtu=mtu,
+        )
 
     def list(self, scope: Scope, query: ListQuery) -> Sequence[Network]:
+        """PERF: the page's rows as tuples (SQLAlchemy Core: no ORM entity, no
+        identity map), each with its segment, then their subnets in one more
+        query."""
+
         def work(s: Session) -> list[Network]:
             rows = page(
                 s,
-                select(NetworkRow, NetworkSegmentRow).outerjoin(
-                    NetworkSegmentRow, NetworkSegmentRow.network_id == NetworkRow.id
-                ),
+                _LIST_NETWORKS,
                 NETWORK_COLUMNS,
                 NetworkRow.id,
                 query,
                 access.networks_visible(scope),
+                core=True,
             )
-            subnets = subnet_ids_of(s, [net.id for net, _ in rows])
+            subnets = subnet_ids_of(s, [row[0] for row in rows])
             return [
                 self._network(
-                    s, scope, net, seg.to_domain() if seg else None, subnets[net.id]
+                    scope, row[:SEGMENT_AT], _row_segment(row), subnets[row[0]]
                 )
-                for net, seg in rows
+                for row in rows
             ]
 
         return self.db.run(work, write=False)
 
     def get(self, scope: Scope, network_id: str) -> Network:
         def work(s: Session) -> Network:
-            row = access.network_row(s, scope, network_id)
-            return self._network(s, scope, row, self._segment(s, network_id))
+            if scope.is_admin:
+                params = {"network_id": network_id}
+                rows = execute_core(s, _show_query("admin"), params).all()
+            else:
+                params = {"network_id": network_id, "owner": scope.tenant_id or ""}
+                rows = execute_core(s, _show_query("scope"), params).all()
+            if not rows:
+                raise exc.NetworkNotFound(network_id=network_id)
+            first = rows[0]
+            subnets = [row[-1] for row in rows if row[-1] is not None]
+            return self._network(
+                scope, first[:SEGMENT_AT], _row_segment(first), subnets
+            )
 
         return self.db.run(work, write=False)
 
@@ -263,8 +395,9 @@ class NetworkStore:
                     self.groups.make_default(s, tenant)
             created = []
             for item, name in zip(items, names, strict=True):
+                network_id = access.new_id()
                 values = {
-                    "id": access.new_id(),
+                    "id": network_id,
                     "tenant_id": item.tenant_id,
                     "name": name,
                     "status": OpStatus.UP.value,
@@ -281,13 +414,13 @@ class NetworkStore:
                 }
                 # PERF: one prebuilt INSERT, not the ORM's unit of work.
                 execute_core(s, _INSERT_NETWORK, values)
-                row = NetworkRow(**values)
                 segment = None
                 if self.mechanism is not None:
-                    self.mechanism.network_precommit(s, row.id, item.segment)
-                    segment = self._segment(s, row.id)
+                    self.mechanism.network_precommit(s, network_id, item.segment)
+                    segment = self._segment(s, network_id)
                 # PERF: a new network has no subnets yet; no need to read them.
-                created.append(self._network(s, scope, row, segment, ()))
+                row = tuple(values[field] for field in NETWORK_FIELDS)
+                created.append(self._network(scope, row, segment, ()))
             return created
 
         return self.db.run(work, write=True)
@@ -312,7 +445,7 @@ class NetworkStore:
             segment = self._segment(s, network_id)
             subnets = subnet_ids_of(s, [network_id])[network_id]
             if authorize is not None:
-                authorize(self._network(s, scope, row, segment, subnets))
+                authorize(self._network(scope, network_values(row), segment, subnets))
             if changes.shared is False and row.shared:
                 others = s.scalar(
                     select(func.count())
@@ -339,7 +472,7 @@ class NetworkStore:
             if changes.port_security_enabled is not None:
                 row.port_security_enabled = changes.port_security_enabled
             s.flush()
-            return self._network(s, scope, row, segment, subnets)
+            return self._network(scope, network_values(row), segment, subnets)
 
         return self.db.run(work, write=True)
 
@@ -394,44 +527,43 @@ class NetworkStore:
     def list_owned(
         self, tenant_id: str, *, with_ports: bool = False
     ) -> Sequence[Network]:
-        """The tenant's networks, oldest first; ``ports`` filled when asked."""
+        """The tenant's networks, oldest first; ``ports`` filled when asked.
+
+        PERF: prebuilt statements read as tuples (no ORM rows for a read)."""
 
         def work(s: Session) -> builtins.list[Network]:
-            rows = s.scalars(
-                select(NetworkRow)
-                .where(NetworkRow.tenant_id == tenant_id)
-                .order_by(NetworkRow.created_at, NetworkRow.id)
-            ).all()
+            params = {"tenant_id": tenant_id}
+            rows = execute_core(s, _OWNED_NETWORKS, params).all()
             if not with_ports:
-                return [r.to_domain() for r in rows]
+                return [network_of(row) for row in rows]
             by_net: dict[str, builtins.list[Port]] = defaultdict(builtins.list)
-            ports = s.scalars(
-                select(PortRow)
-                .join(NetworkRow, PortRow.network_id == NetworkRow.id)
-                .where(NetworkRow.tenant_id == tenant_id)
-                .order_by(PortRow.created_at, PortRow.id)
-            )
-            for p in ports:
-                by_net[p.network_id].append(p.to_domain())
-            return [r.to_domain(tuple(by_net.get(r.id, ()))) for r in rows]
+            for values in execute_core(s, _OWNED_PORTS, params):
+                port = port_of(values)
+                by_net[port.network_id].append(port)
+            return [network_of(row, tuple(by_net.get(row[0], ()))) for row in rows]
 
         return self.db.run(work, write=False)
 
     def get_owned(
         self, tenant_id: str, network_id: str, *, with_ports: bool = False
     ) -> Network:
-        """Raises NetworkNotFound."""
+        """Raises NetworkNotFound. PERF: one prebuilt statement (with ports: the
+        network outer-joined to them), read as tuples."""
 
         def work(s: Session) -> Network:
-            row = access.owned_row(s, tenant_id, network_id)
+            params = {"network_id": network_id, "tenant_id": tenant_id}
             if not with_ports:
-                return row.to_domain()
-            ports = s.scalars(
-                select(PortRow)
-                .where(PortRow.network_id == row.id)
-                .order_by(PortRow.created_at, PortRow.id)
+                row = execute_core(s, _OWNED_NETWORK, params).one_or_none()
+                if row is None:
+                    raise exc.NetworkNotFound(network_id=network_id)
+                return network_of(row)
+            rows = execute_core(s, _OWNED_NETWORK_PORTS, params).all()
+            if not rows:
+                raise exc.NetworkNotFound(network_id=network_id)
+            ports = tuple(
+                port_of(row[PORT_AT:]) for row in rows if row[PORT_AT] is not None
             )
-            return row.to_domain(tuple(p.to_domain() for p in ports))
+            return network_of(rows[0][:PORT_AT], ports)
 
         return self.db.run(work, write=False)
 

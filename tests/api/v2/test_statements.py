@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from tests.api.v2.client import V2, tenant
+from tests.api.v2.client import ADMIN, V2, tenant
 from tests.api.v2.test_subnets import subnet
 from tests.conftest import make_api
 
@@ -68,6 +68,122 @@ def test_show_port_is_one_statement(v2: V2, count: Any) -> None:
     assert shown[0].status_int == 200
     assert shown[0].json["port"]["fixed_ips"] == port["fixed_ips"]
     assert (counted.transactions, counted.statements) == (1, ["SELECT"])
+
+
+def counted_get(count: Any, get: Callable[..., Any], *args: Any) -> tuple[Any, Counted]:
+    """``get(*args)``'s answer, and what it cost (``count``)."""
+    answers: list[Any] = []
+    counted = count(lambda: answers.append(get(*args)))
+    return answers[0], counted
+
+
+def test_show_network_is_one_statement(v2: V2, count: Any) -> None:
+    """A network with its segment (shown to an admin only) and its subnets, oldest
+    first, in one SELECT (was three: the network, its segment, its subnets); who
+    may not see it still finds nothing."""
+    net = v2.network(name="n", description="about n")
+    assert v2.put(f"/networks/{net['id']}/tags/blue", None).status_int == 201
+    first = subnet(v2, net["id"], "10.0.0.0/24")
+    second = subnet(v2, net["id"], "10.0.1.0/24")
+    bare = v2.network(name="bare", shared=True, as_=ADMIN)
+    for caller, shows_segment in ((tenant("acme"), False), (ADMIN, True)):
+        shown, counted = counted_get(count, v2.get, f"/networks/{net['id']}", caller)
+        assert shown.status_int == 200, shown.body
+        network = shown.json["network"]
+        assert network["subnets"] == [first["id"], second["id"]]
+        assert (network["name"], network["description"]) == ("n", "about n")
+        assert network["tags"] == ["blue"]
+        assert network["revision_number"] > net["revision_number"]
+        segment = v2.plugin == "openvswitch" and shows_segment
+        assert ("provider:network_type" in network) == segment
+        assert (counted.transactions, counted.statements) == (1, ["SELECT"])
+    shown, counted = counted_get(
+        count, v2.get, f"/networks/{bare['id']}", tenant("other")
+    )
+    assert shown.status_int == 200, shown.body
+    assert shown.json["network"]["subnets"] == []
+    assert (counted.transactions, counted.statements) == (1, ["SELECT"])
+    hidden = v2.get(f"/networks/{net['id']}", tenant("other"))
+    assert hidden.status_int == 404
+    assert hidden.json["NeutronError"]["type"] == "NetworkNotFound"
+
+
+def test_list_networks_is_two_statements(v2: V2, count: Any) -> None:
+    """A page of networks with their segments, then their subnets (one query for
+    the page)."""
+    nets = [v2.network(name=f"n{i}") for i in range(3)]
+    made = {
+        nets[0]["id"]: [subnet(v2, nets[0]["id"], "10.0.0.0/24")["id"]],
+        nets[1]["id"]: [],
+        nets[2]["id"]: [
+            subnet(v2, nets[2]["id"], "10.0.2.0/24")["id"],
+            subnet(v2, nets[2]["id"], "10.0.3.0/24")["id"],
+        ],
+    }
+    listed: list[Any] = []
+    counted = count(lambda: listed.append(v2.get("/networks")))
+    assert listed[0].status_int == 200, listed[0].body
+    found = {n["id"]: n["subnets"] for n in listed[0].json["networks"]}
+    assert found == made
+    for network in listed[0].json["networks"]:
+        assert network == v2.get(f"/networks/{network['id']}").json["network"]
+    assert (counted.transactions, counted.statements) == (1, ["SELECT", "SELECT"])
+
+
+@pytest.mark.parametrize("ports", [0, 2])
+def test_v1_network_reads_are_one_statement(
+    sqlite_v2: V2, count: Any, ports: int
+) -> None:
+    """The v1 door's list (detail) and show of the tenant's networks, and the show
+    with its ports (was two statements: the network, then its ports), each one
+    SELECT; another tenant's network is still not found."""
+    client = sqlite_v2.client
+    base = "/v1.1/tenants/acme/networks"
+    net = client.request("POST", f"{base}.json", {"network": {"name": "n"}}, {})
+    net_id = net.json["network"]["id"]
+    made = []
+    for _ in range(ports):
+        answer = client.request(
+            "POST", f"{base}/{net_id}/ports.json", {"port": {"state": "ACTIVE"}}, {}
+        )
+        made.append(answer.json["port"]["id"])
+    if made:
+        plug = {"attachment": {"id": "vif-1"}}
+        path = f"{base}/{net_id}/ports/{made[0]}/attachment.json"
+        assert client.request("PUT", path, plug, {}).status_int == 204
+    expected = {
+        "networks": [{"id": net_id, "name": "n", "op-status": "UP"}],
+    }
+    for path, answer in (
+        (f"{base}/detail.json", expected),
+        (f"{base}/{net_id}.json", {"network": expected["networks"][0]}),
+        (
+            f"{base}/{net_id}/detail.json",
+            {
+                "network": {
+                    **expected["networks"][0],
+                    "ports": [
+                        {
+                            "id": port_id,
+                            "state": "ACTIVE",
+                            "op-status": "DOWN",
+                            **({"attachment": {"id": "vif-1"}} if i == 0 else {}),
+                        }
+                        for i, port_id in enumerate(made)
+                    ],
+                }
+            },
+        ),
+    ):
+        got, counted = counted_get(count, client.get, path)
+        assert got.status_int == 200, got.body
+        assert got.json == answer
+        assert (counted.transactions, counted.statements) == (1, ["SELECT"])
+    for path in (f"{base}/{net_id}.json", f"{base}/{net_id}/detail.json"):
+        other = path.replace("/acme/", "/other/")
+        missing = client.get(other)
+        assert missing.status_int == 404
+        assert missing.json["QuantumError"]["type"] == "NetworkNotFound"
 
 
 @pytest.fixture(params=("sqlite", "postgresql", "mysql"))
