@@ -21,6 +21,10 @@ last checkout's p50 over the first's, and the median of the per-round ratios
 (each round's two requests ran back to back). See bench/README.md.
 
     python bench/paired.py --db sqlite --rounds 300 /tmp/before /work/main
+
+``--phases network`` runs only the phases whose name holds "network" (a comma
+separates several patterns), with the phases before them of their API version
+that make, change or delete objects, so each works on what it has in a full run.
 """
 
 from __future__ import annotations
@@ -299,14 +303,67 @@ PHASES: dict[str, Phase] = {
 """Run in this order, each ``rounds`` times per checkout: the create phases make
 one object a round, which the later phases show, change and delete."""
 
+MAKERS = frozenset(
+    {
+        "v2 create network",
+        "v2 create subnet (/24)",
+        "v2 create port (IPAM)",
+        "v2 delete port",
+        "v2 delete subnet",
+        "v2 delete network",
+        "v1 create network",
+        "v1 create port",
+        "v1 plug attachment",
+        "v1 set port state",
+        "v1 unplug attachment",
+        "v1 delete port",
+        "v1 delete network",
+    }
+)
+"""The phases that make, change the state of or delete what later phases of
+their API version work on (a show or rename reads the objects the creates made;
+a network's delete finds its subnets and ports gone)."""
+
+
+def selected(patterns: str | None) -> list[str]:
+    """The phases to run, in ``PHASES`` order: those whose name holds one of the
+    comma-separated ``patterns`` (case-insensitive; None: every phase), and the
+    ``MAKERS`` of their API version before them, so that each selected phase works
+    on the same objects as in a full run (a list phase reads the populated tenant
+    and needs none). SystemExit for a pattern no phase
+    matches."""
+    if patterns is None:
+        return list(PHASES)
+    wanted = [p.strip().lower() for p in patterns.split(",") if p.strip()]
+    if not wanted:
+        raise SystemExit("--phases: no pattern given")
+    for pattern in wanted:
+        if not any(pattern in name.lower() for name in PHASES):
+            raise SystemExit(f"--phases: no phase matches {pattern!r}")
+    names = list(PHASES)
+    chosen = {n for n in names if any(p in n.lower() for p in wanted)}
+    for i, name in enumerate(names):
+        # NOTE: a list phase reads the populated tenant, which no phase changes.
+        if name in chosen and name.split()[1] != "list":
+            version = name.split()[0]
+            chosen.update(
+                m for m in names[:i] if m in MAKERS and m.split()[0] == version
+            )
+    return [n for n in names if n in chosen]
+
 
 def run(
-    checkouts: Sequence[Checkout], states: Sequence[State], rounds: int
+    checkouts: Sequence[Checkout],
+    states: Sequence[State],
+    rounds: int,
+    phases: Sequence[str] = tuple(PHASES),
 ) -> dict[str, list[list[float]]]:
-    """Every phase, its requests alternating between the checkouts (the order
-    reversed every round); per phase, per checkout, each request's time in ms."""
+    """Each of ``phases`` (in ``PHASES`` order), its requests alternating between
+    the checkouts (the order reversed every round); per phase, per checkout, each
+    request's time in ms."""
     times: dict[str, list[list[float]]] = {}
-    for name, phase in PHASES.items():
+    for name in phases:
+        phase = PHASES[name]
         samples: list[list[float]] = [[] for _ in checkouts]
         for r in range(rounds):
             order = list(range(len(checkouts)))
@@ -365,7 +422,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--phases",
+        help="only the phases whose name holds this text (comma-separated: any of "
+        "them), with the create, state and delete phases before them that make "
+        "their objects",
+    )
     args = parser.parse_args(argv)
+    phases = selected(args.phases)
     checkouts: list[Checkout] = []
     try:
         for tree in args.trees:
@@ -387,13 +451,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return made
 
         # A warm-up pass: every phase a few times on each server, not measured.
-        run(checkouts, states(f"warm-{run_id}", 3 * 65536), 4)
+        run(checkouts, states(f"warm-{run_id}", 3 * 65536), 4, phases)
         load = os.getloadavg()
         started = time.time()
-        times = run(checkouts, states(f"bench-{run_id}", 2 * 65536), args.rounds)
+        times = run(
+            checkouts, states(f"bench-{run_id}", 2 * 65536), args.rounds, phases
+        )
         figures = {
             "db": args.db,
             "rounds": args.rounds,
+            "phases_selected": args.phases,
             "checkouts": [str(c.tree) for c in checkouts],
             "load_before": load,
             "load_after": os.getloadavg(),
@@ -402,6 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         after = figures["load_after"]
         print(f"{args.db}, {args.rounds} rounds; load average {load} -> {after}")
+        if args.phases is not None:
+            print(f"phases: {args.phases!r} ({len(phases)} of {len(PHASES)} run)")
         report(checkouts, figures["phases"])
         if args.json:
             args.json.write_text(json.dumps(figures, indent=1))
