@@ -6,7 +6,8 @@ main process only supervises: it opens the listening socket, imports the workers
 (``preload``: shared pages), forks N workers that each build the app after the fork
 (so no database connection crosses a fork) and serve the shared socket, restarts a
 worker that dies, and on SIGTERM/SIGINT forwards SIGTERM and waits for the workers to
-drain.
+drain. A commit in one worker wakes the long-polls of all of them
+(``quantum.wakeups``).
 
 A serving process stops on SIGTERM/SIGINT: it stops accepting, closes idle keep-alive
 connections, lets in-flight requests finish (up to ``shutdown_timeout`` seconds) and
@@ -56,7 +57,7 @@ import eventlet.hubs  # noqa: E402
 import eventlet.wsgi  # noqa: E402
 from eventlet.support.greenlets import GreenletExit  # noqa: E402
 
-from quantum import connections  # noqa: E402
+from quantum import connections, wakeups  # noqa: E402
 from quantum.core import log  # noqa: E402
 from quantum.core.exceptions import QuantumError  # noqa: E402
 from quantum.core.settings import Settings, load_settings  # noqa: E402
@@ -350,6 +351,8 @@ def run_single(settings: Settings) -> int:
 @dataclass
 class Worker:
     pid: int
+    slot: int
+    """Its index among the workers; a replacement takes the same (``Wakeups``)."""
     started: float
     ready_fd: int | None
     """Read end of the pipe the worker reports start-up on; None once read."""
@@ -370,13 +373,20 @@ class Supervisor:
     sock: socket.socket
     signals: SignalPipe
     workers: dict[int, Worker] = field(default_factory=dict)
-    respawn_at: list[float] = field(default_factory=list)
+    respawn_at: list[tuple[float, int]] = field(default_factory=list)
+    """When to start a replacement, and in which slot."""
     stopping: bool = False
+    siblings: wakeups.Wakeups | None = None
+    """The workers' commit wake-ups (two workers or more)."""
+
+    def __post_init__(self) -> None:
+        if self.settings.api_workers > 1 and wakeups.ENABLED:
+            self.siblings = wakeups.Wakeups(self.settings.api_workers)
 
     def run(self) -> int:
         LOG.info("starting %d workers", self.settings.api_workers)
-        for _ in range(self.settings.api_workers):
-            self.spawn()
+        for slot in range(self.settings.api_workers):
+            self.spawn(slot)
         error = self.await_ready()
         if error is not None:
             print(f"{PROG}: {error}", file=sys.stderr)
@@ -386,7 +396,7 @@ class Supervisor:
             self.supervise()
         return self.stop()
 
-    def spawn(self) -> None:
+    def spawn(self, slot: int) -> None:
         read_fd, write_fd = os.pipe()
         # NOTE: signals stay blocked across fork() until the child has replaced the
         # supervisor's handlers, so none of them is handled by the wrong process.
@@ -396,16 +406,26 @@ class Supervisor:
             os.close(read_fd)
             for fd in self._pending():
                 os.close(fd)
-            self._run_worker(write_fd, mask)
+            self._run_worker(slot, write_fd, mask)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(write_fd)
-        self.workers[pid] = Worker(pid=pid, started=time.monotonic(), ready_fd=read_fd)
+        self.workers[pid] = Worker(
+            pid=pid, slot=slot, started=time.monotonic(), ready_fd=read_fd
+        )
         LOG.info("started worker %d", pid)
 
-    def _run_worker(self, ready_fd: int, mask: Iterable[int]) -> NoReturn:
+    def _run_worker(self, slot: int, ready_fd: int, mask: Iterable[int]) -> NoReturn:
         status = 1
         try:
-            status = worker_main(self.settings, self.sock, self.signals, ready_fd, mask)
+            status = worker_main(
+                self.settings,
+                self.sock,
+                self.signals,
+                ready_fd,
+                mask,
+                siblings=self.siblings,
+                slot=slot,
+            )
         except BaseException:  # NOTE: nothing may unwind into the supervisor's frames
             LOG.exception("worker %d failed", os.getpid())
         finally:
@@ -452,7 +472,7 @@ class Supervisor:
         while True:
             timeout = None
             if self.respawn_at:
-                timeout = max(0.0, min(self.respawn_at) - time.monotonic())
+                timeout = max(0.0, min(self.respawn_at)[0] - time.monotonic())
             pending = self._pending()
             signums, readable = self.signals.wait(timeout, also=list(pending))
             for fd in readable:
@@ -464,9 +484,9 @@ class Supervisor:
                 if worker.error is not None:
                     LOG.error("worker %d could not start: %s", worker.pid, worker.error)
             now = time.monotonic()
-            for due in [t for t in self.respawn_at if t <= now]:
+            for due in [d for d in self.respawn_at if d[0] <= now]:
                 self.respawn_at.remove(due)
-                self.spawn()
+                self.spawn(due[1])
 
     def reap(self) -> list[Worker]:
         """Collect exited workers; schedule replacements unless stopping."""
@@ -501,7 +521,7 @@ class Supervisor:
                 how,
                 delay,
             )
-            self.respawn_at.append(time.monotonic() + delay)
+            self.respawn_at.append((time.monotonic() + delay, worker.slot))
         return gone
 
     def stop(self) -> int:
@@ -526,6 +546,8 @@ class Supervisor:
             self.signals.wait(min(max(remaining, 0.0), 0.5))
             clean = all(_stopped_cleanly(w) for w in self.reap()) and clean
         self.sock.close()
+        if self.siblings is not None:
+            self.siblings.close()
         LOG.info("all workers stopped")
         return 0 if clean else 1
 
@@ -548,6 +570,9 @@ def worker_main(
     inherited: SignalPipe,
     ready_fd: int,
     mask: Iterable[int],
+    *,
+    siblings: wakeups.Wakeups | None = None,
+    slot: int = 0,
 ) -> int:
     """A forked worker: fresh hub and signal handling, load the app, serve."""
     parent = os.getppid()
@@ -558,6 +583,8 @@ def worker_main(
     # NOTE: the parent's hub (and its epoll fd) came across the fork; give this process
     # its own, as the eventlet docs require before using green I/O after fork().
     eventlet.hubs.use_hub()
+    if siblings is not None:
+        siblings.join(slot)
     try:
         app = load_app(settings)
     except StartupError as error:

@@ -19,8 +19,9 @@ Routes, by agent kind from the table ``quantum.agentapi.kinds.KINDS`` (JSON only
   status report raises, not a polling loop.
 
 The revision lives in the store, so any server process behind one address answers
-the feed alike: a long-poll ends at once on a write committed in its own process, and
-sees one through another process within ``quantum.db.session.REVISION_POLL``.
+the feed alike: a long-poll ends at once on a write committed in its own process or
+a sibling worker of its server (``quantum.wakeups``), and sees one through another
+server within ``quantum.db.session.REVISION_POLL``.
 Errors are ``{"error": "..."}`` with 400, 401, 403, 404, 405, 413 or 503; an error
 raised below gets its family's status from the error registry (``quantum.api.faults``).
 """

@@ -23,9 +23,10 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Engine, make_url
@@ -48,7 +49,8 @@ _MYSQL_RETRYABLE = (1205, 1213, 1305)
 MAX_ATTEMPTS = 5
 REVISION_POLL = 0.2
 """Seconds between two reads of the store revision while a wait for it holds: how
-late a write through another process is seen (one in this process wakes it at once).
+late a write through another server is seen (one in this process, or in a sibling
+worker of this server, wakes it at once: ``CommitSignal``).
 """
 
 
@@ -210,31 +212,58 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 class CommitSignal:
-    """Wakes waiters in this process when a write transaction has committed.
+    """Wakes waiters when a write transaction has committed.
 
     ``generation`` counts commits; ``wait(generation, timeout)`` returns as soon as
     it differs from the value read before, so a commit between reading it and
-    waiting is never missed. Writes through other processes are not seen here:
-    waiters still re-read the store every ``REVISION_POLL`` seconds.
+    waiting is never missed. ``notify`` (after a commit in this process) wakes this
+    signal's waiters at once and, in a worker of ``api_workers > 1``, tells the
+    sibling workers (``quantum.wakeups``), whose ``wake_all`` wakes every signal of
+    theirs. That wake-up may be lost (a sibling's queue full, a worker restarting):
+    waiters still re-read the store every ``REVISION_POLL`` seconds, and so see a
+    write through another server (or a lost wake-up) that late at most.
     """
+
+    _live: ClassVar[weakref.WeakSet[CommitSignal]] = weakref.WeakSet()
+    _siblings: ClassVar[Callable[[], None] | None] = None
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._generation = 0
+        CommitSignal._live.add(self)
 
     @property
     def generation(self) -> int:
         return self._generation
 
     def notify(self) -> None:
-        with self._cond:
-            self._generation += 1
-            self._cond.notify_all()
+        """A write committed in this process."""
+        self._wake()
+        tell = CommitSignal._siblings
+        if tell is not None:
+            tell()
 
     def wait(self, generation: int, timeout: float) -> int:
         with self._cond:
             self._cond.wait_for(lambda: self._generation != generation, timeout)
             return self._generation
+
+    def _wake(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    @classmethod
+    def link_siblings(cls, tell: Callable[[], None] | None) -> None:
+        """Have every commit in this process also call ``tell`` (which must not
+        block), or no longer (None)."""
+        cls._siblings = tell
+
+    @classmethod
+    def wake_all(cls) -> None:
+        """A write committed in a sibling process: wake every waiter here."""
+        for signal in list(cls._live):
+            signal._wake()
 
 
 _TOUCHED = "quantum_touched"
@@ -465,8 +494,9 @@ class Database:
     ) -> int:
         """The store revision (with ``topics``: that of the last write to one of
         them) once it is greater than ``since``, or as it is after ``timeout``
-        seconds. A write committed in this process ends the wait at once; one
-        through another process is seen within ``REVISION_POLL`` seconds."""
+        seconds. A write committed in this process or a sibling worker ends the wait
+        at once; one through another server is seen within ``REVISION_POLL``
+        seconds."""
         deadline = time.monotonic() + timeout
         while True:
             generation = self.commits.generation

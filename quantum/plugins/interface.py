@@ -352,8 +352,8 @@ class AgentStateSource(Protocol):
         """Port id -> op-status (DOWN while admin-down) of those ports that exist,
         once every one of them is ``until`` or one is gone, or as they are after
         ``timeout`` seconds (the compute service's long-poll: a status report
-        committed in this process ends it at once, one through another process is
-        seen within ``quantum.db.session.REVISION_POLL``)."""
+        committed in this process or a sibling worker ends it at once, one through
+        another server is seen within ``quantum.db.session.REVISION_POLL``)."""
         ...
 
 

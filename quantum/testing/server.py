@@ -69,6 +69,10 @@ class ServerProcess:
     host: str
     port: int
     process: subprocess.Popen[bytes] | None = None
+    prelude: str = ""
+    """Python run in the server process after ``import quantum.server`` (and so
+    eventlet's monkey-patching), before its ``main``: a test's hook, e.g. a module
+    constant changed. Empty: ``bin/quantum-server`` as deployed."""
     stderr_path: Path = field(init=False)
     _stderr: IO[bytes] | None = None
 
@@ -82,8 +86,18 @@ class ServerProcess:
 
     def start(self, wait: bool = True, timeout: float = 30.0) -> None:
         self._stderr = self.stderr_path.open("ab")
+        command = [sys.executable, str(SERVER)]
+        if self.prelude:
+            command = [
+                sys.executable,
+                "-c",
+                f"import sys; sys.path.insert(0, {str(REPO)!r}); "
+                "import quantum.server\n"
+                f"{self.prelude}\n"
+                "sys.exit(quantum.server.main())",
+            ]
         self.process = subprocess.Popen(  # noqa: S603  # NOTE: our own script
-            [sys.executable, str(SERVER), "--config-file", str(self.config)],
+            [*command, "--config-file", str(self.config)],
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             cwd=REPO,

@@ -34,3 +34,19 @@ def test_a_commit_wakes_every_waiter() -> None:
 def test_without_a_commit_the_wait_ends_at_its_timeout() -> None:
     signal = CommitSignal()
     assert signal.wait(signal.generation, 0.01) == 0
+
+
+def test_a_commit_here_tells_the_siblings_and_theirs_wakes_every_signal() -> None:
+    told: list[int] = []
+    ours, other = CommitSignal(), CommitSignal()
+    seen = (ours.generation, other.generation)
+    CommitSignal.link_siblings(lambda: told.append(1))
+    try:
+        ours.notify()
+    finally:
+        CommitSignal.link_siblings(None)
+    assert told == [1]
+    assert other.generation == seen[1]
+    CommitSignal.wake_all()  # NOTE: what a sibling's commit does here
+    assert ours.wait(seen[0] + 1, 600.0) == seen[0] + 2
+    assert other.wait(seen[1], 600.0) == seen[1] + 1

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Commit wake-ups between the workers of one server (``api_workers > 1``).
+
+A long-poll (an agent's ``GET /agent/v1/{kind}/changes``, the compute service's
+``GET /agent/v1/ports?...&until=UP``) waits on its process's
+``quantum.db.session.CommitSignal``. A commit in the same worker wakes it at once;
+without this module one in a sibling worker would be seen only on the next re-read
+of the store, up to ``REVISION_POLL`` (0.2 s) later: with two workers, half the
+writes would reach the agents that late.
+
+The supervisor makes one Unix datagram socket pair per worker slot before it forks
+(``Wakeups(slots)``) and holds them while it runs, so a worker it respawns into a
+slot inherits that slot's pair and is linked again at once. A worker
+(``Wakeups.join(slot)``):
+
+* after each commit sends one byte to every other slot, never waiting: a full queue
+  (a sibling stuck), or a slot whose worker is restarting, drops it. The re-read
+  every ``REVISION_POLL`` stays the safety net, so a lost wake-up costs that much.
+* runs one green thread that waits for its own slot's socket, drains it, and wakes
+  every waiter of the process (``CommitSignal.wake_all``).
+
+Servers behind one address that are not workers of one supervisor (other hosts)
+still see each other's writes within ``REVISION_POLL``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import eventlet
+import eventlet.hubs
+import eventlet.patcher
+
+LOG = logging.getLogger(__name__)
+
+# NOTE: the unpatched module: a send must fail at once on a full queue (a green
+# socket would wait for room) and the reader waits through the hub itself.
+_native: Any = eventlet.patcher.original("socket")
+
+ENABLED = True
+"""Whether workers link their commit signals (tests switch it off: the control)."""
+
+
+class Wakeups:
+    """One datagram socket pair per worker slot: ``[slot] = (receive, send)``."""
+
+    def __init__(self, slots: int) -> None:
+        self.pairs: list[tuple[Any, Any]] = []
+        for _ in range(slots):
+            receive, send = _native.socketpair(_native.AF_UNIX, _native.SOCK_DGRAM)
+            receive.setblocking(False)
+            send.setblocking(False)
+            self.pairs.append((receive, send))
+        self._peers: list[Any] = []
+
+    def join(self, slot: int) -> None:
+        """In the worker of ``slot`` (after the fork, its hub fresh): tell the
+        siblings of every commit here, and wake the waiters here on theirs."""
+        # NOTE: imported here: ``import quantum.server`` stays light (no SQLAlchemy).
+        from quantum.db.session import CommitSignal
+
+        own = self.pairs[slot][0]
+        for index, (receive, send) in enumerate(self.pairs):
+            if index == slot:
+                send.close()
+            else:
+                receive.close()
+                self._peers.append(send)
+        CommitSignal.link_siblings(self.tell)
+        eventlet.spawn(self._follow, own, CommitSignal.wake_all)
+
+    def tell(self) -> None:
+        """Wake the sibling workers; never blocks, drops what does not fit."""
+        for peer in self._peers:
+            # NOTE: BlockingIOError (the sibling's queue is full) or the slot's worker
+            # restarting: the sibling's next re-read sees the write instead.
+            with contextlib.suppress(OSError):
+                peer.send(b"\0", _native.MSG_DONTWAIT)
+
+    def _follow(self, own: Any, wake_all: Callable[[], None]) -> None:
+        try:
+            while True:
+                eventlet.hubs.trampoline(own.fileno(), read=True)
+                with contextlib.suppress(BlockingIOError):
+                    while own.recv(64):
+                        pass
+                wake_all()
+        except Exception:  # NOTE: the re-read every REVISION_POLL still serves
+            LOG.exception("commit wake-ups from sibling workers stopped")
+
+    def close(self) -> None:
+        """In the supervisor, once every worker has exited."""
+        for receive, send in self.pairs:
+            receive.close()
+            send.close()
