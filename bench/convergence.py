@@ -130,6 +130,9 @@ class Api:
                     "network_id": net,
                     "mac_address": mac,
                     "binding:host_id": host,
+                    # NOTE: no security group: the tenant's default one admits no
+                    # echo request from the anchor (a v1 port, in no group).
+                    "port_security_enabled": False,
                 }
             }
             conn.request(
