@@ -416,13 +416,22 @@ class SecurityGroupStore:
         )
 
     def delete(self, scope: Scope, group_id: str) -> None:
-        """Raises SecurityGroupNotFound, SecurityGroupCannotRemoveDefault,
-        SecurityGroupInUse (a port is in it, or joins it before this commits)."""
+        """Raises SecurityGroupNotFound, SecurityGroupCannotRemoveDefault (the
+        tenant's default group, unless an admin asks: how a deleted project's group
+        is cleaned up), SecurityGroupInUse (a port is in it, or joins it before this
+        commits)."""
 
         def work(s: Session) -> None:
             row = self._row(s, scope, group_id)
             if self._is_default(s, row):
-                raise exc.SecurityGroupCannotRemoveDefault()
+                if not scope.is_admin:
+                    raise exc.SecurityGroupCannotRemoveDefault()
+                # NOTE: the tenant's next first use makes a new default group.
+                s.execute(
+                    delete(DefaultSecurityGroupRow).where(
+                        DefaultSecurityGroupRow.security_group_id == group_id
+                    )
+                )
             in_use = s.scalar(
                 select(SecurityGroupPortBindingRow.port_id)
                 .where(SecurityGroupPortBindingRow.security_group_id == group_id)

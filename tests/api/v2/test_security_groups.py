@@ -452,15 +452,36 @@ def test_groups_and_remote_groups_of_others_are_404(v2: V2) -> None:
     assert len(rules_of(v2, mine["id"])) == 2
 
 
+def test_an_admin_deletes_a_tenants_default_group(v2: V2) -> None:
+    """As in Neutron (and how tempest cleans up the projects it made): an admin may
+    delete a default group no port is in; the tenant's next use makes a new one."""
+    net = v2.network()
+    default = default_group(v2)
+    port = v2.port(net["id"])
+    assert error(v2.delete(f"/security-groups/{default}", ADMIN)) == (
+        409,
+        "SecurityGroupInUse",
+    )
+    assert v2.delete(f"/ports/{port['id']}").status_int == 204
+    assert error(v2.delete(f"/security-groups/{default}")) == (
+        409,
+        "SecurityGroupCannotRemoveDefault",
+    )
+    assert v2.delete(f"/security-groups/{default}", ADMIN).status_int == 204
+    assert error(v2.get(f"/security-groups/{default}")) == (
+        404,
+        "SecurityGroupNotFound",
+    )
+    again = default_group(v2)
+    assert again != default
+    assert v2.port(net["id"])["security_groups"] == [again]
+
+
 def test_delete_default_in_use_and_remote_groups(v2: V2) -> None:
     net = v2.network()
     default = default_group(v2)
     refused = v2.delete(f"/security-groups/{default}")
     assert error(refused) == (409, "SecurityGroupCannotRemoveDefault")
-    assert error(v2.delete(f"/security-groups/{default}", ADMIN)) == (
-        409,
-        "SecurityGroupCannotRemoveDefault",
-    )
     renamed = v2.put(f"/security-groups/{default}", {"security_group": {"name": "x"}})
     assert error(renamed) == (409, "SecurityGroupCannotUpdateDefault")
     described = v2.put(
