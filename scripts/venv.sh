@@ -61,6 +61,23 @@ ensure_clients_venv() {
     touch "$stamp"
 }
 
+# Tempest, OpenStack's integration suite, whose network API tests
+# tests/functional/clients/test_tempest.py runs against a server behind Keystone; in
+# its own virtualenv (about 30 s once). The test makes it itself when it is missing.
+TEMPEST_VENV=${QUANTUM_TEMPEST_VENV:-.venv-tempest}
+ensure_tempest_venv() {
+    local stamp
+    stamp="$TEMPEST_VENV/.installed-$(sha1sum requirements-tempest.txt | cut -c1-12)"
+    [ -f "$stamp" ] && return 0
+    echo "installing tempest for the client tests into $TEMPEST_VENV"
+    if [ ! -x "$TEMPEST_VENV/bin/python" ]; then
+        python3 -m venv "$TEMPEST_VENV"
+    fi
+    "$TEMPEST_VENV/bin/python" -m pip install -q -r requirements-tempest.txt
+    rm -f "$TEMPEST_VENV"/.installed-*
+    touch "$stamp"
+}
+
 # The Grizzly `quantum` CLI of the client tests (tests/functional/clients), pinned in
 # requirements-grizzly.txt, on Python 2.7 in its own virtualenv (about 30 s once).
 # Python 2.7 is pyenv's (or QUANTUM_PYTHON27); only virtualenv<20.22 can still make

@@ -14,7 +14,10 @@ The clients live in their own virtualenv (``.venv-clients``, or
 it (about half a minute); it is re-made when that file changes. The Grizzly
 ``quantum`` CLI (``grizzly``) runs on Python 2.7 in ``.venv-grizzly`` (or
 ``QUANTUM_GRIZZLY_VENV``), made by scripts/venv.sh's ensure_grizzly_venv, which the
-first test that needs it also calls.
+first test that needs it also calls. Tempest (``tempest_venv``, for
+test_tempest.py) lives in ``.venv-tempest`` (or ``QUANTUM_TEMPEST_VENV``), made from
+requirements-tempest.txt by scripts/venv.sh's ensure_tempest_venv, which that test
+calls too.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ REPO = Path(__file__).resolve().parents[3]
 REQUIREMENTS = REPO / "requirements-clients.txt"
 VENV = Path(os.environ.get("QUANTUM_CLIENTS_VENV", REPO / ".venv-clients"))
 GRIZZLY_VENV = Path(os.environ.get("QUANTUM_GRIZZLY_VENV", REPO / ".venv-grizzly"))
+TEMPEST_VENV = Path(os.environ.get("QUANTUM_TEMPEST_VENV", REPO / ".venv-tempest"))
 HOST = "127.0.0.1"
 
 
@@ -80,21 +84,39 @@ def clients_venv() -> Path:
     return _ensure_venv()
 
 
-@pytest.fixture(scope="session")
-def grizzly_venv() -> Path:
-    """python-quantumclient 2.2.3 on Python 2.7 (scripts/venv.sh installs it)."""
+def _venv_sh(function: str, variable: str, venv: Path, what: str) -> Path:
+    """Run scripts/venv.sh's ``function`` for ``venv`` (named in ``variable``)."""
     done = subprocess.run(  # noqa: S603  # NOTE: fixed command
-        ["/bin/bash", "-c", ". scripts/venv.sh && ensure_grizzly_venv"],
+        ["/bin/bash", "-c", f". scripts/venv.sh && {function}"],
         cwd=REPO,
-        env={**os.environ, "QUANTUM_GRIZZLY_VENV": str(GRIZZLY_VENV)},
+        env={**os.environ, variable: str(venv)},
         capture_output=True,
         text=True,
         check=False,
         timeout=900,
     )
     if done.returncode != 0:
-        unavailable(f"cannot install the Grizzly client: {done.stderr[-2000:]}")
-    return GRIZZLY_VENV
+        unavailable(f"cannot install {what}: {done.stderr[-2000:]}")
+    return venv
+
+
+@pytest.fixture(scope="session")
+def grizzly_venv() -> Path:
+    """python-quantumclient 2.2.3 on Python 2.7 (scripts/venv.sh installs it)."""
+    return _venv_sh(
+        "ensure_grizzly_venv",
+        "QUANTUM_GRIZZLY_VENV",
+        GRIZZLY_VENV,
+        "the Grizzly client",
+    )
+
+
+@pytest.fixture(scope="session")
+def tempest_venv() -> Path:
+    """Tempest, pinned in requirements-tempest.txt (scripts/venv.sh installs it)."""
+    return _venv_sh(
+        "ensure_tempest_venv", "QUANTUM_TEMPEST_VENV", TEMPEST_VENV, "tempest"
+    )
 
 
 @pytest.fixture(scope="session")
