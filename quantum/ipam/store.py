@@ -426,26 +426,67 @@ def delete_subnet(
     subnet_id: str,
     *,
     releasable_ports: Collection[str] = (),
+    never_automatic: Collection[str] = (),
     revisions: Sequence[int] = (),
-) -> None:
-    """Delete a subnet whose addresses are only held or belong to
-    ``releasable_ports`` (the network's DHCP ports); their allocations go with it;
-    with ``revisions``, only at one of them, in the DELETE itself.
+) -> list[str]:
+    """Delete a subnet whose addresses are only held, belong to
+    ``releasable_ports`` (the network's DHCP ports) or, on an autoconfigured
+    (SLAAC, DHCPv6-stateless) subnet, are a port's automatic address (the EUI-64
+    of its MAC) and its device owner is not one of ``never_automatic`` (a
+    router's); their allocations go with it, and the ports that lost one get a
+    new revision (``updated_at`` too); with ``revisions``, only at one of them, in
+    the DELETE itself. Returns the ids of the ports that lost an address.
+
+    Race-free: the subnet's row is locked first, and every allocation on it takes
+    a share lock on that row (``_network_subnets``), so the allocations read here
+    are all there will be.
 
     Raises SubnetNotFound, SubnetInUse (and deletes nothing),
     RevisionNumberConstraintFailed.
     """
-    _subnet_row(s, subnet_id, lock=True)
+    row = _subnet_row(s, subnet_id, lock=True)
     s.execute(
         delete(IpAllocationRow).where(
             IpAllocationRow.subnet_id == subnet_id, IpAllocationRow.port_id.is_(None)
         )
     )
-    if releasable_ports:
+    released = list(releasable_ports)
+    if (row.ipv6_address_mode or row.ipv6_ra_mode) in AUTOCONFIGURED:
+        cidr = ip_network(row.cidr)
+        held = s.execute(
+            select(
+                IpAllocationRow.port_id,
+                IpAllocationRow.ip_address,
+                PortRow.mac_address,
+                PortRow.device_owner,
+            )
+            .join(PortRow, PortRow.id == IpAllocationRow.port_id)
+            .where(IpAllocationRow.subnet_id == subnet_id)
+        ).all()
+        for port_id, address, mac, owner in held:
+            if port_id is None or port_id in releasable_ports:
+                continue
+            if (
+                owner in never_automatic
+                or not mac
+                or ip_address(address) != allocate.eui64(cidr, mac)
+            ):
+                raise exc.SubnetInUse(subnet_id=subnet_id)
+            released.append(port_id)
+    lost: list[str] = []
+    if released:
+        lost = list(
+            s.scalars(
+                select(IpAllocationRow.port_id).where(
+                    IpAllocationRow.subnet_id == subnet_id,
+                    IpAllocationRow.port_id.in_(released),
+                )
+            )
+        )
         s.execute(
             delete(IpAllocationRow).where(
                 IpAllocationRow.subnet_id == subnet_id,
-                IpAllocationRow.port_id.in_(list(releasable_ports)),
+                IpAllocationRow.port_id.in_(released),
             )
         )
     left = s.scalar(
@@ -463,6 +504,15 @@ def delete_subnet(
         raise stale(s, SubnetRow, subnet_id, revisions) or exc.SubnetNotFound(
             subnet_id=subnet_id
         )
+    if lost:
+        # NOTE: their fixed_ips changed: a new revision, as any change of a port.
+        s.execute(
+            update(PortRow)
+            .where(PortRow.id.in_(sorted(set(lost))))
+            .values(revision_number=PortRow.revision_number + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return sorted(set(lost))
 
 
 # -- allocations ----------------------------------------------------------------------
@@ -1195,6 +1245,9 @@ def replace_port_ips(
     port holds already is kept, the port's other addresses are released (held), and
     the rest is allocated after the kept ones. Raises as ``allocate_port_ips``."""
     now = now or utcnow()
+    # NOTE: the subnets first: their share lock waits for a subnet delete, which
+    # may take some of the port's addresses; then the port's as they are now.
+    subnets = _network_subnets(s, network_id)
     current = _port_rows(s, port_id)
     asked = {str(r.ip_address) for r in requests if not isinstance(r, AnyAddress)}
     kept = [row for row in current if row.ip_address in asked]
@@ -1204,7 +1257,6 @@ def replace_port_ips(
         for r in requests
         if isinstance(r, AnyAddress) or str(r.ip_address) not in kept_addresses
     ]
-    subnets = _network_subnets(s, network_id)
     wanted = _resolve(s, network_id, subnets, fresh)
     _release(
         s, [row for row in current if row.ip_address not in kept_addresses], hold, now

@@ -197,7 +197,9 @@ class SubnetService(Service[Subnet, SubnetRequest, SubnetUpdate], Protocol):
     allocation-pool errors, DNSNameServersExhausted, HostRoutesExhausted,
     NetworkNotFound, NotAuthorized (another tenant's network), OverQuota; delete
     SubnetNotFound, SubnetInUse (a port other than DHCP has an address from it;
-    held addresses do not count)."""
+    held addresses do not count, nor a port's automatic EUI-64 address on a SLAAC
+    or DHCPv6-stateless subnet unless a service owns the port: the delete drops
+    those addresses and bumps their ports' revision)."""
 
 
 class QuotaService(Protocol):

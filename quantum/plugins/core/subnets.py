@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core import routers
+from quantum.core.lbaas import LOADBALANCER_OWNER
 from quantum.core.listing import ListQuery
 from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
@@ -30,6 +32,10 @@ from quantum.plugins.core import access
 from quantum.plugins.core.listing import page, row_columns
 from quantum.plugins.core.quotas import Quotas
 from quantum.plugins.core.tags import tag_columns
+
+SERVICE_OWNERS = routers.L3_OWNERS | {LOADBALANCER_OWNER}
+"""Ports whose addresses are never automatic: a router's, a floating IP's, a VIP's
+address is the service's, and holds its subnet even on a SLAAC subnet."""
 
 SUBNET_COLUMNS = row_columns(SubnetRow, **tag_columns(SubnetRow.id, SubnetTagRow))
 """What subnets are filtered and sorted on: their row's columns and their tags."""
@@ -154,7 +160,9 @@ class SubnetStore:
         self, scope: Scope, subnet_id: str, revisions: Sequence[int] = ()
     ) -> None:
         """Raises SubnetNotFound, SubnetInUse (a port other than DHCP has an
-        address from it); RevisionNumberConstraintFailed unless it is at one of
+        address from it that is not its automatic one on a SLAAC or
+        DHCPv6-stateless subnet, which goes with the subnet; a service's port
+        has none); RevisionNumberConstraintFailed unless it is at one of
         ``revisions`` (if given) when deleted."""
 
         def work(s: Session) -> None:
@@ -166,7 +174,11 @@ class SubnetStore:
                 )
             ).all()
             store.delete_subnet(
-                s, subnet_id, releasable_ports=dhcp, revisions=revisions
+                s,
+                subnet_id,
+                releasable_ports=dhcp,
+                never_automatic=SERVICE_OWNERS,
+                revisions=revisions,
             )
 
         self.db.run(work, write=True)

@@ -4,6 +4,7 @@ plugin with a v2 view of the store."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import pytest
@@ -354,6 +355,66 @@ def test_a_subnet_with_port_addresses_cannot_be_deleted(v2: V2) -> None:
     assert v2.get(f"/ports/{dhcp['id']}").json["port"]["fixed_ips"] == []
 
 
+def eui64(cidr: str, mac: str) -> str:
+    """The address a host with ``mac`` forms by SLAAC in the /64 ``cidr``."""
+    octets = bytes.fromhex(mac.replace(":", ""))
+    iid = bytes([octets[0] ^ 0x02]) + octets[1:3] + b"\xff\xfe" + octets[3:]
+    net = ipaddress.ip_network(cidr)
+    return str(net.network_address + int.from_bytes(iid, "big"))
+
+
+@pytest.mark.parametrize("mode", ["slaac", "dhcpv6-stateless"])
+def test_automatic_addresses_do_not_hold_a_subnet_its_delete_drops_them(
+    v2: V2, mode: str
+) -> None:
+    net = v2.network()
+    four = subnet(v2, net["id"], "10.17.0.0/24")
+    auto = subnet(
+        v2,
+        net["id"],
+        "fd00:17::/64",
+        ipv6_ra_mode=mode,
+        ipv6_address_mode=mode,
+    )
+    stateful = subnet(
+        v2, net["id"], "fd00:18::/64", ipv6_address_mode="dhcpv6-stateful"
+    )
+    plain = v2.port(net["id"], mac_address="fa:16:3e:00:17:01")
+    both = v2.port(
+        net["id"],
+        fixed_ips=[{"subnet_id": auto["id"]}, {"subnet_id": stateful["id"]}],
+    )
+    assert ips(plain) == ["10.17.0.2", eui64("fd00:17::/64", plain["mac_address"])]
+    assert ips(plain)[1] == "fd00:17::f816:3eff:fe00:1701"
+    assert ips(both) == [eui64("fd00:17::/64", both["mac_address"]), "fd00:18::2"]
+    # control: an address the port asked for on the subnet is not automatic
+    asked = v2.port(
+        net["id"], fixed_ips=[{"subnet_id": auto["id"], "ip_address": "fd00:17::5"}]
+    )
+    assert error(v2.delete(f"/subnets/{auto['id']}")) == (409, "SubnetInUse")
+    assert ips(v2.get(f"/ports/{plain['id']}").json["port"]) == ips(plain)
+    assert v2.delete(f"/ports/{asked['id']}").status_int == 204
+    # and on a stateful subnet a port's address holds it
+    assert error(v2.delete(f"/subnets/{stateful['id']}")) == (409, "SubnetInUse")
+
+    assert v2.delete(f"/subnets/{auto['id']}").status_int == 204
+    assert error(v2.get(f"/subnets/{auto['id']}"))[0] == 404
+    left = v2.get(f"/networks/{net['id']}").json["network"]["subnets"]
+    assert set(left) == {four["id"], stateful["id"]}
+    after = {p["id"]: p for p in v2.get(f"/ports?network_id={net['id']}").json["ports"]}
+    assert after[plain["id"]]["fixed_ips"] == [
+        {"subnet_id": four["id"], "ip_address": "10.17.0.2"}
+    ]
+    assert after[both["id"]]["fixed_ips"] == [
+        {"subnet_id": stateful["id"], "ip_address": "fd00:18::2"}
+    ]
+    # their fixed_ips changed: a new revision each
+    for port in (plain, both):
+        assert after[port["id"]]["revision_number"] > port["revision_number"]
+    # the ports go on: a new one gets an address from what is left
+    assert ips(v2.port(net["id"])) == ["10.17.0.3", "fd00:18::3"]
+
+
 def test_deleting_a_network_takes_its_subnets(v2: V2) -> None:
     net = v2.network()
     made = subnet(v2, net["id"], "10.16.0.0/24")
@@ -453,3 +514,24 @@ def test_dhcp_on_a_full_subnet_is_exhausted_and_changes_nothing(v2: V2) -> None:
     done = v2.put(f"/subnets/{spare['id']}", {"subnet": {"enable_dhcp": True}})
     assert done.status_int == 200, done.body
     assert done.json["subnet"]["enable_dhcp"] is True
+
+
+def test_a_router_interface_holds_a_slaac_subnet(l3: V2) -> None:
+    net = l3.network()
+    auto = subnet(
+        l3, net["id"], "fd00:19::/64", ipv6_ra_mode="slaac", ipv6_address_mode="slaac"
+    )
+    port = l3.port(net["id"])
+    made = l3.post("/routers", {"router": {}}).json["router"]
+    added = l3.put(
+        f"/routers/{made['id']}/add_router_interface", {"subnet_id": auto["id"]}
+    )
+    assert added.status_int == 200, added.body
+    assert error(l3.delete(f"/subnets/{auto['id']}")) == (409, "SubnetInUse")
+    assert ips(l3.get(f"/ports/{port['id']}").json["port"]) == ips(port)
+    removed = l3.put(
+        f"/routers/{made['id']}/remove_router_interface", {"subnet_id": auto["id"]}
+    )
+    assert removed.status_int == 200, removed.body
+    assert l3.delete(f"/subnets/{auto['id']}").status_int == 204
+    assert l3.get(f"/ports/{port['id']}").json["port"]["fixed_ips"] == []

@@ -63,12 +63,6 @@ EXCLUDED = {
     "test_networks.NetworksIpV6Test.test_update_subnet_gw_dns_host_routes_dhcp": (
         "the same overlapping-CIDR assumption as above"
     ),
-    "test_networks.NetworksIpV6TestAttrs.test_create_delete_slaac_subnet_with_ports": (
-        "bug: deleting a SLAAC subnet whose ports hold only their automatic address "
-        "is 409 SubnetInUse; Neutron deletes it and drops those addresses"
-    ),
-    "test_networks.NetworksIpV6TestAttrs.test_create_delete_stateless_subnet_with"
-    "_ports": "the same bug (a dhcpv6-stateless subnet)",
     "admin.test_ports.PortsAdminExtendedAttrsTestJSON.test_show_port_binding_ext"
     "_attr": ("bug: ports have no binding:vif_details (KeyError in tempest)"),
 }
