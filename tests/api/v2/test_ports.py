@@ -174,12 +174,24 @@ def test_binding_host_id_is_for_admins(v2: V2) -> None:
 def test_binding_vif_type_and_profile_are_for_admins(v2: V2) -> None:
     net = v2.network()
     port = v2.port(net["id"])
-    hidden = {"binding:vif_type", "binding:profile", "status_reason"}
+    hidden = {
+        "binding:vif_type",
+        "binding:vif_details",
+        "binding:profile",
+        "status_reason",
+    }
     assert not hidden & set(port)
     assert not hidden & set(v2.get(f"/ports/{port['id']}").json["port"])
     shown = v2.get(f"/ports/{port['id']}", ADMIN).json["port"]
-    vif_type = "ovs" if v2.plugin.startswith("openvswitch") else "unbound"
-    assert shown["binding:vif_type"] == vif_type
+    ovs = v2.plugin.startswith("openvswitch")
+    assert shown["binding:vif_type"] == ("ovs" if ovs else "unbound")
+    # NOTE: the OVS agent filters the port in br-int itself (no hybrid plug)
+    details = {"port_filter": True, "ovs_hybrid_plug": False} if ovs else {}
+    assert shown["binding:vif_details"] == details
+    listed = v2.get(f"/ports?id={port['id']}", ADMIN).json["ports"]
+    assert listed[0]["binding:vif_details"] == details
+    made = v2.port(net["id"], as_=ADMIN, tenant_id="acme")
+    assert made["binding:vif_details"] == details
     assert shown["binding:profile"] == {}
     assert shown["status_reason"] == ""
 
@@ -203,6 +215,7 @@ def test_binding_vif_type_and_profile_are_for_admins(v2: V2) -> None:
         {"binding:profile": ["x"]},
         {"binding:profile": {"k": "v" * 5000}},
         {"binding:vif_type": "bridge"},
+        {"binding:vif_details": {"port_filter": False}},
         {"status_reason": "why not"},
     ):
         bad = v2.put(f"/ports/{port['id']}", {"port": body}, ADMIN)

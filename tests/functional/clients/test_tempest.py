@@ -63,8 +63,6 @@ EXCLUDED = {
     "test_networks.NetworksIpV6Test.test_update_subnet_gw_dns_host_routes_dhcp": (
         "the same overlapping-CIDR assumption as above"
     ),
-    "admin.test_ports.PortsAdminExtendedAttrsTestJSON.test_show_port_binding_ext"
-    "_attr": ("bug: ports have no binding:vif_details (KeyError in tempest)"),
 }
 
 EXPECTED_SKIPS: dict[str, str] = {

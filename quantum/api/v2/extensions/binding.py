@@ -4,7 +4,8 @@
 ``binding:host_id`` is the host whose agent may wire the port (set by an admin, or
 recorded for the first host that finds it plugged); ``binding:vif_type`` is what the
 plugin plugs (``ovs``; ``unbound`` under a plugin without agents);
-``binding:profile`` is an object for whoever binds the port.
+``binding:vif_details`` says how to plug it, for that ``vif_type``
+(``VIF_DETAILS``); ``binding:profile`` is an object for whoever binds the port.
 """
 
 from __future__ import annotations
@@ -39,6 +40,24 @@ def _vif_type(port: Any, plugin: Any) -> str:
     return str(getattr(plugin, "vif_type", UNBOUND))
 
 
+VIF_DETAILS: dict[str, dict[str, Any]] = {
+    # NOTE: the OVS agent filters every port itself, in br-int's flows (port
+    # security, security groups: agent/ovs/bridges/firewall.py; its default
+    # firewall_driver, a host set to noop is not told to the server), so the
+    # hypervisor adds no filter of its own (port_filter), and the VIF goes straight into
+    # br-int, with no Linux bridge between for iptables (ovs_hybrid_plug). The
+    # bridge's name and datapath are each agent's own settings, which the server
+    # does not know: not given.
+    "ovs": {"port_filter": True, "ovs_hybrid_plug": False},
+}
+"""``binding:vif_details`` by ``binding:vif_type`` (``{}`` for any other: a port
+no agent binds)."""
+
+
+def _vif_details(port: Any, plugin: Any) -> dict[str, Any]:
+    return dict(VIF_DETAILS.get(_vif_type(port, plugin), {}))
+
+
 EXTENSION = Extension(
     descriptor=ExtensionDescriptor(
         alias="binding",
@@ -63,6 +82,22 @@ EXTENSION = Extension(
                     render=_vif_type,
                     on_create=False,
                     schema={"type": "string", "enum": ["ovs", UNBOUND]},
+                    admin_only=True,
+                    sortable=False,
+                    filterable=False,
+                ),
+                Field(
+                    name="binding:vif_details",
+                    attr=None,
+                    render=_vif_details,
+                    on_create=False,
+                    schema={
+                        "type": "object",
+                        "properties": {
+                            "port_filter": {"type": "boolean"},
+                            "ovs_hybrid_plug": {"type": "boolean"},
+                        },
+                    },
                     admin_only=True,
                     sortable=False,
                     filterable=False,
