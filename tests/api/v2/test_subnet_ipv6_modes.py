@@ -158,3 +158,32 @@ def test_the_dhcp_agent_is_told_the_modes(api: V2) -> None:
         "fd00:1::/64", dhcp["mac_address"]
     )
     assert api.get(f"/ports/{dhcp['id']}", ADMIN).status_int == 200
+
+
+def test_the_dhcp_agent_sees_a_slaac_subnet_delete_take_the_addresses(
+    api: V2,
+) -> None:
+    call(api.client, "POST", "/dhcp/hosts/net1", {"agent_version": "1"})
+    net = api.network(MEMBER, name="n")["id"]
+    kept = _subnet(api, net, "fd00:2::/64", ipv6_address_mode="dhcpv6-stateful")
+    slaac = _subnet(api, net, ipv6_ra_mode="slaac", ipv6_address_mode="slaac")
+    port = api.port(
+        net,
+        MEMBER,
+        fixed_ips=[
+            {"subnet_id": kept.json["subnet"]["id"]},
+            {"subnet_id": slaac.json["subnet"]["id"]},
+        ],
+    )
+    told = call(api.client, "POST", "/dhcp/hosts/net1/state", {})
+    (seen,) = [p for p in told["networks"][0]["ports"] if p["id"] == port["id"]]
+    assert len(seen["fixed_ips"]) == 2
+    since = call(api.client, "GET", "/dhcp/changes")["revision"]
+    gone = api.delete(f"/subnets/{slaac.json['subnet']['id']}", MEMBER)
+    assert gone.status_int == 204, gone.body
+    assert call(api.client, "GET", f"/dhcp/changes?since={since}")["revision"] > since
+    told = call(api.client, "POST", "/dhcp/hosts/net1/state", {})
+    (seen,) = [p for p in told["networks"][0]["ports"] if p["id"] == port["id"]]
+    assert [ip["ip_address"] for ip in seen["fixed_ips"]] == ["fd00:2::2"]
+    subnets = told["networks"][0]["subnets"]
+    assert [s["id"] for s in subnets] == [kept.json["subnet"]["id"]]
