@@ -7,7 +7,8 @@ delete refuses (409, the children are there) or the creates fail (404, the paren
 is gone). An acknowledged create is never undone behind the client's back.
 
 The pairs: network and port (v2, and v1 with its plug), subnet and port address (a
-port create or an update adding one), network and subnet (which the network's
+port create or an update adding one; a SLAAC subnet, whose delete takes the
+racing creates' automatic addresses), network and subnet (which the network's
 delete takes with it, as the original did: there a serial order may also be the
 create, then the delete).
 """
@@ -245,6 +246,63 @@ def test_v2_subnet_delete_never_takes_an_acknowledged_address(
     assert tally.server_errors() == 0
     assert tally.statuses["delete 409"] > 0
     assert tally.statuses["delete 204"] > 0
+
+
+def slaac_round(
+    server: ServerProcess, tally: Tally, orders: Counter[str], net_id: str, n: int
+) -> None:
+    """A SLAAC subnet's DELETE raced by port creates: their automatic addresses do
+    not hold it, so it always goes, and takes them with it."""
+    subnet = {
+        "network_id": net_id,
+        "ip_version": 6,
+        "cidr": f"fd00:{n:x}::/64",
+        "ipv6_ra_mode": "slaac",
+        "ipv6_address_mode": "slaac",
+    }
+    status, body = call(server, "POST", "/v2.0/subnets", {"subnet": subnet})
+    assert status == 201, body
+    subnet_id = body["subnet"]["id"]
+    made, deleted = race_round(
+        server,
+        tally,
+        f"/v2.0/subnets/{subnet_id}",
+        [("POST", "/v2.0/ports", {"port": {"network_id": net_id}})] * CREATORS,
+    )
+    for port in made:
+        port_id, fixed_ips = port["port"]["id"], port["port"]["fixed_ips"]
+        on_it = any(ip["subnet_id"] == subnet_id for ip in fixed_ips)
+        orders["create got the address" if on_it else "create without"] += 1
+        status, body = call(server, "GET", f"/v2.0/ports/{port_id}")
+        if status != 200 or any(
+            ip["subnet_id"] == subnet_id for ip in body["port"]["fixed_ips"]
+        ):
+            tally.lost.append(port_id)
+        assert call(server, "DELETE", f"/v2.0/ports/{port_id}")[0] == 204
+
+
+def test_v2_slaac_subnet_delete_takes_the_automatic_addresses_of_racing_creates(
+    server: ServerProcess,
+) -> None:
+    """Either order is serial: a create before the delete had its address taken by
+    it (the port stays, without it), a create after it finds no subnet. What must
+    not happen: a 409 or 5xx, or a port still showing an address on the subnet."""
+    status, body = call(server, "POST", "/v2.0/networks", {"network": {}})
+    assert status == 201, body
+    tally = Tally()
+    orders: Counter[str] = Counter()
+    net_id = body["network"]["id"]
+    for n in range(ROUNDS):
+        slaac_round(server, tally, orders, net_id, n)
+
+    report("v2 SLAAC subnet delete vs port create", tally)
+    print(dict(orders))  # noqa: T201  # NOTE: which order each create saw (pytest -s)
+    assert tally.lost == []
+    assert tally.server_errors() == 0
+    assert tally.statuses["delete 204"] == tally.rounds
+    # NOTE: the positive control: both orders happened.
+    assert orders["create got the address"] > 0
+    assert orders["create without"] > 0
 
 
 def network_subnet_round(server: ServerProcess, tally: Tally, n: int) -> list[str]:
