@@ -280,3 +280,18 @@ def test_a_refused_flow_is_reported_and_nothing_is_deleted(switch: Switch) -> No
     assert "OpenFlowError" in reply["error"]
     # the adds failed, so the deletes that would have followed were never sent
     assert sorted(text for _, _, text in switch.dumped()) == before
+
+
+def test_thousands_of_flows_are_replaced_in_parts(switch: Switch) -> None:
+    """More than one part (``openflow.BATCH``, 1,000) of adds and of deletes:
+    every part confirmed by the real switch, and the table ends exactly right."""
+    first = [integration.isolate_port(port) for port in range(1, 2501)]
+    added, _ = switch.install(first)  # NOTE: sweeps the earlier tests' flows
+    assert added == set(first)
+    second = [integration.isolate_port(port) for port in range(2001, 4501)]
+    added, deleted = switch.install(second)
+    assert added == set(second) - set(first)
+    assert deleted == 2000
+    assert sorted(text for _, _, text in switch.dumped()) == sorted(
+        render_table(second).splitlines()
+    )

@@ -21,9 +21,9 @@ from os_ken.controller.handler import DEAD_DISPATCHER, MAIN_DISPATCHER
 from os_ken.ofproto import ofproto_v1_3 as ofp
 from os_ken.ofproto import ofproto_v1_3_parser as parser
 
-from quantum.agent.ovs import tables
+from quantum.agent.ovs import openflow, tables
 from quantum.agent.ovs.bridges import integration, messages
-from quantum.agent.ovs.flows import Flow, InstalledFlow, Output
+from quantum.agent.ovs.flows import Flow, FlowDiff, InstalledFlow, Match, Output
 from quantum.agent.ovs.openflow import BridgeNotConnected, OpenFlowApp, OpenFlowError
 
 
@@ -299,3 +299,122 @@ def test_flows_are_sent_and_dumped_without_holding_every_message(
     assert {item.flow for item in dumped} == set(wanted)
     assert held
     assert set(held) == {InstalledFlow}
+
+
+def _parts(log: list[str]) -> list[tuple[str, int]]:
+    """The switch's log as (kind of flow mod, how many) per part between barriers."""
+    parts: list[tuple[str, int]] = []
+    kinds: list[str] = []
+    for line in log:
+        if line == "barrier":
+            assert len(set(kinds)) == 1, kinds  # a part never mixes adds and deletes
+            parts.append((kinds[0], len(kinds)))
+            kinds = []
+        else:
+            kinds.append(line.split()[0])
+    assert not kinds  # every part ends with a barrier
+    return parts
+
+
+def test_a_big_apply_goes_out_in_parts_each_confirmed_by_the_switch(
+    app: OpenFlowApp,
+) -> None:
+    """39,000 flow mods in one go kept vswitchd from reading long enough for
+    os-ken to drop the bridge: every 1,000 the agent waits for a barrier reply."""
+    assert openflow.BATCH == 1000
+    dp = FakeDatapath(app, "br-int")
+    _connect(app, dp, MAIN_DISPATCHER)
+    first = [integration.isolate_port(port) for port in range(1, 2501)]
+    app.install("br-int", first)
+    assert _parts(dp.log) == [("add", 1000), ("add", 1000), ("add", 500)]
+
+    dp.log.clear()
+    second = [integration.isolate_port(port) for port in range(3001, 4251)]
+    diff = app.install("br-int", second)
+    assert (len(diff.add), len(diff.delete)) == (1250, 2500)
+    assert _parts(dp.log) == [
+        ("add", 1000),
+        ("add", 250),
+        ("delete", 1000),
+        ("delete", 1000),
+        ("delete", 500),
+    ]
+    assert {item.flow for item in app.dump_flows("br-int")} == set(second)
+
+
+class SilentAfter(FakeDatapath):
+    """Answers until ``barriers`` barriers were sent, then nothing (a stuck
+    switch)."""
+
+    def __init__(self, app: OpenFlowApp, name: str, barriers: int) -> None:
+        super().__init__(app, name)
+        self.barriers = barriers
+
+    def send_msg(self, msg: Any) -> bool:
+        self.answer = self.barriers > 0
+        if isinstance(msg, parser.OFPBarrierRequest):
+            self.barriers -= 1
+        return super().send_msg(msg)
+
+
+def test_a_part_the_switch_does_not_confirm_ends_the_apply_in_time(
+    app: OpenFlowApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(openflow, "BATCH", 10)
+    dp = SilentAfter(app, "br-int", barriers=1)
+    _connect(app, dp, MAIN_DISPATCHER)
+    wanted = [integration.isolate_port(port) for port in range(1, 36)]
+    diff = FlowDiff(add=tuple(wanted))
+    started = time.monotonic()
+    with pytest.raises(OpenFlowError, match="no reply from the bridge within 0.2s"):
+        app.apply("br-int", diff, timeout=0.2)
+    assert time.monotonic() - started < 2
+    # the second part was never confirmed: nothing more was sent after it
+    assert _parts(dp.log) == [("add", 10), ("add", 10)]
+    assert not app._pending
+
+    # the agent's next round (a full resync) finds what the switch has and
+    # completes it
+    dp.barriers = 10**6
+    dp.log.clear()
+    added = app.install("br-int", wanted)
+    assert len(added.add) == 15
+    assert {item.flow for item in app.dump_flows("br-int")} == set(wanted)
+
+
+def _refused(in_port: int) -> Flow:
+    """A flow the switch refuses (output to OFPP_ANY)."""
+    match = Match(in_port=in_port)
+    return Flow(table=0, priority=1, match=match, actions=(Output(ofp.OFPP_ANY),))
+
+
+def test_refused_flows_of_every_part_are_reported_and_nothing_deleted(
+    app: OpenFlowApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(openflow, "BATCH", 10)
+    dp = FakeDatapath(app, "br-int")
+    _connect(app, dp, MAIN_DISPATCHER)
+    old = [integration.isolate_port(port) for port in range(100, 105)]
+    app.install("br-int", old)
+    dp.log.clear()
+    bad = [_refused(n) for n in (1, 2, 25)]
+    good = [integration.isolate_port(port) for port in range(1, 23)]
+    with pytest.raises(OpenFlowError) as error:
+        app.install("br-int", [*bad, *good])
+    # every refusal, whichever part it was in
+    assert str(error.value).count("OFPET_BAD_ACTION") == 3
+    assert [kind for kind, _ in _parts(dp.log)] == ["add"] * 3  # no delete sent
+    assert {item.flow for item in app.dump_flows("br-int")} == {*old, *good}
+
+
+def test_many_refusals_are_counted_not_all_quoted(
+    app: OpenFlowApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(openflow, "BATCH", 10)
+    dp = FakeDatapath(app, "br-int")
+    _connect(app, dp, MAIN_DISPATCHER)
+    bad = [_refused(n) for n in range(1, 26)]
+    with pytest.raises(OpenFlowError) as error:
+        app.apply("br-int", FlowDiff(add=tuple(bad)))
+    assert str(error.value).count("OFPET_BAD_ACTION") == 10
+    assert str(error.value).endswith("; and 15 more")
