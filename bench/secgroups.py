@@ -20,11 +20,15 @@ hypervisors of the data-plane harness, each with a real
    the clock runs until every port is ``ACTIVE`` and the agent's flow count has
    not moved for 2 s. Printed: the time, the flows the agent installed (before
    and after), the agent's RSS (before, when the flows settled, 10 s later, and
-   its peak, ``VmHWM``).
+   its peak, ``VmHWM``). Then the interfaces are removed, and the clock runs
+   until the agent's flows are back (not moved for 2 s).
 3. **TCP throughput** between two VMs on the two hosts, ``--size`` bytes a
    transfer, alternately through the firewall (both ports in a group that allows
    the port) and without it (port security off on both), ``--rounds`` times; the
    ratio is firewall / without (the floor).
+
+At the end the agents' logs are kept in the run's temporary directory, and the
+os-ken send timeouts, bridge (re)connects and failed rounds in them are counted.
 
 Before phase 1 the run checks that the target is closed at all: a server whose
 agents do not enforce groups (issue 15's firewall missing) answers the prober
@@ -247,7 +251,21 @@ def loaded_host(w: World, ports: int, groups: int, rules: int) -> dict[str, Any]
         "agent_rss_kib_settled": _rss_kib(agent.popen.pid),
         "agent_rss_kib_peak": _rss_kib(agent.popen.pid, "VmHWM"),
     }
+    removed = time.monotonic()
     w.hv1.vsctl(*[a for n in range(ports) for a in ("--", "del-port", f"ld{n}")][1:])
+    # NOTE: the throughput phase starts only once the agent has deleted the
+    # loaded host's flows: a transfer during the deletion times that instead.
+    # A dump of 39,000 flows loads vswitchd too, so once a second.
+    last, since = _agent_flows(w), time.monotonic()
+    while last >= figures["flows_after"] or time.monotonic() - since < 2.0:
+        if time.monotonic() - removed > 300:
+            raise TimeoutError(f"the agent still has {last} flows after 300 s")
+        time.sleep(1.0)
+        now = _agent_flows(w)
+        if now != last:
+            last, since = now, time.monotonic()
+    figures["seconds_to_flows_removed"] = since - removed
+    figures["flows_left"] = last
     return figures
 
 
@@ -342,7 +360,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             figures["loaded_host"] = loaded_host(w, args.ports, args.groups, args.rules)
             print(loaded_line(figures["loaded_host"]), flush=True)
             print("TCP throughput", flush=True)
+            figures["loadavg_throughput"] = os.getloadavg()
             figures["throughput"] = throughput(w, args.rounds, args.size)
+            figures["agent_trouble"] = agent_trouble(w, tmp)
+            figures["agent_logs"] = str(tmp)
     finally:
         session.close()
     figures["loadavg_after"] = os.getloadavg()
@@ -359,8 +380,28 @@ def loaded_line(h: dict[str, Any]) -> str:
         f"{h['agent_rss_kib_before'] / 1024:.1f} -> "
         f"{h['agent_rss_kib_after'] / 1024:.1f} MiB, "
         f"{h['agent_rss_kib_settled'] / 1024:.1f} MiB {SETTLE:g} s later, "
-        f"peak {h['agent_rss_kib_peak'] / 1024:.1f} MiB"
+        f"peak {h['agent_rss_kib_peak'] / 1024:.1f} MiB; ports removed: flows "
+        f"{h['flows_after']} -> {h['flows_left']} in "
+        f"{h['seconds_to_flows_removed']:.2f} s"
     )
+
+
+#: What an agent logs when it lost a bridge or a round failed.
+TROUBLE = {
+    "os-ken send timeouts": "Socket timed out while sending data",
+    "bridge connects": "connected (dpid",  # NOTE: br-int and br-tun: 2 at start
+    "failed rounds": "reconcile failed",
+}
+
+
+def agent_trouble(w: World, keep: Path) -> dict[str, dict[str, int]]:
+    """Copy each agent's log to ``keep``; count in it what ``TROUBLE`` names."""
+    counts: dict[str, dict[str, int]] = {}
+    for hv in (w.hv1, w.hv2):
+        text = w.stack.agent_log(hv.name)
+        (keep / f"{hv.name}-agent.log").write_text(text)
+        counts[hv.name] = {what: text.count(line) for what, line in TROUBLE.items()}
+    return counts
 
 
 def report(figures: dict[str, Any]) -> bool:
@@ -388,6 +429,12 @@ def report(figures: dict[str, Any]) -> bool:
         )
         met = False
     print(loaded_line(figures["loaded_host"]))
+    for name, counts in figures["agent_trouble"].items():
+        listed = ", ".join(f"{what} {n}" for what, n in counts.items())
+        print(f"agent of {name}: {listed}")
+    print(f"agent logs: {figures['agent_logs']}")
+    load = " ".join(f"{x:.2f}" for x in figures["loadavg_throughput"])
+    print(f"load average when the throughput phase started: {load}")
     t = figures["throughput"]
     fw, bare = percentile(t["firewall_mbps"], 0.5), percentile(t["without_mbps"], 0.5)
     print(
