@@ -22,6 +22,8 @@ last checkout's p50 over the first's, and the median of the per-round ratios
 
     python bench/paired.py --db sqlite --rounds 300 /tmp/before /work/main
 
+``--db`` is sqlite (default), postgresql or mysql (MariaDB).
+
 ``--phases network`` runs only the phases whose name holds "network" (a comma
 separates several patterns), with the phases before them of their API version
 that make, change or delete objects, so each works on what it has in a full run.
@@ -419,7 +421,9 @@ def report(checkouts: Sequence[Checkout], phases: dict[str, Any]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("trees", nargs="+", type=Path, help="checkouts to compare")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--db", choices=("sqlite", "postgresql", "mysql"), default="sqlite"
+    )
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
