@@ -39,6 +39,11 @@ class RequestContext:
     def tenant_id(self) -> str | None:
         return self.project_id
 
+    @property
+    def policy_key(self) -> tuple[Any, ...]:
+        """What ``credentials`` are made of, as a key for remembered decisions."""
+        return (self.user_id, self.project_id, self.roles, self.is_admin)
+
     def credentials(self) -> dict[str, Any]:
         """What policy rules see as the caller (``role:``, ``project_id:`` checks)."""
         found: dict[str, Any] = {"roles": sorted(self.roles), "is_admin": self.is_admin}

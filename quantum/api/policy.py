@@ -11,7 +11,8 @@ what exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,64 @@ def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+_TARGET_KEY = re.compile(r"%\(([^)]*)\)")
+"""A ``%(key)s`` of a check's match: the target keys a check reads."""
+
+_MISSING = object()
+"""A target key the target lacks (``%(key)s`` of it fails the check)."""
+
+_WHOLE = None
+"""What ``target_keys`` says of a rule that may read any of the target."""
+
+
+def _rule(
+    rules: Mapping[str, _checks.BaseCheck], name: str
+) -> _checks.BaseCheck | None:
+    """The check of rule ``name`` as oslo.policy finds it (its ``Rules`` answer an
+    unknown name with the default rule), or None."""
+    try:
+        return rules[name]
+    except KeyError:
+        return None
+
+
+def target_keys(
+    check: _checks.BaseCheck, rules: Mapping[str, _checks.BaseCheck]
+) -> frozenset[str] | None:
+    """The target keys ``check`` reads, following ``rule:`` references through
+    ``rules``; None if it may read more (a check of another kind, such as
+    ``http:``, which sends the whole target)."""
+    found: set[str] = set()
+    followed: set[str] = set()
+    pending = [check]
+    while pending:
+        current = pending.pop()
+        kind = type(current)
+        if kind in (_checks.TrueCheck, _checks.FalseCheck):
+            continue
+        if isinstance(current, _checks.NotCheck) and kind is _checks.NotCheck:
+            pending.append(current.rule)
+        elif isinstance(current, _checks.AndCheck | _checks.OrCheck) and kind in (
+            _checks.AndCheck,
+            _checks.OrCheck,
+        ):
+            pending.extend(current.rules)
+        elif isinstance(current, _checks.RuleCheck) and kind is _checks.RuleCheck:
+            if current.match not in followed:
+                followed.add(current.match)
+                below = _rule(rules, current.match)
+                if below is not None:
+                    pending.append(below)
+        elif isinstance(current, _checks.Check) and kind in (
+            _checks.RoleCheck,
+            _checks.GenericCheck,
+        ):
+            found.update(_TARGET_KEY.findall(current.match))
+        else:
+            return _WHOLE
+    return frozenset(found)
+
+
 class Policy:
     """The policy engine of one process (one per ``Service``)."""
 
@@ -140,6 +199,8 @@ class Policy:
         conf([], project="quantum", default_config_files=[])
         self._file = policy_file
         self._cache: dict[Any, bool] = {}
+        self._keys: dict[str, tuple[str, ...] | None] = {}
+        """Per action, the target keys its rule reads (``target_keys``)."""
         self._rules_seen: object = None
         self._enforcer = oslo_policy.Enforcer(
             conf,
@@ -157,6 +218,7 @@ class Policy:
             d for d in defaults if d.name not in self._enforcer.registered_rules
         ]
         self._cache.clear()
+        self._keys.clear()
         self._enforcer.register_defaults(defaults)
         try:
             if self._file is None:
@@ -174,29 +236,53 @@ class Policy:
         self,
         action: str,
         target: Mapping[str, Any],
-        credentials: Mapping[str, Any],
+        credentials: Callable[[], Mapping[str, Any]],
         registered: bool,
+        who: Hashable | None = None,
     ) -> bool:
         # PERF: oslo.policy inspects every check's signature on every call (about
         # 0.3 ms per decision here); a decision depends only on the rules, the
-        # action, the target and the credentials, so it is remembered.
+        # action, the target keys the action's rule reads (``target_keys``: a
+        # port's target holds lists and changes with every update, but its rule
+        # reads its project and no more) and the credentials, so it is
+        # remembered. ``who`` stands for the credentials in the key when the
+        # caller has one (``RequestContext.policy_key``); ``credentials`` is
+        # called only when needed.
         self._enforcer.load_rules()  # NOTE: re-reads an edited policy file
-        if self._enforcer.rules is not self._rules_seen:
+        rules = self._enforcer.rules
+        if rules is not self._rules_seen:
             self._cache.clear()
-            self._rules_seen = self._enforcer.rules
+            self._keys.clear()
+            self._rules_seen = rules
+        if action in self._keys:
+            keys = self._keys[action]
+        else:
+            check = _rule(rules, action)
+            found = None if check is None else target_keys(check, rules)
+            keys = None if found is None else tuple(sorted(found))
+            self._keys[action] = keys
+        creds = None
         try:
-            key = (
-                action,
-                frozenset(target.items()),
-                frozenset((k, _frozen(v)) for k, v in credentials.items()),
-            )
+            if keys is None:
+                seen: Any = frozenset(target.items())
+            else:
+                # NOTE: with the type: True and 1 are equal keys, not equal text.
+                seen = tuple(
+                    (type(v), v) for v in (target.get(k, _MISSING) for k in keys)
+                )
+            if who is None:
+                creds = credentials()
+                who = frozenset((k, _frozen(v)) for k, v in creds.items())
+            key: Any = (action, seen, who)
             hash(key)
         except TypeError:  # NOTE: an unhashable value: decide without the cache
             key = None
         if key is not None and key in self._cache:
             return self._cache[key]
-        check = self._enforcer.authorize if registered else self._enforcer.enforce
-        decision = bool(check(action, dict(target), dict(credentials)))
+        if creds is None:
+            creds = credentials()
+        decide = self._enforcer.authorize if registered else self._enforcer.enforce
+        decision = bool(decide(action, dict(target), dict(creds)))
         if key is not None:
             if len(self._cache) >= self.CACHE_SIZE:
                 self._cache.clear()
@@ -205,7 +291,9 @@ class Policy:
 
     def is_admin(self, credentials: Mapping[str, Any]) -> bool:
         """Whether these credentials pass ``context_is_admin``."""
-        return self._decide("context_is_admin", {}, credentials, registered=False)
+        return self._decide(
+            "context_is_admin", {}, lambda: credentials, registered=False
+        )
 
     def allows(
         self, context: RequestContext, action: str, target: Mapping[str, Any]
@@ -213,7 +301,13 @@ class Policy:
         """Whether ``context`` may do ``action`` on ``target`` (a dict of fields).
 
         Raises oslo.policy's PolicyNotRegistered for an action no rule names."""
-        return self._decide(action, target, context.credentials(), registered=True)
+        return self._decide(
+            action,
+            target,
+            context.credentials,
+            registered=True,
+            who=context.policy_key,
+        )
 
     def allows_v1(self, context: RequestContext, operation: str, tenant: str) -> bool:
         """v1: may ``context`` do ``operation`` under ``/tenants/<tenant>``?"""

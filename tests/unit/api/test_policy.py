@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
@@ -140,6 +141,68 @@ def test_unhashable_targets_are_decided_without_the_cache() -> None:
     target = {"project_id": "acme", "fixed_ips": [{"ip_address": "10.0.0.2"}]}
     assert policy.allows(OWNER, "update_port", target)
     assert not policy.allows(OWNER, "update_port", {**target, "project_id": "x"})
+
+
+def test_a_decision_is_remembered_by_the_target_keys_its_rule_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A port's target holds lists and changes with every update; its rule reads
+    its project alone, so oslo.policy is asked once per project (PERF), and a
+    key the rule reads still decides."""
+    from oslo_policy.policy import RuleDefault
+
+    policy = Policy()
+    policy.register(
+        [
+            RuleDefault("update_port", "rule:admin_or_owner"),
+            RuleDefault("get_network", "rule:admin_or_owner or True:%(shared)s"),
+        ]
+    )
+    asked: list[str] = []
+    authorize = policy._enforcer.authorize
+
+    def counting(action: str, *args: Any, **kwargs: Any) -> bool:
+        asked.append(action)
+        return authorize(action, *args, **kwargs)
+
+    monkeypatch.setattr(policy._enforcer, "authorize", counting)
+    port = {"project_id": "acme", "fixed_ips": [{"ip_address": "10.0.0.2"}]}
+    assert policy.allows(OWNER, "update_port", port)
+    assert policy.allows(OWNER, "update_port", {**port, "name": "x", "fixed_ips": []})
+    assert not policy.allows(OWNER, "update_port", {**port, "project_id": "x"})
+    assert asked == ["update_port", "update_port"]
+    network = {"project_id": "globex"}
+    assert not policy.allows(OWNER, "get_network", network)
+    assert policy.allows(OWNER, "get_network", {**network, "shared": True})
+    # NOTE: 1 == True as a key, not as the text the rule compares.
+    assert not policy.allows(OWNER, "get_network", {**network, "shared": 1})
+    assert policy.allows(ADMIN, "get_network", network)
+
+
+def test_the_target_keys_a_rule_reads() -> None:
+    from oslo_policy import _checks
+    from oslo_policy.policy import RuleDefault
+
+    from quantum.api.policy import target_keys
+
+    policy = Policy()
+    policy.register(
+        [
+            RuleDefault("one", "rule:admin_or_owner and not role:%(banned)s"),
+            RuleDefault("loop", "rule:loop or True:%(shared)s"),
+        ]
+    )
+    rules = policy._enforcer.rules
+    assert target_keys(rules["one"], rules) == frozenset({"project_id", "banned"})
+    assert target_keys(rules["loop"], rules) == frozenset({"shared"})
+    assert target_keys(_checks.TrueCheck(), rules) == frozenset()
+
+    class Anything(_checks.Check):  # NOTE: as the http: check, reads all of it
+        def __call__(self, *args: object, **kwargs: object) -> bool:
+            return True
+
+    other = Anything("http", "//policy.test")
+    assert target_keys(_checks.OrCheck([rules["one"], other]), rules) is None
 
 
 def test_an_http_check_in_a_policy_file_still_asks_its_server(
