@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from quantum.core import exceptions as exc
 from quantum.core.scope import Scope
 from quantum.core.subnets import FixedIP
-from quantum.db.models import IpAllocationRow, NetworkRow, PortRow
+from quantum.db.models import PORT_FIELDS, IpAllocationRow, NetworkRow, PortRow
 from quantum.db.session import execute_core
 from quantum.ipam import store as ipam
 
@@ -182,6 +182,51 @@ def port_row(s: Session, scope: Scope, port_id: str) -> PortRow:
     if row is None:
         raise exc.PortNotFound(port_id=port_id)
     return row
+
+
+_PORTS = PortRow.__table__
+_ALLOCATIONS = IpAllocationRow.__table__
+_PORT_WITH_IPS = (
+    select(
+        *(_PORTS.c[name] for name in PORT_FIELDS),
+        _ALLOCATIONS.c.subnet_id,
+        _ALLOCATIONS.c.ip_address,
+    )
+    .select_from(_PORTS.outerjoin(_ALLOCATIONS, _ALLOCATIONS.c.port_id == _PORTS.c.id))
+    .where(_PORTS.c.id == bindparam("port_id"))
+    .order_by(_ALLOCATIONS.c.position)
+)
+"""A port's columns (``PORT_FIELDS``) with each of its addresses (NULL: none),
+in their order; built once."""
+_OWN_PORT_WITH_IPS = _PORT_WITH_IPS.where(_PORTS.c.tenant_id == bindparam("owner"))
+"""``_PORT_WITH_IPS`` if the port is the tenant's (``ports_visible``)."""
+_PORT_AT = len(PORT_FIELDS)
+
+
+def port_values_with_ips(
+    s: Session, scope: Scope, port_id: str
+) -> tuple[tuple[Any, ...], tuple[FixedIP, ...]]:
+    """The port's values in ``PORT_FIELDS`` order (``port_of``) and its fixed IPs.
+
+    PERF: one statement built once (the port outer-joined with its allocations),
+    run as Core: no ORM entity for a read.
+    """
+    if scope.is_admin:
+        found = execute_core(s, _PORT_WITH_IPS, {"port_id": port_id}).all()
+    else:
+        found = execute_core(
+            s,
+            _OWN_PORT_WITH_IPS,
+            {"port_id": port_id, "owner": scope.tenant_id or ""},
+        ).all()
+    if not found:
+        raise exc.PortNotFound(port_id=port_id)
+    ips = tuple(
+        FixedIP(subnet_id=row[_PORT_AT], ip_address=ipam.stored_address(row[-1]))
+        for row in found
+        if row[-1] is not None
+    )
+    return tuple(found[0][:_PORT_AT]), ips
 
 
 def port_with_ips(

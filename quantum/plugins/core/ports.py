@@ -423,8 +423,8 @@ class PortStore:
 
     def get(self, scope: Scope, port_id: str) -> Port:
         def work(s: Session) -> Port:
-            row, ips = access.port_with_ips(s, scope, port_id)
-            return self._ports(s, [(port_values(row), ips)])[0]
+            values, ips = access.port_values_with_ips(s, scope, port_id)
+            return self._ports(s, [(values, ips)])[0]
 
         return self.db.run(work, write=False)
 
