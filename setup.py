@@ -35,6 +35,7 @@ setup(
         "keystoneauth1>=5,<6",
         "cliff>=4,<5",
         "rich>=13",
+        "orjson>=3.9,<4",
     ],
     extras_require={
         "postgresql": ["psycopg2-binary>=2.9"],

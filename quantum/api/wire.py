@@ -11,10 +11,11 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from xml.etree.ElementTree import Element  # noqa: S405  # NOTE: type only; parsing is defusedxml
 
+import orjson
 from defusedxml import ElementTree as SafeET
 from webob import Request
 
@@ -111,14 +112,42 @@ def decode(body: bytes, fmt: Format) -> Any:
 # -- encoding --------------------------------------------------------------------------
 
 
-def encode_json(value: Any) -> bytes:
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+def encode_json(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """``value`` as UTF-8 JSON (``default``: what a value JSON has no type for is
+    shown as)."""
+    text = json.dumps(
+        value, ensure_ascii=False, separators=(", ", ": "), default=default
+    )
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         # NOTE: a lone surrogate echoed from a request (an invalid state in a fault
         # detail) has no UTF-8 form; as a \u escape it is still valid JSON.
-        return json.dumps(value, separators=(", ", ": ")).encode("ascii")
+        return json.dumps(value, separators=(", ", ": "), default=default).encode(
+            "ascii"
+        )
+
+
+_FAST_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+"""A ``datetime`` goes to ``default`` as with ``json`` (orjson's own RFC 3339 text
+is not what ``encode_json`` would show)."""
+
+
+def encode_json_fast(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """``encode_json``'s JSON, compact (no space after ``,`` and ``:``), by orjson.
+
+    PERF: the stdlib's encoder was a fifth of a list of 1,000 v2 ports (13 of
+    61 ms; orjson: about 1.5). Tuples are arrays, dataclasses objects of their
+    fields and enums their values, as ``json`` with a ``default`` would show them;
+    text stays UTF-8 (``ensure_ascii=False``). What orjson refuses (a lone
+    surrogate, a key that is no string, an integer past 64 bits, nesting past 254
+    levels) is encoded by ``encode_json``, exactly as before. NOTE: a float that
+    is no number (``NaN``: JSON has none) is ``null`` here, not ``json``'s
+    invalid ``NaN``."""
+    try:
+        return orjson.dumps(value, default=default, option=_FAST_OPTIONS)
+    except orjson.JSONEncodeError:
+        return encode_json(value, default)
 
 
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -553,7 +553,11 @@ class Operations:
 
 
 def compile_view(
-    resource: Resource, plugin: Any, only: Collection[str] | None = None
+    resource: Resource,
+    plugin: Any,
+    only: Collection[str] | None = None,
+    *,
+    encoded: bool = False,
 ) -> Callable[[Any], dict[str, Any]]:
     """The view of ``resource``: its visible attributes of a domain item (with
     ``only``, those of them named there: a list's ``fields=``).
@@ -562,6 +566,12 @@ def compile_view(
     would be (a list of 1,000 ports is shown 1,000 times per request): a plain
     attribute is ``item.<attr>``, a structured one ``wire(item.<attr>)``, a
     computed one its render hook's call.
+
+    ``encoded``: a view only ever encoded as JSON with ``default=wire``
+    (``quantum.api.wire.encode_json_fast``): a structured attribute is then the
+    item's own value (a tuple, a dataclass, an address), which the encoder shows
+    as ``wire`` would. PERF: no list or dict built per value (a list of 1,000
+    ports: a third of its views' time).
     """
     namespace: dict[str, Any] = {"wire": wire, "plugin": plugin}
     entries = []
@@ -574,7 +584,7 @@ def compile_view(
             value = f"render{i}(item, plugin)"
         elif field.attr is None or not field.attr.isidentifier():
             raise ValueError(f"{field.name}: neither a domain attribute nor a render")
-        elif field.scalar:
+        elif field.scalar or encoded:
             value = f"item.{field.attr}"
         else:
             value = f"wire(item.{field.attr})"

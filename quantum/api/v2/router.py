@@ -35,7 +35,7 @@ from quantum.api.v2.attributes import (
 )
 from quantum.api.v2.context import Caller, caller_of
 from quantum.api.wire import Format as WireFormat
-from quantum.api.wire import MalformedBody, encode_json
+from quantum.api.wire import MalformedBody, encode_json_fast
 from quantum.api.wire import decode as wire_decode
 from quantum.core import exceptions as exc
 from quantum.core import text
@@ -96,7 +96,9 @@ class _NoRoute(Exception):
 
 
 def _json(status: str, payload: Any) -> Response:
-    response = Response(status=status, body=encode_json(payload))
+    # NOTE: default=wire: a list's views hold structured values as the items do
+    # (``compile_view``'s ``encoded``).
+    response = Response(status=status, body=encode_json_fast(payload, wire))
     response.headers["Content-Type"] = "application/json"
     return response
 
@@ -538,34 +540,45 @@ class ApiV2:
             query = replace(query, filters=filters)
         items = served.operations.list(caller.scope, query)
         hidden = self._hidden(resource, caller)
-        if parsed.fields and query.reads is not None:
-            # PERF: the view of the shown fields alone, no dict per item cut.
-            view = self._narrow_view(served, parsed.fields, hidden)
-            shown = [view(i) for i in items]
-            ids = [i.id for i in items]
-        else:
+        if parsed.fields and query.reads is None:
             views = [served.operations.view(i) for i in items]
             shown = [self._shown(v, hidden, parsed.fields) for v in views]
             ids = [v["id"] for v in views]
+        else:
+            # PERF: the view of the shown fields alone (all but the hidden ones
+            # without ``fields=``), no dict per item cut, its values as the
+            # encoder takes them.
+            view = self._list_view(served, parsed.fields, hidden)
+            shown = [view(i) for i in items]
+            ids = [i.id for i in items]
         body: dict[str, Any] = {resource.collection: shown}
         page_links = listing.links(request.path_url, params, query, ids)
         if page_links:
             body[f"{resource.collection}_links"] = page_links
         return _json("200 OK", body)
 
-    def _narrow_view(
+    def _list_view(
         self, served: Served, fields: Sequence[str], hidden: set[str]
     ) -> Callable[[Any], dict[str, Any]]:
-        """The view of only ``fields`` but the ``hidden`` ones, compiled once per
-        resource and set of fields. PERF: a list with ``fields=`` no longer
-        renders every attribute of every item to drop most of them; the store
+        """The view of only ``fields`` (every attribute, without ``fields=``) but
+        the ``hidden`` ones, compiled once per resource and set of fields, for the
+        encoder only (``compile_view``'s ``encoded``). PERF: a list no longer
+        renders every attribute of every item to drop some or most of them, nor
+        builds a list or dict per structured value; with ``fields=``, the store
         reads only their columns (``ListQuery.reads``)."""
-        key = (served.resource.collection, frozenset(fields) - hidden)
+        shown = (
+            frozenset(fields)
+            if fields
+            else frozenset(f.name for f in served.resource.fields if f.visible)
+        )
+        key = (served.resource.collection, shown - hidden)
         found = self._narrow_views.get(key)
         if found is None:
             if len(self._narrow_views) >= NARROW_VIEWS:
                 self._narrow_views.clear()
-            found = compile_view(served.resource, served.operations.plugin, key[1])
+            found = compile_view(
+                served.resource, served.operations.plugin, key[1], encoded=True
+            )
             self._narrow_views[key] = found
         return found
 
