@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from quantum.core import exceptions as exc
 from quantum.core import routers
@@ -363,6 +364,63 @@ def _pairs_json(pairs: Sequence[AllowedAddressPair], mac: str | None) -> str | N
 def _profile(profile: Mapping[str, Any]) -> str | None:
     """A ``binding:profile`` as stored: JSON, NULL for the empty one."""
     return json.dumps(dict(profile), sort_keys=True) if profile else None
+
+
+_SIMPLE_COLUMNS = (
+    "name",
+    "admin_state_up",
+    "device_id",
+    "device_owner",
+    "binding_host_id",
+    "binding_profile",
+    "description",
+)
+"""What a ``PortUpdate`` may change by writing the port's own columns alone."""
+_AT = {name: at for at, name in enumerate(PORT_FIELDS)}
+
+
+def _column_changes(changes: PortUpdate) -> dict[str, Any]:
+    """The ``_SIMPLE_COLUMNS`` ``changes`` writes, as stored."""
+    found: dict[str, Any] = {}
+    for name in _SIMPLE_COLUMNS:
+        value = getattr(changes, name)
+        if value is not None:
+            found[name] = _profile(value) if name == "binding_profile" else value
+    return found
+
+
+def _simple_changes(changes: PortUpdate) -> dict[str, Any] | None:
+    """``_column_changes`` when ``changes`` writes nothing else (a rename...);
+    else None."""
+    if (
+        changes.fixed_ips is not None
+        or changes.security_groups is not None
+        or changes.port_security_enabled is not None
+        or changes.allowed_address_pairs is not None
+    ):
+        return None
+    return _column_changes(changes)
+
+
+@functools.lru_cache(maxsize=128)
+def _update_statement(columns: frozenset[str]) -> Any:
+    """``UPDATE ports SET <columns>, revision_number, updated_at WHERE id AND
+    revision_number`` (bind parameters: ``v_<column>``, ``b_id``,
+    ``b_revision``, ``b_next``, ``b_updated_at``), built once per set."""
+    return (
+        update(PortRow)
+        .where(
+            PortRow.id == bindparam("b_id"),
+            PortRow.revision_number == bindparam("b_revision"),
+        )
+        .values(
+            {
+                **{name: bindparam(f"v_{name}") for name in sorted(columns)},
+                "revision_number": bindparam("b_next"),
+                "updated_at": bindparam("b_updated_at"),
+            }
+        )
+    )
 
 
 class PortStore:
@@ -821,26 +879,21 @@ class PortStore:
         the port with its addresses, its UPDATE and the revision's.
         """
 
+        simple = _simple_changes(changes)
+        if simple is not None:
+            return self.db.run(
+                lambda s: self._update_columns(s, scope, port_id, simple, authorize),
+                write=True,
+            )
+
         def work(s: Session) -> Port:
             row, ips = access.port_with_ips(s, scope, port_id)
             if authorize is not None:
                 authorize(row.to_domain(ips))
             # NOTE: who may change fixed_ips or give a reserved device_owner is
             # policy (update_port:<attribute>), the API's.
-            if changes.device_owner is not None:
-                row.device_owner = changes.device_owner
-            if changes.name is not None:
-                row.name = changes.name
-            if changes.admin_state_up is not None:
-                row.admin_state_up = changes.admin_state_up
-            if changes.device_id is not None:
-                row.device_id = changes.device_id
-            if changes.binding_host_id is not None:
-                row.binding_host_id = changes.binding_host_id
-            if changes.binding_profile is not None:
-                row.binding_profile = _profile(changes.binding_profile)
-            if changes.description is not None:
-                row.description = changes.description
+            for name, value in _column_changes(changes).items():
+                setattr(row, name, value)
             self._update_security(s, row, changes)
             if changes.fixed_ips is not None:
                 self._check_fixed_ips_count(changes.fixed_ips)
@@ -855,6 +908,53 @@ class PortStore:
             return self._ports(s, [(port_values(row), ips)])[0]
 
         return self.db.run(work, write=True)
+
+    def _update_columns(
+        self,
+        s: Session,
+        scope: Scope,
+        port_id: str,
+        changes: Mapping[str, Any],
+        authorize: Callable[[Port], None] | None,
+    ) -> Port:
+        """``update`` of ``_SIMPLE_COLUMNS`` alone, as the ORM would write it
+        (PERF: as Core, no ORM entity): the port read with its addresses, then,
+        unless every value is as it was, ``UPDATE ... SET <changed>,
+        revision_number = N + 1, updated_at = now WHERE id = ... AND
+        revision_number = N`` (no row: another writer got there first, and
+        ``Database.run`` runs it again, as for the ORM's version counter)."""
+        values, ips = access.port_values_with_ips(s, scope, port_id)
+        if authorize is not None:
+            authorize(port_of(values, ips))
+        changed = {
+            name: value for name, value in changes.items() if values[_AT[name]] != value
+        }
+        if not changed:
+            return self._ports(s, [(values, ips)])[0]
+        revision = values[_AT["revision_number"]]
+        now = utcnow()
+        result = execute_core(
+            s,
+            _update_statement(frozenset(changed)),
+            {
+                **{f"v_{name}": value for name, value in changed.items()},
+                "b_id": port_id,
+                "b_revision": revision,
+                "b_next": revision + 1,
+                "b_updated_at": now,
+            },
+        )
+        if result.rowcount != 1:
+            raise StaleDataError(
+                f"UPDATE of port {port_id} at revision {revision} matched "
+                f"{result.rowcount} rows"
+            )
+        after = list(values)
+        for name, value in changed.items():
+            after[_AT[name]] = value
+        after[_AT["revision_number"]] = revision + 1
+        after[_AT["updated_at"]] = now
+        return self._ports(s, [(tuple(after), ips)])[0]
 
     def _update_security(self, s: Session, row: PortRow, changes: PortUpdate) -> None:
         """Port security, groups and address pairs as the update says (each

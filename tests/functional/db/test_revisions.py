@@ -13,10 +13,12 @@ import pytest
 
 from quantum.api.v2.backend import service_of
 from quantum.api.v2.resources.network import NETWORK
+from quantum.api.v2.resources.port import PORT
 from quantum.api.v2.router import check_revision
 from quantum.core import exceptions as exc
 from quantum.core.listing import ListQuery
 from quantum.core.networks import Network, NetworkCreate, NetworkUpdate
+from quantum.core.ports import Port, PortCreate, PortUpdate
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.plugins.sql import SqlPlugin
@@ -85,3 +87,57 @@ def test_an_unconditional_update_runs_again_and_wins(plugin: SqlPlugin) -> None:
     assert isinstance(result, Network), result
     assert seen == [1, 2]
     assert (result.name, result.revision_number) == ("ours", 3)
+
+
+def _rename_port_racing_another(
+    plugin: SqlPlugin, if_revision: int | None
+) -> tuple[Port | BaseException, list[int]]:
+    """``_update_racing_another`` for a port's rename (PERF: written as Core,
+    ``PortStore._update_columns``, with the ORM's ``WHERE revision_number = N``)."""
+    networks, ports = service_of(NETWORK, plugin), service_of(PORT, plugin)
+    net = networks.create(SCOPE, [NetworkCreate(tenant_id="tenant-a", name="a")])[0]
+    port = ports.create(SCOPE, [PortCreate(tenant_id="tenant-a", network_id=net.id)])[0]
+    seen: list[int] = []
+
+    def authorize(item: Port) -> None:
+        seen.append(item.revision_number)
+        if len(seen) == 1:
+            other = threading.Thread(
+                target=ports.update,
+                args=(SCOPE, port.id, PortUpdate(name="theirs")),
+            )
+            other.start()
+            other.join(timeout=30)
+            assert not other.is_alive()
+        if if_revision is not None:
+            check_revision({"revision_number": item.revision_number}, (if_revision,))
+
+    try:
+        result: Port | BaseException = ports.update(
+            SCOPE, port.id, PortUpdate(name="ours"), authorize
+        )
+    except exc.QuantumError as error:
+        result = error
+    return result, seen
+
+
+def test_a_conditional_rename_of_a_port_that_lost_the_race_is_refused(
+    plugin: SqlPlugin,
+) -> None:
+    result, seen = _rename_port_racing_another(plugin, if_revision=1)
+    assert isinstance(result, exc.RevisionNumberConstraintFailed)
+    assert seen == [1, 2]
+    (port,) = service_of(PORT, plugin).list(SCOPE, ListQuery())
+    assert (port.name, port.revision_number) == ("theirs", 2)
+
+
+def test_an_unconditional_rename_of_a_port_runs_again_and_wins(
+    plugin: SqlPlugin,
+) -> None:
+    result, seen = _rename_port_racing_another(plugin, if_revision=None)
+    assert isinstance(result, Port), result
+    assert seen == [1, 2]
+    assert (result.name, result.revision_number) == ("ours", 3)
+    (port,) = service_of(PORT, plugin).list(SCOPE, ListQuery())
+    assert (port.name, port.revision_number) == ("ours", 3)
+    assert port.updated_at == result.updated_at
