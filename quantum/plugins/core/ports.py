@@ -220,9 +220,10 @@ def _insert_claiming(groups: int, claims: tuple[bool, ...]) -> Any:
     """PostgreSQL: a port's INSERT, its ``groups`` bindings' and its ``claims``'
     (``ipam.claim_ctes``; their ``whole_range``) as one statement of
     data-modifying WITHs, answering the port's id and per claim whether its
-    address was allocated (1) or not (0). PERF: one round trip for what is four
-    statements elsewhere; the foreign keys are checked at its end, the port's row
-    then written."""
+    address was allocated (1) or not (0) and its range's first key after the
+    write (NULL: none written; ``ipam.settle_claims``). PERF: one round trip for
+    what is four statements elsewhere; the foreign keys are checked at its end,
+    the port's row then written."""
     port = (
         insert(PortRow)
         .values(
@@ -242,11 +243,12 @@ def _insert_claiming(groups: int, claims: tuple[bool, ...]) -> Any:
             .from_select(["port_id", "security_group_id"], bound)
             .cte(f"bound_{j}")
         )
-    counts = []
+    outcome = []
     for taken, claimed in ipam.claim_ctes(claims, port.c.id):
         ctes += [taken, claimed]
-        counts.append(select(func.count()).select_from(claimed).scalar_subquery())
-    return select(port.c.id, *counts).add_cte(*ctes)
+        outcome.append(select(func.count()).select_from(claimed).scalar_subquery())
+        outcome.append(select(taken.c.first_key).scalar_subquery())
+    return select(port.c.id, *outcome).add_cte(*ctes)
 
 
 _CLAIMING_WRITES = (
@@ -813,7 +815,7 @@ class PortStore:
     ) -> tuple[Port, dict[str, IPAddress | None]]:
         """PostgreSQL: the port's row (a drawn MAC), its groups' bindings and the
         ``claims`` in one statement (``_insert_claiming``): the port and, per
-        claim's subnet, the address it got (None: the range had moved or the
+        claim's subnet, the address it got (None: the range had gone or the
         address was taken; nothing of it was written)."""
         values = self._port_values(item, enabled, groups)
         params = {f"port_{name}": value for name, value in values.items()}
@@ -828,10 +830,8 @@ class PortStore:
                 raise _GroupGone(groups[0]) from None
             # NOTE: as _insert_port_row's: the drawn MAC, or the network gone.
             raise _MacTaken() from None
-        tried = {
-            claim.subnet.id: claim.address if got[i + 1] else None
-            for i, claim in enumerate(claims)
-        }
+        outcome = [(got[2 * i + 1], got[2 * i + 2]) for i in range(len(claims))]
+        tried = ipam.settle_claims(s, values["id"], claims, outcome)
         return PortRow(**values).to_domain(), tried
 
     def _port_values(
