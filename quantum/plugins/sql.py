@@ -29,7 +29,7 @@ from quantum.db.models import (
     SecurityGroupRow,
     SecurityGroupRuleRow,
 )
-from quantum.db.session import Database
+from quantum.db.session import Database, execute_core
 from quantum.plugins.core.networks import NetworkStore
 from quantum.plugins.core.ports import PortStore
 from quantum.plugins.core.quotas import Quotas, QuotaStore
@@ -56,6 +56,10 @@ MULTIPORT = "Cisco Multiport"
 SECURITY = ("security-group", "port-security", "allowed-address-pairs")
 """The v2 extensions of security groups and port security (spec §5.5): the
 store serves them under every mechanism; what enforces them is the agents'."""
+
+
+_HEALTH = select(NetworkRow.id).where(NetworkRow.id == "")
+"""``check_health``'s indexed read of the store, built once (PERF)."""
 
 
 class SqlPlugin:
@@ -229,12 +233,7 @@ class SqlPlugin:
     # -- service ----------------------------------------------------------------------
 
     def check_health(self) -> None:
-        self.db.run(
-            lambda s: s.execute(
-                select(NetworkRow.id).where(NetworkRow.id == "")
-            ).first(),
-            write=False,
-        )
+        self.db.run(lambda s: execute_core(s, _HEALTH).first(), write=False)
 
     def close(self) -> None:
         self.db.dispose()

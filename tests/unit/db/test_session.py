@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The in-process commit signal behind the change feed's long-poll."""
+"""The in-process commit signal behind the change feed's long-poll; SQLite's BEGIN."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from pathlib import Path
 
-from quantum.db.session import CommitSignal
+import pytest
+from sqlalchemy import exc
+
+from quantum.db.session import CommitSignal, _is_retryable, make_engine
 
 
 def test_a_commit_between_reading_the_generation_and_waiting_is_not_missed() -> None:
@@ -50,3 +55,30 @@ def test_a_commit_here_tells_the_siblings_and_theirs_wakes_every_signal() -> Non
     CommitSignal.wake_all()  # NOTE: what a sibling's commit does here
     assert ours.wait(seen[0] + 1, 600.0) == seen[0] + 2
     assert other.wait(seen[1], 600.0) == seen[1] + 1
+
+
+def test_a_sqlite_begin_that_meets_the_write_lock_fails_as_sqlalchemy_says(
+    tmp_path: Path,
+) -> None:
+    """The BEGIN runs on the driver's connection (PERF); one that fails is the
+    error Database.run knows ("database is locked": run again), as before."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    with engine.connect():
+        pass  # NOTE: the file in WAL mode, which its first connection sets
+    holder = sqlite3.connect(tmp_path / "q.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA busy_timeout = 50")
+            writer = conn.execution_options(quantum_write=True)
+            with pytest.raises(exc.OperationalError) as raised:
+                writer.begin()
+            assert _is_retryable(raised.value)
+        with engine.connect() as conn, conn.begin():
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1  # NOTE: reads go on
+    finally:
+        holder.rollback()
+        holder.close()
+        engine.dispose()
