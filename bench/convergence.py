@@ -59,6 +59,8 @@ ANCHOR_IP = "10.1.255.254"
 PREFIX = 16
 TARGET_P50 = 0.200
 TARGET_BURST = 10.0
+#: issue 16: the agent idle with 200 ports, MiB of VmRSS.
+TARGET_AGENT_RSS = 50.0
 TARGET_PLUG = 0.150
 TARGET_CREATE = 0.250
 
@@ -342,6 +344,16 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def smaps_mib(pid: int) -> dict[str, float]:
+    """Pss and USS (Private_Clean + Private_Dirty) of a process, MiB."""
+    kib: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        kib[name] = int(value.split()[0])
+    uss = kib.get("Private_Clean", 0) + kib.get("Private_Dirty", 0)
+    return {"pss": kib.get("Pss", 0) / 1024, "uss": uss / 1024}
 
 
 def ms(seconds: float) -> str:
@@ -631,6 +643,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "ports": len(many) + 1,
                 "agent_cpu_percent": cpu["agent"],
                 "agent_rss_mib": rss_mib(agent.pid),
+                **{f"agent_{k}_mib": v for k, v in smaps_mib(agent.pid).items()},
                 "server_cpu_percent": sum(v for k, v in cpu.items() if k != "agent"),
             }
     finally:
@@ -682,7 +695,8 @@ def report(figures: dict[str, Any]) -> bool:
     print(f"\nidle {i['seconds']:g} s with {i['ports']} ports:")
     print(
         f"  agent CPU {i['agent_cpu_percent']:.2f} %   agent RSS "
-        f"{i['agent_rss_mib']:.1f} MiB   server CPU {i['server_cpu_percent']:.2f} %"
+        f"{i['agent_rss_mib']:.1f} MiB (Pss {i['agent_pss_mib']:.1f}, USS "
+        f"{i['agent_uss_mib']:.1f})   server CPU {i['server_cpu_percent']:.2f} %"
     )
     checks = [
         (f"per-port p50 < {ms(TARGET_P50)}", p["p50"] < TARGET_P50),
@@ -691,6 +705,10 @@ def report(figures: dict[str, Any]) -> bool:
         (
             f"{b['ports']} ports converged < {TARGET_BURST:g} s",
             b["all_pass_traffic"] < TARGET_BURST,
+        ),
+        (
+            f"agent RSS <= {TARGET_AGENT_RSS:g} MiB idle with {i['ports']} ports",
+            i["agent_rss_mib"] <= TARGET_AGENT_RSS,
         ),
     ]
     print()

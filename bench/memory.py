@@ -70,6 +70,12 @@ quantum.server.load_app(load_settings(sys.argv[1] + "/quantum.conf"))
     "OVS agent (what run() imports)": """
 from quantum.agent.ovs import main
 main.keep_eventlet_out()
+try:  # NOTE: a tree that loads os-ken's OpenFlow 1.3 alone, as its run() does
+    from quantum.agent.ovs.openflow13 import load_openflow13_only
+except ImportError:
+    pass
+else:
+    load_openflow13_only()
 from quantum.agent.loop import follow_changes
 from quantum.agent.ovs import openflow
 from quantum.agent.ovs.ovsdb import Ovsdb

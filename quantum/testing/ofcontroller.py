@@ -180,6 +180,10 @@ def _wait_listening(host: str, port: int, timeout: float = 10.0) -> None:
 
 
 def main() -> None:
+    # NOTE: as the agent loads os-ken (quantum.agent.ovs.main.run).
+    from quantum.agent.ovs.openflow13 import load_openflow13_only
+
+    load_openflow13_only()
     from quantum.agent.ovs.openflow import start_controller
 
     logging.basicConfig(

@@ -147,6 +147,9 @@ def keep_eventlet_out() -> None:
 
 def run(options: Options) -> int:  # pragma: no cover - exercised by tests/dataplane
     keep_eventlet_out()
+    from quantum.agent.ovs.openflow13 import load_openflow13_only
+
+    load_openflow13_only()
     from quantum.agent.loop import follow_changes
     from quantum.agent.ovs import openflow
     from quantum.agent.ovs.conntrack_ctl import AppctlConntrack
