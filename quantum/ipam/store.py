@@ -45,20 +45,23 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
     String,
     bindparam,
+    cast,
     delete,
-    exists,
     func,
     insert,
     literal,
     literal_column,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -993,13 +996,23 @@ def _next_key(key: Any) -> Any:
     )
 
 
+def _v4_before(key: Any) -> Any:
+    """PostgreSQL: the text of the IPv4 address before the one ``key`` (an
+    IPv4 address's ``allocate.address_key``, not 0) stands for."""
+    value = cast(
+        cast(literal_column("'x'").concat(func.substr(key, 25, 8)), BIT(32)),
+        BigInteger,
+    )
+    return func.host(literal_column("'0.0.0.0'::inet").op("+")(value - 1), type_=String)
+
+
 def claim_ctes(
-    shape: Sequence[bool], port_id: ColumnElement[str]
+    shape: Sequence[tuple[bool, int]], port_id: ColumnElement[str]
 ) -> list[tuple[CTE, CTE]]:
-    """PostgreSQL: per ``SeenClaim`` (``shape``: their ``whole_range``), the write
-    of its range and the allocation's INSERT for port ``port_id`` (a column of the
-    caller's WITH), nothing on a taken address (returning its subnet when it was
-    made). Parameters: ``claim_params``.
+    """PostgreSQL: per ``SeenClaim`` (``shape``: their ``whole_range`` and IP
+    version), the write of its range and the allocation's INSERT for port
+    ``port_id`` (a column of the caller's WITH), nothing on a taken address
+    (returning the address when it was made). Parameters: ``claim_params``.
 
     A range of one address is deleted only while it is as read. A longer one is
     the range read (same subnet and last address, still available) as it is when
@@ -1008,11 +1021,11 @@ def claim_ctes(
     creates racing on one subnet each wait for the previous one's commit and then
     take the next address, instead of all but one missing the range as read and
     going the locking way (four more statements with the range locked: issue 16,
-    port creates at c=8). The allocation is inserted only if the address taken is
-    the one read (the new first key is ``next_key``); otherwise the caller inserts
-    the one taken (``settle_claims``)."""
+    port creates at c=8). On IPv4 the allocation is the address taken, its text
+    computed in SQL too; on IPv6 only the one read (the new first key is
+    ``next_key``), and the caller inserts another (``settle_claims``)."""
     found = []
-    for i, whole in enumerate(shape):
+    for i, (whole, version) in enumerate(shape):
         where = [
             IpAvailabilityRow.subnet_id == bindparam(f"seen_subnet_{i}"),
             IpAvailabilityRow.last_key == bindparam(f"seen_last_{i}"),
@@ -1034,21 +1047,23 @@ def claim_ctes(
         )
         taken = write.returning(IpAvailabilityRow.first_key).cte(f"taken_{i}")
         columns = ("subnet_id", "ip_address", "network_id", "port_id", "position")
-        as_read = taken.c.first_key == bindparam(
-            f"seen_first_{i}" if whole else f"next_key_{i}", type_=String
-        )
+        address: Any = bindparam(f"claim_address_{i}", type_=String)
         values = select(
             bindparam(f"claim_subnet_{i}", type_=String),
-            bindparam(f"claim_address_{i}", type_=String),
+            address if whole or version != 4 else _v4_before(taken.c.first_key),
             bindparam(f"claim_network_{i}", type_=String),
             port_id,
             literal(i),
-        ).where(exists(select(taken.c.first_key).where(as_read)))
+        ).select_from(taken.join(port_id.table, true()))
+        if not whole and version != 4:
+            values = values.where(
+                taken.c.first_key == bindparam(f"next_key_{i}", type_=String)
+            )
         claimed = (
             postgresql.insert(IpAllocationRow)
             .from_select(columns, values)
             .on_conflict_do_nothing(index_elements=["subnet_id", "ip_address"])
-            .returning(IpAllocationRow.subnet_id)
+            .returning(IpAllocationRow.ip_address)
             .cte(f"claimed_{i}")
         )
         found.append((taken, claimed))
@@ -1059,27 +1074,31 @@ def settle_claims(
     s: Session,
     port_id: str,
     claims: Sequence[SeenClaim],
-    outcome: Sequence[tuple[int, str | None]],
+    outcome: Sequence[tuple[str | None, str | None]],
 ) -> dict[str, IPAddress | None]:
     """Per claim's subnet, the address the port got from ``claim_ctes``' write
-    (None: none; nothing of it is written), given per claim whether its
-    allocation was inserted and the range's first key after the write (None: the
-    write matched nothing). An address other than the one read (the range moved
-    while the write waited for it) is inserted here, the range locked already."""
+    (None: none; nothing of it is written), given per claim the address its
+    allocation was made with (None: none) and the range's first key after the
+    write (None: the write matched nothing). An IPv6 address other than the one
+    read (the range moved while the write waited for it) is inserted here, the
+    range locked already."""
     tried: dict[str, IPAddress | None] = {}
     for i, (claim, (inserted, first_key)) in enumerate(
         zip(claims, outcome, strict=True)
     ):
         subnet = claim.subnet
-        if inserted:
-            tried[subnet.id] = claim.address
-        elif first_key is None or claim.whole_range:
-            tried[subnet.id] = None
-        else:
-            address = allocate.as_address(int(first_key, 16) - 1, subnet.ip_version)
-            # NOTE: False if the range claimed a taken address: it no longer does.
-            got = address != claim.address and _claim(s, subnet, address, port_id, i)
-            tried[subnet.id] = address if got else None
+        if inserted is not None:
+            tried[subnet.id] = stored_address(inserted)
+            continue
+        tried[subnet.id] = None
+        if first_key is None or claim.whole_range:
+            continue
+        address = allocate.as_address(int(first_key, 16) - 1, subnet.ip_version)
+        # NOTE: the statement tried the IPv4 address taken, and on IPv6 the one
+        # read; it was in use: the range no longer claims it.
+        retry = subnet.ip_version != 4 and address != claim.address
+        if retry and _claim(s, subnet, address, port_id, i):
+            tried[subnet.id] = address
     return tried
 
 

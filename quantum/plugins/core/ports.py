@@ -63,6 +63,7 @@ from quantum.db.models import (
     NetworkRow,
     PortRow,
     PortTagRow,
+    QuotaLockRow,
     SecurityGroupPortBindingRow,
     SubnetRow,
     port_of,
@@ -73,7 +74,7 @@ from quantum.db.session import Database, execute_core
 from quantum.ipam import store as ipam
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page, row_columns
-from quantum.plugins.core.quotas import Quotas
+from quantum.plugins.core.quotas import Quotas, lock_cte
 from quantum.plugins.core.security_groups import SecurityGroups
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import Mechanism
@@ -216,14 +217,19 @@ def _create_read(door: str, count_ports: bool) -> Any:
 
 
 @functools.cache
-def _insert_claiming(groups: int, claims: tuple[bool, ...]) -> Any:
+def _insert_claiming(
+    groups: int, claims: tuple[tuple[bool, int], ...], quota: bool
+) -> Any:
     """PostgreSQL: a port's INSERT, its ``groups`` bindings' and its ``claims``'
     (``ipam.claim_ctes``; their ``whole_range``) as one statement of
-    data-modifying WITHs, answering the port's id and per claim whether its
-    address was allocated (1) or not (0) and its range's first key after the
-    write (NULL: none written; ``ipam.settle_claims``). PERF: one round trip for
-    what is four statements elsewhere; the foreign keys are checked at its end,
-    the port's row then written."""
+    data-modifying WITHs, answering the port's id and per claim the address it
+    was allocated (NULL: none) and its range's first key after the write (NULL:
+    none written; ``ipam.settle_claims``); with ``quota``, the upsert of the
+    quota tenant's quota_locks row too, after the claims (``quotas.lock_cte``).
+    PERF: one round trip for what is five statements elsewhere, so a create
+    holds its subnet's range, and its tenant's quota lock, from this statement
+    to the commit across one statement more (the bump's); the foreign keys are
+    checked at its end, the port's row then written."""
     port = (
         insert(PortRow)
         .values(
@@ -244,10 +250,14 @@ def _insert_claiming(groups: int, claims: tuple[bool, ...]) -> Any:
             .cte(f"bound_{j}")
         )
     outcome = []
+    claiming = []
     for taken, claimed in ipam.claim_ctes(claims, port.c.id):
         ctes += [taken, claimed]
-        outcome.append(select(func.count()).select_from(claimed).scalar_subquery())
+        claiming.append(claimed)
+        outcome.append(select(claimed.c.ip_address).scalar_subquery())
         outcome.append(select(taken.c.first_key).scalar_subquery())
+    if quota:
+        ctes.append(lock_cte(claiming))
     return select(port.c.id, *outcome).add_cte(*ctes)
 
 
@@ -645,20 +655,25 @@ class PortStore:
             self.quotas.check_counted(
                 QuotaResource.PORT, int(first[5] or 0) + 1, override
             )
-        else:
+        enabled, groups = self._security(s, item, network)
+        subnets = ipam.seen_subnets_of(
+            item.network_id, [row[6:] for row in rows if row[6] is not None]
+        )
+        claims = ipam.seen_claims(subnets) if self.db.backend == "postgresql" else None
+        if claims is None and not single_writer:
             self.quotas.check(
                 s,
                 QuotaResource.PORT,
                 {item.tenant_id: 1},
                 overrides={item.tenant_id: override},
             )
-        enabled, groups = self._security(s, item, network)
-        subnets = ipam.seen_subnets_of(
-            item.network_id, [row[6:] for row in rows if row[6] is not None]
-        )
-        claims = ipam.seen_claims(subnets) if self.db.backend == "postgresql" else None
         if claims is not None:
-            port, tried = self._insert_port_claiming(s, item, enabled, groups, claims)
+            quota = self.quotas.check_one(
+                s, QuotaResource.PORT, item.tenant_id, override
+            )
+            port, tried = self._insert_port_claiming(
+                s, item, enabled, groups, claims, quota
+            )
             if subnets:
                 ips = ipam.allocate_seen(s, port.id, subnets, tried=tried)
                 port = replace(port, fixed_ips=ips)
@@ -812,6 +827,7 @@ class PortStore:
         enabled: bool,
         groups: Sequence[str],
         claims: Sequence[ipam.SeenClaim],
+        quota: bool = False,
     ) -> tuple[Port, dict[str, IPAddress | None]]:
         """PostgreSQL: the port's row (a drawn MAC), its groups' bindings and the
         ``claims`` in one statement (``_insert_claiming``): the port and, per
@@ -821,9 +837,13 @@ class PortStore:
         params = {f"port_{name}": value for name, value in values.items()}
         params.update({f"group_{j}": group for j, group in enumerate(groups)})
         params.update(ipam.claim_params(claims))
-        statement = _insert_claiming(len(groups), tuple(c.whole_range for c in claims))
+        if quota:
+            params["quota_tenant"] = item.tenant_id
+        shape = tuple((c.whole_range, c.subnet.ip_version) for c in claims)
+        statement = _insert_claiming(len(groups), shape, quota)
         try:
-            got = execute_core(s, statement, params, writes=_CLAIMING_WRITES).one()
+            writes = (*_CLAIMING_WRITES, QuotaLockRow.__tablename__)
+            got = execute_core(s, statement, params, writes=writes).one()
         except IntegrityError as error:
             table = getattr(getattr(error.orig, "diag", None), "table_name", None)
             if table == SecurityGroupPortBindingRow.__tablename__:

@@ -279,12 +279,12 @@ BUMP = ["UPDATE", "UPDATE"]
 QUOTA = ["SELECT"]
 CREATE_PORT = {
     "sqlite": ["SELECT", "INSERT", "INSERT", *BUMP],
-    "postgresql": ["SELECT", "WITH", "INSERT", "WITH"],
+    "postgresql": ["SELECT", "WITH", "WITH"],
     "mysql": ["SELECT", "INSERT", "INSERT", "INSERT", *QUOTA, *BUMP],
 }
 CREATE_PORT_ON_SUBNET = {
     "sqlite": ["SELECT", "INSERT", "INSERT", "UPDATE", "INSERT", *BUMP],
-    "postgresql": ["SELECT", "WITH", "INSERT", "WITH"],
+    "postgresql": ["SELECT", "WITH", "WITH"],
     "mysql": [
         *["SELECT", "INSERT", "INSERT", "UPDATE", "INSERT"],
         *["INSERT", *QUOTA, *BUMP],
@@ -337,7 +337,7 @@ def test_v1_create_and_delete_port_statements(
     # port security off.
     v1_create_port = {
         "sqlite": ["SELECT", "INSERT", *BUMP],
-        "postgresql": ["SELECT", "WITH", "INSERT", "WITH"],
+        "postgresql": ["SELECT", "WITH", "WITH"],
         "mysql": ["SELECT", "INSERT", "INSERT", *QUOTA, *BUMP],
     }
     assert (counted.transactions, counted.statements) == (1, v1_create_port[backend])

@@ -418,8 +418,9 @@ def test_a_claiming_create_whose_range_moved_waits_and_takes_the_next_address(
 
     stale = seen("10.0.0.2", "10.0.0.6")
     assert claim(stale) == (["WITH", "WITH"], {subnet.id: "10.0.0.2"})
-    # NOTE: the same read again: the range starts at .3 now
-    assert claim(stale) == (["WITH", "INSERT", "WITH"], {subnet.id: "10.0.0.3"})
+    # NOTE: the same read again: the range starts at .3 now (the allocation's
+    # address is the one taken, computed in the statement on IPv4)
+    assert claim(stale) == (["WITH", "WITH"], {subnet.id: "10.0.0.3"})
     assert addresses(create_v2_port(plugin, net.id)[1]) == ["10.0.0.4"]
     check_ranges(plugin.db, subnet)
     assert claim(stale)[1] == {subnet.id: "10.0.0.5"}
@@ -429,6 +430,27 @@ def test_a_claiming_create_whose_range_moved_waits_and_takes_the_next_address(
     assert claim(last)[1] == {subnet.id: None}
     assert claim(stale)[1] == {subnet.id: None}
     check_ranges(plugin.db, subnet)
+    # NOTE: IPv6: a moved range's address is inserted by one INSERT more
+    net6 = plugin.create_network(TENANT, "n6")
+    subnet6 = make_subnet(plugin.db, net6.id, "2001:db8::/125")
+    (pool,) = subnet6.allocation_pools
+    stale6 = store.SeenSubnet(
+        id=subnet6.id,
+        network_id=net6.id,
+        ip_version=6,
+        autoconfigured=False,
+        lowest=(
+            allocate.address_key(int(pool.start)),
+            allocate.address_key(int(pool.end)),
+        ),
+    )
+    net, subnet = net6, subnet6
+    assert claim(stale6) == (["WITH", "WITH"], {subnet6.id: str(pool.start)})
+    assert claim(stale6) == (
+        ["WITH", "INSERT", "WITH"],
+        {subnet6.id: str(pool.start + 1)},
+    )
+    check_ranges(plugin.db, subnet6)
 
 
 def test_eight_clients_asking_for_one_address_give_one_success(
