@@ -12,6 +12,7 @@ caller may not see or did not ask for. Any ``QuantumError`` becomes its fault
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -519,6 +520,27 @@ class ApiV2:
         served: Served,
         caller: Caller,
         under: Under | None = None,
+    ) -> Response:
+        """A page of the collection.
+
+        PERF: without the cyclic garbage collector: a list of 1,000 ports makes
+        some 10,000 tracked objects (rows, items, views), none in a cycle, which
+        made it run about nine times per list (3.5 ms of 24). Reference counting
+        still frees everything; the collector runs again right after."""
+        if not gc.isenabled():
+            return self._list(request, served, caller, under)
+        gc.disable()
+        try:
+            return self._list(request, served, caller, under)
+        finally:
+            gc.enable()
+
+    def _list(
+        self,
+        request: Request,
+        served: Served,
+        caller: Caller,
+        under: Under | None,
     ) -> Response:
         params = request.GET
         resource = served.resource

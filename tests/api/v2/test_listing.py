@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -200,3 +201,21 @@ def test_the_configured_maximum_caps_every_page(tmp_path: Path) -> None:
     assert _names(client.get("/networks?sort_key=name&limit=50")) == ["a", "b"]
     rest = client.get("/networks?" + urlsplit(_links(unasked)["next"]).query)
     assert _names(rest) == ["c"]
+
+
+def test_a_list_leaves_the_garbage_collector_as_it_found_it(sqlite_v2: V2) -> None:
+    """A list runs without the cyclic collector (PERF), which is on again after it,
+    whether the list answered or failed; a collector someone turned off stays off."""
+    net = sqlite_v2.network(name="n")
+    sqlite_v2.port(net["id"])
+    assert gc.isenabled()
+    assert len(sqlite_v2.get("/ports").json["ports"]) == 1
+    assert gc.isenabled()
+    assert sqlite_v2.get("/ports?limit=x").status_int == 400
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert sqlite_v2.get("/ports").status_int == 200
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
