@@ -16,6 +16,7 @@ operation once as a function of a session. Back-end differences stay here:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import logging
 import os
@@ -93,18 +94,23 @@ def _sqlite_listeners(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("quantum_write", False)
-        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-        # PERF: on the driver's connection (a third of a small read's SQLAlchemy
-        # time went to running BEGIN as a statement of its own); should it fail
-        # (the write lock busy past the timeout), it runs again through
-        # SQLAlchemy, whose error Database.run knows (and retries when locked).
-        try:
-            conn.connection.driver_connection.execute(begin)
-        except sqlite3.Error:
-            conn.exec_driver_sql(begin)
+    def do_begin(dbapi_connection: Any) -> None:
+        # PERF: the dialect's BEGIN, not an engine "begin" event: an engine with
+        # any event listener runs every statement through its event dispatch
+        # (~10 us a statement here), and BEGIN as a SQLAlchemy statement of its
+        # own was a third of a small read's time. SQLAlchemy wraps an error here
+        # as its own (Database.run retries "database is locked").
+        begin = "BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN"
+        getattr(dbapi_connection, "driver_connection", dbapi_connection).execute(begin)
+
+    engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+
+
+_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "quantum_writing", default=False
+)
+"""Whether the ``Database.run`` under way writes: its SQLite transaction then
+takes the write lock up front (``BEGIN IMMEDIATE``)."""
 
 
 def redact(url: str | URL) -> str:
@@ -415,7 +421,6 @@ class Database:
         self.engine = make_engine(url, pool_size)
         self.backend = self.engine.dialect.name
         self.commits = CommitSignal()
-        self._writer = self.engine.execution_options(quantum_write=True)
         self._autocommit_reads = self.backend == "postgresql"
         db_file = _sqlite_file(self.engine.url)
         self._write_lock: WriterLock | contextlib.nullcontext[None] = (
@@ -448,14 +453,24 @@ class Database:
         ``bump_revision=False`` for writes that change no desired state (status
         reports, heartbeats), which may bump it themselves when they do. Every
         committed write notifies ``commits``."""
+        # NOTE: for this run's SQLite BEGIN (``do_begin``); a run inside
+        # another's work sets its own.
+        token = _WRITING.set(write)
+        try:
+            return self._run(work, write, bump_revision)
+        finally:
+            _WRITING.reset(token)
+
+    def _run(
+        self, work: Callable[[Session], T], write: bool, bump_revision: bool | None
+    ) -> T:
         bump = write if bump_revision is None else bump_revision
-        bind = self._writer if write else self.engine
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with (
                     self._one_at_a_time,
                     self._write_lock if write else contextlib.nullcontext(),
-                    Session(bind=bind, expire_on_commit=False) as session,
+                    Session(bind=self.engine, expire_on_commit=False) as session,
                     session.begin(),
                 ):
                     if bump:

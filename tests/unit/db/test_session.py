@@ -6,11 +6,18 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import exc
 
-from quantum.db.session import CommitSignal, _is_retryable, make_engine
+from quantum.db.session import (
+    _WRITING,
+    CommitSignal,
+    Database,
+    _is_retryable,
+    make_engine,
+)
 
 
 def test_a_commit_between_reading_the_generation_and_waiting_is_not_missed() -> None:
@@ -60,25 +67,61 @@ def test_a_commit_here_tells_the_siblings_and_theirs_wakes_every_signal() -> Non
 def test_a_sqlite_begin_that_meets_the_write_lock_fails_as_sqlalchemy_says(
     tmp_path: Path,
 ) -> None:
-    """The BEGIN runs on the driver's connection (PERF); one that fails is the
-    error Database.run knows ("database is locked": run again), as before."""
+    """The BEGIN is the dialect's (PERF: no engine event, so no event dispatch
+    on every statement); one that fails is the error Database.run knows
+    ("database is locked": run again), as before."""
     engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    assert not engine._has_events
     with engine.connect():
         pass  # NOTE: the file in WAL mode, which its first connection sets
     holder = sqlite3.connect(tmp_path / "q.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
+    writing = _WRITING.set(True)
     try:
         with engine.connect() as conn:
             driver = conn.connection.driver_connection
             assert driver is not None
             driver.execute("PRAGMA busy_timeout = 50")
-            writer = conn.execution_options(quantum_write=True)
             with pytest.raises(exc.OperationalError) as raised:
-                writer.begin()
+                conn.begin()
             assert _is_retryable(raised.value)
+        _WRITING.set(False)
         with engine.connect() as conn, conn.begin():
             assert conn.exec_driver_sql("SELECT 1").scalar() == 1  # NOTE: reads go on
     finally:
+        _WRITING.reset(writing)
         holder.rollback()
         holder.close()
         engine.dispose()
+
+
+def test_a_sqlite_write_takes_the_write_lock_at_its_begin_and_a_read_does_not(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    other = sqlite3.connect(tmp_path / "q.db", isolation_level=None, timeout=0.05)
+
+    def can_write(s: Any) -> bool:
+        s.connection()  # NOTE: the transaction begins with its connection
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        other.rollback()
+        return True
+
+    try:
+        assert not db.run(can_write, write=True, bump_revision=False)
+        assert db.run(can_write, write=False)
+        # NOTE: a read run inside a write's work begins as a read.
+        assert not db.run(
+            lambda s: (
+                (s.connection(), db.run(lambda r: r.connection(), write=False))
+                and can_write(s)
+            ),
+            write=True,
+            bump_revision=False,
+        )
+    finally:
+        other.close()
+        db.dispose()
