@@ -64,6 +64,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Grouping
 
 from quantum.core import exceptions as exc
 from quantum.core.dhcp import DhcpLease as Lease
@@ -1133,6 +1134,8 @@ def _claim_seen(
     value = int(first_key, 16)
     dialect = s.get_bind().dialect.name
     params = {"seen_subnet": subnet.id, "seen_first": first_key, "seen_last": last_key}
+    if first_key != last_key and dialect in ("mysql", "mariadb"):
+        return _claim_next(s, subnet, first_key, last_key, port_id, position)
     if first_key == last_key:
         taken = execute_core(s, _take_last(dialect), params).rowcount
     else:
@@ -1145,6 +1148,121 @@ def _claim_seen(
         return address
     # NOTE: the range claimed a taken address; it no longer does.
     return None
+
+
+_RANGE_VARIABLE = "@quantum_range"
+"""MariaDB: the connection's variable ``_TAKE_NEXT`` leaves the range's new first
+key in, for the allocation's INSERT to read (``_claim_next``)."""
+
+
+def _mysql_next_key(key: Any) -> Any:
+    """MariaDB: ``_next_key`` (the key of the address after ``key``'s) in its SQL."""
+    body = func.trim(literal_column(f"TRAILING 'f' FROM {key}"), type_=String)
+    length = func.length(body)
+    digit = func.substr(
+        literal_column("'123456789abcdef'"),
+        func.locate(func.substr(body, length, 1), literal_column("'0123456789abcde'")),
+        1,
+        type_=String,
+    )
+    return func.concat(
+        func.substr(body, 1, length - 1, type_=String),
+        digit,
+        func.repeat(literal_column("'0'"), 32 - length, type_=String),
+        type_=String,
+    )
+
+
+_TAKE_NEXT = (
+    update(IpAvailabilityRow)
+    .where(
+        IpAvailabilityRow.subnet_id == bindparam("seen_subnet"),
+        IpAvailabilityRow.last_key == bindparam("seen_last"),
+        IpAvailabilityRow.available_at.is_(None),
+        IpAvailabilityRow.first_key < IpAvailabilityRow.last_key,
+    )
+    .values(
+        first_key=Grouping(
+            literal_column(_RANGE_VARIABLE).op(":=")(
+                _mysql_next_key("ip_availability_ranges.first_key")
+            )
+        )
+    )
+)
+"""MariaDB: the range a create read (same subnet and last address, available) as
+it is when the UPDATE gets its lock: its first address moves up by one (in SQL),
+the new first key left in ``_RANGE_VARIABLE``."""
+
+
+@functools.cache
+def _insert_taken(version: int) -> Any:
+    """MariaDB: the allocation of the address ``_TAKE_NEXT`` took, answering it:
+    on IPv4 whatever it was (its text computed in SQL), on IPv6 only the one
+    read (the new first key is ``next_key``)."""
+    if version == 4:
+        value = func.conv(func.substr(literal_column(_RANGE_VARIABLE), 25, 8), 16, 10)
+        address: Any = func.inet_ntoa(value - 1, type_=String)
+        guard: Any = true()
+    else:
+        address = bindparam("ip_address", type_=String)
+        guard = literal_column(_RANGE_VARIABLE) == bindparam("next_key")
+    row = select(
+        bindparam("subnet_id", type_=String),
+        address,
+        bindparam("network_id", type_=String),
+        bindparam("port_id", type_=String),
+        bindparam("position"),
+    ).where(guard)
+    return (
+        insert(IpAllocationRow)
+        .from_select(
+            ("subnet_id", "ip_address", "network_id", "port_id", "position"), row
+        )
+        .returning(IpAllocationRow.ip_address)
+    )
+
+
+def _claim_next(
+    s: Session,
+    subnet: SeenSubnet,
+    first_key: str,
+    last_key: str,
+    port_id: str,
+    position: int,
+) -> IPAddress | None:
+    """MariaDB: ``_claim_seen`` of a range of more than one address, by
+    ``_TAKE_NEXT``: racing creates on one subnet each wait for the previous one's
+    commit and take the next address, instead of all but one missing the range
+    as read and going the locking way (issue 16, port creates at c=8). None if
+    the range has gone or shrunk to one address, or the address is taken."""
+    taken = execute_core(
+        s, _TAKE_NEXT, {"seen_subnet": subnet.id, "seen_last": last_key}
+    ).rowcount
+    if not taken:
+        return None
+    read = allocate.as_address(int(first_key, 16), subnet.ip_version)
+    params = {
+        "subnet_id": subnet.id,
+        "ip_address": str(read),
+        "network_id": subnet.network_id,
+        "port_id": port_id,
+        "position": position,
+        "next_key": allocate.address_key(int(read) + 1),
+    }
+    try:
+        got = execute_core(s, _insert_taken(subnet.ip_version), params).first()
+    except IntegrityError:
+        # NOTE: the range claimed a taken address; it no longer does.
+        return None
+    if got is not None:
+        return stored_address(got[0])
+    if subnet.ip_version == 4:
+        return None
+    # NOTE: IPv6, the range moved while the UPDATE waited for it: the address
+    # before its new first key.
+    key = s.connection().exec_driver_sql(f"SELECT {_RANGE_VARIABLE}").scalar_one()
+    address = allocate.as_address(int(str(key), 16) - 1, subnet.ip_version)
+    return address if _claim(s, subnet, address, port_id, position) else None
 
 
 def _seen_range(dialect: str) -> list[Any]:
