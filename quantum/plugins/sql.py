@@ -29,7 +29,7 @@ from quantum.db.models import (
     SecurityGroupRow,
     SecurityGroupRuleRow,
 )
-from quantum.db.session import Database, execute_core
+from quantum.db.session import Database
 from quantum.plugins.core.networks import NetworkStore
 from quantum.plugins.core.ports import PortStore
 from quantum.plugins.core.quotas import Quotas, QuotaStore
@@ -233,7 +233,7 @@ class SqlPlugin:
     # -- service ----------------------------------------------------------------------
 
     def check_health(self) -> None:
-        self.db.run(lambda s: execute_core(s, _HEALTH).first(), write=False)
+        self.db.read(lambda c: c.execute(_HEALTH).first())
 
     def close(self) -> None:
         self.db.dispose()

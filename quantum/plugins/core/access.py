@@ -13,6 +13,7 @@ import uuid
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
@@ -204,21 +205,23 @@ _PORT_AT = len(PORT_FIELDS)
 
 
 def port_values_with_ips(
-    s: Session, scope: Scope, port_id: str
+    s: Session | Connection, scope: Scope, port_id: str
 ) -> tuple[tuple[Any, ...], tuple[FixedIP, ...]]:
-    """The port's values in ``PORT_FIELDS`` order (``port_of``) and its fixed IPs.
+    """The port's values in ``PORT_FIELDS`` order (``port_of``) and its fixed IPs,
+    in a session's transaction or on a ``Database.read``'s connection.
 
     PERF: one statement built once (the port outer-joined with its allocations),
     run as Core: no ORM entity for a read.
     """
     if scope.is_admin:
-        found = execute_core(s, _PORT_WITH_IPS, {"port_id": port_id}).all()
+        statement, params = _PORT_WITH_IPS, {"port_id": port_id}
     else:
-        found = execute_core(
-            s,
-            _OWN_PORT_WITH_IPS,
-            {"port_id": port_id, "owner": scope.tenant_id or ""},
-        ).all()
+        statement = _OWN_PORT_WITH_IPS
+        params = {"port_id": port_id, "owner": scope.tenant_id or ""}
+    if isinstance(s, Session):
+        found = execute_core(s, statement, params).all()
+    else:
+        found = s.execute(statement, params).all()
     if not found:
         raise exc.PortNotFound(port_id=port_id)
     ips = tuple(

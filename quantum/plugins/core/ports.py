@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -492,14 +493,18 @@ class PortStore:
         return self.db.run(work, write=False)
 
     def get(self, scope: Scope, port_id: str) -> Port:
-        def work(s: Session) -> Port:
-            values, ips = access.port_values_with_ips(s, scope, port_id)
-            return self._ports(s, [(values, ips)])[0]
+        """PERF: Core statements alone, on a ``Database.read`` connection."""
 
-        return self.db.run(work, write=False)
+        def work(c: Connection) -> Port:
+            values, ips = access.port_values_with_ips(c, scope, port_id)
+            return self._ports(c, [(values, ips)])[0]
+
+        return self.db.read(work)
 
     def _ports(
-        self, s: Session, rows: Sequence[tuple[Sequence[Any], tuple[FixedIP, ...]]]
+        self,
+        s: Session | Connection,
+        rows: Sequence[tuple[Sequence[Any], tuple[FixedIP, ...]]],
     ) -> builtins.list[Port]:
         """The domain ports of rows' values (``PORT_FIELDS``) and their addresses,
         told apart when their bound host's agent is dead.

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import exc
 
+from quantum.core.exceptions import DependencyUnavailable
 from quantum.db.session import (
     _WRITING,
     CommitSignal,
@@ -71,7 +72,6 @@ def test_a_sqlite_begin_that_meets_the_write_lock_fails_as_sqlalchemy_says(
     on every statement); one that fails is the error Database.run knows
     ("database is locked": run again), as before."""
     engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
-    assert not engine._has_events
     with engine.connect():
         pass  # NOTE: the file in WAL mode, which its first connection sets
     holder = sqlite3.connect(tmp_path / "q.db", isolation_level=None)
@@ -124,4 +124,17 @@ def test_a_sqlite_write_takes_the_write_lock_at_its_begin_and_a_read_does_not(
         )
     finally:
         other.close()
+        db.dispose()
+
+
+def test_a_core_read_of_an_unreachable_database_is_dependency_unavailable() -> None:
+    """``Database.read`` (the show of a port, the health check) fails as ``run``
+    does: the health check answers 503."""
+    db = Database("postgresql+psycopg2://postgres@127.0.0.1:9/nowhere")
+    try:
+        with pytest.raises(DependencyUnavailable):
+            db.read(lambda c: c.exec_driver_sql("SELECT 1").scalar())
+        with pytest.raises(DependencyUnavailable):
+            db.run(lambda s: s.connection(), write=False)
+    finally:
         db.dispose()
