@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from oslo_config import cfg
 from oslo_policy import _checks
@@ -123,6 +123,9 @@ V1_EXTENSION_RULES = (
 DEFAULT_RULES = BASE_RULES + V1_RULES + V1_EXTENSION_RULES
 
 
+T = TypeVar("T")
+
+
 def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -198,7 +201,7 @@ class Policy:
         conf = cfg.ConfigOpts()
         conf([], project="quantum", default_config_files=[])
         self._file = policy_file
-        self._cache: dict[Any, bool] = {}
+        self._cache: dict[Any, Any] = {}
         self._keys: dict[str, tuple[str, ...] | None] = {}
         """Per action, the target keys its rule reads (``target_keys``)."""
         self._rules_seen: object = None
@@ -232,6 +235,31 @@ class Policy:
     CACHE_SIZE = 8192
     """Decisions kept; the whole cache is dropped when it is full or rules change."""
 
+    def _fresh(self) -> Any:
+        """The rules now (an edited policy file re-read), what was remembered of
+        other rules forgotten."""
+        self._enforcer.load_rules()  # NOTE: re-reads an edited policy file
+        rules = self._enforcer.rules
+        if rules is not self._rules_seen:
+            self._cache.clear()
+            self._keys.clear()
+            self._rules_seen = rules
+        return rules
+
+    def remembered(self, key: Hashable, decide: Callable[[], T]) -> T:
+        """``decide()``, a function of the rules and ``key`` alone (decisions of
+        this policy for the credentials ``key`` holds), remembered until the
+        rules change."""
+        self._fresh()
+        cache_key = ("remembered", key)
+        if cache_key in self._cache:
+            return self._cache[cache_key]  # type: ignore[no-any-return]
+        found = decide()
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[cache_key] = found
+        return found
+
     def _decide(
         self,
         action: str,
@@ -248,12 +276,7 @@ class Policy:
         # remembered. ``who`` stands for the credentials in the key when the
         # caller has one (``RequestContext.policy_key``); ``credentials`` is
         # called only when needed.
-        self._enforcer.load_rules()  # NOTE: re-reads an edited policy file
-        rules = self._enforcer.rules
-        if rules is not self._rules_seen:
-            self._cache.clear()
-            self._keys.clear()
-            self._rules_seen = rules
+        rules = self._fresh()
         if action in self._keys:
             keys = self._keys[action]
         else:
@@ -278,7 +301,7 @@ class Policy:
         except TypeError:  # NOTE: an unhashable value: decide without the cache
             key = None
         if key is not None and key in self._cache:
-            return self._cache[key]
+            return bool(self._cache[key])
         if creds is None:
             creds = credentials()
         decide = self._enforcer.authorize if registered else self._enforcer.enforce

@@ -229,3 +229,25 @@ def test_an_http_check_in_a_policy_file_still_asks_its_server(
     assert policy.allows_v1(OWNER, "plug_attachment", "acme")
     assert not policy.allows_v1(OWNER, "unplug_attachment", "acme")
     assert asked == ["http://policy.test/yes", "http://policy.test/no"]
+
+
+def test_what_is_remembered_is_forgotten_when_the_policy_file_changes(
+    tmp_path: Path,
+) -> None:
+    """``remembered`` (the attributes a caller may not see, per request kind)
+    lasts as long as the rules."""
+    import os
+
+    custom = tmp_path / "policy.yaml"
+    custom.write_text('"v1:plug_attachment": "rule:admin_or_owner"\n')
+    policy = Policy(custom)
+
+    def decide() -> bool:
+        return policy.allows_v1(OWNER, "plug_attachment", "acme")
+
+    assert policy.remembered(("plug", OWNER.policy_key), decide)
+    assert policy.remembered(("plug", OWNER.policy_key), lambda: False)
+    custom.write_text('"v1:plug_attachment": "rule:context_is_admin"\n')
+    later = custom.stat().st_mtime + 10
+    os.utime(custom, (later, later))
+    assert not policy.remembered(("plug", OWNER.policy_key), decide)
