@@ -1492,12 +1492,12 @@ def fixed_ips_of(
         # PERF: all rows at once (iterating the result fetched them one by one).
         rows = execute_core(s, _FIXED_IPS_OF, {"ports": ids[i : i + 500]}).all()
         for port_id, subnet_id, text in rows:
-            found[port_id].append(_fixed_ip(subnet_id, text))
+            found[port_id].append(fixed_ip(subnet_id, text))
     return {port_id: tuple(ips) for port_id, ips in found.items()}
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _fixed_ip(subnet_id: str, text: str) -> FixedIP:
+def fixed_ip(subnet_id: str, text: str) -> FixedIP:
     """An allocation as a fixed IP. PERF: the values are immutable, and the same
     ones are listed again and again."""
     return FixedIP(subnet_id=subnet_id, ip_address=stored_address(text))

@@ -155,12 +155,16 @@ def page(
     visible: Sequence[ColumnElement[bool]] = (),
     *,
     core: bool = False,
+    wrap: Callable[[Any, Sequence[tuple[Expr, bool]]], Any] | None = None,
 ) -> list[Any]:
     """The rows of ``base`` on the requested page, in the requested order.
 
     ``visible`` scopes both the page and the marker: a marker the caller cannot
     see is MarkerNotFound. ``core``: ``base`` selects columns, not ORM entities,
     and runs on the session's connection (PERF: no ORM step per statement).
+    ``wrap``: the statement run is ``wrap(page's statement, its sort keys)``
+    (what the page's rows join), which orders its rows by those keys as they come
+    (the rows are then reversed for ``page_reverse``, as the page's own).
     """
     keys = sort_keys(columns, query, id_expr)
     statement = base.where(*visible, *where_filters(columns, query.filters))
@@ -176,6 +180,8 @@ def page(
     )
     if query.limit is not None:
         statement = statement.limit(query.limit)
+    if wrap is not None:
+        statement = wrap(statement, keys)
     run = s.connection().execute if core else s.execute
     rows = list(run(statement).all())
     if query.page_reverse:
