@@ -60,8 +60,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Grouping
@@ -681,6 +679,8 @@ def _insert_allocation(dialect: str) -> Any:
     """An allocation's INSERT, built once; on PostgreSQL an address already in
     ``ip_allocations`` inserts nothing (rowcount 0) instead of failing."""
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # NOTE: PERF, see claim_ctes
+
         return (
             postgresql.insert(IpAllocationRow)
             .values(_ALLOCATION)
@@ -1000,6 +1000,8 @@ def _next_key(key: Any) -> Any:
 def _v4_before(key: Any) -> Any:
     """PostgreSQL: the text of the IPv4 address before the one ``key`` (an
     IPv4 address's ``allocate.address_key``, not 0) stands for."""
+    from sqlalchemy.dialects.postgresql import BIT  # NOTE: PERF, see claim_ctes
+
     value = cast(
         cast(literal_column("'x'").concat(func.substr(key, 25, 8)), BIT(32)),
         BigInteger,
@@ -1025,6 +1027,10 @@ def claim_ctes(
     port creates at c=8). On IPv4 the allocation is the address taken, its text
     computed in SQL too; on IPv6 only the one read (the new first key is
     ``next_key``), and the caller inserts another (``settle_claims``)."""
+    # NOTE: imported here: PERF, the dialect package (all its drivers' modules,
+    # 2 MiB) is loaded only by a process that uses PostgreSQL.
+    from sqlalchemy.dialects import postgresql
+
     found = []
     for i, (whole, version) in enumerate(shape):
         where = [

@@ -32,7 +32,6 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
@@ -56,15 +55,23 @@ def _upsert(dialect: str) -> Any:
     bump = {"creates": QuotaLockRow.creates + 1}
     row = {"tenant_id": bindparam("tenant_id"), "creates": 1}
     statement: Any
+    # NOTE: imported in their branches: PERF, a dialect package (all its drivers'
+    # modules, 1-2 MiB) is loaded only by a process that uses it.
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         statement = (
             postgresql.insert(QuotaLockRow)
             .values(row)
             .on_conflict_do_update(index_elements=["tenant_id"], set_=bump)
         )
     elif dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects import mysql
+
         statement = mysql.insert(QuotaLockRow).values(row).on_duplicate_key_update(bump)
     else:
+        from sqlalchemy.dialects import sqlite
+
         statement = (
             sqlite.insert(QuotaLockRow)
             .values(row)
@@ -106,6 +113,8 @@ def lock_cte(after: Sequence[Any]) -> Any:
     data-modifying WITH of a caller's statement (``check_one``), made after the
     WITHs ``after`` (it reads them: their locks are taken before this one, the
     order every create takes them in)."""
+    from sqlalchemy.dialects import postgresql  # NOTE: PERF, see _upsert
+
     row = select(bindparam("quota_tenant", type_=String(255)), literal(1))
     for cte in after:
         row = row.where(select(func.count()).select_from(cte).scalar_subquery() >= 0)
