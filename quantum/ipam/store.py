@@ -540,10 +540,15 @@ _Range = tuple[int, int, datetime | None]
 """First and last address of a free range, and when it is available (a hold's)."""
 
 
+_INSERT_RANGE = insert(IpAvailabilityRow)
+"""Free ranges' INSERT, built once (PERF: run as Core)."""
+
+
 def _add_ranges(s: Session, subnet_id: str, ranges: Sequence[_Range]) -> None:
     if ranges:
-        s.execute(
-            insert(IpAvailabilityRow),
+        execute_core(
+            s,
+            _INSERT_RANGE,
             [
                 {
                     "subnet_id": subnet_id,
@@ -1305,22 +1310,47 @@ def _take_last(dialect: str) -> Any:
     return delete(IpAvailabilityRow).where(*_seen_range(dialect))
 
 
+_POOLS_OF = select(
+    AllocationPoolRow.__table__.c.subnet_id,
+    AllocationPoolRow.__table__.c.first_ip,
+    AllocationPoolRow.__table__.c.last_ip,
+).where(
+    AllocationPoolRow.__table__.c.subnet_id.in_(bindparam("subnets", expanding=True))
+)
+"""The pools of some subnets, built once (PERF: a port delete reads them)."""
+
+_ALLOCATIONS_TABLE = IpAllocationRow.__table__
+_ONE_ALLOCATION = (
+    IpAllocationRow.subnet_id == bindparam("of_subnet"),
+    IpAllocationRow.ip_address == bindparam("of_address"),
+)
+_FREE = delete(IpAllocationRow).where(*_ONE_ALLOCATION)
+"""An allocation gone at once, built once (run as Core)."""
+_HOLD = (
+    update(IpAllocationRow)
+    .where(*_ONE_ALLOCATION)
+    .values(port_id=None, expiration=bindparam("until"))
+)
+"""An allocation released and held until ``until``, built once."""
+
+
 def _release(
     s: Session,
-    rows: Sequence[IpAllocationRow],
+    rows: Sequence[Any],
     hold: timedelta,
     now: datetime,
 ) -> None:
+    """Release the allocations ``rows`` (their ``subnet_id``, ``ip_address`` and
+    ``lease_expires_at``). PERF: prebuilt statements run as Core (a port delete's
+    release was two thirds of its CPU through the ORM's statement handling)."""
     if not rows:
         return
     pools: dict[str, list[AllocationPool]] = defaultdict(list)
-    for p in s.scalars(
-        select(AllocationPoolRow).where(
-            AllocationPoolRow.subnet_id.in_({row.subnet_id for row in rows})
-        )
+    for subnet_id, first_ip, last_ip in execute_core(
+        s, _POOLS_OF, {"subnets": sorted({row.subnet_id for row in rows})}
     ):
-        pools[p.subnet_id].append(
-            AllocationPool(start=ip_address(p.first_ip), end=ip_address(p.last_ip))
+        pools[subnet_id].append(
+            AllocationPool(start=ip_address(first_ip), end=ip_address(last_ip))
         )
     freed: dict[str, list[_Range]] = defaultdict(list)
     for row in rows:
@@ -1330,18 +1360,11 @@ def _release(
         )
         if allocate.in_pools(pools[row.subnet_id], address):
             freed[row.subnet_id].append((int(address), int(address), until))
-        where = (
-            IpAllocationRow.subnet_id == row.subnet_id,
-            IpAllocationRow.ip_address == row.ip_address,
-        )
+        where = {"of_subnet": row.subnet_id, "of_address": row.ip_address}
         if until is None:
-            s.execute(delete(IpAllocationRow).where(*where))
+            execute_core(s, _FREE, where)
         else:
-            s.execute(
-                update(IpAllocationRow)
-                .where(*where)
-                .values(port_id=None, expiration=until)
-            )
+            execute_core(s, _HOLD, {**where, "until": until})
     for subnet_id, ranges in freed.items():
         _add_ranges(s, subnet_id, ranges)
 
@@ -1421,14 +1444,23 @@ def record_leases(
     return moved
 
 
-def _port_rows(s: Session, port_id: str) -> list[IpAllocationRow]:
-    return list(
-        s.scalars(
-            select(IpAllocationRow)
-            .where(IpAllocationRow.port_id == port_id)
-            .order_by(IpAllocationRow.position)
-        )
+_PORT_ALLOCATIONS = (
+    select(
+        _ALLOCATIONS_TABLE.c.subnet_id,
+        _ALLOCATIONS_TABLE.c.ip_address,
+        _ALLOCATIONS_TABLE.c.position,
+        _ALLOCATIONS_TABLE.c.lease_expires_at,
     )
+    .where(_ALLOCATIONS_TABLE.c.port_id == bindparam("port_id"))
+    .order_by(_ALLOCATIONS_TABLE.c.position)
+)
+"""A port's allocations in order, built once (PERF: run as Core, no ORM step)."""
+
+
+def _port_rows(s: Session, port_id: str) -> list[Any]:
+    """The port's allocations: rows of ``subnet_id``, ``ip_address``,
+    ``position``, ``lease_expires_at``."""
+    return list(execute_core(s, _PORT_ALLOCATIONS, {"port_id": port_id}))
 
 
 def release_port_ips(

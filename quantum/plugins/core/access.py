@@ -185,6 +185,29 @@ def port_row(s: Session, scope: Scope, port_id: str) -> PortRow:
     return row
 
 
+_PORT_KEY = select(
+    PortRow.__table__.c.id,
+    PortRow.__table__.c.device_owner,
+    PortRow.__table__.c.attachment,
+).where(PortRow.__table__.c.id == bindparam("port_id"))
+"""What a delete reads of a port, built once."""
+_OWN_PORT_KEY = _PORT_KEY.where(PortRow.__table__.c.tenant_id == bindparam("owner"))
+
+
+def port_key(s: Session, scope: Scope, port_id: str) -> PortKey:
+    """``port_row``'s checks and what a delete needs of the port, one prebuilt
+    statement run as Core (PERF: no ORM entity)."""
+    if scope.is_admin:
+        found = execute_core(s, _PORT_KEY, {"port_id": port_id}).one_or_none()
+    else:
+        found = execute_core(
+            s, _OWN_PORT_KEY, {"port_id": port_id, "owner": scope.tenant_id or ""}
+        ).one_or_none()
+    if found is None:
+        raise exc.PortNotFound(port_id=port_id)
+    return found  # type: ignore[no-any-return]  # NOTE: a Row of PortKey's columns
+
+
 _PORTS = PortRow.__table__
 _ALLOCATIONS = IpAllocationRow.__table__
 _PORT_WITH_IPS = (

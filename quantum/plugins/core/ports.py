@@ -1096,7 +1096,7 @@ class PortStore:
         ``revisions`` (if given) when deleted."""
 
         def work(s: Session) -> None:
-            row = access.port_row(s, scope, port_id)
+            row = access.port_key(s, scope, port_id)
             if not self._delete_row(s, row, plugged_too=True, revisions=revisions):
                 raise stale(s, PortRow, port_id, revisions) or exc.PortNotFound(
                     port_id=port_id
