@@ -21,8 +21,11 @@ Used by ``quantum.server`` (after eventlet's monkey patching).
 
 from __future__ import annotations
 
+import email.parser
 import errno
+import http.client
 import logging
+import re
 import socket
 import sys
 import time
@@ -272,6 +275,47 @@ def bounded(app: WsgiApp) -> WsgiApp:
     return serve
 
 
+class Headers(http.client.HTTPMessage):
+    """A request's headers as ``Protocol`` reads them (its ``MessageClass``)."""
+
+
+_SIMPLE_HEADER = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*\r?\n")
+"""A header line that is one ``name: value`` (no folding, no stray CR)."""
+
+_parse_headers = http.client.parse_headers
+
+
+def parse_headers(fp: Any, _class: Any = http.client.HTTPMessage) -> Any:
+    """``http.client.parse_headers``, which ``Protocol`` (and eventlet, through
+    ``BaseHTTPRequestHandler.parse_request``) reads a request's headers with.
+
+    PERF: for ``Headers`` whose every line is a plain ``name: value``, the
+    message the email parser would make (its ``compat32`` header parse: the name
+    before the first colon, the value after it without leading blanks or the line
+    end), without the email parser (a sixth of a small request's time). Anything
+    else, and every other caller's, goes to the standard library."""
+    if _class is not Headers:
+        return _parse_headers(fp, _class=_class)
+    lines = [
+        line.decode("iso-8859-1")
+        for line in http.client._read_headers(fp)  # type: ignore[attr-defined]
+    ]
+    if lines[-1] in ("\r\n", "\n") and all(
+        _SIMPLE_HEADER.fullmatch(line) for line in lines[:-1]
+    ):
+        message = _class()
+        for line in lines[:-1]:
+            name, value = line.split(":", 1)
+            message.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
+        message.set_payload("")
+        return message
+    return email.parser.Parser(_class=_class).parsestr("".join(lines))
+
+
+# NOTE: the standard library's own for every caller but Protocol.
+http.client.parse_headers = parse_headers
+
+
 class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyped base
     """eventlet's HTTP/1.1 protocol with the deadlines and the table above.
 
@@ -282,6 +326,7 @@ class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyp
 
     table: ConnectionTable
     limits: ClientLimits
+    MessageClass = Headers
 
     def setup(self) -> None:
         super().setup()

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import socket
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from quantum.connections import ConnectionTable
 
 
@@ -46,3 +49,49 @@ def test_no_room_while_every_connection_is_served() -> None:
     assert not a.shut
     table.closed(a)
     assert table.make_room()
+
+
+_HEADER_TEXT = st.lists(
+    st.sampled_from(list("Aa-_:; \t\r\n\xe9!~0") + ["\r\n", ": ", "From "]),
+    max_size=24,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HEADER_TEXT, max_size=6), st.sampled_from(["\r\n", "\n", ""]))
+def test_request_headers_parse_as_the_standard_library_parses_them(
+    lines: list[str], end: str
+) -> None:
+    """``connections.parse_headers`` (PERF: plain lines without the email
+    parser) gives the message the standard library's parser gives."""
+    import email.parser
+    import http.client
+    import io
+
+    from quantum.connections import Headers, parse_headers
+
+    raw = ("".join(lines) + end).encode("iso-8859-1") + b"BODY"
+    text = b"".join(http.client._read_headers(io.BytesIO(raw)))  # type: ignore[attr-defined]
+    expected = email.parser.Parser(_class=Headers).parsestr(text.decode("iso-8859-1"))
+    found = parse_headers(io.BytesIO(raw), _class=Headers)
+    assert type(found) is Headers
+    assert found._headers == expected._headers  # type: ignore[attr-defined]
+    assert found.get_payload() == expected.get_payload()
+    assert [type(d) for d in found.defects] == [type(d) for d in expected.defects]
+    assert found.get_unixfrom() == expected.get_unixfrom()
+
+
+def test_a_plain_request_has_its_headers() -> None:
+    import io
+
+    from quantum.connections import Headers, parse_headers
+
+    raw = b"Host: a:1\r\nX-Roles:  admin, member \r\nX-A: 1\r\nX-A: 2\r\n\r\n{}"
+    found = parse_headers(io.BytesIO(raw), _class=Headers)
+    assert found.items() == [
+        ("Host", "a:1"),
+        ("X-Roles", "admin, member "),
+        ("X-A", "1"),
+        ("X-A", "2"),
+    ]
+    assert found.get_all("x-a") == ["1", "2"]
