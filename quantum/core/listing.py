@@ -44,4 +44,5 @@ class ListQuery:
     page_reverse: bool = False
     reads: frozenset[str] | None = None
     """The item attributes the caller reads (``fields=``); None: all. A store may
-    skip what only the others need (ports: the fixed-IP query)."""
+    skip what only the others need (ports: the fixed-IP query), and give items
+    whose other attributes are wrong or missing (ports: their rows)."""

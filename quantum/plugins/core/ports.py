@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from ipaddress import ip_address
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -375,6 +375,26 @@ _UNREAD: tuple[Any, ...] = tuple(
 """What ``port_of`` is given for a column a narrowed list did not read (never
 shown: the caller reads none of them)."""
 
+_AS_STORED = frozenset(
+    {
+        "id",
+        "network_id",
+        "tenant_id",
+        "admin_state_up",
+        "name",
+        "mac_address",
+        "device_id",
+        "device_owner",
+        "binding_host_id",
+        "description",
+        "revision_number",
+        "port_security_enabled",
+    }
+)
+"""Port attributes that are their column's value as read (no conversion in
+``port_of``, no change in ``_ports``): a narrowed list reading only these gives
+its rows, which have them as attributes, for ports."""
+
 _READS_TOO = {
     "status": ("admin_state_up", "binding_host_id"),
     "status_reason": ("admin_state_up", "binding_host_id", "status"),
@@ -558,6 +578,11 @@ class PortStore:
                 access.ports_visible(scope),
                 core=True,
             )
+            if query.reads is not None and query.reads <= _AS_STORED:
+                # PERF: the rows are the items: their columns are those
+                # attributes as the port would hold them (a 20,000-port
+                # ``fields=id`` list no longer builds 20,000 ports).
+                return cast(list[Port], rows)
             if widened is not None:
                 rows = [widened(row) for row in rows]
             if query.reads is not None and "fixed_ips" not in query.reads:

@@ -261,3 +261,30 @@ def test_listed_ports_hold_their_addresses_in_order_on_every_page(v2: V2) -> Non
             f"/ports{query}{sep}limit=2&marker={marker}&page_reverse=True"
         ).json["ports"]
         assert back == whole[1:3]
+
+
+def test_fields_of_stored_attributes_show_what_the_whole_list_does(v2: V2) -> None:
+    """``fields=`` naming only attributes stored as shown (PERF: the store's rows
+    serve as the items) shows each port's values as the whole list does."""
+    net = v2.network(name="n")
+    v2.port(net["id"], name="up", device_id="vm", description="d")
+    v2.port(net["id"], name="down", admin_state_up=False, device_owner="compute:x")
+    names = [
+        "id",
+        "name",
+        "network_id",
+        "tenant_id",
+        "project_id",
+        "admin_state_up",
+        "mac_address",
+        "device_id",
+        "device_owner",
+        "description",
+        "revision_number",
+        "port_security_enabled",
+    ]
+    whole = v2.get("/ports?sort_key=name").json["ports"]
+    query = "&".join(f"fields={name}" for name in names)
+    narrow = v2.get(f"/ports?sort_key=name&{query}").json["ports"]
+    assert narrow == [{k: p[k] for k in names} for p in whole]
+    assert [p["admin_state_up"] for p in narrow] == [False, True]
