@@ -4,10 +4,12 @@
 With ``api_workers = 0`` the main process loads the app and serves. With N > 0 the
 main process only supervises: it opens the listening socket, imports the workers' code
 (``preload``: shared pages), forks N workers that each build the app after the fork
-(so no database connection crosses a fork) and serve the shared socket, restarts a
-worker that dies, and on SIGTERM/SIGINT forwards SIGTERM and waits for the workers to
-drain. A commit in one worker wakes the long-polls of all of them
-(``quantum.wakeups``).
+(so no database connection crosses a fork) and serve the shared socket. Once all of
+them serve it replaces itself, same pid, by the resident supervisor
+(``quantum.supervisor``: the standard library alone), which restarts a worker that
+dies (as a fresh interpreter, ``--worker``) and on SIGTERM/SIGINT forwards SIGTERM
+and waits for the workers to drain. A commit in one worker wakes the long-polls of
+all of them (``quantum.wakeups``).
 
 A serving process stops on SIGTERM/SIGINT: it stops accepting, closes idle keep-alive
 connections, lets in-flight requests finish (up to ``shutdown_timeout`` seconds) and
@@ -41,15 +43,13 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import errno  # noqa: E402
 import gc  # noqa: E402
+import json  # noqa: E402
 import logging  # noqa: E402
 import resource  # noqa: E402
-import select  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Callable, Iterable, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
 from typing import Any, NoReturn  # noqa: E402
 
 import eventlet.greenio  # noqa: E402
@@ -61,15 +61,20 @@ from quantum import connections, wakeups  # noqa: E402
 from quantum.core import log  # noqa: E402
 from quantum.core.exceptions import QuantumError  # noqa: E402
 from quantum.core.settings import Settings, load_settings  # noqa: E402
+from quantum.supervisor import (  # noqa: E402
+    PROG,
+    STARTUP_FAILED,
+    STOP_SIGNALS,
+    Plan,
+    SignalPipe,
+    Supervisor,
+)
 
 LOG = logging.getLogger(__name__)
 ACCESS_LOG = logging.getLogger("quantum.wsgi")
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
-PROG = "quantum-server"
-STARTUP_FAILED = 2
-"""Exit status for a configuration the server cannot start with."""
 
 BACKLOG = 4096
 """Connections the kernel queues until a worker accepts them (capped by
@@ -83,56 +88,10 @@ ACCESS_FORMAT = (
 FD_RESERVE = 64
 """Descriptors a serving process keeps beside its client connections (database,
 logs, the listening socket)."""
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-RESPAWN_DELAY = 1.0
-"""A worker that dies within this many seconds of starting is respawned this late."""
-KILL_GRACE = 5.0
-"""Seconds past ``shutdown_timeout`` before the supervisor SIGKILLs a worker."""
 
 
 class StartupError(Exception):
     """The server cannot start; the message is one line that names the fix."""
-
-
-# -- signals ------------------------------------------------------------------------
-
-
-class SignalPipe:
-    """Turns signals into bytes on a pipe, so waiting for them is ordinary I/O.
-
-    Python handlers run between bytecodes of whatever greenlet happens to be current
-    (often the hub); doing real work there is unsafe. ``signal.set_wakeup_fd`` writes
-    each signal number to our pipe instead, and ``wait`` reads them like a socket.
-    """
-
-    def __init__(self, signums: Sequence[int]) -> None:
-        self.read_fd, self.write_fd = os.pipe()
-        os.set_blocking(self.read_fd, False)
-        os.set_blocking(self.write_fd, False)
-        for signum in signums:
-            signal.signal(signum, _ignore_here)
-        signal.set_wakeup_fd(self.write_fd, warn_on_full_buffer=False)
-
-    def wait(
-        self, timeout: float | None = None, also: Sequence[int] = ()
-    ) -> tuple[list[int], list[int]]:
-        """Signals received and which of ``also`` (fds) are readable, after at most
-        ``timeout`` seconds."""
-        readable, _, _ = select.select([self.read_fd, *also], [], [], timeout)
-        signums: list[int] = []
-        if self.read_fd in readable:
-            with contextlib.suppress(BlockingIOError):
-                signums = list(os.read(self.read_fd, 512))
-        return signums, [fd for fd in readable if fd != self.read_fd]
-
-    def close(self) -> None:
-        signal.set_wakeup_fd(-1)
-        os.close(self.read_fd)
-        os.close(self.write_fd)
-
-
-def _ignore_here(signum: int, frame: object) -> None:
-    """The real handling happens where ``SignalPipe.wait`` returns."""
 
 
 # -- one serving process --------------------------------------------------------------
@@ -223,6 +182,8 @@ def preload(settings: Settings) -> None:
     writing to every object's header and so copying the pages anyway). With two
     workers on SQLite this took the tree's Pss after the ``bench/api_v2.py``
     workload from 142 to 127 MiB (bench/memory.py; bench/README.md, "Memory").
+    Once the workers serve, the supervisor execs the resident one
+    (``Supervisor.hand_over``): these pages then stay in the workers alone.
     No app, engine or connection is made here, so none crosses the fork; a plugin
     that fails to import is left for the workers, whose start-up error names it.
     """
@@ -345,229 +306,13 @@ def run_single(settings: Settings) -> int:
     return serve(settings, sock, app, signals)
 
 
-# -- the supervisor -------------------------------------------------------------------
-
-
-@dataclass
-class Worker:
-    pid: int
-    slot: int
-    """Its index among the workers; a replacement takes the same (``Wakeups``)."""
-    started: float
-    ready_fd: int | None
-    """Read end of the pipe the worker reports start-up on; None once read."""
-    ready: bool = False
-    reported: bool = False
-    error: str | None = None
-    """Why it could not start, as it reported."""
-    exit_code: int | None = None
-
-
-@dataclass
-class Supervisor:
-    """Forks and minds the workers of ``api_workers > 0``."""
-
-    WATCHED = (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)
-
-    settings: Settings
-    sock: socket.socket
-    signals: SignalPipe
-    workers: dict[int, Worker] = field(default_factory=dict)
-    respawn_at: list[tuple[float, int]] = field(default_factory=list)
-    """When to start a replacement, and in which slot."""
-    stopping: bool = False
-    siblings: wakeups.Wakeups | None = None
-    """The workers' commit wake-ups (two workers or more)."""
-
-    def __post_init__(self) -> None:
-        if self.settings.api_workers > 1 and wakeups.ENABLED:
-            self.siblings = wakeups.Wakeups(self.settings.api_workers)
-
-    def run(self) -> int:
-        LOG.info("starting %d workers", self.settings.api_workers)
-        for slot in range(self.settings.api_workers):
-            self.spawn(slot)
-        error = self.await_ready()
-        if error is not None:
-            print(f"{PROG}: {error}", file=sys.stderr)
-            self.stop()
-            return STARTUP_FAILED
-        if not self.stopping:
-            self.supervise()
-        return self.stop()
-
-    def spawn(self, slot: int) -> None:
-        read_fd, write_fd = os.pipe()
-        # NOTE: signals stay blocked across fork() until the child has replaced the
-        # supervisor's handlers, so none of them is handled by the wrong process.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.WATCHED)
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover  # NOTE: the child; functional tests cover it
-            os.close(read_fd)
-            for fd in self._pending():
-                os.close(fd)
-            self._run_worker(slot, write_fd, mask)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        os.close(write_fd)
-        self.workers[pid] = Worker(
-            pid=pid, slot=slot, started=time.monotonic(), ready_fd=read_fd
-        )
-        LOG.info("started worker %d", pid)
-
-    def _run_worker(self, slot: int, ready_fd: int, mask: Iterable[int]) -> NoReturn:
-        status = 1
-        try:
-            status = worker_main(
-                self.settings,
-                self.sock,
-                self.signals,
-                ready_fd,
-                mask,
-                siblings=self.siblings,
-                slot=slot,
-            )
-        except BaseException:  # NOTE: nothing may unwind into the supervisor's frames
-            LOG.exception("worker %d failed", os.getpid())
-        finally:
-            logging.shutdown()
-            os._exit(status)
-
-    def _read_ready(self, worker: Worker) -> str | None:
-        """Consume the worker's start-up report: None if it serves, else why not."""
-        assert worker.ready_fd is not None  # noqa: S101  # NOTE: callers check
-        message = os.read(worker.ready_fd, 4096)
-        os.close(worker.ready_fd)
-        worker.ready_fd = None
-        worker.ready = message == b"R"
-        worker.reported = bool(message)
-        if not worker.ready:
-            worker.error = message[1:].decode(errors="replace") or (
-                f"worker {worker.pid} exited during start-up; see the log"
-            )
-        return worker.error
-
-    def _pending(self) -> dict[int, Worker]:
-        return {w.ready_fd: w for w in self.workers.values() if w.ready_fd is not None}
-
-    def await_ready(self) -> str | None:
-        """Wait until every worker has loaded the app; the first error if one failed."""
-        while not all(w.ready for w in self.workers.values()):
-            pending = self._pending()
-            signums, readable = self.signals.wait(also=list(pending))
-            for fd in readable:
-                error = self._read_ready(pending[fd])
-                if error is not None:
-                    return error
-            if any(s in STOP_SIGNALS for s in signums):
-                self.stopping = True
-                return None
-            for worker in self.reap():
-                if worker.error is not None:
-                    return worker.error
-        LOG.info("all %d workers are serving", len(self.workers))
-        return None
-
-    def supervise(self) -> None:
-        """Until a stop signal: restart workers that die."""
-        while True:
-            timeout = None
-            if self.respawn_at:
-                timeout = max(0.0, min(self.respawn_at)[0] - time.monotonic())
-            pending = self._pending()
-            signums, readable = self.signals.wait(timeout, also=list(pending))
-            for fd in readable:
-                self._read_ready(pending[fd])
-            if any(s in STOP_SIGNALS for s in signums):
-                self.stopping = True
-                return
-            for worker in self.reap():
-                if worker.error is not None:
-                    LOG.error("worker %d could not start: %s", worker.pid, worker.error)
-            now = time.monotonic()
-            for due in [d for d in self.respawn_at if d[0] <= now]:
-                self.respawn_at.remove(due)
-                self.spawn(due[1])
-
-    def reap(self) -> list[Worker]:
-        """Collect exited workers; schedule replacements unless stopping."""
-        gone = []
-        while self.workers:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            worker = self.workers.pop(pid, None)
-            if worker is None:
-                continue
-            gone.append(worker)
-            if worker.ready_fd is not None:
-                self._read_ready(worker)  # NOTE: it exited, so this cannot block
-            worker.exit_code = code = os.waitstatus_to_exitcode(status)
-            if code < 0 and worker.error and not worker.reported:
-                # NOTE: killed (OOM, an operator, our SIGTERM) before it could report:
-                # not a configuration problem, so no reason to give up.
-                worker.error = None
-            how = f"exit status {code}" if code >= 0 else f"signal {-code}"
-            if self.stopping:
-                LOG.info("worker %d exited (%s)", pid, how)
-                continue
-            lived = time.monotonic() - worker.started
-            delay = RESPAWN_DELAY if lived < RESPAWN_DELAY else 0.0
-            LOG.warning(
-                "worker %d died unexpectedly (%s); starting a replacement in %.0f s",
-                pid,
-                how,
-                delay,
-            )
-            self.respawn_at.append((time.monotonic() + delay, worker.slot))
-        return gone
-
-    def stop(self) -> int:
-        """Forward SIGTERM, wait for every worker to drain, SIGKILL stragglers.
-
-        Returns 0 when every worker exited 0.
-        """
-        self.stopping = True
-        self.respawn_at.clear()
-        for pid in self.workers:
-            _kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + self.settings.shutdown_timeout + KILL_GRACE
-        clean = True
-        while self.workers:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                for pid in self.workers:
-                    LOG.error("worker %d did not stop in time; killing it", pid)
-                    _kill(pid, signal.SIGKILL)
-                deadline = time.monotonic() + KILL_GRACE
-                clean = False
-            self.signals.wait(min(max(remaining, 0.0), 0.5))
-            clean = all(_stopped_cleanly(w) for w in self.reap()) and clean
-        self.sock.close()
-        if self.siblings is not None:
-            self.siblings.close()
-        LOG.info("all workers stopped")
-        return 0 if clean else 1
-
-
-def _stopped_cleanly(worker: Worker) -> bool:
-    # NOTE: a worker still loading the app dies of SIGTERM; it had nothing to drain.
-    return worker.exit_code == 0 or (
-        not worker.ready and worker.exit_code == -signal.SIGTERM
-    )
-
-
-def _kill(pid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signum)
+# -- the workers ---------------------------------------------------------------------
 
 
 def worker_main(
     settings: Settings,
     sock: socket.socket,
-    inherited: SignalPipe,
+    inherited: SignalPipe | None,
     ready_fd: int,
     mask: Iterable[int],
     *,
@@ -576,7 +321,8 @@ def worker_main(
 ) -> int:
     """A forked worker: fresh hub and signal handling, load the app, serve."""
     parent = os.getppid()
-    inherited.close()
+    if inherited is not None:
+        inherited.close()
     for signum in (*STOP_SIGNALS, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -598,11 +344,55 @@ def worker_main(
     return serve(settings, sock, app, signals, parent_pid=parent)
 
 
-def run_workers(settings: Settings) -> int:
+def run_workers(settings: Settings, config_file: str) -> int:
+    """``api_workers > 0``: fork the workers from the preloaded code, then hand
+    over to the resident supervisor (``quantum.supervisor``)."""
     sock = listen(settings)
     preload(settings)
     signals = SignalPipe(Supervisor.WATCHED)
-    return Supervisor(settings, sock, signals).run()
+    siblings = None
+    if settings.api_workers > 1 and wakeups.ENABLED:
+        siblings = wakeups.Wakeups(settings.api_workers)
+
+    def child(slot: int, ready_fd: int, mask: Iterable[int]) -> NoReturn:
+        status = 1
+        try:
+            status = worker_main(
+                settings, sock, signals, ready_fd, mask, siblings=siblings, slot=slot
+            )
+        except BaseException:  # NOTE: nothing may unwind into the supervisor's frames
+            LOG.exception("worker %d failed", os.getpid())
+        finally:
+            logging.shutdown()
+            os._exit(status)
+
+    plan = Plan(
+        config_file=os.path.abspath(config_file),
+        api_workers=settings.api_workers,
+        shutdown_timeout=settings.shutdown_timeout,
+        debug=settings.debug,
+        verbose=settings.verbose,
+        log_file=settings.log_file,
+    )
+    pairs = siblings.pairs if siblings is not None else ()
+    supervisor = Supervisor(plan, sock, signals, pairs, child=child)
+    return supervisor.run(hand_over=True)
+
+
+def run_replacement(settings: Settings, spec: dict[str, Any]) -> int:
+    """``--worker``: a worker the resident supervisor started as a fresh
+    interpreter, with the listening socket and its slot's wake-ups inherited."""
+    sock = socket.socket(fileno=spec["listen_fd"])
+    siblings = wakeups.Wakeups.adopt(spec["pairs"]) if spec["pairs"] else None
+    return worker_main(
+        settings,
+        sock,
+        None,
+        spec["ready_fd"],
+        spec["mask"],
+        siblings=siblings,
+        slot=spec["slot"],
+    )
 
 
 # -- entry point ----------------------------------------------------------------------
@@ -613,13 +403,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--config-file", required=True, help="quantum.conf (e.g. etc/quantum.conf)"
     )
+    # NOTE: internal: how the resident supervisor starts a replacement worker.
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config_file)
         setup_logging(settings)
+        if args.worker:
+            return run_replacement(settings, json.loads(args.worker))
         if settings.api_workers == 0:
             return run_single(settings)
-        return run_workers(settings)
+        return run_workers(settings, args.config_file)
     except (StartupError, QuantumError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return STARTUP_FAILED

@@ -9,8 +9,9 @@ of the store, up to ``REVISION_POLL`` (0.2 s) later: with two workers, half the
 writes would reach the agents that late.
 
 The supervisor makes one Unix datagram socket pair per worker slot before it forks
-(``Wakeups(slots)``) and holds them while it runs, so a worker it respawns into a
-slot inherits that slot's pair and is linked again at once. A worker
+(``Wakeups(slots)``) and holds them while it runs (its resident form,
+``quantum.supervisor``, inherits them), so a worker it respawns into a slot
+inherits that slot's pair and is linked again at once (``Wakeups.adopt``). A worker
 (``Wakeups.join(slot)``):
 
 * after each commit sends one byte to every other slot, never waiting: a full queue
@@ -55,6 +56,17 @@ class Wakeups:
             send.setblocking(False)
             self.pairs.append((receive, send))
         self._peers: list[Any] = []
+
+    @classmethod
+    def adopt(cls, pairs: list[list[int]]) -> Wakeups:
+        """In a worker started as a fresh interpreter (a replacement the resident
+        supervisor made, ``quantum.supervisor``): the pairs' inherited descriptors."""
+        self = cls(0)
+        for receive, send in pairs:
+            self.pairs.append(
+                (_native.socket(fileno=receive), _native.socket(fileno=send))
+            )
+        return self
 
     def join(self, slot: int) -> None:
         """In the worker of ``slot`` (after the fork, its hub fresh): tell the

@@ -251,6 +251,30 @@ def test_a_dead_worker_is_replaced(make_server: MakeServer) -> None:
     assert server.stop() == 0
 
 
+def test_the_resident_supervisor_holds_none_of_the_workers_code(
+    make_server: MakeServer,
+) -> None:
+    """Once every worker serves, the supervisor execs ``quantum.supervisor`` in
+    place (same pid, same workers): none of the libraries it imported for them stays
+    mapped in it. It still replaces a dead worker and stops them (tests above)."""
+    server = make_server(api_workers=2)
+    server.start()
+    wait_for_log(server, "supervising 2 workers")
+    workers = server.worker_pids()
+
+    command = Path(f"/proc/{server.pid}/cmdline").read_bytes().split(b"\0")
+    resident = Path(f"/proc/{server.pid}/maps").read_text()
+    worker = Path(f"/proc/{workers[0]}/maps").read_text()
+
+    assert any(b"from quantum.supervisor import main" in part for part in command)
+    libraries = ("sqlalchemy", "greenlet", "_yaml")
+    assert [name for name in libraries if name in worker] == list(libraries)
+    assert [name for name in libraries if name in resident] == []
+    assert server.worker_pids() == workers
+    create_network(server, "after-the-hand-over")
+    assert server.stop() == 0
+
+
 # -- graceful stop ------------------------------------------------------------------
 
 

@@ -2,12 +2,14 @@
 """Each process loads only what it uses (issue 16, item 5): ``quantum-server``'s
 entry point no app, no database library and no DNS/crypto stack; the supervisor of
 workers imports their code before forking (shared copy-on-write) but builds nothing:
-no app, no engine, no database file; a worker with ``auth_strategy = noauth`` no
-Keystone middleware, no alembic (the schema check reads revisions itself), no
-requests (oslo.policy's HTTP check) and, without ``credential_key``, no
-cryptography; the agents neither the server's code nor SQLAlchemy, the Open vSwitch
-agent no eventlet and of os-ken's OpenFlow layer version 1.3 alone. Each is checked
-in a fresh interpreter, with a positive control that it got as far as it should.
+no app, no engine, no database file, and then becomes the resident supervisor
+(``quantum.supervisor``), which loads the standard library alone; a worker with
+``auth_strategy = noauth`` no Keystone middleware, no alembic (the schema check reads
+revisions itself), no requests (oslo.policy's HTTP check) and, without
+``credential_key``, no cryptography; the agents neither the server's code nor
+SQLAlchemy, the Open vSwitch agent no eventlet and of os-ken's OpenFlow layer
+version 1.3 alone. Each is checked in a fresh interpreter, with a positive control
+that it got as far as it should.
 Figures: bench/README.md ("Memory")."""
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ config.write_text(
 quantum.server.preload(load_settings(config))
 import quantum.api.app
 assert not database.exists() and not quantum.api.app._services, "built something"
+print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))
+"""
+
+RESIDENT = """
+import json, sys
+from quantum import supervisor
+from quantum.core import log
 print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))
 """
 
@@ -153,6 +162,16 @@ def test_the_supervisor_of_workers_imports_their_code_and_builds_nothing(
         "sqlite3",  # NOTE: the standard library module; no connection (above)
         "sqlite3.dbapi2",
     ]
+
+
+def test_the_resident_supervisor_loads_the_standard_library_alone() -> None:
+    modules = _modules(RESIDENT)
+    assert {"quantum.supervisor", "logging", "select", "json"} <= modules
+    ours = {"quantum", "quantum.core", "quantum.core.log", "quantum.supervisor"}
+    assert _loaded(modules, ("quantum",)) == sorted(ours)
+    third_party = ("eventlet", "greenlet", "oslo_config", "webob", "sqlalchemy")
+    assert _loaded(modules, third_party) == []
+    assert len(modules) < 110  # NOTE: 104 (a bare interpreter: 69)
 
 
 UNUSED_BY_A_NOAUTH_WORKER = (
