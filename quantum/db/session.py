@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -243,6 +243,9 @@ class CommitSignal:
 
     _live: ClassVar[weakref.WeakSet[CommitSignal]] = weakref.WeakSet()
     _siblings: ClassVar[Callable[[], None] | None] = None
+    _waiters: ClassVar[int] = 0
+    """Waits for the store revision under way in this process (``waiting``)."""
+    _count_waiters: ClassVar[Callable[[int], None] | None] = None
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -271,10 +274,37 @@ class CommitSignal:
             self._cond.notify_all()
 
     @classmethod
-    def link_siblings(cls, tell: Callable[[], None] | None) -> None:
+    def link_siblings(
+        cls,
+        tell: Callable[[], None] | None,
+        count_waiters: Callable[[int], None] | None = None,
+    ) -> None:
         """Have every commit in this process also call ``tell`` (which must not
-        block), or no longer (None)."""
+        block), or no longer (None); and ``count_waiters`` with the number of
+        waits under way here (``waiting``) whenever it changes, so the siblings
+        may tell only a process that waits (``quantum.wakeups``)."""
         cls._siblings = tell
+        cls._count_waiters = count_waiters
+        if count_waiters is not None:
+            count_waiters(cls._waiters)
+
+    @classmethod
+    @contextlib.contextmanager
+    def waiting(cls) -> Iterator[None]:
+        """A wait for the store revision: from before its first read of the
+        store to its end (so a commit elsewhere that this read misses is one
+        whose sibling sees the count, and tells)."""
+        cls._waiters += 1
+        count = cls._count_waiters
+        if count is not None:
+            count(cls._waiters)
+        try:
+            yield
+        finally:
+            cls._waiters -= 1
+            count = cls._count_waiters
+            if count is not None:
+                count(cls._waiters)
 
     @classmethod
     def wake_all(cls) -> None:
@@ -559,13 +589,14 @@ class Database:
         at once; one through another server is seen within ``REVISION_POLL``
         seconds."""
         deadline = time.monotonic() + timeout
-        while True:
-            generation = self.commits.generation
-            current = self.run(lambda s: revision.current(s, topics), write=False)
-            left = deadline - time.monotonic()
-            if current > since or left <= 0:
-                return current
-            self.commits.wait(generation, min(REVISION_POLL, left))
+        with CommitSignal.waiting():
+            while True:
+                generation = self.commits.generation
+                current = self.run(lambda s: revision.current(s, topics), write=False)
+                left = deadline - time.monotonic()
+                if current > since or left <= 0:
+                    return current
+                self.commits.wait(generation, min(REVISION_POLL, left))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -138,3 +138,30 @@ def test_a_core_read_of_an_unreachable_database_is_dependency_unavailable() -> N
             db.run(lambda s: s.connection(), write=False)
     finally:
         db.dispose()
+
+
+def test_a_commit_tells_only_the_sibling_workers_that_wait() -> None:
+    """PERF: a wake-up costs the writer a syscall and the sibling a wake; a
+    sibling with no wait under way (``CommitSignal.waiting``) is not told."""
+    import contextlib
+
+    from quantum.wakeups import _COUNT, Wakeups
+
+    wakeups = Wakeups(2)
+    sibling = wakeups.pairs[1][0].dup()
+    try:
+        wakeups.join(0)
+        signal = CommitSignal()
+        signal.notify()
+        with contextlib.suppress(BlockingIOError):
+            assert sibling.recv(64) == b"", "told a sibling that does not wait"
+        _COUNT.pack_into(wakeups.waiters, _COUNT.size, 1)  # NOTE: slot 1 waits
+        signal.notify()
+        assert sibling.recv(64) == b"\0"
+        with CommitSignal.waiting():
+            assert _COUNT.unpack_from(wakeups.waiters, 0)[0] == 1
+        assert _COUNT.unpack_from(wakeups.waiters, 0)[0] == 0
+    finally:
+        CommitSignal.link_siblings(None)
+        sibling.close()
+        wakeups.close()
