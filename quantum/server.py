@@ -375,7 +375,10 @@ def run_workers(settings: Settings, config_file: str) -> int:
         log_file=settings.log_file,
     )
     pairs = siblings.pairs if siblings is not None else ()
-    supervisor = Supervisor(plan, sock, signals, pairs, child=child)
+    waiters_fd = siblings.waiters_fd if siblings is not None else None
+    supervisor = Supervisor(
+        plan, sock, signals, pairs, child=child, waiters_fd=waiters_fd
+    )
     return supervisor.run(hand_over=True)
 
 
@@ -383,7 +386,9 @@ def run_replacement(settings: Settings, spec: dict[str, Any]) -> int:
     """``--worker``: a worker the resident supervisor started as a fresh
     interpreter, with the listening socket and its slot's wake-ups inherited."""
     sock = socket.socket(fileno=spec["listen_fd"])
-    siblings = wakeups.Wakeups.adopt(spec["pairs"]) if spec["pairs"] else None
+    siblings = None
+    if spec["pairs"]:
+        siblings = wakeups.Wakeups.adopt(spec["pairs"], spec["waiters_fd"])
     return worker_main(
         settings,
         sock,

@@ -147,8 +147,9 @@ class Supervisor:
 
     ``child`` runs a worker in the forked child; without one (the resident
     monitor) the child execs a fresh ``quantum-server --worker``. ``pairs`` are the
-    wake-up sockets (``quantum.wakeups``), one (receive, send) pair per slot, which
-    the supervisor holds so that a replacement inherits its slot's pair.
+    wake-up sockets (``quantum.wakeups``), one (receive, send) pair per slot, and
+    ``waiters_fd`` the file of their counts of waits, which the supervisor holds so
+    that a replacement inherits them.
     """
 
     WATCHED = (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)
@@ -160,11 +161,14 @@ class Supervisor:
         signals: SignalPipe,
         pairs: Sequence[tuple[socket.socket, socket.socket]] = (),
         child: ChildMain | None = None,
+        waiters_fd: int | None = None,
     ) -> None:
         self.plan = plan
         self.sock = sock
         self.signals = signals
         self.pairs = list(pairs)
+        self.waiters_fd = waiters_fd
+        """The wake-ups' shared counts of waits (with ``pairs``)."""
         self.child = child
         self.workers: dict[int, Worker] = {}
         self.respawn_at: list[tuple[float, int]] = []
@@ -217,8 +221,9 @@ class Supervisor:
                 "ready_fd": ready_fd,
                 "mask": sorted(int(s) for s in mask),
                 "pairs": pairs,
+                "waiters_fd": self.waiters_fd,
             }
-            for fd in (self.sock.fileno(), ready_fd, *(fd for p in pairs for fd in p)):
+            for fd in (self.sock.fileno(), ready_fd, *self._shared_fds()):
                 os.set_inheritable(fd, True)
             argv = [
                 "--config-file",
@@ -253,10 +258,11 @@ class Supervisor:
             "mask": sorted(int(s) for s in mask),
             "listen_fd": self.sock.fileno(),
             "pairs": pairs,
+            "waiters_fd": self.waiters_fd,
             "workers": [[w.pid, w.slot, w.started] for w in self.workers.values()],
             "respawn_at": self.respawn_at,
         }
-        fds = [self.sock.fileno(), *(fd for p in pairs for fd in p)]
+        fds = [self.sock.fileno(), *self._shared_fds()]
         for fd in fds:
             os.set_inheritable(fd, True)
         for handler in logging.getLogger().handlers:
@@ -270,6 +276,11 @@ class Supervisor:
             for fd in fds:
                 os.set_inheritable(fd, False)
             LOG.warning("cannot exec the resident supervisor (%s); supervising", error)
+
+    def _shared_fds(self) -> list[int]:
+        """What every worker inherits besides the listening socket."""
+        fds = [fd for r, s in self.pairs for fd in (r.fileno(), s.fileno())]
+        return fds if self.waiters_fd is None else [*fds, self.waiters_fd]
 
     def _read_ready(self, worker: Worker) -> str | None:
         """Consume the worker's start-up report: None if it serves, else why not."""
@@ -388,6 +399,8 @@ class Supervisor:
         for pair in self.pairs:
             for end in pair:
                 end.close()
+        if self.waiters_fd is not None:
+            os.close(self.waiters_fd)
         LOG.info("all workers stopped")
         return 0 if clean else 1
 
@@ -431,7 +444,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         (socket.socket(fileno=r), socket.socket(fileno=s)) for r, s in state["pairs"]
     ]
     supervisor = Supervisor(
-        plan, socket.socket(fileno=state["listen_fd"]), signals, pairs
+        plan,
+        socket.socket(fileno=state["listen_fd"]),
+        signals,
+        pairs,
+        waiters_fd=state["waiters_fd"],
     )
     for pid, slot, started in state["workers"]:
         worker = supervisor.workers[pid] = Worker(pid, slot, started, None)

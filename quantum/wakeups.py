@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import mmap
+import os
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -56,8 +57,15 @@ ENABLED = True
 class Wakeups:
     """One datagram socket pair per worker slot: ``[slot] = (receive, send)``."""
 
-    def __init__(self, slots: int) -> None:
-        self.waiters = mmap.mmap(-1, _COUNT.size * slots)
+    def __init__(self, slots: int, waiters_fd: int | None = None) -> None:
+        if waiters_fd is None:
+            # NOTE: a file of its own (not an anonymous mapping), so a worker the
+            # resident supervisor starts as a fresh interpreter maps the same
+            # counts (``adopt``).
+            waiters_fd = os.memfd_create("quantum-wakeups")
+            os.ftruncate(waiters_fd, _COUNT.size * slots)
+        self.waiters_fd = waiters_fd
+        self.waiters = mmap.mmap(waiters_fd, _COUNT.size * slots)
         """Per slot, the waits under way in its worker (shared: made before the
         fork); a commit tells only the siblings that wait (PERF: a wake-up is
         a syscall here and a wake of the sibling process, a fifth of a rename's
@@ -72,14 +80,19 @@ class Wakeups:
         self._slot = -1
 
     @classmethod
-    def adopt(cls, pairs: list[list[int]]) -> Wakeups:
+    def adopt(cls, pairs: list[list[int]], waiters_fd: int) -> Wakeups:
         """In a worker started as a fresh interpreter (a replacement the resident
-        supervisor made, ``quantum.supervisor``): the pairs' inherited descriptors."""
-        self = cls(0)
-        for receive, send in pairs:
-            self.pairs.append(
-                (_native.socket(fileno=receive), _native.socket(fileno=send))
-            )
+        supervisor made, ``quantum.supervisor``): the inherited descriptors of the
+        pairs and of the shared counts of waits."""
+        self = cls.__new__(cls)
+        self.waiters_fd = waiters_fd
+        self.waiters = mmap.mmap(waiters_fd, _COUNT.size * len(pairs))
+        self.pairs = [
+            (_native.socket(fileno=receive), _native.socket(fileno=send))
+            for receive, send in pairs
+        ]
+        self._peers = []
+        self._slot = -1
         return self
 
     def join(self, slot: int) -> None:
@@ -133,3 +146,4 @@ class Wakeups:
             receive.close()
             send.close()
         self.waiters.close()
+        os.close(self.waiters_fd)

@@ -248,6 +248,16 @@ def test_a_dead_worker_is_replaced(make_server: MakeServer) -> None:
     assert len(workers) == 2
     assert victim not in workers
     server.wait_ready()
+    # NOTE: the replacement (a fresh interpreter, its slot's wake-ups adopted)
+    # serves, beside its sibling, and is the same process a while later.
+    seen: set[int] = set()
+    for _ in range(40):
+        seen |= serving_pids(server, 16)
+        if seen >= set(workers):
+            break
+        time.sleep(0.1)
+    assert seen >= set(workers)
+    assert server.worker_pids() == workers
     assert server.stop() == 0
 
 
