@@ -13,7 +13,9 @@ it together, on any back-end or number of processes. PERF: the tenant's lock is
 held only for the count, the store revision's bump and the commit, not for the
 whole create (issue 16 item 2: one tenant's creates no longer queue behind each
 other's network read, MAC, addresses and security groups). On SQLite no lock is
-taken: its writers are one at a time already (``BEGIN IMMEDIATE``).
+taken: its writers are one at a time already (``BEGIN IMMEDIATE``). A one-port
+create on PostgreSQL upserts the row in its own claiming statement instead, after
+its subnet's range (``check_one``, ``lock_cte``): the lock costs no statement.
 """
 
 from __future__ import annotations
