@@ -7,7 +7,8 @@ after another committed N + 1 runs again on what was committed; a conditional on
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -42,21 +43,19 @@ def plugin(database_url: str) -> Iterator[SqlPlugin]:
     p.close()
 
 
-def _update_racing_another(
-    plugin: SqlPlugin, if_revision: int | None
-) -> tuple[Network | BaseException, list[int]]:
-    """Our update of a new network reads revision 1; before it writes, another
-    update commits revision 2. Returns our result and the revisions we read."""
-    networks = service_of(NETWORK, plugin)
-    net = networks.create(SCOPE, [NetworkCreate(tenant_id="tenant-a", name="a")])[0]
+def _racing_another(
+    service: Any, item_id: str, update: Callable[[str], Any], if_revision: int | None
+) -> tuple[Any, list[int]]:
+    """Our update of a new item reads revision 1; before it writes, another update
+    (``update("theirs")``) commits revision 2. Returns our result (``update("ours")``,
+    or the error) and the revisions we read."""
     seen: list[int] = []
 
-    def authorize(item: Network) -> None:
+    def authorize(item: Any) -> None:
         seen.append(item.revision_number)
         if len(seen) == 1:
             other = threading.Thread(
-                target=networks.update,
-                args=(SCOPE, net.id, NetworkUpdate(name="theirs")),
+                target=service.update, args=(SCOPE, item_id, update("theirs"))
             )
             other.start()
             other.join(timeout=30)
@@ -65,12 +64,21 @@ def _update_racing_another(
             check_revision({"revision_number": item.revision_number}, (if_revision,))
 
     try:
-        result: Network | BaseException = networks.update(
-            SCOPE, net.id, NetworkUpdate(name="ours"), authorize
-        )
+        result = service.update(SCOPE, item_id, update("ours"), authorize)
     except exc.QuantumError as error:
         result = error
     return result, seen
+
+
+def _update_racing_another(
+    plugin: SqlPlugin, if_revision: int | None
+) -> tuple[Network | BaseException, list[int]]:
+    """``_racing_another`` for a network's rename."""
+    networks = service_of(NETWORK, plugin)
+    net = networks.create(SCOPE, [NetworkCreate(tenant_id="tenant-a", name="a")])[0]
+    return _racing_another(
+        networks, net.id, lambda name: NetworkUpdate(name=name), if_revision
+    )
 
 
 def test_a_conditional_update_that_lost_the_race_is_refused(plugin: SqlPlugin) -> None:
@@ -92,33 +100,14 @@ def test_an_unconditional_update_runs_again_and_wins(plugin: SqlPlugin) -> None:
 def _rename_port_racing_another(
     plugin: SqlPlugin, if_revision: int | None
 ) -> tuple[Port | BaseException, list[int]]:
-    """``_update_racing_another`` for a port's rename (PERF: written as Core,
+    """``_racing_another`` for a port's rename (PERF: written as Core,
     ``PortStore._update_columns``, with the ORM's ``WHERE revision_number = N``)."""
     networks, ports = service_of(NETWORK, plugin), service_of(PORT, plugin)
     net = networks.create(SCOPE, [NetworkCreate(tenant_id="tenant-a", name="a")])[0]
     port = ports.create(SCOPE, [PortCreate(tenant_id="tenant-a", network_id=net.id)])[0]
-    seen: list[int] = []
-
-    def authorize(item: Port) -> None:
-        seen.append(item.revision_number)
-        if len(seen) == 1:
-            other = threading.Thread(
-                target=ports.update,
-                args=(SCOPE, port.id, PortUpdate(name="theirs")),
-            )
-            other.start()
-            other.join(timeout=30)
-            assert not other.is_alive()
-        if if_revision is not None:
-            check_revision({"revision_number": item.revision_number}, (if_revision,))
-
-    try:
-        result: Port | BaseException = ports.update(
-            SCOPE, port.id, PortUpdate(name="ours"), authorize
-        )
-    except exc.QuantumError as error:
-        result = error
-    return result, seen
+    return _racing_another(
+        ports, port.id, lambda name: PortUpdate(name=name), if_revision
+    )
 
 
 def test_a_conditional_rename_of_a_port_that_lost_the_race_is_refused(
