@@ -100,17 +100,22 @@ def _sqlite_listeners(engine: Engine) -> None:
         # (~10 us a statement here), and BEGIN as a SQLAlchemy statement of its
         # own was a third of a small read's time. SQLAlchemy wraps an error here
         # as its own (Database.run retries "database is locked").
-        begin = "BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN"
+        writing = _WRITING.get()
+        if writing is None:
+            return  # NOTE: a ``Database.read``: each statement its own transaction
+        begin = "BEGIN IMMEDIATE" if writing else "BEGIN"
         getattr(dbapi_connection, "driver_connection", dbapi_connection).execute(begin)
 
     engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
 
 
-_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+_WRITING: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
     "quantum_writing", default=False
 )
 """Whether the ``Database.run`` under way writes: its SQLite transaction then
-takes the write lock up front (``BEGIN IMMEDIATE``)."""
+takes the write lock up front (``BEGIN IMMEDIATE``); None in a ``Database.read``,
+whose statements SQLite runs without BEGIN (each its own transaction, as on
+PostgreSQL; its COMMIT then a no-op of the driver's)."""
 
 
 def redact(url: str | URL) -> str:
@@ -607,9 +612,10 @@ class Database:
     def read(self, work: Callable[[Connection], T]) -> T:
         """``run(work, write=False)`` for a read made of Core statements alone,
         given the transaction's connection: PERF, no ORM Session to build, begin,
-        commit and close (a third of a show's time in the store). The same
-        transaction (PostgreSQL: each statement its own), retries and errors."""
-        token = _WRITING.set(False)
+        commit and close (a third of a show's time in the store). Each statement
+        its own transaction (PostgreSQL and SQLite: PERF, no BEGIN and COMMIT;
+        MariaDB: one transaction), the same retries and errors."""
+        token = _WRITING.set(None)
         try:
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
