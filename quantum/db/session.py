@@ -420,6 +420,25 @@ def execute_core(
     return session.connection().execute(statement, params)
 
 
+class CoreWrite:
+    """What a ``Database.run(core=True)`` write's work is given for its session:
+    the transaction's connection, and the ``info`` that ``execute_core``,
+    ``run_last``, ``read_with_bump`` and the revision's bump keep in it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.info: dict[str, Any] = {}
+
+    def connection(self) -> Connection:
+        return self._connection
+
+    def execute(self, statement: Any, params: Any = None) -> Any:
+        return execute_core(self, statement, params)  # type: ignore[arg-type]
+
+    def flush(self) -> None:
+        """Nothing to flush: no ORM objects."""
+
+
 _WITH_BUMP = "quantum_with_bump"
 """``Session.info`` key: SELECTs to read with the store revision's bump
 (``read_with_bump``)."""
@@ -547,6 +566,7 @@ class Database:
         *,
         write: bool,
         bump_revision: bool | None = None,
+        core: bool = False,
     ) -> T:
         """Run ``work`` in one transaction (committed if it returns, rolled back if it
         raises); retried on deadlocks. Connection failures become ServiceUnavailable.
@@ -564,12 +584,28 @@ class Database:
         # another's work sets its own.
         token = _WRITING.set(write)
         try:
-            return self._run(work, write, bump_revision)
+            return self._run(work, write, bump_revision, core)
         finally:
             _WRITING.reset(token)
 
+    @contextlib.contextmanager
+    def _transaction(self, core: bool) -> Iterator[Session]:
+        if core:
+            with self.engine.connect() as conn, conn.begin():
+                yield CoreWrite(conn)  # type: ignore[misc]  # NOTE: what work uses
+        else:
+            with (
+                Session(bind=self.engine, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                yield session
+
     def _run(
-        self, work: Callable[[Session], T], write: bool, bump_revision: bool | None
+        self,
+        work: Callable[[Session], T],
+        write: bool,
+        bump_revision: bool | None,
+        core: bool = False,
     ) -> T:
         bump = write if bump_revision is None else bump_revision
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -577,8 +613,7 @@ class Database:
                 with (
                     self._one_at_a_time,
                     self._write_lock if write else contextlib.nullcontext(),
-                    Session(bind=self.engine, expire_on_commit=False) as session,
-                    session.begin(),
+                    self._transaction(core) as session,
                 ):
                     if bump:
                         session.info[_TOUCHED] = set()

@@ -1001,7 +1001,8 @@ class PortStore:
         called with the port before the change, in the transaction.
 
         PERF: read, check and write are one transaction; a rename is one read of
-        the port with its addresses, its UPDATE and the revision's.
+        the port with its addresses, its UPDATE and the revision's, on the
+        connection (``Database.run(core=True)``: no ORM Session).
         """
 
         simple = _simple_changes(changes)
@@ -1009,6 +1010,7 @@ class PortStore:
             return self.db.run(
                 lambda s: self._update_columns(s, scope, port_id, simple, authorize),
                 write=True,
+                core=True,
             )
 
         def work(s: Session) -> Port:
