@@ -24,6 +24,7 @@ from __future__ import annotations
 import email.parser
 import errno
 import http.client
+import http.server
 import logging
 import re
 import socket
@@ -316,6 +317,40 @@ def parse_headers(fp: Any, _class: Any = http.client.HTTPMessage) -> Any:
 http.client.parse_headers = parse_headers
 
 
+def per_second(format_time: Callable[[float], str]) -> Callable[[float], str]:
+    """``format_time`` of a timestamp, made once a second (it shows whole seconds).
+
+    PERF: eventlet formats each response's ``Date`` header, and the access line
+    its time, per request (~3% of a small request's server time)."""
+    last: tuple[int, str] = (-1, "")
+
+    def formatted(timestamp: float) -> str:
+        nonlocal last
+        second = int(timestamp)
+        if last[0] != second:
+            last = (second, format_time(second))
+        return last[1]
+
+    return formatted
+
+
+# NOTE: what eventlet's responses' Date header is made with.
+eventlet.wsgi.format_date_time = per_second(eventlet.wsgi.format_date_time)
+_access_time = per_second(
+    lambda second: (
+        "%02d/%3s/%04d %02d:%02d:%02d"  # noqa: UP031  # NOTE: the stdlib's
+        % (
+            (t := time.localtime(second)).tm_mday,
+            http.server.BaseHTTPRequestHandler.monthname[t.tm_mon],
+            t.tm_year,
+            t.tm_hour,
+            t.tm_min,
+            t.tm_sec,
+        )
+    )
+)
+
+
 class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyped base
     """eventlet's HTTP/1.1 protocol with the deadlines and the table above.
 
@@ -387,6 +422,10 @@ class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyp
         finally:
             for token in tokens:
                 log.REQUEST_ID.reset(token)
+
+    def log_date_time_string(self) -> str:
+        """The access line's time, as the standard library's (``per_second``)."""
+        return _access_time(time.time())
 
     def _close_after_response(self) -> None:
         self.close_connection = 1

@@ -95,3 +95,28 @@ def test_a_plain_request_has_its_headers() -> None:
         ("X-A", "2"),
     ]
     assert found.get_all("x-a") == ["1", "2"]
+
+
+@given(st.floats(min_value=0, max_value=4_000_000_000, allow_nan=False))
+def test_dates_made_once_a_second_are_eventlets_and_the_stdlibs(stamp: float) -> None:
+    """The Date header and the access line's time, made once a second, read as
+    eventlet and the standard library make them for that moment."""
+    import http.server  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    import eventlet.wsgi  # noqa: PLC0415
+
+    from quantum import connections  # noqa: PLC0415
+
+    date = eventlet.wsgi.format_date_time
+    assert (
+        date(stamp)
+        == date(int(stamp))
+        == connections.per_second(
+            lambda s: time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(s))
+        )(stamp)
+    )
+    year, month, day, hh, mm, ss, *_ = time.localtime(stamp)
+    month_name = http.server.BaseHTTPRequestHandler.monthname[month]
+    expected = "%02d/%3s/%04d %02d:%02d:%02d" % (day, month_name, year, hh, mm, ss)  # noqa: UP031
+    assert connections._access_time(stamp) == expected
