@@ -49,7 +49,13 @@ _LOADING: set[str] = set()
 
 
 class DeferredModule(types.ModuleType):
-    """A module whose code runs on the first use of an attribute it lacks."""
+    """A module whose code runs on the first use of an attribute it lacks.
+
+    NOTE: not ``importlib.util.LazyLoader``: on Python 3.11 its module loads on
+    *any* attribute read (the import system's own reads of ``__spec__`` and
+    ``__path__`` when a submodule is imported included, which would load
+    ``os_ken.lib.packet`` whole at once), and a second thread reading it while
+    it loads sees it half made (3.11's has no lock)."""
 
     def __getattr__(self, name: str) -> Any:
         with _LOCK:
