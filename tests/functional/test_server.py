@@ -262,11 +262,14 @@ def test_a_dead_worker_is_replaced(make_server: MakeServer) -> None:
 
 
 def test_the_resident_supervisor_holds_none_of_the_workers_code(
-    make_server: MakeServer,
+    make_server: MakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once every worker serves, the supervisor execs ``quantum.supervisor`` in
     place (same pid, same workers): none of the libraries it imported for them stays
     mapped in it. It still replaces a dead worker and stops them (tests above)."""
+    # NOTE: under `pytest --cov` (CI) every subprocess starts coverage, whose tracer
+    # imports greenlet (`concurrency` in pyproject.toml): this server runs without.
+    monkeypatch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
     server = make_server(api_workers=2)
     server.start()
     wait_for_log(server, "supervising 2 workers")
