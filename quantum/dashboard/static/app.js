@@ -91,8 +91,12 @@ async function act(work, done, formError = null) {
   try {
     await work();
     if (formError) formError.textContent = "";
-    say(typeof done === "function" ? done() : done);
+    const message = typeof done === "function" ? done() : done;
+    // NOTE: told once the page shows the change: until the refresh is drawn, the
+    // page's forms still hold the revision from before it (an edit sent then would
+    // be refused as changed meanwhile).
     await refresh(true);
+    say(message);
     return true;
   } catch (error) {
     if (formError) formError.textContent = error.message;
