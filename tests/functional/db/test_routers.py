@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -457,6 +459,18 @@ def held_floating_ip(
         watching.dispose()
 
 
+def stuck(results: list[object]) -> str:
+    """What the racers did instead of waiting: their results so far and where
+    every other thread of this process is (a failure's diagnosis)."""
+    frames = sys._current_frames()  # noqa: SLF001  # NOTE: diagnostics only
+    stacks = [
+        f"{thread.name}:\n{''.join(traceback.format_stack(frames[thread.ident]))}"
+        for thread in threading.enumerate()
+        if thread.ident in frames and thread is not threading.current_thread()
+    ]
+    return f"results {results!r}\n" + "\n".join(stacks)
+
+
 def test_concurrent_associations_of_one_floating_ip_give_one_success(
     database_url: str, reachable: dict[str, str]
 ) -> None:
@@ -512,7 +526,7 @@ def test_concurrent_associations_of_one_floating_ip_give_one_success(
                     # NOTE: MariaDB refreshes innodb_trx only when it was last read
                     # more than 0.1 s before
                     time.sleep(0.2)
-                assert waiters() == RACERS
+                assert waiters() == RACERS, stuck(results)
             racing.join(timeout=60)
             won = [r for r in results if not isinstance(r, BaseException)]
             lost = [r for r in results if isinstance(r, BaseException)]
