@@ -8,9 +8,10 @@ import functools
 import json
 import operator
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from ipaddress import ip_address
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -44,6 +45,7 @@ from quantum.core.routers import (
     Router,
     RouterStatus,
 )
+from quantum.core.rows import RowShape
 from quantum.core.security_groups import (
     AllowedAddressPair,
     Direction,
@@ -403,61 +405,78 @@ _port = _slot_maker(Port)
 """``Port(...)``, every field given (``port_of``)."""
 
 
-def port_of(values: Sequence[Any], fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
-    """The domain port of a row's values in ``PORT_FIELDS`` order."""
-    (
-        id_,
-        network_id,
-        tenant_id,
-        admin_state_up,
-        status,
-        attachment,
-        name,
-        mac_address,
-        device_id,
-        device_owner,
-        binding_host_id,
-        binding_profile,
-        status_reason,
-        description,
-        created_at,
-        updated_at,
-        revision_number,
-        tags,
-        port_security_enabled,
-        security_groups,
-        allowed_address_pairs,
-    ) = values
-    return _port(
-        id=id_,
-        network_id=network_id,
-        tenant_id=tenant_id,
-        admin_state_up=admin_state_up,
-        # NOTE: a port that is administratively down is operationally down,
-        # whatever an agent last reported.
-        status=_STATUSES.get(status) or OpStatus(status)
-        if admin_state_up
-        else OpStatus.DOWN,
-        attachment=attachment,
-        name=name,
-        mac_address=mac_address,
-        device_id=device_id,
-        device_owner=device_owner,
-        binding_host_id=binding_host_id,
-        binding_profile=json.loads(binding_profile) if binding_profile else {},
-        status_reason=status_reason if admin_state_up else ADMIN_DOWN_REASON,
-        fixed_ips=fixed_ips,
-        description=description,
-        created_at=created_at,
-        updated_at=updated_at or created_at,
-        revision_number=revision_number,
-        tags=_texts(tags) if tags else (),
-        security_groups=_texts(security_groups) if security_groups else (),
-        port_security_enabled=port_security_enabled,
-        allowed_address_pairs=(
-            _pairs(allowed_address_pairs) if allowed_address_pairs else ()
-        ),
+def dead_agent_reason(host: str, last_seen: datetime) -> str:
+    """A port's ``status_reason`` while its bound host's agent is dead."""
+    return (
+        f"the agent of host {host} is not alive (last report "
+        f"{last_seen:%Y-%m-%d %H:%M:%S} UTC): the status is its last report; "
+        "later changes are not applied yet"
     )
+
+
+NO_DEAD_AGENTS: Mapping[str, datetime] = MappingProxyType({})
+"""``port_of``'s ``dead`` when no agent is dead."""
+
+PORT_SHAPE = RowShape(
+    columns=PORT_FIELDS,
+    extras=("fixed_ips",),
+    page=("dead",),
+    attrs={
+        "id": "id",
+        "network_id": "network_id",
+        "tenant_id": "tenant_id",
+        "admin_state_up": "admin_state_up",
+        # NOTE: a port that is administratively down is operationally down,
+        # whatever an agent last reported; one whose bound host's agent is dead
+        # shows what that agent last reported, even administratively down
+        # (nobody applied that), with a status_reason saying since when nobody
+        # confirmed it: the host may well still forward.
+        "status": "(_STATUSES.get(status) or _OpStatus(status)) if admin_state_up"
+        " or (dead and binding_host_id in dead) else _DOWN",
+        "attachment": "attachment",
+        "name": "name",
+        "mac_address": "mac_address",
+        "device_id": "device_id",
+        "device_owner": "device_owner",
+        "binding_host_id": "binding_host_id",
+        "binding_profile": "_loads(binding_profile) if binding_profile else {}",
+        "status_reason": "(status_reason if admin_state_up else _ADMIN_DOWN_REASON)"
+        " if not dead or binding_host_id not in dead"
+        " else _dead_reason(binding_host_id, dead[binding_host_id])",
+        "fixed_ips": "fixed_ips",
+        "description": "description",
+        "created_at": "created_at",
+        "updated_at": "updated_at or created_at",
+        "revision_number": "revision_number",
+        "tags": "_texts(tags) if tags else ()",
+        "security_groups": "_texts(security_groups) if security_groups else ()",
+        "port_security_enabled": "port_security_enabled",
+        "allowed_address_pairs": "_pairs(allowed_address_pairs)"
+        " if allowed_address_pairs else ()",
+    },
+    namespace={
+        "_STATUSES": _STATUSES,
+        "_OpStatus": OpStatus,
+        "_DOWN": OpStatus.DOWN,
+        "_ADMIN_DOWN_REASON": ADMIN_DOWN_REASON,
+        "_dead_reason": dead_agent_reason,
+        "_loads": json.loads,
+        "_texts": _texts,
+        "_pairs": _pairs,
+        "_NO_DEAD": NO_DEAD_AGENTS,
+    },
+    plain=frozenset({"status_reason", "binding_profile", "tags", "security_groups"}),
+)
+"""A port of its row's values (``PORT_FIELDS``), its fixed IPs and the hosts
+whose agents are dead (host -> last report), as expressions: what ``port_of``
+computes, and what a list renders each port's attributes from
+(``PortStore.list_page``)."""
+
+port_of: Callable[..., Port] = PORT_SHAPE.maker(
+    _port, {"fixed_ips": "()", "dead": "_NO_DEAD"}
+)
+"""``port_of(values, fixed_ips=(), dead=NO_DEAD_AGENTS)``: the domain port of a
+row's values in ``PORT_FIELDS`` order (``PORT_SHAPE``)."""
 
 
 # -- segments (the Open vSwitch plugin) ---------------------------------------------

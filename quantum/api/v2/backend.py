@@ -46,6 +46,22 @@ def _takes_revisions(delete: Any) -> bool:
         return False
 
 
+def _page_lister(service: Any) -> Any:
+    """The service's ``list_page`` (``Operations.list_page``), if the class that
+    defines its ``list`` defines that too: a subclass that changes what ``list``
+    gives (``FakePorts``: every port UP) does not inherit a page of rows that
+    would not show its change."""
+    kind = type(service)
+
+    def owner(name: str) -> type | None:
+        return next((k for k in kind.__mro__ if name in k.__dict__), None)
+
+    lister = owner("list_page")
+    if lister is None or lister is not owner("list"):
+        return None
+    return service.list_page
+
+
 def bind(
     resource: Resource, plugin: Any, services: Mapping[str, Any] | None = None
 ) -> Operations:
@@ -63,4 +79,6 @@ def bind(
         actions={a.name: getattr(service, a.name) for a in resource.actions},
         plugin=plugin,
         services=dict(services or {}),
+        list_page=_page_lister(service),
+        row_shape=getattr(service, "row_shape", None),
     )

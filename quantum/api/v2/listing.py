@@ -137,7 +137,9 @@ def _reads(resource: Resource, fields: tuple[str, ...]) -> frozenset[str] | None
         field = resource.field(name)
         if field is None:
             continue
-        if field.render is not None or field.attr is None:
+        # NOTE: as_is too, as when tags had a render hook: such a list is
+        # rendered whole, its keys in the order fields= names them.
+        if field.computed or field.as_is or field.attr is None:
             return None
         reads.add(field.attr)
     return frozenset(reads)

@@ -12,6 +12,7 @@ caller may not see or did not ask for. Any ``QuantumError`` becomes its fault
 
 from __future__ import annotations
 
+import builtins
 import gc
 import logging
 import re
@@ -27,10 +28,12 @@ from quantum.api.policy import Policy
 from quantum.api.v2 import faults, listing
 from quantum.api.v2.attributes import (
     Action,
+    NotFromRows,
     Operations,
     Resource,
     Subpath,
     SubRequest,
+    compile_page_view,
     compile_view,
     wire,
 )
@@ -132,6 +135,9 @@ class ApiV2:
         self.max_limit = max_limit
         self._narrow_views: dict[
             tuple[str, frozenset[str]], Callable[[Any], dict[str, Any]]
+        ] = {}
+        self._page_views: dict[
+            tuple[str, tuple[str, ...]], Callable[..., list[dict[str, Any]]] | None
         ] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -567,13 +573,17 @@ class ApiV2:
             column = resource.column(under.field)
             filters = {**query.filters, column: (under.parent_id,)}
             query = replace(query, filters=filters)
-        items = served.operations.list(caller.scope, query)
         hidden = self._hidden(resource, caller)
-        if parsed.fields and query.reads is None:
+        rendered = self._rendered_page(served, caller, query, parsed.fields, hidden)
+        if rendered is not None:
+            shown, ids = rendered
+        elif parsed.fields and query.reads is None:
+            items = served.operations.list(caller.scope, query)
             views = [served.operations.view(i) for i in items]
             shown = [self._shown(v, hidden, parsed.fields) for v in views]
             ids = [v["id"] for v in views]
         else:
+            items = served.operations.list(caller.scope, query)
             # PERF: the view of the shown fields alone (all but the hidden ones
             # without ``fields=``), no dict per item cut, its values as the
             # encoder takes them.
@@ -609,6 +619,59 @@ class ApiV2:
                 served.resource, served.operations.plugin, key[1], encoded=True
             )
             self._narrow_views[key] = found
+        return found
+
+    def _rendered_page(
+        self,
+        served: Served,
+        caller: Caller,
+        query: ListQuery,
+        fields: Sequence[str],
+        hidden: set[str],
+    ) -> tuple[builtins.list[dict[str, Any]], Sequence[str]] | None:
+        """The shown items of a page and their ids, rendered from the store's
+        rows (``Operations.list_page``); None where the store gives none, or the
+        shown fields cannot be rendered from them (then its items are listed)."""
+        lister = served.operations.list_page
+        if lister is None or query.reads is not None:
+            return None
+        view = self._page_view(served, fields, hidden)
+        if view is None:
+            return None
+        rows = lister(caller.scope, query)
+        if rows is None:
+            return None
+        if rows.shape is not served.operations.row_shape:
+            raise ValueError(f"{served.resource.collection}: rows of another shape")
+        return view(rows.rows, *rows.page), rows.ids
+
+    def _page_view(
+        self, served: Served, fields: Sequence[str], hidden: set[str]
+    ) -> Callable[..., builtins.list[dict[str, Any]]] | None:
+        """``_list_view`` of a page of the store's rows (``compile_page_view``),
+        compiled once per resource and set of fields; None when the service
+        gives no rows, or a shown field cannot be rendered from them."""
+        shape = served.operations.row_shape
+        if shape is None:
+            return None
+        # NOTE: with fields=, in their order (as ``_shown`` cuts a view), each once.
+        names = fields or [f.name for f in served.resource.fields if f.visible]
+        key = (
+            served.resource.collection,
+            tuple(dict.fromkeys(n for n in names if n not in hidden)),
+        )
+        if key in self._page_views:
+            return self._page_views[key]
+        if len(self._page_views) >= NARROW_VIEWS:
+            self._page_views.clear()
+        try:
+            found = compile_page_view(
+                served.resource, served.operations.plugin, shape, key[1]
+            )
+        except NotFromRows:
+            LOG.debug("%s: listed as items", key)
+            found = None
+        self._page_views[key] = found
         return found
 
     def show(

@@ -48,6 +48,7 @@ from quantum.core.listing import ListQuery
 from quantum.core.mac import random_mac
 from quantum.core.ports import Port, PortCreate, PortUpdate
 from quantum.core.quotas import QuotaResource
+from quantum.core.rows import RowPage
 from quantum.core.scope import Scope
 from quantum.core.security_groups import AllowedAddressPair
 from quantum.core.settings import Settings
@@ -55,9 +56,10 @@ from quantum.core.status import OpStatus
 from quantum.core.subnets import FixedIP, IPAddress
 from quantum.db.conditional import stale
 from quantum.db.models import (
+    NO_DEAD_AGENTS,
     PORT_FIELDS,
     PORT_HOST,
-    PORT_STATUS,
+    PORT_SHAPE,
     AgentHostRow,
     IpAllocationRow,
     IpAvailabilityRow,
@@ -355,6 +357,24 @@ def _grouped(rows: Sequence[Any]) -> list[tuple[Sequence[Any], tuple[FixedIP, ..
     return [(values, tuple(addresses)) for values, addresses in found]
 
 
+def _joined_page(
+    s: Session, scope: Scope, query: ListQuery
+) -> list[tuple[Sequence[Any], tuple[FixedIP, ...]]]:
+    """A page of the ports ``scope`` sees, with their addresses, in one statement
+    (``_with_ips``; the query must be ``_joinable``)."""
+    joined = page(
+        s,
+        _LIST_PORTS,
+        PORT_COLUMNS,
+        PortRow.id,
+        query,
+        access.ports_visible(scope),
+        core=True,
+        wrap=functools.partial(_with_ips, reverse=query.page_reverse),
+    )
+    return _grouped(joined)
+
+
 _PORTS_ON_OWN_NETWORK = (
     select(NetworkRow.id, *(PortRow.__table__.c[name] for name in PORT_FIELDS))
     .outerjoin(PortRow, PortRow.network_id == NetworkRow.id)
@@ -554,17 +574,7 @@ class PortStore:
 
         def work(s: Session) -> list[Port]:
             if query.reads is None and _joinable(query):
-                joined = page(
-                    s,
-                    _LIST_PORTS,
-                    PORT_COLUMNS,
-                    PortRow.id,
-                    query,
-                    access.ports_visible(scope),
-                    core=True,
-                    wrap=functools.partial(_with_ips, reverse=query.page_reverse),
-                )
-                return self._ports(s, _grouped(joined))
+                return self._ports(s, _joined_page(s, scope, query))
             if query.reads is None:
                 base, widened = _LIST_PORTS, None
             else:
@@ -592,6 +602,31 @@ class PortStore:
 
         return self.db.run(work, write=False)
 
+    row_shape = PORT_SHAPE
+    """What ``list_page``'s rows are (``quantum.core.rows``)."""
+
+    def list_page(self, scope: Scope, query: ListQuery) -> RowPage | None:
+        """``list``'s page as its rows (``PORT_SHAPE``: each port's values and
+        fixed IPs; the page's dead agents), for a caller that renders them
+        without building the ports; None for a page ``list`` reads otherwise
+        (``fields=``, a sort key the joined page has not).
+
+        PERF: a list of 1,000 ports built 1,000 domain ports only to render
+        each once (``quantum.api.v2.attributes.compile_page_view``)."""
+        if query.reads is not None or not _joinable(query):
+            return None
+
+        def work(s: Session) -> RowPage:
+            rows = _joined_page(s, scope, query)
+            return RowPage(
+                shape=PORT_SHAPE,
+                rows=rows,
+                ids=[values[0] for values, _ in rows],
+                page=(self._dead_agents(s, rows),),
+            )
+
+        return self.db.run(work, write=False)
+
     def get(self, scope: Scope, port_id: str) -> Port:
         """PERF: Core statements alone, on a ``Database.read`` connection."""
 
@@ -613,35 +648,28 @@ class PortStore:
         (nobody applied that), with a ``status_reason`` saying since when nobody
         confirmed it: the host may well still forward.
         """
+        dead = self._dead_agents(s, rows)
+        return [port_of(values, ips, dead) for values, ips in rows]
+
+    def _dead_agents(
+        self, s: Session | Connection, rows: Sequence[tuple[Sequence[Any], Any]]
+    ) -> Mapping[str, Any]:
+        """The hosts bound to the rows' ports whose agent is dead, with its last
+        report (``PORT_SHAPE``'s ``dead``); no query when none is bound."""
         hosts = {values[PORT_HOST] for values, _ in rows if values[PORT_HOST]}
-        dead: dict[str, Any] = {}
-        if hosts:
-            since = utcnow() - self.down_time
-            dead = {
-                host: seen
-                for host, seen in s.execute(
-                    select(AgentHostRow.host, AgentHostRow.last_seen).where(
-                        AgentHostRow.agent_type == OVS_AGENT_TYPE,
-                        AgentHostRow.host.in_(hosts),
-                        AgentHostRow.last_seen < since,
-                    )
+        if not hosts:
+            return NO_DEAD_AGENTS
+        since = utcnow() - self.down_time
+        return {
+            host: seen
+            for host, seen in s.execute(
+                select(AgentHostRow.host, AgentHostRow.last_seen).where(
+                    AgentHostRow.agent_type == OVS_AGENT_TYPE,
+                    AgentHostRow.host.in_(hosts),
+                    AgentHostRow.last_seen < since,
                 )
-            }
-        ports = []
-        for values, ips in rows:
-            port = port_of(values, ips)
-            host = values[PORT_HOST]
-            last_seen = dead.get(host) if dead else None
-            if last_seen is not None:
-                port = replace(
-                    port,
-                    status=OpStatus(values[PORT_STATUS]),
-                    status_reason=f"the agent of host {host} is not "
-                    f"alive (last report {last_seen:%Y-%m-%d %H:%M:%S} UTC): the "
-                    "status is its last report; later changes are not applied yet",
-                )
-            ports.append(port)
-        return ports
+            )
+        }
 
     def create(self, scope: Scope, items: Sequence[PortCreate]) -> Sequence[Port]:
         """All or nothing. Raises NetworkNotFound, NotAuthorized (another tenant's

@@ -35,7 +35,7 @@ def to_profile(name: str, value: Any) -> dict[str, Any]:
     return value
 
 
-def _vif_type(port: Any, plugin: Any) -> str:
+def _vif_type(plugin: Any) -> str:
     """What the plugin plugs (a ``PortBinder``'s ``vif_type``)."""
     return str(getattr(plugin, "vif_type", UNBOUND))
 
@@ -54,8 +54,8 @@ VIF_DETAILS: dict[str, dict[str, Any]] = {
 no agent binds)."""
 
 
-def _vif_details(port: Any, plugin: Any) -> dict[str, Any]:
-    return dict(VIF_DETAILS.get(_vif_type(port, plugin), {}))
+def _vif_details(plugin: Any) -> dict[str, Any]:
+    return dict(VIF_DETAILS.get(_vif_type(plugin), {}))
 
 
 EXTENSION = Extension(
@@ -79,7 +79,7 @@ EXTENSION = Extension(
                 Field(
                     name="binding:vif_type",
                     attr=None,
-                    render=_vif_type,
+                    per_plugin=_vif_type,
                     on_create=False,
                     schema={"type": "string", "enum": ["ovs", UNBOUND]},
                     admin_only=True,
@@ -89,7 +89,7 @@ EXTENSION = Extension(
                 Field(
                     name="binding:vif_details",
                     attr=None,
-                    render=_vif_details,
+                    per_plugin=_vif_details,
                     on_create=False,
                     schema={
                         "type": "object",

@@ -140,7 +140,7 @@ FIELDS = (
     Field(
         name="tags",
         # PERF: the tuple as it is (JSON shows it as a list), no walk over it.
-        render=lambda item, plugin: item.tags,
+        as_is=True,
         on_create=False,
         sortable=False,
         query_convert=_split,

@@ -6,8 +6,8 @@ it moves with every change that bumps ``revision_number``."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import Any
 
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.v2.attributes import Extension, Field
@@ -17,28 +17,22 @@ FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 SCHEMA = {"type": "string", "format": "date-time"}
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def stamp(value: datetime | None) -> str | None:
-    """A stored UTC time (naive) as the API shows it."""
-    # PERF: isoformat is C, and several times faster than strftime(FORMAT).
+    """A stored UTC time (naive) as the API shows it.
+
+    PERF: isoformat is C, and several times faster than strftime(FORMAT); the
+    text of each value is remembered (values are immutable, and a list shows
+    the same ones again and again: two per item, a port's ``updated_at`` its
+    ``created_at`` until it changes): a third of a page's rendering went here."""
     return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
 
-def _created(item: Any, plugin: Any) -> str | None:
-    # PERF: inline, not stamp(getattr(...)): two of these run for every item shown.
-    at = item.created_at
-    return None if at is None else at.isoformat(timespec="seconds") + "Z"
-
-
-def _updated(item: Any, plugin: Any) -> str | None:
-    at = item.updated_at
-    return None if at is None else at.isoformat(timespec="seconds") + "Z"
-
-
-def _field(name: str, render: Any) -> Field:
+def _field(name: str) -> Field:
     return Field(
         name=name,
         on_create=False,
-        render=render,
+        show=stamp,
         sortable=False,
         filterable=False,
         schema=SCHEMA,
@@ -54,7 +48,5 @@ EXTENSION = Extension(
         namespace="http://docs.openstack.org/ext/standard-attr-timestamp/api/v2.0",
         updated="2016-09-12T10:00:00-00:00",
     ),
-    extends=on_every_resource(
-        _field("created_at", _created), _field("updated_at", _updated)
-    ),
+    extends=on_every_resource(_field("created_at"), _field("updated_at")),
 )

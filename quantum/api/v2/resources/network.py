@@ -5,7 +5,7 @@ extensions' (``quantum.api.v2.extensions``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from quantum.api.v2.attributes import (
     Field,
@@ -28,9 +28,8 @@ STATUS = {"type": "string", "enum": sorted(set(RESOURCE_STATUS.values()))}
 """The ``status`` of a network or port, as shown."""
 
 
-def status(item: Any, plugin: Any) -> str:
-    """The v2 name of a network's or port's operational status."""
-    return RESOURCE_STATUS[item.status]
+status: Callable[[OpStatus], str] = RESOURCE_STATUS.__getitem__
+"""The v2 name of a network's or port's operational status (``Field.show``)."""
 
 
 def status_filter(name: str, text: str) -> OpStatus | NoMatch:
@@ -62,7 +61,7 @@ NETWORK = Resource(
             name="status",
             on_create=False,
             schema=STATUS,
-            render=status,
+            show=status,
             query_convert=status_filter,
         ),
         Field(

@@ -75,7 +75,7 @@ PORT = Resource(
             name="status",
             on_create=False,
             schema=STATUS,
-            render=status,
+            show=status,
             query_convert=status_filter,
         ),
         Field(name="mac_address", convert=to_mac, policy=NETWORK_OWNER),
