@@ -7,7 +7,8 @@ their ``--quick`` phases are a handful of requests: on a machine other work keep
 loaded, the load moves between two runs more than a change of 10% does. Here
 every checkout's server runs at once (each started by its own ``bench/api.py``
 harness, on its own scratch database), each is given the same data (a listing
-tenant: 10 networks with a /24 subnet and 10 ports each), and then each phase's
+tenant: 10 networks with a /24 subnet and 10 ports each; a second one with 1,000
+ports on one network, for "v2 list 1000 ports"), and then each phase's
 requests alternate between the servers (the order reversed every round), so both
 see the same machine.
 
@@ -139,6 +140,17 @@ def populate(checkout: Checkout, state: State) -> None:
         state.subnets.append(made["subnet"]["id"])
         for _ in range(10):
             checkout.call("POST", "/v2.0/ports", {"port": {"network_id": net}}, tenant)
+    # NOTE: a second tenant with 1,000 ports on one network (bulk creates), for
+    # "v2 list 1000 ports" (bench/api_v2.py's "list 1000 ports", issue 16).
+    many = f"{tenant}-1000"
+    unlimited(checkout, many)
+    body = {"network": {"name": "net-1000"}}
+    net = checkout.call("POST", "/v2.0/networks", body, many)["network"]["id"]
+    subnet = {"network_id": net, "cidr": "10.250.0.0/20", "ip_version": 4}
+    checkout.call("POST", "/v2.0/subnets", {"subnet": subnet}, many)
+    for _ in range(10):
+        bulk = {"ports": [{"network_id": net}] * 100}
+        checkout.call("POST", "/v2.0/ports", bulk, many)
 
 
 Phase = Callable[[Checkout, State, int], None]
@@ -175,11 +187,10 @@ def v2_create_port(c: Checkout, s: State, i: int) -> None:
     s.ports.append(made["port"]["id"])
 
 
-def v2_list(collection: str, count: int) -> Phase:
+def v2_list(collection: str, count: int, suffix: str = "") -> Phase:
     def phase(c: Checkout, s: State, i: int) -> None:
-        listed = c.call(
-            "GET", f"/v2.0/{collection}?tenant_id={s.listing}", None, s.listing
-        )
+        tenant = s.listing + suffix
+        listed = c.call("GET", f"/v2.0/{collection}?tenant_id={tenant}", None, tenant)
         if len(listed[collection]) != count:
             raise SystemExit(f"{c.name}: {collection}: not {count}")
 
@@ -279,6 +290,7 @@ PHASES: dict[str, Phase] = {
     "v2 create subnet (/24)": v2_create_subnet,
     "v2 create port (IPAM)": v2_create_port,
     "v2 list 100 ports": v2_list("ports", 100),
+    "v2 list 1000 ports": v2_list("ports", 1000, "-1000"),
     "v2 list 10 networks": v2_list("networks", 10),
     "v2 list 10 subnets": v2_list("subnets", 10),
     "v2 show port": v2_show("ports", lambda s: s.ports),

@@ -43,11 +43,12 @@ Call = Callable[[int], tuple[str, bytes]]
 def environ(method: str, path: str, body: Any = None) -> dict[str, Any]:
     """A request as eventlet's server would hand it to the app."""
     data = b"" if body is None else json.dumps(body).encode()
+    path, _, query = path.partition("?")
     found: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "9696",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -68,7 +69,7 @@ def environ(method: str, path: str, body: Any = None) -> dict[str, Any]:
     return found
 
 
-def operations(app: Any) -> dict[str, Call]:
+def operations(app: Any, list_ports: int) -> dict[str, Call]:
     def call(method: str, path: str, body: Any = None) -> tuple[str, bytes]:
         status: list[str] = []
 
@@ -88,12 +89,27 @@ def operations(app: Any) -> dict[str, Call]:
     port_body = {"port": {"network_id": network, "tenant_id": tenant}}
     port = json.loads(call("POST", "/v2.0/ports", port_body)[1])["port"]["id"]
     member = f"/v2.0/ports/{port}"
-    return {
+    found = {
         "floor": lambda i: call("GET", "/healthcheck"),
         "show": lambda i: call("GET", member),
         "rename": lambda i: call("PUT", member, {"port": {"name": f"p{i}"}}),
         "create": lambda i: call("POST", "/v2.0/ports", port_body),
     }
+    if list_ports:
+        # NOTE: as bench/api_v2.py lists: a tenant's ports, by an admin.
+        lister = uuid.uuid4().hex
+        call("PUT", f"/v2.0/quotas/{lister}", unlimited)
+        made = call("POST", "/v2.0/networks", {"network": {"tenant_id": lister}})
+        listed = json.loads(made[1])["network"]["id"]
+        subnet = {"network_id": listed, "tenant_id": lister, "cidr": "10.1.0.0/16"}
+        call("POST", "/v2.0/subnets", {"subnet": {**subnet, "ip_version": 4}})
+        one = {"network_id": listed, "tenant_id": lister}
+        for start in range(0, list_ports, 100):
+            bulk = [one] * min(100, list_ports - start)
+            call("POST", "/v2.0/ports", {"ports": bulk})
+        path = f"/v2.0/ports?tenant_id={lister}"
+        found["list"] = lambda i: call("GET", path)
+    return found
 
 
 def cpu_per_call(operation: Call, requests: int) -> tuple[float, str]:
@@ -110,11 +126,19 @@ def cpu_per_call(operation: Call, requests: int) -> tuple[float, str]:
     return best, status
 
 
+def calls(name: str, requests: int) -> int:
+    """Calls per round of an operation: a list is a twentieth as many."""
+    return max(1, requests // 20) if name == "list" else requests
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=databases.BACKENDS, default="sqlite")
     parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--profile", choices=("floor", "show", "rename", "create"))
+    parser.add_argument("--list-ports", type=int, default=1000)
+    parser.add_argument(
+        "--profile", choices=("floor", "show", "rename", "create", "list")
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="quantum-cpu-") as tmp:
         scratch = Path(tmp)
@@ -126,15 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(done.stderr, file=sys.stderr)
             return 1
         try:
-            ops = operations(load_app(load_settings(config)))
+            ops = operations(load_app(load_settings(config)), args.list_ports)
             print(f"in-process CPU per request, {args.db}, best of 3 x {args.requests}")
             for name, operation in ops.items():
-                seconds, status = cpu_per_call(operation, args.requests)
+                requests = calls(name, args.requests)
+                seconds, status = cpu_per_call(operation, requests)
                 print(f"  {name:8} {seconds * 1e3:6.3f} ms  ({status})")
             if args.profile:
                 profile = cProfile.Profile()
                 profile.enable()
-                for i in range(args.requests):
+                for i in range(calls(args.profile, args.requests)):
                     ops[args.profile](i)
                 profile.disable()
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
