@@ -633,15 +633,38 @@ class QuotaRow(Base):
 
 class QuotaLockRow(Base):
     """One row per tenant that has created something under quota: a create locks
-    it (an upsert) at the end of its transaction, before counting, so concurrent
-    creates of one tenant count one after the other and never overshoot the limit
-    together (not on SQLite, whose writers are one at a time anyway)."""
+    it (an upsert) at the end of its transaction, before counting (PostgreSQL: at
+    its COMMIT, ``QuotaCheckRow``), so concurrent creates of one tenant count one
+    after the other and never overshoot the limit together (not on SQLite, whose
+    writers are one at a time anyway)."""
 
     __tablename__ = "quota_locks"
     __table_args__ = MYSQL_TABLE_ARGS
 
     tenant_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     creates: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QuotaCheckRow(Base):
+    """PostgreSQL: a count a create's transaction leaves to its COMMIT. A deferred
+    constraint trigger (migration 0024, ``quantum_quota_check``) checks each row
+    as the transaction commits, after the store revision's bump: it locks the
+    tenant's quota_locks row, counts ``counted_table`` rows whose
+    ``counted_column`` is the tenant (its own new ones included) in a snapshot
+    taken after that lock, compares with the tenant's override as committed (or
+    ``hard_limit``, the configured default), deletes the row and raises
+    SQLSTATE ``QQ001`` (``OverQuota``) if the count is above the limit. Empty on
+    SQLite and MariaDB, whose creates count in their own statements."""
+
+    __tablename__ = "quota_checks"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(64))
+    counted_table: Mapped[str] = mapped_column(String(64))
+    counted_column: Mapped[str] = mapped_column(String(64))
+    hard_limit: Mapped[int] = mapped_column(Integer)
 
 
 # -- subnets and IP allocations -------------------------------------------------------

@@ -65,6 +65,7 @@ TABLE_TOPICS: Mapping[str, frozenset[Topic]] = {
     # NOTE: nothing an agent is told
     "quotas": _NONE,
     "quota_locks": _NONE,
+    "quota_checks": _NONE,
     "credentials": _NONE,
     "instance_ports": _NONE,
     "port_statistics": _NONE,

@@ -35,7 +35,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
-from quantum.core.exceptions import ChangedConcurrently, DependencyUnavailable
+from quantum.core.exceptions import (
+    ChangedConcurrently,
+    DependencyUnavailable,
+    OverQuota,
+)
 from quantum.core.feed import ALL_TOPICS, Topic
 from quantum.db import revision
 
@@ -47,6 +51,9 @@ _RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
 # the whole transaction back on a deadlock met inside a savepoint, so rolling back
 # to the savepoint then fails with 1305 instead of the deadlock's 1213.
 _MYSQL_RETRYABLE = (1205, 1213, 1305)
+_OVER_QUOTA = "QQ001"
+"""PostgreSQL: what a ``quota_checks`` row's count at the COMMIT raises over its
+limit (migration 0024), the resource in its DETAIL."""
 MAX_ATTEMPTS = 5
 REVISION_POLL = 0.2
 """Seconds between two reads of the store revision while a wait for it holds: how
@@ -514,7 +521,12 @@ def _autocommitted(session: Session, work: Callable[[Session], T]) -> T:
 def _again_after(error: exc.DBAPIError, attempt: int) -> None:
     """After ``error`` in a transaction's ``attempt``: returns (after a pause)
     if it may run again (a deadlock, a serialization failure, a busy SQLite);
-    else raises DependencyUnavailable for a connection failure, or ``error``."""
+    else raises DependencyUnavailable for a connection failure, OverQuota for a
+    count at the COMMIT above its limit (``quota_checks``), or ``error``."""
+    orig = error.orig
+    if getattr(orig, "pgcode", None) == _OVER_QUOTA:
+        detail = getattr(getattr(orig, "diag", None), "message_detail", None)
+        raise OverQuota(resources=detail or "") from None
     if _is_retryable(error) and attempt < MAX_ATTEMPTS:
         LOG.info("retrying transaction after %s (attempt %d)", error.orig, attempt)
         time.sleep(0.01 * attempt)

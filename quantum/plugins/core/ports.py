@@ -66,7 +66,7 @@ from quantum.db.models import (
     NetworkRow,
     PortRow,
     PortTagRow,
-    QuotaLockRow,
+    QuotaCheckRow,
     SecurityGroupPortBindingRow,
     SubnetRow,
     port_of,
@@ -77,7 +77,7 @@ from quantum.db.session import Database, execute_core
 from quantum.ipam import store as ipam
 from quantum.plugins.core import access
 from quantum.plugins.core.listing import Column, page, row_columns
-from quantum.plugins.core.quotas import Quotas, lock_cte
+from quantum.plugins.core.quotas import Quotas, check_cte
 from quantum.plugins.core.security_groups import SecurityGroups
 from quantum.plugins.core.tags import tag_columns
 from quantum.plugins.mechanism import Mechanism
@@ -227,11 +227,11 @@ def _insert_claiming(
     (``ipam.claim_ctes``; their ``whole_range``) as one statement of
     data-modifying WITHs, answering the port's id and per claim the address it
     was allocated (NULL: none) and its range's first key after the write (NULL:
-    none written; ``ipam.settle_claims``); with ``quota``, the upsert of the
-    quota tenant's quota_locks row too, after the claims (``quotas.lock_cte``).
+    none written; ``ipam.settle_claims``); with ``quota``, the quota tenant's
+    ``quota_checks`` row too, counted at the COMMIT (``quotas.check_cte``).
     PERF: one round trip for what is five statements elsewhere, so a create
-    holds its subnet's range, and its tenant's quota lock, from this statement
-    to the commit across one statement more (the bump's); the foreign keys are
+    holds its subnet's range from this statement to the commit across one
+    statement more (the bump's), and no quota lock; the foreign keys are
     checked at its end, the port's row then written."""
     port = (
         insert(PortRow)
@@ -253,14 +253,12 @@ def _insert_claiming(
             .cte(f"bound_{j}")
         )
     outcome = []
-    claiming = []
     for taken, claimed in ipam.claim_ctes(claims, port.c.id):
         ctes += [taken, claimed]
-        claiming.append(claimed)
         outcome.append(select(claimed.c.ip_address).scalar_subquery())
         outcome.append(select(taken.c.first_key).scalar_subquery())
     if quota:
-        ctes.append(lock_cte(claiming))
+        ctes.append(check_cte(port.c.id))
     return select(port.c.id, *outcome).add_cte(*ctes)
 
 
@@ -269,6 +267,7 @@ _CLAIMING_WRITES = (
     SecurityGroupPortBindingRow.__tablename__,
     IpAvailabilityRow.__tablename__,
     IpAllocationRow.__tablename__,
+    QuotaCheckRow.__tablename__,
 )
 """The tables ``_insert_claiming`` writes (for the change feed's topics)."""
 
@@ -960,23 +959,24 @@ class PortStore:
         enabled: bool,
         groups: Sequence[str],
         claims: Sequence[ipam.SeenClaim],
-        quota: bool = False,
+        quota: int | None = None,
     ) -> tuple[Port, dict[str, IPAddress | None]]:
         """PostgreSQL: the port's row (a drawn MAC), its groups' bindings and the
         ``claims`` in one statement (``_insert_claiming``): the port and, per
         claim's subnet, the address it got (None: the range had gone or the
-        address was taken; nothing of it was written)."""
+        address was taken; nothing of it was written). ``quota``: the tenant's
+        default port limit, to count at the COMMIT (None: unlimited)."""
         values = self._port_values(item, enabled, groups)
         params = {f"port_{name}": value for name, value in values.items()}
         params.update({f"group_{j}": group for j, group in enumerate(groups)})
         params.update(ipam.claim_params(claims))
-        if quota:
+        if quota is not None:
             params["quota_tenant"] = item.tenant_id
+            params["quota_default"] = quota
         shape = tuple((c.whole_range, c.subnet.ip_version) for c in claims)
-        statement = _insert_claiming(len(groups), shape, quota)
+        statement = _insert_claiming(len(groups), shape, quota is not None)
         try:
-            writes = (*_CLAIMING_WRITES, QuotaLockRow.__tablename__)
-            got = execute_core(s, statement, params, writes=writes).one()
+            got = execute_core(s, statement, params, writes=_CLAIMING_WRITES).one()
         except IntegrityError as error:
             table = getattr(getattr(error.orig, "diag", None), "table_name", None)
             if table == SecurityGroupPortBindingRow.__tablename__:

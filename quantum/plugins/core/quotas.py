@@ -3,34 +3,40 @@
 
 ``check`` reads the limit (the caller may have read the override already) and,
 unless it is unlimited, defers the enforcement to the end of the transaction
-(``quantum.db.session.run_last``): after the create's own rows are written, it
-upserts the tenant's row of ``quota_locks`` (which locks it until the commit) and
-then, in one statement, counts what the tenant owns, its own new rows included, and
-re-reads the limit. Creates of one tenant therefore count one after the other: each
-sees what the previous ones committed (READ COMMITTED: a statement after a lock
-wait sees the holder's commit), so concurrent creates at the limit cannot overshoot
-it together, on any back-end or number of processes. PERF: the tenant's lock is
-held only for the count, the store revision's bump and the commit, not for the
-whole create (issue 16 item 2: one tenant's creates no longer queue behind each
-other's network read, MAC, addresses and security groups). On SQLite no lock is
-taken: its writers are one at a time already (``BEGIN IMMEDIATE``). A one-port
-create on PostgreSQL upserts the row in its own claiming statement instead, after
-its subnet's range (``check_one``, ``lock_cte``): the lock costs no statement.
+(``quantum.db.session.run_last``), after the create's own rows are written:
+
+* MariaDB: it upserts the tenant's row of ``quota_locks`` (which locks it until
+  the commit) and then, in one statement, counts what the tenant owns, its own new
+  rows included, and re-reads the limit. Creates of one tenant therefore count one
+  after the other: each sees what the previous ones committed (READ COMMITTED: a
+  statement after a lock wait sees the holder's commit), so concurrent creates at
+  the limit cannot overshoot it together, on any number of processes.
+* PostgreSQL: it writes a ``quota_checks`` row, which a deferred constraint
+  trigger checks at the COMMIT, after the store revision's bump (migration 0024):
+  the same lock, count and limit, in PL/pgSQL statements each with its own
+  snapshot. PERF: the lock is held for no round trip of the client (issue 16 item
+  2: it was held from the create's statement to its COMMIT, and one tenant's
+  creates at c=8 queued on it); a one-port create writes the row in its own
+  claiming statement (``check_one``, ``check_cte``): it costs no statement.
+* SQLite: the count alone; its writers are one at a time (``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    Integer,
     ScalarSelect,
     String,
     bindparam,
     delete,
     func,
+    insert,
     literal,
     select,
 )
@@ -39,7 +45,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from quantum.core import exceptions as exc
 from quantum.core.quotas import QuotaResource
 from quantum.core.settings import Settings
-from quantum.db.models import NetworkRow, PortRow, QuotaLockRow, QuotaRow, SubnetRow
+from quantum.db.models import (
+    NetworkRow,
+    PortRow,
+    QuotaCheckRow,
+    QuotaLockRow,
+    QuotaRow,
+    SubnetRow,
+)
 from quantum.db.session import Database, execute_core, read_with_bump, run_last
 
 Counted = dict[QuotaResource, InstrumentedAttribute[str]]
@@ -105,30 +118,46 @@ _PENDING = "quantum_quota_pending"
 """``Session.info`` key: the (tenant, resource) pairs the transaction must enforce
 before it commits."""
 
-_LOCKED = "quantum_quota_locked"
-"""``Session.info`` key: tenants whose quota_locks row a statement of the caller's
-upserts itself (``check_one``), before the deferred count."""
 
-
-def lock_cte(after: Sequence[Any]) -> Any:
-    """PostgreSQL: the upsert of ``quota_tenant``'s quota_locks row (its lock) as a
-    data-modifying WITH of a caller's statement (``check_one``), made after the
-    WITHs ``after`` (it reads them: their locks are taken before this one, the
-    order every create takes them in)."""
+def check_cte(new_id: Any) -> Any:
+    """PostgreSQL: the ``quota_checks`` row of one more port of ``quota_tenant``
+    (its limit if it has no override: ``quota_default``) as a data-modifying WITH
+    of a caller's statement (``check_one``), keyed by the new port's id
+    ``new_id``: the count is the COMMIT's (``_INSERT_CHECKS``). It locks
+    nothing."""
     from sqlalchemy.dialects import postgresql  # NOTE: PERF, see _upsert
 
-    row = select(bindparam("quota_tenant", type_=String(255)), literal(1))
-    for cte in after:
-        row = row.where(select(func.count()).select_from(cte).scalar_subquery() >= 0)
-    return (
-        postgresql.insert(QuotaLockRow)
-        .from_select(["tenant_id", "creates"], row)
-        .on_conflict_do_update(
-            index_elements=["tenant_id"], set_={"creates": QuotaLockRow.creates + 1}
-        )
-        .returning(QuotaLockRow.tenant_id)
-        .cte("quota_locked")
+    row = select(
+        new_id,
+        bindparam("quota_tenant", type_=String(255)),
+        literal(QuotaResource.PORT.value),
+        literal(PortRow.__tablename__),
+        literal(PortRow.tenant_id.expression.name),
+        bindparam("quota_default", type_=Integer),
     )
+    return (
+        postgresql.insert(QuotaCheckRow)
+        .from_select(_CHECK_COLUMNS, row)
+        .returning(QuotaCheckRow.id)
+        .cte("quota_checked")
+    )
+
+
+_CHECK_COLUMNS = [
+    "id",
+    "tenant_id",
+    "resource",
+    "counted_table",
+    "counted_column",
+    "hard_limit",
+]
+
+_INSERT_CHECKS = insert(QuotaCheckRow)
+"""PostgreSQL: counts left to the COMMIT (``QuotaCheckRow``), built once: a
+deferred constraint trigger locks the tenant's quota_locks row, counts and
+compares there, after the store revision's bump, which every write's commit
+already waits for in turn. PERF: the tenant's lock is held for no round trip (it
+was held from the create's claiming statement to its COMMIT: issue 16 item 2)."""
 
 
 @functools.cache
@@ -223,24 +252,18 @@ class Quotas:
         resource: QuotaResource,
         tenant_id: str,
         override: int | None,
-    ) -> bool:
+    ) -> int | None:
         """``check`` of one more ``resource`` for ``tenant_id`` (``override``: its
         override as the caller read it; None: the default applies), in a
-        ``Database.run`` write on PostgreSQL, whose caller upserts the tenant's
-        quota_locks row in a statement of its own (``lock_cte``): True if it
-        must (the tenant is limited; the count is deferred to the revision's
-        bump, after that statement), False if the tenant is unlimited. PERF: the
-        lock costs no statement (issue 16: one tenant's creates queue on it from
-        that statement to the commit)."""
+        ``Database.run`` write on PostgreSQL, whose caller writes the tenant's
+        ``quota_checks`` row in a statement of its own (``check_cte``): the
+        default limit to give that row if the tenant is limited (the COMMIT
+        counts), None if it is unlimited. PERF: the check costs no statement and
+        holds no lock across a round trip (issue 16 item 2)."""
         limit = self.defaults[resource] if override is None else override
         if limit < 0:
-            return False
-        if not run_last(s, _PENDING, self._enforce):
-            raise AssertionError("check_one outside a Database.run write")
-        pending: set[tuple[str, QuotaResource]] = s.info.setdefault(_PENDING, set())
-        pending.add((tenant_id, resource))
-        s.info.setdefault(_LOCKED, set()).add(tenant_id)
-        return True
+            return None
+        return self.defaults[resource]
 
     def check_counted(
         self, resource: QuotaResource, used: int, override: int | None
@@ -255,18 +278,32 @@ class Quotas:
 
     def _enforce(self, s: Session) -> None:
         """The deferred counts (``check``), once the transaction's rows are
-        flushed: per tenant in one order (no deadlocks), its lock, then each
-        resource's count (the new rows included) against its limit as committed
-        now."""
+        flushed. PostgreSQL: a ``quota_checks`` row each, counted at the COMMIT
+        (``_INSERT_CHECKS``: one statement). MariaDB: per tenant in one order (no
+        deadlocks), its lock, then each resource's count (the new rows included)
+        against its limit as committed now. SQLite: the count alone (its writers
+        are one at a time)."""
         pending: set[tuple[str, QuotaResource]] = s.info.pop(_PENDING, set())
-        lock = s.get_bind().dialect.name != "sqlite"
-        locked: set[str] = s.info.pop(_LOCKED, set())
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            rows = [
+                {
+                    "id": str(uuid.uuid4()),
+                    "tenant_id": tenant_id,
+                    "resource": resource.value,
+                    "counted_table": self.counted[resource].class_.__tablename__,
+                    "counted_column": self.counted[resource].expression.name,
+                    "hard_limit": self.defaults[resource],
+                }
+                for tenant_id, resource in sorted(pending)
+            ]
+            execute_core(s, _INSERT_CHECKS, rows)
+            return
+        locked: set[str] = set()
         for tenant_id, resource in sorted(pending):
-            if lock and tenant_id not in locked:
+            if dialect != "sqlite" and tenant_id not in locked:
                 _lock(s, tenant_id)
                 locked.add(tenant_id)
-            # NOTE: after this tenant's lock; PERF: on PostgreSQL read by the
-            # revision's bump (the round trip of a statement).
             read_with_bump(
                 s,
                 _usage(self.counted[resource], resource.value),

@@ -270,9 +270,9 @@ def test_denied_rename_reads_as_missing_and_changes_nothing(v2: V2, count: Any) 
 # by one conditional UPDATE and the allocation; then the quota (PostgreSQL and
 # MariaDB: the upsert that locks the tenant's quota row, then the tenant's port
 # count with its limit as committed) and the store revision's bump. On
-# PostgreSQL the port, its binding, the range, the allocation and the upsert of
-# the tenant's quota row are one statement of data-modifying WITHs, and the
-# count is read by the bump's statement. No SAVEPOINT anywhere. With BEGIN and
+# PostgreSQL the port, its binding, the range, the allocation and the tenant's
+# quota_checks row are one statement of data-modifying WITHs, and the count is
+# the COMMIT's (a trigger). No SAVEPOINT anywhere. With BEGIN and
 # COMMIT, a port with an address is 9 statements on SQLite, 5 on PostgreSQL, 11
 # on MariaDB (12, 15 and 15 before issue 16; PostgreSQL 6 before 27cff44).
 BUMP = ["UPDATE", "UPDATE"]
