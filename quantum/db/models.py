@@ -558,6 +558,9 @@ class StoreRevisionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(BigInteger)
+    topics: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    """SQLite, MariaDB: the last bump's topics, ",networks,ports," (NULL: none),
+    which a trigger stamps with its revision (migration 0025)."""
 
 
 class StoreTopicRow(Base):

@@ -20,7 +20,7 @@ import functools
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, Update, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from quantum.core.feed import ALL_TOPICS, Topic
@@ -98,53 +98,50 @@ def bump(
     transaction; with ``read`` (a SELECT built once, and its parameters), also
     read its one row and return it (None without). PERF: on the connection, as
     Core: the ORM's work for an UPDATE (synchronising the session's objects) cost
-    more than the SQL; on PostgreSQL one statement (``_bump_and_stamp``), the
-    ``read`` its main query: its snapshot is taken after every earlier statement
-    of the transaction, its locks' waits included."""
+    more than the SQL; one statement: on PostgreSQL ``_bump_and_stamp``, the
+    ``read`` its main query (its snapshot is taken after every earlier statement
+    of the transaction, its locks' waits included); on SQLite and MariaDB
+    ``_BUMP``, whose trigger stamps the topics."""
     connection = s.connection()
-    if topics and connection.dialect.name == "postgresql":
+    if connection.dialect.name != "postgresql":
+        connection.execute(_BUMP, {"topics": _joined(frozenset(topics))})
+        return None if read is None else connection.execute(*read).one()
+    if topics:
         if read is None:
             connection.execute(_bump_and_stamp(frozenset(topics)))
             return None
         statement = _bump_and_stamp(frozenset(topics), read[0])
         return connection.execute(statement, read[1]).one()
-    connection.execute(_BUMP)
-    if topics:
-        connection.execute(_stamp(frozenset(topics)))
+    connection.execute(_BUMP, {"topics": None})
     return None if read is None else connection.execute(*read).one()
 
 
 _BUMP = (
     update(StoreRevisionRow)
     .where(StoreRevisionRow.id == REVISION_ROW_ID)
-    .values(revision=StoreRevisionRow.revision + 1)
+    .values(revision=StoreRevisionRow.revision + 1, topics=bindparam("topics"))
 )
-"""PERF: built once (every write runs it; building costs more than the SQL)."""
+"""PERF: built once (every write runs it; building costs more than the SQL). On
+SQLite and MariaDB a trigger stamps the ``topics`` it sets (migration 0025): one
+statement for the bump and the stamp."""
 
 
 @functools.cache
-def _stamp(topics: frozenset[Topic]) -> Update:
-    """The UPDATE stamping ``topics``, built once per set of topics."""
-    now = (
-        select(StoreRevisionRow.revision)
-        .where(StoreRevisionRow.id == REVISION_ROW_ID)
-        .scalar_subquery()
-    )
-    return (
-        update(StoreTopicRow)
-        .where(StoreTopicRow.topic.in_(sorted(t.value for t in topics)))
-        .values(revision=now)
-    )
+def _joined(topics: frozenset[Topic]) -> str | None:
+    """``topics`` as ``store_revision.topics`` holds them (None: none)."""
+    if not topics:
+        return None
+    return "," + ",".join(sorted(t.value for t in topics)) + ","
 
 
 @functools.cache
 def _bump_and_stamp(topics: frozenset[Topic], read: Select[Any] | None = None) -> Any:
-    """PostgreSQL: ``_BUMP`` and ``_stamp`` as one statement (PERF: a round trip
-    less on every write), the bump a data-modifying WITH that the stamp reads;
-    with ``read``, that SELECT is the main query and both are WITHs. The revision
-    row is still locked first: the stamp's new value, and so the bump, is computed
-    before the first topic row is locked; a bump that waited for the lock adds one
-    to the revision as the holder committed it."""
+    """PostgreSQL: the bump and the stamp of ``topics`` as one statement (PERF: a
+    round trip less on every write), the bump a data-modifying WITH that the
+    stamp reads; with ``read``, that SELECT is the main query and both are
+    WITHs. The revision row is still locked first: the stamp's new value, and so
+    the bump, is computed before the first topic row is locked; a bump that
+    waited for the lock adds one to the revision as the holder committed it."""
     bumped = (
         update(StoreRevisionRow)
         .where(StoreRevisionRow.id == REVISION_ROW_ID)

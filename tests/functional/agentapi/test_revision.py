@@ -6,13 +6,14 @@ reader sees after it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quantum.core import exceptions as exc
+from quantum.core.feed import Topic
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
 from quantum.db import revision, session
@@ -107,3 +108,35 @@ def test_a_wait_for_the_revision_without_a_write_ends_at_its_timeout(
     start = plugin.db.run(revision.current, write=False)
     assert plugin.db.wait_for_revision(start, 0.05) == start
     assert plugin.db.wait_for_revision(start - 1, 600.0) == start
+
+
+def test_a_bump_stamps_its_topics_and_no_other(plugin: SqlPlugin) -> None:
+    """One statement on SQLite and MariaDB (a trigger stamps the topics the bump
+    names, migration 0025), one on PostgreSQL (a WITH): each topic's revision is
+    that of the last bump naming it, whatever bumped in between."""
+    ports, subnets = {Topic.PORTS}, {Topic.PORTS, Topic.SUBNETS}
+
+    def bump(topics: Collection[Topic]) -> int:
+        def work(s: Session) -> int:
+            revision.bump(s, topics)
+            return revision.current(s)
+
+        return plugin.db.run(work, write=True, bump_revision=False)
+
+    def stamped(topics: Collection[Topic]) -> int:
+        return plugin.db.run(lambda s: revision.current(s, topics), write=False)
+
+    first = bump(subnets)
+    second = bump(ports)
+    third = bump(())
+    assert (first, second, third) == (first, first + 1, first + 2)
+    assert stamped({Topic.SUBNETS}) == first
+    assert stamped({Topic.PORTS}) == second
+    assert stamped({Topic.NETWORKS}) < first
+    three = {Topic.NETWORKS, Topic.HOSTS, Topic.ROUTERS}
+    fourth = bump(three)
+    assert {t: stamped({t}) for t in (*three, *subnets)} == {
+        **dict.fromkeys(three, fourth),
+        Topic.SUBNETS: first,
+        Topic.PORTS: second,
+    }
