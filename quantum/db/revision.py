@@ -20,7 +20,7 @@ import functools
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from quantum.core.feed import ALL_TOPICS, Topic
@@ -151,12 +151,20 @@ def _bump_and_stamp(topics: frozenset[Topic], read: Select[Any] | None = None) -
     )
     stamp = (
         update(StoreTopicRow)
-        .where(StoreTopicRow.topic.in_(sorted(t.value for t in topics)))
+        .where(_among(topics))
         .values(revision=select(bumped.c.revision).scalar_subquery())
     )
     if read is None:
         return stamp.add_cte(bumped)
     return read.add_cte(bumped, stamp.cte("stamped"))
+
+
+def _among(topics: frozenset[Topic]) -> ColumnElement[bool]:
+    """``topic IN (%s, ...)``, one bound parameter per topic. PERF: not
+    SQLAlchemy's "expanding" IN of a list of values, rendered again at every
+    execution (~40 us of the ~90 us of such an UPDATE on SQLite, in a loop)."""
+    column = StoreTopicRow.topic
+    return column.in_([literal(t.value, column.type) for t in sorted(topics)])
 
 
 def current(s: Session, topics: Collection[Topic] | None = None) -> int:
