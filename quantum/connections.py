@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email.parser
 import errno
+import functools
 import http.client
 import http.server
 import logging
@@ -30,6 +31,7 @@ import re
 import socket
 import sys
 import time
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -255,6 +257,19 @@ class DeadlineInput:
 TIMEOUT_BODY = b"The request body did not arrive in time.\n"
 
 
+@functools.lru_cache(maxsize=512)
+def capitalized(name: str) -> str:
+    """A response header's name as eventlet sends it (``capitalize_response_headers``:
+    each ``-``-separated part capitalized, ``X-OpenStack-Request-Id`` ->
+    ``X-Openstack-Request-Id``).
+
+    PERF: made once per name (``Protocol``), not for each header of each response
+    (eventlet's, ~4 us a header here)."""
+    return "-".join(
+        part.encode("latin1").capitalize().decode("latin1") for part in name.split("-")
+    )
+
+
 def bounded(app: WsgiApp) -> WsgiApp:
     """``app``, answering 408 (and closing) when a body arrives too slowly."""
 
@@ -277,7 +292,49 @@ def bounded(app: WsgiApp) -> WsgiApp:
 
 
 class Headers(http.client.HTTPMessage):
-    """A request's headers as ``Protocol`` reads them (its ``MessageClass``)."""
+    """A request's headers as ``Protocol`` reads them (its ``MessageClass``).
+
+    PERF: ``get`` (what the standard library and eventlet read a request's
+    headers with, nine times a request) from a dict of each name's first value,
+    made at the first ``get`` and dropped by every change, not a scan of every
+    line lowercasing each name."""
+
+    _first: dict[str, Any] | None = None
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        first = self._first
+        if first is None:
+            first = {}
+            for key, value in self._headers:  # type: ignore[attr-defined]
+                lowered = key.lower()
+                if lowered not in first:
+                    first[lowered] = self.policy.header_fetch_parse(key, value)
+            self._first = first
+        return first.get(name.lower(), failobj)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._first = None
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self._first = None
+        super().__delitem__(name)
+
+    def set_raw(self, name: str, value: Any) -> None:
+        self._first = None
+        super().set_raw(name, value)
+
+    def add_header(self, _name: str, _value: str, **_params: Any) -> None:
+        self._first = None
+        super().add_header(_name, _value, **_params)
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        self._first = None
+        super().replace_header(_name, _value)
+
+    def set_boundary(self, boundary: str) -> None:
+        self._first = None
+        super().set_boundary(boundary)
 
 
 _SIMPLE_HEADER = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*\r?\n")
@@ -367,6 +424,7 @@ class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyp
         super().setup()
         self._served = 0
         self._header_timer: eventlet.Timeout | None = None
+        self._constant_environ: dict[str, Any] | None = None
 
     def _request_started(self) -> bool:
         """Wait for the first byte of the next request: ``header_timeout`` on a new
@@ -400,6 +458,82 @@ class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyp
             self._served += 1
             self.table.waiting(self.connection)
 
+    def get_environ(self) -> dict[str, Any]:
+        """eventlet's ``HttpProtocol.get_environ``, the same environ (``Input``,
+        hooks, headers as ``HTTP_*``; ``SERVER_PROTOCOL`` HTTP/1.0 as eventlet's).
+
+        PERF: what is the same for every request of a connection (the server's
+        ``wsgi.*`` keys, the two addresses: a ``getsockname()`` system call) made
+        at its first request, not at each."""
+        constant = self._constant_environ
+        if constant is None:
+            constant = self.server.get_environ()
+            server_host, server_port = eventlet.wsgi.addr_to_host_port(
+                self.request.getsockname()
+            )
+            client_host, client_port = eventlet.wsgi.addr_to_host_port(
+                self.client_address
+            )
+            constant.update(
+                SCRIPT_NAME="",
+                SERVER_PROTOCOL="HTTP/1.0",
+                SERVER_NAME=server_host,
+                SERVER_PORT=str(server_port),
+                REMOTE_ADDR=client_host,
+                REMOTE_PORT=str(client_port),
+                GATEWAY_INTERFACE="CGI/1.1",
+            )
+            self._constant_environ = constant
+        env = dict(constant)
+        env["REQUEST_METHOD"] = self.command
+        path, query = self.path.split("?", 1) if "?" in self.path else (self.path, None)
+        env["RAW_PATH_INFO"] = path
+        env["PATH_INFO"] = urllib.parse.unquote(path, encoding="latin1")
+        if query is not None:
+            env["QUERY_STRING"] = query
+        headers = self.headers
+        content_type = headers.get("content-type")
+        if content_type is None:
+            content_type = headers.get_content_type()
+        env["CONTENT_TYPE"] = content_type
+        length = headers.get("content-length")
+        if length:
+            env["CONTENT_LENGTH"] = length
+        env["headers_raw"] = headers_raw = tuple(
+            (k, v.strip(" \t\n\r")) for k, v in headers._headers
+        )
+        for name, value in headers_raw:
+            key = self.formalize_key_naming(name)
+            if not key or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                continue
+            key = "HTTP_" + key
+            if key in env:
+                env[key] += "," + value
+            else:
+                env[key] = value
+        if env.get("HTTP_EXPECT", "").lower() == "100-continue":
+            wfile, wfile_line = self.wfile, b"HTTP/1.1 100 Continue\r\n"
+        else:
+            wfile, wfile_line = None, None
+        chunked = env.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+        if not chunked and length is None:
+            length = "0"
+        env["wsgi.input"] = env["eventlet.input"] = eventlet.wsgi.Input(
+            self.rfile,
+            length,
+            self.connection,
+            wfile=wfile,
+            wfile_line=wfile_line,
+            chunked_input=chunked,
+        )
+        env["eventlet.posthooks"] = []
+        env["eventlet.set_idle"] = self._set_idle
+        return env
+
+    def _set_idle(self) -> None:
+        """The environ's ``eventlet.set_idle`` (for WebSocketWSGI), as eventlet's."""
+        self.conn_state[2] = eventlet.wsgi.STATE_IDLE
+
     def handle_one_response(self) -> None:
         if self._header_timer is not None:
             self._header_timer.cancel()
@@ -411,17 +545,41 @@ class Protocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]  # NOTE: untyp
             self.server.socket_timeout,
             self._close_after_response,
         )
+        # PERF: eventlet formats the access line (its address, time, the format)
+        # before its logger drops it below INFO (``verbose = False``, the default):
+        # read per response, so a change of level counts from the next.
+        enabled = getattr(self.server.log, "isEnabledFor", None)
+        self.server.log_output = enabled is None or enabled(logging.INFO)
         tokens = []
 
         def bind(environ: dict[str, Any]) -> None:
             tokens.append(log.REQUEST_ID.set(environ.get("quantum.request_id", "-")))
 
-        self.environ["eventlet.posthooks"].append((bind, (), {}))
+        if self.server.log_output:
+            self.environ["eventlet.posthooks"].append((bind, (), {}))
+        if self.capitalize_response_headers:
+            self.application = self._capitalizing
         try:
             super().handle_one_response()
         finally:
             for token in tokens:
                 log.REQUEST_ID.reset(token)
+
+    def _capitalizing(
+        self, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        """The server's app, its response headers' names ``capitalized`` here and
+        not again by eventlet (whose own answers, its 500, it still capitalizes)."""
+
+        def start(status: str, headers: Any, exc_info: Any = None) -> Any:
+            named = [(capitalized(name), value) for name, value in headers]
+            self.capitalize_response_headers = False
+            try:
+                return start_response(status, named, exc_info)
+            finally:
+                self.capitalize_response_headers = True
+
+        return self.server.app(environ, start)  # type: ignore[no-any-return]
 
     def log_date_time_string(self) -> str:
         """The access line's time, as the standard library's (``per_second``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,6 +96,67 @@ def test_a_plain_request_has_its_headers() -> None:
         ("X-A", "2"),
     ]
     assert found.get_all("x-a") == ["1", "2"]
+
+
+_NAMES = st.sampled_from(["Host", "host", "X-A", "x-a", "Content-Type", "Expect", "B"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_NAMES, st.sampled_from(["1", " 2 ", "", "v\xe9"])), max_size=6),
+    st.lists(
+        st.tuples(st.sampled_from(["set", "del", "replace", "add"]), _NAMES),
+        max_size=4,
+    ),
+)
+def test_a_header_read_by_name_is_the_email_messages(
+    lines: list[tuple[str, str]], changes: list[tuple[str, str]]
+) -> None:
+    """``Headers.get`` (PERF: a dict of the first values) answers what
+    ``email.message.Message.get`` answers, before and after the message changes."""
+    import email.message
+    import io
+
+    from quantum.connections import Headers, parse_headers
+
+    raw = "".join(f"{k}: {v}\r\n" for k, v in lines).encode("iso-8859-1") + b"\r\n"
+    found = parse_headers(io.BytesIO(raw), _class=Headers)
+    names = ["Host", "HOST", "x-a", "X-A", "content-type", "expect", "b", "none"]
+
+    def same() -> None:
+        for name in names:
+            expected = email.message.Message.get(found, name, "missing")
+            assert found.get(name, "missing") == expected
+            assert found[name] == email.message.Message.get(found, name)
+
+    same()
+    for i, (change, name) in enumerate(changes):
+        if change == "set":
+            found[name] = f"set{i}"
+        elif change == "del":
+            del found[name]
+        elif change == "replace" and name in found:
+            found.replace_header(name, f"replaced{i}")
+        elif change == "add":
+            found.add_header(name, f"added{i}")
+        same()
+
+
+@given(st.text(alphabet="aZ-_\xe9\u0130 1", max_size=12))
+def test_a_header_name_is_capitalized_as_eventlet_capitalizes_it(name: str) -> None:
+    """``capitalized`` (made once per name) is eventlet's per-response code."""
+    from quantum.connections import capitalized
+
+    def cap(x: str) -> str:  # NOTE: eventlet.wsgi's start_response
+        return x.encode("latin1").capitalize().decode("latin1")
+
+    try:
+        expected = "-".join([cap(x) for x in name.split("-")])
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            capitalized(name)
+        return
+    assert capitalized(name) == expected
 
 
 @given(st.floats(min_value=0, max_value=4_000_000_000, allow_nan=False))
