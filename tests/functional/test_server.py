@@ -235,7 +235,8 @@ def test_a_dead_worker_is_replaced(make_server: MakeServer) -> None:
     server = make_server(api_workers=2)
     server.start()
     wait_for_log(server, "all 2 workers are serving")
-    victim = server.worker_pids()[0]
+    before = server.worker_pids()
+    victim = before[0]
 
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 15
@@ -247,9 +248,13 @@ def test_a_dead_worker_is_replaced(make_server: MakeServer) -> None:
 
     assert len(workers) == 2
     assert victim not in workers
+    (replacement,) = set(workers) - set(before)
+    # NOTE: a fresh interpreter imports the whole app before it accepts: seconds
+    # on a loaded machine (CI runs every process under coverage besides).
+    wait_for_log(server, f" {replacement} INFO quantum.server [-] serving on", 60)
     server.wait_ready()
-    # NOTE: the replacement (a fresh interpreter, its slot's wake-ups adopted)
-    # serves, beside its sibling, and is the same process a while later.
+    # NOTE: the replacement (its slot's wake-ups adopted) serves, beside its
+    # sibling, and is the same process a while later.
     seen: set[int] = set()
     for _ in range(40):
         seen |= serving_pids(server, 16)
