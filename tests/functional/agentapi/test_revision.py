@@ -140,3 +140,22 @@ def test_a_bump_stamps_its_topics_and_no_other(plugin: SqlPlugin) -> None:
         Topic.SUBNETS: first,
         Topic.PORTS: second,
     }
+
+
+def test_every_topic_is_stamped_by_a_bump_naming_it(plugin: SqlPlugin) -> None:
+    """Each topic has its row (``loadbalancers`` had none before migration 0026,
+    so load-balancing writes stamped nothing): a bump naming one topic moves that
+    topic's revision to the bump's, and the others' not."""
+    for topic in Topic:
+
+        def work(s: Session, topic: Topic = topic) -> int:
+            revision.bump(s, {topic})
+            return revision.current(s)
+
+        bumped = plugin.db.run(work, write=True, bump_revision=False)
+        revisions = {
+            t: plugin.db.run(lambda s, t=t: revision.current(s, {t}), write=False)
+            for t in Topic
+        }
+        assert revisions[topic] == bumped
+        assert all(r < bumped for t, r in revisions.items() if t != topic)
