@@ -153,9 +153,10 @@ def test_every_topic_is_stamped_by_a_bump_naming_it(plugin: SqlPlugin) -> None:
             return revision.current(s)
 
         bumped = plugin.db.run(work, write=True, bump_revision=False)
-        revisions = {
-            t: plugin.db.run(lambda s, t=t: revision.current(s, {t}), write=False)
-            for t in Topic
-        }
+        revisions = {t: stamped_alone(plugin, t) for t in Topic}
         assert revisions[topic] == bumped
         assert all(r < bumped for t, r in revisions.items() if t != topic)
+
+
+def stamped_alone(plugin: SqlPlugin, topic: Topic) -> int:
+    return plugin.db.run(lambda s: revision.current(s, {topic}), write=False)
