@@ -39,6 +39,7 @@ from quantum.core.routers import (
 )
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
+from quantum.db.session import Database
 from quantum.ipam.requests import SubnetRequest
 from quantum.plugins.l3.plugin import L3Plugin
 from quantum.plugins.sql import SqlPlugin
@@ -407,24 +408,52 @@ def test_external_network_turned_internal_racing_a_gateway_loses_nothing(
 RACERS = 8
 
 
+class CountedGate:
+    """A racer's SQLite writer lock, counting the writers that reached it and
+    those that got through (the test holds the lock meanwhile: none may)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db, self.inner = db, db._write_lock  # noqa: SLF001  # NOTE: observed only
+        self.arrived = self.through = 0
+        self._count = threading.Lock()
+        db._write_lock = self  # type: ignore[assignment]  # noqa: SLF001
+
+    def __enter__(self) -> None:
+        with self._count:
+            self.arrived += 1
+        self.inner.__enter__()
+        with self._count:
+            self.through += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.inner.__exit__(*exc_info)
+
+    def remove(self) -> None:
+        self.db._write_lock = self.inner  # noqa: SLF001
+
+    def reset(self) -> None:
+        with self._count:
+            self.arrived = self.through = 0
+
+
 @contextlib.contextmanager
 def held_floating_ip(
-    database_url: str, floatingip_id: str
+    database_url: str, floatingip_id: str, gates: Sequence[CountedGate] = ()
 ) -> Iterator[Callable[[], int]]:
     """A ninth writer holds the floating IP (its row lock; on SQLite the writers'
-    lock) until the block ends; yields how many writers wait for it now."""
+    lock) until the block ends; yields how many writers wait for it now (on SQLite,
+    how many reached their ``gates`` and are held there: none may get through)."""
     url = make_url(database_url)
     backend = url.get_backend_name()
     if backend == "sqlite":
         assert url.database is not None
         lock = Path(url.database).with_name(Path(url.database).name + ".lock")
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
-        inode = f":{os.fstat(fd).st_ino} "
         fcntl.flock(fd, fcntl.LOCK_EX)
 
         def flock_waiters() -> int:
-            text = Path("/proc/locks").read_text()
-            return sum("->" in line and inode in line for line in text.splitlines())
+            assert sum(g.through for g in gates) == 0, "a writer passed a held lock"
+            return sum(g.arrived for g in gates)
 
         try:
             yield flock_waiters
@@ -476,10 +505,16 @@ def test_concurrent_associations_of_one_floating_ip_give_one_success(
 ) -> None:
     settings = Settings(sql_connection=database_url, allow_overlapping_ips=True)
     racers = []
+    gates: list[CountedGate] = []
     try:
         for _ in range(RACERS):
             core = SqlPlugin(settings)
             racers.append(Worker(core, L3Plugin(settings, core)))
+        gates = (
+            [CountedGate(w.l3.floatingips.db) for w in racers]
+            if make_url(database_url).get_backend_name() == "sqlite"
+            else []
+        )
         a = racers[0]
         ports = [
             p.id
@@ -514,7 +549,9 @@ def test_concurrent_associations_of_one_floating_ip_give_one_success(
                 for w, p in zip(racers, ports, strict=True)
             ]
             results: list[object] = []
-            with held_floating_ip(database_url, fip.id) as waiters:
+            for gate in gates:
+                gate.reset()
+            with held_floating_ip(database_url, fip.id, gates) as waiters:
                 racing = threading.Thread(
                     target=lambda actions=actions, results=results: results.extend(
                         race(actions)
@@ -552,5 +589,7 @@ def test_concurrent_associations_of_one_floating_ip_give_one_success(
             assert (moved.port_id, moved.fixed_ip_address) == (other, addresses[other])
             a.l3.floatingips.delete(ME, fip.id)
     finally:
+        for gate in gates:
+            gate.remove()
         for worker in racers:
             worker.close()
