@@ -59,6 +59,19 @@ def ports_visible(scope: Scope) -> list[ColumnElement[bool]]:
     return [PortRow.tenant_id == (scope.tenant_id or "")]
 
 
+PORTS_SCOPE = (PortRow.tenant_id,)
+"""What ``ports_visible`` compares, for a statement prepared once
+(``quantum.plugins.core.listing.PreparedPage``): equal to ``ports_scope``'s
+values."""
+
+
+def ports_scope(scope: Scope) -> tuple[str, ...]:
+    """``ports_visible`` as the values of ``PORTS_SCOPE`` (none: every port)."""
+    if scope.is_admin:
+        return ()
+    return (scope.tenant_id or "",)
+
+
 def network_row(s: Session, scope: Scope, network_id: str) -> NetworkRow:
     """A network the scope may see; NetworkNotFound otherwise."""
     row = s.scalars(

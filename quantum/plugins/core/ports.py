@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import functools
 import json
+import operator
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -76,7 +77,7 @@ from quantum.db.models import (
 from quantum.db.session import Database, execute_core
 from quantum.ipam import store as ipam
 from quantum.plugins.core import access
-from quantum.plugins.core.listing import Column, page, row_columns
+from quantum.plugins.core.listing import Column, PreparedPage, page, row_columns
 from quantum.plugins.core.quotas import Quotas, check_cte
 from quantum.plugins.core.security_groups import SecurityGroups
 from quantum.plugins.core.tags import tag_columns
@@ -315,12 +316,21 @@ def _joinable(query: ListQuery) -> bool:
 
 
 def _with_ips(
-    statement: Any, keys: Sequence[tuple[Any, bool]], *, reverse: bool
+    statement: Any,
+    keys: Sequence[tuple[Any, bool]],
+    *,
+    reverse: bool = False,
+    positioned: bool = False,
 ) -> Any:
     """A page of ports (``statement``, in ``PORT_FIELDS`` order), each with its
     addresses: one row per address (one row of NULLs for a port with none), by
     the page's order, then by allocation position (descending for
     ``page_reverse``, whose rows are reversed after: each port's stay in order).
+
+    ``positioned``: the allocation's position selected as the last column
+    instead of ordered by (``_grouper`` orders a port's addresses). PERF: SQLite
+    sorted every port's rows again in a temporary B-tree (1,000 ports: 3.9 ->
+    3.2 ms for the statement alone).
 
     PERF: one statement for the page and its addresses: no second query naming
     every port of the page (1,000 bound ids) and no second round trip."""
@@ -330,9 +340,16 @@ def _with_ips(
         column = page_.c[expr.name]
         order.append(column.asc() if asc else column.desc())
     position = _PAGE_IPS.c.position
+    joined = page_.outerjoin(_PAGE_IPS, _PAGE_IPS.c.port_id == page_.c.id)
+    if positioned:
+        return (
+            select(*page_.c, _PAGE_IPS.c.subnet_id, _PAGE_IPS.c.ip_address, position)
+            .select_from(joined)
+            .order_by(*order)
+        )
     return (
         select(*page_.c, _PAGE_IPS.c.subnet_id, _PAGE_IPS.c.ip_address)
-        .select_from(page_.outerjoin(_PAGE_IPS, _PAGE_IPS.c.port_id == page_.c.id))
+        .select_from(joined)
         .order_by(*order, position.desc() if reverse else position.asc())
     )
 
@@ -372,6 +389,77 @@ def _joined_page(
         wrap=functools.partial(_with_ips, reverse=query.page_reverse),
     )
     return _grouped(joined)
+
+
+_PREPARED = PreparedPage(
+    _LIST_PORTS,
+    PORT_COLUMNS,
+    PortRow.id,
+    access.PORTS_SCOPE,
+    wrap=lambda statement, keys, reverse: _with_ips(statement, keys, positioned=True),
+)
+"""``_joined_page``'s statement, built once per shape of query (``list_page``)."""
+
+
+def _ordered(ips: builtins.list[tuple[int, FixedIP]]) -> tuple[FixedIP, ...]:
+    """A port's addresses by their position (``_grouper``)."""
+    return tuple(ip for _, ip in sorted(ips, key=operator.itemgetter(0)))
+
+
+@functools.lru_cache(maxsize=64)
+def _grouper(
+    processors: tuple[Callable[[Any], Any] | None, ...],
+) -> Callable[[Sequence[Any]], list[tuple[Sequence[Any], tuple[FixedIP, ...]]]]:
+    """``_grouped`` of ``_with_ips``'s DBAPI rows (``positioned``), each value
+    through its column's result processor (``PreparedPage.rows``), a port's
+    addresses by their position, compiled to one loop.
+
+    PERF: the values SQLAlchemy's rows would hold, without its rows: a port's
+    own values are processed once (not once per address)."""
+    names = [f"c{i}" for i in range(_WIDTH)]
+    namespace: dict[str, Any] = {"fixed_ip": ipam.fixed_ip, "ordered": _ordered}
+    shown = []
+    for i, name in enumerate((*names, "subnet_id", "address", "position")):
+        processor = processors[i]
+        if processor is None:
+            shown.append(name)
+        else:
+            namespace[f"p_{name}"] = processor
+            shown.append(f"p_{name}({name})")
+    source = (
+        "def grouped(rows):\n"
+        "    found = []\n"
+        "    add = found.append\n"
+        "    last = ips = None\n"
+        f"    for {', '.join(names)}, subnet_id, address, position in rows:\n"
+        "        if c0 != last:\n"
+        "            last = c0\n"
+        "            ips = []\n"
+        f"            add((({', '.join(shown[:_WIDTH])},), ips))\n"
+        "        if subnet_id is not None:\n"
+        f"            ips.append(({shown[_WIDTH + 2]}, fixed_ip({shown[_WIDTH]},"
+        f" {shown[_WIDTH + 1]})))\n"
+        "    return [\n"
+        "        (values, (ips[0][1],) if len(ips) == 1 else ordered(ips))\n"
+        "        for values, ips in found\n"
+        "    ]\n"
+    )
+    exec(source, namespace)  # noqa: S102  # NOTE: our own names
+    return namespace["grouped"]  # type: ignore[no-any-return]
+
+
+def _prepared_page(
+    s: Session, scope: Scope, query: ListQuery
+) -> list[tuple[Sequence[Any], tuple[FixedIP, ...]]]:
+    """``_joined_page``, its statement prepared once per shape of query
+    (``_PREPARED``) and its rows read from the driver; the query must be
+    ``_joinable``. PERF: ``list_page``'s (``list`` keeps ``_joined_page``: the
+    two are compared byte for byte)."""
+    found = _PREPARED.rows(s, query, access.ports_scope(scope))
+    if found is None:
+        return _joined_page(s, scope, query)
+    rows, processors = found
+    return _grouper(processors)(rows)
 
 
 _PORTS_ON_OWN_NETWORK = (
@@ -616,7 +704,7 @@ class PortStore:
             return None
 
         def work(s: Session) -> RowPage:
-            rows = _joined_page(s, scope, query)
+            rows = _prepared_page(s, scope, query)
             return RowPage(
                 shape=PORT_SHAPE,
                 rows=rows,

@@ -15,6 +15,7 @@ from quantum.api.v2.router import ApiV2
 from quantum.core.settings import load_settings
 from quantum.db import migration
 from quantum.db.session import make_engine
+from quantum.plugins.core.listing import PreparedPage
 from quantum.testing.client import Client, write_config
 from tests.api.v2.client import ADMIN, V2, error, tenant
 
@@ -363,6 +364,10 @@ def test_a_page_rendered_from_rows_is_the_page_of_items_byte_for_byte(
         "?tags=a",
         f"?network_id={bare['id']}&fields=security_groups&fields=fixed_ips",
         "?sort_key=fixed_ips",
+        "?name=plain&name=renamed&name=bound",
+        "?admin_state_up=True&sort_key=created_at&sort_dir=desc",
+        f"?sort_key=created_at&sort_dir=desc&limit=2&marker={marker}",
+        f"?sort_key=admin_state_up&limit=3&marker={marker}&page_reverse=True",
     ]
     served = 0
     for who in (ADMIN, owner, tenant("other")):
@@ -378,3 +383,88 @@ def test_a_page_rendered_from_rows_is_the_page_of_items_byte_for_byte(
     assert (
         b'"binding:vif_type"' not in _both_ways(v2, monkeypatch, "/ports", owner)[0][1]
     )
+
+
+def _prepared(monkeypatch: pytest.MonkeyPatch) -> list[bool | None]:
+    """Whether each ``PreparedPage.rows`` call since served its page (False: the
+    query was not prepared, ``page`` built it; None: it raised)."""
+    answered: list[bool | None] = []
+    original = PreparedPage.rows
+
+    def spy(self: PreparedPage, *args: Any) -> Any:
+        answered.append(None)
+        found = original(self, *args)
+        answered[-1] = found is not None
+        return found
+
+    monkeypatch.setattr(PreparedPage, "rows", spy)
+    return answered
+
+
+def test_a_prepared_page_binds_each_requests_values(
+    v2: V2, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PERF: a page's statement is built once per shape of query
+    (``PreparedPage``); lists of the same shape with other values (tenant, filter
+    values, limit, marker) each get their own page, as the items path (a
+    statement built per request) gives it, on every back-end."""
+    net = v2.network(name="n", shared=True, as_=ADMIN)
+    body = {"network_id": net["id"], "ip_version": 4, "cidr": "10.0.0.0/24"}
+    assert v2.post("/subnets", {"subnet": body}, ADMIN).status_int == 201
+    for owner in ("acme", "umbrella"):
+        for name in ("a", "b", "c"):
+            v2.port(net["id"], as_=tenant(owner), name=f"{owner}-{name}")
+    ids = [p["id"] for p in v2.get("/ports?sort_key=name", ADMIN).json["ports"]]
+    answered = _prepared(monkeypatch)
+    pairs = [
+        (("/ports", tenant("acme")), ("/ports", tenant("umbrella"))),
+        (("/ports?name=acme-a", ADMIN), ("/ports?name=umbrella-b", ADMIN)),
+        (
+            ("/ports?name=acme-a&name=acme-c", ADMIN),
+            ("/ports?name=umbrella-a&name=umbrella-b", ADMIN),
+        ),
+        (
+            ("/ports?sort_key=name&limit=1", ADMIN),
+            ("/ports?sort_key=name&limit=4", ADMIN),
+        ),
+        (
+            (f"/ports?sort_key=name&limit=2&marker={ids[0]}", ADMIN),
+            (f"/ports?sort_key=name&limit=2&marker={ids[3]}", ADMIN),
+        ),
+        (
+            (
+                f"/ports?sort_key=name&limit=2&marker={ids[2]}&page_reverse=True",
+                tenant("acme"),
+            ),
+            (
+                f"/ports?sort_key=name&limit=2&marker={ids[5]}&page_reverse=True",
+                tenant("umbrella"),
+            ),
+        ),
+    ]
+    for first, second in pairs:
+        bodies = []
+        for path, who in (first, second):
+            rows, items, rendered = _both_ways(v2, monkeypatch, path, who)
+            assert rendered, path
+            assert rows == items, (path, who)
+            assert rows[0] == "200 OK", rows
+            bodies.append(rows[1])
+        # control: the same shape, other values, another page
+        assert bodies[0] != bodies[1], (first, second)
+        assert b'"ports":[]' not in bodies[0]
+        assert b'"ports":[]' not in bodies[1]
+    # control: each rows path was the prepared statement's, not ``page``'s
+    assert answered
+    assert all(answered), answered
+    answered.clear()
+    _both_ways(v2, monkeypatch, "/ports?tags=a", ADMIN)
+    assert answered == [False]
+    # a marker the caller does not see, through the prepared statement
+    answered.clear()
+    hidden = v2.get(f"/ports?limit=1&marker={ids[3]}", tenant("acme"))
+    assert hidden.status_int == 404, hidden.body
+    assert answered == [None]
+    # control: its own marker pages
+    seen = v2.get(f"/ports?sort_key=name&limit=1&marker={ids[0]}", tenant("acme"))
+    assert [p["name"] for p in seen.json["ports"]] == ["acme-b"]
