@@ -232,9 +232,12 @@ class PreparedPage:
         id_expr: Expr,
         scope: Sequence[Expr],
         *,
-        wrap: Callable[[Any, Sequence[tuple[Expr, bool]], bool], Any] | None = None,
+        wrap: Callable[[Any, Sequence[tuple[Expr, bool]], bool, Any], Any]
+        | None = None,
     ) -> None:
-        """``wrap``: as ``page``'s, given ``page_reverse`` too."""
+        """``wrap``: as ``page``'s, given ``page_reverse`` too and the page's
+        statement without its limit, and the limit's bind parameter (None: no
+        limit), to apply itself (``edge`` is bound to the limit less one)."""
         self.base = base
         self.columns = columns
         self.id_expr = id_expr
@@ -297,7 +300,10 @@ class PreparedPage:
                 raise exc.MarkerNotFound(marker=marker)
             params.update((f"m{i}", v) for i, v in enumerate(marker_values))
         if query.limit is not None:
+            if query.limit < 1:
+                return None
             params["lim"] = query.limit
+            params["edge"] = query.limit - 1
         result = connection.execute(found.statement, params)
         try:
             rows = list(result.cursor.fetchall())
@@ -316,7 +322,7 @@ class PreparedPage:
     ) -> _Prepared:
         """The statement of ``query``'s shape, its values as bind parameters
         (``v<i>`` the scope's, ``f<i>`` the filters', ``m<i>`` the marker's,
-        ``lim`` the limit)."""
+        ``lim`` the limit, ``edge`` the limit less one)."""
         keys = sort_keys(self.columns, query, self.id_expr)
         conditions: list[ColumnElement[bool]] = [
             expr == bindparam(f"v{i}", type_=expr.type)
@@ -341,10 +347,11 @@ class PreparedPage:
         statement = self.base.where(*conditions).order_by(
             *(expr.asc() if asc else expr.desc() for expr, asc in keys)
         )
-        if query.limit is not None:
-            statement = statement.limit(bindparam("lim", type_=Integer))
+        limit = None if query.limit is None else bindparam("lim", type_=Integer)
         if self.wrap is not None:
-            statement = self.wrap(statement, keys, query.page_reverse)
+            statement = self.wrap(statement, keys, query.page_reverse, limit)
+        elif limit is not None:
+            statement = statement.limit(limit)
         processors = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.selected_columns

@@ -24,6 +24,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     String,
     and_,
     bindparam,
@@ -396,9 +397,51 @@ _PREPARED = PreparedPage(
     PORT_COLUMNS,
     PortRow.id,
     access.PORTS_SCOPE,
-    wrap=lambda statement, keys, reverse: _with_ips(statement, keys, positioned=True),
+    wrap=lambda statement, keys, reverse, limit: _bounded_with_ips(
+        statement, keys, limit
+    ),
 )
 """``_joined_page``'s statement, built once per shape of query (``list_page``)."""
+
+
+def _bounded_with_ips(
+    statement: Any, keys: Sequence[tuple[Any, bool]], limit: Any
+) -> Any:
+    """``_with_ips`` (``positioned``) of a page of ports, ``statement`` being the
+    page without its ``limit`` (a bind parameter; None: every port). Ordered by
+    ``id`` alone, the page is every port up to the limit's last one (the bind
+    parameter ``edge`` is its offset), found by a scalar subquery, instead of a
+    subquery with a LIMIT joined with the addresses.
+
+    PERF: SQLite runs a page with a LIMIT joined with its addresses as a
+    co-routine and sorts all the joined rows again (the 1,000-port list: 2.3 ms
+    of its 3.3 ms statement); bounded, the page's index gives the rows' order."""
+    if limit is None:
+        return _with_ips(statement, keys, positioned=True)
+    if len(keys) != 1 or keys[0][0] is not PortRow.id:
+        return _with_ips(statement.limit(limit), keys, positioned=True)
+    expr, asc = keys[0]
+    unordered = statement.order_by(None)
+    edge = (
+        unordered.with_only_columns(expr)
+        .order_by(expr.asc() if asc else expr.desc())
+        .limit(1)
+        .offset(bindparam("edge", type_=Integer))
+        .correlate(None)
+        .scalar_subquery()
+    )
+    # NOTE: fewer ports than the limit: the page is all of them, up to the last.
+    last = (
+        unordered.with_only_columns(func.max(expr) if asc else func.min(expr))
+        .correlate(None)
+        .scalar_subquery()
+    )
+    bound = func.coalesce(edge, last)
+    return _with_ips(
+        statement.where(expr <= bound if asc else expr >= bound),
+        keys,
+        positioned=True,
+    )
 
 
 def _ordered(ips: builtins.list[tuple[int, FixedIP]]) -> tuple[FixedIP, ...]:
