@@ -29,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ColumnProperty, InstrumentedAttribute, Session
 
 from quantum.core import exceptions as exc
@@ -156,7 +157,7 @@ def _after_bound(
 
 
 def page(
-    s: Session,
+    s: Session | Connection,
     base: Any,
     columns: Columns,
     id_expr: Expr,
@@ -170,7 +171,8 @@ def page(
 
     ``visible`` scopes both the page and the marker: a marker the caller cannot
     see is MarkerNotFound. ``core``: ``base`` selects columns, not ORM entities,
-    and runs on the session's connection (PERF: no ORM step per statement).
+    and runs on the session's connection (PERF: no ORM step per statement);
+    ``s`` may be that connection (``Database.read``).
     ``wrap``: the statement run is ``wrap(page's statement, its sort keys)``
     (what the page's rows join), which orders its rows by those keys as they come
     (the rows are then reversed for ``page_reverse``, as the page's own).
@@ -191,7 +193,11 @@ def page(
         statement = statement.limit(query.limit)
     if wrap is not None:
         statement = wrap(statement, keys)
-    run = s.connection().execute if core else s.execute
+    run: Callable[[Any], Any]
+    if isinstance(s, Connection):
+        run = s.execute
+    else:
+        run = s.connection().execute if core else s.execute
     rows = list(run(statement).all())
     if query.page_reverse:
         rows.reverse()
@@ -246,7 +252,7 @@ class PreparedPage:
         self._built: dict[Hashable, _Prepared] = {}
 
     def rows(
-        self, s: Session, query: ListQuery, scope: Sequence[object]
+        self, s: Session | Connection, query: ListQuery, scope: Sequence[object]
     ) -> tuple[list[Any], tuple[Callable[[Any], Any] | None, ...]] | None:
         """The page's DBAPI rows, in the requested order, and each column's
         result processor (what SQLAlchemy would have made of its value; None:
@@ -269,7 +275,7 @@ class PreparedPage:
             filters.append((attribute, len(stored)))
             values.extend(stored)
         marker = query.marker if query.limit is not None else None
-        connection = s.connection()
+        connection = s if isinstance(s, Connection) else s.connection()
         key = (
             connection.dialect.name,
             len(scope),

@@ -375,7 +375,7 @@ def _grouped(rows: Sequence[Any]) -> list[tuple[Sequence[Any], tuple[FixedIP, ..
 
 
 def _joined_page(
-    s: Session, scope: Scope, query: ListQuery
+    s: Session | Connection, scope: Scope, query: ListQuery
 ) -> list[tuple[Sequence[Any], tuple[FixedIP, ...]]]:
     """A page of the ports ``scope`` sees, with their addresses, in one statement
     (``_with_ips``; the query must be ``_joinable``)."""
@@ -492,7 +492,7 @@ def _grouper(
 
 
 def _prepared_page(
-    s: Session, scope: Scope, query: ListQuery
+    s: Session | Connection, scope: Scope, query: ListQuery
 ) -> list[tuple[Sequence[Any], tuple[FixedIP, ...]]]:
     """``_joined_page``, its statement prepared once per shape of query
     (``_PREPARED``) and its rows read from the driver; the query must be
@@ -746,7 +746,7 @@ class PortStore:
         if query.reads is not None or not _joinable(query):
             return None
 
-        def work(s: Session) -> RowPage:
+        def work(s: Session | Connection) -> RowPage:
             rows = _prepared_page(s, scope, query)
             return RowPage(
                 shape=PORT_SHAPE,
@@ -755,6 +755,11 @@ class PortStore:
                 page=(self._dead_agents(s, rows),),
             )
 
+        if query.marker is None or query.limit is None:
+            # PERF: Core alone (``Database.read``): no ORM Session to build,
+            # begin, commit and close. NOTE: a page after a marker reads the
+            # marker's row first, in the page's transaction.
+            return self.db.read(work)
         return self.db.run(work, write=False)
 
     def get(self, scope: Scope, port_id: str) -> Port:
