@@ -238,12 +238,13 @@ class PreparedPage:
         id_expr: Expr,
         scope: Sequence[Expr],
         *,
-        wrap: Callable[[Any, Sequence[tuple[Expr, bool]], bool, Any], Any]
+        wrap: Callable[[Any, Sequence[tuple[Expr, bool]], bool, Any, str], Any]
         | None = None,
     ) -> None:
         """``wrap``: as ``page``'s, given ``page_reverse`` too and the page's
-        statement without its limit, and the limit's bind parameter (None: no
-        limit), to apply itself (``edge`` is bound to the limit less one)."""
+        statement without its limit, the limit's bind parameter (None: no
+        limit), to apply itself (``edge`` is bound to the limit less one), and
+        the back-end's name."""
         self.base = base
         self.columns = columns
         self.id_expr = id_expr
@@ -355,7 +356,9 @@ class PreparedPage:
         )
         limit = None if query.limit is None else bindparam("lim", type_=Integer)
         if self.wrap is not None:
-            statement = self.wrap(statement, keys, query.page_reverse, limit)
+            statement = self.wrap(
+                statement, keys, query.page_reverse, limit, dialect.name
+            )
         elif limit is not None:
             statement = statement.limit(limit)
         processors = tuple(

@@ -454,8 +454,8 @@ def test_a_prepared_page_binds_each_requests_values(
         assert bodies[0] != bodies[1], (first, second)
         assert b'"ports":[]' not in bodies[0]
         assert b'"ports":[]' not in bodies[1]
-    # by id (the page bounded by its last port, ``_bounded_with_ips``): fewer
-    # ports than the limit, as many, more; forward and reverse; none at all
+    # by id (SQLite: the page bounded by its last port, ``_bounded_with_ips``):
+    # fewer ports than the limit, as many, more; forward and reverse; none at all
     by_id = sorted(ids)
     for who in (ADMIN, tenant("acme"), tenant("nobody")):
         for limit in range(1, 8):
