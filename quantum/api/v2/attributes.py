@@ -47,14 +47,25 @@ def to_bool(name: str, value: Any) -> bool:
     raise _bad(name, value, "a boolean")
 
 
+#: The widest integer a back-end compares or stores (SQLite's and BIGINT's 64 bits):
+#: a larger one is refused as input, where the driver would otherwise overflow.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: The widest an INTEGER column holds on PostgreSQL and MariaDB.
+INT32_MAX = 2**31 - 1
+
+
 def to_int(name: str, value: Any) -> int:
     if isinstance(value, bool):
         raise _bad(name, value, "an integer")
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9]{1,20}\s*", value):
-        return int(value)
-    raise _bad(name, value, "an integer")
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9]{1,20}\s*", value):
+        number = int(value)
+    else:
+        raise _bad(name, value, "an integer")
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise _bad(name, value, "a 64-bit integer")
+    return number
 
 
 @dataclass(frozen=True, slots=True)

@@ -581,6 +581,39 @@ def test_health_monitor_refusals_write_nothing(sqlite_lbaas: V2) -> None:
     assert error(changed) == (400, "InvalidInput")
 
 
+def test_integers_as_wide_as_every_back_end_holds_and_no_wider(lbaas: V2) -> None:
+    """An INTEGER column holds 2**31-1 on PostgreSQL and MariaDB: that is stored
+    and shown; one more is a 400 that writes nothing, where the database would
+    have refused it with a 500. A filter takes any 64-bit value (the widest a
+    back-end compares) and refuses a wider one."""
+    v2 = lbaas
+    widest = 2**31 - 1
+    made = monitor(v2, delay=widest, timeout=widest)
+    assert made.status_int == 201, made.body
+    shown = v2.get(f"/lb/health_monitors/{made.json['health_monitor']['id']}")
+    assert (
+        shown.json["health_monitor"]["delay"],
+        shown.json["health_monitor"]["timeout"],
+    ) == (widest, widest)
+    before = everything(v2)
+    assert error(monitor(v2, delay=widest + 1)) == (400, "InvalidInput")
+    assert error(monitor(v2, timeout=10**30)) == (400, "InvalidInput")
+    _, sub = private(v2)
+    ok = {"subnet_id": sub["id"], "protocol": "HTTP", "lb_method": "ROUND_ROBIN"}
+    before = everything(v2)
+    refused = v2.post("/lb/pools", {"pool": {**ok, "connection_limit": widest + 1}})
+    assert error(refused) == (400, "InvalidInput")
+    assert everything(v2) == before
+    found = v2.get(f"/lb/health_monitors?delay={widest}")
+    assert [m["delay"] for m in found.json["health_monitors"]] == [widest]
+    assert v2.get(f"/lb/health_monitors?delay={2**63 - 1}").json == {
+        "health_monitors": []
+    }
+    for wide in (2**63, 10**19 * 9, -(2**63) - 1):
+        refused = v2.get(f"/lb/health_monitors?delay={wide}")
+        assert error(refused) == (400, "InvalidInput"), wide
+
+
 def test_monitor_association(lbaas: V2) -> None:
     _, sub = private(lbaas)
     p = pool(lbaas, sub["id"])

@@ -19,6 +19,7 @@ from typing import Any
 
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.v2.attributes import (
+    INT32_MAX,
     OMIT,
     Extension,
     Field,
@@ -81,24 +82,23 @@ def _enum_schema(kind: type[enum.StrEnum]) -> dict[str, Any]:
     return {"type": "string", "enum": [m.value for m in kind]}
 
 
-def int_range(low: int, high: int | None = None) -> Convert:
-    """Converter: an integer in [low, high] (no upper bound: None)."""
+def int_range(low: int, high: int = INT32_MAX) -> Convert:
+    """Converter: an integer in [low, high] (by default up to what an INTEGER
+    column holds on every back-end)."""
 
     def convert(name: str, value: Any) -> int:
         number = to_int(name, value)
-        if number < low or (high is not None and number > high):
-            bound = f"from {low} to {high}" if high is not None else f"{low} or more"
-            raise exc.InvalidInput(reason=f"'{value}' is not {bound} for {name}")
+        if not low <= number <= high:
+            raise exc.InvalidInput(
+                reason=f"'{value}' is not from {low} to {high} for {name}"
+            )
         return number
 
     return convert
 
 
-def _int_schema(low: int, high: int | None = None) -> dict[str, Any]:
-    found: dict[str, Any] = {"type": "integer", "minimum": low}
-    if high is not None:
-        found["maximum"] = high
-    return found
+def _int_schema(low: int, high: int = INT32_MAX) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
 
 
 def to_address(name: str, value: Any) -> IPAddress:
