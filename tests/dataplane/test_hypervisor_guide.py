@@ -75,6 +75,19 @@ class Host:
         assert self.agent is not None
         self.agent.stop()
 
+    def agent_log(self, what: str, lines: int = 60) -> str:
+        """``what``, then the end of the agent's log (for a failure message)."""
+        assert self.agent is not None
+        try:
+            text = self.agent.log.read_text(errors="replace")
+        except OSError as error:
+            text = str(error)
+        alive = (
+            "running" if self.agent.alive() else f"exited {self.agent.popen.returncode}"
+        )
+        tail = "\n".join(text.splitlines()[-lines:])
+        return f"{what}; the agent of {self.hv.name} is {alive}, its log ends:\n{tail}"
+
     def wired_tag(self, port: str) -> str:
         out = self.sh(block("A port that stays DOWN"), PORT=port)
         return out.strip().splitlines()[-1]
@@ -286,9 +299,17 @@ def test_a_port_plugged_while_the_agent_is_down_shows_the_dead_vlan(
         assert _status(the_cloud, port) == "DOWN"
     finally:
         hv2.start_agent()
-    wait_until(lambda: hv2.wired_tag(port["id"]) != DEAD_VLAN, 30, message="wired")
+    wait_until(
+        lambda: hv2.wired_tag(port["id"]) != DEAD_VLAN,
+        30,
+        message=lambda: hv2.agent_log("wired"),
+    )
     assert vm.can_reach(reference.address, timeout=20)  # the control
-    wait_until(lambda: _status(the_cloud, port) == "ACTIVE", 15, message="ACTIVE")
+    wait_until(
+        lambda: _status(the_cloud, port) == "ACTIVE",
+        15,
+        message=lambda: hv2.agent_log("ACTIVE"),
+    )
 
 
 BOOTING = "Booting an instance: `quantum-vif boot`"
