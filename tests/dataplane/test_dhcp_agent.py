@@ -522,7 +522,7 @@ def test_two_tenants_with_the_same_cidr_each_get_their_own_leases(
         for tenant in ("ta", "tb"):
             net = s.api.v2("POST", "/networks", {"network": {"tenant_id": tenant}})
             network_id = net["network"]["id"]
-            s.api.v2(
+            subnet = s.api.v2(
                 "POST",
                 "/subnets",
                 {
@@ -534,15 +534,22 @@ def test_two_tenants_with_the_same_cidr_each_get_their_own_leases(
                     }
                 },
             )
-            made.append((tenant, network_id))
-        (ta, net_a), (tb, net_b) = made
-        # NOTE: tb's VM gets .4 where ta's gets .3: the leases tell them apart
-        s.port(net_b, s.hv2, tenant_id=tb)
-        port_a = s.port(net_a, s.hv1, tenant_id=ta)
-        port_b = s.port(net_b, s.hv2, tenant_id=tb)
+            made.append((tenant, network_id, subnet["subnet"]["id"]))
+        (ta, net_a, sub_a), (tb, net_b, sub_b) = made
+        # NOTE: the two VMs' addresses differ, so the leases tell them apart; asked
+        # for, as the DHCP agent makes each network's own port (which takes the
+        # first free address) whenever it gets to it
+        port_a = s.port(
+            net_a, s.hv1, tenant_id=ta,
+            fixed_ips=[{"subnet_id": sub_a, "ip_address": "10.50.0.30"}],
+        )  # fmt: skip
+        port_b = s.port(
+            net_b, s.hv2, tenant_id=tb,
+            fixed_ips=[{"subnet_id": sub_b, "ip_address": "10.50.0.40"}],
+        )  # fmt: skip
         a_ip = port_a["fixed_ips"][0]["ip_address"]
         b_ip = port_b["fixed_ips"][0]["ip_address"]
-        assert a_ip != b_ip
+        assert (a_ip, b_ip) == ("10.50.0.30", "10.50.0.40")
         for network_id, address in ((net_a, a_ip), (net_b, b_ip)):
             s.wired(s.dhcp_port(network_id)["id"])
             s.serving(network_id, address)
