@@ -595,12 +595,11 @@ def test_integers_as_wide_as_every_back_end_holds_and_no_wider(lbaas: V2) -> Non
         shown.json["health_monitor"]["delay"],
         shown.json["health_monitor"]["timeout"],
     ) == (widest, widest)
-    before = everything(v2)
-    assert error(monitor(v2, delay=widest + 1)) == (400, "InvalidInput")
-    assert error(monitor(v2, timeout=10**30)) == (400, "InvalidInput")
     _, sub = private(v2)
     ok = {"subnet_id": sub["id"], "protocol": "HTTP", "lb_method": "ROUND_ROBIN"}
     before = everything(v2)
+    assert error(monitor(v2, delay=widest + 1)) == (400, "InvalidInput")
+    assert error(monitor(v2, timeout=10**30)) == (400, "InvalidInput")
     refused = v2.post("/lb/pools", {"pool": {**ok, "connection_limit": widest + 1}})
     assert error(refused) == (400, "InvalidInput")
     assert everything(v2) == before
