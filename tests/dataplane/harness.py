@@ -206,6 +206,17 @@ def _read_pid(pidfile: Path) -> int | None:
         return None
 
 
+def stop_by_pidfile(pidfile: Path, wait: float = 5.0) -> None:
+    """Stop the daemon whose pid ``pidfile`` holds, once it holds one: a daemon
+    (dhclient) creates the file and writes its pid after, so a read in between
+    finds it empty. Nothing to stop when no pid appears within ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while (pid := _read_pid(pidfile)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if pid is not None:
+        stop_pid(pid)
+
+
 class Process:
     """A child process started by the harness, logged to a file, stopped by pid."""
 

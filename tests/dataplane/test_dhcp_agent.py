@@ -503,8 +503,7 @@ def test_ipv6_through_the_agent_slaac_and_dhcpv6_give_the_api_addresses(
             VM.NIC,
             check=False, timeout=40,
         )  # fmt: skip
-        with contextlib.suppress(OSError, ValueError):
-            harness.stop_pid(int(pidfile.read_text().split()[0]))
+        harness.stop_by_pidfile(pidfile)
         log = s.files(network_id).log
         assert done.returncode == 0, f"{done.stderr}\n{log.read_text()}"
         assert f"inet6 {by_subnet[stateful['id']]}/128 " in addresses(vm, "-6")
