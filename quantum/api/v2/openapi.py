@@ -431,7 +431,12 @@ def _subpaths(resource: Resource, below: Subpath) -> dict[str, Any]:
     """The paths of a ``Subpath`` (an item's ``tags``): each method documented by
     the subpath's ``doc``."""
     member = _member_parameter(resource)
-    key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    key = {
+        "name": "key",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1},
+    }
     found: dict[str, Any] = {}
     base = f"/{resource.segment}/{{{resource.name}_id}}/{below.name}"
     for path, methods, params in (
@@ -500,7 +505,7 @@ def _fixed_paths() -> dict[str, Any]:
                     "name": "alias",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "minLength": 1},
                 }
             ],
             "get": {
