@@ -315,6 +315,11 @@ class PortRow(StandardAttributes, Base):
     """The port waits for a DHCP agent of its network to have its host entry in
     place: until one reports it, an agent's UP makes it PROVISIONING (v2 ``BUILD``),
     not UP (``plugins.dhcp.provisioning``; migration 0021)."""
+    quota_limit: Mapped[int | None] = mapped_column(Integer)
+    """NULL in every stored row. MariaDB: the port limit a create asks the
+    ``ports_quota`` insert trigger to enforce for the tenant when it has no
+    override (the configured default; NULL: none to enforce), which the trigger
+    clears (migration 0027)."""
 
     def to_domain(self, fixed_ips: tuple[FixedIP, ...] = ()) -> Port:
         return port_of(port_values(self), fixed_ips)

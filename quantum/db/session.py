@@ -54,6 +54,11 @@ _MYSQL_RETRYABLE = (1205, 1213, 1305)
 _OVER_QUOTA = "QQ001"
 """PostgreSQL: what a ``quota_checks`` row's count at the COMMIT raises over its
 limit (migration 0024), the resource in its DETAIL."""
+_MYSQL_SIGNAL = 1644
+"""MariaDB: the error of a trigger's ``SIGNAL SQLSTATE '45000'`` (migration 0027)."""
+_MYSQL_OVER_QUOTA = "Quota exceeded for resources: "
+"""MariaDB: how the ``ports_quota`` trigger's SIGNAL over the limit begins, the
+resource after it (migration 0027)."""
 MAX_ATTEMPTS = 5
 REVISION_POLL = 0.2
 """Seconds between two reads of the store revision while a wait for it holds: how
@@ -70,6 +75,16 @@ def _is_retryable(error: exc.DBAPIError) -> bool:
     if args and args[0] in _MYSQL_RETRYABLE:
         return True
     return "database is locked" in str(orig)
+
+
+def signalled(error: exc.DBAPIError, prefix: str) -> str | None:
+    """MariaDB: what follows ``prefix`` in the message of a trigger's SIGNAL that
+    ``error`` is, if it begins so; None otherwise."""
+    args: tuple[Any, ...] = tuple(getattr(error.orig, "args", ()))
+    if len(args) < 2 or args[0] != _MYSQL_SIGNAL:
+        return None
+    message = str(args[1])
+    return message[len(prefix) :] if message.startswith(prefix) else None
 
 
 def _use_wal(cur: Any) -> None:
@@ -527,6 +542,9 @@ def _again_after(error: exc.DBAPIError, attempt: int) -> None:
     if getattr(orig, "pgcode", None) == _OVER_QUOTA:
         detail = getattr(getattr(orig, "diag", None), "message_detail", None)
         raise OverQuota(resources=detail or "") from None
+    over = signalled(error, _MYSQL_OVER_QUOTA)
+    if over is not None:
+        raise OverQuota(resources=over) from None
     if _is_retryable(error) and attempt < MAX_ATTEMPTS:
         LOG.info("retrying transaction after %s (attempt %d)", error.orig, attempt)
         time.sleep(0.01 * attempt)

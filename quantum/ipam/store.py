@@ -47,6 +47,7 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
+    Integer,
     String,
     bindparam,
     cast,
@@ -60,7 +61,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Grouping
 
@@ -91,7 +92,7 @@ from quantum.db.models import (
     standard,
     utcnow,
 )
-from quantum.db.session import execute_core
+from quantum.db.session import execute_core, signalled
 from quantum.ipam import allocate
 from quantum.ipam.requests import Limits, SubnetUpdate
 
@@ -1235,7 +1236,11 @@ def _claim_seen(
     first_key, last_key = subnet.lowest
     value = int(first_key, 16)
     dialect = s.get_bind().dialect.name
+    if subnet.ip_version == 4 and dialect in ("mysql", "mariadb"):
+        return _claim_from_range(s, subnet, last_key, port_id, position)
     params = {"seen_subnet": subnet.id, "seen_first": first_key, "seen_last": last_key}
+    if subnet.ip_version == 4 and dialect == "sqlite":
+        return _claim_as_read(s, subnet, params, port_id, position)
     if first_key != last_key and dialect in ("mysql", "mariadb"):
         return _claim_next(s, subnet, first_key, last_key, port_id, position)
     if first_key == last_key:
@@ -1250,6 +1255,102 @@ def _claim_seen(
         return address
     # NOTE: the range claimed a taken address; it no longer does.
     return None
+
+
+_TAKEN_FROM_RANGES = (IpAvailabilityRow.__tablename__,)
+"""What an allocation's INSERT also writes on SQLite and MariaDB (its trigger
+``ip_allocations_take``, migration 0027): for the change feed's topics."""
+
+_ALLOCATION_COLUMNS = ("subnet_id", "ip_address", "network_id", "port_id", "position")
+
+
+@functools.cache
+def _insert_as_read() -> Any:
+    """SQLite: the allocation of the first address of a range a create read, if
+    the range is still as read (its trigger takes the address from it), built
+    once."""
+    row = select(
+        bindparam("subnet_id", type_=String),
+        bindparam("ip_address", type_=String),
+        bindparam("network_id", type_=String),
+        bindparam("port_id", type_=String),
+        bindparam("position", type_=Integer),
+    ).where(select(IpAvailabilityRow.subnet_id).where(*_seen_range("sqlite")).exists())
+    return insert(IpAllocationRow).from_select(_ALLOCATION_COLUMNS, row)
+
+
+def _claim_as_read(
+    s: Session,
+    subnet: SeenSubnet,
+    seen: Mapping[str, str],
+    port_id: str,
+    position: int,
+) -> IPAddress | None:
+    """SQLite, IPv4: ``_claim_seen`` in one statement, ``_insert_as_read``, whose
+    trigger takes the address from the range (migration 0027). None if the range
+    is not as read or the address is taken (nothing written)."""
+    address = allocate.as_address(int(seen["seen_first"], 16), 4)
+    params = {
+        **seen,
+        "subnet_id": subnet.id,
+        "ip_address": str(address),
+        "network_id": subnet.network_id,
+        "port_id": port_id,
+        "position": position,
+    }
+    try:
+        inserted: int = execute_core(
+            s, _insert_as_read(), params, writes=_TAKEN_FROM_RANGES
+        ).rowcount
+    except IntegrityError:
+        # NOTE: the range claims a taken address; the locking way drops it.
+        return None
+    return address if inserted == 1 else None
+
+
+_RANGE_PLACEHOLDER = "range:"
+"""MariaDB: an allocation's ``ip_address`` that its INSERT trigger replaces with
+the first free address of the range whose last key follows (migration 0027)."""
+
+_NO_RANGE = "No free range as read"
+"""MariaDB: the trigger's SIGNAL when that range is gone or not available."""
+
+_INSERT_FROM_RANGE = (
+    insert(IpAllocationRow)
+    .values({name: bindparam(name) for name in _ALLOCATION_COLUMNS})
+    .returning(IpAllocationRow.ip_address)
+)
+"""MariaDB: an allocation of the address ``ip_address`` names (a placeholder),
+answering it, built once."""
+
+
+def _claim_from_range(
+    s: Session, subnet: SeenSubnet, last_key: str, port_id: str, position: int
+) -> IPAddress | None:
+    """MariaDB, IPv4: ``_claim_seen`` in one statement, ``_INSERT_FROM_RANGE``:
+    its trigger locks the range the create read (by its last key, available) as it
+    is then, takes its first address and gives it to the row, so creates racing on
+    one subnet each take the next address, as ``_claim_next`` does in two. None
+    if that range has gone or the address is taken (nothing written)."""
+    params = {
+        "subnet_id": subnet.id,
+        "ip_address": _RANGE_PLACEHOLDER + last_key,
+        "network_id": subnet.network_id,
+        "port_id": port_id,
+        "position": position,
+    }
+    try:
+        got = execute_core(
+            s, _INSERT_FROM_RANGE, params, writes=_TAKEN_FROM_RANGES
+        ).one()
+    except IntegrityError:
+        # NOTE: the range claims a taken address; the locking way drops it.
+        return None
+    except OperationalError as error:
+        if signalled(error, _NO_RANGE) is None:
+            raise
+        return None
+    return stored_address(got[0])
 
 
 _RANGE_VARIABLE = "@quantum_range"

@@ -273,8 +273,11 @@ _CLAIMING_WRITES = (
 )
 """The tables ``_insert_claiming`` writes (for the change feed's topics)."""
 
-_INSERT_BINDING = insert(SecurityGroupPortBindingRow)
-"""A port's binding to one of its groups (PERF: not through the ORM's flush)."""
+_BINDINGS = (SecurityGroupPortBindingRow.__tablename__,)
+"""What a port's INSERT also writes when it has groups, on SQLite and MariaDB
+(trigger ``ports_bind_groups``, migration 0027): for the change feed's topics,
+and the table a foreign-key failure of its INSERT names when one of its groups
+went since it was checked (MariaDB)."""
 
 
 @functools.cache
@@ -698,6 +701,12 @@ class PortStore:
         self.ip_hold = timedelta(seconds=settings.dhcp_lease_duration)
         self.down_time = timedelta(seconds=settings.agent_down_time)
         self.max_fixed_ips = settings.max_fixed_ips_per_port
+        self._bind_by_trigger = db.backend != "postgresql"
+        """A new port's INSERT writes its bindings (SQLite, MariaDB: migration
+        0027's ``ports_bind_groups``)."""
+        self._quota_by_trigger = db.backend in ("mysql", "mariadb")
+        """A new port's INSERT counts it against its tenant's limit when given
+        one (``quota_limit``; MariaDB: migration 0027's ``ports_quota``)."""
 
     def list(self, scope: Scope, query: ListQuery) -> Sequence[Port]:
         """PERF: the page's rows as tuples (SQLAlchemy Core: no ORM entity, no
@@ -862,6 +871,28 @@ class PortStore:
                 # NOTE: who may give mac_address, fixed_ips or a reserved
                 # device_owner is policy (create_port:<attribute>), the API's.
                 self._check_fixed_ips_count(item.fixed_ips)
+            if self._quota_by_trigger:
+                # NOTE: each port's INSERT counts it (its tenant's lock first).
+                quota = {
+                    tenant_id: self.quotas.check_one(
+                        s,
+                        QuotaResource.PORT,
+                        tenant_id,
+                        limits[tenant_id]
+                        if tenant_id in limits
+                        else self.quotas.override(s, tenant_id, QuotaResource.PORT),
+                    )
+                    for tenant_id in sorted(tenants)
+                }
+                return [
+                    self._insert_port(
+                        s,
+                        item,
+                        *networks[item.network_id],
+                        quota_limit=quota[item.tenant_id],
+                    )
+                    for item in items
+                ]
             self.quotas.check(
                 s,
                 QuotaResource.PORT,
@@ -891,9 +922,13 @@ class PortStore:
         PERF: the network, its subnets with their lowest free ranges, the port
         limit and the default group are one SELECT (``_create_read``); on SQLite,
         whose writers are one at a time, the tenant's port count too, so the quota
-        costs no statement of its own. Then the port's INSERT, its group's, and per
-        address one conditional write of the range read and the allocation's
-        INSERT (``ipam.allocate_seen``)."""
+        costs no statement of its own. Then, on SQLite and MariaDB, the port's
+        INSERT, which writes its groups' bindings and on MariaDB locks and counts
+        the tenant's quota (triggers, migration 0027), and per IPv4 address one
+        INSERT that also takes it from the range read (``ipam.allocate_seen``):
+        with BEGIN, the store revision's bump and COMMIT, six statements (issue
+        16 item 1). PostgreSQL: one statement of data-modifying WITHs
+        (``_insert_claiming``)."""
         single_writer = self.db.backend == "sqlite"
         rows = execute_core(
             s,
@@ -931,7 +966,14 @@ class PortStore:
             item.network_id, [row[6:] for row in rows if row[6] is not None]
         )
         claims = ipam.seen_claims(subnets) if self.db.backend == "postgresql" else None
-        if claims is None and not single_writer:
+        quota_limit = None
+        if self._quota_by_trigger:
+            quota_limit = self.quotas.check_one(
+                s, QuotaResource.PORT, item.tenant_id, override
+            )
+        elif claims is None and not single_writer:
+            # NOTE: PostgreSQL without a claiming statement (no free range
+            # seen, an autoconfigured subnet) counts at the end, as in bulk.
             self.quotas.check(
                 s,
                 QuotaResource.PORT,
@@ -951,16 +993,9 @@ class PortStore:
             if self.mechanism is not None:
                 self.mechanism.port_precommit(s, port)
             return port
-        port = self._insert_port_row(s, item, enabled, groups)
-        if groups:
-            try:
-                execute_core(
-                    s,
-                    _INSERT_BINDING,
-                    [{"port_id": port.id, "security_group_id": g} for g in groups],
-                )
-            except IntegrityError:
-                raise _GroupGone(groups[0]) from None
+        # NOTE: its bindings are its INSERT's (trigger ports_bind_groups), and on
+        # MariaDB its quota count too (ports_quota; migration 0027).
+        port = self._insert_port_row(s, item, enabled, groups, quota_limit)
         if subnets:
             port = replace(port, fixed_ips=ipam.allocate_seen(s, port.id, subnets))
         if self.mechanism is not None:
@@ -1039,11 +1074,18 @@ class PortStore:
             raise exc.AllowedAddressPairExhausted(quota=self.max_pairs)
 
     def _insert_port(
-        self, s: Session, item: PortCreate, network: _NetworkKey, has_subnets: bool
+        self,
+        s: Session,
+        item: PortCreate,
+        network: _NetworkKey,
+        has_subnets: bool,
+        *,
+        quota_limit: int | None = None,
     ) -> Port:
+        """``quota_limit``: as ``_insert_port_row``'s."""
         enabled, groups = self._security(s, item, network)
-        port = self._insert_port_row(s, item, enabled, groups)
-        if groups:
+        port = self._insert_port_row(s, item, enabled, groups, quota_limit)
+        if groups and not self._bind_by_trigger:
             s.add_all(
                 SecurityGroupPortBindingRow(port_id=port.id, security_group_id=g)
                 for g in groups
@@ -1065,23 +1107,34 @@ class PortStore:
         item: PortCreate,
         port_security_enabled: bool = True,
         groups: Sequence[str] = (),
+        quota_limit: int | None = None,
     ) -> Port:
         """The port's row, by one prebuilt INSERT (PERF: not the ORM's unit of
-        work: no flush, no object in the session), and the port it holds."""
+        work: no flush, no object in the session), and the port it holds; on
+        SQLite and MariaDB its groups' bindings too (``_bind_by_trigger``).
+        ``quota_limit`` (MariaDB): the tenant's default port limit, to count the
+        port against in its INSERT (None: not counted there)."""
         values = self._port_values(item, port_security_enabled, groups)
         row = PortRow(**values)
+        if quota_limit is not None and self._quota_by_trigger:
+            values = {**values, "quota_limit": quota_limit}
+        writes = _BINDINGS if groups and self._bind_by_trigger else ()
         if not item.mac_address:
             try:
-                execute_core(s, _INSERT_PORT, values)
-            except IntegrityError:
+                execute_core(s, _INSERT_PORT, values, writes=writes)
+            except IntegrityError as error:
+                if groups and _BINDINGS[0] in str(error.orig):
+                    raise _GroupGone(groups[0]) from None
                 # NOTE: the unique index refused the drawn MAC (or the network
                 # went away under us, which the next attempt's lookup tells).
                 raise _MacTaken() from None
             return row.to_domain()
         try:
             with s.begin_nested():
-                execute_core(s, _INSERT_PORT, values)
-        except IntegrityError:
+                execute_core(s, _INSERT_PORT, values, writes=writes)
+        except IntegrityError as error:
+            if groups and _BINDINGS[0] in str(error.orig):
+                raise _GroupGone(groups[0]) from None
             # NOTE: the unique index refused the MAC (or the network went away
             # under us, which the next read tells).
             if s.get(NetworkRow, item.network_id, populate_existing=True) is None:
@@ -1155,6 +1208,7 @@ class PortStore:
             "security_groups": json.dumps(sorted(groups)) if groups else None,
             "allowed_address_pairs": _pairs_json(item.allowed_address_pairs, mac),
             "dhcp_provisioning": False,
+            "quota_limit": None,
         }
 
     def update(

@@ -4,10 +4,14 @@ concurrency (eight creates at once), keyset pages over every back-end."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 
 import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import OperationalError
 
 from quantum.core import exceptions as exc
 from quantum.core.listing import ListQuery, SortKey
@@ -16,6 +20,7 @@ from quantum.core.ports import PortCreate
 from quantum.core.quotas import QuotaResource
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
+from quantum.db.models import PortRow, utcnow
 from quantum.ipam.requests import SubnetRequest
 from quantum.plugins.core import ports
 from quantum.plugins.sql import SqlPlugin
@@ -102,6 +107,14 @@ def test_racing_port_creates_with_addresses_never_overshoot_nor_half_write(
     plugin.quotas.update("acme", {QuotaResource.PORT: 6})
     plugin.ports.create(ACME, [item])
     assert len(plugin.ports.list(ACME, ListQuery())) == 6
+    # NOTE: MariaDB's quota trigger clears the limit it is told (migration 0027).
+    told = plugin.db.run(
+        lambda s: s.scalar(
+            select(func.count()).where(PortRow.quota_limit.is_not(None))
+        ),
+        write=False,
+    )
+    assert told == 0
 
 
 def test_a_bulk_create_counts_per_tenant(plugin: SqlPlugin) -> None:
@@ -167,3 +180,54 @@ def test_keyset_pages_cover_every_row_once_in_order(plugin: SqlPlugin) -> None:
         ACME, ListQuery(sorts=sorts, limit=3, marker=expected[3].id, page_reverse=True)
     )
     assert [n.id for n in back] == [n.id for n in expected[:3]]
+
+
+@pytest.mark.parametrize("database_url", ["mysql"], indirect=True)
+def test_a_mariadb_port_insert_counts_after_its_quota_lock_wait(
+    plugin: SqlPlugin,
+) -> None:
+    """MariaDB's quota trigger (migration 0027) counts in a snapshot taken after
+    the tenant's lock was granted, not at its statement's start: a create that
+    waited for another create's lock sees that create's port once it commits,
+    and at the limit is refused (the race tests' rule, made deterministic)."""
+    (net,) = plugin.networks.create(ACME, [NetworkCreate(tenant_id="acme")])
+
+    def row(port_id: str) -> dict[str, object]:
+        return {
+            "id": port_id,
+            "network_id": net.id,
+            "tenant_id": "acme",
+            "admin_state_up": True,
+            "status": "DOWN",
+            "created_at": utcnow(),
+            "quota_limit": 1,
+        }
+
+    engine = plugin.db.engine
+    with engine.connect() as first, engine.connect() as second:
+        # NOTE: the second create read first, as a create's SELECT does.
+        assert second.scalar(select(func.count()).select_from(PortRow)) == 0
+        first.execute(insert(PortRow).values(row("first")))
+        outcome: list[BaseException | None] = []
+
+        def insert_second() -> None:
+            try:
+                second.execute(insert(PortRow).values(row("second")))
+                outcome.append(None)
+            except BaseException as error:  # noqa: BLE001  # NOTE: told below
+                outcome.append(error)
+
+        waiter = threading.Thread(target=insert_second)
+        waiter.start()
+        time.sleep(0.5)
+        assert waiter.is_alive(), outcome  # NOTE: waiting for the first's lock
+        first.commit()
+        waiter.join(10)
+        second.rollback()
+    (error,) = outcome
+    assert isinstance(error, OperationalError), outcome
+    assert getattr(error.orig, "args", ()) == (
+        1644,
+        "Quota exceeded for resources: port",
+    )
+    assert [p.id for p in plugin.ports.list(ACME, ListQuery())] == ["first"]
