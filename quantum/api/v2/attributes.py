@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import ipaddress
 import operator
 import re
@@ -28,6 +27,7 @@ from quantum.core.rows import RowPage, RowShape
 from quantum.core.scope import Scope
 from quantum.core.text import NAME_MAX
 from quantum.core.unset import UNSET
+from quantum.core.workingset import IdentityWorkingSet, WorkingSet
 
 Convert = Callable[[str, Any], Any]
 """(attribute name, value) -> typed value; raises InvalidInput."""
@@ -202,33 +202,34 @@ def encodable(value: Any) -> Any:
     (orjson reads a slotted dataclass field by field in Python, then calls
     ``default`` for an address: 1.8 us per fixed IP; a plain dict: 0.15).
     Anything else is the value itself, for the encoder (with ``default=wire``)."""
-    if type(value) is not tuple or not value or type(value[0]) is str:
+    if type(value) is not tuple or not value:
         return value
+    kind = type(value[0])
+    if kind is str:
+        return value
+    frozen = _FROZEN.get(kind)
+    if frozen is None:
+        frozen = _FROZEN[kind] = _frozen(kind)
+    if not frozen:
+        return tuple(map(wire, value))
+    if len(value) == 1:
+        return (_wired(value[0]),)
     return tuple(map(_frozen_wire, value))
 
 
-_WIRED: dict[int, tuple[Any, Any]] = {}
-"""``wire`` of frozen dataclass values by their ``id``, with the value (kept
-alive, so the id is not reused while it is here: an entry is found by identity)."""
-
-WIRED_MAX = 4096
-"""Entries ``_WIRED`` holds before it starts over (a few hundred KiB at most)."""
-
-
 def _frozen_wire(value: Any) -> Any:
-    found = _WIRED.get(id(value))
-    if found is not None and found[0] is value:
-        return found[1]
-    shown = wire(value)
     kind = type(value)
     frozen = _FROZEN.get(kind)
     if frozen is None:
         frozen = _FROZEN[kind] = _frozen(kind)
-    if frozen:
-        if len(_WIRED) >= WIRED_MAX:
-            _WIRED.clear()
-        _WIRED[id(value)] = (value, shown)
-    return shown
+    return _wired(value) if frozen else wire(value)
+
+
+_WIRED: IdentityWorkingSet[Any] = IdentityWorkingSet(wire)
+"""``wire`` of frozen dataclass values (a port's fixed IPs, which
+``ipam.store.fixed_ip`` shares), by identity, as long as listings show them."""
+
+_wired = _WIRED.lookup
 
 
 _FROZEN: dict[type, bool] = {}
@@ -251,11 +252,13 @@ _IMMUTABLE = frozenset({"str", "int", "bool", "IPAddress", "str | None"})
 that never change."""
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _address_text(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    """An address as text. PERF: ``ipaddress`` formats in Python (a third of a
-    port's view); a listing shows the same addresses again and again."""
-    return str(address)
+_ADDRESS_TEXT: WorkingSet[str] = WorkingSet(str)
+"""Addresses as text. PERF: ``ipaddress`` formats in Python (a third of a port's
+view); a listing shows the same addresses again and again."""
+
+_address_text: Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], str] = (
+    _ADDRESS_TEXT.lookup
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
