@@ -730,6 +730,18 @@ class Hypervisor:
             time.sleep(0.02)
         stop_pid(pid)
 
+    def stop_daemon(self, daemon: str) -> None:
+        """Stop ``daemon`` (ovs-vswitchd or ovsdb-server) cleanly, as
+        ``systemctl stop`` would; :meth:`start_daemon` starts it again."""
+        self._stop_daemon(daemon)
+
+    def start_daemon(self, daemon: str) -> None:
+        start = {
+            "ovsdb-server": self._start_ovsdb,
+            "ovs-vswitchd": self._start_vswitchd,
+        }
+        start[daemon]()
+
     def crash(self, daemon: str = "ovs-vswitchd") -> None:
         """SIGKILL ``daemon``, as a crash would (its taps and pidfile stay)."""
         pid = self.daemon_pid(daemon)

@@ -175,6 +175,40 @@ def test_an_agent_restart_changes_no_flow_and_loses_no_ping(
     assert a1.cannot_reach(b2.address)  # control above: a1 reaches a2
 
 
+def test_an_agent_started_before_ovsdb_waits_for_it_and_changes_no_flow(
+    world: Cloud,
+) -> None:
+    """An agent (re)started while its host's ovsdb-server is not up yet, as at boot
+    or in a restart of both, waits for OVSDB instead of exiting, and adopts the
+    host once it answers. The agent exited at once ("Could not retrieve schema"),
+    and nothing wired the host's ports any more."""
+    a1, a2, b2 = world["a1"].vm, world["a2"].vm, world["b2"].vm
+    hv2 = world.hvs["hv2"]
+    assert a1.can_reach(a2.address, timeout=10)
+    before = world.flows(hv2)
+    assert world.agents["hv2"].stop(grace=5) == 0
+    hv2.stop_daemon("ovsdb-server")
+    try:
+        agent, offset = world.start_agent("hv2", wait=False)
+        wait_until(
+            lambda: "trying again" in world.agent_log("hv2", offset),
+            15,
+            message=lambda: f"the agent waits for OVSDB: {world.agent_log('hv2')}",
+        )
+        time.sleep(1.0)
+        assert agent.alive(), world.agent_log("hv2", offset)
+    finally:
+        hv2.start_daemon("ovsdb-server")
+    wait_until(
+        lambda: "full resync done" in world.agent_log("hv2", offset),
+        20,
+        message=lambda: f"the agent's first round: {world.agent_log('hv2', offset)}",
+    )
+    assert a1.can_reach(a2.address, timeout=5)
+    assert world.flows(hv2) == before
+    assert a1.cannot_reach(b2.address)  # control above: a1 reaches a2
+
+
 def test_a_server_restart_loses_nothing_and_agents_reconnect(world: Cloud) -> None:
     a1, a2 = world["a1"], world["a2"]
     assert a1.vm.can_reach(a2.vm.address, timeout=10)

@@ -3,8 +3,10 @@
 
 Reads ``[AGENT]`` of ``ovs_quantum_plugin.ini`` (``--config-file``), starts the
 OpenFlow controller, makes the bridges, and runs the reconcile loop with a thread
-that follows the server's change feed. os-ken's threads never end, so the process
-leaves through ``os._exit`` (SIGTERM and SIGINT stop it cleanly first).
+that follows the server's change feed. While OVSDB does not answer (not up yet, or
+too slow on a loaded host) the agent waits for it, saying so, instead of exiting.
+os-ken's threads never end, so the process leaves through ``os._exit`` (SIGTERM and
+SIGINT stop it cleanly first).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import socket
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from quantum.agent.config import AgentConfigError, read_options, split_list
+from quantum.agent.loop import RETRY_MAX, RETRY_MIN
 from quantum.agent.ovs.model import TunnelType
 
 if TYPE_CHECKING:
@@ -33,6 +36,9 @@ LOG = logging.getLogger("quantum.agent.ovs")
 SECTION = "AGENT"
 FIREWALL_DRIVERS = ("openvswitch", "noop")
 DEFAULT_INI = Path("/etc/quantum/plugins/openvswitch/ovs_quantum_plugin.ini")
+#: Seconds the first round waits, in all, for the bridges to connect.
+BRIDGE_WAIT = 10.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,6 +151,26 @@ def keep_eventlet_out() -> None:
         sys.modules["eventlet"] = None  # type: ignore[assignment]  # NOTE: see above
 
 
+def until_ready(attempt: Callable[[], T], what: str, stop: threading.Event) -> T | None:
+    """``attempt()``'s result, once it succeeds; None if ``stop`` is set first.
+
+    While it raises (OVSDB not up yet, or too slow to answer in time on a loaded
+    host), say why and try again after the agent loop's back-off: an agent started
+    before its switch, or at a bad moment, waits for it instead of exiting and
+    leaving every port of the host unwired.
+    """
+    failures = 0
+    while not stop.is_set():
+        try:
+            return attempt()
+        except Exception as error:  # noqa: BLE001 - any failure: retry, said why
+            failures += 1
+            delay = min(RETRY_MAX, RETRY_MIN * 2 ** (failures - 1))
+            LOG.warning("%s: %s; trying again in %.1f s", what, error, delay)
+            stop.wait(delay)
+    return None
+
+
 def run(options: Options) -> int:  # pragma: no cover - exercised by tests/dataplane
     keep_eventlet_out()
     from quantum.agent.ovs.openflow13 import load_openflow13_only
@@ -158,11 +184,18 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
     from quantum.agentapi.ovs.client import OvsClient
 
     stop = threading.Event()
+    agents: list[Agent] = []  # NOTE: the IDL may report changes before it exists
+
+    def changed() -> None:
+        for each in agents:
+            each.wake()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
-        agent.wake()
+        changed()
 
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     app = openflow.start_controller("127.0.0.1", options.openflow_listen_port)
     config = AgentConfig(
         host=options.host,
@@ -173,17 +206,24 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
         resync_interval=options.resync_interval,
         firewall=options.firewall_driver == "openvswitch",
     )
-    agents: list[Agent] = []  # NOTE: the IDL may report changes before it exists
-
-    def changed() -> None:
-        for each in agents:
-            each.wake()
-
     app.on_connect = changed
-
-    switch = Ovsdb(
-        options.ovsdb_connection, timeout=options.ovsdb_timeout, on_change=changed
+    remote = options.ovsdb_connection
+    switch = until_ready(
+        lambda: Ovsdb(remote, timeout=options.ovsdb_timeout, on_change=changed),
+        f"OVSDB at {remote}",
+        stop,
     )
+    if switch is None:
+        return 0
+    controller = f"tcp:127.0.0.1:{options.openflow_listen_port}"
+
+    def bridges_set_up() -> bool:
+        switch.ensure_bridges(config.bridges, controller)
+        return True
+
+    if not until_ready(bridges_set_up, "setting up the bridges", stop):
+        switch.close()
+        return 0
 
     def client() -> OvsClient:
         return OvsClient(
@@ -193,15 +233,10 @@ def run(options: Options) -> int:  # pragma: no cover - exercised by tests/datap
     conntrack = AppctlConntrack(options.vswitchd_unixctl) if config.firewall else None
     agent = Agent(config, client(), switch, app, conntrack)
     agents.append(agent)
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    controller = f"tcp:127.0.0.1:{options.openflow_listen_port}"
-    switch.ensure_bridges(config.bridges, controller)
-    for bridge in config.bridges.names:
-        try:
-            app.wait_for_bridge(bridge, 10.0)
-        except openflow.BridgeNotConnected:
-            LOG.warning("bridge %s has not connected yet", bridge)
+    # NOTE: one deadline for all: the first round waits for their flows, not for
+    # each bridge in turn (a bridge that connects later wakes the loop).
+    for bridge in app.wait_for_bridges(config.bridges.names, BRIDGE_WAIT):
+        LOG.warning("bridge %s has not connected yet", bridge)
 
     threading.Thread(
         target=follow_changes,

@@ -212,9 +212,20 @@ class OpenFlowApp(app_manager.OSKenApp):  # type: ignore[misc]  # os-ken is unty
 
     def wait_for_bridge(self, bridge: str, timeout: float) -> None:
         """Block until ``bridge`` has connected; raise ``BridgeNotConnected``."""
+        if self.wait_for_bridges([bridge], timeout):
+            raise BridgeNotConnected(bridge)
+
+    def wait_for_bridges(self, bridges: Iterable[str], timeout: float) -> list[str]:
+        """Block until every one of ``bridges`` has connected, or ``timeout``
+        seconds in all have passed; the ones still missing then."""
+        wanted = list(bridges)
+
+        def missing() -> list[str]:
+            return [b for b in wanted if b not in self._bridges]
+
         with self._changed:
-            if not self._changed.wait_for(lambda: bridge in self._bridges, timeout):
-                raise BridgeNotConnected(bridge)
+            self._changed.wait_for(lambda: not missing(), timeout)
+            return missing()
 
     def dump_flows(
         self, bridge: str, *, cookie: int | None = None, timeout: float = 10.0

@@ -182,7 +182,10 @@ class Ovsdb:
         self.api = impl_idl.OvsdbIdl(self._conn)
 
     def close(self) -> None:
-        self._conn.stop()
+        # NOTE: the API's connection, not ``_conn``: ovsdbapp keeps the first
+        # connection made in the process (a class attribute) and ignores later ones,
+        # so after a first attempt that timed out they differ.
+        self.api.ovsdb_connection.stop()
 
     # -- bridges ------------------------------------------------------------------
 

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from quantum.agent.config import AgentConfigError
-from quantum.agent.ovs.main import Options, load_options, main
+from quantum.agent.ovs import main as agent_main
+from quantum.agent.ovs.main import Options, load_options, main, until_ready
 from quantum.agent.ovs.model import TunnelType
 
 REPO = Path(__file__).resolve().parents[4]
@@ -124,3 +127,38 @@ def test_the_ovs_library_is_what_made_help_noisy() -> None:
     )
     assert done.returncode == 0
     assert "Eventlet is deprecated" in done.stderr
+
+
+def test_a_switch_not_answering_yet_is_waited_for_not_a_reason_to_exit(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Start-up's OVSDB calls retry with the loop's back-off, saying why, until the
+    switch answers (the agent exited on the first error: a restart on a loaded host
+    or before ovsdb-server left every port of the host in the dead VLAN)."""
+    monkeypatch.setattr(agent_main, "RETRY_MIN", 0.01)
+    answers: list[object] = [OSError("no such socket"), TimeoutError("slow"), "idl"]
+
+    def connect() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    with caplog.at_level(logging.WARNING):
+        got = until_ready(connect, "OVSDB at unix:db.sock", threading.Event())
+    assert got == "idl"
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "OVSDB at unix:db.sock: no such socket; trying again in 0.0 s",
+        "OVSDB at unix:db.sock: slow; trying again in 0.0 s",
+    ]
+
+
+def test_a_stop_ends_the_wait_for_the_switch() -> None:
+    stop = threading.Event()
+
+    def connect() -> None:
+        stop.set()  # NOTE: SIGTERM while the switch does not answer
+        raise OSError("refused")
+
+    assert until_ready(connect, "OVSDB", stop) is None

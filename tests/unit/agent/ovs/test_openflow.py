@@ -127,6 +127,27 @@ def test_bridges_are_known_by_their_local_port(app: OpenFlowApp) -> None:
         app.dump_flows("br-int")
 
 
+def test_the_bridges_are_awaited_under_one_deadline(app: OpenFlowApp) -> None:
+    """The agent's start waits for all its bridges at once: three that never
+    connect cost the timeout once, not three times (a restarted agent's first
+    round, which wires what was plugged meanwhile, waited 10 s for each)."""
+    _connect(app, FakeDatapath(app, "br-int"), MAIN_DISPATCHER)
+    started = time.monotonic()
+    assert app.wait_for_bridges(["br-int", "br-tun", "br-eth1"], 0.3) == [
+        "br-tun",
+        "br-eth1",
+    ]
+    assert time.monotonic() - started < 0.6
+
+    def later() -> None:
+        time.sleep(0.1)
+        _connect(app, FakeDatapath(app, "br-tun"), MAIN_DISPATCHER)
+        _connect(app, FakeDatapath(app, "br-eth1"), MAIN_DISPATCHER)
+
+    threading.Thread(target=later).start()
+    assert app.wait_for_bridges(["br-int", "br-tun", "br-eth1"], 10) == []
+
+
 def test_every_connect_is_announced_also_one_replacing_a_live_bridge(
     app: OpenFlowApp,
 ) -> None:
