@@ -9,6 +9,8 @@ Issue 16 item 5. For each ``--tree`` (a checkout; default this one), in one run:
   process's VmRSS, Pss and USS (``/proc/<pid>/smaps_rollup``: Private_Clean +
   Private_Dirty) after start-up and after the ``bench/api_v2.py`` workload at
   concurrency 1 and 8 (``--quick``: its smaller workload), and the tree's sums;
+  with ``--repeat N``, the tree's sums again after each of N - 1 more workloads
+  (what a server keeps as it serves on: memos, caches);
 - what each process imports, in a fresh interpreter of that tree: the supervisor
   (``import quantum.server``), a worker (``load_app``, noauth, SQLite), and what
   the OVS, DHCP and L3 agents' ``run()`` import, with the RSS of that interpreter.
@@ -198,7 +200,7 @@ def run_workload(server: Server, quick: bool) -> None:
 
 
 def measure_tree(
-    tree: Path, workers: int, quick: bool, scratch: Path
+    tree: Path, workers: int, quick: bool, scratch: Path, repeat: int = 1
 ) -> dict[str, dict[str, int]]:
     rows: dict[str, dict[str, int]] = {}
     for name, script in FLOORS.items():
@@ -212,6 +214,12 @@ def measure_tree(
             time.sleep(1.0)
             for proc, sizes in tree_memory(server).items():
                 rows[f"{proc}, after the workload"] = sizes
+            for n in range(2, repeat + 1):
+                run_workload(server, quick)
+                time.sleep(1.0)
+                rows[f"tree (sum), after workload {n}"] = tree_memory(server)[
+                    "tree (sum)"
+                ]
         finally:
             _stop(process)
             databases.drop("sqlite", name)
@@ -259,6 +267,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="api_workers")
     parser.add_argument("--quick", action="store_true", help="a smaller workload")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the workload this many times, the tree's sums after each",
+    )
     return parser.parse_args(argv)
 
 
@@ -272,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="quantum-mem-") as scratch:
             for tree in trees:
                 found[tree] = measure_tree(
-                    tree, args.workers, args.quick, Path(scratch)
+                    tree, args.workers, args.quick, Path(scratch), args.repeat
                 )
     except (BenchError, databases.Unavailable) as error:
         print(f"bench: {error}", file=sys.stderr)

@@ -1746,21 +1746,22 @@ fixed_ip: Callable[[str, str], FixedIP] = FIXED_IPS.lookup
 IP (``FIXED_IPS``)."""
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _stored_network(text: str) -> IPNetwork:
-    """A subnet's CIDR as the store spells it, parsed. PERF: a subnet create
-    checks its CIDR against every other subnet's (when CIDRs are unique
-    service-wide), under SQLite's one write lock: parsing them was a quarter of
-    its CPU with 150 subnets stored, and the values are immutable (their
-    overlap checks reuse each value's cached bounds too)."""
-    return ip_network(text)
+_stored_network: Callable[[str], IPNetwork] = WorkingSet(ip_network).lookup
+"""A subnet's CIDR as the store spells it, parsed (as long as it is read).
+
+PERF: a subnet create checks its CIDR against every other subnet's (when CIDRs
+are unique service-wide), under SQLite's one write lock: parsing them was a
+quarter of its CPU with 150 subnets stored, and the values are immutable (their
+overlap checks reuse each value's cached bounds too)."""
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _stored_bounds(text: str) -> tuple[int, int]:
-    """A stored CIDR's first and last address, as integers (``_overlaps``)."""
+def _bounds(text: str) -> tuple[int, int]:
     network = _stored_network(text)
     return int(network.network_address), int(network.broadcast_address)
+
+
+_stored_bounds: Callable[[str], tuple[int, int]] = WorkingSet(_bounds).lookup
+"""A stored CIDR's first and last address, as integers (``_overlaps``)."""
 
 
 STORED_ADDRESSES: WorkingSet[IPAddress] = WorkingSet(ip_address)

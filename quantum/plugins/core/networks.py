@@ -44,6 +44,7 @@ from quantum.core.routers import L3_OWNERS, ROUTER_GATEWAY_OWNER
 from quantum.core.scope import Scope
 from quantum.core.settings import Settings
 from quantum.core.status import OpStatus
+from quantum.core.workingset import WorkingSet
 from quantum.db.conditional import stale
 from quantum.db.models import (
     NETWORK_FIELDS,
@@ -164,20 +165,28 @@ PORT_AT = len(NETWORK_FIELDS)
 """Where a row of ``_OWNED_NETWORK_PORTS`` has its port's columns."""
 
 
-@functools.lru_cache(maxsize=4096)
-def _segment_of(
+def _make_segment(
     network_id: str,
     network_type: str,
     physical_network: str | None,
     segmentation_id: int | None,
 ) -> NetworkSegment:
-    """A segment of stored values. PERF: immutable, and read again and again."""
     return NetworkSegment(
         network_id=network_id,
         network_type=NetworkType(network_type),
         physical_network=physical_network,
         segmentation_id=segmentation_id,
     )
+
+
+_SEGMENT_MEMO: WorkingSet[NetworkSegment] = WorkingSet(_make_segment, arity=4)
+"""Segments of stored values, as long as listings read them
+(``quantum.core.workingset``: a deleted network's go). PERF: immutable, and read
+again and again."""
+
+_segment_of: Callable[[str, str, str | None, int | None], NetworkSegment] = (
+    _SEGMENT_MEMO.lookup
+)
 
 
 def _row_segment(row: Sequence[Any]) -> NetworkSegment | None:

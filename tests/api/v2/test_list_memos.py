@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """What a worker keeps of the ports it listed (``quantum.core.workingset``): their
-addresses while they exist, none once the ports and their subnet are deleted."""
+addresses while they exist, none once the ports and their subnet are deleted; a
+bounded number of addresses and times whatever it lists."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from quantum.api.v2 import attributes
+from quantum.api.v2.extensions import timestamp
 from quantum.ipam import store
 from tests.api.v2.client import V2
 from tests.api.v2.test_subnets import ips, subnet
@@ -39,12 +43,20 @@ def test_a_deleted_subnets_addresses_are_not_kept(sqlite_v2: V2) -> None:
 def test_memos_are_bounded() -> None:
     """However many addresses a worker lists, each memo holds at most twice its
     cap (8,192 a generation), not every address ever listed."""
-    memos = (store.FIXED_IPS, store.STORED_ADDRESSES, attributes._ADDRESS_TEXT)
+    memos = (
+        store.FIXED_IPS,
+        store.STORED_ADDRESSES,
+        attributes._ADDRESS_TEXT,
+        timestamp.STAMPS,
+    )
+    start = datetime(2026, 12, 7, 23, 0, 0)
     try:
         for i in range(40_000):
             ip = store.fixed_ip("s", f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}")
             attributes.wire(ip)
+            timestamp.stamp(start + timedelta(microseconds=i))
         assert len(attributes._ADDRESS_TEXT) > 8192
+        assert timestamp.stamp(start) == "2026-12-07T23:00:00Z"
         assert all(len(memo) <= 2 * 8192 for memo in memos)
     finally:
         for memo in memos:

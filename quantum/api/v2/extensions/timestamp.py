@@ -6,26 +6,33 @@ it moves with every change that bumps ``revision_number``."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from datetime import datetime
 
 from quantum.api.extensions import ExtensionDescriptor
 from quantum.api.v2.attributes import Extension, Field
 from quantum.api.v2.extensions.standard import on_every_resource
+from quantum.core.workingset import WorkingSet
 
 FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 SCHEMA = {"type": "string", "format": "date-time"}
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def stamp(value: datetime | None) -> str | None:
-    """A stored UTC time (naive) as the API shows it.
-
-    PERF: isoformat is C, and several times faster than strftime(FORMAT); the
-    text of each value is remembered (values are immutable, and a list shows
-    the same ones again and again: two per item, a port's ``updated_at`` its
-    ``created_at`` until it changes): a third of a page's rendering went here."""
+def _text(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
+STAMPS: WorkingSet[str | None] = WorkingSet(_text)
+"""Stored UTC times (naive) as the API shows them, as long as listings show them
+(``quantum.core.workingset``: a deleted item's go).
+
+PERF: isoformat is C, and several times faster than strftime(FORMAT); the text of
+each value is remembered (values are immutable, and a list shows the same ones
+again and again: two per item, a port's ``updated_at`` its ``created_at`` until
+it changes): a third of a page's rendering went here."""
+
+stamp: Callable[[datetime | None], str | None] = STAMPS.lookup
+"""A stored UTC time (naive) as the API shows it (``STAMPS``)."""
 
 
 def _field(name: str) -> Field:
