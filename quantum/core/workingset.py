@@ -3,37 +3,33 @@
 the values made from a listing's rows (a port's addresses), which the next listing
 reads again, while a deleted port's are never read again, in any worker.
 
-Entries live in two generations. A lookup finds its entry in the young one, or
-moves it there from the old one, or makes it there. A generation lasts until it
-has seen ``SPAN`` lookups per entry it holds, and at least ``floor``; then the
-young generation becomes the old one and the old one is dropped. So an entry that
-no lookup asks for during a whole generation goes, whichever worker served the
-delete that made it useless; an entry read once a generation (a listing that
-runs again within ``SPAN`` listings' worth of lookups) is made once. ``cap``
-bounds the young generation (a full one ends early): at most ``2 * cap`` entries
-are held.
+Entries live in two generations of ``AGE`` seconds. A lookup finds its entry in the
+young one, or moves it there from the old one, or makes it there; when a move or a
+make finds the young generation ``AGE`` old, it becomes the old one and the old one
+is dropped. So an entry that no lookup asked for during a whole generation goes,
+in every worker, whichever served the delete that made it useless; an entry read
+once a generation is made once. A hit checks nothing (PERF: it costs what a hit in
+``functools.lru_cache`` does): generations pass as new values come, and without
+them (nothing new listed) the last two stay. ``cap`` bounds the young generation
+(a full one ends early): at most ``2 * cap`` entries are held.
 
 ``functools.lru_cache`` keeps its entries until ``maxsize`` newer ones push them
 out: with the bound a listing of many thousands of addresses needs, every address
 ever listed stayed (about 1 KiB each across the list's memos, 75 MiB a worker at
-65,536 addresses). An idle worker keeps its last two generations (no clock runs
-without lookups).
+65,536 addresses), and the deleted ones took the place of the live ones.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 
-SPAN = 8
-"""Lookups a generation lasts per entry it holds. PERF: an entry read in every
-generation moves to the young one once a generation, at about three hits' cost."""
-
-FLOOR = 1024
-"""The fewest lookups a generation lasts: an entry of a small working set (a few
-ports shown again and again) stays if it is read once in that many."""
+AGE = 60.0
+"""Seconds a generation lasts: an entry stays while some lookup reads it at least
+that often (a listing served once a minute or more is made once)."""
 
 CAP = 8192
 """The most entries a generation holds: listings of up to that many addresses are
@@ -54,59 +50,43 @@ class WorkingSet(Generic[V]):
         make: Callable[..., V],
         *,
         arity: int = 1,
-        floor: int = FLOOR,
+        age: float = AGE,
         cap: int = CAP,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if floor < 1 or cap < 1 or arity < 1:
-            raise ValueError("arity, floor and cap must be positive")
+        if age <= 0 or cap < 1 or arity < 1:
+            raise ValueError("arity, age and cap must be positive")
         young: dict[Hashable, V] = {}
         old: dict[Hashable, V] = {}
-        left = length = floor
+        ends = clock() + age
 
-        def rotate() -> None:
-            nonlocal young, old, left, length
+        def rotate(now: float) -> None:
+            nonlocal young, old, ends
             old, young = young, {}
-            left = length = floor
+            ends = now + age
 
-        def expire() -> None:
-            nonlocal left, length
-            wanted = SPAN * len(young)
-            if wanted > length:
-                left, length = wanted - length, wanted
-            else:
-                rotate()
+        def miss(key: Hashable, args: tuple[Any, ...]) -> V:
+            now = clock()
+            if now >= ends or len(young) >= cap:
+                rotate(now)
+            value = old.pop(key, _MISSING)
+            if value is _MISSING:
+                value = make(*args)
+            young[key] = value
+            return value  # type: ignore[no-any-return]
 
         # PERF: closures over locals (a list of 1,000 ports makes 1,000 lookups of
-        # each memo): a hit in the young generation is a counter and a dict lookup;
-        # a move from the old one, two more.
+        # each memo): a hit in the young generation is one dict lookup.
         def one(arg: Hashable) -> V:
-            nonlocal left
-            left -= 1
-            if left < 0:
-                expire()
             value = young.get(arg, _MISSING)
             if value is _MISSING:
-                value = old.pop(arg, _MISSING)
-                if value is _MISSING:
-                    value = make(arg)
-                if len(young) >= cap:
-                    rotate()
-                young[arg] = value
+                return miss(arg, (arg,))
             return value  # type: ignore[no-any-return]
 
         def several(*args: Any) -> V:
-            nonlocal left
-            left -= 1
-            if left < 0:
-                expire()
             value = young.get(args, _MISSING)
             if value is _MISSING:
-                value = old.pop(args, _MISSING)
-                if value is _MISSING:
-                    value = make(*args)
-                if len(young) >= cap:
-                    rotate()
-                young[args] = value
+                return miss(args, args)
             return value  # type: ignore[no-any-return]
 
         def forget(*args: Any) -> None:
@@ -115,8 +95,8 @@ class WorkingSet(Generic[V]):
             old.pop(key, None)
 
         def clear() -> None:
-            nonlocal young, old, left, length
-            young, old, left, length = {}, {}, floor, floor
+            nonlocal young, old
+            young, old = {}, {}
 
         self.lookup: Callable[..., V] = one if arity == 1 else several
         self.forget: Callable[..., None] = forget
@@ -145,46 +125,37 @@ class IdentityWorkingSet(Generic[V]):
     __slots__ = ("lookup", "clear", "_sizes")
 
     def __init__(
-        self, make: Callable[[Any], V], *, floor: int = FLOOR, cap: int = CAP
+        self,
+        make: Callable[[Any], V],
+        *,
+        age: float = AGE,
+        cap: int = CAP,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if floor < 1 or cap < 1:
-            raise ValueError("floor and cap must be positive")
+        if age <= 0 or cap < 1:
+            raise ValueError("age and cap must be positive")
         young: dict[int, tuple[Any, V]] = {}
         old: dict[int, tuple[Any, V]] = {}
-        left = length = floor
-
-        def rotate() -> None:
-            nonlocal young, old, left, length
-            old, young = young, {}
-            left = length = floor
-
-        def expire() -> None:
-            nonlocal left, length
-            wanted = SPAN * len(young)
-            if wanted > length:
-                left, length = wanted - length, wanted
-            else:
-                rotate()
+        ends = clock() + age
 
         def cached(value: Any) -> V:
-            nonlocal left
-            left -= 1
-            if left < 0:
-                expire()
+            nonlocal young, old, ends
             key = id(value)
             found = young.get(key)
             if found is None:
+                now = clock()
+                if now >= ends or len(young) >= cap:
+                    old, young = young, {}
+                    ends = now + age
                 found = old.pop(key, None)
                 if found is None:
                     found = (value, make(value))
-                if len(young) >= cap:
-                    rotate()
                 young[key] = found
             return found[1]
 
         def clear() -> None:
-            nonlocal young, old, left, length
-            young, old, left, length = {}, {}, floor, floor
+            nonlocal young, old
+            young, old = {}, {}
 
         self.lookup: Callable[[Any], V] = cached
         self.clear: Callable[[], None] = clear

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from quantum.core.workingset import SPAN, IdentityWorkingSet, WorkingSet
+from quantum.core.workingset import IdentityWorkingSet, WorkingSet
 
 
 class Made:
@@ -22,40 +22,54 @@ class Made:
         return f"value of {args}"
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_a_value_is_made_once_while_it_is_read_every_generation() -> None:
-    made = Made()
-    memo = WorkingSet(made, floor=16, cap=1000)
-    listing = [f"10.0.0.{i}" for i in range(100)]  # more than the floor
-    for _ in range(50):
+    made, clock = Made(), Clock()
+    memo = WorkingSet(made, age=60, cap=1000, clock=clock)
+    listing = [f"10.0.0.{i}" for i in range(100)]
+    for i in range(50):
+        clock.now += 30  # NOTE: a listing every 30 s, new values between them
+        memo.lookup(f"new {i}")
         assert [memo.lookup(a) for a in listing] == [
             f"value of {(a,)}" for a in listing
         ]
-    assert set(made.calls.values()) == {1}
-    assert len(memo) == 100
+    assert all(made.calls[(a,)] == 1 for a in listing)
+    assert len(memo) <= 100 + 4
 
 
-def test_values_no_lookup_asks_for_go_after_two_generations() -> None:
+def test_values_no_lookup_asks_for_go_as_new_ones_come() -> None:
     """A deleted port's addresses, in a worker that did not serve the delete: its
-    listings go on with the other ports, and the deleted one's entries go."""
-    made = Made()
-    memo = WorkingSet(made, arity=2, floor=16, cap=1000)
+    listings go on with the other ports and new ones, and the deleted one's
+    entries go; the ports listed every time are made once."""
+    made, clock = Made(), Clock()
+    memo = WorkingSet(made, arity=2, age=60, cap=1000, clock=clock)
     live = [("subnet-a", f"10.0.0.{i}") for i in range(20)]
     deleted = [("subnet-b", f"10.0.1.{i}") for i in range(30)]
     for key in live + deleted:
         memo.lookup(*key)
-    assert len(memo) == 50
-    # NOTE: each generation lasts at most SPAN lookups per entry (floor 16).
-    for _ in range(2 * SPAN * 2 + 2):
+    for _ in range(5):  # NOTE: hits alone age nothing
+        clock.now += 100
         for key in live:
             memo.lookup(*key)
-    assert len(memo) == len(live)
+    assert len(memo) == 50
+    for i in range(3):
+        clock.now += 61
+        for key in [("subnet-a", f"10.0.2.{i}"), *live]:
+            memo.lookup(*key)
     assert all(key in memo for key in live)
     assert not any(key in memo for key in deleted)
     assert set(made.calls.values()) == {1}
 
 
 def test_at_most_twice_the_cap_is_held() -> None:
-    memo = WorkingSet(Made(), floor=1 << 20, cap=64)
+    memo = WorkingSet(Made(), cap=64)
     for i in range(10_000):
         memo.lookup(i)
         assert len(memo) <= 128
@@ -81,7 +95,7 @@ def test_arguments_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         WorkingSet(Made(), cap=0)
     with pytest.raises(ValueError, match="positive"):
-        IdentityWorkingSet(Made(), floor=0)
+        IdentityWorkingSet(Made(), age=0)
 
 
 @dataclass(frozen=True)
@@ -90,8 +104,8 @@ class Value:
 
 
 def test_identity_memo_is_by_object_and_ages_out() -> None:
-    made = Made()
-    memo = IdentityWorkingSet(made, floor=8, cap=1000)
+    made, clock = Made(), Clock()
+    memo = IdentityWorkingSet(made, age=60, cap=1000, clock=clock)
     kept = [Value(str(i)) for i in range(10)]
     gone = Value("gone")
     first = memo.lookup(gone)
@@ -99,8 +113,14 @@ def test_identity_memo_is_by_object_and_ages_out() -> None:
     # NOTE: an equal object is another key (its result is made again).
     memo.lookup(Value("gone"))
     assert made.calls[(Value("gone"),)] == 2
-    for _ in range(4 * SPAN * 2):
-        for value in kept:
+    for i in range(5):
+        clock.now += 40
+        for value in [Value(f"new {i}"), *kept]:
             memo.lookup(value)
-    assert len(memo) == len(kept)
     assert all(made.calls[(value,)] == 1 for value in kept)
+    # NOTE: the kept values and the new ones of the last two generations.
+    assert len(memo) == len(kept) + 4
+    memo.lookup(gone)
+    assert made.calls[(gone,)] == 3
+    memo.clear()
+    assert len(memo) == 0
