@@ -9,12 +9,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantum.db.models import MYSQL_TABLE_ARGS, Base, Timestamp, utcnow
+from quantum.db.models import Base, Timestamp, utcnow
 
 
 class QosPolicyRow(Base):
     __tablename__ = "qos_policies"
-    __table_args__ = MYSQL_TABLE_ARGS
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -28,7 +27,6 @@ class QosPolicyRow(Base):
 
 class PortProfileRow(Base):
     __tablename__ = "port_profiles"
-    __table_args__ = MYSQL_TABLE_ARGS
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -42,10 +40,7 @@ class PortProfileBindingRow(Base):
     deleted (no cascade); a deleted port takes its binding along."""
 
     __tablename__ = "port_profile_bindings"
-    __table_args__ = (
-        Index("ix_port_profile_bindings_profile_id", "profile_id"),
-        MYSQL_TABLE_ARGS,
-    )
+    __table_args__ = (Index("ix_port_profile_bindings_profile_id", "profile_id"),)
 
     port_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("ports.id", ondelete="CASCADE"), primary_key=True
@@ -57,7 +52,6 @@ class PortProfileBindingRow(Base):
 
 class CredentialRow(Base):
     __tablename__ = "credentials"
-    __table_args__ = MYSQL_TABLE_ARGS
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -70,7 +64,6 @@ class CredentialRow(Base):
 
 class InstancePortRow(Base):
     __tablename__ = "instance_ports"
-    __table_args__ = MYSQL_TABLE_ARGS
 
     tenant_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     instance_id: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -84,7 +77,6 @@ class PortStatisticsRow(Base):
     """The counters an agent last reported for a port, and from which host."""
 
     __tablename__ = "port_statistics"
-    __table_args__ = MYSQL_TABLE_ARGS
 
     port_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("ports.id", ondelete="CASCADE"), primary_key=True

@@ -191,9 +191,11 @@ def test_a_noauth_worker_loads_no_keystone_alembic_requests_or_crypto(
     assert {"sqlalchemy", "quantum.api.app", "quantum.plugins.sql"} <= modules
     assert {"oslo_policy.policy", "quantum.db.migration"} <= modules
     assert _loaded(modules, UNUSED_BY_A_NOAUTH_WORKER) == []
-    # NOTE: a SQLite worker: PostgreSQL's dialect (all its drivers' modules) unused.
+    # NOTE: a SQLite worker: PostgreSQL's and MySQL's dialects (all their drivers'
+    # modules) unused, the tables' MySQL options and types included.
     assert "sqlalchemy.dialects.sqlite" in modules
     assert _loaded(modules, ("sqlalchemy.dialects.postgresql",)) == []
+    assert _loaded(modules, ("sqlalchemy.dialects.mysql",)) == []
 
 
 @pytest.mark.parametrize("script", [DHCP_AGENT, L3_AGENT], ids=["dhcp", "l3"])
