@@ -437,6 +437,8 @@ def run_replacement(settings: Settings, spec: dict[str, Any]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        without_docstrings()
     parser = argparse.ArgumentParser(prog=PROG, description="Run the Quantum API.")
     parser.add_argument(
         "--config-file", required=True, help="quantum.conf (e.g. etc/quantum.conf)"
@@ -455,6 +457,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StartupError, QuantumError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return STARTUP_FAILED
+
+
+def without_docstrings() -> None:
+    """Run this command again, same pid and arguments, with ``PYTHONOPTIMIZE=2``
+    (``python -OO``), unless the environment sets ``PYTHONOPTIMIZE`` already (the
+    operator's choice stands, ``0`` included). Its workers, the resident
+    supervisor and replacement workers inherit it.
+
+    PERF (memory): the docstrings of every module a worker imports (SQLAlchemy's
+    documentation above all) are ~4 MiB of every worker's memory, read by
+    nothing the server does; ``-OO`` leaves them out (and ``assert``, which this
+    code uses only for type checkers). Costs one more ``import quantum.server``
+    at start (~0.2 s) and, once per installation, the ``.opt-2.pyc`` files."""
+    if sys.flags.optimize >= 2 or "PYTHONOPTIMIZE" in os.environ:
+        return
+    os.environ["PYTHONOPTIMIZE"] = "2"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, sys.orig_argv)  # noqa: S606  # NOTE: this very command
 
 
 def setup_logging(settings: Settings) -> None:

@@ -266,6 +266,50 @@ def test_a_dead_worker_is_replaced(make_server: MakeServer) -> None:
     assert server.stop() == 0
 
 
+def optimize_level(pid: int) -> str | None:
+    """``PYTHONOPTIMIZE`` in a process's environment (None: unset)."""
+    for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+        name, _, value = entry.partition(b"=")
+        if name == b"PYTHONOPTIMIZE":
+            return value.decode()
+    return None
+
+
+def test_every_server_process_runs_without_docstrings(make_server: MakeServer) -> None:
+    """quantum-server runs itself again under ``-OO`` (docstrings are ~4 MiB of a
+    worker): the resident supervisor, the workers and a replacement all do, and
+    serve."""
+    server = make_server(api_workers=2)
+    server.start()
+    wait_for_log(server, "supervising 2 workers")
+    workers = server.worker_pids()
+    assert [optimize_level(pid) for pid in (server.pid, *workers)] == ["2"] * 3
+    create_network(server, "without-docstrings")
+
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        replaced = set(server.worker_pids()) - set(workers)
+        if replaced:
+            break
+        time.sleep(0.05)
+    (replacement,) = replaced
+    wait_for_log(server, f" {replacement} INFO quantum.server [-] serving on", 60)
+    assert optimize_level(replacement) == "2"
+    assert server.stop() == 0
+
+
+def test_an_operators_pythonoptimize_stands(
+    make_server: MakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONOPTIMIZE", "0")
+    server = make_server(api_workers=0)
+    server.start()
+    assert optimize_level(server.pid) == "0"
+    create_network(server, "with-docstrings")
+    assert server.stop() == 0
+
+
 def test_the_resident_supervisor_holds_none_of_the_workers_code(
     make_server: MakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
