@@ -12,6 +12,13 @@ Each ``--tree`` (a checkout; default this one) gets its own server (its own
 machine shared with other work loads them alike. Per tree and concurrency: the
 median over rounds of creates/s, p50 and p99, and the c=max/c=1 ratio of the
 medians. The same-run floor is ``GET /healthcheck`` (p50), printed per round.
+
+Where the CPU went, per level: how many of the machine's CPUs were busy during the
+creates (``/proc/stat``) and the CPU time per create of the server's processes, the
+benchmark's client, the database server's processes (PostgreSQL's, MariaDB's) and
+the rest (the kernel's work for them all, anything else running). ``--spread``
+gives each of the ``c`` concurrent creates a network of its own, so none waits for
+another's address range: what is left is every write's own queue.
 See bench/README.md.
 """
 
@@ -26,6 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,6 +51,47 @@ from quantum.testing.client import write_config  # noqa: E402
 from quantum.testing.server import children, free_port  # noqa: E402
 
 HERE = Path(__file__).resolve().parent.parent
+TICKS = os.sysconf("SC_CLK_TCK")
+DATABASE_PROCESSES = {"postgresql": {"postgres"}, "mysql": {"mariadbd", "mysqld"}}
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, all) clock ticks of every CPU since boot (idle and iowait not busy)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(t) for t in stat.readline().split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def _processes_cpu(names: set[str]) -> float:
+    """CPU seconds used so far by the processes called ``names``."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() not in names:
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+@dataclass
+class Level:
+    """One concurrency level's creates: rate, latencies, where the CPU went."""
+
+    rate: float
+    p50: float
+    p99: float
+    floor: float
+    busy_cpus: float
+    """CPUs busy on average during the creates (of ``os.cpu_count()``)."""
+    cpu_ms: dict[str, float]
+    """CPU ms per create: server, client, database, rest."""
+
+    def cpu_line(self) -> str:
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in self.cpu_ms.items())
+        return f"busy {self.busy_cpus:.2f} CPUs, CPU ms a create: {parts}"
 
 
 def _run_tree_server(
@@ -115,10 +164,10 @@ def _limit(client: Client, tenant: str, ports: int, lifted: bool) -> None:
 
 
 def _level(
-    server: Server, concurrency: int, ports: int, lifted: bool
-) -> tuple[float, float, float, float]:
-    """Creates/s, p50, p99 (s) of ``ports`` creates at ``concurrency``, and the
-    floor's p50."""
+    server: Server, db: str, concurrency: int, ports: int, lifted: bool, spread: bool
+) -> Level:
+    """``ports`` creates at ``concurrency``: creates/s, p50, p99 (s), the floor's
+    p50 and where the CPU went."""
     clients = [Client(server.host, server.port) for _ in range(concurrency)]
     try:
         tenant = f"pc-c{concurrency}-{uuid.uuid4().hex[:8]}"
@@ -156,24 +205,43 @@ def _level(
                                                        "tenant_id": tenant}})]
             * (2 * concurrency),
         )  # fmt: skip
-        created = run_phase(
-            "create port",
-            server,
-            clients,
-            [
-                Request(
-                    "POST",
-                    "/v2.0/ports",
-                    {"port": {"network_id": nets[i // 10], "tenant_id": tenant}},
-                )
-                for i in range(ports)
-            ],
-        )
-        return (
+        # NOTE: ten creates a network, in order; spread, the c creates under way
+        # at once are each on a network of their own.
+        step = concurrency if spread else 1
+        requests = [
+            Request(
+                "POST",
+                "/v2.0/ports",
+                {
+                    "port": {
+                        "network_id": nets[i % step + step * (i // (10 * step))],
+                        "tenant_id": tenant,
+                    }
+                },
+            )
+            for i in range(ports)
+        ]
+        names = DATABASE_PROCESSES.get(db, set())
+        busy, ticks = _machine_ticks()
+        database = _processes_cpu(names)
+        created = run_phase("create port", server, clients, requests)
+        database = _processes_cpu(names) - database
+        busy_after, ticks_after = _machine_ticks()
+        cpus = os.cpu_count() or 1
+        all_cpu = (busy_after - busy) / TICKS
+        cpu = {
+            "server": created.server_cpu or 0.0,
+            "client": created.client_cpu,
+            "database": database,
+        }
+        cpu["rest"] = max(0.0, all_cpu - sum(cpu.values()))
+        return Level(
             created.rate,
             created.percentile(0.5),
             created.percentile(0.99),
             floor.percentile(0.5),
+            cpus * (busy_after - busy) / max(1, ticks_after - ticks),
+            {k: v * 1000 / ports for k, v in cpu.items()},
         )
     finally:
         for client in clients:
@@ -198,6 +266,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--lifted", action="store_true", help="quotas lifted (-1): no enforcement"
     )
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="each of the c creates under way on a network of its own",
+    )
     return parser.parse_args(argv)
 
 
@@ -205,10 +278,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     trees = [t.resolve() for t in (args.tree or [HERE])]
     levels = [int(c) for c in args.concurrency.split(",")]
-    found: dict[tuple[Path, int], list[tuple[float, float, float]]] = {}
+    found: dict[tuple[Path, int], list[Level]] = {}
     print(
         f"db={args.db} api_workers={args.workers} ports/level={args.ports} "
-        f"quota={'lifted' if args.lifted else 'enforced'} {os.cpu_count()} CPUs"
+        f"quota={'lifted' if args.lifted else 'enforced'} "
+        f"networks={'one per create under way' if args.spread else 'ten creates each'} "
+        f"{os.cpu_count()} CPUs"
     )
     try:
         for round_ in range(1, args.rounds + 1):
@@ -221,16 +296,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         load = os.getloadavg()[0]
                         line = []
                         for c in levels:
-                            rate, p50, p99, floor = _level(
-                                server, c, args.ports, args.lifted
+                            level = _level(
+                                server, args.db, c, args.ports, args.lifted, args.spread
                             )
-                            found.setdefault((tree, c), []).append((rate, p50, p99))
+                            found.setdefault((tree, c), []).append(level)
                             line.append(
-                                f"c={c} {rate:.0f}/s p50 {p50 * 1000:.1f} "
-                                f"p99 {p99 * 1000:.1f} ms (floor {floor * 1000:.2f})"
+                                f"c={c} {level.rate:.0f}/s p50 {level.p50 * 1000:.1f} "
+                                f"p99 {level.p99 * 1000:.1f} ms "
+                                f"(floor {level.floor * 1000:.2f})"
                             )
                         print(f"round {round_} {tree} load {load:.1f}: "
                               + "; ".join(line))  # fmt: skip
+                        for c in levels:
+                            print(f"  c={c}: {found[(tree, c)][-1].cpu_line()}")
                     finally:
                         _stop(process)
                         databases.drop(args.db, name)
@@ -242,11 +320,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         rates = {}
         for c in levels:
             runs = found[(tree, c)]
-            rates[c] = statistics.median(r[0] for r in runs)
-            p50 = statistics.median(r[1] for r in runs) * 1000
-            p99 = statistics.median(r[2] for r in runs) * 1000
+            rates[c] = statistics.median(r.rate for r in runs)
+            p50 = statistics.median(r.p50 for r in runs) * 1000
+            p99 = statistics.median(r.p99 for r in runs) * 1000
+            busy = statistics.median(r.busy_cpus for r in runs)
+            per_create = statistics.median(sum(r.cpu_ms.values()) for r in runs)
             print(f"  {tree} c={c}: {rates[c]:.0f} creates/s, p50 {p50:.1f} ms, "
-                  f"p99 {p99:.1f} ms")  # fmt: skip
+                  f"p99 {p99:.1f} ms, busy {busy:.2f} CPUs, "
+                  f"{per_create:.2f} CPU ms a create")  # fmt: skip
         if len(levels) > 1:
             print(f"  {tree} c={levels[-1]}/c={levels[0]}: "
                   f"{rates[levels[-1]] / rates[levels[0]]:.2f}x")  # fmt: skip
