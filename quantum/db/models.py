@@ -95,10 +95,9 @@ class Timestamp(TypeDecorator[datetime]):
     (``DATETIME(6)``; their plain ``DATETIME`` drops the fraction).
 
     PERF (memory): not ``DateTime().with_variant(mysql.DATETIME(fsp=6), ...)``,
-    whose ``mysql.DATETIME`` imports SQLAlchemy's whole MySQL dialect (20
-    modules, its async and ODBC drivers' too; ~1.5 MiB in every worker) into a
-    server on SQLite or PostgreSQL; it is imported here only when the server's
-    own dialect is MySQL's, which has loaded it already."""
+    whose ``mysql.DATETIME`` imports SQLAlchemy's whole MySQL dialect (see
+    ``MYSQL_TABLE_OPTIONS``); it is imported here only when the server's own
+    dialect is MySQL's, which has loaded it already."""
 
     impl = DateTime
     cache_ok = True
